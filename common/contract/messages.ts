@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import { DOC_NAMES } from '../doc/rooms'
+
+/**
+ * Framing of the contract. Yjs payloads (y-protocols sync and awareness messages) travel
+ * base64-encoded so that one JSON framing works over every transport.
+ */
+const DocName = z.enum(DOC_NAMES)
+
+export const ErrorCode = z.enum([
+  'bad_request',
+  'not_found',
+  'forbidden',
+  'not_joined',
+  'conflict',
+  'unavailable',
+  'internal',
+])
+export type ErrorCode = z.infer<typeof ErrorCode>
+
+export const ClientMessage = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('req'), id: z.number().int(), method: z.string(), params: z.unknown() }),
+  z.object({ t: z.literal('doc'), doc: DocName, data: z.base64() }),
+  z.object({ t: z.literal('awareness'), doc: DocName, data: z.base64() }),
+  z.object({ t: z.literal('doc.close'), doc: DocName }),
+])
+export type ClientMessage = z.infer<typeof ClientMessage>
+
+export const ServerMessage = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({
+    t: z.literal('res'),
+    id: z.number().int(),
+    ok: z.literal(false),
+    error: z.object({ code: ErrorCode, message: z.string() }),
+  }),
+  z.object({ t: z.literal('event'), name: z.string(), payload: z.unknown() }),
+  z.object({ t: z.literal('doc'), doc: DocName, data: z.base64() }),
+  z.object({ t: z.literal('awareness'), doc: DocName, data: z.base64() }),
+])
+export type ServerMessage = z.infer<typeof ServerMessage>
+
+export class ContractError extends Error {
+  readonly code: ErrorCode
+  constructor(code: ErrorCode, message: string) {
+    super(message)
+    this.name = 'ContractError'
+    this.code = code
+  }
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  }
+  return btoa(binary)
+}
+
+export function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+}

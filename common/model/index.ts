@@ -1,0 +1,7 @@
+export * from './campaign'
+export * from './ids'
+export * from './invitation'
+export * from './item'
+export * from './member'
+export * from './networks'
+export * from './validation'

@@ -1,0 +1,102 @@
+import { z } from 'zod'
+import { Id } from './ids'
+import { Network } from './networks'
+
+export const OBJECTIVES = ['awareness', 'campaign', 'talent'] as const
+export const Objective = z.enum(OBJECTIVES)
+export type Objective = z.infer<typeof Objective>
+
+export const SOURCE_KINDS = ['internal', 'third-party', 'employee'] as const
+export const SourceKind = z.enum(SOURCE_KINDS)
+export type SourceKind = z.infer<typeof SourceKind>
+
+/** The life of an item: champions draft, employees submit, champions approve and publish. */
+export const ITEM_STATUSES = ['draft', 'submitted', 'approved', 'published', 'archived'] as const
+export const ItemStatus = z.enum(ITEM_STATUSES)
+export type ItemStatus = z.infer<typeof ItemStatus>
+
+/** Only http(s) links are ever stored: anything else could run code when opened. */
+export const HttpUrl = z
+  .string()
+  .trim()
+  .max(2048, 'URL is longer than 2048 characters')
+  .refine((value) => {
+    try {
+      const url = new URL(value)
+      return url.protocol === 'http:' || url.protocol === 'https:'
+    } catch {
+      return false
+    }
+  }, 'must be an absolute http(s) URL')
+
+/** ISO-8601 timestamps with a time zone, as `Date.prototype.toISOString` writes them. */
+export const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+
+export const Captions = z.partialRecord(Network, z.string().max(10_000))
+export const CaptionVariants = z.partialRecord(Network, z.array(z.string().max(10_000)).max(20))
+
+/** A curated item as plain data: what queries return and what the SQLite queue table mirrors. */
+export const Item = z.object({
+  id: Id,
+  title: z.string().trim().min(1, 'title is empty').max(300),
+  url: HttpUrl,
+  source: z.string().max(200),
+  sourceKind: SourceKind,
+  objective: Objective,
+  topics: z.array(z.string().trim().min(1).max(60)).max(20),
+  why: z.string().max(5_000),
+  captions: Captions,
+  variants: CaptionVariants,
+  imageUrl: HttpUrl.nullable(),
+  status: ItemStatus,
+  publishAt: Timestamp.nullable(),
+  expiresAt: Timestamp.nullable(),
+  priority: z.number().int().min(0).max(100),
+  campaignId: Id.nullable(),
+  authorId: Id,
+  approverId: Id.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+export type Item = z.infer<typeof Item>
+
+/** What a champion supplies to create an item; the rest is filled in. */
+export const NewItem = Item.omit({
+  id: true,
+  authorId: true,
+  approverId: true,
+  createdAt: true,
+  updatedAt: true,
+}).partial({
+  source: true,
+  sourceKind: true,
+  topics: true,
+  why: true,
+  captions: true,
+  variants: true,
+  imageUrl: true,
+  status: true,
+  publishAt: true,
+  expiresAt: true,
+  priority: true,
+  campaignId: true,
+})
+export type NewItem = z.infer<typeof NewItem>
+
+/** Plain (last-writer-wins) fields a champion may change; texts are edited as collaborative text. */
+export const ItemPatch = Item.pick({
+  title: true,
+  url: true,
+  source: true,
+  sourceKind: true,
+  objective: true,
+  topics: true,
+  imageUrl: true,
+  status: true,
+  publishAt: true,
+  expiresAt: true,
+  priority: true,
+  campaignId: true,
+  approverId: true,
+}).partial()
+export type ItemPatch = z.infer<typeof ItemPatch>

@@ -1,0 +1,14 @@
+import { z } from 'zod'
+
+/** The networks an employee can share to, in the order the popover shows them. */
+export const NETWORKS = [
+  'linkedin',
+  'x',
+  'facebook',
+  'bluesky',
+  'mastodon',
+  'whatsapp',
+  'email',
+] as const
+export const Network = z.enum(NETWORKS)
+export type Network = z.infer<typeof Network>
