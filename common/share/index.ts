@@ -1,0 +1,7 @@
+export * from './captions'
+export * from './errors'
+export * from './length'
+export * from './mastodon-instance'
+export * from './posted-text'
+export * from './share-targets'
+export * from './tracked-link'
