@@ -1,0 +1,22 @@
+import { contextBridge, ipcRenderer } from 'electron'
+import type { DesktopBridge } from '../../common/contract/desktop-bridge'
+import { CORE_PORT_MESSAGE, IPC } from '../shell/ipc'
+
+// The core's MessagePort cannot cross contextBridge, so it is handed to the page with
+// window.postMessage (the pattern Electron's MessagePort guide describes for isolated worlds).
+ipcRenderer.on(IPC.corePort, (event) => {
+  window.postMessage(
+    CORE_PORT_MESSAGE,
+    window.location.origin === 'null' ? '*' : window.location.origin,
+    event.ports,
+  )
+})
+
+const bridge: DesktopBridge = {
+  platform: process.platform,
+  openExternal: (url) => ipcRenderer.invoke(IPC.openExternal, { url }),
+  hidePopover: () => ipcRenderer.send(IPC.hidePopover),
+  openStudio: () => ipcRenderer.send(IPC.openStudio),
+}
+
+contextBridge.exposeInMainWorld('porteVoix', bridge)

@@ -1,0 +1,74 @@
+import { join } from 'node:path'
+import {
+  type BrowserWindow,
+  MessageChannelMain,
+  type UtilityProcess,
+  utilityProcess,
+} from 'electron'
+import { CoreClient } from '../../common/contract/client'
+import { IPC } from './ipc'
+import { messagePortTransport } from './port-transport'
+
+/**
+ * The core (SQLite, sync, nudges) lives in a utilityProcess so that it keeps running while windows
+ * are hidden and never blocks main. Each window gets its own MessagePort to it.
+ */
+export class CoreProcess {
+  private child: UtilityProcess | null = null
+  private readonly windows = new Set<BrowserWindow>()
+  private stopping = false
+
+  /**
+   * `sqliteBinding`: better-sqlite3 built for Electron's ABI when running from a checkout
+   * (see scripts/electron-native.mjs); packaged apps have node_modules rebuilt instead.
+   */
+  constructor(
+    private readonly dataDir: string,
+    private readonly sqliteBinding: string | null,
+  ) {}
+
+  start(): void {
+    const child = utilityProcess.fork(
+      join(import.meta.dirname, 'core.js'),
+      ['--data-dir', this.dataDir],
+      {
+        serviceName: 'Porte-voix core',
+        stdio: 'inherit',
+      },
+    )
+    child.on('exit', (code) => {
+      this.child = null
+      if (this.stopping) return
+      // A crashed core is restarted; windows get fresh ports and re-sync from SQLite.
+      console.error(`[main] core exited with code ${code}; restarting`)
+      setTimeout(() => {
+        this.start()
+        for (const window of this.windows) this.connect(window)
+      }, 1_000)
+    })
+    this.child = child
+  }
+
+  /** Give a window its own port to the core. Called again after reloads and core restarts. */
+  connect(window: BrowserWindow): void {
+    if (!this.child) return
+    this.windows.add(window)
+    window.once('closed', () => this.windows.delete(window))
+    const { port1, port2 } = new MessageChannelMain()
+    this.child.postMessage({ type: 'attach' }, [port1])
+    window.webContents.postMessage(IPC.corePort, null, [port2])
+  }
+
+  /** A contract client for main itself (tray state, deep links), on a port of its own. */
+  client(): CoreClient {
+    if (!this.child) throw new Error('The core is not running')
+    const { port1, port2 } = new MessageChannelMain()
+    this.child.postMessage({ type: 'attach' }, [port1])
+    return new CoreClient(messagePortTransport(port2))
+  }
+
+  stop(): void {
+    this.stopping = true
+    this.child?.kill()
+  }
+}

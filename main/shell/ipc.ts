@@ -1,0 +1,18 @@
+/**
+ * The only IPC channels between windows and main. Everything else goes to the core over the
+ * contract's MessagePort; these are the few things only main can do. Kept free of imports so the
+ * sandboxed preload can bundle it cheaply.
+ */
+export const IPC = {
+  /** main → window: the MessagePort to the core (sent with the message, not as payload). */
+  corePort: 'porte-voix:core-port',
+  /** window → main: open a share page or link in the default browser. */
+  openExternal: 'porte-voix:open-external',
+  /** window → main: hide the popover (after a share, or Escape). */
+  hidePopover: 'porte-voix:hide-popover',
+  /** window → main: open the champion studio. */
+  openStudio: 'porte-voix:open-studio',
+} as const
+
+/** The name under which the preload hands the core port to the page (window.postMessage). */
+export const CORE_PORT_MESSAGE = 'porte-voix:core-port'

@@ -1,0 +1,103 @@
+import type { BrowserWindowConstructorOptions } from 'electron'
+
+/**
+ * The Electron security checklist, as data, so tests can check it without the Electron binary.
+ * Windows hold no Node: everything privileged happens in main or in the core process.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // React writes styles through the CSSOM, which CSP allows; no inline <style> or eval is needed.
+  "style-src 'self'",
+  // Item images come from the web; only https and the app's own files.
+  "img-src 'self' https: data:",
+  "font-src 'self'",
+  // Windows reach the core through a MessagePort, never the network.
+  "connect-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ')
+
+export const SECURE_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  experimentalFeatures: false,
+  navigateOnDragDrop: false,
+  spellcheck: false,
+} as const satisfies BrowserWindowConstructorOptions['webPreferences']
+
+export const POPOVER_SIZE = { width: 380, height: 580 } as const
+
+export function popoverWindowOptions(preload: string): BrowserWindowConstructorOptions {
+  return {
+    ...POPOVER_SIZE,
+    show: false,
+    frame: false,
+    resizable: false,
+    movable: false,
+    minimizable: false,
+    maximizable: false,
+    fullscreenable: false,
+    skipTaskbar: true,
+    alwaysOnTop: true,
+    transparent: false,
+    backgroundColor: '#00000000',
+    webPreferences: { ...SECURE_WEB_PREFERENCES, preload },
+  }
+}
+
+export function studioWindowOptions(preload: string): BrowserWindowConstructorOptions {
+  return {
+    width: 1200,
+    height: 800,
+    minWidth: 800,
+    minHeight: 500,
+    show: false,
+    title: 'Porte-voix Studio',
+    webPreferences: { ...SECURE_WEB_PREFERENCES, preload },
+  }
+}
+
+/**
+ * IPC sender check: a message is trusted only from a frame showing our own renderer
+ * (same origin for the dev server, same file for packaged builds), never from a navigated-away or
+ * embedded frame.
+ */
+export function isTrustedSender(frameUrl: string | undefined | null, appUrl: string): boolean {
+  if (!frameUrl) return false
+  let frame: URL
+  let app: URL
+  try {
+    frame = new URL(frameUrl)
+    app = new URL(appUrl)
+  } catch {
+    return false
+  }
+  if (app.protocol === 'file:') return frame.protocol === 'file:' && frame.pathname === app.pathname
+  return frame.origin === app.origin
+}
+
+/** In-app navigation never leaves the app's own page. */
+export function isNavigationAllowed(targetUrl: string, appUrl: string): boolean {
+  return isTrustedSender(targetUrl, appUrl)
+}
+
+/** What `shell.openExternal` may open: the web (share pages, articles) and e-mail drafts. */
+export function isExternalUrlAllowed(url: string): boolean {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return false
+  }
+  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return parsed.hostname !== ''
+  return parsed.protocol === 'mailto:'
+}

@@ -1,0 +1,70 @@
+import { join } from 'node:path'
+import { BrowserWindow, shell, type WebContents } from 'electron'
+import {
+  CONTENT_SECURITY_POLICY,
+  isExternalUrlAllowed,
+  isNavigationAllowed,
+  popoverWindowOptions,
+  studioWindowOptions,
+} from './security'
+
+const preloadPath = join(import.meta.dirname, '../preload/index.cjs')
+
+/** The page every window shows; electron-vite sets ELECTRON_RENDERER_URL while developing. */
+export function appUrl(view: 'popover' | 'studio'): string {
+  const base = process.env.ELECTRON_RENDERER_URL
+  const page = base
+    ? new URL('index.html', base.endsWith('/') ? base : `${base}/`)
+    : new URL(`file://${join(import.meta.dirname, '../renderer/index.html')}`)
+  page.hash = view
+  return page.toString()
+}
+
+/** Lock a window's contents down: no navigation, no new windows, a CSP header on everything. */
+function harden(contents: WebContents, url: string): void {
+  contents.on('will-navigate', (event, target) => {
+    if (!isNavigationAllowed(target, url)) event.preventDefault()
+  })
+  contents.on('will-redirect', (event, target) => {
+    if (!isNavigationAllowed(target, url)) event.preventDefault()
+  })
+  contents.setWindowOpenHandler(({ url: target }) => {
+    // Links the page opens go to the default browser, never to a new Electron window.
+    if (isExternalUrlAllowed(target)) void shell.openExternal(target)
+    return { action: 'deny' }
+  })
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.session.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+      },
+    })
+  })
+  contents.session.setPermissionRequestHandler((_contents, permission, callback) => {
+    // The popover writes the caption to the clipboard; nothing else is ever granted.
+    callback(permission === 'clipboard-sanitized-write')
+  })
+}
+
+export function createPopover(): BrowserWindow {
+  const window = new BrowserWindow(popoverWindowOptions(preloadPath))
+  const url = appUrl('popover')
+  harden(window.webContents, url)
+  // Hidden on blur like a menu; kept alive so it opens instantly next time.
+  window.on('blur', () => {
+    if (!window.webContents.isDevToolsOpened()) window.hide()
+  })
+  void window.loadURL(url)
+  return window
+}
+
+export function createStudio(): BrowserWindow {
+  const window = new BrowserWindow(studioWindowOptions(preloadPath))
+  const url = appUrl('studio')
+  harden(window.webContents, url)
+  window.once('ready-to-show', () => window.show())
+  void window.loadURL(url)
+  return window
+}

@@ -1,0 +1,22 @@
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { connectToCore } from './core/connection'
+import { dictionaries, systemLanguage } from './i18n/messages'
+import { PopoverApp } from './popover/PopoverApp'
+import { useStore } from './state/store'
+
+const rootElement = document.getElementById('root')
+if (!rootElement) throw new Error('index.html lacks #root')
+const root = createRoot(rootElement)
+root.render(
+  <StrictMode>
+    <PopoverApp />
+  </StrictMode>,
+)
+
+connectToCore()
+  .then((client) => useStore.getState().connect(client))
+  .catch((error: unknown) => {
+    const message = dictionaries[systemLanguage(navigator.languages)]['core.unreachable']
+    rootElement.textContent = `${message} ${error instanceof Error ? error.message : ''}`
+  })

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import {
+  CONTENT_SECURITY_POLICY,
+  isExternalUrlAllowed,
+  isNavigationAllowed,
+  isTrustedSender,
+  popoverWindowOptions,
+  studioWindowOptions,
+} from '../../main/shell/security'
+
+describe('window options follow the Electron security checklist', () => {
+  for (const [name, options] of [
+    ['popover', popoverWindowOptions('/app/preload.cjs')],
+    ['studio', studioWindowOptions('/app/preload.cjs')],
+  ] as const) {
+    it(`${name}: isolated, sandboxed, no Node`, () => {
+      const prefs = options.webPreferences
+      expect(prefs?.contextIsolation).toBe(true)
+      expect(prefs?.sandbox).toBe(true)
+      expect(prefs?.nodeIntegration).toBe(false)
+      expect(prefs?.nodeIntegrationInWorker).toBe(false)
+      expect(prefs?.nodeIntegrationInSubFrames).toBe(false)
+      expect(prefs?.webSecurity).toBe(true)
+      expect(prefs?.allowRunningInsecureContent).toBe(false)
+      expect(prefs?.webviewTag).toBe(false)
+      expect(prefs?.preload).toBe('/app/preload.cjs')
+      expect(options.show).toBe(false)
+    })
+  }
+
+  it('the popover is a frameless, taskbar-less window', () => {
+    const options = popoverWindowOptions('/p')
+    expect(options.frame).toBe(false)
+    expect(options.skipTaskbar).toBe(true)
+  })
+})
+
+describe('content security policy', () => {
+  const directives = new Map(
+    CONTENT_SECURITY_POLICY.split(';').map((part) => {
+      const [name, ...values] = part.trim().split(/\s+/)
+      return [name, values] as const
+    }),
+  )
+
+  it('denies by default and allows scripts only from the app', () => {
+    expect(directives.get('default-src')).toEqual(["'none'"])
+    expect(directives.get('script-src')).toEqual(["'self'"])
+    expect(directives.get('object-src')).toEqual(["'none'"])
+    expect(directives.get('connect-src')).toEqual(["'none'"])
+  })
+
+  it('never allows inline script or eval', () => {
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline')
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval')
+  })
+})
+
+describe('IPC sender checks', () => {
+  const packaged = 'file:///opt/porte-voix/resources/app.asar/out/renderer/index.html#popover'
+  const dev = 'http://localhost:5173/index.html#popover'
+
+  it('trusts only our own page', () => {
+    expect(isTrustedSender(packaged, packaged)).toBe(true)
+    expect(
+      isTrustedSender('file:///opt/porte-voix/resources/app.asar/out/renderer/index.html#studio', packaged),
+    ).toBe(true)
+    expect(isTrustedSender('http://localhost:5173/index.html#studio', dev)).toBe(true)
+  })
+
+  it('refuses other files, origins, and missing frames', () => {
+    expect(isTrustedSender('file:///tmp/evil.html', packaged)).toBe(false)
+    expect(isTrustedSender('https://evil.example/index.html', dev)).toBe(false)
+    expect(isTrustedSender('http://localhost:5174/index.html', dev)).toBe(false)
+    expect(isTrustedSender(undefined, dev)).toBe(false)
+    expect(isTrustedSender('', dev)).toBe(false)
+    expect(isTrustedSender('not a url', dev)).toBe(false)
+  })
+
+  it('navigation never leaves the app', () => {
+    expect(isNavigationAllowed('https://www.linkedin.com/', dev)).toBe(false)
+    expect(isNavigationAllowed('http://localhost:5173/index.html#studio', dev)).toBe(true)
+  })
+})
+
+describe('shell.openExternal guard', () => {
+  it('opens http(s) and mailto only', () => {
+    expect(isExternalUrlAllowed('https://www.linkedin.com/sharing/share-offsite/?url=x')).toBe(true)
+    expect(isExternalUrlAllowed('http://example.com')).toBe(true)
+    expect(isExternalUrlAllowed('mailto:?subject=a&body=b')).toBe(true)
+  })
+
+  it.each([
+    'javascript:alert(1)',
+    'JAVASCRIPT:alert(1)',
+    'file:///etc/passwd',
+    'data:text/html,<script>alert(1)</script>',
+    'vbscript:msgbox',
+    'smb://host/share',
+    '/relative',
+    '',
+  ])('refuses %s', (url) => {
+    expect(isExternalUrlAllowed(url)).toBe(false)
+  })
+})
