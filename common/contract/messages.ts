@@ -26,7 +26,8 @@ export const ClientMessage = z.discriminatedUnion('t', [
 ])
 export type ClientMessage = z.infer<typeof ClientMessage>
 
-export const ServerMessage = z.discriminatedUnion('t', [
+// Zod 4 refuses two members with the same discriminator value: responses are their own union.
+const Response = z.discriminatedUnion('ok', [
   z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({
     t: z.literal('res'),
@@ -34,6 +35,10 @@ export const ServerMessage = z.discriminatedUnion('t', [
     ok: z.literal(false),
     error: z.object({ code: ErrorCode, message: z.string() }),
   }),
+])
+
+export const ServerMessage = z.discriminatedUnion('t', [
+  Response,
   z.object({ t: z.literal('event'), name: z.string(), payload: z.unknown() }),
   z.object({ t: z.literal('doc'), doc: DocName, data: z.base64() }),
   z.object({ t: z.literal('awareness'), doc: DocName, data: z.base64() }),

@@ -1,0 +1,163 @@
+import type { z } from 'zod'
+import type { MethodName, Methods, Result } from '../../../common/contract/api'
+import { ContractError } from '../../../common/contract/messages'
+import {
+  campaignsMap,
+  insertItem,
+  itemsMap,
+  patchItem,
+  readCampaigns,
+  readItem,
+  setCaption,
+  upsertCampaign,
+  whyText,
+} from '../../../common/doc/queue-doc'
+import { setText } from '../../../common/doc/text'
+import { Campaign } from '../../../common/model/campaign'
+import { newId } from '../../../common/model/ids'
+import { Item, type ItemStatus } from '../../../common/model/item'
+import { canCurate } from '../../../common/model/member'
+import { parseOrThrow } from '../../../common/model/validation'
+import { API_ORIGIN, type CoreContext, type Joined } from './context'
+
+type Handler<M extends MethodName> = (
+  ctx: CoreContext,
+  params: z.output<Methods[M]['params']>,
+) => Result<M> | Promise<Result<M>>
+
+const APPROVED: readonly ItemStatus[] = ['approved', 'published']
+
+/** Champions and admins write the queue; the relay enforces it too, this gives a clear error. */
+function curator(ctx: CoreContext, action: string): Joined {
+  const joined = ctx.joined()
+  if (!canCurate(joined.session.claims.role)) {
+    throw new ContractError('forbidden', `Only champions and admins may ${action}`)
+  }
+  return joined
+}
+
+function readBack(joined: Joined, id: string): Item {
+  const map = itemsMap(joined.sync.docs.queue).get(id)
+  if (!map) throw new ContractError('not_found', `No item "${id}" in the queue`)
+  const result = readItem(map)
+  if ('issues' in result) {
+    throw new ContractError('conflict', `Item "${id}" is not valid: ${result.issues.join('; ')}`)
+  }
+  return result.item
+}
+
+function requireItem(joined: Joined, id: string): void {
+  if (!itemsMap(joined.sync.docs.queue).has(id)) {
+    throw new ContractError('not_found', `No item "${id}" in the queue`)
+  }
+}
+
+function requireCampaign(joined: Joined, id: string | null | undefined): void {
+  if (id && !campaignsMap(joined.sync.docs.queue).has(id)) {
+    throw new ContractError('not_found', `No campaign "${id}" in this workspace`)
+  }
+}
+
+export const handlers: { [M in MethodName]: Handler<M> } = {
+  'status.get': (ctx) => ctx.status(),
+
+  'workspace.join': (ctx, { invitation }) => ctx.join(invitation),
+
+  'workspace.leave': async (ctx) => {
+    await ctx.leave()
+    return null
+  },
+
+  'queue.list': (ctx, filter) => {
+    ctx.joined()
+    return ctx.store.queue.list(filter)
+  },
+
+  'item.get': (ctx, { id }) => {
+    ctx.joined()
+    const item = ctx.store.queue.get(id)
+    if (!item) throw new ContractError('not_found', `No item "${id}" in the queue`)
+    return item
+  },
+
+  'item.create': (ctx, params) => {
+    const joined = curator(ctx, 'create items')
+    requireCampaign(joined, params.campaignId)
+    const now = ctx.now()
+    const status = params.status ?? 'draft'
+    const item = parseOrThrow(
+      Item,
+      {
+        source: '',
+        sourceKind: 'internal',
+        topics: [],
+        why: '',
+        captions: {},
+        variants: {},
+        imageUrl: null,
+        publishAt: null,
+        expiresAt: null,
+        priority: 50,
+        campaignId: null,
+        ...params,
+        status,
+        id: newId('item'),
+        authorId: joined.session.claims.sub,
+        approverId: APPROVED.includes(status) ? joined.session.claims.sub : null,
+        createdAt: now,
+        updatedAt: now,
+      },
+      'item',
+    )
+    joined.sync.docs.queue.transact(() => insertItem(joined.sync.docs.queue, item), API_ORIGIN)
+    return readBack(joined, item.id)
+  },
+
+  'item.update': (ctx, { id, patch }) => {
+    const joined = curator(ctx, 'edit items')
+    requireItem(joined, id)
+    requireCampaign(joined, patch.campaignId)
+    const doc = joined.sync.docs.queue
+    const full = { ...patch }
+    // Approving records who approved, unless the patch names someone.
+    if (patch.status && APPROVED.includes(patch.status) && patch.approverId === undefined) {
+      const current = itemsMap(doc).get(id)?.get('approverId')
+      if (current == null) full.approverId = joined.session.claims.sub
+    }
+    doc.transact(() => patchItem(doc, id, full, ctx.now()), API_ORIGIN)
+    return readBack(joined, id)
+  },
+
+  'item.setCaption': (ctx, { id, network, text }) => {
+    const joined = curator(ctx, 'edit captions')
+    requireItem(joined, id)
+    const doc = joined.sync.docs.queue
+    doc.transact(() => setCaption(doc, id, network, text, ctx.now()), API_ORIGIN)
+    return readBack(joined, id)
+  },
+
+  'item.setWhy': (ctx, { id, text }) => {
+    const joined = curator(ctx, 'edit items')
+    requireItem(joined, id)
+    const doc = joined.sync.docs.queue
+    doc.transact(() => {
+      setText(whyText(doc, id), text)
+      itemsMap(doc).get(id)?.set('updatedAt', ctx.now())
+    }, API_ORIGIN)
+    return readBack(joined, id)
+  },
+
+  'campaign.list': (ctx) => readCampaigns(ctx.joined().sync.docs.queue).campaigns,
+
+  'campaign.create': (ctx, params) => {
+    const joined = curator(ctx, 'create campaigns')
+    const campaign = parseOrThrow(Campaign, { ...params, id: newId('camp') }, 'campaign')
+    const doc = joined.sync.docs.queue
+    doc.transact(() => upsertCampaign(doc, campaign), API_ORIGIN)
+    return campaign
+  },
+
+  'settings.get': (ctx) => ctx.store.settings.get(),
+
+  'settings.update': (ctx, patch) => ctx.store.settings.update(patch),
+}

@@ -1,0 +1,84 @@
+/**
+ * Entry point of the core as an Electron utility process. Deliberately typed against minimal
+ * local interfaces (no `electron` import): the core must stay a plain Node program.
+ */
+import type { Transport } from '../../common/contract/client'
+import { Core } from './core'
+import { type ChildMessage, ParentMessage } from './process-protocol'
+
+/** The part of Electron's MessagePortMain the core uses. */
+interface PortLike {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void
+  on(event: 'close', listener: () => void): void
+  postMessage(message: unknown): void
+  start(): void
+}
+
+interface ParentPortLike {
+  on(event: 'message', listener: (event: { data: unknown; ports: PortLike[] }) => void): void
+  postMessage(message: unknown): void
+}
+
+const parentPort = (process as NodeJS.Process & { parentPort?: ParentPortLike }).parentPort
+if (!parentPort) {
+  process.stderr.write('process-entry: not running as a utility process (no parentPort)\n')
+  process.exit(2)
+}
+
+const log = (line: string) => process.stderr.write(`[core] ${line}\n`)
+const reply = (message: ChildMessage) => parentPort.postMessage(message)
+
+function portTransport(port: PortLike): Transport {
+  return {
+    send: (text) => port.postMessage(text),
+    onMessage: (listener) =>
+      port.on('message', ({ data }) => {
+        if (typeof data === 'string') listener(data)
+      }),
+    onClose: (listener) => port.on('close', () => listener('port closed')),
+  }
+}
+
+let core: Core | null = null
+let opening: Promise<Core> | null = null
+
+parentPort.on('message', ({ data, ports }) => {
+  const parsed = ParentMessage.safeParse(data)
+  if (!parsed.success) {
+    log('process-entry: ignored a malformed message from main')
+    return
+  }
+  const message = parsed.data
+  switch (message.type) {
+    case 'open':
+      opening ??= Core.open({ dataDir: message.dataDir, log })
+      opening.then(
+        (opened) => {
+          core = opened
+          reply({ type: 'ready' })
+        },
+        (error: unknown) => reply({ type: 'error', message: String(error) }),
+      )
+      return
+    case 'attach': {
+      const port = ports[0]
+      if (!port) return
+      // Ports attached before the core is open wait for it.
+      void (opening ?? Promise.reject(new Error('attach before open'))).then(
+        (opened) => {
+          opened.attach(portTransport(port))
+          port.start()
+        },
+        (error: unknown) => reply({ type: 'error', message: String(error) }),
+      )
+      return
+    }
+    case 'close':
+      void (async () => {
+        await core?.close()
+        reply({ type: 'closed' })
+        process.exit(0)
+      })()
+      return
+  }
+})

@@ -1,0 +1,21 @@
+import { z } from 'zod'
+
+/**
+ * Messages between Electron main and the core's utility process (over `process.parentPort`).
+ * Windows' own traffic never goes through here: each window gets a MessagePort that main
+ * transfers with an `attach` message, and the contract flows over that port.
+ */
+export const ParentMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('open'), dataDir: z.string().min(1) }),
+  /** Carries one MessagePort in `ports[0]`: a window's end of the contract. */
+  z.object({ type: z.literal('attach') }),
+  z.object({ type: z.literal('close') }),
+])
+export type ParentMessage = z.infer<typeof ParentMessage>
+
+export const ChildMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+  z.object({ type: z.literal('closed') }),
+])
+export type ChildMessage = z.infer<typeof ChildMessage>

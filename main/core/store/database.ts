@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { MIGRATIONS, type Migration } from './migrations'
+
+export type Db = Database.Database
+
+/** The core's single SQLite file inside its data directory. */
+export const DATABASE_FILE = 'porte-voix.sqlite'
+
+export function databasePath(dataDir: string): string {
+  return path.join(dataDir, DATABASE_FILE)
+}
+
+export type OpenDatabaseOptions = {
+  /** A file path, or ':memory:' for tests. */
+  file: string
+  migrations?: readonly Migration[]
+}
+
+/**
+ * Open (creating if needed) the database in WAL mode. `synchronous = NORMAL` with WAL survives a
+ * killed process without losing a committed transaction (the WAL lives in the OS cache); only a
+ * power cut can drop the very last commits, and everything synced is also held by the relay.
+ */
+export function openDatabase({ file, migrations = MIGRATIONS }: OpenDatabaseOptions): Db {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true })
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  // Other readers (a test opening the file read-only, a backup) must not make writes fail.
+  db.pragma('busy_timeout = 5000')
+  migrate(db, migrations)
+  return db
+}
+
+/** Apply the migrations not yet applied, in order. Idempotent. */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`)
+  const applied = new Set(
+    db
+      .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+      .all()
+      .map((row) => row.version),
+  )
+  const ordered = [...migrations].sort((a, b) => a.version - b.version)
+  const done: number[] = []
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  )
+  for (const migration of ordered) {
+    if (applied.has(migration.version)) continue
+    db.transaction(() => {
+      db.exec(migration.sql)
+      record.run(migration.version, migration.name, new Date().toISOString())
+    })()
+    done.push(migration.version)
+  }
+  return done
+}

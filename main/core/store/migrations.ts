@@ -1,0 +1,78 @@
+/**
+ * Ordered schema migrations. Append only: never edit a migration that has shipped, add a new one.
+ * Each runs in its own transaction together with its bookkeeping row, so a crash leaves the
+ * database either before or after it.
+ */
+export type Migration = { version: number; name: string; sql: string }
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'doc log',
+    sql: `
+      -- Append-only Yjs updates; seq is global and monotonic, so "up to seq N" is well defined.
+      CREATE TABLE doc_updates (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc  TEXT NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE INDEX doc_updates_doc ON doc_updates (doc, seq);
+      -- One merged snapshot per document, covering every update up to upto_seq.
+      CREATE TABLE doc_snapshots (
+        doc        TEXT PRIMARY KEY,
+        upto_seq   INTEGER NOT NULL,
+        data       BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'queue table',
+    sql: `
+      -- Derived from the queue document (never edited directly): fast filtered, ordered reads.
+      CREATE TABLE items (
+        id          TEXT PRIMARY KEY,
+        status      TEXT NOT NULL,
+        objective   TEXT NOT NULL,
+        priority    INTEGER NOT NULL,
+        campaign_id TEXT,
+        publish_at  TEXT,
+        expires_at  TEXT,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        fresh_at    TEXT NOT NULL,
+        search_text TEXT NOT NULL,
+        json        TEXT NOT NULL
+      );
+      CREATE INDEX items_order ON items (priority DESC, fresh_at DESC, id);
+      CREATE INDEX items_status ON items (status);
+      CREATE INDEX items_objective ON items (objective);
+      CREATE INDEX items_campaign ON items (campaign_id);
+      CREATE TABLE item_topics (
+        item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+        topic   TEXT NOT NULL,
+        PRIMARY KEY (item_id, topic)
+      );
+      CREATE INDEX item_topics_topic ON item_topics (topic);
+    `,
+  },
+  {
+    version: 3,
+    name: 'settings and session',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      -- At most one joined workspace per device.
+      CREATE TABLE session (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        relay_url  TEXT NOT NULL,
+        token      TEXT NOT NULL,
+        claims     TEXT NOT NULL,
+        joined_at  TEXT NOT NULL
+      );
+    `,
+  },
+]

@@ -1,0 +1,140 @@
+import type { QueueFilter } from '../../../common/contract/api'
+import { Item } from '../../../common/model/item'
+import type { Db } from './database'
+
+type ItemRow = { json: string }
+
+/**
+ * The relational `items` table derived from the queue document: typed columns for filtering
+ * and ordering, topics in a side table, and the full validated item as JSON.
+ * Order: priority (high first), then freshness (publish date, else creation date; newest first).
+ */
+export class QueueTable {
+  private readonly upsertRow
+  private readonly deleteRow
+  private readonly deleteTopics
+  private readonly insertTopic
+  private readonly selectOne
+  private readonly selectIds
+  private readonly countRows
+
+  constructor(private readonly db: Db) {
+    this.upsertRow = db.prepare(
+      `INSERT INTO items (id, status, objective, priority, campaign_id, publish_at, expires_at,
+         created_at, updated_at, fresh_at, search_text, json)
+       VALUES (@id, @status, @objective, @priority, @campaignId, @publishAt, @expiresAt,
+         @createdAt, @updatedAt, @freshAt, @searchText, @json)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, objective = excluded.objective,
+         priority = excluded.priority, campaign_id = excluded.campaign_id,
+         publish_at = excluded.publish_at, expires_at = excluded.expires_at,
+         created_at = excluded.created_at, updated_at = excluded.updated_at,
+         fresh_at = excluded.fresh_at, search_text = excluded.search_text, json = excluded.json`,
+    )
+    this.deleteRow = db.prepare<[string]>('DELETE FROM items WHERE id = ?')
+    this.deleteTopics = db.prepare<[string]>('DELETE FROM item_topics WHERE item_id = ?')
+    this.insertTopic = db.prepare<[string, string]>(
+      'INSERT OR IGNORE INTO item_topics (item_id, topic) VALUES (?, ?)',
+    )
+    this.selectOne = db.prepare<[string], ItemRow>('SELECT json FROM items WHERE id = ?')
+    this.selectIds = db.prepare<[], { id: string }>('SELECT id FROM items')
+    this.countRows = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM items')
+  }
+
+  /** Upsert and delete rows in one transaction. Returns how many rows changed. */
+  apply(upserts: readonly Item[], removals: readonly string[]): number {
+    if (upserts.length === 0 && removals.length === 0) return 0
+    this.db.transaction(() => {
+      for (const id of removals) this.deleteRow.run(id)
+      for (const item of upserts) this.writeItem(item)
+    })()
+    return upserts.length + removals.length
+  }
+
+  /** Make the table hold exactly `items` (startup, or after a full sync). */
+  replaceAll(items: readonly Item[]): number {
+    const keep = new Set(items.map((item) => item.id))
+    const removals = this.selectIds
+      .all()
+      .map((row) => row.id)
+      .filter((id) => !keep.has(id))
+    return this.apply(items, removals)
+  }
+
+  clear(): void {
+    this.db.exec('DELETE FROM items')
+  }
+
+  count(): number {
+    return this.countRows.get()?.n ?? 0
+  }
+
+  get(id: string): Item | null {
+    const row = this.selectOne.get(id)
+    return row ? parseRow(row) : null
+  }
+
+  list(filter: QueueFilter = {}): Item[] {
+    const where: string[] = []
+    const params: (string | number)[] = []
+    if (filter.objective) {
+      where.push('objective = ?')
+      params.push(filter.objective)
+    }
+    if (filter.status && filter.status.length > 0) {
+      where.push(`status IN (${filter.status.map(() => '?').join(', ')})`)
+      params.push(...filter.status)
+    }
+    if (filter.campaignId) {
+      where.push('campaign_id = ?')
+      params.push(filter.campaignId)
+    }
+    if (filter.topic) {
+      where.push('id IN (SELECT item_id FROM item_topics WHERE topic = ? COLLATE NOCASE)')
+      params.push(filter.topic.trim())
+    }
+    if (filter.search?.trim()) {
+      // instr() rather than LIKE: no wildcard escaping to get wrong with user input.
+      where.push('instr(search_text, ?) > 0')
+      params.push(filter.search.trim().toLowerCase())
+    }
+    const sql = `SELECT json FROM items ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY priority DESC, fresh_at DESC, id ASC LIMIT ?`
+    params.push(filter.limit ?? -1)
+    return this.db
+      .prepare<(string | number)[], ItemRow>(sql)
+      .all(...params)
+      .map(parseRow)
+  }
+
+  private writeItem(item: Item): void {
+    this.upsertRow.run({
+      id: item.id,
+      status: item.status,
+      objective: item.objective,
+      priority: item.priority,
+      campaignId: item.campaignId,
+      publishAt: item.publishAt,
+      expiresAt: item.expiresAt,
+      createdAt: item.createdAt,
+      updatedAt: item.updatedAt,
+      freshAt: normalizeTime(item.publishAt ?? item.createdAt),
+      searchText: [item.title, item.source, item.why, item.url, ...item.topics]
+        .join('\n')
+        .toLowerCase(),
+      json: JSON.stringify(item),
+    })
+    this.deleteTopics.run(item.id)
+    for (const topic of item.topics) this.insertTopic.run(item.id, topic)
+  }
+}
+
+/** Timestamps may carry any offset; order on their UTC form. */
+function normalizeTime(iso: string): string {
+  const time = Date.parse(iso)
+  return Number.isNaN(time) ? iso : new Date(time).toISOString()
+}
+
+function parseRow(row: ItemRow): Item {
+  // The table only ever holds validated items; parsing again guards against a hand-edited file.
+  return Item.parse(JSON.parse(row.json))
+}

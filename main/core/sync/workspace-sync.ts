@@ -1,0 +1,262 @@
+import * as encoding from 'lib0/encoding'
+import WebSocket from 'ws'
+import { Awareness } from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import { messageSync, WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import type { SyncState } from '../../../common/contract/api'
+import {
+  type Access,
+  accessFor,
+  DOC_NAMES,
+  type DocName,
+  roomName,
+} from '../../../common/doc/rooms'
+import type { DocLog } from '../store/doc-log'
+import type { StoredSession } from '../store/session'
+import { describeConnectionError, describeTerminalClose } from './relay-errors'
+
+export type SyncStatus = { sync: SyncState; lastError: string | null }
+
+export type WorkspaceSyncOptions = {
+  session: StoredSession
+  docLog: DocLog
+  /** Upper bound of y-websocket's exponential reconnect backoff. */
+  maxBackoffMs?: number
+  /** After the relay refused the token, wait this long before trying again (not hot). */
+  refusedRetryMs?: number
+  /** Called after an update (local or remote) is stored, before it reaches anyone else. */
+  onUpdate?: (doc: DocName, update: Uint8Array, origin: unknown, transaction: Y.Transaction) => void
+  onStatus?: (status: SyncStatus) => void
+  log?: (line: string) => void
+}
+
+/** Origin of updates replayed from SQLite at start: already stored, not to be appended again. */
+export const LOADED_FROM_STORE = Symbol('loaded-from-store')
+
+type Link = {
+  doc: DocName
+  provider: WebsocketProvider
+  connected: boolean
+  synced: boolean
+  failed: boolean
+  /** Set by a connection-error that said 401/403, read by shouldReconnect right after. */
+  refused: string | null
+}
+
+const KEEPALIVE_MS = 10_000
+
+/**
+ * Keeps a local replica of each of the workspace's documents in step with the relay.
+ * Replicas are loaded from the doc log synchronously in the constructor, so queries work at once
+ * with no network; every update is appended to the log before any other listener (including the
+ * provider that sends it to the relay) sees it.
+ */
+export class WorkspaceSync {
+  readonly docs: Record<DocName, Y.Doc>
+  readonly awareness: Record<DocName, Awareness>
+  private readonly links: Link[] = []
+  private current: SyncStatus = { sync: 'connecting', lastError: null }
+  private refusedTimer: NodeJS.Timeout | null = null
+  private readonly keepalive: NodeJS.Timeout
+  private destroyed = false
+  private paused = false
+
+  constructor(private readonly options: WorkspaceSyncOptions) {
+    const { session, docLog } = options
+    const workspaceId = session.claims.ws
+    const docs = {} as Record<DocName, Y.Doc>
+    const awareness = {} as Record<DocName, Awareness>
+    for (const name of DOC_NAMES) {
+      const key = roomName(workspaceId, name)
+      const doc = new Y.Doc()
+      docLog.loadInto(key, doc, LOADED_FROM_STORE)
+      // Registered before the provider's own listener: Yjs calls 'update' listeners in order.
+      doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
+        if (origin !== LOADED_FROM_STORE) docLog.append(key, update)
+        options.onUpdate?.(name, update, origin, tr)
+      })
+      docs[name] = doc
+      const aw = new Awareness(doc)
+      // The core is not a person: windows publish their own presence through it.
+      aw.setLocalState(null)
+      awareness[name] = aw
+    }
+    this.docs = docs
+    this.awareness = awareness
+    for (const name of DOC_NAMES) this.links.push(this.link(name))
+    // y-websocket drops a connection that received nothing for 30 s; with no awareness of its
+    // own the core asks for the relay's state vector now and then so a quiet room stays open.
+    this.keepalive = setInterval(() => this.ping(), KEEPALIVE_MS)
+    this.keepalive.unref()
+    for (const link of this.links) link.provider.connect()
+    this.recompute()
+  }
+
+  get status(): SyncStatus {
+    return this.current
+  }
+
+  access(doc: DocName): Access {
+    return accessFor(doc, this.options.session.claims.role)
+  }
+
+  /**
+   * Resolves once the first connection attempt has an outcome: every document synced, the relay
+   * refused us, or it could not be reached (offline); or when the time is up.
+   */
+  waitForSync(timeoutMs: number): Promise<SyncStatus & { timedOut: boolean }> {
+    return new Promise((resolve) => {
+      let interval: NodeJS.Timeout | undefined
+      let timer: NodeJS.Timeout | undefined
+      const finish = (timedOut: boolean) => {
+        clearInterval(interval)
+        clearTimeout(timer)
+        resolve({ ...this.current, timedOut })
+      }
+      const settled = () => this.current.sync !== 'connecting' || this.isRefused() || this.destroyed
+      if (settled()) return finish(false)
+      interval = setInterval(() => {
+        if (settled()) finish(false)
+      }, 20)
+      timer = setTimeout(() => finish(true), timeoutMs)
+    })
+  }
+
+  isRefused(): boolean {
+    return this.links.some((link) => link.refused !== null)
+  }
+
+  /** Go offline on purpose (or back online); local edits keep being stored meanwhile. */
+  setNetwork(enabled: boolean): void {
+    if (this.destroyed || this.paused === !enabled) return
+    this.paused = !enabled
+    for (const link of this.links) {
+      if (enabled) {
+        link.refused = null
+        link.provider.connect()
+      } else link.provider.disconnect()
+    }
+    this.recompute()
+  }
+
+  /** Stop syncing; replicas stay readable until destroy(). */
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    clearInterval(this.keepalive)
+    if (this.refusedTimer) clearTimeout(this.refusedTimer)
+    for (const link of this.links) link.provider.destroy()
+    for (const name of DOC_NAMES) {
+      this.awareness[name].destroy()
+      this.docs[name].destroy()
+    }
+    this.current = { sync: 'offline', lastError: null }
+  }
+
+  private link(name: DocName): Link {
+    const { session } = this.options
+    const doc = this.docs[name]
+    const link: Link = {
+      doc: name,
+      connected: false,
+      synced: false,
+      failed: false,
+      refused: null,
+      provider: new WebsocketProvider(session.relayUrl, roomName(session.claims.ws, name), doc, {
+        connect: false,
+        awareness: this.awareness[name],
+        params: { token: session.token },
+        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+        // Several cores can live in one process (tests): never talk around the relay.
+        disableBc: true,
+        maxBackoffTime: this.options.maxBackoffMs ?? 5_000,
+        shouldReconnect: (event) =>
+          link.refused === null && !(event.code >= 4400 && event.code < 4500),
+      }),
+    }
+    const { provider } = link
+    provider.on('status', ({ status }) => {
+      link.connected = status === 'connected'
+      if (link.connected) link.failed = false
+      this.recompute()
+    })
+    provider.on('sync', (synced) => {
+      link.synced = synced
+      this.recompute()
+    })
+    provider.on('connection-error', (event) => {
+      const problem = describeConnectionError(event, session.relayUrl)
+      if (problem.kind === 'refused') link.refused = problem.message
+      this.setError(problem.message)
+    })
+    provider.on('connection-close', (event) => {
+      link.connected = false
+      link.synced = false
+      // A close we initiated (event null: watchdog or disconnect) is not a failure.
+      if (event !== null) link.failed = true
+      this.recompute()
+    })
+    provider.on('closed', ({ code, reason }) => {
+      const message = link.refused ?? describeTerminalClose(code, reason)
+      link.refused = message
+      this.options.log?.(`sync ${name}: stopped, ${message}`)
+      this.setError(message)
+      this.scheduleRefusedRetry()
+    })
+    return link
+  }
+
+  /** A refused token will not become valid by hammering the relay: try again much later. */
+  private scheduleRefusedRetry(): void {
+    if (this.refusedTimer || this.destroyed) return
+    this.refusedTimer = setTimeout(
+      () => {
+        this.refusedTimer = null
+        if (this.destroyed) return
+        for (const link of this.links) {
+          link.refused = null
+          link.provider.connect()
+        }
+        this.recompute()
+      },
+      this.options.refusedRetryMs ?? 5 * 60_000,
+    )
+    this.refusedTimer.unref()
+  }
+
+  private ping(): void {
+    for (const link of this.links) {
+      const ws = link.provider.ws
+      if (!link.provider.wsconnected || !ws || ws.readyState !== 1) continue
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, messageSync)
+      syncProtocol.writeSyncStep1(encoder, link.provider.doc)
+      ws.send(encoding.toUint8Array(encoder))
+    }
+  }
+
+  private setError(message: string): void {
+    if (this.current.lastError === message) return
+    this.current = { ...this.current, lastError: message }
+    this.options.onStatus?.(this.current)
+  }
+
+  private recompute(): void {
+    if (this.destroyed) return
+    let sync: SyncState
+    if (this.links.length > 0 && this.links.every((link) => link.synced)) sync = 'synced'
+    else if (
+      this.paused ||
+      this.isRefused() ||
+      this.links.some((link) => link.failed && !link.connected)
+    )
+      sync = 'offline'
+    else sync = 'connecting'
+    const lastError = sync === 'synced' ? null : this.current.lastError
+    if (sync === this.current.sync && lastError === this.current.lastError) return
+    this.options.log?.(`sync: ${sync}${lastError ? ` (${lastError})` : ''}`)
+    this.current = { sync, lastError }
+    this.options.onStatus?.(this.current)
+  }
+}

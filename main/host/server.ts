@@ -1,0 +1,85 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import type { Transport } from '../../common/contract/client'
+import type { Core } from '../core/core'
+import type { HostOptions } from './args'
+import { serveStatic } from './static-files'
+
+export type RunningHost = { port: number; close(): Promise<void> }
+
+/**
+ * One core served to many windows over WebSocket (one connection per window), plus optionally
+ * the built renderer as static files. Bound to loopback by default; browser origins other than
+ * the host's own are refused so that a web page cannot drive the core.
+ */
+export async function serveCore(
+  core: Core,
+  options: HostOptions,
+  log: (line: string) => void,
+): Promise<RunningHost> {
+  const server: Server = createServer((req, res) => {
+    if (options.staticDir) serveStatic(options.staticDir, req, res)
+    else res.writeHead(404, { 'content-type': 'text/plain' }).end('porte-voix core host\n')
+  })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes })
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', (error) => log(`host: socket error: ${error.message}`))
+    const origin = req.headers.origin
+    const port = (server.address() as AddressInfo).port
+    const own = [`http://127.0.0.1:${port}`, `http://localhost:${port}`]
+    if (origin && !own.includes(origin) && !options.allowOrigins.includes(origin)) {
+      log(`host: refused a connection from origin ${origin}`)
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, log))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  return {
+    port,
+    close: async () => {
+      for (const client of wss.clients) client.close(1001, 'core host shutting down')
+      wss.close()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      // Keep-alive HTTP connections (static files) would otherwise hold the shutdown.
+      server.closeAllConnections()
+      await closed
+    },
+  }
+}
+
+function attach(core: Core, ws: WebSocket, log: (line: string) => void): void {
+  const messageListeners: ((text: string) => void)[] = []
+  const closeListeners: ((reason: string) => void)[] = []
+  ws.on('error', (error) => log(`host: connection error: ${error.message}`))
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    if (isBinary) {
+      log('host: dropped a binary frame (the contract is JSON text)')
+      return
+    }
+    const text = rawToString(data)
+    for (const listener of messageListeners) listener(text)
+  })
+  ws.on('close', (code, reason) => {
+    for (const listener of closeListeners) listener(`${code} ${reason.toString()}`.trim())
+  })
+  const transport: Transport = {
+    send: (text) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(text)
+    },
+    onMessage: (listener) => messageListeners.push(listener),
+    onClose: (listener) => closeListeners.push(listener),
+  }
+  core.attach(transport)
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
+  return data.toString('utf8')
+}

@@ -1,0 +1,193 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import WebSocket from 'ws'
+import { CoreClient, type Transport, webSocketTransport } from '../../common/contract/client'
+
+/**
+ * Start a core host as a child process (not detached), for integration tests.
+ *
+ *   const core = await startCore()
+ *   await core.client.call('workspace.join', { invitation })
+ *   …
+ *   await core.stop()
+ *
+ * Restart on the same data: `startCore({ dataDir: core.dataDir })`.
+ */
+export type CoreProcess = {
+  /** A client connected at start. */
+  client: CoreClient
+  /** ws://127.0.0.1:PORT */
+  url: string
+  port: number
+  dataDir: string
+  pid: number
+  /** Another window's connection. */
+  connect(): Promise<CoreClient>
+  /** SIGTERM (graceful: compacts and closes SQLite), resolves when the process has exited. */
+  stop(): Promise<void>
+  /** SIGKILL, resolves when the process has exited. */
+  kill(): Promise<void>
+  logs(): string
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+export type StartCoreOptions = {
+  dataDir?: string
+  /** Extra flags for main/host/main.ts. */
+  args?: string[]
+  startTimeoutMs?: number
+}
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const LISTENING = /porte-voix core host listening on ws:\/\/127\.0\.0\.1:(\d+)/
+
+/** Open a WebSocket to a core host and wrap it in the typed client. */
+export async function connectCore(url: string): Promise<CoreClient> {
+  const socket = new WebSocket(url)
+  await new Promise<void>((done, fail) => {
+    socket.once('open', () => done())
+    socket.once('error', fail)
+  })
+  socket.on('error', () => {})
+  return new CoreClient(webSocketTransport(socket))
+}
+
+export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'porte-voix-core-'))
+  const args = [
+    '--import',
+    'tsx',
+    join(ROOT, 'main', 'host', 'main.ts'),
+    '--data-dir',
+    dataDir,
+    '--port',
+    '0',
+    // Tests restart relays: reconnect quickly.
+    '--max-backoff-ms',
+    '1000',
+    ...(opts.args ?? []),
+  ]
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  // A test worker that ends without stopping its cores must not leave them running.
+  const reap = () => child.kill('SIGKILL')
+  process.once('exit', reap)
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.once('exit', (code, signal) => {
+      process.off('exit', reap)
+      done({ code, signal })
+    })
+  })
+  const timeoutMs = opts.startTimeoutMs ?? 30_000
+  const port = await new Promise<number>((done, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      fail(new Error(`core host did not start within ${timeoutMs} ms:\n${output}`))
+    }, timeoutMs)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      const match = LISTENING.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        done(Number(match[1]))
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      fail(
+        new Error(`core host exited before listening (code ${code}, signal ${signal}):\n${output}`),
+      )
+    })
+  })
+  const url = `ws://127.0.0.1:${port}`
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+    await exited
+  }
+  return {
+    client: await connectCore(url),
+    url,
+    port,
+    dataDir,
+    pid: child.pid ?? -1,
+    connect: () => connectCore(url),
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+    logs: () => output,
+    exited,
+  }
+}
+
+/**
+ * An invitation link with an unsigned token carrying the given claims: enough for a core (which
+ * never checks signatures) to work offline; any real relay refuses it.
+ */
+export function fakeInvitation(o: {
+  role: 'employee' | 'champion' | 'admin'
+  workspaceId?: string
+  memberId?: string
+  name?: string
+  relayUrl?: string
+  expiresInSeconds?: number
+}): string {
+  const now = Math.floor(Date.now() / 1000)
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const token = [
+    encode({ alg: 'HS256', typ: 'JWT' }),
+    encode({
+      sub: o.memberId ?? `mem_${o.role}`,
+      ws: o.workspaceId ?? 'ws_offline',
+      role: o.role,
+      name: o.name ?? o.role,
+      iat: now,
+      exp: now + (o.expiresInSeconds ?? 3600),
+    }),
+    'unsigned',
+  ].join('.')
+  const params = new URLSearchParams({ relay: o.relayUrl ?? 'ws://127.0.0.1:9', token })
+  return `porte-voix://join?${params.toString()}`
+}
+
+/** A pair of in-memory transports (async delivery, like a real port), for in-process cores. */
+export function memoryTransports(): { a: Transport; b: Transport; close(): void } {
+  type End = { message: ((text: string) => void)[]; close: ((reason: string) => void)[] }
+  const ends: [End, End] = [
+    { message: [], close: [] },
+    { message: [], close: [] },
+  ]
+  let closed = false
+  const make = (self: End, other: End): Transport => ({
+    send: (text) => {
+      if (closed) return
+      queueMicrotask(() => {
+        for (const listener of other.message) listener(text)
+      })
+    },
+    onMessage: (listener) => self.message.push(listener),
+    onClose: (listener) => self.close.push(listener),
+  })
+  return {
+    a: make(ends[0], ends[1]),
+    b: make(ends[1], ends[0]),
+    close: () => {
+      if (closed) return
+      closed = true
+      for (const end of ends) for (const listener of end.close) listener('closed')
+    },
+  }
+}
+
+/** Attach a CoreClient to an in-process core (tests that use Core directly). */
+export function clientOf(core: { attach(transport: Transport): unknown }): CoreClient {
+  const pair = memoryTransports()
+  core.attach(pair.b)
+  return new CoreClient(pair.a)
+}
