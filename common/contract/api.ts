@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import { Campaign, NewCampaign } from '../model/campaign'
 import { Id } from '../model/ids'
-import { Item, ItemPatch, ItemStatus, NewItem, Objective } from '../model/item'
-import { Role } from '../model/member'
+import { Captions, HttpUrl, Item, ItemPatch, ItemStatus, NewItem, Objective, Timestamp } from '../model/item'
+import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
+import { NewProposal, PersonalStats, ProposalView, ShareId } from '../model/share'
 
 /**
  * The one contract between windows and the core. Every method names its params and result
@@ -44,6 +45,7 @@ export type QueueFilter = z.infer<typeof QueueFilter>
 
 export const Settings = z.object({
   networks: z.array(Network),
+  nudgesPaused: z.boolean(),
   mastodonInstance: z.string().nullable(),
   timeZone: z.string().nullable(),
   quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
@@ -51,6 +53,41 @@ export const Settings = z.object({
   theme: z.enum(['system', 'light', 'dark']),
 })
 export type Settings = z.infer<typeof Settings>
+
+/** An item as this employee's popover shows it: ranked, with my caption variant and my shares. */
+export const QueueEntry = z.object({
+  item: Item,
+  campaign: Campaign.nullable(),
+  /** Per network: the caption or the variant picked for me, so colleagues rarely match. */
+  suggested: Captions,
+  sharedOn: z.array(Network),
+})
+export type QueueEntry = z.infer<typeof QueueEntry>
+
+export const ShareOutcome = z.object({
+  shareId: ShareId,
+  trackedUrl: HttpUrl,
+  /** The network's share page (or a mailto: draft) handed to the opener. */
+  targetUrl: z.string(),
+  /** What goes to the clipboard: the caption as edited. */
+  clipboardText: z.string(),
+  /** LinkedIn and Facebook take no text: the person pastes the caption. */
+  pasteNeeded: z.boolean(),
+  sharedAt: Timestamp,
+})
+export type ShareOutcome = z.infer<typeof ShareOutcome>
+
+export const FeedSourceView = z.object({
+  id: Id,
+  url: HttpUrl,
+  addedBy: Id,
+  addedAt: Timestamp,
+  lastPolledAt: Timestamp.nullable(),
+  /** 'ok' or the error code of the last poll on this device. */
+  lastStatus: z.string().nullable(),
+  lastMessage: z.string().nullable(),
+})
+export type FeedSourceView = z.infer<typeof FeedSourceView>
 
 const empty = z.object({}).strict()
 
@@ -74,6 +111,35 @@ export const methods = {
   'campaign.create': { params: NewCampaign, result: Campaign },
   'settings.get': { params: empty, result: Settings },
   'settings.update': { params: Settings.partial(), result: Settings },
+
+  // The employee's popover.
+  'queue.forMe': {
+    params: z.object({ objective: Objective.optional(), topic: z.string().max(60).optional() }),
+    result: z.array(QueueEntry),
+  },
+  'share.perform': {
+    params: z.object({ itemId: Id, network: Network, text: z.string().max(10_000) }),
+    result: ShareOutcome,
+  },
+  'stats.mine': { params: empty, result: PersonalStats },
+  'proposal.create': { params: NewProposal, result: ProposalView },
+  'proposal.listMine': { params: empty, result: z.array(ProposalView) },
+
+  // The champion studio.
+  'item.approve': {
+    params: z.object({ id: Id, patch: ItemPatch.optional(), publish: z.boolean().default(true) }),
+    result: Item,
+  },
+  'item.reject': {
+    params: z.object({ id: Id, reason: z.string().trim().min(1, 'give a reason').max(1_000) }),
+    result: Item,
+  },
+  'campaign.update': { params: z.object({ id: Id, patch: NewCampaign.partial() }), result: Campaign },
+  'members.list': { params: empty, result: z.array(Member) },
+  'feed.list': { params: empty, result: z.array(FeedSourceView) },
+  'feed.add': { params: z.object({ url: HttpUrl }), result: FeedSourceView },
+  'feed.remove': { params: z.object({ id: Id }), result: z.null() },
+  'feed.poll': { params: empty, result: z.array(FeedSourceView) },
 } as const
 
 export type Methods = typeof methods
@@ -85,6 +151,8 @@ export const events = {
   status: CoreStatus,
   /** The queue table changed (after a local edit or a remote update was stored). */
   'queue.changed': z.object({ count: z.number().int() }),
+  /** My shares or proposals changed (a share recorded, an outbox entry delivered, a decision). */
+  'mine.changed': z.object({ pendingOutbox: z.number().int() }),
 } as const
 export type Events = typeof events
 export type EventName = keyof Events

@@ -33,6 +33,7 @@ const PLAIN_ITEM_FIELDS = [
   'campaignId',
   'authorId',
   'approverId',
+  'moderation',
   'createdAt',
   'updatedAt',
 ] as const satisfies readonly (keyof Item)[]
@@ -132,6 +133,8 @@ function textOf(value: unknown): string | undefined {
 export function readItem(map: ItemMap): { item: Item } | { issues: string[] } {
   const raw: Record<string, unknown> = {}
   for (const field of PLAIN_ITEM_FIELDS) raw[field] = map.get(field)
+  // Items written before moderation existed have no such field.
+  raw.moderation ??= null
   raw.why = textOf(map.get('why')) ?? ''
   const captions: Record<string, string> = {}
   const captionsMap = map.get('captions')

@@ -35,6 +35,15 @@ export const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO
 export const Captions = z.partialRecord(Network, z.string().max(10_000))
 export const CaptionVariants = z.partialRecord(Network, z.array(z.string().max(10_000)).max(20))
 
+/** A champion's decision on an employee's proposal: who, when, and why when rejected. */
+export const Moderation = z.object({
+  decision: z.enum(['approved', 'rejected']),
+  by: Id,
+  at: Timestamp,
+  reason: z.string().max(1_000).nullable(),
+})
+export type Moderation = z.infer<typeof Moderation>
+
 /** A curated item as plain data: what queries return and what the SQLite queue table mirrors. */
 export const Item = z.object({
   id: Id,
@@ -55,6 +64,8 @@ export const Item = z.object({
   campaignId: Id.nullable(),
   authorId: Id,
   approverId: Id.nullable(),
+  /** Set when a champion approves or rejects a proposal (items champions write have none). */
+  moderation: Moderation.nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 })
@@ -65,6 +76,7 @@ export const NewItem = Item.omit({
   id: true,
   authorId: true,
   approverId: true,
+  moderation: true,
   createdAt: true,
   updatedAt: true,
 }).partial({

@@ -36,6 +36,7 @@ export class CoreProcess {
         stdio: 'inherit',
       },
     )
+    child.postMessage({ type: 'open', dataDir: this.dataDir })
     child.on('exit', (code) => {
       this.child = null
       if (this.stopping) return

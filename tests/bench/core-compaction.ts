@@ -43,6 +43,7 @@ function item(i: number): Item {
     campaignId: null,
     authorId: 'mem_bench',
     approverId: null,
+    moderation: null,
     createdAt: now,
     updatedAt: now,
   }

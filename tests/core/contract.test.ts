@@ -231,6 +231,7 @@ describe('window replicas follow the member’s rights', () => {
           campaignId: null,
           authorId: 'mem_x',
           approverId: null,
+          moderation: null,
           createdAt: new Date().toISOString(),
           updatedAt: new Date().toISOString(),
         })

@@ -30,6 +30,7 @@ function item(id: string, over: Partial<Item> = {}): Item {
     campaignId: null,
     authorId: 'mem_author',
     approverId: null,
+    moderation: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...over,

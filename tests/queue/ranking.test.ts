@@ -25,6 +25,7 @@ function item(id: string, overrides: Partial<Item> = {}): Item {
     campaignId: null,
     authorId: 'member_a',
     approverId: null,
+    moderation: null,
     createdAt: '2026-11-01T00:00:00Z',
     updatedAt: '2026-11-01T00:00:00Z',
     ...overrides,

@@ -55,6 +55,7 @@ export function entryToDraftItem(
     campaignId: null,
     authorId: context.authorId,
     approverId: null,
+    moderation: null,
     createdAt: context.now,
     updatedAt: context.now,
   }

@@ -25,7 +25,10 @@ export type OpenDatabaseOptions = {
  */
 export function openDatabase({ file, migrations = MIGRATIONS }: OpenDatabaseOptions): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true })
-  const db = new Database(file)
+  // Inside Electron the native module must be built for Electron's ABI; a checkout keeps that
+  // build apart from node_modules (scripts/electron-native.mjs) and names it here.
+  const nativeBinding = process.env.PORTE_VOIX_SQLITE_BINDING
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {})
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')

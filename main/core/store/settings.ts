@@ -5,6 +5,7 @@ import type { Db } from './database'
 
 export const DEFAULT_SETTINGS: Settings = {
   networks: ['linkedin', 'x'],
+  nudgesPaused: false,
   mastodonInstance: null,
   timeZone: null,
   quietHours: null,

@@ -1,64 +1,39 @@
-import type { z } from 'zod'
-import type { MethodName, Methods, Result } from '../../../common/contract/api'
-import { ContractError } from '../../../common/contract/messages'
+import { ContractError } from '../../../../common/contract/messages'
 import {
-  campaignsMap,
   insertItem,
   itemsMap,
   patchItem,
   readCampaigns,
-  readItem,
   setCaption,
   upsertCampaign,
   whyText,
-} from '../../../common/doc/queue-doc'
-import { setText } from '../../../common/doc/text'
-import { Campaign } from '../../../common/model/campaign'
-import { newId } from '../../../common/model/ids'
-import { Item, type ItemStatus } from '../../../common/model/item'
-import { canCurate } from '../../../common/model/member'
-import { parseOrThrow } from '../../../common/model/validation'
-import { API_ORIGIN, type CoreContext, type Joined } from './context'
-
-type Handler<M extends MethodName> = (
-  ctx: CoreContext,
-  params: z.output<Methods[M]['params']>,
-) => Result<M> | Promise<Result<M>>
+} from '../../../../common/doc/queue-doc'
+import { setText } from '../../../../common/doc/text'
+import { Campaign } from '../../../../common/model/campaign'
+import { newId } from '../../../../common/model/ids'
+import { Item, type ItemStatus } from '../../../../common/model/item'
+import { parseOrThrow } from '../../../../common/model/validation'
+import { API_ORIGIN } from '../context'
+import { curator, type HandlerGroup, readBack, requireCampaign, requireItem } from './types'
 
 const APPROVED: readonly ItemStatus[] = ['approved', 'published']
 
-/** Champions and admins write the queue; the relay enforces it too, this gives a clear error. */
-function curator(ctx: CoreContext, action: string): Joined {
-  const joined = ctx.joined()
-  if (!canCurate(joined.session.claims.role)) {
-    throw new ContractError('forbidden', `Only champions and admins may ${action}`)
-  }
-  return joined
-}
-
-function readBack(joined: Joined, id: string): Item {
-  const map = itemsMap(joined.sync.docs.queue).get(id)
-  if (!map) throw new ContractError('not_found', `No item "${id}" in the queue`)
-  const result = readItem(map)
-  if ('issues' in result) {
-    throw new ContractError('conflict', `Item "${id}" is not valid: ${result.issues.join('; ')}`)
-  }
-  return result.item
-}
-
-function requireItem(joined: Joined, id: string): void {
-  if (!itemsMap(joined.sync.docs.queue).has(id)) {
-    throw new ContractError('not_found', `No item "${id}" in the queue`)
-  }
-}
-
-function requireCampaign(joined: Joined, id: string | null | undefined): void {
-  if (id && !campaignsMap(joined.sync.docs.queue).has(id)) {
-    throw new ContractError('not_found', `No campaign "${id}" in this workspace`)
-  }
-}
-
-export const handlers: { [M in MethodName]: Handler<M> } = {
+/** Session, queue and item editing, campaigns, settings. */
+export const queueHandlers: HandlerGroup<
+  | 'status.get'
+  | 'workspace.join'
+  | 'workspace.leave'
+  | 'queue.list'
+  | 'item.get'
+  | 'item.create'
+  | 'item.update'
+  | 'item.setCaption'
+  | 'item.setWhy'
+  | 'campaign.list'
+  | 'campaign.create'
+  | 'settings.get'
+  | 'settings.update'
+> = {
   'status.get': (ctx) => ctx.status(),
 
   'workspace.join': (ctx, { invitation }) => ctx.join(invitation),
@@ -104,6 +79,7 @@ export const handlers: { [M in MethodName]: Handler<M> } = {
         id: newId('item'),
         authorId: joined.session.claims.sub,
         approverId: APPROVED.includes(status) ? joined.session.claims.sub : null,
+        moderation: null,
         createdAt: now,
         updatedAt: now,
       },

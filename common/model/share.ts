@@ -1,0 +1,55 @@
+import { z } from 'zod'
+import { Id } from './ids'
+import { HttpUrl, Objective, Timestamp } from './item'
+import { Network } from './networks'
+
+/** Share ids are opaque (utm_content): 20 lower-case base32 characters, nothing about the person. */
+export const ShareId = z.string().regex(/^[a-z2-7]{20}$/, 'share id must be 20 base32 characters')
+
+/** One share, as the employee's core records it and as it is reported to the relay. */
+export const ShareEvent = z.object({
+  id: ShareId,
+  itemId: Id,
+  network: Network,
+  objective: Objective,
+  campaignId: Id.nullable(),
+  sharedAt: Timestamp,
+})
+export type ShareEvent = z.infer<typeof ShareEvent>
+
+/** What an employee proposes for the queue: a link, a note for champions, a caption. */
+export const NewProposal = z.object({
+  url: HttpUrl,
+  title: z.string().trim().min(1, 'title is empty').max(300),
+  note: z.string().trim().max(2_000),
+  caption: z.string().trim().max(3_000),
+})
+export type NewProposal = z.infer<typeof NewProposal>
+
+/** A proposal as sent to the relay: the id makes re-sending harmless. */
+export const ProposalSubmission = NewProposal.extend({ id: Id, proposedAt: Timestamp })
+export type ProposalSubmission = z.infer<typeof ProposalSubmission>
+
+export const ProposalState = z.enum(['sending', 'pending', 'approved', 'rejected'])
+export type ProposalState = z.infer<typeof ProposalState>
+
+/** What the author sees of a proposal. */
+export const ProposalView = ProposalSubmission.extend({
+  state: ProposalState,
+  reason: z.string().nullable(),
+  decidedAt: Timestamp.nullable(),
+})
+export type ProposalView = z.infer<typeof ProposalView>
+
+export const PersonalStats = z.object({
+  today: z.number().int(),
+  week: z.number().int(),
+  month: z.number().int(),
+  total: z.number().int(),
+  byNetwork: z.partialRecord(Network, z.number().int()),
+  byObjective: z.partialRecord(Objective, z.number().int()),
+  currentStreak: z.number().int(),
+  longestStreak: z.number().int(),
+  daily: z.array(z.object({ date: z.string(), count: z.number().int() })),
+})
+export type PersonalStats = z.infer<typeof PersonalStats>

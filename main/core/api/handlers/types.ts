@@ -1,0 +1,46 @@
+import type { z } from 'zod'
+import type { MethodName, Methods, Result } from '../../../../common/contract/api'
+import { ContractError } from '../../../../common/contract/messages'
+import { campaignsMap, itemsMap, readItem } from '../../../../common/doc/queue-doc'
+import type { Item } from '../../../../common/model/item'
+import { canCurate } from '../../../../common/model/member'
+import type { CoreContext, Joined } from '../context'
+
+export type Handler<M extends MethodName> = (
+  ctx: CoreContext,
+  params: z.output<Methods[M]['params']>,
+) => Result<M> | Promise<Result<M>>
+
+/** A group of handlers for some of the contract's methods (index.ts checks all are covered). */
+export type HandlerGroup<Names extends MethodName> = { [M in Names]: Handler<M> }
+
+/** Champions and admins write the queue; the relay enforces it too, this gives a clear error. */
+export function curator(ctx: CoreContext, action: string): Joined {
+  const joined = ctx.joined()
+  if (!canCurate(joined.session.claims.role)) {
+    throw new ContractError('forbidden', `Only champions and admins may ${action}`)
+  }
+  return joined
+}
+
+export function readBack(joined: Joined, id: string): Item {
+  const map = itemsMap(joined.sync.docs.queue).get(id)
+  if (!map) throw new ContractError('not_found', `No item "${id}" in the queue`)
+  const result = readItem(map)
+  if ('issues' in result) {
+    throw new ContractError('conflict', `Item "${id}" is not valid: ${result.issues.join('; ')}`)
+  }
+  return result.item
+}
+
+export function requireItem(joined: Joined, id: string): void {
+  if (!itemsMap(joined.sync.docs.queue).has(id)) {
+    throw new ContractError('not_found', `No item "${id}" in the queue`)
+  }
+}
+
+export function requireCampaign(joined: Joined, id: string | null | undefined): void {
+  if (id && !campaignsMap(joined.sync.docs.queue).has(id)) {
+    throw new ContractError('not_found', `No campaign "${id}" in this workspace`)
+  }
+}
