@@ -1,0 +1,50 @@
+import { membersMap, putMember, workspaceMap } from '../common/doc/directory-doc'
+import type { TokenClaims } from '../common/model/invitation'
+import type { Member, Workspace } from '../common/model/member'
+import type { Logger } from './log'
+import type { RoomManager } from './rooms/room-manager'
+
+function sameMember(value: unknown, member: Member): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return (
+    v.id === member.id &&
+    v.workspaceId === member.workspaceId &&
+    v.displayName === member.displayName &&
+    v.role === member.role
+  )
+}
+
+/**
+ * The relay is the only writer of a workspace's `directory` doc: each member who connects is
+ * (re)written from their verified token, so names and roles there can be trusted.
+ * Unchanged entries are not rewritten, to keep the log from growing on every reconnect.
+ */
+export async function recordMember(
+  rooms: RoomManager,
+  workspace: Workspace,
+  claims: TokenClaims,
+  log: Logger,
+): Promise<void> {
+  const member: Member = {
+    id: claims.sub,
+    workspaceId: claims.ws,
+    displayName: claims.name,
+    role: claims.role,
+  }
+  await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, (room) => {
+    const doc = room.doc
+    const info = workspaceMap(doc)
+    const needsWorkspace = info.get('id') !== workspace.id || info.get('name') !== workspace.name
+    const needsMember = !sameMember(membersMap(doc).get(member.id), member)
+    if (!needsWorkspace && !needsMember) return
+    room.changeByRelay((d) => {
+      if (needsWorkspace) {
+        workspaceMap(d).set('id', workspace.id)
+        workspaceMap(d).set('name', workspace.name)
+      }
+      if (needsMember) putMember(d, member)
+    })
+    log.info('directory updated', { room: room.name, member: member.id, role: member.role })
+  })
+}

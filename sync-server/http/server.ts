@@ -1,0 +1,91 @@
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { Logger } from '../log'
+import type { Authorization, authorizeUpgrade } from './authorize'
+
+export type HealthSource = () => { rooms: number; connections: number }
+export type Accepted = Extract<Authorization, { ok: true }>
+
+export type HttpServerOptions = {
+  maxMessageBytes: number
+  log: Logger
+  health: HealthSource
+  authorize: (req: IncomingMessage) => ReturnType<typeof authorizeUpgrade>
+  onConnection: (ws: WebSocket, accepted: Accepted, req: IncomingMessage) => void
+}
+
+function remoteOf(req: IncomingMessage): string {
+  return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`
+}
+
+/** Answer a refused upgrade with a plain HTTP response on the raw socket, then drop it. */
+function refuse(socket: Duplex, status: number, reason: string): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const body = `${reason}\n`
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  )
+}
+
+/**
+ * HTTP: `GET /health` for monitoring; WebSocket upgrades are authorized first and only then
+ * handed to ws (noServer mode), so a refused client never gets a WebSocket at all.
+ */
+export function createHttpServer(options: HttpServerOptions): {
+  server: Server
+  wss: WebSocketServer
+} {
+  const { log } = options
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes,
+    // Compression would let a small frame inflate past maxPayload checks' intent; not worth it.
+    perMessageDeflate: false,
+  })
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (req.method === 'GET' && path === '/health') {
+      const body = JSON.stringify({ ok: true, ...options.health() })
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      res.end(body)
+      return
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' })
+    res.end('not found\n')
+  })
+  server.on('clientError', (error, socket) => {
+    log.warn('bad HTTP request', { error: error.message })
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (error) => log.warn('socket error during upgrade', { error: error.message }))
+    const remote = remoteOf(req)
+    options.authorize(req).then(
+      (decision) => {
+        if (!decision.ok) {
+          log.warn('connection refused', {
+            remote,
+            status: decision.status,
+            reason: decision.reason,
+          })
+          refuse(socket, decision.status, decision.reason)
+          return
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => options.onConnection(ws, decision, req))
+      },
+      (error: unknown) => {
+        log.error('upgrade failed', { remote, error: (error as Error).message })
+        refuse(socket, 500, 'internal error')
+      },
+    )
+  })
+  return { server, wss }
+}

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import type { SyncMode } from '../config'
+
+export type Db = Database.Database
+
+export const DB_FILE = 'relay.sqlite'
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+ * Never edit a shipped migration: append a new one.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE updates (
+     room TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     PRIMARY KEY (room, seq)
+   ) WITHOUT ROWID;
+   CREATE TABLE snapshots (
+     room TEXT PRIMARY KEY,
+     data BLOB NOT NULL,
+     upto_seq INTEGER NOT NULL
+   );
+   CREATE TABLE workspaces (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE members (
+     id TEXT PRIMARY KEY,
+     workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+     display_name TEXT NOT NULL,
+     role TEXT NOT NULL,
+     issued_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   );
+   CREATE INDEX members_by_workspace ON members(workspace_id);`,
+]
+
+export type OpenOptions = { synchronous?: SyncMode; readonly?: boolean }
+
+/**
+ * Open (and migrate) the relay's SQLite file. Used by the relay and by the admin tool, which may
+ * run at the same time: WAL lets one writer and many readers share the file, and busy_timeout
+ * makes the rare concurrent write wait instead of failing.
+ */
+export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
+  mkdirSync(dataDir, { recursive: true })
+  const db = new Database(join(dataDir, DB_FILE), { readonly: options.readonly ?? false })
+  db.pragma('busy_timeout = 5000')
+  if (options.readonly) return db
+  db.pragma('journal_mode = WAL')
+  // WAL + NORMAL: a commit is in the WAL file (OS page cache) when better-sqlite3 returns, so it
+  // survives the process being killed (SIGKILL, crash) — what "append before broadcast" needs.
+  // Only a power loss / kernel panic can drop the last commits, and then the clients that received
+  // them still hold them and hand them back in sync step 2 on reconnect. FULL fsyncs every commit
+  // for those who also want power-loss durability at the cost of throughput (`--synchronous full`).
+  db.pragma(`synchronous = ${(options.synchronous ?? 'normal').toUpperCase()}`)
+  db.pragma('foreign_keys = ON')
+  migrate(db)
+  return db
+}
+
+function migrate(db: Db): void {
+  // IMMEDIATE takes the write lock first, so a relay and an admin command starting together on a
+  // fresh data dir cannot both run migration 1.
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      db.exec(MIGRATIONS[i] as string)
+    }
+    if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`)
+  }).immediate()
+}

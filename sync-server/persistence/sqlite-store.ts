@@ -1,0 +1,93 @@
+import type { Db } from './database'
+
+export type StoredRoom = {
+  snapshot: Uint8Array | null
+  /** Seq of the last update folded into the snapshot (0 when none). */
+  snapshotSeq: number
+  updates: Uint8Array[]
+  /** Highest seq stored for the room (snapshot or update); the next append uses lastSeq + 1. */
+  lastSeq: number
+}
+
+type UpdateRow = { seq: number; data: Buffer }
+type SnapshotRow = { data: Buffer; upto_seq: number }
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
+/**
+ * Append-only Yjs update log plus one snapshot per room. Every method is one SQLite transaction,
+ * so a crash leaves either all or none of it.
+ */
+export class SqliteStore {
+  readonly #db: Db
+  readonly #insertUpdate
+  readonly #selectUpdates
+  readonly #selectSnapshot
+  readonly #upsertSnapshot
+  readonly #deleteUpdatesUpTo
+  readonly #countUpdates
+  readonly #maxSeq
+
+  constructor(db: Db) {
+    this.#db = db
+    this.#insertUpdate = db.prepare('INSERT INTO updates (room, seq, data) VALUES (?, ?, ?)')
+    this.#selectUpdates = db.prepare<[string, number], UpdateRow>(
+      'SELECT seq, data FROM updates WHERE room = ? AND seq > ? ORDER BY seq',
+    )
+    this.#selectSnapshot = db.prepare<[string], SnapshotRow>(
+      'SELECT data, upto_seq FROM snapshots WHERE room = ?',
+    )
+    this.#upsertSnapshot = db.prepare(
+      `INSERT INTO snapshots (room, data, upto_seq) VALUES (?, ?, ?)
+       ON CONFLICT (room) DO UPDATE SET data = excluded.data, upto_seq = excluded.upto_seq`,
+    )
+    this.#deleteUpdatesUpTo = db.prepare('DELETE FROM updates WHERE room = ? AND seq <= ?')
+    this.#countUpdates = db.prepare<[string], { n: number }>(
+      'SELECT count(*) AS n FROM updates WHERE room = ?',
+    )
+    this.#maxSeq = db.prepare<[string], { m: number | null }>(
+      'SELECT max(seq) AS m FROM updates WHERE room = ?',
+    )
+  }
+
+  load(room: string): StoredRoom {
+    return this.#db.transaction(() => {
+      const snapshot = this.#selectSnapshot.get(room)
+      const snapshotSeq = snapshot?.upto_seq ?? 0
+      const rows = this.#selectUpdates.all(room, snapshotSeq)
+      const last = rows.at(-1)?.seq ?? snapshotSeq
+      return {
+        snapshot: snapshot ? bytes(snapshot.data) : null,
+        snapshotSeq,
+        updates: rows.map((row) => bytes(row.data)),
+        lastSeq: Math.max(last, this.#maxSeq.get(room)?.m ?? 0),
+      }
+    })()
+  }
+
+  /** Append updates with consecutive seqs starting at `firstSeq`, committed before returning. */
+  append(room: string, firstSeq: number, updates: readonly Uint8Array[]): void {
+    this.#db.transaction(() => {
+      updates.forEach((update, i) => {
+        this.#insertUpdate.run(room, firstSeq + i, update)
+      })
+    })()
+  }
+
+  /**
+   * Replace snapshot + updates up to `uptoSeq` by `snapshot` (which must contain all of them),
+   * in one transaction: a crash in the middle leaves the old snapshot and log intact.
+   */
+  compact(room: string, snapshot: Uint8Array, uptoSeq: number): number {
+    return this.#db.transaction(() => {
+      this.#upsertSnapshot.run(room, snapshot, uptoSeq)
+      return this.#deleteUpdatesUpTo.run(room, uptoSeq).changes
+    })()
+  }
+
+  countUpdates(room: string): number {
+    return this.#countUpdates.get(room)?.n ?? 0
+  }
+}

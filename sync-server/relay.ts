@@ -1,0 +1,125 @@
+import { mkdirSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import type { RelayConfig } from './config'
+import { recordMember } from './directory'
+import { authorizeUpgrade } from './http/authorize'
+import { createHttpServer } from './http/server'
+import type { Logger } from './log'
+import { type Db, openDatabase } from './persistence/database'
+import { lockDataDir } from './persistence/lock'
+import { SqliteStore } from './persistence/sqlite-store'
+import { WorkspaceStore } from './persistence/workspace-store'
+import { CLOSE, Connection } from './rooms/connection'
+import { RoomManager } from './rooms/room-manager'
+
+export type Relay = {
+  host: string
+  port: number
+  stats(): { rooms: number; connections: number }
+  close(): Promise<void>
+}
+
+/** Wire storage, rooms and the HTTP/WebSocket server together, and start listening. */
+export async function startRelay(config: RelayConfig, secret: string, log: Logger): Promise<Relay> {
+  mkdirSync(config.dataDir, { recursive: true })
+  const unlock = lockDataDir(config.dataDir)
+  let db: Db
+  try {
+    db = openDatabase(config.dataDir, { synchronous: config.synchronous })
+  } catch (error) {
+    unlock()
+    throw error
+  }
+  const store = new SqliteStore(db)
+  const workspaces = new WorkspaceStore(db)
+  const rooms = new RoomManager(store, log, {
+    idleUnloadMs: config.idleUnloadMs,
+    compactEvery: config.compactEvery,
+  })
+  const connections = new Set<Connection>()
+  const stats = () => ({ rooms: rooms.loadedCount, connections: connections.size })
+
+  const { server, wss } = createHttpServer({
+    maxMessageBytes: config.maxMessageBytes,
+    log,
+    health: stats,
+    authorize: (req) => authorizeUpgrade(req, secret, workspaces),
+    onConnection: (ws, { claims, ref }, req) => {
+      const connection = new Connection(ws, claims, ref, rooms, log, (gone) =>
+        connections.delete(gone),
+      )
+      connections.add(connection)
+      log.info('connection accepted', {
+        conn: connection.id,
+        room: connection.roomName,
+        member: claims.sub,
+        role: claims.role,
+        access: connection.access,
+        remote: req.socket.remoteAddress,
+      })
+      const workspace = workspaces.getWorkspace(ref.workspaceId)
+      if (workspace) {
+        recordMember(rooms, workspace, claims, log).catch((error: unknown) =>
+          log.error('directory update failed', {
+            member: claims.sub,
+            error: (error as Error).message,
+          }),
+        )
+      }
+    },
+  })
+
+  // Keepalive: a connection that did not answer the previous ping is dead (laptop lid closed,
+  // NAT timeout); expired tokens are closed at the same cadence.
+  const keepalive = setInterval(() => {
+    const nowSeconds = Date.now() / 1000
+    for (const connection of connections) {
+      if (connection.claims.exp <= nowSeconds) {
+        log.info('token expired', { conn: connection.id, member: connection.claims.sub })
+        connection.close(CLOSE.tokenExpired, 'token expired')
+      } else if (!connection.alive) {
+        connection.terminate('no pong to keepalive ping')
+      } else {
+        connection.ping()
+      }
+    }
+  }, config.pingIntervalMs)
+  keepalive.unref()
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (error) {
+    clearInterval(keepalive)
+    db.close()
+    unlock()
+    throw error
+  }
+  server.on('error', (error) => log.error('server error', { error: error.message }))
+  const address = server.address() as AddressInfo
+
+  let closing: Promise<void> | null = null
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(keepalive)
+      server.close()
+      log.info('closing connections', { count: connections.size })
+      for (const connection of [...connections]) {
+        connection.close(CLOSE.goingAway, 'relay shutting down')
+      }
+      wss.close()
+      await rooms.closeAll()
+      db.close()
+      unlock()
+      server.closeAllConnections()
+    })()
+    return closing
+  }
+
+  return { host: address.address, port: address.port, stats, close }
+}

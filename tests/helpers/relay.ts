@@ -1,0 +1,193 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Role } from '../../common/model/member'
+import { createWorkspace, invite } from '../../sync-server/admin/admin'
+
+/**
+ * Start a real relay as a child process (not detached), for integration tests.
+ *
+ *   const relay = await startRelay()
+ *   const ws = await relay.createWorkspace('Acme')
+ *   const link = await relay.invite({ workspaceId: ws, name: 'Alice', role: 'champion' })
+ *   …
+ *   await relay.stop()
+ *
+ * Restart on the same data (same secret, same port): `startRelay({ dataDir: r.dataDir, port: r.port })`.
+ */
+export type RelayProcess = {
+  /** ws://127.0.0.1:PORT — the y-websocket serverUrl. */
+  url: string
+  /** http://127.0.0.1:PORT — for /health. */
+  httpUrl: string
+  port: number
+  dataDir: string
+  /** The HS256 secret the relay signs and verifies tokens with. */
+  secret: string
+  pid: number
+  createWorkspace(name: string): Promise<string>
+  invite(o: {
+    workspaceId: string
+    name: string
+    role: Role
+    memberId?: string
+    ttlSeconds?: number
+  }): Promise<string>
+  /** Like invite, but returns the bare token and member id. */
+  issueToken(o: {
+    workspaceId: string
+    name: string
+    role: Role
+    memberId?: string
+    ttlSeconds?: number
+  }): Promise<{ token: string; memberId: string }>
+  /** SIGTERM (graceful), resolves when the process has exited. */
+  stop(): Promise<void>
+  /** SIGKILL, resolves when the process has exited. */
+  kill(): Promise<void>
+  /** Everything the relay printed so far (stdout + stderr). */
+  logs(): string
+  /** Resolves when the relay has exited (by any means); `null` code means killed by a signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+export type StartRelayOptions = {
+  dataDir?: string
+  port?: number
+  env?: Record<string, string>
+  /** Extra command-line flags, e.g. ['--idle-unload-ms', '200']. */
+  args?: string[]
+  /** How long to wait for the "listening on" line. */
+  startTimeoutMs?: number
+}
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+
+// A test that forgets stop() must not leave relays behind when the test worker exits.
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+const LISTENING = /porte-voix relay listening on ws:\/\/([^\s:]+):(\d+)/
+
+export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayProcess> {
+  // Restarting on a fixed port: for a moment another socket (a client's ephemeral port, or a
+  // lingering one) may hold it. Retry a while rather than fail the test on that.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRelayOnce(opts)
+    } catch (error) {
+      const busy = /EADDRINUSE/.test((error as Error).message)
+      if (!busy || !opts.port || attempt >= 40) throw error
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+}
+
+async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'porte-voix-relay-'))
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env }
+  // A secret leaking in from the developer's shell would make restarts with a different env fail.
+  if (!opts.env?.PORTE_VOIX_RELAY_SECRET) delete env.PORTE_VOIX_RELAY_SECRET
+  const args = [
+    '--import',
+    'tsx',
+    join(ROOT, 'sync-server', 'main.ts'),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(opts.port ?? 0),
+    '--data-dir',
+    dataDir,
+    ...(opts.args ?? []),
+  ]
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  running.add(child)
+  let output = ''
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child)
+      done({ code, signal })
+    })
+  })
+  const port = await new Promise<number>((done, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      fail(new Error(`relay did not start within ${opts.startTimeoutMs ?? 30_000} ms:\n${output}`))
+    }, opts.startTimeoutMs ?? 30_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      const match = LISTENING.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        done(Number(match[2]))
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      fail(new Error(`relay exited before listening (code ${code}, signal ${signal}):\n${output}`))
+    })
+  })
+  const secret =
+    opts.env?.PORTE_VOIX_RELAY_SECRET ?? readFileSync(join(dataDir, 'secret'), 'utf8').trim()
+  const url = `ws://127.0.0.1:${port}`
+  const adminEnv = { ...env, PORTE_VOIX_RELAY_SECRET: secret }
+
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+    await exited
+  }
+
+  const issueToken: RelayProcess['issueToken'] = async (o) => {
+    const issued = await invite(
+      dataDir,
+      {
+        workspaceId: o.workspaceId,
+        name: o.name,
+        role: o.role,
+        memberId: o.memberId,
+        ttlSeconds: o.ttlSeconds ?? 30 * 86_400,
+        relayUrl: url,
+      },
+      adminEnv,
+    )
+    return { token: issued.token, memberId: issued.memberId }
+  }
+
+  return {
+    url,
+    httpUrl: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    secret,
+    pid: child.pid ?? -1,
+    createWorkspace: async (name) => createWorkspace(dataDir, { name }).id,
+    invite: async (o) =>
+      (
+        await invite(
+          dataDir,
+          {
+            workspaceId: o.workspaceId,
+            name: o.name,
+            role: o.role,
+            memberId: o.memberId,
+            ttlSeconds: o.ttlSeconds ?? 30 * 86_400,
+            relayUrl: url,
+          },
+          adminEnv,
+        )
+      ).link,
+    issueToken,
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+    logs: () => output,
+    exited,
+  }
+}

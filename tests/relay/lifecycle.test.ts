@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { parseInvitation, readTokenClaims } from '../../common/model/invitation'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { RawClient, roomUrl, tryConnect, waitFor } from './support'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const run = promisify(execFile)
+
+let relay: RelayProcess | undefined
+afterEach(async () => {
+  await relay?.stop()
+  relay = undefined
+})
+
+describe('relay lifecycle', () => {
+  it('drops connections that stop answering pings, keeps those that answer', async () => {
+    relay = await startRelay({ args: ['--ping-interval-ms', '150'] })
+    const ws = await relay.createWorkspace('Acme')
+    const { token } = await relay.issueToken({ workspaceId: ws, name: 'Pia', role: 'employee' })
+    const url = roomUrl(relay.url, ws, 'queue', token)
+    const healthy = await RawClient.connect(url)
+    const dead = new WebSocket(url, { autoPong: false })
+    const deadClosed = new Promise<number>((done) => dead.on('close', (code) => done(code)))
+    dead.on('error', () => {})
+    await deadClosed
+    const r = relay
+    await waitFor(
+      () => /dropped connection .*why="no pong to keepalive ping"/.test(r.logs()),
+      'log line',
+    )
+    await healthy.sync()
+    expect(healthy.closeEvent).toBeNull()
+    await healthy.close()
+  })
+
+  it('closes a connection when its token expires (4401, not retried by y-websocket)', async () => {
+    relay = await startRelay({ args: ['--ping-interval-ms', '200'] })
+    const ws = await relay.createWorkspace('Acme')
+    const { token } = await relay.issueToken({
+      workspaceId: ws,
+      name: 'Tim',
+      role: 'champion',
+      ttlSeconds: 2,
+    })
+    const client = await RawClient.connect(roomUrl(relay.url, ws, 'queue', token))
+    const { code, reason } = await client.closed
+    expect(code).toBe(4401)
+    expect(reason).toBe('token expired')
+  })
+
+  it('shuts down gracefully on SIGTERM and restarts with the same secret, port and data', async () => {
+    relay = await startRelay()
+    const ws = await relay.createWorkspace('Acme')
+    const { token } = await relay.issueToken({ workspaceId: ws, name: 'Rey', role: 'champion' })
+    const url = roomUrl(relay.url, ws, 'queue', token)
+    const writer = await RawClient.connect(url)
+    await writer.sync()
+    writer.doc.getText('t').insert(0, 'survives a restart')
+    await writer.sync()
+    const old = relay
+    await old.stop()
+    expect(await old.exited).toEqual({ code: 0, signal: null })
+    expect(old.logs()).toMatch(/room compacted room=\S+\/queue why=shutdown/)
+    expect(old.logs()).toMatch(/relay stopped/)
+    expect((await writer.closed).code).toBe(1001)
+
+    relay = await startRelay({ dataDir: old.dataDir, port: old.port })
+    expect(relay.port).toBe(old.port)
+    expect(relay.secret).toBe(old.secret)
+    const reader = await RawClient.connect(url) // the old token is still valid
+    await reader.sync()
+    expect(reader.doc.getText('t').toString()).toBe('survives a restart')
+    await reader.close()
+  })
+
+  it('admin CLI creates a workspace and issues a join link the relay accepts', async () => {
+    relay = await startRelay()
+    const tsx = join(ROOT, 'node_modules', '.bin', 'tsx')
+    const cli = join(ROOT, 'sync-server', 'admin', 'cli.ts')
+    const env = { ...process.env, PORTE_VOIX_RELAY_SECRET: '' }
+    const created = await run(
+      tsx,
+      [cli, 'create-workspace', '--name', 'Acme Corp', '--data-dir', relay.dataDir],
+      { env },
+    )
+    const workspaceId = created.stdout.trim()
+    expect(workspaceId).toMatch(/^ws_[a-z0-9]+$/)
+    const invited = await run(
+      tsx,
+      [
+        cli,
+        'invite',
+        '--workspace',
+        workspaceId,
+        '--name',
+        'Alice',
+        '--role',
+        'champion',
+        '--days',
+        '30',
+        '--relay-url',
+        relay.url,
+        '--data-dir',
+        relay.dataDir,
+      ],
+      { env },
+    )
+    const link = invited.stdout.trim()
+    expect(link).toMatch(/^porte-voix:\/\/join\?/)
+    const invitation = parseInvitation(link)
+    expect(invitation.relayUrl).toBe(relay.url)
+    const claims = readTokenClaims(invitation.token)
+    expect(claims).toMatchObject({ ws: workspaceId, role: 'champion', name: 'Alice' })
+    expect(claims.exp - claims.iat).toBe(30 * 86_400)
+    const result = await tryConnect(roomUrl(relay.url, workspaceId, 'queue', invitation.token))
+    expect('ws' in result).toBe(true)
+    if ('ws' in result) result.ws.close()
+
+    // Bad arguments are refused with a readable message.
+    const bad = await run(
+      tsx,
+      [
+        cli,
+        'invite',
+        '--workspace',
+        workspaceId,
+        '--name',
+        'Bob',
+        '--role',
+        'boss',
+        '--data-dir',
+        relay.dataDir,
+      ],
+      { env },
+    ).then(
+      () => null,
+      (error: { stderr: string; code: number }) => error,
+    )
+    expect(bad?.code).toBe(1)
+    expect(bad?.stderr).toMatch(/role/)
+  })
+
+  it('refuses a second relay on the same data dir, but takes over after a crash', async () => {
+    relay = await startRelay()
+    await expect(startRelay({ dataDir: relay.dataDir })).rejects.toThrow(
+      /another relay \(pid \d+\) is using/,
+    )
+    const { dataDir } = relay
+    await relay.kill()
+    relay = await startRelay({ dataDir })
+    expect(relay.logs()).toMatch(/listening on/)
+  })
+
+  it('refuses to start on invalid configuration', async () => {
+    await expect(
+      startRelay({
+        dataDir: mkdtempSync(join(tmpdir(), 'porte-voix-relay-')),
+        args: ['--compact-every', 'zero'],
+      }),
+    ).rejects.toThrow(/Invalid relay configuration: compactEvery/)
+  })
+})

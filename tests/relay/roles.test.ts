@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { insertItem, itemsMap, setCaption } from '../../common/doc/queue-doc'
+import { Item } from '../../common/model/item'
+import { openDatabase } from '../../sync-server/persistence/database'
+import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
+import {
+  encodeAwareness,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+} from '../../sync-server/protocol/messages'
+import { loadDoc } from '../../sync-server/rooms/room'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { countLines, provider, RawClient, roomUrl, synced, waitFor } from './support'
+
+function item(id: string, title: string): Item {
+  const now = new Date().toISOString()
+  return Item.parse({
+    id,
+    title,
+    url: `https://example.com/${id}`,
+    source: 'Example',
+    sourceKind: 'internal',
+    objective: 'awareness',
+    topics: [],
+    why: 'because',
+    captions: { linkedin: 'Read this' },
+    variants: {},
+    imageUrl: null,
+    status: 'approved',
+    publishAt: null,
+    expiresAt: null,
+    priority: 0,
+    campaignId: null,
+    authorId: 'mem_author',
+    approverId: null,
+    moderation: null,
+    createdAt: now,
+    updatedAt: now,
+  })
+}
+
+let relay: RelayProcess
+let ws: string
+let championToken: string
+let employeeToken: string
+
+beforeAll(async () => {
+  relay = await startRelay()
+  ws = await relay.createWorkspace('Acme')
+  championToken = (await relay.issueToken({ workspaceId: ws, name: 'Chloé', role: 'champion' }))
+    .token
+  employeeToken = (await relay.issueToken({ workspaceId: ws, name: 'Émile', role: 'employee' }))
+    .token
+})
+afterAll(async () => {
+  await relay?.stop()
+})
+
+/** What a fresh champion sees in the queue right now. */
+async function freshChampionView(): Promise<Y.Doc> {
+  const client = await RawClient.connect(roomUrl(relay.url, ws, 'queue', championToken))
+  await client.sync()
+  await client.close()
+  return client.doc
+}
+
+describe('roles enforced by the relay', () => {
+  it("drops an employee's writes to the queue, from a real client and from a crafted frame", async () => {
+    const champion = provider(relay.url, ws, 'queue', championToken)
+    const employee = provider(relay.url, ws, 'queue', employeeToken)
+    const observer = provider(relay.url, ws, 'queue', championToken)
+    try {
+      await Promise.all([synced(champion), synced(employee), synced(observer)])
+
+      // A champion's write reaches everybody, the employee included.
+      insertItem(champion.doc, item('item_champ1', 'From the champion'))
+      await waitFor(
+        () => employee.doc && itemsMap(employee.doc).has('item_champ1'),
+        'employee gets item',
+      )
+      await waitFor(() => itemsMap(observer.doc).has('item_champ1'), 'observer gets item')
+
+      // 1. The real y-websocket client: the employee edits its local replica.
+      const dropsBefore = countLines(relay.logs(), /dropped update from read-only connection/)
+      insertItem(employee.doc, item('item_emp1', 'Sneaky employee item'))
+      setCaption(
+        employee.doc,
+        'item_champ1',
+        'linkedin',
+        'Hijacked caption',
+        new Date().toISOString(),
+      )
+      await waitFor(
+        () =>
+          countLines(relay.logs(), /dropped update from read-only connection/) >= dropsBefore + 2,
+        'relay to log both dropped updates',
+      )
+
+      // 2. A crafted frame on a raw socket: an update and a sync step 2 carrying an item.
+      const forged = new Y.Doc()
+      insertItem(forged, item('item_raw1', 'Forged by raw frame'))
+      const raw = await RawClient.connect(roomUrl(relay.url, ws, 'queue', employeeToken), {
+        sendLocalUpdates: false,
+      })
+      raw.send(encodeSyncUpdate(Y.encodeStateAsUpdate(forged)))
+      raw.send(encodeSyncStep2(Y.encodeStateAsUpdate(forged)))
+      // Frames on one connection are handled in order: once step 1 is answered, both were seen.
+      await raw.sync()
+      expect(raw.closeEvent).toBeNull()
+      expect(relay.logs()).toMatch(/dropped update from read-only connection .*kind=sync-update/)
+      expect(relay.logs()).toMatch(/dropped update from read-only connection .*kind=sync-step2/)
+
+      // Barrier: a later champion write reaches the observer after anything broadcast before it.
+      insertItem(champion.doc, item('item_champ2', 'Barrier'))
+      await waitFor(() => itemsMap(observer.doc).has('item_champ2'), 'observer gets barrier')
+
+      for (const doc of [champion.doc, observer.doc, raw.doc]) {
+        expect(itemsMap(doc).has('item_emp1')).toBe(false)
+        expect(itemsMap(doc).has('item_raw1')).toBe(false)
+      }
+      const captionOf = (doc: Y.Doc) => {
+        const captions = itemsMap(doc).get('item_champ1')?.get('captions')
+        return captions instanceof Y.Map ? String(captions.get('linkedin')) : null
+      }
+      expect(captionOf(observer.doc)).toBe('Read this')
+      const fresh = await freshChampionView()
+      expect([...itemsMap(fresh).keys()].sort()).toEqual(['item_champ1', 'item_champ2'])
+      expect(captionOf(fresh)).toBe('Read this')
+      await raw.close()
+    } finally {
+      champion.destroy()
+      employee.destroy()
+      observer.destroy()
+    }
+
+    // And nothing of it is in the relay's SQLite file, read after a restart.
+    const { dataDir, port } = relay
+    await relay.stop()
+    const db = openDatabase(dataDir)
+    const stored = loadDoc(new SqliteStore(db), `${ws}/queue`).doc
+    db.close()
+    expect([...itemsMap(stored).keys()].sort()).toEqual(['item_champ1', 'item_champ2'])
+    relay = await startRelay({ dataDir, port })
+    const afterRestart = await freshChampionView()
+    expect([...itemsMap(afterRestart).keys()].sort()).toEqual(['item_champ1', 'item_champ2'])
+  })
+
+  it('makes the directory read-only even for champions; the relay writes members into it', async () => {
+    const champion = await RawClient.connect(roomUrl(relay.url, ws, 'directory', championToken))
+    await champion.sync()
+    await waitFor(() => champion.doc.getMap('members').size === 2, 'directory lists both members')
+    champion.doc.getMap('members').set('mem_fake', { id: 'mem_fake', displayName: 'Fake' })
+    await champion.sync()
+    const observer = await RawClient.connect(roomUrl(relay.url, ws, 'directory', employeeToken))
+    await observer.sync()
+    const members = observer.doc.getMap('members').toJSON() as Record<
+      string,
+      { role: string; displayName: string }
+    >
+    expect(members.mem_fake).toBeUndefined()
+    expect(
+      Object.values(members)
+        .map((m) => `${m.displayName}:${m.role}`)
+        .sort(),
+    ).toEqual(['Chloé:champion', 'Émile:employee'])
+    expect(observer.doc.getMap('workspace').get('name')).toBe('Acme')
+    await champion.close()
+    await observer.close()
+  })
+
+  it('relays presence, from read-only connections too, and clears it when they leave', async () => {
+    const champion = provider(relay.url, ws, 'queue', championToken)
+    const employee = provider(relay.url, ws, 'queue', employeeToken)
+    try {
+      await Promise.all([synced(champion), synced(employee)])
+      employee.awareness.setLocalStateField('user', { name: 'Émile', reading: 'item_champ1' })
+      champion.awareness.setLocalStateField('user', { name: 'Chloé' })
+      const seen = (p: typeof champion, id: number) => p.awareness.getStates().get(id)
+      await waitFor(() => seen(champion, employee.doc.clientID), 'champion sees the employee')
+      await waitFor(() => seen(employee, champion.doc.clientID), 'employee sees the champion')
+      // A late joiner gets the presence already there.
+      const late = provider(relay.url, ws, 'queue', championToken)
+      await waitFor(() => seen(late, employee.doc.clientID), 'late joiner sees the employee')
+      employee.destroy()
+      await waitFor(() => !seen(champion, employee.doc.clientID), 'presence removed on leave')
+      late.destroy()
+
+      // A client that vanishes without saying goodbye: the relay clears the presence it announced.
+      const raw = await RawClient.connect(roomUrl(relay.url, ws, 'queue', employeeToken))
+      const rawAwareness = new Awareness(raw.doc)
+      rawAwareness.setLocalState({ user: { name: 'Ghost' } })
+      raw.send(encodeAwareness(encodeAwarenessUpdate(rawAwareness, [raw.doc.clientID])))
+      await waitFor(() => seen(champion, raw.doc.clientID), 'champion sees the raw client')
+      raw.ws.terminate()
+      await waitFor(() => !seen(champion, raw.doc.clientID), 'relay removes vanished presence')
+      rawAwareness.destroy()
+    } finally {
+      champion.destroy()
+      employee.destroy()
+    }
+  })
+})
