@@ -130,7 +130,19 @@ if (!app.requestSingleInstanceLock()) {
     tray = new AppTray({
       open: showPopover,
       openStudio: showStudio,
-      toggleNudges: () => undefined,
+      toggleNudges: () => {
+        const client = coreClient
+        if (!client) return
+        void client
+          .call('settings.get', {})
+          .then((settings) =>
+            client.call('settings.update', { nudgesPaused: !settings.nudgesPaused }),
+          )
+          .then((settings) => tray?.setNudgesPaused(settings.nudgesPaused))
+      },
+      toggleStartAtLogin: () =>
+        app.setLoginItemSettings({ openAtLogin: !app.getLoginItemSettings().openAtLogin }),
+      startsAtLogin: () => app.getLoginItemSettings().openAtLogin,
       openSettings: showPopover,
       quit: () => app.quit(),
     })
@@ -140,6 +152,9 @@ if (!app.requestSingleInstanceLock()) {
     })
     void coreClient.call('status.get', {}).then((status) => {
       tray?.setRole(status.session ? canCurate(status.session.role) : false)
+    })
+    void coreClient.call('settings.get', {}).then((settings) => {
+      tray?.setNudgesPaused(settings.nudgesPaused)
     })
     popover = createPopover()
     core.connect(popover)

@@ -28,14 +28,14 @@ export class CoreProcess {
   ) {}
 
   start(): void {
-    const child = utilityProcess.fork(
-      join(import.meta.dirname, 'core.js'),
-      ['--data-dir', this.dataDir],
-      {
-        serviceName: 'Porte-voix core',
-        stdio: 'inherit',
+    const child = utilityProcess.fork(join(import.meta.dirname, 'core.js'), [], {
+      serviceName: 'Porte-voix core',
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        ...(this.sqliteBinding ? { PORTE_VOIX_SQLITE_BINDING: this.sqliteBinding } : {}),
       },
-    )
+    })
     child.postMessage({ type: 'open', dataDir: this.dataDir })
     child.on('exit', (code) => {
       this.child = null

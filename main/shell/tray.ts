@@ -7,6 +7,9 @@ export type TrayActions = {
   open(): void
   openStudio(): void
   toggleNudges(): void
+  /** Opt-in: the OS keeps the setting; the menu shows what the OS says. */
+  toggleStartAtLogin(): void
+  startsAtLogin(): boolean
   openSettings(): void
   quit(): void
 }
@@ -63,6 +66,15 @@ export class AppTray {
         type: 'checkbox',
         checked: this.nudgesPaused,
         click: () => this.actions.toggleNudges(),
+      },
+      {
+        label: 'Start at login',
+        type: 'checkbox',
+        checked: this.actions.startsAtLogin(),
+        click: () => {
+          this.actions.toggleStartAtLogin()
+          this.rebuildMenu()
+        },
       },
       { label: 'Settings…', click: () => this.actions.openSettings() },
       { type: 'separator' },

@@ -47,7 +47,7 @@ describe('content security policy', () => {
     expect(directives.get('default-src')).toEqual(["'none'"])
     expect(directives.get('script-src')).toEqual(["'self'"])
     expect(directives.get('object-src')).toEqual(["'none'"])
-    expect(directives.get('connect-src')).toEqual(["'none'"])
+    expect(directives.get('connect-src')).toEqual(["'self'"])
   })
 
   it('never allows inline script or eval', () => {
@@ -101,5 +101,21 @@ describe('shell.openExternal guard', () => {
     '',
   ])('refuses %s', (url) => {
     expect(isExternalUrlAllowed(url)).toBe(false)
+  })
+})
+
+describe('the page carries the same policy', () => {
+  it('renderer/index.html has the shell CSP (frame-ancestors is header-only)', async () => {
+    const { readFileSync } = await import('node:fs')
+    const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8')
+    const content = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
+    expect(content).toBeDefined()
+    const normalise = (policy: string) =>
+      policy
+        .split(';')
+        .map((part) => part.trim().replace(/\s+/g, ' '))
+        .filter((part) => part !== '' && !part.startsWith('frame-ancestors'))
+        .sort()
+    expect(normalise(content ?? '')).toEqual(normalise(CONTENT_SECURITY_POLICY))
   })
 })
