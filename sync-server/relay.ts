@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { createApi } from './api/router'
 import type { RelayConfig } from './config'
 import { recordMember } from './directory'
 import { authorizeUpgrade } from './http/authorize'
@@ -7,6 +8,7 @@ import { createHttpServer } from './http/server'
 import type { Logger } from './log'
 import { type Db, openDatabase } from './persistence/database'
 import { lockDataDir } from './persistence/lock'
+import { ShareStore } from './persistence/share-store'
 import { SqliteStore } from './persistence/sqlite-store'
 import { WorkspaceStore } from './persistence/workspace-store'
 import { CLOSE, Connection } from './rooms/connection'
@@ -44,6 +46,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     log,
     health: stats,
     authorize: (req) => authorizeUpgrade(req, secret, workspaces),
+    api: createApi({ secret, workspaces, shares: new ShareStore(db), rooms, log }),
     onConnection: (ws, { claims, ref }, req) => {
       const connection = new Connection(ws, claims, ref, rooms, log, (gone) =>
         connections.delete(gone),

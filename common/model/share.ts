@@ -3,8 +3,13 @@ import { Id } from './ids'
 import { HttpUrl, Objective, Timestamp } from './item'
 import { Network } from './networks'
 
-/** Share ids are opaque (utm_content): 20 lower-case base32 characters, nothing about the person. */
-export const ShareId = z.string().regex(/^[a-z2-7]{20}$/, 'share id must be 20 base32 characters')
+/**
+ * Share ids are opaque (utm_content): 20 characters of Crockford's base32 in lower case, as
+ * `newShareId()` (common/share/tracked-link.ts) makes them; nothing about the person.
+ */
+export const ShareId = z
+  .string()
+  .regex(/^[0-9a-hjkmnp-tv-z]{20}$/, 'share id must be 20 base32 characters')
 
 /** One share, as the employee's core records it and as it is reported to the relay. */
 export const ShareEvent = z.object({

@@ -51,7 +51,12 @@ parentPort.on('message', ({ data, ports }) => {
   const message = parsed.data
   switch (message.type) {
     case 'open':
-      opening ??= Core.open({ dataDir: message.dataDir, log })
+      opening ??= Core.open({
+        dataDir: message.dataDir,
+        log,
+        // Only main can reach the desktop: hand it the URL and let it open it.
+        opener: { open: async (url) => reply({ type: 'open-external', url }) },
+      })
       opening.then(
         (opened) => {
           core = opened

@@ -17,5 +17,11 @@ export const ChildMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('error'), message: z.string() }),
   z.object({ type: z.literal('closed') }),
+  /**
+   * Open a share page in the default browser (or a mailto: draft in the mail app). The core has
+   * already checked it is http(s) or mailto:; main checks again (isExternalUrlAllowed) before
+   * shell.openExternal, since main must not trust a child process.
+   */
+  z.object({ type: z.literal('open-external'), url: z.string().min(1).max(32_768) }),
 ])
 export type ChildMessage = z.infer<typeof ChildMessage>

@@ -5,6 +5,7 @@
  */
 import { Core } from '../core/core'
 import { parseHostArgs } from './args'
+import { fileOpener } from './opener'
 import { serveCore } from './server'
 
 const log = (line: string) => process.stderr.write(`[core] ${line}\n`)
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const core = await Core.open({
     dataDir: options.dataDir,
     log,
+    opener: fileOpener(options.dataDir, log),
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
     ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
   })

@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http'
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from '../log'
@@ -13,6 +19,8 @@ export type HttpServerOptions = {
   health: HealthSource
   authorize: (req: IncomingMessage) => ReturnType<typeof authorizeUpgrade>
   onConnection: (ws: WebSocket, accepted: Accepted, req: IncomingMessage) => void
+  /** The HTTP API (`/api/…`); returns false for paths it does not serve. */
+  api?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
 
 function remoteOf(req: IncomingMessage): string {
@@ -35,8 +43,9 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 }
 
 /**
- * HTTP: `GET /health` for monitoring; WebSocket upgrades are authorized first and only then
- * handed to ws (noServer mode), so a refused client never gets a WebSocket at all.
+ * HTTP: `GET /health` for monitoring, the JSON API under `/api/v1/`; WebSocket upgrades are
+ * authorized first and only then handed to ws (noServer mode), so a refused client never gets a
+ * WebSocket at all.
  */
 export function createHttpServer(options: HttpServerOptions): {
   server: Server
@@ -57,6 +66,7 @@ export function createHttpServer(options: HttpServerOptions): {
       res.end(body)
       return
     }
+    if (options.api?.(req, res)) return
     res.writeHead(404, { 'content-type': 'text/plain' })
     res.end('not found\n')
   })

@@ -37,6 +37,20 @@ const MIGRATIONS: string[] = [
      expires_at TEXT NOT NULL
    );
    CREATE INDEX members_by_workspace ON members(workspace_id);`,
+  // Shares reported by employees' cores (POST /api/v1/shares). The id is the opaque share id the
+  // core generated: inserting it again is ignored, which makes re-sent reports harmless.
+  `CREATE TABLE shares (
+     id TEXT PRIMARY KEY,
+     workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+     member_id TEXT NOT NULL,
+     item_id TEXT NOT NULL,
+     network TEXT NOT NULL,
+     objective TEXT NOT NULL,
+     campaign_id TEXT,
+     shared_at TEXT NOT NULL,
+     received_at TEXT NOT NULL
+   );
+   CREATE INDEX shares_by_item ON shares(workspace_id, item_id, network);`,
 ]
 
 export type OpenOptions = { synchronous?: SyncMode; readonly?: boolean }

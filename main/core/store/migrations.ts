@@ -75,4 +75,49 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'shares, outbox and proposals',
+    sql: `
+      -- My shares, recorded at once and kept (personal stats stay on this device).
+      -- id is the opaque share id that also travels as utm_content.
+      CREATE TABLE shares (
+        id           TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        item_id      TEXT NOT NULL,
+        network      TEXT NOT NULL,
+        objective    TEXT NOT NULL,
+        campaign_id  TEXT,
+        shared_at    TEXT NOT NULL
+      );
+      CREATE INDEX shares_item ON shares (workspace_id, item_id);
+      -- What must reach the relay exactly once: id is the idempotency key the relay dedupes on.
+      -- A row is pending (delivered_at and failed_at NULL), delivered, or failed for good
+      -- (refused by the relay; kept, never retried on its own).
+      CREATE TABLE outbox (
+        id              TEXT PRIMARY KEY,
+        kind            TEXT NOT NULL CHECK (kind IN ('share', 'proposal')),
+        workspace_id    TEXT NOT NULL,
+        member_id       TEXT NOT NULL,
+        payload         TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        delivered_at    TEXT,
+        failed_at       TEXT
+      );
+      CREATE INDEX outbox_pending ON outbox (workspace_id, member_id, next_attempt_at)
+        WHERE delivered_at IS NULL AND failed_at IS NULL;
+      -- My proposals as I wrote them; their fate is read from the queue document.
+      CREATE TABLE proposals (
+        id           TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        member_id    TEXT NOT NULL,
+        json         TEXT NOT NULL,
+        proposed_at  TEXT NOT NULL
+      );
+      CREATE INDEX proposals_mine ON proposals (workspace_id, member_id, proposed_at);
+    `,
+  },
 ]

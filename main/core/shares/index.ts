@@ -1,0 +1,6 @@
+export * from './opener'
+export * from './outbox-sender'
+export * from './registry'
+export * from './relay-api'
+export * from './share-store'
+export * from './shares'

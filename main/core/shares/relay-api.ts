@@ -1,0 +1,81 @@
+/**
+ * The relay's HTTP API as the core calls it. The API lives on the same host and port as the
+ * WebSocket endpoint (`ws://h:p/…` → `http://h:p/api/v1/…`, `wss` → `https`), under the same
+ * path prefix when the relay sits behind a reverse proxy.
+ */
+export function relayApiUrl(relayUrl: string, path: string): string {
+  const url = new URL(relayUrl)
+  if (url.protocol === 'ws:') url.protocol = 'http:'
+  else if (url.protocol === 'wss:') url.protocol = 'https:'
+  else throw new Error(`relay URL must be ws:// or wss://, not ${url.protocol}`)
+  const prefix = url.pathname.replace(/\/+$/, '')
+  url.pathname = `${prefix}/api/v1/${path.replace(/^\/+/, '')}`
+  url.search = ''
+  url.hash = ''
+  return url.href
+}
+
+/** How to treat a relay answer: done, retry later, or never (the entry is refused for good). */
+export type Outcome =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; error: string }
+  | { kind: 'refused'; error: string }
+
+/**
+ * 2xx delivered. 401/403 (token expired or revoked), 408 and 429 are worth retrying later, as are
+ * 5xx and network errors; any other 4xx says the entry itself is wrong and resending it as is
+ * cannot help.
+ */
+export function classify(status: number, message: string): Outcome {
+  if (status >= 200 && status < 300) return { kind: 'delivered' }
+  const error = `HTTP ${status}${message ? `: ${message}` : ''}`
+  if (status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status)) {
+    return { kind: 'refused', error }
+  }
+  return { kind: 'retry', error }
+}
+
+export type PostJson = (
+  url: string,
+  token: string,
+  body: unknown,
+  signal?: AbortSignal,
+) => Promise<Outcome>
+
+const REQUEST_TIMEOUT_MS = 15_000
+
+/** POST JSON with the member's bearer token; never throws (network errors become `retry`). */
+export const postJson: PostJson = async (url, token, body, signal) => {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    })
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code
+    return { kind: 'retry', error: `relay unreachable (${cause ?? (error as Error).message})` }
+  }
+  let message = ''
+  try {
+    const text = await response.text()
+    if (!response.ok) message = errorMessage(text)
+  } catch {
+    // The status says enough.
+  }
+  return classify(response.status, message)
+}
+
+/** The relay answers errors as `{ error: { code, message } }`; keep it short for the log. */
+function errorMessage(text: string): string {
+  try {
+    const json = JSON.parse(text) as { error?: { message?: unknown } }
+    if (typeof json.error?.message === 'string') return json.error.message.slice(0, 500)
+  } catch {
+    // Not JSON: fall through.
+  }
+  return text.trim().slice(0, 200)
+}

@@ -1,0 +1,280 @@
+import type { Objective } from '../../../common/model/item'
+import type { Network } from '../../../common/model/networks'
+import type { ProposalSubmission, ShareEvent } from '../../../common/model/share'
+import type { Db } from '../store/database'
+
+export type OutboxKind = 'share' | 'proposal'
+
+/** Who an outbox entry belongs to: the relay only accepts it with that member's token. */
+export type Owner = { workspaceId: string; memberId: string }
+
+export type OutboxEntry = {
+  id: string
+  kind: OutboxKind
+  payload: string
+  attempts: number
+  createdAt: string
+}
+
+export type ShareRow = {
+  id: string
+  itemId: string
+  network: Network
+  objective: Objective
+  campaignId: string | null
+  sharedAt: string
+}
+
+type ShareDbRow = {
+  id: string
+  item_id: string
+  network: Network
+  objective: Objective
+  campaign_id: string | null
+  shared_at: string
+}
+
+export type OutboxState =
+  | { state: 'pending'; lastError: string | null }
+  | { state: 'delivered' }
+  | { state: 'failed'; lastError: string }
+
+/** Delivered entries are kept a while (they prove what was sent), then pruned. */
+const KEEP_DELIVERED_DAYS = 30
+
+/**
+ * The `shares`, `outbox` and `proposals` tables. A share and its outbox entry are written in one
+ * transaction, so a crash never leaves a share the relay will not hear about (or the reverse).
+ */
+export class ShareStore {
+  constructor(private readonly db: Db) {}
+
+  recordShare(owner: Owner, event: ShareEvent, now: string): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO shares (id, workspace_id, item_id, network, objective, campaign_id, shared_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          event.id,
+          owner.workspaceId,
+          event.itemId,
+          event.network,
+          event.objective,
+          event.campaignId,
+          event.sharedAt,
+        )
+      this.enqueue(owner, 'share', event.id, event, now)
+    })()
+  }
+
+  /** Undo a share that never happened (the opener failed), unless the relay already has it. */
+  retractShare(id: string, inFlight: ReadonlySet<string>): boolean {
+    if (inFlight.has(id)) return false
+    return this.db.transaction(() => {
+      const removed = this.db
+        .prepare(`DELETE FROM outbox WHERE id = ? AND kind = 'share' AND delivered_at IS NULL`)
+        .run(id).changes
+      if (removed === 0) return false
+      this.db.prepare('DELETE FROM shares WHERE id = ?').run(id)
+      return true
+    })()
+  }
+
+  recordProposal(owner: Owner, submission: ProposalSubmission, now: string): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO proposals (id, workspace_id, member_id, json, proposed_at)
+           VALUES (?, ?, ?, ?, ?)`,
+        )
+        .run(
+          submission.id,
+          owner.workspaceId,
+          owner.memberId,
+          JSON.stringify(submission),
+          submission.proposedAt,
+        )
+      this.enqueue(owner, 'proposal', submission.id, submission, now)
+    })()
+  }
+
+  /** My proposals in this workspace, newest first, as stored JSON (validated by the caller). */
+  proposals(owner: Owner): unknown[] {
+    return this.db
+      .prepare<[string, string], { json: string }>(
+        `SELECT json FROM proposals WHERE workspace_id = ? AND member_id = ?
+         ORDER BY proposed_at DESC, id`,
+      )
+      .all(owner.workspaceId, owner.memberId)
+      .map((row) => JSON.parse(row.json) as unknown)
+  }
+
+  /** Every share recorded on this device (personal stats follow the person, not the workspace). */
+  allShares(): ShareRow[] {
+    return this.db
+      .prepare<[], ShareDbRow>(
+        'SELECT id, item_id, network, objective, campaign_id, shared_at FROM shares',
+      )
+      .all()
+      .map(toShareRow)
+  }
+
+  /** item id → the networks I shared it to, in this workspace. */
+  sharedNetworks(workspaceId: string): Map<string, Set<Network>> {
+    const result = new Map<string, Set<Network>>()
+    const rows = this.db
+      .prepare<[string], { item_id: string; network: Network }>(
+        'SELECT DISTINCT item_id, network FROM shares WHERE workspace_id = ?',
+      )
+      .all(workspaceId)
+    for (const row of rows) {
+      let set = result.get(row.item_id)
+      if (!set) {
+        set = new Set()
+        result.set(row.item_id, set)
+      }
+      set.add(row.network)
+    }
+    return result
+  }
+
+  // --- outbox -------------------------------------------------------------------------------
+
+  private enqueue(owner: Owner, kind: OutboxKind, id: string, payload: unknown, now: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO outbox (id, kind, workspace_id, member_id, payload, created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, kind, owner.workspaceId, owner.memberId, JSON.stringify(payload), now, now)
+  }
+
+  /**
+   * Pending entries of `kind`, oldest first, once any of them is due at `now`. When a request
+   * goes out anyway, the ones still waiting out their backoff ride along: one request instead of
+   * several, and the relay dedupes whatever it already has.
+   */
+  due(owner: Owner, kind: OutboxKind, now: string, limit: number): OutboxEntry[] {
+    const anyDue = this.db
+      .prepare<[string, string, OutboxKind, string], { one: number }>(
+        `SELECT 1 AS one FROM outbox WHERE workspace_id = ? AND member_id = ? AND kind = ?
+           AND delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? LIMIT 1`,
+      )
+      .get(owner.workspaceId, owner.memberId, kind, now)
+    if (!anyDue) return []
+    return this.db
+      .prepare<
+        [string, string, OutboxKind, number],
+        { id: string; kind: OutboxKind; payload: string; attempts: number; created_at: string }
+      >(
+        `SELECT id, kind, payload, attempts, created_at FROM outbox
+         WHERE workspace_id = ? AND member_id = ? AND kind = ?
+           AND delivered_at IS NULL AND failed_at IS NULL
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .all(owner.workspaceId, owner.memberId, kind, limit)
+      .map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        payload: row.payload,
+        attempts: row.attempts,
+        createdAt: row.created_at,
+      }))
+  }
+
+  /** When the next pending entry falls due (null when nothing is pending). */
+  nextDue(owner: Owner): string | null {
+    return (
+      this.db
+        .prepare<[string, string], { at: string | null }>(
+          `SELECT MIN(next_attempt_at) AS at FROM outbox WHERE workspace_id = ? AND member_id = ?
+             AND delivered_at IS NULL AND failed_at IS NULL`,
+        )
+        .get(owner.workspaceId, owner.memberId)?.at ?? null
+    )
+  }
+
+  /** The relay is reachable again: everything pending is due now rather than after its backoff. */
+  makeAllDue(owner: Owner, now: string): void {
+    this.db
+      .prepare(
+        `UPDATE outbox SET next_attempt_at = ? WHERE workspace_id = ? AND member_id = ?
+           AND delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at > ?`,
+      )
+      .run(now, owner.workspaceId, owner.memberId, now)
+  }
+
+  pendingCount(owner: Owner): number {
+    return (
+      this.db
+        .prepare<[string, string], { n: number }>(
+          `SELECT COUNT(*) AS n FROM outbox WHERE workspace_id = ? AND member_id = ?
+             AND delivered_at IS NULL AND failed_at IS NULL`,
+        )
+        .get(owner.workspaceId, owner.memberId)?.n ?? 0
+    )
+  }
+
+  markDelivered(ids: readonly string[], now: string): void {
+    const update = this.db.prepare(
+      'UPDATE outbox SET delivered_at = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?',
+    )
+    this.db.transaction(() => {
+      for (const id of ids) update.run(now, id)
+    })()
+  }
+
+  /** A transient failure: try again at `nextAttemptAt`. */
+  markRetry(ids: readonly string[], error: string, nextAttemptAt: string): void {
+    const update = this.db.prepare(
+      `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+       WHERE id = ? AND delivered_at IS NULL`,
+    )
+    this.db.transaction(() => {
+      for (const id of ids) update.run(error, nextAttemptAt, id)
+    })()
+  }
+
+  /** The relay refused the entry for good: keep it (never lost) but stop sending it. */
+  markFailed(id: string, error: string, now: string): void {
+    this.db
+      .prepare(
+        `UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?
+         WHERE id = ? AND delivered_at IS NULL`,
+      )
+      .run(error, now, id)
+  }
+
+  state(id: string): OutboxState | null {
+    const row = this.db
+      .prepare<
+        [string],
+        { delivered_at: string | null; failed_at: string | null; last_error: string | null }
+      >('SELECT delivered_at, failed_at, last_error FROM outbox WHERE id = ?')
+      .get(id)
+    if (!row) return null
+    if (row.delivered_at !== null) return { state: 'delivered' }
+    if (row.failed_at !== null) return { state: 'failed', lastError: row.last_error ?? 'refused' }
+    return { state: 'pending', lastError: row.last_error }
+  }
+
+  pruneDelivered(now: Date): number {
+    const cutoff = new Date(now.getTime() - KEEP_DELIVERED_DAYS * 86_400_000).toISOString()
+    return this.db
+      .prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`)
+      .run(cutoff).changes
+  }
+}
+
+function toShareRow(row: ShareDbRow): ShareRow {
+  return {
+    id: row.id,
+    itemId: row.item_id,
+    network: row.network,
+    objective: row.objective,
+    campaignId: row.campaign_id,
+    sharedAt: row.shared_at,
+  }
+}

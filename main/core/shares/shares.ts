@@ -1,0 +1,223 @@
+import type { QueueEntry, Settings, ShareOutcome } from '../../../common/contract/api'
+import { ContractError } from '../../../common/contract/messages'
+import { readCampaigns } from '../../../common/doc/queue-doc'
+import type { Campaign } from '../../../common/model/campaign'
+import { newId } from '../../../common/model/ids'
+import type { Objective } from '../../../common/model/item'
+import { NETWORKS, type Network } from '../../../common/model/networks'
+import {
+  type NewProposal,
+  type PersonalStats,
+  ProposalSubmission,
+  type ProposalView,
+  type ShareEvent,
+} from '../../../common/model/share'
+import {
+  clipboardText,
+  newShareId,
+  pickVariant,
+  ShareError,
+  sharePagePrefillsCaption,
+  shareTarget,
+  trackedUrl,
+} from '../../../common/share'
+import type { Joined } from '../api/context'
+import { isLive, rankQueue } from '../queue/ranking'
+import { computeStats } from '../stats/personal-stats'
+import type { QueueTable } from '../store/queue-table'
+import type { StoredSession } from '../store/session'
+import { assertOpenable, type Opener, OpenerRefusedError } from './opener'
+import type { OutboxSender } from './outbox-sender'
+import type { Owner, ShareStore } from './share-store'
+
+export type SharesDeps = {
+  table: ShareStore
+  queue: QueueTable
+  opener: Opener
+  sender: OutboxSender
+  /** My shares or proposals changed: tell the windows. */
+  changed: () => void
+  log: (line: string) => void
+}
+
+function ownerOf(joined: Pick<Joined, 'session'>): Owner {
+  return { workspaceId: joined.session.claims.ws, memberId: joined.session.claims.sub }
+}
+
+function campaignsOf(joined: Joined): Map<string, Campaign> {
+  return new Map(readCampaigns(joined.sync.docs.queue).campaigns.map((c) => [c.id, c]))
+}
+
+/** The person's time zone: the one set in Settings, else the system's. */
+export function statsTimeZone(settings: Settings): string {
+  return settings.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone
+}
+
+/**
+ * The employee's side of the core: sharing, my queue, my stats, my proposals. Everything here
+ * works offline; what the relay must learn goes through the outbox.
+ */
+export class Shares {
+  constructor(private readonly deps: SharesDeps) {}
+
+  /** Entries of this member still waiting for the relay (0 when no workspace is joined). */
+  pendingOutbox(session: StoredSession | null): number {
+    return session ? this.deps.table.pendingCount(ownerOf({ session })) : 0
+  }
+
+  /** The live queue, most relevant first, with my caption variant and what I already shared. */
+  forMe(
+    joined: Joined,
+    filter: { objective?: Objective | undefined; topic?: string | undefined },
+    now: Date,
+  ): QueueEntry[] {
+    const items = this.deps.queue.list({
+      status: ['published'],
+      ...(filter.objective ? { objective: filter.objective } : {}),
+      ...(filter.topic?.trim() ? { topic: filter.topic } : {}),
+    })
+    const campaigns = campaignsOf(joined)
+    const shared = this.deps.table.sharedNetworks(joined.session.claims.ws)
+    const memberId = joined.session.claims.sub
+    const ranked = rankQueue(items, { now, campaigns, sharedByMe: new Set(shared.keys()) })
+    return ranked.map((item) => {
+      const suggested: Partial<Record<Network, string>> = {}
+      for (const network of NETWORKS) {
+        const caption = item.captions[network]
+        if (caption === undefined) continue
+        const pick = pickVariant([caption, ...(item.variants[network] ?? [])], memberId, item.id)
+        if (pick !== '') suggested[network] = pick
+      }
+      const mine = shared.get(item.id)
+      return {
+        item,
+        campaign: (item.campaignId ? campaigns.get(item.campaignId) : undefined) ?? null,
+        suggested,
+        sharedOn: NETWORKS.filter((network) => mine?.has(network)),
+      }
+    })
+  }
+
+  /**
+   * Record the share (with its outbox entry) in one transaction, then open the network's share
+   * page. If the page cannot be opened the share did not happen and is taken back.
+   */
+  async perform(
+    joined: Joined,
+    params: { itemId: string; network: Network; text: string },
+    settings: Settings,
+    now: Date,
+  ): Promise<ShareOutcome> {
+    const { itemId, network, text } = params
+    const item = this.deps.queue.get(itemId)
+    if (!item || !isLive(item, now)) {
+      throw new ContractError(
+        'not_found',
+        `Item "${itemId}" is not in your queue (not published yet, expired or withdrawn)`,
+      )
+    }
+    const campaign = item.campaignId ? campaignsOf(joined).get(item.campaignId) : undefined
+    const shareId = newShareId()
+    let tracked: string
+    let target: string
+    try {
+      tracked = trackedUrl(item.url, { network, campaign: campaign?.name ?? null, shareId })
+      target = shareTarget(network, {
+        url: tracked,
+        text,
+        title: item.title,
+        mastodonInstance: settings.mastodonInstance,
+      }).url
+      assertOpenable(target)
+    } catch (error) {
+      if (error instanceof ShareError || error instanceof OpenerRefusedError) {
+        throw new ContractError('bad_request', error.message)
+      }
+      throw error
+    }
+    const sharedAt = now.toISOString()
+    const event: ShareEvent = {
+      id: shareId,
+      itemId: item.id,
+      network,
+      objective: item.objective,
+      campaignId: item.campaignId,
+      sharedAt,
+    }
+    this.deps.table.recordShare(ownerOf(joined), event, sharedAt)
+    try {
+      await this.deps.opener.open(target)
+    } catch (error) {
+      const retracted = this.deps.table.retractShare(shareId, this.deps.sender.inFlight)
+      const why = error instanceof Error ? error.message : String(error)
+      this.deps.log(`share: could not open the share page (${why}); retracted: ${retracted}`)
+      throw new ContractError('unavailable', `Could not open the ${network} share page: ${why}`)
+    }
+    this.deps.changed()
+    this.deps.sender.kick()
+    return {
+      shareId,
+      trackedUrl: tracked,
+      targetUrl: target,
+      clipboardText: clipboardText(network, text, tracked),
+      pasteNeeded: !sharePagePrefillsCaption(network),
+      sharedAt,
+    }
+  }
+
+  statsMine(settings: Settings, now: Date): PersonalStats {
+    const records = this.deps.table.allShares()
+    return computeStats(records, now, statsTimeZone(settings))
+  }
+
+  createProposal(joined: Joined, proposal: NewProposal, now: Date): ProposalView {
+    const submission = ProposalSubmission.parse({
+      ...proposal,
+      id: newId('prop'),
+      proposedAt: now.toISOString(),
+    })
+    this.deps.table.recordProposal(ownerOf(joined), submission, submission.proposedAt)
+    this.deps.changed()
+    this.deps.sender.kick()
+    return { ...submission, state: 'sending', reason: null, decidedAt: null }
+  }
+
+  /**
+   * My proposals with their fate: 'sending' until the relay has them; then the queue item the
+   * relay created under the same id says whether champions approved or rejected it.
+   */
+  listMine(joined: Joined): ProposalView[] {
+    const views: ProposalView[] = []
+    for (const raw of this.deps.table.proposals(ownerOf(joined))) {
+      const parsed = ProposalSubmission.safeParse(raw)
+      if (!parsed.success) continue
+      views.push(this.viewOf(parsed.data))
+    }
+    return views
+  }
+
+  private viewOf(submission: ProposalSubmission): ProposalView {
+    const base = { ...submission, reason: null, decidedAt: null }
+    const outbox = this.deps.table.state(submission.id)
+    if (outbox?.state === 'pending') return { ...base, state: 'sending' }
+    if (outbox?.state === 'failed') {
+      // The relay refused it for good: the author must know it will not reach anyone.
+      return {
+        ...base,
+        state: 'rejected',
+        reason: `Not accepted by the relay: ${outbox.lastError}`,
+      }
+    }
+    const item = this.deps.queue.get(submission.id)
+    if (item?.moderation) {
+      const { decision, reason, at } = item.moderation
+      return decision === 'approved'
+        ? { ...base, state: 'approved', decidedAt: at }
+        : { ...base, state: 'rejected', reason: reason ?? null, decidedAt: at }
+    }
+    if (item && (item.status === 'approved' || item.status === 'published')) {
+      return { ...base, state: 'approved' }
+    }
+    return { ...base, state: 'pending' }
+  }
+}

@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from '../log'
+import type { ShareStore } from '../persistence/share-store'
+import type { WorkspaceStore } from '../persistence/workspace-store'
+import type { RoomManager } from '../rooms/room-manager'
+import { postProposal } from './proposals'
+import { ApiError, sendError } from './respond'
+import { getSharesSummary, postShares } from './shares'
+
+export type ApiDeps = {
+  secret: string
+  workspaces: WorkspaceStore
+  shares: ShareStore
+  rooms: RoomManager
+  log: Logger
+}
+
+type Route = {
+  method: 'GET' | 'POST'
+  run: (req: IncomingMessage, res: ServerResponse, deps: ApiDeps) => Promise<void>
+}
+
+const ROUTES: Record<string, Route> = {
+  '/api/v1/shares': { method: 'POST', run: postShares },
+  '/api/v1/shares/summary': { method: 'GET', run: getSharesSummary },
+  '/api/v1/proposals': { method: 'POST', run: postProposal },
+}
+
+/**
+ * The relay's HTTP API under `/api/v1/`. Returns false for other paths (the server answers
+ * those). Every failure is a JSON `{ error: { code, message } }` and a log line.
+ */
+export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    if (!path.startsWith('/api/')) return false
+    const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined
+    const fail = (error: ApiError) => {
+      deps.log.warn('api request refused', {
+        method: req.method,
+        path,
+        status: error.status,
+        reason: error.message.slice(0, 300),
+      })
+      if (error.status === 401) res.setHeader('www-authenticate', 'Bearer')
+      if (error.status === 413) {
+        // Do not read the rest of an oversized body: answer and hang up.
+        res.setHeader('connection', 'close')
+      } else {
+        req.resume()
+      }
+      if (!res.headersSent) sendError(res, error)
+    }
+    if (!route) {
+      fail(new ApiError(404, 'not_found', `no API endpoint ${path}`))
+      return true
+    }
+    if (req.method !== route.method) {
+      res.setHeader('allow', route.method)
+      fail(new ApiError(405, 'method_not_allowed', `use ${route.method} for ${path}`))
+      return true
+    }
+    route.run(req, res, deps).catch((error: unknown) => {
+      if (error instanceof ApiError) {
+        fail(error)
+        return
+      }
+      deps.log.error('api request failed', {
+        method: req.method,
+        path,
+        error: (error as Error).message,
+      })
+      if (!res.headersSent) sendError(res, new ApiError(500, 'internal', 'internal error'))
+    })
+    return true
+  }
+}

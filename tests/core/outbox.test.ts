@@ -1,0 +1,278 @@
+import { mkdtempSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { CoreClient } from '../../common/contract/client'
+import { Core, type CoreOptions } from '../../main/core/core'
+import { relayApiUrl } from '../../main/core/shares/relay-api'
+import { DATABASE_FILE } from '../../main/core/store/database'
+import { DB_FILE } from '../../sync-server/persistence/database'
+import { clientOf, fakeInvitation } from '../helpers/core'
+import { eventually } from '../helpers/core-db'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+
+const cores = new Set<Core>()
+const relays: RelayProcess[] = []
+const servers: Server[] = []
+
+afterAll(async () => {
+  for (const core of cores) await core.close()
+  for (const relay of relays) await relay.stop()
+  for (const server of servers) await new Promise((done) => server.close(done))
+})
+
+const opened: string[] = []
+async function openCore(dataDir: string, extra: Partial<CoreOptions> = {}) {
+  const core = await Core.open({
+    dataDir,
+    joinWaitMs: 3_000,
+    maxBackoffMs: 300,
+    outboxMinBackoffMs: 50,
+    outboxMaxBackoffMs: 400,
+    opener: { open: async (url) => void opened.push(url) },
+    ...extra,
+  })
+  cores.add(core)
+  return { core, client: clientOf(core) }
+}
+
+async function closeCore(core: Core): Promise<void> {
+  cores.delete(core)
+  await core.close()
+}
+
+type OutboxRow = {
+  id: string
+  attempts: number
+  last_error: string | null
+  delivered_at: string | null
+  failed_at: string | null
+}
+
+function outbox(dataDir: string): OutboxRow[] {
+  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true })
+  try {
+    return db
+      .prepare(
+        'SELECT id, attempts, last_error, delivered_at, failed_at FROM outbox ORDER BY created_at',
+      )
+      .all() as OutboxRow[]
+  } finally {
+    db.close()
+  }
+}
+
+function relayShareIds(relay: RelayProcess): string[] {
+  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
+  try {
+    return (db.prepare('SELECT id FROM shares').all() as { id: string }[]).map((row) => row.id)
+  } finally {
+    db.close()
+  }
+}
+
+async function publish(client: CoreClient, title: string) {
+  return client.call('item.create', {
+    title,
+    url: `https://acme.example/${encodeURIComponent(title)}`,
+    objective: 'awareness',
+    status: 'published',
+    captions: { linkedin: title },
+  })
+}
+
+describe('relay API URL', () => {
+  it('is the relay URL over http(s), keeping a path prefix', () => {
+    expect(relayApiUrl('ws://127.0.0.1:4455', 'shares')).toBe('http://127.0.0.1:4455/api/v1/shares')
+    expect(relayApiUrl('wss://relay.acme.example/pv/', 'proposals')).toBe(
+      'https://relay.acme.example/pv/api/v1/proposals',
+    )
+  })
+})
+
+describe('outbox against a real relay', () => {
+  it('a share made while the relay is down survives a core restart and arrives exactly once', async () => {
+    let relay = await startRelay()
+    relays.push(relay)
+    const workspaceId = await relay.createWorkspace('Acme')
+    const champion = await openCore(mkdtempSync(path.join(tmpdir(), 'pv-outbox-')))
+    await champion.client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
+    })
+    const item = await publish(champion.client, 'Launch')
+    const employeeDir = mkdtempSync(path.join(tmpdir(), 'pv-outbox-'))
+    let employee = await openCore(employeeDir)
+    await employee.client.call('workspace.join', {
+      invitation: await relay.invite({
+        workspaceId,
+        name: 'Eric',
+        role: 'employee',
+        memberId: 'mem_eric',
+      }),
+    })
+    await eventually(async () =>
+      (await employee.client.call('queue.forMe', {})).length === 1 ? true : undefined,
+    )
+
+    await relay.stop()
+    relays.splice(relays.indexOf(relay), 1)
+    await eventually(async () =>
+      (await employee.client.call('status.get', {})).sync === 'offline' ? true : undefined,
+    )
+    const share = await employee.client.call('share.perform', {
+      itemId: item.id,
+      network: 'linkedin',
+      text: 'Offline words',
+    })
+    // The relay is down: the POST fails and the entry waits, with the reason.
+    await eventually(() => ((outbox(employeeDir)[0]?.attempts ?? 0) > 0 ? true : undefined))
+    expect(outbox(employeeDir)).toMatchObject([
+      {
+        id: share.shareId,
+        delivered_at: null,
+        failed_at: null,
+        last_error: expect.stringMatching(/unreachable/),
+      },
+    ])
+
+    // The core restarts (still offline): the entry is still pending.
+    await closeCore(employee.core)
+    employee = await openCore(employeeDir)
+    expect(outbox(employeeDir)).toMatchObject([{ id: share.shareId, delivered_at: null }])
+    const pending: number[] = []
+    employee.client.on('mine.changed', ({ pendingOutbox }) => pending.push(pendingOutbox))
+
+    relay = await startRelay({ dataDir: relay.dataDir, port: relay.port })
+    relays.push(relay)
+    await eventually(() => (outbox(employeeDir)[0]?.delivered_at ? true : undefined), {
+      what: 'the share is delivered',
+      timeoutMs: 30_000,
+    })
+    expect(relayShareIds(relay)).toEqual([share.shareId])
+    await eventually(() => (pending.at(-1) === 0 ? true : undefined))
+    // Sent once and never again: one report, no duplicates.
+    const reports = relay.logs().match(/shares received .*member=mem_eric.*/g) ?? []
+    expect(reports).toHaveLength(1)
+    expect(reports[0]).toMatch(/accepted=1 duplicates=0/)
+    // Stats stayed local all along.
+    expect((await employee.client.call('stats.mine', {})).total).toBe(1)
+  })
+})
+
+describe('outbox against a misbehaving relay', () => {
+  it('retries 5xx, marks a 400 failed without retrying it, and splits a refused batch', async () => {
+    type Seen = { ids: string[]; auth: string | undefined }
+    const seen: Seen[] = []
+    let mode: 'ok' | 'down' | 'bad' | ((ids: string[]) => number) = 'down'
+    const server = createServer((req, res) => {
+      if (req.url !== '/api/v1/shares') {
+        res.writeHead(404).end()
+        return
+      }
+      let body = ''
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8')
+      })
+      req.on('end', () => {
+        const ids = (JSON.parse(body) as { events: { id: string }[] }).events.map((e) => e.id)
+        seen.push({ ids, auth: req.headers.authorization })
+        const status =
+          typeof mode === 'function' ? mode(ids) : mode === 'ok' ? 200 : mode === 'down' ? 503 : 400
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(
+          status === 400
+            ? JSON.stringify({ error: { code: 'bad_request', message: 'events.0.itemId: nope' } })
+            : JSON.stringify({ accepted: ids.length, duplicates: 0 }),
+        )
+      })
+    })
+    servers.push(server)
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    const port = (server.address() as AddressInfo).port
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-outbox-'))
+    const { client } = await openCore(dataDir)
+    const invitation = fakeInvitation({ role: 'champion', relayUrl: `ws://127.0.0.1:${port}` })
+    await client.call('workspace.join', { invitation })
+    const token = new URLSearchParams(invitation.split('?')[1]).get('token')
+    const item = await publish(client, 'Report')
+    const share = async () =>
+      (await client.call('share.perform', { itemId: item.id, network: 'x', text: 'Read this' }))
+        .shareId
+    const row = (id: string) => outbox(dataDir).find((r) => r.id === id)
+    const requestsFor = (id: string) => seen.filter((s) => s.ids.includes(id)).length
+
+    // 503 twice, then the relay is back: delivered, after retries.
+    const c = await share()
+    await eventually(() => (requestsFor(c) >= 2 ? true : undefined))
+    mode = 'ok'
+    await eventually(() => (row(c)?.delivered_at ? true : undefined))
+    expect(seen[0]?.auth).toBe(`Bearer ${token}`)
+
+    // A 400 is final: marked failed with the relay's message, kept, not sent again.
+    mode = 'bad'
+    const a = await share()
+    await eventually(() => (row(a)?.failed_at ? true : undefined))
+    expect(row(a)).toMatchObject({
+      delivered_at: null,
+      last_error: 'HTTP 400: events.0.itemId: nope',
+    })
+    mode = 'ok'
+    const b = await share()
+    await eventually(() => (row(b)?.delivered_at ? true : undefined))
+    expect(requestsFor(a)).toBe(1)
+
+    // Two shares wait while the relay is down; then it refuses one: only that one fails.
+    mode = 'down'
+    const d = await share()
+    const e = await share()
+    await eventually(() => (requestsFor(e) >= 1 ? true : undefined))
+    mode = (ids) => (ids.includes(d) ? 400 : 200)
+    await eventually(() => (row(e)?.delivered_at && row(d)?.failed_at ? true : undefined))
+    expect(seen.some((s) => s.ids.length === 2 && s.ids.includes(d) && s.ids.includes(e))).toBe(
+      true,
+    )
+    expect(requestsFor(a)).toBe(1)
+    // Every share is still counted locally.
+    expect((await client.call('stats.mine', {})).total).toBe(5)
+    expect(outbox(dataDir)).toHaveLength(5)
+  })
+})
+
+describe('proposals go through the outbox too', () => {
+  it('shows sending until the relay has it, then pending; HTTP delivery does not need the sync link', async () => {
+    const relay = await startRelay()
+    relays.push(relay)
+    const workspaceId = await relay.createWorkspace('Acme')
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-outbox-'))
+    const { core, client } = await openCore(dataDir)
+    await client.call('workspace.join', {
+      invitation: await relay.invite({
+        workspaceId,
+        name: 'Erin',
+        role: 'employee',
+        memberId: 'mem_erin',
+      }),
+    })
+    // The WebSocket sync is off: the item the relay creates cannot reach this replica yet.
+    core.setNetwork(false)
+    const made = await client.call('proposal.create', {
+      url: 'https://blog.example.org/a',
+      title: 'A post',
+      note: '',
+      caption: 'Nice',
+    })
+    expect(made.id).toMatch(/^prop_/)
+    expect(made.state).toBe('sending')
+    await eventually(() => (outbox(dataDir)[0]?.delivered_at ? true : undefined))
+    expect((await client.call('proposal.listMine', {})).map((p) => p.state)).toEqual(['pending'])
+    core.setNetwork(true)
+    const item = await eventually(async () =>
+      (await client.call('queue.list', { status: ['submitted'] })).find((i) => i.id === made.id),
+    )
+    expect(item.authorId).toBe('mem_erin')
+    expect((await client.call('proposal.listMine', {})).map((p) => p.state)).toEqual(['pending'])
+  })
+})

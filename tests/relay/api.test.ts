@@ -1,0 +1,351 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CoreClient } from '../../common/contract/client'
+import { newShareId } from '../../common/share'
+import { Core } from '../../main/core/core'
+import { signToken } from '../../sync-server/auth/tokens'
+import { DB_FILE } from '../../sync-server/persistence/database'
+import { clientOf } from '../helpers/core'
+import { eventually } from '../helpers/core-db'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+
+let relay: RelayProcess
+let acme: string
+let globex: string
+let employeeToken: string
+let championToken: string
+const cores: Core[] = []
+
+beforeAll(async () => {
+  relay = await startRelay()
+  acme = await relay.createWorkspace('Acme')
+  globex = await relay.createWorkspace('Globex')
+  employeeToken = (
+    await relay.issueToken({
+      workspaceId: acme,
+      name: 'Eric',
+      role: 'employee',
+      memberId: 'mem_eric',
+    })
+  ).token
+  championToken = (
+    await relay.issueToken({
+      workspaceId: acme,
+      name: 'Chloé',
+      role: 'champion',
+      memberId: 'mem_chloe',
+    })
+  ).token
+})
+
+afterAll(async () => {
+  for (const core of cores) await core.close()
+  await relay?.stop()
+})
+
+type Answer = {
+  status: number
+  body: { error?: { code: string; message: string } } & Record<string, unknown>
+}
+
+async function call(
+  method: 'GET' | 'POST',
+  route: string,
+  options: { token?: string | null; body?: unknown; raw?: string; type?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {}
+  if (options.token) headers.authorization = `Bearer ${options.token}`
+  if (method === 'POST') headers['content-type'] = options.type ?? 'application/json'
+  const response = await fetch(`${relay.httpUrl}${route}`, {
+    method,
+    headers,
+    ...(method === 'POST' ? { body: options.raw ?? JSON.stringify(options.body ?? {}) } : {}),
+  })
+  const text = await response.text()
+  return { status: response.status, body: text ? (JSON.parse(text) as Answer['body']) : {} }
+}
+
+function event(itemId = 'item_launch', network = 'linkedin') {
+  return {
+    id: newShareId(),
+    itemId,
+    network,
+    objective: 'campaign',
+    campaignId: 'camp_q3',
+    sharedAt: new Date().toISOString(),
+  }
+}
+
+function relayShares(): { id: string; member_id: string; workspace_id: string }[] {
+  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
+  try {
+    return db.prepare('SELECT id, member_id, workspace_id FROM shares').all() as {
+      id: string
+      member_id: string
+      workspace_id: string
+    }[]
+  } finally {
+    db.close()
+  }
+}
+
+describe('relay HTTP API: authentication, as for WebSocket upgrades', () => {
+  it('401 without a token, with a forged or expired one; 403 for a workspace not on the relay', async () => {
+    const forged = await signToken('y'.repeat(64), {
+      memberId: 'mem_mallory',
+      workspaceId: acme,
+      role: 'admin',
+      name: 'Mallory',
+      ttlSeconds: 3600,
+    })
+    const expired = await signToken(relay.secret, {
+      memberId: 'mem_eric',
+      workspaceId: acme,
+      role: 'employee',
+      name: 'Eric',
+      ttlSeconds: -60,
+    })
+    const elsewhere = await signToken(relay.secret, {
+      memberId: 'mem_zed',
+      workspaceId: 'ws_not_here',
+      role: 'admin',
+      name: 'Zed',
+      ttlSeconds: 3600,
+    })
+    const endpoints = [
+      ['POST', '/api/v1/shares', { events: [event()] }],
+      [
+        'POST',
+        '/api/v1/proposals',
+        {
+          id: 'prop_x1',
+          url: 'https://a.example',
+          title: 't',
+          note: '',
+          caption: '',
+          proposedAt: new Date().toISOString(),
+        },
+      ],
+      ['GET', '/api/v1/shares/summary', undefined],
+    ] as const
+    for (const [method, route, body] of endpoints) {
+      const none = await call(method, route, { body })
+      expect(none.status).toBe(401)
+      expect(none.body.error?.message).toBe('missing token')
+      expect((await call(method, route, { body, token: forged })).body.error?.message).toMatch(
+        /bad-signature/,
+      )
+      const old = await call(method, route, { body, token: expired })
+      expect(old.status).toBe(401)
+      expect(old.body.error?.message).toMatch(/expired/)
+      const foreign = await call(method, route, { body, token: elsewhere })
+      expect(foreign.status).toBe(403)
+    }
+    expect(relayShares()).toEqual([])
+    expect(relay.logs()).toMatch(/api request refused .*status=401/)
+  })
+
+  it('the team summary is for champions and admins only', async () => {
+    const refused = await call('GET', '/api/v1/shares/summary', { token: employeeToken })
+    expect(refused.status).toBe(403)
+    expect(refused.body.error?.code).toBe('forbidden')
+    expect((await call('GET', '/api/v1/shares/summary', { token: championToken })).status).toBe(200)
+  })
+})
+
+describe('POST /api/v1/shares', () => {
+  it('stores each share once: a re-sent batch is all duplicates', async () => {
+    const batch = [event('item_a', 'linkedin'), event('item_a', 'x'), event('item_b', 'linkedin')]
+    const first = await call('POST', '/api/v1/shares', {
+      token: employeeToken,
+      body: { events: batch },
+    })
+    expect(first).toEqual({ status: 200, body: { accepted: 3, duplicates: 0 } })
+    const again = await call('POST', '/api/v1/shares', {
+      token: employeeToken,
+      body: { events: [...batch, event('item_b', 'x')] },
+    })
+    expect(again).toEqual({ status: 200, body: { accepted: 1, duplicates: 3 } })
+    const stored = relayShares().filter((row) => batch.some((e) => e.id === row.id))
+    expect(stored).toHaveLength(3)
+    // Member and workspace come from the token.
+    expect(stored.every((row) => row.member_id === 'mem_eric' && row.workspace_id === acme)).toBe(
+      true,
+    )
+
+    const summary = await call('GET', '/api/v1/shares/summary', { token: championToken })
+    expect(summary.body).toMatchObject({
+      workspaceId: acme,
+      total: 4,
+      byNetwork: { linkedin: 2, x: 2 },
+      items: [
+        { itemId: 'item_a', total: 2, byNetwork: { linkedin: 1, x: 1 } },
+        { itemId: 'item_b', total: 2, byNetwork: { linkedin: 1, x: 1 } },
+      ],
+    })
+    // Another workspace sees none of it.
+    const globexAdmin = await relay.issueToken({ workspaceId: globex, name: 'Gina', role: 'admin' })
+    const theirs = await call('GET', '/api/v1/shares/summary', { token: globexAdmin.token })
+    expect(theirs.body).toMatchObject({ workspaceId: globex, total: 0, items: [] })
+  })
+
+  it('refuses malformed bodies with a clear message and stores nothing', async () => {
+    const before = relayShares().length
+    const cases: [Parameters<typeof call>[2], number, RegExp][] = [
+      [{ raw: '{"events": [' }, 400, /not valid JSON/],
+      [{ body: {} }, 400, /events/],
+      [{ body: { events: [] } }, 400, /events is empty/],
+      [
+        { body: { events: [{ ...event(), id: 'Mallory-was-here' }] } },
+        400,
+        /events\.0\.id: share id/,
+      ],
+      [{ body: { events: [{ ...event(), network: 'myspace' }] } }, 400, /events\.0\.network/],
+      [{ body: { events: [event()], extra: true } }, 400, /extra/],
+      [{ body: { events: Array.from({ length: 501 }, () => event()) } }, 400, /at most 500/],
+      [{ body: { events: [event()] }, type: 'text/plain' }, 415, /application\/json/],
+      [{ raw: JSON.stringify({ events: [event()], pad: 'x'.repeat(300_000) }) }, 413, /over/],
+    ]
+    for (const [options, status, message] of cases) {
+      const answer = await call('POST', '/api/v1/shares', { token: employeeToken, ...options })
+      expect(answer.status, JSON.stringify(answer.body)).toBe(status)
+      expect(answer.body.error?.message).toMatch(message)
+    }
+    expect(relayShares()).toHaveLength(before)
+    expect((await call('GET', '/api/v1/nothing', { token: employeeToken })).status).toBe(404)
+    expect((await call('GET', '/api/v1/shares', { token: employeeToken })).status).toBe(405)
+    // The relay is still fine.
+    expect((await fetch(`${relay.httpUrl}/health`)).status).toBe(200)
+  })
+})
+
+describe('POST /api/v1/proposals', () => {
+  async function joinedCore(invitation: string): Promise<{ core: Core; client: CoreClient }> {
+    const core = await Core.open({
+      dataDir: mkdtempSync(path.join(tmpdir(), 'pv-api-')),
+      maxBackoffMs: 500,
+      outboxMinBackoffMs: 100,
+    })
+    cores.push(core)
+    const client = clientOf(core)
+    await client.call('workspace.join', { invitation })
+    return { core, client }
+  }
+
+  it('an employee’s proposal becomes a submitted item in a champion’s core, once', async () => {
+    const champion = await joinedCore(
+      await relay.invite({
+        workspaceId: acme,
+        name: 'Chloé',
+        role: 'champion',
+        memberId: 'mem_chloe',
+      }),
+    )
+    const employee = await joinedCore(
+      await relay.invite({
+        workspaceId: acme,
+        name: 'Eric',
+        role: 'employee',
+        memberId: 'mem_eric',
+      }),
+    )
+    const proposal = await employee.client.call('proposal.create', {
+      url: 'https://blog.example.org/post?id=7',
+      title: 'A great post about our field',
+      note: 'Our CTO is quoted in it',
+      caption: 'Worth a read',
+    })
+    expect(proposal.state).toBe('sending')
+    const item = await eventually(
+      async () => {
+        const items = await champion.client.call('queue.list', { status: ['submitted'] })
+        return items.find((candidate) => candidate.id === proposal.id)
+      },
+      { what: 'the proposal reaches the champion' },
+    )
+    expect(item).toMatchObject({
+      id: proposal.id,
+      title: 'A great post about our field',
+      url: 'https://blog.example.org/post?id=7',
+      source: 'blog.example.org',
+      sourceKind: 'employee',
+      status: 'submitted',
+      objective: 'awareness',
+      priority: 50,
+      why: 'Our CTO is quoted in it',
+      authorId: 'mem_eric',
+      moderation: null,
+    })
+    expect(Object.values(item.captions)).toEqual(Array(7).fill('Worth a read'))
+    const pending = await eventually(async () => {
+      const mine = await employee.client.call('proposal.listMine', {})
+      return mine[0]?.state === 'pending' ? mine : undefined
+    })
+    expect(pending.map((p) => p.id)).toEqual([proposal.id])
+
+    // Re-sending the same submission changes nothing.
+    const submission = {
+      id: proposal.id,
+      url: proposal.url,
+      title: proposal.title,
+      note: proposal.note,
+      caption: proposal.caption,
+      proposedAt: proposal.proposedAt,
+    }
+    const again = await call('POST', '/api/v1/proposals', {
+      token: employeeToken,
+      body: submission,
+    })
+    expect(again).toEqual({ status: 200, body: { id: proposal.id, created: false } })
+    // Someone else cannot take over that id.
+    const taken = await call('POST', '/api/v1/proposals', {
+      token: championToken,
+      body: submission,
+    })
+    expect(taken.status).toBe(409)
+    const count = (await champion.client.call('queue.list', {})).filter((i) => i.id === proposal.id)
+    expect(count).toHaveLength(1)
+
+    // A champion's decision reaches the author.
+    const doc = champion.core.joined().sync.docs.queue
+    const map = doc.getMap('items').get(proposal.id) as { set(key: string, value: unknown): void }
+    doc.transact(() => {
+      map.set('moderation', {
+        decision: 'rejected',
+        by: 'mem_chloe',
+        at: '2026-11-24T10:00:00.000Z',
+        reason: 'Off topic for us',
+      })
+      map.set('status', 'archived')
+    })
+    const decided = await eventually(async () => {
+      const mine = await employee.client.call('proposal.listMine', {})
+      return mine[0]?.state === 'rejected' ? mine[0] : undefined
+    })
+    expect(decided).toMatchObject({
+      reason: 'Off topic for us',
+      decidedAt: '2026-11-24T10:00:00.000Z',
+    })
+  })
+
+  it('validates the body', async () => {
+    const bad = await call('POST', '/api/v1/proposals', {
+      token: employeeToken,
+      body: {
+        id: 'prop_bad1',
+        url: 'javascript:alert(1)',
+        title: '',
+        note: '',
+        caption: '',
+        proposedAt: 'soon',
+      },
+    })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error?.message).toMatch(/url: must be an absolute http\(s\) URL/)
+    expect(bad.body.error?.message).toMatch(/title/)
+    expect(bad.body.error?.message).toMatch(/proposedAt/)
+  })
+})
