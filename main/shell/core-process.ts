@@ -6,8 +6,10 @@ import {
   utilityProcess,
 } from 'electron'
 import { CoreClient } from '../../common/contract/client'
+import { ChildMessage } from '../core/process-protocol'
 import { IPC } from './ipc'
 import { messagePortTransport } from './port-transport'
+import { isExternalUrlAllowed } from './security'
 
 /**
  * The core (SQLite, sync, nudges) lives in a utilityProcess so that it keeps running while windows
@@ -37,6 +39,7 @@ export class CoreProcess {
       },
     })
     child.postMessage({ type: 'open', dataDir: this.dataDir })
+    child.on('message', (data: unknown) => this.onChildMessage(data))
     child.on('exit', (code) => {
       this.child = null
       if (this.stopping) return
@@ -48,6 +51,28 @@ export class CoreProcess {
       }, 1_000)
     })
     this.child = child
+  }
+
+  private onChildMessage(data: unknown): void {
+    const parsed = ChildMessage.safeParse(data)
+    if (!parsed.success) {
+      console.error('[main] ignored a malformed message from the core')
+      return
+    }
+    const message = parsed.data
+    switch (message.type) {
+      case 'open-external':
+        // The core checked the URL already; main does not trust a child process and checks again.
+        if (isExternalUrlAllowed(message.url)) void shell.openExternal(message.url)
+        else console.error('[main] refused to open a non-web URL from the core')
+        return
+      case 'error':
+        console.error(`[main] core error: ${message.message}`)
+        return
+      case 'ready':
+      case 'closed':
+        return
+    }
   }
 
   /** Give a window its own port to the core. Called again after reloads and core restarts. */
