@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import {
   type BrowserWindow,
   MessageChannelMain,
+  shell,
   type UtilityProcess,
   utilityProcess,
 } from 'electron'
