@@ -11,6 +11,7 @@ import { ContractError, fromBase64, ServerMessage, toBase64 } from '../../common
 import { insertItem, itemsMap } from '../../common/doc/queue-doc'
 import { Core } from '../../main/core/core'
 import { type CoreProcess, clientOf, fakeInvitation, startCore } from '../helpers/core'
+import { makeItem } from '../helpers/items'
 
 /** A raw socket to the host that collects replies, to send what the typed client would refuse. */
 async function rawSocket(url: string) {
@@ -212,29 +213,16 @@ describe('window replicas follow the member’s rights', () => {
         // The window creates an item in its replica and sends the update.
         const updates: Uint8Array[] = []
         win.doc.on('update', (u: Uint8Array) => updates.push(u))
-        insertItem(win.doc, {
-          id: 'item_from_window',
-          title: 'From a window',
-          url: 'https://example.com/w',
-          source: '',
-          sourceKind: 'internal',
-          objective: 'awareness',
-          topics: [],
-          why: '',
-          captions: {},
-          variants: {},
-          imageUrl: null,
-          status: 'approved',
-          publishAt: null,
-          expiresAt: null,
-          priority: 50,
-          campaignId: null,
-          authorId: 'mem_x',
-          approverId: null,
-          moderation: null,
-          createdAt: new Date().toISOString(),
-          updatedAt: new Date().toISOString(),
-        })
+        const now = new Date().toISOString()
+        insertItem(
+          win.doc,
+          makeItem('item_from_window', {
+            title: 'From a window',
+            authorId: 'mem_x',
+            createdAt: now,
+            updatedAt: now,
+          }),
+        )
         for (const update of updates) {
           const encoder = encoding.createEncoder()
           syncProtocol.writeUpdate(encoder, update)

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { insertItem, itemsMap, patchItem, setCaption } from '../../common/doc/queue-doc'
-import type { Item } from '../../common/model/item'
 import { openDatabase } from '../../main/core/store/database'
 import {
   changedItemIds,
@@ -9,33 +8,9 @@ import {
   rebuildQueueTable,
 } from '../../main/core/store/queue-projection'
 import { QueueTable } from '../../main/core/store/queue-table'
+import { makeItem } from '../helpers/items'
 
-function item(id: string, over: Partial<Item> = {}): Item {
-  return {
-    id,
-    title: `Title ${id}`,
-    url: `https://example.com/${id}`,
-    source: 'Example',
-    sourceKind: 'internal',
-    objective: 'awareness',
-    topics: [],
-    why: '',
-    captions: {},
-    variants: {},
-    imageUrl: null,
-    status: 'approved',
-    publishAt: null,
-    expiresAt: null,
-    priority: 50,
-    campaignId: null,
-    authorId: 'mem_author',
-    approverId: null,
-    moderation: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    ...over,
-  }
-}
+const item = makeItem
 
 /** A doc whose table follows it incrementally, as the core wires it. */
 function projected() {

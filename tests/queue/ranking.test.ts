@@ -2,34 +2,12 @@ import { describe, expect, it } from 'vitest'
 import type { Campaign } from '../../common/model/campaign'
 import type { Item } from '../../common/model/item'
 import { isLive, rankQueue } from '../../main/core/queue/ranking'
+import { makeItem } from '../helpers/items'
 
 const now = new Date('2026-11-25T09:00:00Z')
 
 function item(id: string, overrides: Partial<Item> = {}): Item {
-  return {
-    id,
-    title: id,
-    url: 'https://example.com/',
-    source: 'Example',
-    sourceKind: 'internal',
-    objective: 'awareness',
-    topics: [],
-    why: '',
-    captions: {},
-    variants: {},
-    imageUrl: null,
-    status: 'published',
-    publishAt: null,
-    expiresAt: null,
-    priority: 50,
-    campaignId: null,
-    authorId: 'member_a',
-    approverId: null,
-    moderation: null,
-    createdAt: '2026-11-01T00:00:00Z',
-    updatedAt: '2026-11-01T00:00:00Z',
-    ...overrides,
-  }
+  return makeItem(id, { status: 'published', authorId: 'member_a', ...overrides })
 }
 
 const campaign: Campaign = {
