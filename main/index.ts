@@ -37,6 +37,11 @@ if (!app.requestSingleInstanceLock()) {
 
   app.setAsDefaultProtocolClient(PROTOCOL)
 
+  // The tray says "offline" first, then "something new" until the popover is opened.
+  let offline = false
+  let hasNews = false
+  const updateTray = () => tray?.setState(offline ? 'offline' : hasNews ? 'new' : 'idle')
+
   const showPopover = () => {
     if (!popover || popover.isDestroyed()) {
       popover = createPopover()
@@ -52,6 +57,8 @@ if (!app.requestSingleInstanceLock()) {
     })
     popover.setPosition(position.x, position.y)
     popover.show()
+    hasNews = false
+    updateTray()
     popover.focus()
   }
 
@@ -147,11 +154,17 @@ if (!app.requestSingleInstanceLock()) {
       quit: () => app.quit(),
     })
     coreClient.on('status', (status) => {
-      tray?.setState(status.sync === 'offline' ? 'offline' : 'idle')
+      offline = status.sync === 'offline'
+      updateTray()
       tray?.setRole(status.session ? canCurate(status.session.role) : false)
     })
     void coreClient.call('status.get', {}).then((status) => {
       tray?.setRole(status.session ? canCurate(status.session.role) : false)
+    })
+    coreClient.on('queue.changed', () => {
+      if (popover?.isVisible()) return
+      hasNews = true
+      updateTray()
     })
     void coreClient.call('settings.get', {}).then((settings) => {
       tray?.setNudgesPaused(settings.nudgesPaused)
