@@ -1,15 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export type TestBrowser = { browser: Browser; close(): Promise<void> }
 
-/** Debian's Chromium, headless, with nothing reaching out to the network on its own. */
+/**
+ * Debian's Chromium, headless, with nothing reaching out to the network on its own. Playwright
+ * gives each launch a fresh temporary profile (and refuses a `--user-data-dir` argument).
+ */
 export async function launchChromium(): Promise<TestBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), 'pv-chromium-'))
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -21,14 +20,12 @@ export async function launchChromium(): Promise<TestBrowser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   })
   return {
     browser,
     async close() {
       await browser.close()
-      rmSync(profile, { recursive: true, force: true })
     },
   }
 }

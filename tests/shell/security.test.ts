@@ -63,7 +63,10 @@ describe('IPC sender checks', () => {
   it('trusts only our own page', () => {
     expect(isTrustedSender(packaged, packaged)).toBe(true)
     expect(
-      isTrustedSender('file:///opt/porte-voix/resources/app.asar/out/renderer/index.html#studio', packaged),
+      isTrustedSender(
+        'file:///opt/porte-voix/resources/app.asar/out/renderer/index.html#studio',
+        packaged,
+      ),
     ).toBe(true)
     expect(isTrustedSender('http://localhost:5173/index.html#studio', dev)).toBe(true)
   })

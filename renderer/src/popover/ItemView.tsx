@@ -1,49 +1,235 @@
 import { useState } from 'react'
-import type { Item } from '../../../common/model/item'
-import { NETWORKS, type Network } from '../../../common/model/networks'
+import type { QueueEntry } from '../../../common/contract/api'
+import type { Network } from '../../../common/model/networks'
+import { placeholders } from '../../../common/share/captions'
+import { sharePagePrefillsCaption } from '../../../common/share/posted-text'
+import { CampaignBadge, ObjectiveBadge } from '../components/Badges'
+import { checkShare, classifyShareError, draftKey, previewLink, safeImageUrl } from '../state/logic'
 import { useStore, useT } from '../state/store'
+import { CaptionEditor, selectInCaption } from './CaptionEditor'
 
-export function ItemView({ item }: { item: Item }) {
+export function ItemView({ entry }: { entry: QueueEntry }) {
   const t = useT()
+  const timeZone = useStore((state) => state.settings?.timeZone)
+  const { item, campaign, sharedOn, suggested } = entry
   const select = useStore((state) => state.select)
-  const settings = useStore((state) => state.settings)
-  const networks = settings?.networks.length ? settings.networks : [...NETWORKS]
-  const [network, setNetwork] = useState<Network>(networks[0] ?? 'linkedin')
-  const caption = item.captions[network]
+  const networks = useStore((state) => state.settings?.networks ?? [])
+  const chosen = useStore((state) => state.network)
+  const setChosen = useStore((state) => state.chooseNetwork)
+  const network = chosen && networks.includes(chosen) ? chosen : (networks[0] ?? null)
+  const image = safeImageUrl(item.imageUrl)
+  const [imageFailed, setImageFailed] = useState(false)
 
   return (
     <article className="item-view" data-testid="item-view">
-      <button type="button" className="link" onClick={() => select(null)}>
+      <button type="button" className="link back" onClick={() => select(null)}>
         ← {t('item.back')}
       </button>
-      {item.imageUrl ? <img className="item-image" src={item.imageUrl} alt="" /> : null}
+      {image && !imageFailed ? (
+        <img
+          className="item-image"
+          src={image}
+          alt={t('item.imageAlt', { title: item.title })}
+          referrerPolicy="no-referrer"
+          onError={() => setImageFailed(true)}
+        />
+      ) : null}
       <h2 data-testid="item-title">{item.title}</h2>
       <p className="item-meta">
-        <span className={`badge badge-${item.objective}`}>{t(`objective.${item.objective}`)}</span>{' '}
-        {t('item.source')}: {item.source}
+        <ObjectiveBadge objective={item.objective} t={t} />
+        {campaign ? (
+          <CampaignBadge campaign={campaign} t={t} now={new Date()} timeZone={timeZone} />
+        ) : null}
+        {item.source ? (
+          <span className="muted small">{t('item.source', { source: item.source })}</span>
+        ) : null}
       </p>
       {item.why ? (
         <section className="why">
           <h3>{t('item.why')}</h3>
-          <p>{item.why}</p>
+          <p data-testid="item-why">{item.why}</p>
         </section>
       ) : null}
-      <nav className="networks" aria-label="networks">
-        {networks.map((candidate) => (
-          <button
-            key={candidate}
-            type="button"
-            className={candidate === network ? 'tab active' : 'tab'}
-            onClick={() => setNetwork(candidate)}
+      {network === null ? (
+        <p className="notice">{t('item.noNetworks')}</p>
+      ) : (
+        <>
+          <div
+            className="networks"
+            role="tablist"
+            aria-label={t('item.caption')}
+            onKeyDown={(event) => {
+              // Arrow keys move between tabs, as in any tab list.
+              const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0
+              if (step === 0) return
+              const next =
+                networks[(networks.indexOf(network) + step + networks.length) % networks.length]
+              if (!next) return
+              event.preventDefault()
+              setChosen(next)
+              document.querySelector<HTMLElement>(`[data-testid=network-tab-${next}]`)?.focus()
+            }}
           >
-            {candidate}
-          </button>
-        ))}
-      </nav>
-      <h3>{t('item.caption')}</h3>
-      <p className="caption" data-testid="caption">
-        {caption ?? t('item.noCaption')}
-      </p>
+            {networks.map((candidate) => (
+              <button
+                key={candidate}
+                type="button"
+                role="tab"
+                tabIndex={candidate === network ? 0 : -1}
+                aria-selected={candidate === network}
+                data-testid={`network-tab-${candidate}`}
+                className={candidate === network ? 'tab active' : 'tab'}
+                onClick={() => setChosen(candidate)}
+              >
+                {t(`network.${candidate}`)}
+                {sharedOn.includes(candidate) ? ' ✓' : ''}
+              </button>
+            ))}
+          </div>
+          <ShareComposer
+            key={network}
+            entry={entry}
+            network={network}
+            suggestion={suggested[network] ?? ''}
+          />
+        </>
+      )}
     </article>
+  )
+}
+
+function ShareComposer({
+  entry,
+  network,
+  suggestion,
+}: {
+  entry: QueueEntry
+  network: Network
+  suggestion: string
+}) {
+  const t = useT()
+  const { item, campaign, sharedOn } = entry
+  const key = draftKey(item.id, network)
+  const draft = useStore((state) => state.drafts[key])
+  const busy = useStore((state) => state.sharing[key] ?? false)
+  const result = useStore((state) => state.shareResults[key])
+  const setDraft = useStore((state) => state.setDraft)
+  const resetDraft = useStore((state) => state.resetDraft)
+  const share = useStore((state) => state.share)
+  const setView = useStore((state) => state.setView)
+  const text = draft ?? suggestion
+  const check = checkShare(network, text, previewLink(item.url, network, campaign))
+  const name = t(`network.${network}`)
+  const shared = sharedOn.includes(network)
+  const counterId = `counter-${network}`
+
+  return (
+    <section className="composer" aria-label={t('item.caption')}>
+      <div className="composer-head">
+        <h3>{t('item.caption')}</h3>
+        {draft !== undefined && draft !== suggestion ? (
+          <button type="button" className="link small" onClick={() => resetDraft(item.id, network)}>
+            {t('item.reset')}
+          </button>
+        ) : null}
+      </div>
+      {suggestion === '' && draft === undefined ? (
+        <p className="muted small">{t('item.noCaption')}</p>
+      ) : null}
+      <CaptionEditor
+        value={text}
+        label={t('item.caption')}
+        describedBy={counterId}
+        onChange={(value) => setDraft(item.id, network, value)}
+      />
+      <div className="composer-info">
+        <span
+          id={counterId}
+          className={check.measure.over ? 'counter over' : 'counter'}
+          data-testid="length-counter"
+        >
+          {check.measure.limit === null
+            ? t('item.lengthNoLimit', { used: check.measure.used })
+            : t('item.length', { used: check.measure.used, limit: check.measure.limit })}
+        </span>
+      </div>
+      {check.measure.over ? (
+        <p className="warning" role="alert" data-testid="over-limit">
+          {t('item.over', { n: -(check.measure.remaining ?? 0), network: name })}
+        </p>
+      ) : null}
+      {check.unfilled.length > 0 ? (
+        <div className="placeholder-help" data-testid="placeholder-warning">
+          <p>{t('item.placeholders')}</p>
+          <div className="chips">
+            {placeholders(text).map((found) => (
+              <button
+                key={`${found.start}-${found.end}`}
+                type="button"
+                className="chip"
+                onClick={() => selectInCaption(found.start, found.end)}
+              >
+                {found.label || '…'}
+              </button>
+            ))}
+          </div>
+        </div>
+      ) : null}
+      <button
+        type="button"
+        className="primary share"
+        data-testid="share-button"
+        disabled={busy || check.blockedBy !== null}
+        onClick={() => void share(item.id, network)}
+      >
+        {busy
+          ? t('item.sharing')
+          : shared
+            ? t('item.shareAgain', { network: name })
+            : t('item.share', { network: name })}
+      </button>
+      {check.blockedBy === 'placeholders' ? (
+        <p className="muted small">{t('item.placeholdersBlock')}</p>
+      ) : null}
+      {result?.kind === 'done' ? (
+        <p
+          className="success"
+          role="status"
+          data-testid="share-done"
+          data-share-id={result.outcome.shareId}
+        >
+          {!result.copied
+            ? t('item.copyFailed')
+            : result.outcome.pasteNeeded || !sharePagePrefillsCaption(network)
+              ? t('item.copiedPaste', { network: name })
+              : t('item.copied', { network: name })}
+        </p>
+      ) : null}
+      {result?.kind === 'error' ? (
+        <ShareErrorMessage message={result.message} openSettings={() => setView('settings')} />
+      ) : null}
+    </section>
+  )
+}
+
+function ShareErrorMessage({ message, openSettings }: { message: string; openSettings(): void }) {
+  const t = useT()
+  const kind = classifyShareError(message)
+  return (
+    <div className="error-box" role="alert" data-testid="share-error">
+      <p>
+        {kind === 'mastodon'
+          ? t('error.mastodon')
+          : kind === 'link'
+            ? t('error.link')
+            : t('error.generic')}
+      </p>
+      <p className="small">{message}</p>
+      {kind === 'mastodon' ? (
+        <button type="button" className="link" data-testid="open-settings" onClick={openSettings}>
+          {t('error.openSettings')} →
+        </button>
+      ) : null}
+    </div>
   )
 }

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react'
+import { Megaphone } from '../components/Megaphone'
 import { useStore, useT } from '../state/store'
 
 export function JoinView() {
@@ -21,9 +22,12 @@ export function JoinView() {
   }
 
   return (
-    <form className="join" onSubmit={submit}>
+    <form className="join panel" onSubmit={submit}>
+      <div className="join-mark">
+        <Megaphone />
+      </div>
       <h1>{t('join.title')}</h1>
-      <p>{t('join.help')}</p>
+      <p className="muted">{t('join.help')}</p>
       <textarea
         aria-label={t('join.title')}
         data-testid="join-invitation"
@@ -37,7 +41,12 @@ export function JoinView() {
           {error}
         </p>
       ) : null}
-      <button type="submit" disabled={busy || invitation.trim() === ''} data-testid="join-submit">
+      <button
+        type="submit"
+        className="primary"
+        disabled={busy || invitation.trim() === ''}
+        data-testid="join-submit"
+      >
         {busy ? t('join.joining') : t('join.submit')}
       </button>
     </form>

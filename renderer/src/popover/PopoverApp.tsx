@@ -1,31 +1,85 @@
-import { useStore, useT } from '../state/store'
+import { useEffect } from 'react'
+import { themeAttribute } from '../state/logic'
+import { useLanguage, useStore, useT } from '../state/store'
 import { ItemView } from './ItemView'
 import { JoinView } from './JoinView'
+import { NavTabs } from './NavTabs'
+import { ProposeView } from './ProposeView'
 import { QueueView } from './QueueView'
+import { SettingsView } from './SettingsView'
+import { StatsView } from './StatsView'
 import { StatusBar } from './StatusBar'
 
+/** Applies language and theme to the document: `lang` for screen readers, `data-theme` for CSS. */
+function useDocumentPreferences(): void {
+  const language = useLanguage()
+  const theme = useStore((state) => state.settings?.theme)
+  useEffect(() => {
+    document.documentElement.lang = language
+  }, [language])
+  useEffect(() => {
+    const attribute = themeAttribute(theme)
+    if (attribute) document.documentElement.dataset.theme = attribute
+    else delete document.documentElement.dataset.theme
+  }, [theme])
+}
+
 export function PopoverApp() {
+  useDocumentPreferences()
   const t = useT()
   const status = useStore((state) => state.status)
   const client = useStore((state) => state.client)
+  const view = useStore((state) => state.view)
   const queue = useStore((state) => state.queue)
   const selectedId = useStore((state) => state.selectedId)
-  const selected = queue.find((item) => item.id === selectedId) ?? null
+  const selected = queue.find((entry) => entry.item.id === selectedId) ?? null
 
-  if (!client || !status) return <p className="loading">…</p>
+  if (!client || !status) {
+    return (
+      <p className="loading" aria-busy="true">
+        {t('status.connecting')}
+      </p>
+    )
+  }
+  if (!status.session) {
+    return (
+      <main className="popover">
+        <StatusBar />
+        <div className="content">
+          <JoinView />
+        </div>
+      </main>
+    )
+  }
   return (
     <main className="popover">
       <StatusBar />
-      {!status.session ? (
-        <JoinView />
-      ) : selected ? (
-        <ItemView item={selected} />
-      ) : (
-        <>
-          <h1 className="sr-only">{t('queue.title')}</h1>
-          <QueueView />
-        </>
-      )}
+      <NavTabs />
+      <ErrorBanner />
+      <div className="content">
+        {view === 'queue' ? selected ? <ItemView entry={selected} /> : <QueueView /> : null}
+        {view === 'propose' ? <ProposeView /> : null}
+        {view === 'stats' ? <StatsView /> : null}
+        {view === 'settings' ? <SettingsView /> : null}
+      </div>
     </main>
+  )
+}
+
+/** A failed load (queue, stats…) is said, not swallowed; what was shown before stays. */
+function ErrorBanner() {
+  const t = useT()
+  const error = useStore((state) => state.error)
+  const clearError = useStore((state) => state.clearError)
+  if (!error) return null
+  return (
+    <div className="error-banner" role="alert" data-testid="error-banner">
+      <span>
+        {t('error.generic')}: {error}
+      </span>
+      <button type="button" className="link" onClick={clearError}>
+        {t('error.dismiss')}
+      </button>
+    </div>
   )
 }

@@ -1,20 +1,54 @@
+import { useEffect, useMemo } from 'react'
 import { OBJECTIVES, type Objective } from '../../../common/model/item'
-import { useStore, useT } from '../state/store'
+import { CampaignBadge, ObjectiveBadge, SharedMarks } from '../components/Badges'
+import { filterQueue, queueTopics } from '../state/logic'
+import { useLanguage, useStore, useT } from '../state/store'
+
+let paintMarked = false
+
+/**
+ * Marks (once per page) the first paint of a non-empty queue, for the first-paint benchmark:
+ * the frame after the list is committed is the one that shows it.
+ */
+function useFirstPaintMark(count: number): void {
+  useEffect(() => {
+    if (paintMarked || count === 0) return
+    paintMarked = true
+    requestAnimationFrame(() => {
+      setTimeout(() => performance.mark('pv:queue-painted', { detail: { count } }), 0)
+    })
+  }, [count])
+}
 
 export function QueueView() {
   const t = useT()
+  const timeZone = useStore((state) => state.settings?.timeZone)
+  const language = useLanguage()
   const queue = useStore((state) => state.queue)
+  const queueLoaded = useStore((state) => state.queueLoaded)
   const filter = useStore((state) => state.filter)
   const setFilter = useStore((state) => state.setFilter)
   const select = useStore((state) => state.select)
-  const topics = [...new Set(queue.flatMap((item) => item.topics))].sort()
+  const topics = useMemo(() => queueTopics(queue, language), [queue, language])
+  const shown = useMemo(() => filterQueue(queue, filter), [queue, filter])
   const filtered = filter.objective !== null || filter.topic !== null
+  const now = new Date()
+  useFirstPaintMark(shown.length)
 
   return (
-    <section className="queue">
+    <section className="queue" aria-labelledby="queue-title">
+      <div className="queue-head">
+        <h1 id="queue-title">{t('queue.title')}</h1>
+        {queueLoaded ? (
+          <span className="muted small" data-testid="queue-count">
+            {t.plural('queue.count', shown.length)}
+          </span>
+        ) : null}
+      </div>
       <div className="filters">
         <select
           aria-label={t('queue.allObjectives')}
+          data-testid="filter-objective"
           value={filter.objective ?? ''}
           onChange={(event) =>
             setFilter({ objective: (event.target.value || null) as Objective | null })
@@ -29,6 +63,7 @@ export function QueueView() {
         </select>
         <select
           aria-label={t('queue.allTopics')}
+          data-testid="filter-topic"
           value={filter.topic ?? ''}
           onChange={(event) => setFilter({ topic: event.target.value || null })}
         >
@@ -40,20 +75,43 @@ export function QueueView() {
           ))}
         </select>
       </div>
-      {queue.length === 0 ? (
-        <p className="empty" data-testid="queue-empty">
-          {filtered ? t('queue.emptyFiltered') : t('queue.empty')}
-        </p>
+      {!queueLoaded ? null : shown.length === 0 ? (
+        <div className="empty" data-testid="queue-empty">
+          <p>{filtered ? t('queue.emptyFiltered') : t('queue.empty')}</p>
+          {filtered ? (
+            <button
+              type="button"
+              className="link"
+              onClick={() => setFilter({ objective: null, topic: null })}
+            >
+              {t('queue.clearFilters')}
+            </button>
+          ) : null}
+        </div>
       ) : (
         <ul className="items" data-testid="queue">
-          {queue.map((item) => (
-            <li key={item.id}>
-              <button type="button" className="item-row" onClick={() => select(item.id)}>
+          {shown.map(({ item, campaign, sharedOn }) => (
+            <li key={item.id} data-testid="queue-item" data-item-id={item.id}>
+              <button
+                type="button"
+                className={sharedOn.length > 0 ? 'item-row shared' : 'item-row'}
+                onClick={() => select(item.id)}
+              >
                 <span className="item-title">{item.title}</span>
-                <span className={`badge badge-${item.objective}`}>
-                  {t(`objective.${item.objective}`)}
+                <span className="item-badges">
+                  <ObjectiveBadge objective={item.objective} t={t} />
+                  {campaign ? (
+                    <CampaignBadge campaign={campaign} t={t} now={now} timeZone={timeZone} />
+                  ) : null}
                 </span>
-                <span className="item-source">{item.source}</span>
+                <span className="item-foot">
+                  <span className="item-source">
+                    {[item.source, ...item.topics.map((topic) => `#${topic}`)]
+                      .filter(Boolean)
+                      .join(' · ')}
+                  </span>
+                  <SharedMarks networks={sharedOn} t={t} />
+                </span>
               </button>
             </li>
           ))}

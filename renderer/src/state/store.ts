@@ -1,95 +1,281 @@
 import { create } from 'zustand'
-import type { CoreStatus, QueueFilter, Settings } from '../../../common/contract/api'
+import type { CoreStatus, QueueEntry, Settings, ShareOutcome } from '../../../common/contract/api'
 import type { CoreClient } from '../../../common/contract/client'
-import type { Item, Objective } from '../../../common/model/item'
-import { dictionaries, type Language, type MessageKey, systemLanguage } from '../i18n/messages'
+import type { Network } from '../../../common/model/networks'
+import type { NewProposal, PersonalStats, ProposalView } from '../../../common/model/share'
+import {
+  type Language,
+  type MessageKey,
+  type PluralKey,
+  translate,
+  translatePlural,
+  type Vars,
+} from '../i18n/messages'
+import { draftKey, type QueueFilterState, resolveLanguage } from './logic'
+
+export type View = 'queue' | 'propose' | 'stats' | 'settings'
+
+export type ShareResult =
+  | { kind: 'done'; outcome: ShareOutcome; copied: boolean }
+  | { kind: 'error'; message: string }
 
 type State = {
   client: CoreClient | null
   status: CoreStatus | null
   settings: Settings | null
-  queue: Item[]
-  filter: { objective: Objective | null; topic: string | null }
+  queue: QueueEntry[]
+  /** False until the first queue answer, so "empty" is not flashed while loading. */
+  queueLoaded: boolean
+  stats: PersonalStats | null
+  proposals: ProposalView[]
+  pendingOutbox: number
+  view: View
+  filter: QueueFilterState
   selectedId: string | null
+  /** The network tab last chosen in the item view (kept across a trip to Settings). */
+  network: Network | null
+  /** Captions as the person edited them, per item and network; never thrown away on error. */
+  drafts: Record<string, string>
+  sharing: Record<string, boolean>
+  shareResults: Record<string, ShareResult>
   error: string | null
   connect(client: CoreClient): Promise<void>
   refreshQueue(): Promise<void>
+  refreshMine(): Promise<void>
   join(invitation: string): Promise<void>
-  setFilter(filter: Partial<State['filter']>): void
+  setFilter(filter: Partial<QueueFilterState>): void
   select(id: string | null): void
+  chooseNetwork(network: Network): void
+  setView(view: View): void
+  setDraft(itemId: string, network: Network, text: string): void
+  resetDraft(itemId: string, network: Network): void
+  share(itemId: string, network: Network): Promise<void>
+  propose(proposal: NewProposal): Promise<void>
+  saveSettings(patch: Partial<Settings>): Promise<void>
   clearError(): void
 }
 
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
+export const errorMessage = (error: unknown) =>
+  error instanceof Error ? error.message : String(error)
 
-export const useStore = create<State>((set, get) => ({
-  client: null,
-  status: null,
-  settings: null,
-  queue: [],
-  filter: { objective: null, topic: null },
-  selectedId: null,
-  error: null,
+/**
+ * Coalesce refreshes: events can come in bursts (a champion typing), so at most one request is
+ * in flight and one more follows if something changed meanwhile.
+ */
+function coalesced(run: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null
+  let again = false
+  const loop = async () => {
+    do {
+      again = false
+      await run()
+    } while (again)
+    running = null
+  }
+  return () => {
+    if (running) {
+      again = true
+      return running
+    }
+    running = loop()
+    return running
+  }
+}
 
-  async connect(client) {
-    set({ client })
-    client.on('status', (status) => set({ status }))
-    client.on('queue.changed', () => void get().refreshQueue())
-    const [status, settings] = await Promise.all([
-      client.call('status.get', {}),
-      client.call('settings.get', {}),
-    ])
-    set({ status, settings })
-    await get().refreshQueue()
-  },
-
-  async refreshQueue() {
-    const { client, status, filter } = get()
+export const useStore = create<State>((set, get) => {
+  const loadQueue = coalesced(async () => {
+    const { client, status } = get()
     if (!client || !status?.session) return
-    const query: QueueFilter = { status: ['published'] }
-    if (filter.objective) query.objective = filter.objective
-    if (filter.topic) query.topic = filter.topic
     try {
-      set({ queue: await client.call('queue.list', query) })
+      const queue = await client.call('queue.forMe', {})
+      set({ queue, queueLoaded: true, error: null })
     } catch (error) {
-      set({ error: errorMessage(error) })
+      set({ error: errorMessage(error), queueLoaded: true })
     }
-  },
+  })
 
-  async join(invitation) {
-    const { client } = get()
-    if (!client) return
-    try {
-      await client.call('workspace.join', { invitation })
-      set({ status: await client.call('status.get', {}), error: null })
-      await get().refreshQueue()
-    } catch (error) {
-      set({ error: errorMessage(error) })
-      throw error
-    }
-  },
+  const loadMine = coalesced(async () => {
+    const { client, status } = get()
+    if (!client || !status?.session) return
+    // Independent: a failure of one (e.g. while the core is upgrading) leaves the other shown.
+    const [stats, proposals] = await Promise.allSettled([
+      client.call('stats.mine', {}),
+      client.call('proposal.listMine', {}),
+    ])
+    if (stats.status === 'fulfilled') set({ stats: stats.value })
+    if (proposals.status === 'fulfilled') set({ proposals: proposals.value })
+  })
 
-  setFilter(filter) {
-    set({ filter: { ...get().filter, ...filter } })
-    void get().refreshQueue()
-  },
+  return {
+    client: null,
+    status: null,
+    settings: null,
+    queue: [],
+    queueLoaded: false,
+    stats: null,
+    proposals: [],
+    pendingOutbox: 0,
+    view: 'queue',
+    filter: { objective: null, topic: null },
+    selectedId: null,
+    network: null,
+    drafts: {},
+    sharing: {},
+    shareResults: {},
+    error: null,
 
-  select(selectedId) {
-    set({ selectedId })
-  },
+    async connect(client) {
+      set({ client })
+      client.on('status', (status) => {
+        const before = get().status?.session?.memberId
+        set({ status })
+        // Joined (or re-joined as someone else) from another window: load what is now ours.
+        if (status.session && status.session.memberId !== before) {
+          void get().refreshQueue()
+          void get().refreshMine()
+        }
+      })
+      client.on('queue.changed', () => {
+        void get().refreshQueue()
+        // A champion's decision on my proposal arrives with the queue.
+        if (get().proposals.some((p) => p.state === 'pending' || p.state === 'sending')) {
+          void get().refreshMine()
+        }
+      })
+      client.on('mine.changed', ({ pendingOutbox }) => {
+        set({ pendingOutbox })
+        void get().refreshMine()
+        // Shares change the ranking and the "shared" marks.
+        void get().refreshQueue()
+      })
+      const [status, settings] = await Promise.all([
+        client.call('status.get', {}),
+        client.call('settings.get', {}),
+      ])
+      set({ status, settings })
+      await Promise.all([get().refreshQueue(), get().refreshMine()])
+    },
 
-  clearError() {
-    set({ error: null })
-  },
-}))
+    refreshQueue: loadQueue,
+    refreshMine: loadMine,
+
+    async join(invitation) {
+      const { client } = get()
+      if (!client) return
+      try {
+        await client.call('workspace.join', { invitation })
+        set({ status: await client.call('status.get', {}), error: null })
+        await Promise.all([get().refreshQueue(), get().refreshMine()])
+      } catch (error) {
+        set({ error: errorMessage(error) })
+        throw error
+      }
+    },
+
+    setFilter(filter) {
+      set({ filter: { ...get().filter, ...filter } })
+    },
+
+    select(selectedId) {
+      set({ selectedId })
+    },
+
+    chooseNetwork(network) {
+      set({ network })
+    },
+
+    setView(view) {
+      // The selected item is kept: back from Settings, the person finds their caption as left.
+      set({ view })
+    },
+
+    setDraft(itemId, network, text) {
+      set({ drafts: { ...get().drafts, [draftKey(itemId, network)]: text } })
+    },
+
+    resetDraft(itemId, network) {
+      const drafts = { ...get().drafts }
+      delete drafts[draftKey(itemId, network)]
+      const shareResults = { ...get().shareResults }
+      delete shareResults[draftKey(itemId, network)]
+      set({ drafts, shareResults })
+    },
+
+    async share(itemId, network) {
+      const { client, queue, drafts } = get()
+      const entry = queue.find((candidate) => candidate.item.id === itemId)
+      if (!client || !entry) return
+      const key = draftKey(itemId, network)
+      const text = drafts[key] ?? entry.suggested[network] ?? ''
+      const withoutResult = { ...get().shareResults }
+      delete withoutResult[key]
+      set({ sharing: { ...get().sharing, [key]: true }, shareResults: withoutResult })
+      let result: ShareResult
+      try {
+        const outcome = await client.call('share.perform', { itemId, network, text })
+        let copied = true
+        try {
+          await navigator.clipboard.writeText(outcome.clipboardText)
+        } catch {
+          copied = false
+        }
+        result = { kind: 'done', outcome, copied }
+        // Mark it shared at once; the refreshed queue confirms it.
+        set({
+          queue: get().queue.map((candidate) =>
+            candidate.item.id === itemId && !candidate.sharedOn.includes(network)
+              ? { ...candidate, sharedOn: [...candidate.sharedOn, network] }
+              : candidate,
+          ),
+        })
+        void get().refreshMine()
+      } catch (error) {
+        result = { kind: 'error', message: errorMessage(error) }
+      }
+      set({
+        sharing: { ...get().sharing, [key]: false },
+        shareResults: { ...get().shareResults, [key]: result },
+      })
+    },
+
+    async propose(proposal) {
+      const { client } = get()
+      if (!client) return
+      const created = await client.call('proposal.create', proposal)
+      // Show it at once; the list from the core follows.
+      set({ proposals: [created, ...get().proposals.filter((p) => p.id !== created.id)] })
+      void get().refreshMine()
+    },
+
+    async saveSettings(patch) {
+      const { client } = get()
+      if (!client) return
+      const settings = await client.call('settings.update', patch)
+      set({ settings })
+      // The time zone changes what "today" means.
+      void get().refreshMine()
+    },
+
+    clearError() {
+      set({ error: null })
+    },
+  }
+})
 
 /** The active language: the setting, or the system's. */
 export function useLanguage(): Language {
-  const setting = useStore((state) => state.settings?.language ?? 'system')
-  return setting === 'system' ? systemLanguage(navigator.languages) : setting
+  const setting = useStore((state) => state.settings?.language)
+  return resolveLanguage(setting, navigator.languages)
 }
 
-export function useT(): (key: MessageKey) => string {
+export type Translate = ((key: MessageKey, vars?: Vars) => string) & {
+  plural(key: PluralKey, n: number, vars?: Vars): string
+}
+
+export function useT(): Translate {
   const language = useLanguage()
-  return (key) => dictionaries[language][key]
+  const t = (key: MessageKey, vars?: Vars) => translate(language, key, vars)
+  return Object.assign(t, {
+    plural: (key: PluralKey, n: number, vars?: Vars) => translatePlural(language, key, n, vars),
+  })
 }
