@@ -48,7 +48,8 @@ export class CoreProcess {
       console.error(`[main] core exited with code ${code}; restarting`)
       setTimeout(() => {
         this.start()
-        for (const window of this.windows) this.connect(window)
+        // A reload gives each page a fresh port (see connect) and a clean state.
+        for (const window of this.windows) window.webContents.reload()
       }, 1_000)
     })
     this.child = child
@@ -76,14 +77,21 @@ export class CoreProcess {
     }
   }
 
-  /** Give a window its own port to the core. Called again after reloads and core restarts. */
+  /**
+   * Give a window its own port to the core, on every page load: a port posted before the preload
+   * listens would be lost, and a reloaded page needs a new one.
+   */
   connect(window: BrowserWindow): void {
-    if (!this.child) return
     this.windows.add(window)
+    const givePort = () => {
+      if (!this.child) return
+      const { port1, port2 } = new MessageChannelMain()
+      this.child.postMessage({ type: 'attach' }, [port1])
+      window.webContents.postMessage(IPC.corePort, null, [port2])
+    }
+    window.webContents.on('did-finish-load', givePort)
+    if (!window.webContents.isLoading() && window.webContents.getURL() !== '') givePort()
     window.once('closed', () => this.windows.delete(window))
-    const { port1, port2 } = new MessageChannelMain()
-    this.child.postMessage({ type: 'attach' }, [port1])
-    window.webContents.postMessage(IPC.corePort, null, [port2])
   }
 
   /** A contract client for main itself (tray state, deep links), on a port of its own. */
