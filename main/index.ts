@@ -131,9 +131,34 @@ if (!app.requestSingleInstanceLock()) {
     core.stop()
   })
 
+  /** Main's own contract client; made again whenever the core (re)starts. */
+  const listenToCore = () => {
+    const client = core.client()
+    coreClient = client
+    client.on('status', (status) => {
+      offline = status.sync === 'offline'
+      updateTray()
+      tray?.setRole(status.session ? canCurate(status.session.role) : false)
+    })
+    client.on('queue.changed', () => {
+      if (popover?.isVisible()) return
+      hasNews = true
+      updateTray()
+    })
+    void client.call('status.get', {}).then((status) => {
+      tray?.setRole(status.session ? canCurate(status.session.role) : false)
+    })
+    void client.call('settings.get', {}).then((settings) => {
+      tray?.setNudgesPaused(settings.nudgesPaused)
+    })
+    if (pendingLink) {
+      const link = pendingLink
+      pendingLink = null
+      void joinFromLink(link)
+    }
+  }
+
   void app.whenReady().then(() => {
-    core.start()
-    coreClient = core.client()
     tray = new AppTray({
       open: showPopover,
       openStudio: showStudio,
@@ -153,29 +178,9 @@ if (!app.requestSingleInstanceLock()) {
       openSettings: showPopover,
       quit: () => app.quit(),
     })
-    coreClient.on('status', (status) => {
-      offline = status.sync === 'offline'
-      updateTray()
-      tray?.setRole(status.session ? canCurate(status.session.role) : false)
-    })
-    void coreClient.call('status.get', {}).then((status) => {
-      tray?.setRole(status.session ? canCurate(status.session.role) : false)
-    })
-    coreClient.on('queue.changed', () => {
-      if (popover?.isVisible()) return
-      hasNews = true
-      updateTray()
-    })
-    void coreClient.call('settings.get', {}).then((settings) => {
-      tray?.setNudgesPaused(settings.nudgesPaused)
-    })
+    core.start(listenToCore)
     popover = createPopover()
     core.connect(popover)
     globalShortcut.register(OPEN_SHORTCUT, showPopover)
-    if (pendingLink) {
-      const link = pendingLink
-      pendingLink = null
-      void joinFromLink(link)
-    }
   })
 }

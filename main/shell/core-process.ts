@@ -20,6 +20,7 @@ export class CoreProcess {
   private child: UtilityProcess | null = null
   private readonly windows = new Set<BrowserWindow>()
   private stopping = false
+  private onStarted: () => void = () => {}
 
   /**
    * `sqliteBinding`: better-sqlite3 built for Electron's ABI when running from a checkout
@@ -30,7 +31,9 @@ export class CoreProcess {
     private readonly sqliteBinding: string | null,
   ) {}
 
-  start(): void {
+  /** `onStarted` runs after every start, including restarts after a crash. */
+  start(onStarted?: () => void): void {
+    if (onStarted) this.onStarted = onStarted
     const child = utilityProcess.fork(join(import.meta.dirname, 'core.js'), [], {
       serviceName: 'Porte-voix core',
       stdio: 'inherit',
@@ -53,6 +56,7 @@ export class CoreProcess {
       }, 1_000)
     })
     this.child = child
+    this.onStarted()
   }
 
   private onChildMessage(data: unknown): void {
