@@ -6,9 +6,15 @@ import { readWorkspaceName } from '../../common/doc/directory-doc'
 import { DOC_NAMES, type DocName, roomName } from '../../common/doc/rooms'
 import { Connection } from './api/connection'
 import type { CoreContext, Joined } from './api/context'
+import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
+import { OutboxSender } from './shares/outbox-sender'
+import { registerShares } from './shares/registry'
+import { ShareStore } from './shares/share-store'
+import { Shares } from './shares/shares'
 import { changedItemIds, projectItems, rebuildQueueTable } from './store/queue-projection'
 import type { StoredSession } from './store/session'
 import { openStore, type Store } from './store/store'
+import { startStudio, stopStudio } from './studio/feeds'
 import { sessionFromInvitation } from './sync/invitation'
 import { WorkspaceSync } from './sync/workspace-sync'
 
@@ -22,6 +28,11 @@ export type CoreOptions = {
   joinWaitMs?: number
   /** Compact a document's update log every this many updates. */
   compactEvery?: number
+  /** Opens share pages in the person's browser (the core itself cannot). */
+  opener?: Opener
+  /** Outbox retry backoff: first delay and cap (tests shorten them). */
+  outboxMinBackoffMs?: number
+  outboxMaxBackoffMs?: number
   log?: (line: string) => void
 }
 
@@ -39,12 +50,46 @@ export class Core implements CoreContext {
   private joining = false
   private closed = false
   private readonly log: (line: string) => void
+  private readonly outbox: OutboxSender
+  private readonly shares: Shares
+  private mineChangedPending = false
 
   private constructor(
     readonly store: Store,
     private readonly options: CoreOptions,
   ) {
     this.log = options.log ?? (() => {})
+    const table = new ShareStore(store.db)
+    table.pruneDelivered(new Date())
+    this.outbox = new OutboxSender({
+      store: table,
+      target: () =>
+        this.session
+          ? {
+              owner: { workspaceId: this.session.claims.ws, memberId: this.session.claims.sub },
+              relayUrl: this.session.relayUrl,
+              token: this.session.token,
+            }
+          : null,
+      onChange: () => this.scheduleMineChanged(),
+      log: this.log,
+      ...(options.outboxMinBackoffMs !== undefined
+        ? { minBackoffMs: options.outboxMinBackoffMs }
+        : {}),
+      ...(options.outboxMaxBackoffMs !== undefined
+        ? { maxBackoffMs: options.outboxMaxBackoffMs }
+        : {}),
+    })
+    this.shares = new Shares({
+      table,
+      queue: store.queue,
+      // Whatever the host supplies, only http(s) and mailto: get through.
+      opener: checkedOpener(options.opener ?? unavailableOpener),
+      sender: this.outbox,
+      changed: () => this.scheduleMineChanged(),
+      log: this.log,
+    })
+    registerShares(this, this.shares)
   }
 
   /** Open the data directory and, if a workspace was joined, start from SQLite and sync. */
@@ -57,6 +102,10 @@ export class Core implements CoreContext {
       core.startSync(session)
     }
     core.lastStatus = JSON.stringify(core.status())
+    // Whatever a previous run left in the outbox goes out as soon as the relay answers.
+    core.outbox.kick()
+    // Feed sources are polled now and then while a champion's core runs (no-op for employees).
+    startStudio(core, core.log)
     return core
   }
 
@@ -124,6 +173,8 @@ export class Core implements CoreContext {
       // Synced, or the relay is unreachable for now: the invitation stands, sync continues.
       this.store.session.set(next)
       this.emitStatusIfChanged()
+      this.outbox.kick()
+      this.scheduleMineChanged()
       return this.toSession(next)
     } finally {
       this.joining = false
@@ -152,6 +203,8 @@ export class Core implements CoreContext {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    stopStudio(this)
+    await this.outbox.stop()
     this.stopSync()
     this.store.close()
   }
@@ -168,7 +221,11 @@ export class Core implements CoreContext {
         : {}),
       onUpdate: (doc, update, origin, transaction) =>
         this.onUpdate(doc, update, origin, transaction),
-      onStatus: () => this.emitStatusIfChanged(),
+      onStatus: (status) => {
+        // Connected again: what waits in the outbox need not wait for its backoff.
+        if (status.sync === 'synced') this.outbox.relayReachable()
+        this.emitStatusIfChanged()
+      },
       log: this.log,
     })
     this.sync = sync
@@ -199,6 +256,8 @@ export class Core implements CoreContext {
         for (const entry of invalid)
           this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
         if (changed > 0) this.scheduleQueueChanged()
+        // A proposal's item (same id as the proposal) changed: maybe a champion's decision.
+        if ([...ids].some((id) => id.startsWith('prop_'))) this.scheduleMineChanged()
       }
     } else if (doc === 'directory') {
       this.emitStatusIfChanged()
@@ -229,6 +288,16 @@ export class Core implements CoreContext {
     if (json === this.lastStatus) return
     this.lastStatus = json
     this.emit('status', status)
+  }
+
+  private scheduleMineChanged(): void {
+    if (this.mineChangedPending) return
+    this.mineChangedPending = true
+    setImmediate(() => {
+      this.mineChangedPending = false
+      if (this.closed) return
+      this.emit('mine.changed', { pendingOutbox: this.shares.pendingOutbox(this.session) })
+    })
   }
 
   // A burst of updates (a full sync) becomes one event per tick.

@@ -1,3 +1,5 @@
+// First: configures zod before the contract's schemas are built (see the file).
+import './studio/zod-jitless'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { connectToCore } from './core/connection'
@@ -7,16 +9,22 @@ import { useStore } from './state/store'
 
 const rootElement = document.getElementById('root')
 if (!rootElement) throw new Error('index.html lacks #root')
-const root = createRoot(rootElement)
-root.render(
-  <StrictMode>
-    <PopoverApp />
-  </StrictMode>,
-)
 
-connectToCore()
-  .then((client) => useStore.getState().connect(client))
-  .catch((error: unknown) => {
-    const message = dictionaries[systemLanguage(navigator.languages)]['core.unreachable']
-    rootElement.textContent = `${message} ${error instanceof Error ? error.message : ''}`
-  })
+if (location.hash === '#studio') {
+  // The champions' studio window: its own app, code-split so the popover never loads CodeMirror.
+  void import('./studio/mount').then(({ mountStudio }) => mountStudio(rootElement))
+} else {
+  const root = createRoot(rootElement)
+  root.render(
+    <StrictMode>
+      <PopoverApp />
+    </StrictMode>,
+  )
+
+  connectToCore()
+    .then((client) => useStore.getState().connect(client))
+    .catch((error: unknown) => {
+      const message = dictionaries[systemLanguage(navigator.languages)]['core.unreachable']
+      rootElement.textContent = `${message} ${error instanceof Error ? error.message : ''}`
+    })
+}

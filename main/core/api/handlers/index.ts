@@ -1,8 +1,12 @@
 import type { MethodName } from '../../../../common/contract/api'
 import { queueHandlers } from './queue-handlers'
+import { shareHandlers } from './share-handlers'
+import { studioHandlers } from './studio-handlers'
 import type { Handler } from './types'
 
 /** Every method of the contract has exactly one handler; a missing one fails typecheck here. */
 export const handlers: { [M in MethodName]: Handler<M> } = {
   ...queueHandlers,
+  ...shareHandlers,
+  ...studioHandlers,
 }

@@ -1,0 +1,96 @@
+import { ContractError } from '../../../../common/contract/messages'
+import { readMembers } from '../../../../common/doc/directory-doc'
+import {
+  campaignsMap,
+  itemsMap,
+  patchItem,
+  readCampaigns,
+  upsertCampaign,
+} from '../../../../common/doc/queue-doc'
+import { Campaign } from '../../../../common/model/campaign'
+import type { ItemPatch, Moderation } from '../../../../common/model/item'
+import { parseOrThrow } from '../../../../common/model/validation'
+import { studioFeeds } from '../../studio/feeds'
+import { API_ORIGIN } from '../context'
+import { curator, type HandlerGroup, readBack, requireCampaign, requireItem } from './types'
+
+/** Moderation, campaign editing, members and feed curation: the champion studio's methods. */
+export const studioHandlers: HandlerGroup<
+  | 'item.approve'
+  | 'item.reject'
+  | 'campaign.update'
+  | 'members.list'
+  | 'feed.list'
+  | 'feed.add'
+  | 'feed.remove'
+  | 'feed.poll'
+> = {
+  'item.approve': (ctx, { id, patch, publish }) => {
+    const joined = curator(ctx, 'approve items')
+    requireItem(joined, id)
+    requireCampaign(joined, patch?.campaignId)
+    const me = joined.session.claims.sub
+    const now = ctx.now()
+    const moderation: Moderation = { decision: 'approved', by: me, at: now, reason: null }
+    // The decision wins over whatever the edit says about status and approver.
+    const full: ItemPatch = {
+      ...patch,
+      status: publish ? 'published' : 'approved',
+      approverId: me,
+    }
+    const doc = joined.sync.docs.queue
+    // One transaction: peers never see the edit without the decision, or the reverse.
+    doc.transact(() => {
+      patchItem(doc, id, full, now)
+      itemsMap(doc).get(id)?.set('moderation', moderation)
+    }, API_ORIGIN)
+    return readBack(joined, id)
+  },
+
+  'item.reject': (ctx, { id, reason }) => {
+    const joined = curator(ctx, 'reject items')
+    requireItem(joined, id)
+    const now = ctx.now()
+    const moderation: Moderation = {
+      decision: 'rejected',
+      by: joined.session.claims.sub,
+      at: now,
+      reason,
+    }
+    const doc = joined.sync.docs.queue
+    doc.transact(() => {
+      patchItem(doc, id, { status: 'archived' }, now)
+      itemsMap(doc).get(id)?.set('moderation', moderation)
+    }, API_ORIGIN)
+    return readBack(joined, id)
+  },
+
+  'campaign.update': (ctx, { id, patch }) => {
+    const joined = curator(ctx, 'edit campaigns')
+    const doc = joined.sync.docs.queue
+    if (!campaignsMap(doc).has(id)) {
+      throw new ContractError('not_found', `No campaign "${id}" in this workspace`)
+    }
+    const current = readCampaigns(doc).campaigns.find((campaign) => campaign.id === id)
+    if (!current) throw new ContractError('conflict', `Campaign "${id}" is not valid`)
+    const next = parseOrThrow(Campaign, { ...current, ...patch, id }, 'campaign')
+    doc.transact(() => upsertCampaign(doc, next), API_ORIGIN)
+    return next
+  },
+
+  'members.list': (ctx) => {
+    const members = readMembers(ctx.joined().sync.docs.directory)
+    return members.sort((a, b) => a.displayName.localeCompare(b.displayName))
+  },
+
+  'feed.list': (ctx) => studioFeeds(ctx).list(curator(ctx, 'see feed sources')),
+
+  'feed.add': (ctx, { url }) => studioFeeds(ctx).add(curator(ctx, 'add feed sources'), url),
+
+  'feed.remove': (ctx, { id }) => {
+    studioFeeds(ctx).remove(curator(ctx, 'remove feed sources'), id)
+    return null
+  },
+
+  'feed.poll': (ctx) => studioFeeds(ctx).pollNow(curator(ctx, 'poll feeds')),
+}

@@ -1,0 +1,243 @@
+import { createHash } from 'node:crypto'
+import type { FeedSourceView } from '../../../common/contract/api'
+import { ContractError } from '../../../common/contract/messages'
+import {
+  type FeedSourceEntry,
+  putFeedSource,
+  readFeedSources,
+  removeFeedSource,
+} from '../../../common/doc/feeds-doc'
+import { newId } from '../../../common/model/ids'
+import type { Item } from '../../../common/model/item'
+import { canCurate } from '../../../common/model/member'
+import { API_ORIGIN, type CoreContext, type Joined } from '../api/context'
+import { addFeedEntriesToQueue, FeedPoller, type FeedPollResult, SqliteSeenStore } from '../feeds'
+import type { Db } from '../store/database'
+
+export type StudioFeedsOptions = {
+  /** Per-feed fetch budget (the poller's default is 10 s). */
+  timeoutMs?: number
+  /** Periodic polling while a champion's core runs; 0 disables it. */
+  intervalMs?: number
+  /** First periodic poll after start. */
+  firstPollMs?: number
+  log?: (line: string) => void
+}
+
+type StatusRow = { source_id: string; polled_at: string; status: string; message: string | null }
+
+const DEFAULT_INTERVAL_MS = 30 * 60_000
+const DEFAULT_FIRST_POLL_MS = 60_000
+
+/**
+ * Drafts get an id derived from their source and link, so two champions' cores polling the same
+ * feed before they sync write the same key (one item) rather than two copies.
+ */
+function draftId(sourceId: string, url: string): string {
+  return `item_f${createHash('sha256').update(`${sourceId}\n${url}`).digest('hex').slice(0, 24)}`
+}
+
+/**
+ * Feed curation on a champion's core: the sources are shared in the queue document; fetching,
+ * the seen-set and the last poll's outcome are this device's (SQLite). New entries become drafts.
+ */
+export class StudioFeeds {
+  private readonly poller: FeedPoller
+  private readonly seen: SqliteSeenStore
+  private readonly upsertStatus
+  private readonly selectStatus
+  private readonly deleteStatus
+  private timer: NodeJS.Timeout | null = null
+  private stopped = false
+  private readonly abort = new AbortController()
+
+  constructor(
+    private readonly ctx: CoreContext,
+    db: Db,
+    private readonly options: StudioFeedsOptions = {},
+  ) {
+    // Created here (IF NOT EXISTS) like the seen-set: the studio owns no migration.
+    db.exec(`CREATE TABLE IF NOT EXISTS studio_feed_status (
+      source_id TEXT PRIMARY KEY,
+      polled_at TEXT NOT NULL,
+      status    TEXT NOT NULL,
+      message   TEXT
+    ) WITHOUT ROWID`)
+    this.upsertStatus = db.prepare<[string, string, string, string | null]>(
+      `INSERT INTO studio_feed_status (source_id, polled_at, status, message) VALUES (?, ?, ?, ?)
+       ON CONFLICT (source_id) DO UPDATE SET polled_at = excluded.polled_at,
+         status = excluded.status, message = excluded.message`,
+    )
+    this.selectStatus = db.prepare<[], StatusRow>('SELECT * FROM studio_feed_status')
+    this.deleteStatus = db.prepare<[string]>('DELETE FROM studio_feed_status WHERE source_id = ?')
+    this.seen = new SqliteSeenStore(db)
+    this.poller = new FeedPoller({
+      seen: this.seen,
+      authorId: 'mem_feeds',
+      signal: this.abort.signal,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      onNewItems: (items, source) => this.deliver(items, source.id),
+    })
+  }
+
+  list(joined: Joined): FeedSourceView[] {
+    const statuses = new Map(this.selectStatus.all().map((row) => [row.source_id, row]))
+    return readFeedSources(joined.sync.docs.queue).sources.map((source) =>
+      toView(source, statuses.get(source.id)),
+    )
+  }
+
+  add(joined: Joined, url: string): FeedSourceView {
+    const doc = joined.sync.docs.queue
+    const key = normalizeUrl(url)
+    const existing = readFeedSources(doc).sources.find((s) => normalizeUrl(s.url) === key)
+    if (existing) {
+      throw new ContractError('conflict', `This feed is already in the sources (${existing.url})`)
+    }
+    const source: FeedSourceEntry = {
+      id: newId('feed'),
+      url,
+      addedBy: joined.session.claims.sub,
+      addedAt: this.ctx.now(),
+    }
+    doc.transact(() => putFeedSource(doc, source), API_ORIGIN)
+    return toView(source, undefined)
+  }
+
+  remove(joined: Joined, id: string): void {
+    const doc = joined.sync.docs.queue
+    let removed = false
+    doc.transact(() => {
+      removed = removeFeedSource(doc, id)
+    }, API_ORIGIN)
+    if (!removed) throw new ContractError('not_found', `No feed source "${id}"`)
+    // Adding the feed again later imports its entries again.
+    this.seen.forgetSource(id)
+    this.deleteStatus.run(id)
+  }
+
+  /** Poll every source now; one failing never stops the others. */
+  async pollNow(joined: Joined): Promise<FeedSourceView[]> {
+    const sources = readFeedSources(joined.sync.docs.queue).sources
+    const results = await this.poller.poll(
+      sources.map((source) => ({ id: source.id, url: source.url, authorId: source.addedBy })),
+    )
+    for (const result of results) this.record(result)
+    return this.list(joined)
+  }
+
+  /** Poll now and then while a champion's core runs (nice-to-have: no window needs to be open). */
+  start(): void {
+    const interval = this.options.intervalMs ?? DEFAULT_INTERVAL_MS
+    if (interval <= 0 || this.stopped) return
+    const tick = () => {
+      this.timer = null
+      void this.periodicPoll().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, interval).unref()
+      })
+    }
+    const first = this.options.firstPollMs ?? Math.min(DEFAULT_FIRST_POLL_MS, interval)
+    this.timer = setTimeout(tick, first).unref()
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.abort.abort()
+  }
+
+  private async periodicPoll(): Promise<void> {
+    let joined: Joined
+    try {
+      joined = this.ctx.joined()
+    } catch {
+      return
+    }
+    if (!canCurate(joined.session.claims.role)) return
+    try {
+      const views = await this.pollNow(joined)
+      const failed = views.filter((view) => view.lastStatus !== 'ok').length
+      this.options.log?.(`feeds: polled ${views.length} source(s), ${failed} with errors`)
+    } catch (error) {
+      this.options.log?.(`feeds: periodic poll failed: ${String(error)}`)
+    }
+  }
+
+  private deliver(items: Item[], sourceId: string): void {
+    // The session may have changed while the feed was being fetched: use the current one.
+    const joined = this.ctx.joined()
+    if (!canCurate(joined.session.claims.role)) {
+      throw new ContractError('forbidden', 'Only champions and admins may import feeds')
+    }
+    const drafts = items.map((item) => ({ ...item, id: draftId(sourceId, item.url) }))
+    const result = addFeedEntriesToQueue(joined.sync.docs.queue, drafts, API_ORIGIN)
+    for (const entry of result.invalid) {
+      this.options.log?.(`feeds: skipped an invalid entry ${entry.id}: ${entry.issues.join('; ')}`)
+    }
+  }
+
+  private record(result: FeedPollResult): void {
+    const invalid = result.invalidEntries.length
+    const message =
+      result.message ??
+      (invalid > 0 ? `${invalid} entr${invalid === 1 ? 'y was' : 'ies were'} not usable` : null)
+    this.upsertStatus.run(result.sourceId, result.lastPolledAt, result.status, message)
+  }
+}
+
+function toView(source: FeedSourceEntry, status: StatusRow | undefined): FeedSourceView {
+  return {
+    ...source,
+    lastPolledAt: status?.polled_at ?? null,
+    lastStatus: status?.status ?? null,
+    lastMessage: status?.message ?? null,
+  }
+}
+
+function normalizeUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.hash = ''
+    return parsed.href
+  } catch {
+    return url
+  }
+}
+
+const services = new WeakMap<CoreContext, StudioFeeds>()
+
+/** The feed service of a core, created on first use. */
+export function studioFeeds(ctx: CoreContext, options: StudioFeedsOptions = {}): StudioFeeds {
+  let feeds = services.get(ctx)
+  if (!feeds) {
+    feeds = new StudioFeeds(ctx, ctx.store.db, { ...feedOptionsFromEnv(), ...options })
+    services.set(ctx, feeds)
+  }
+  return feeds
+}
+
+/** Start periodic polling (core start); it only does work in a champion's or admin's core. */
+export function startStudio(ctx: CoreContext, log?: (line: string) => void): void {
+  studioFeeds(ctx, log ? { log } : {}).start()
+}
+
+export function stopStudio(ctx: CoreContext): void {
+  services.get(ctx)?.stop()
+}
+
+/** Tests and operators may tune polling without new flags. */
+function feedOptionsFromEnv(): StudioFeedsOptions {
+  const number = (name: string): number | undefined => {
+    const raw = process.env[name]
+    if (raw === undefined || raw.trim() === '') return undefined
+    const value = Number(raw)
+    return Number.isFinite(value) && value >= 0 ? value : undefined
+  }
+  const options: StudioFeedsOptions = {}
+  const timeoutMs = number('PORTE_VOIX_FEED_TIMEOUT_MS')
+  const intervalMs = number('PORTE_VOIX_FEED_INTERVAL_MS')
+  if (timeoutMs !== undefined) options.timeoutMs = timeoutMs
+  if (intervalMs !== undefined) options.intervalMs = intervalMs
+  return options
+}

@@ -1,0 +1,172 @@
+import { type FormEvent, useState } from 'react'
+import type { Campaign, NewCampaign } from '../../../common/model/campaign'
+import { OBJECTIVES, type Objective } from '../../../common/model/item'
+import { Field, fromLocalInput, toLocalInput } from './fields'
+import { useST, useStudio } from './store'
+
+/** Campaigns: objective, goal metric and target, deadline, attached items. */
+export function CampaignsView() {
+  const t = useST()
+  const campaigns = useStudio((state) => state.campaigns)
+  const [creating, setCreating] = useState(false)
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h2 className="pane-title">{t('campaigns.title')}</h2>
+        <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+          + {t('campaigns.new')}
+        </button>
+      </div>
+      {creating ? <CampaignForm campaign={null} onDone={() => setCreating(false)} /> : null}
+      {campaigns.length === 0 && !creating ? <p className="empty">{t('campaigns.empty')}</p> : null}
+      <div className="cards">
+        {campaigns.map((campaign) => (
+          <CampaignCard key={campaign.id} campaign={campaign} />
+        ))}
+      </div>
+    </div>
+  )
+}
+
+function CampaignCard({ campaign }: { campaign: Campaign }) {
+  const t = useST()
+  const allItems = useStudio((state) => state.allItems)
+  const update = useStudio((state) => state.updateItem)
+  const language = useStudio((state) => state.language)
+  const [editing, setEditing] = useState(false)
+  const attached = allItems.filter((item) => item.campaignId === campaign.id)
+  const candidates = allItems.filter(
+    (item) => item.campaignId !== campaign.id && item.status !== 'archived',
+  )
+  const days = Math.ceil((Date.parse(campaign.deadline) - Date.now()) / 86_400_000)
+  if (editing) return <CampaignForm campaign={campaign} onDone={() => setEditing(false)} />
+  return (
+    <article className="card" data-testid="campaign-card">
+      <header className="card-head">
+        <h3 className="card-title">{campaign.name}</h3>
+        <span className={`badge badge-${campaign.objective}`}>
+          {t(`objective.${campaign.objective}`)}
+        </span>
+      </header>
+      <p className="goal">
+        <strong>{campaign.goalTarget.toLocaleString(language)}</strong> {campaign.goalMetric}
+      </p>
+      <p className="muted small">
+        {new Date(campaign.deadline).toLocaleDateString(language, { dateStyle: 'long' })} ·{' '}
+        {days >= 0 ? `${days} ${t('campaign.daysLeft')}` : t('campaign.overdue')}
+      </p>
+      <h4 className="sub-head">{t('campaign.items')}</h4>
+      {attached.length === 0 ? <p className="muted small">{t('campaign.noItems')}</p> : null}
+      <ul className="attached">
+        {attached.map((item) => (
+          <li key={item.id}>
+            <span>{item.title}</span>
+            <button
+              type="button"
+              className="link danger"
+              onClick={() => void update(item.id, { campaignId: null })}
+            >
+              {t('campaign.detach')}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="row">
+        <select
+          aria-label={t('campaign.attach')}
+          value=""
+          onChange={(event) => {
+            if (event.target.value) void update(event.target.value, { campaignId: campaign.id })
+          }}
+        >
+          <option value="">{t('campaign.attach')}</option>
+          {candidates.map((item) => (
+            <option key={item.id} value={item.id}>
+              {item.title}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="button" onClick={() => setEditing(true)}>
+          ✎
+        </button>
+      </div>
+    </article>
+  )
+}
+
+function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone: () => void }) {
+  const t = useST()
+  const create = useStudio((state) => state.createCampaign)
+  const updateCampaign = useStudio((state) => state.updateCampaign)
+  const [name, setName] = useState(campaign?.name ?? '')
+  const [objective, setObjective] = useState<Objective>(campaign?.objective ?? 'campaign')
+  const [goalMetric, setGoalMetric] = useState(campaign?.goalMetric ?? '')
+  const [goalTarget, setGoalTarget] = useState(String(campaign?.goalTarget ?? ''))
+  const [deadline, setDeadline] = useState(toLocalInput(campaign?.deadline ?? null))
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    const value: NewCampaign = {
+      name,
+      objective,
+      goalMetric,
+      goalTarget: Math.round(Number(goalTarget)),
+      deadline: fromLocalInput(deadline) ?? '',
+    }
+    if (campaign) {
+      await updateCampaign(campaign.id, value)
+      onDone()
+    } else if (await create(value)) onDone()
+  }
+  return (
+    <form className="card form-card" onSubmit={submit} data-testid="campaign-form">
+      <Field label={t('campaign.name')}>
+        <input required value={name} onChange={(event) => setName(event.target.value)} />
+      </Field>
+      <Field label={t('field.objective')}>
+        <select
+          value={objective}
+          onChange={(event) => setObjective(event.target.value as Objective)}
+        >
+          {OBJECTIVES.map((o) => (
+            <option key={o} value={o}>
+              {t(`objective.${o}`)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label={t('campaign.goalMetric')}>
+        <input
+          required
+          value={goalMetric}
+          placeholder="confirmed sign-ups"
+          onChange={(event) => setGoalMetric(event.target.value)}
+        />
+      </Field>
+      <Field label={t('campaign.goalTarget')}>
+        <input
+          required
+          type="number"
+          min={1}
+          value={goalTarget}
+          onChange={(event) => setGoalTarget(event.target.value)}
+        />
+      </Field>
+      <Field label={t('campaign.deadline')}>
+        <input
+          required
+          type="datetime-local"
+          value={deadline}
+          onChange={(event) => setDeadline(event.target.value)}
+        />
+      </Field>
+      <div className="row">
+        <button type="submit" className="button button-primary">
+          {campaign ? t('campaign.save') : t('campaign.create')}
+        </button>
+        <button type="button" className="button button-quiet" onClick={onDone}>
+          {t('create.cancel')}
+        </button>
+      </div>
+    </form>
+  )
+}

@@ -1,0 +1,103 @@
+import { defaultKeymap } from '@codemirror/commands'
+import { EditorState } from '@codemirror/state'
+import { EditorView, keymap, placeholder as placeholderExtension } from '@codemirror/view'
+import { useEffect, useRef, useSyncExternalStore } from 'react'
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import type { Awareness } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { studioEditorTheme } from './editor-theme'
+import { remoteSelections as remoteSelectionsFor } from './remote-selections'
+import { useST } from './store'
+
+type Props = {
+  text: Y.Text
+  awareness: Awareness
+  label: string
+  placeholder?: string
+  /** A stable id for tests and for the preview next to it. */
+  testId: string
+}
+
+/**
+ * A CodeMirror 6 editor bound to one Y.Text of the window's replica: every keystroke is a Yjs
+ * update (stored by the core, relayed to the other champions), remote edits merge in place, and
+ * undo/redo only touch my own changes (the UndoManager tracks the binding's local origin only).
+ */
+export function CollabEditor({ text, awareness, label, placeholder, testId }: Props) {
+  const t = useST()
+  const host = useRef<HTMLDivElement>(null)
+  const undoRef = useRef<Y.UndoManager | null>(null)
+
+  useEffect(() => {
+    const element = host.current
+    if (!element) return
+    // Inside a shadow root CodeMirror's styles go to a constructable stylesheet; on the document
+    // they would be an inline <style>, which the page's CSP (style-src 'self') refuses.
+    const root = element.shadowRoot ?? element.attachShadow({ mode: 'open' })
+    const parent = document.createElement('div')
+    root.append(parent)
+    const undoManager = new Y.UndoManager(text)
+    undoRef.current = undoManager
+    const view = new EditorView({
+      parent,
+      root,
+      state: EditorState.create({
+        doc: text.toString(),
+        extensions: [
+          keymap.of([...yUndoManagerKeymap, ...defaultKeymap]),
+          EditorView.lineWrapping,
+          studioEditorTheme,
+          EditorView.contentAttributes.of({ 'aria-label': label, 'data-testid': testId }),
+          placeholder ? placeholderExtension(placeholder) : [],
+          // Presence is drawn by remoteSelections (CSP-safe), so yCollab gets no awareness.
+          yCollab(text, null, { undoManager }),
+          remoteSelectionsFor(text, awareness),
+        ],
+      }),
+    })
+    return () => {
+      view.destroy()
+      parent.remove()
+      undoManager.destroy()
+      undoRef.current = null
+    }
+  }, [text, awareness, label, placeholder, testId])
+
+  return (
+    <div className="collab">
+      <div className="collab-editor" ref={host} />
+      <div className="collab-tools">
+        <button
+          type="button"
+          className="icon-button"
+          title={t('item.undo')}
+          aria-label={t('item.undo')}
+          onClick={() => undoRef.current?.undo()}
+        >
+          ↶
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          title={t('item.redo')}
+          aria-label={t('item.redo')}
+          onClick={() => undoRef.current?.redo()}
+        >
+          ↷
+        </button>
+      </div>
+    </div>
+  )
+}
+
+/** The current string of a Y.Text, re-rendering on every change (for previews and counters). */
+export function useYText(text: Y.Text | null): string {
+  return useSyncExternalStore(
+    (onChange) => {
+      if (!text) return () => {}
+      text.observe(onChange)
+      return () => text.unobserve(onChange)
+    },
+    () => (text ? text.toString() : ''),
+  )
+}

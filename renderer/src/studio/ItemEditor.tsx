@@ -1,0 +1,357 @@
+import { useState } from 'react'
+import { captionText } from '../../../common/doc/queue-doc'
+import {
+  ITEM_STATUSES,
+  type Item,
+  type ItemStatus,
+  OBJECTIVES,
+  type Objective,
+  SOURCE_KINDS,
+  type SourceKind,
+} from '../../../common/model/item'
+import { NETWORKS, type Network } from '../../../common/model/networks'
+import { measure } from '../../../common/share/length'
+import { postedText, sharePagePrefillsCaption } from '../../../common/share/posted-text'
+import { CollabEditor, useYText } from './CollabEditor'
+import { CommitInput, Field, fromLocalInput, toLocalInput } from './fields'
+import { Presence } from './Presence'
+import {
+  addVariant,
+  removeVariant,
+  replicaCaption,
+  replicaVariants,
+  replicaWhy,
+  textKey,
+  useItemStructure,
+} from './replica-item'
+import { useST, useStudio } from './store'
+
+const NETWORK_NAMES: Record<Network, string> = {
+  linkedin: 'LinkedIn',
+  x: 'X',
+  facebook: 'Facebook',
+  bluesky: 'Bluesky',
+  mastodon: 'Mastodon',
+  whatsapp: 'WhatsApp',
+  email: 'E-mail',
+}
+
+/** Everything about one item: plain fields (last writer wins) and collaborative texts. */
+export function ItemEditor({ item }: { item: Item }) {
+  const t = useST()
+  const update = useStudio((state) => state.updateItem)
+  const campaigns = useStudio((state) => state.campaigns)
+  const members = useStudio((state) => state.members)
+  const replica = useStudio((state) => state.replica)
+  const author = members.find((member) => member.id === item.authorId)
+  const save = (patch: Parameters<typeof update>[1]) => void update(item.id, patch)
+
+  return (
+    <article className="editor" data-testid="item-editor" aria-label={item.title}>
+      <header className="editor-head">
+        <div>
+          <h2 className="editor-title">{item.title}</h2>
+          <p className="editor-sub">
+            <span className={`pill pill-${item.status}`}>{t(`status.${item.status}`)}</span>
+            <span className="muted">
+              {author ? `${t('item.by')} ${author.displayName}` : ''}
+              {item.source ? ` · ${item.source}` : ''}
+            </span>
+          </p>
+        </div>
+        <Presence itemId={item.id} />
+      </header>
+
+      <section className="editor-grid" aria-label={t('nav.items')}>
+        <Field label={t('field.title')} wide>
+          <CommitInput
+            label={t('field.title')}
+            value={item.title}
+            testId="field-title"
+            onCommit={(title) => title.trim() && save({ title })}
+          />
+        </Field>
+        <Field label={t('field.url')} wide>
+          <CommitInput
+            label={t('field.url')}
+            type="url"
+            value={item.url}
+            onCommit={(url) => save({ url })}
+          />
+        </Field>
+        <Field label={t('field.source')}>
+          <CommitInput
+            label={t('field.source')}
+            value={item.source}
+            onCommit={(source) => save({ source })}
+          />
+        </Field>
+        <Field label={t('field.sourceKind')}>
+          <select
+            value={item.sourceKind}
+            onChange={(event) => save({ sourceKind: event.target.value as SourceKind })}
+          >
+            {SOURCE_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {t(`source.${kind}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('field.objective')}>
+          <select
+            value={item.objective}
+            onChange={(event) => save({ objective: event.target.value as Objective })}
+          >
+            {OBJECTIVES.map((objective) => (
+              <option key={objective} value={objective}>
+                {t(`objective.${objective}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('field.status')}>
+          <select
+            data-testid="field-status"
+            value={item.status}
+            onChange={(event) => save({ status: event.target.value as ItemStatus })}
+          >
+            {ITEM_STATUSES.map((status) => (
+              <option key={status} value={status}>
+                {t(`status.${status}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('field.topics')} wide>
+          <CommitInput
+            label={t('field.topics')}
+            value={item.topics.join(', ')}
+            onCommit={(value) =>
+              save({
+                topics: [
+                  ...new Set(
+                    value
+                      .split(',')
+                      .map((topic) => topic.trim())
+                      .filter(Boolean),
+                  ),
+                ],
+              })
+            }
+          />
+        </Field>
+        <Field label={t('field.campaign')}>
+          <select
+            value={item.campaignId ?? ''}
+            onChange={(event) => save({ campaignId: event.target.value || null })}
+          >
+            <option value="">{t('field.noCampaign')}</option>
+            {campaigns.map((campaign) => (
+              <option key={campaign.id} value={campaign.id}>
+                {campaign.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('field.priority')}>
+          <CommitInput
+            label={t('field.priority')}
+            type="number"
+            value={String(item.priority)}
+            onCommit={(value) => {
+              const priority = Math.round(Number(value))
+              if (Number.isFinite(priority))
+                save({ priority: Math.min(100, Math.max(0, priority)) })
+            }}
+          />
+        </Field>
+        <Field label={t('field.publishAt')}>
+          <CommitInput
+            label={t('field.publishAt')}
+            type="datetime-local"
+            value={toLocalInput(item.publishAt)}
+            onCommit={(value) => save({ publishAt: fromLocalInput(value) })}
+          />
+        </Field>
+        <Field label={t('field.expiresAt')}>
+          <CommitInput
+            label={t('field.expiresAt')}
+            type="datetime-local"
+            value={toLocalInput(item.expiresAt)}
+            onCommit={(value) => save({ expiresAt: fromLocalInput(value) })}
+          />
+        </Field>
+        <div className="editor-actions">
+          {item.status === 'archived' ? (
+            <button type="button" className="button" onClick={() => save({ status: 'draft' })}>
+              {t('item.restore')}
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="button button-quiet"
+              data-testid="archive"
+              onClick={() => save({ status: 'archived' })}
+            >
+              {t('item.archive')}
+            </button>
+          )}
+        </div>
+      </section>
+
+      {replica ? <Texts item={item} /> : null}
+    </article>
+  )
+}
+
+function Texts({ item }: { item: Item }) {
+  const t = useST()
+  const replica = useStudio((state) => state.replica)
+  const [network, setNetwork] = useState<Network>('linkedin')
+  // Re-render when texts appear or disappear (not on every keystroke).
+  useItemStructure(replica?.doc ?? null, item.id)
+  if (!replica) return null
+  const doc = replica.doc
+  const why = replicaWhy(doc, item.id)
+  const caption = replicaCaption(doc, item.id, network)
+  const variants = replicaVariants(doc, item.id, network)
+
+  return (
+    <>
+      <section className="texts">
+        <h3>{t('field.why')}</h3>
+        {why ? (
+          <CollabEditor
+            text={why}
+            awareness={replica.awareness}
+            label={t('field.why')}
+            testId="why-editor"
+          />
+        ) : (
+          <p className="muted">…</p>
+        )}
+      </section>
+
+      <section className="texts">
+        <h3>{t('field.captions')}</h3>
+        <div className="network-tabs" role="tablist">
+          {NETWORKS.map((n) => {
+            const has = replicaCaption(doc, item.id, n) !== null
+            return (
+              <button
+                key={n}
+                type="button"
+                role="tab"
+                aria-selected={n === network}
+                className={`network-tab${n === network ? ' active' : ''}${has ? ' has' : ''}`}
+                onClick={() => setNetwork(n)}
+              >
+                {NETWORK_NAMES[n]}
+              </button>
+            )
+          })}
+        </div>
+        <div className="caption-row">
+          <div className="caption-main">
+            {caption ? (
+              <CollabEditor
+                key={`${item.id}-${network}`}
+                text={caption}
+                awareness={replica.awareness}
+                label={`${t('field.captions')} · ${NETWORK_NAMES[network]}`}
+                testId={`caption-${network}`}
+              />
+            ) : (
+              <button
+                type="button"
+                className="button"
+                data-testid="start-caption"
+                onClick={() => {
+                  captionText(doc, item.id, network)
+                }}
+              >
+                {t('item.startCaption')}
+              </button>
+            )}
+            <h4 className="sub-head">{t('field.variants')}</h4>
+            {variants.length === 0 ? <p className="muted small">{t('item.noVariants')}</p> : null}
+            {variants.map((variant, index) => (
+              <div className="variant" key={textKey(variant)}>
+                <CollabEditor
+                  text={variant}
+                  awareness={replica.awareness}
+                  label={`${t('field.variants')} ${index + 1} · ${NETWORK_NAMES[network]}`}
+                  testId={`variant-${network}-${index}`}
+                />
+                <button
+                  type="button"
+                  className="link danger"
+                  onClick={() => removeVariant(doc, item.id, network, variant)}
+                >
+                  {t('item.removeVariant')}
+                </button>
+              </div>
+            ))}
+            <button
+              type="button"
+              className="link"
+              onClick={() => addVariant(doc, item.id, network)}
+            >
+              + {t('item.addVariant')}
+            </button>
+          </div>
+          <Preview item={item} network={network} caption={caption} />
+        </div>
+      </section>
+    </>
+  )
+}
+
+function Preview({
+  item,
+  network,
+  caption,
+}: {
+  item: Item
+  network: Network
+  caption: ReturnType<typeof replicaCaption>
+}) {
+  const t = useST()
+  const text = useYText(caption)
+  const posted = postedText(network, text, item.url)
+  const size = measure(network, text, item.url)
+  return (
+    <aside className={`preview preview-${network}`} aria-label={t('item.preview')}>
+      <div className="preview-head">
+        <span>
+          {t('item.preview')} · {NETWORK_NAMES[network]}
+        </span>
+        <span className={`counter${size.over ? ' over' : ''}`} data-testid={`counter-${network}`}>
+          {size.limit === null
+            ? `${size.used} · ${t('item.noLimit')}`
+            : `${size.used} / ${size.limit}${size.over ? ` · ${t('item.over')}` : ''}`}
+        </span>
+      </div>
+      {/* Text only: captions come from other people and are never rendered as markup. */}
+      <p className="preview-text" data-testid={`preview-${network}`}>
+        {posted.trim() ? posted : <span className="muted">{t('item.previewEmpty')}</span>}
+      </p>
+      {sharePagePrefillsCaption(network) ? null : (
+        <div className="preview-card">
+          <span className="preview-card-title">{item.title}</span>
+          <span className="preview-card-host">{hostOf(item.url)}</span>
+          <span className="muted small">{t('item.pasteNote')}</span>
+        </div>
+      )}
+    </aside>
+  )
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return url
+  }
+}

@@ -1,0 +1,276 @@
+import { type FormEvent, useState } from 'react'
+import {
+  ITEM_STATUSES,
+  type Item,
+  type ItemStatus,
+  OBJECTIVES,
+  type Objective,
+  SOURCE_KINDS,
+  type SourceKind,
+} from '../../../common/model/item'
+import { ItemEditor } from './ItemEditor'
+import { useST, useStudio } from './store'
+
+/** The item list with search and filters, and the editor of the selected item. */
+export function ItemsView() {
+  const t = useST()
+  const items = useStudio((state) => state.items)
+  const allItems = useStudio((state) => state.allItems)
+  const selectedId = useStudio((state) => state.selectedId)
+  const [creating, setCreating] = useState(false)
+  const selected = allItems.find((item) => item.id === selectedId) ?? null
+
+  return (
+    <div className="split">
+      <section className="list-pane" aria-label={t('nav.items')}>
+        <Filters />
+        <div className="list-head">
+          <span className="muted small" data-testid="item-count">
+            {items.length} {t(items.length === 1 ? 'items.one' : 'items.count')}
+          </span>
+          <button
+            type="button"
+            className="button button-primary"
+            data-testid="new-item"
+            onClick={() => setCreating(true)}
+          >
+            + {t('items.new')}
+          </button>
+        </div>
+        {creating ? <CreateItem onDone={() => setCreating(false)} /> : null}
+        {items.length === 0 ? (
+          <p className="empty">{t('items.empty')}</p>
+        ) : (
+          <ItemList items={items} />
+        )}
+      </section>
+      <section className="detail-pane">
+        {selected ? (
+          <ItemEditor item={selected} key={selected.id} />
+        ) : (
+          <p className="empty">{t('items.pick')}</p>
+        )}
+      </section>
+    </div>
+  )
+}
+
+function Filters() {
+  const t = useST()
+  const filter = useStudio((state) => state.filter)
+  const setFilter = useStudio((state) => state.setFilter)
+  const allItems = useStudio((state) => state.allItems)
+  const campaigns = useStudio((state) => state.campaigns)
+  const topics = [...new Set(allItems.flatMap((item) => item.topics))].sort((a, b) =>
+    a.localeCompare(b),
+  )
+  return (
+    <div className="filters-grid">
+      <input
+        type="search"
+        className="search"
+        aria-label={t('items.search')}
+        placeholder={t('items.search')}
+        value={filter.search}
+        data-testid="search"
+        onChange={(event) => setFilter({ search: event.target.value })}
+      />
+      <select
+        aria-label={t('filter.allStatuses')}
+        value={filter.status ?? ''}
+        data-testid="filter-status"
+        onChange={(event) =>
+          setFilter({ status: (event.target.value || null) as ItemStatus | null })
+        }
+      >
+        <option value="">{t('filter.allStatuses')}</option>
+        {ITEM_STATUSES.map((status) => (
+          <option key={status} value={status}>
+            {t(`status.${status}`)}
+          </option>
+        ))}
+      </select>
+      <select
+        aria-label={t('filter.allObjectives')}
+        value={filter.objective ?? ''}
+        onChange={(event) =>
+          setFilter({ objective: (event.target.value || null) as Objective | null })
+        }
+      >
+        <option value="">{t('filter.allObjectives')}</option>
+        {OBJECTIVES.map((objective) => (
+          <option key={objective} value={objective}>
+            {t(`objective.${objective}`)}
+          </option>
+        ))}
+      </select>
+      <select
+        aria-label={t('filter.allTopics')}
+        value={filter.topic ?? ''}
+        onChange={(event) => setFilter({ topic: event.target.value || null })}
+      >
+        <option value="">{t('filter.allTopics')}</option>
+        {topics.map((topic) => (
+          <option key={topic} value={topic}>
+            {topic}
+          </option>
+        ))}
+      </select>
+      <select
+        aria-label={t('filter.allCampaigns')}
+        value={filter.campaignId ?? ''}
+        onChange={(event) => setFilter({ campaignId: event.target.value || null })}
+      >
+        <option value="">{t('filter.allCampaigns')}</option>
+        {campaigns.map((campaign) => (
+          <option key={campaign.id} value={campaign.id}>
+            {campaign.name}
+          </option>
+        ))}
+      </select>
+      <select
+        aria-label={t('filter.allSources')}
+        value={filter.sourceKind ?? ''}
+        onChange={(event) =>
+          setFilter({ sourceKind: (event.target.value || null) as SourceKind | null })
+        }
+      >
+        <option value="">{t('filter.allSources')}</option>
+        {SOURCE_KINDS.map((kind) => (
+          <option key={kind} value={kind}>
+            {t(`source.${kind}`)}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}
+
+function ItemList({ items }: { items: Item[] }) {
+  const t = useST()
+  const selectedId = useStudio((state) => state.selectedId)
+  const select = useStudio((state) => state.select)
+  const update = useStudio((state) => state.updateItem)
+  const campaigns = useStudio((state) => state.campaigns)
+
+  /** Reorder by priority: just above (or below) the neighbour, within 0–100. */
+  const move = (index: number, direction: -1 | 1) => {
+    const item = items[index]
+    const neighbour = items[index + direction]
+    if (!item || !neighbour) return
+    const target =
+      direction === -1
+        ? Math.max(item.priority + 1, neighbour.priority + 1)
+        : Math.min(item.priority - 1, neighbour.priority - 1)
+    void update(item.id, { priority: Math.min(100, Math.max(0, target)) })
+  }
+
+  return (
+    <ul className="studio-items" data-testid="studio-items">
+      {items.map((item, index) => {
+        const campaign = campaigns.find((c) => c.id === item.campaignId)
+        return (
+          <li key={item.id} className={item.id === selectedId ? 'selected' : ''}>
+            <button
+              type="button"
+              className="studio-item"
+              data-testid="studio-item"
+              onClick={() => select(item.id)}
+            >
+              <span className="studio-item-title">{item.title}</span>
+              <span className="studio-item-meta">
+                <span className={`pill pill-${item.status}`}>{t(`status.${item.status}`)}</span>
+                <span className={`badge badge-${item.objective}`}>
+                  {t(`objective.${item.objective}`)}
+                </span>
+                {campaign ? <span className="tag">{campaign.name}</span> : null}
+                <span className="muted small">{item.source || t(`source.${item.sourceKind}`)}</span>
+              </span>
+            </button>
+            <span className="order">
+              <span className="priority" title={t('field.priority')}>
+                {item.priority}
+              </span>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`${t('item.up')}: ${item.title}`}
+                disabled={index === 0}
+                onClick={() => move(index, -1)}
+              >
+                ▲
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`${t('item.down')}: ${item.title}`}
+                disabled={index === items.length - 1}
+                onClick={() => move(index, 1)}
+              >
+                ▼
+              </button>
+            </span>
+          </li>
+        )
+      })}
+    </ul>
+  )
+}
+
+function CreateItem({ onDone }: { onDone: () => void }) {
+  const t = useST()
+  const create = useStudio((state) => state.createItem)
+  const [title, setTitle] = useState('')
+  const [url, setUrl] = useState('')
+  const [objective, setObjective] = useState<Objective>('awareness')
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    const created = await create({
+      title,
+      url,
+      objective,
+      // A LinkedIn caption to start from; other networks are added in the editor.
+      captions: { linkedin: '' },
+    })
+    if (created) onDone()
+  }
+  return (
+    <form className="create" onSubmit={submit} data-testid="create-item">
+      <strong>{t('create.title')}</strong>
+      <input
+        required
+        aria-label={t('field.title')}
+        placeholder={t('field.title')}
+        value={title}
+        onChange={(event) => setTitle(event.target.value)}
+      />
+      <input
+        required
+        type="url"
+        aria-label={t('field.url')}
+        placeholder="https://"
+        value={url}
+        onChange={(event) => setUrl(event.target.value)}
+      />
+      <select
+        aria-label={t('field.objective')}
+        value={objective}
+        onChange={(event) => setObjective(event.target.value as Objective)}
+      >
+        {OBJECTIVES.map((o) => (
+          <option key={o} value={o}>
+            {t(`objective.${o}`)}
+          </option>
+        ))}
+      </select>
+      <div className="row">
+        <button type="submit" className="button button-primary">
+          {t('create.submit')}
+        </button>
+        <button type="button" className="button button-quiet" onClick={onDone}>
+          {t('create.cancel')}
+        </button>
+      </div>
+    </form>
+  )
+}

@@ -1,0 +1,116 @@
+import './studio.css'
+import { canCurate } from '../../../common/model/member'
+import { CampaignsView } from './CampaignsView'
+import { FeedsView } from './FeedsView'
+import { ItemsView } from './ItemsView'
+import { ReviewView } from './ReviewView'
+import { type StudioView, useST, useStudio } from './store'
+
+const VIEWS: readonly StudioView[] = ['items', 'review', 'campaigns', 'feeds']
+
+/** The champion studio window (index.html#studio). */
+export function StudioApp() {
+  const t = useST()
+  const client = useStudio((state) => state.client)
+  const status = useStudio((state) => state.status)
+  const view = useStudio((state) => state.view)
+
+  if (!client || !status) {
+    return (
+      <main className="studio studio-center">
+        <p className="muted">{t('studio.loading')}</p>
+      </main>
+    )
+  }
+  const session = status.session
+  if (!session || !canCurate(session.role)) {
+    // Employees never get an editing UI; the relay refuses their writes anyway.
+    return (
+      <main className="studio studio-center">
+        <section className="refusal" role="alert" data-testid="studio-refusal">
+          <h1>{session ? t('studio.refused.title') : t('studio.notJoined.title')}</h1>
+          <p>{session ? t('studio.refused.body') : t('studio.notJoined.body')}</p>
+        </section>
+      </main>
+    )
+  }
+  return (
+    <main className="studio" data-testid="studio">
+      <TopBar />
+      <div className="studio-body">
+        <Nav />
+        <div className="studio-content">
+          <ErrorBanner />
+          {view === 'items' ? <ItemsView /> : null}
+          {view === 'review' ? <ReviewView /> : null}
+          {view === 'campaigns' ? <CampaignsView /> : null}
+          {view === 'feeds' ? <FeedsView /> : null}
+        </div>
+      </div>
+    </main>
+  )
+}
+
+function TopBar() {
+  const t = useST()
+  const status = useStudio((state) => state.status)
+  const sync = status?.sync ?? 'offline'
+  return (
+    <header className="studio-top">
+      <span className="brand">
+        Porte-voix <span className="brand-sub">{t('studio.title')}</span>
+      </span>
+      <span className="workspace">{status?.session?.workspaceName ?? ''}</span>
+      <span
+        className={`sync sync-${sync}`}
+        data-testid="sync-status"
+        title={status?.lastError ?? ''}
+      >
+        {t(`status.${sync}`)}
+      </span>
+      <span className="me" data-testid="me">
+        {status?.session?.displayName}
+      </span>
+    </header>
+  )
+}
+
+function Nav() {
+  const t = useST()
+  const view = useStudio((state) => state.view)
+  const setView = useStudio((state) => state.setView)
+  const allItems = useStudio((state) => state.allItems)
+  const pending = allItems.filter((item) => item.status === 'submitted').length
+  return (
+    <nav className="studio-nav" aria-label={t('studio.title')}>
+      {VIEWS.map((name) => (
+        <button
+          key={name}
+          type="button"
+          className={`nav-item${view === name ? ' active' : ''}`}
+          aria-current={view === name ? 'page' : undefined}
+          data-testid={`nav-${name}`}
+          onClick={() => setView(name)}
+        >
+          {t(`nav.${name}`)}
+          {name === 'review' && pending > 0 ? <span className="count">{pending}</span> : null}
+        </button>
+      ))}
+    </nav>
+  )
+}
+
+function ErrorBanner() {
+  const t = useST()
+  const error = useStudio((state) => state.error)
+  const clear = useStudio((state) => state.clearError)
+  if (!error) return null
+  return (
+    <div className="banner" role="alert" data-testid="studio-error">
+      <span>{error}</span>
+      <button type="button" className="link" onClick={clear}>
+        {t('error.dismiss')}
+      </button>
+    </div>
+  )
+}

@@ -1,0 +1,294 @@
+import { create } from 'zustand'
+import type { CoreStatus, FeedSourceView } from '../../../common/contract/api'
+import type { CoreClient } from '../../../common/contract/client'
+import { WindowReplica } from '../../../common/contract/replica'
+import type { Campaign, NewCampaign } from '../../../common/model/campaign'
+import type {
+  Item,
+  ItemPatch,
+  ItemStatus,
+  NewItem,
+  Objective,
+  SourceKind,
+} from '../../../common/model/item'
+import { canCurate, type Member } from '../../../common/model/member'
+import {
+  type StudioLanguage,
+  type StudioMessageKey,
+  studioDictionaries,
+  studioSystemLanguage,
+} from '../i18n/studio-messages'
+import { presenceFor } from './presence'
+
+export type StudioView = 'items' | 'review' | 'campaigns' | 'feeds'
+
+export type ItemFilter = {
+  search: string
+  status: ItemStatus | null
+  objective: Objective | null
+  topic: string | null
+  campaignId: string | null
+  sourceKind: SourceKind | null
+}
+
+type StudioState = {
+  client: CoreClient | null
+  status: CoreStatus | null
+  language: StudioLanguage
+  /** The window's own replica of the queue document, for collaborative text editing. */
+  replica: WindowReplica | null
+  items: Item[]
+  /** Every item (unfiltered), for topics, campaign attachments and the review count. */
+  allItems: Item[]
+  campaigns: Campaign[]
+  members: Member[]
+  feeds: FeedSourceView[]
+  filter: ItemFilter
+  view: StudioView
+  selectedId: string | null
+  polling: boolean
+  error: string | null
+  connect(client: CoreClient): Promise<void>
+  refresh(): Promise<void>
+  setView(view: StudioView): void
+  setFilter(filter: Partial<ItemFilter>): void
+  select(id: string | null): void
+  createItem(item: NewItem): Promise<Item | null>
+  updateItem(id: string, patch: ItemPatch): Promise<void>
+  approve(id: string, publish: boolean): Promise<void>
+  reject(id: string, reason: string): Promise<boolean>
+  createCampaign(campaign: NewCampaign): Promise<Campaign | null>
+  updateCampaign(id: string, patch: Partial<NewCampaign>): Promise<void>
+  addFeed(url: string): Promise<boolean>
+  removeFeed(id: string): Promise<void>
+  pollFeeds(): Promise<void>
+  clearError(): void
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+const EMPTY_FILTER: ItemFilter = {
+  search: '',
+  status: null,
+  objective: null,
+  topic: null,
+  campaignId: null,
+  sourceKind: null,
+}
+
+function isCurator(status: CoreStatus | null): boolean {
+  return status?.session ? canCurate(status.session.role) : false
+}
+
+export const useStudio = create<StudioState>((set, get) => {
+  /** Run a contract call; its error becomes the banner instead of an unhandled rejection. */
+  async function attempt<T>(run: (client: CoreClient) => Promise<T>): Promise<T | null> {
+    const { client } = get()
+    if (!client) return null
+    try {
+      return await run(client)
+    } catch (error) {
+      set({ error: errorMessage(error) })
+      return null
+    }
+  }
+
+  /** Open (or drop) the replica to match the session: only curators edit collaboratively. */
+  function syncReplica(): void {
+    const { client, status, replica } = get()
+    const wanted = client !== null && isCurator(status)
+    if (wanted && !replica && client && status?.session) {
+      const next = new WindowReplica(client, 'queue')
+      next.awareness.setLocalStateField('user', presenceFor(status.session))
+      set({ replica: next })
+    } else if (!wanted && replica) {
+      replica.destroy()
+      set({ replica: null })
+    }
+  }
+
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null
+  /**
+   * A burst of queue.changed events (a colleague typing) becomes one refresh per 250 ms: with a
+   * thousand items each refresh moves and validates a few MB, so it must not run per keystroke.
+   */
+  function scheduleRefresh(): void {
+    if (refreshTimer) return
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null
+      void get().refresh()
+    }, 250)
+  }
+
+  /** Apply the filter to the full list (one queue.list per refresh, not one per view). */
+  function applyFilter(all: Item[], filter: ItemFilter): Item[] {
+    // Same rules as the core's queue table: case-insensitive substring of title, source, note,
+    // link and topics; topic compared without case.
+    const search = filter.search.trim().toLowerCase()
+    const topic = filter.topic?.trim().toLowerCase() ?? null
+    return all.filter(
+      (item) =>
+        (!filter.status || item.status === filter.status) &&
+        (!filter.objective || item.objective === filter.objective) &&
+        (!filter.campaignId || item.campaignId === filter.campaignId) &&
+        (!filter.sourceKind || item.sourceKind === filter.sourceKind) &&
+        (!topic || item.topics.some((t) => t.toLowerCase() === topic)) &&
+        (!search ||
+          [item.title, item.source, item.why, item.url, ...item.topics]
+            .join('\n')
+            .toLowerCase()
+            .includes(search)),
+    )
+  }
+
+  async function refreshItems(): Promise<void> {
+    const { client, status } = get()
+    if (!client || !isCurator(status)) return
+    await attempt(async (c) => {
+      // Already ordered by the core (priority, then freshness).
+      const all = await c.call('queue.list', {})
+      set({ allItems: all, items: applyFilter(all, get().filter) })
+    })
+  }
+
+  async function refreshOthers(): Promise<void> {
+    if (!isCurator(get().status)) return
+    await attempt(async (c) => {
+      const [campaigns, members, feeds] = await Promise.all([
+        c.call('campaign.list', {}),
+        c.call('members.list', {}),
+        c.call('feed.list', {}),
+      ])
+      set({ campaigns, members, feeds })
+    })
+  }
+
+  return {
+    client: null,
+    status: null,
+    language: studioSystemLanguage(navigator.languages),
+    replica: null,
+    items: [],
+    allItems: [],
+    campaigns: [],
+    members: [],
+    feeds: [],
+    filter: EMPTY_FILTER,
+    view: 'items',
+    selectedId: null,
+    polling: false,
+    error: null,
+
+    async connect(client) {
+      set({ client })
+      client.on('status', (status) => {
+        const before = get().status
+        set({ status })
+        if (before?.session?.memberId !== status.session?.memberId) {
+          syncReplica()
+          void get().refresh()
+        }
+      })
+      // Remote edits (other champions) and mine both land here once stored by the core.
+      client.on('queue.changed', () => scheduleRefresh())
+      const [status, settings] = await Promise.all([
+        client.call('status.get', {}),
+        client.call('settings.get', {}),
+      ])
+      set({
+        status,
+        language:
+          settings.language === 'system'
+            ? studioSystemLanguage(navigator.languages)
+            : settings.language,
+      })
+      syncReplica()
+      await get().refresh()
+    },
+
+    async refresh() {
+      await Promise.all([refreshItems(), refreshOthers()])
+    },
+
+    setView(view) {
+      set({ view })
+      get().select(null)
+    },
+
+    setFilter(filter) {
+      const next = { ...get().filter, ...filter }
+      set({ filter: next, items: applyFilter(get().allItems, next) })
+    },
+
+    select(selectedId) {
+      set({ selectedId })
+      // Colleagues see who has which item open.
+      get().replica?.awareness.setLocalStateField('editing', selectedId)
+    },
+
+    async createItem(item) {
+      const created = await attempt((c) => c.call('item.create', item))
+      if (created) {
+        set({ selectedId: created.id, filter: EMPTY_FILTER })
+        await refreshItems()
+      }
+      return created
+    },
+
+    async updateItem(id, patch) {
+      await attempt((c) => c.call('item.update', { id, patch }))
+      await refreshItems()
+    },
+
+    async approve(id, publish) {
+      const done = await attempt((c) => c.call('item.approve', { id, publish }))
+      if (done) set({ selectedId: null })
+      await refreshItems()
+    },
+
+    async reject(id, reason) {
+      const done = await attempt((c) => c.call('item.reject', { id, reason }))
+      if (done) set({ selectedId: null })
+      await refreshItems()
+      return done !== null
+    },
+
+    async createCampaign(campaign) {
+      const created = await attempt((c) => c.call('campaign.create', campaign))
+      await refreshOthers()
+      return created
+    },
+
+    async updateCampaign(id, patch) {
+      await attempt((c) => c.call('campaign.update', { id, patch }))
+      await refreshOthers()
+    },
+
+    async addFeed(url) {
+      const added = await attempt((c) => c.call('feed.add', { url }))
+      await refreshOthers()
+      return added !== null
+    },
+
+    async removeFeed(id) {
+      await attempt((c) => c.call('feed.remove', { id }))
+      await refreshOthers()
+    },
+
+    async pollFeeds() {
+      set({ polling: true })
+      const feeds = await attempt((c) => c.call('feed.poll', {}))
+      set({ polling: false, ...(feeds ? { feeds } : {}) })
+      await refreshItems()
+    },
+
+    clearError() {
+      set({ error: null })
+    },
+  }
+})
+
+export function useST(): (key: StudioMessageKey) => string {
+  const language = useStudio((state) => state.language)
+  return (key) => studioDictionaries[language][key]
+}

@@ -1,0 +1,380 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import * as encoding from 'lib0/encoding'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as syncProtocol from 'y-protocols/sync'
+import type { CoreClient } from '../../common/contract/client'
+import { ContractError, toBase64 } from '../../common/contract/messages'
+import { insertItem } from '../../common/doc/queue-doc'
+import type { Item } from '../../common/model/item'
+import { Core } from '../../main/core/core'
+import { type FixtureServer, file, fixture, startFixtureServer } from '../feeds/fixture-server'
+import { clientOf } from '../helpers/core'
+import { eventually, readQueueTable } from '../helpers/core-db'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { openReplica } from '../helpers/replica'
+
+type Member = { core: Core; client: CoreClient; memberId: string; dataDir: string }
+
+async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof ContractError) return error
+    throw error
+  }
+  throw new Error('expected a ContractError')
+}
+
+describe('champion studio through the contract (real cores, real relay)', () => {
+  let relay: RelayProcess
+  let workspaceId: string
+  let feeds: FixtureServer
+  let alice: Member
+  let bob: Member
+  let eve: Member
+  let fred: Member
+  const cores: Core[] = []
+
+  async function member(role: 'champion' | 'employee', name: string): Promise<Member> {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-studio-'))
+    const core = await Core.open({ dataDir, maxBackoffMs: 500 })
+    cores.push(core)
+    const client = clientOf(core)
+    const session = await client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name, role }),
+    })
+    return { core, client, memberId: session.memberId, dataDir }
+  }
+
+  /** An employee's proposal as it lands in the queue (submitted, authored by the employee). */
+  async function proposalBy(author: Member, title: string): Promise<string> {
+    // Written through a champion's window replica, the way the proposal channel ends up.
+    const window = openReplica(alice.client, 'queue')
+    const now = new Date().toISOString()
+    const id = `item_prop${Math.random().toString(36).slice(2, 10)}`
+    const item: Item = {
+      id,
+      title,
+      url: `https://example.com/${id}`,
+      source: 'Proposed by an employee',
+      sourceKind: 'employee',
+      objective: 'talent',
+      topics: ['hiring'],
+      why: 'Our team is growing',
+      captions: { linkedin: 'We are hiring!' },
+      variants: {},
+      imageUrl: null,
+      status: 'submitted',
+      publishAt: null,
+      expiresAt: null,
+      priority: 50,
+      campaignId: null,
+      authorId: author.memberId,
+      approverId: null,
+      moderation: null,
+      createdAt: now,
+      updatedAt: now,
+    }
+    window.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === 'core') return
+      // Forward the window's edit to the core as the renderer binding does.
+      const encoder = encoding.createEncoder()
+      syncProtocol.writeUpdate(encoder, update)
+      alice.client.send({ t: 'doc', doc: 'queue', data: toBase64(encoding.toUint8Array(encoder)) })
+    })
+    insertItem(window.doc, item)
+    await eventually(
+      async () =>
+        (await eve.client.call('queue.list', {})).some((i) => i.id === id) ? true : undefined,
+      { what: 'proposal reaches the employee core' },
+    )
+    window.close()
+    return id
+  }
+
+  beforeAll(async () => {
+    relay = await startRelay()
+    workspaceId = await relay.createWorkspace('Studio Co')
+    feeds = await startFixtureServer({
+      '/rss.xml': file('rss2.xml', 'application/rss+xml'),
+      '/atom.xml': file('atom.xml', 'application/atom+xml'),
+      '/feed.json': file('feed.json', 'application/feed+json'),
+      '/broken.xml': file('broken.xml', 'application/rss+xml'),
+      '/article': file('article.html', 'text/html; charset=utf-8'),
+      '/periodic.json': (_req, res, origin) => {
+        res.writeHead(200, { 'content-type': 'application/feed+json' })
+        res.end(
+          JSON.stringify({
+            version: 'https://jsonfeed.org/version/1.1',
+            title: 'Periodic',
+            items: [{ id: 'p-1', url: `${origin}/periodic-entry`, title: 'Polled on its own' }],
+          }),
+        )
+      },
+    })
+    alice = await member('champion', 'Alice Martin')
+    bob = await member('champion', 'Bob Durand')
+    eve = await member('employee', 'Eve Leroy')
+    fred = await member('employee', 'Fred Petit')
+  })
+
+  afterAll(async () => {
+    await Promise.all(cores.map((core) => core.close()))
+    await relay?.stop()
+    await feeds?.close()
+  })
+
+  it('approve with an edit: published in every employee queue, decision recorded', async () => {
+    const id = await proposalBy(eve, 'Join our data team')
+    const approved = await bob.client.call('item.approve', {
+      id,
+      patch: { title: 'Join our data team in Lyon', priority: 80 },
+    })
+    expect(approved).toMatchObject({
+      status: 'published',
+      title: 'Join our data team in Lyon',
+      priority: 80,
+      approverId: bob.memberId,
+      authorId: eve.memberId,
+      moderation: { decision: 'approved', by: bob.memberId, reason: null },
+    })
+    for (const employee of [eve, fred]) {
+      const listed = await eventually(
+        async () =>
+          (await employee.client.call('queue.list', { status: ['published'] })).find(
+            (item) => item.id === id && item.title === 'Join our data team in Lyon',
+          ),
+        { what: 'approved item in the employee queue' },
+      )
+      expect(listed.moderation?.decision).toBe('approved')
+    }
+    // And in the employee's SQLite file, as another process reads it.
+    expect(readQueueTable(fred.dataDir).find((item) => item.id === id)?.status).toBe('published')
+
+    // publish: false approves without publishing yet.
+    const second = await proposalBy(fred, 'Our new office')
+    expect((await alice.client.call('item.approve', { id: second, publish: false })).status).toBe(
+      'approved',
+    )
+  })
+
+  it('reject with a reason: the author’s core sees the outcome and the reason', async () => {
+    const id = await proposalBy(eve, 'A competitor’s article')
+    await expect(alice.client.call('item.reject', { id, reason: '  ' })).rejects.toThrow(
+      /give a reason/,
+    )
+    const rejected = await alice.client.call('item.reject', {
+      id,
+      reason: 'We do not share competitors’ content',
+    })
+    expect(rejected.status).toBe('archived')
+    const seen = await eventually(
+      async () => {
+        const item = await eve.client.call('item.get', { id })
+        return item.moderation?.decision === 'rejected' ? item : undefined
+      },
+      { what: 'rejection at the author' },
+    )
+    expect(seen.moderation).toMatchObject({
+      decision: 'rejected',
+      by: alice.memberId,
+      reason: 'We do not share competitors’ content',
+    })
+    expect(seen.status).toBe('archived')
+    expect(
+      (await eve.client.call('queue.list', { status: ['published'] })).map((i) => i.id),
+    ).not.toContain(id)
+  })
+
+  it('employees cannot moderate, edit campaigns or manage feeds (forbidden)', async () => {
+    const id = await proposalBy(eve, 'Self-approval attempt')
+    for (const call of [
+      eve.client.call('item.approve', { id }),
+      eve.client.call('item.reject', { id, reason: 'no' }),
+      eve.client.call('feed.add', { url: `${feeds.origin}/rss.xml` }),
+      eve.client.call('feed.list', {}),
+      eve.client.call('feed.poll', {}),
+      eve.client.call('campaign.update', { id: 'camp_nope', patch: { goalTarget: 5 } }),
+    ]) {
+      expect((await errorOf(call)).code).toBe('forbidden')
+    }
+    expect((await alice.client.call('item.get', { id })).status).toBe('submitted')
+  })
+
+  it('campaign.update validates and reaches employees; members.list reads the directory', async () => {
+    const campaign = await alice.client.call('campaign.create', {
+      name: 'Q3 launch',
+      objective: 'campaign',
+      goalMetric: 'confirmed sign-ups',
+      goalTarget: 3000,
+      deadline: '2026-12-31T18:00:00.000Z',
+    })
+    await eventually(
+      async () => (await bob.client.call('campaign.list', {})).find((c) => c.id === campaign.id),
+      { what: 'campaign reaches Bob' },
+    )
+    expect(
+      (
+        await errorOf(
+          bob.client.call('campaign.update', { id: campaign.id, patch: { goalTarget: -1 } }),
+        )
+      ).code,
+    ).toBe('bad_request')
+    const updated = await bob.client.call('campaign.update', {
+      id: campaign.id,
+      patch: { goalTarget: 3500, name: 'Q3 launch event' },
+    })
+    expect(updated).toMatchObject({
+      goalTarget: 3500,
+      name: 'Q3 launch event',
+      goalMetric: 'confirmed sign-ups',
+    })
+    await eventually(
+      async () =>
+        (await eve.client.call('campaign.list', {})).find(
+          (c) => c.id === campaign.id && c.goalTarget === 3500,
+        ),
+      { what: 'campaign edit at the employee' },
+    )
+    expect(
+      (await errorOf(bob.client.call('campaign.update', { id: 'camp_missing', patch: {} }))).code,
+    ).toBe('not_found')
+
+    const members = await eventually(
+      async () => {
+        const list = await alice.client.call('members.list', {})
+        return list.length >= 4 ? list : undefined
+      },
+      { what: 'members in the directory' },
+    )
+    expect(members.map((m) => [m.displayName, m.role])).toEqual(
+      expect.arrayContaining([
+        ['Alice Martin', 'champion'],
+        ['Bob Durand', 'champion'],
+        ['Eve Leroy', 'employee'],
+        ['Fred Petit', 'employee'],
+      ]),
+    )
+  })
+
+  it('feeds: sources are shared, polling creates drafts once, broken feeds report clearly', async () => {
+    const rss = await alice.client.call('feed.add', { url: `${feeds.origin}/rss.xml` })
+    await alice.client.call('feed.add', { url: `${feeds.origin}/atom.xml` })
+    await alice.client.call('feed.add', { url: `${feeds.origin}/feed.json` })
+    const broken = await alice.client.call('feed.add', { url: `${feeds.origin}/broken.xml` })
+    expect(
+      (await errorOf(alice.client.call('feed.add', { url: `${feeds.origin}/rss.xml#x` }))).code,
+    ).toBe('conflict')
+    // Bob (another champion) sees the same sources through the shared document.
+    await eventually(
+      async () => ((await bob.client.call('feed.list', {})).length === 4 ? true : undefined),
+      {
+        what: 'sources shared with Bob',
+      },
+    )
+
+    const before = (await alice.client.call('queue.list', { status: ['draft'] })).length
+    const views = await alice.client.call('feed.poll', {})
+    const byUrl = new Map(views.map((view) => [view.url, view]))
+    expect(byUrl.get(rss.url)).toMatchObject({ lastStatus: 'ok', lastMessage: null })
+    expect(byUrl.get(`${feeds.origin}/atom.xml`)?.lastStatus).toBe('ok')
+    expect(byUrl.get(`${feeds.origin}/feed.json`)?.lastStatus).toBe('ok')
+    expect(byUrl.get(broken.url)?.lastStatus).toBe('parse')
+    expect(byUrl.get(broken.url)?.lastMessage).toMatch(/not valid XML/)
+    expect(byUrl.get(broken.url)?.lastPolledAt).not.toBeNull()
+
+    const drafts = (await alice.client.call('queue.list', { status: ['draft'] })).filter(
+      (item) => item.sourceKind === 'third-party',
+    )
+    expect(drafts.length).toBeGreaterThan(before)
+    const launch = drafts.find((item) => item.url === `${feeds.origin}/article`)
+    expect(launch).toBeDefined()
+    // Nothing from the feed is markup: the draft holds text only.
+    expect(launch?.title).not.toMatch(/<script|<img/)
+    expect(launch?.authorId).toBe(alice.memberId)
+    const urls = drafts.map((item) => item.url)
+    expect(new Set(urls).size).toBe(urls.length)
+
+    // Re-poll (here and on Bob's core, after sync): no duplicates.
+    await eventually(
+      async () =>
+        (await bob.client.call('queue.list', { status: ['draft'] })).length >= drafts.length
+          ? true
+          : undefined,
+      { what: 'drafts reach Bob' },
+    )
+    await alice.client.call('feed.poll', {})
+    await bob.client.call('feed.poll', {})
+    const after = await eventually(
+      async () => {
+        const [a, b] = await Promise.all([
+          alice.client.call('queue.list', { status: ['draft'] }),
+          bob.client.call('queue.list', { status: ['draft'] }),
+        ])
+        return a.length === b.length ? a : undefined
+      },
+      { what: 'champions agree on drafts' },
+    )
+    expect(
+      after
+        .filter((item) => item.sourceKind === 'third-party')
+        .map((i) => i.url)
+        .sort(),
+    ).toEqual([...urls].sort())
+    // Employees never see drafts in their popover queue (published only), but the row exists.
+    expect(
+      (await eve.client.call('queue.list', { status: ['published'] })).some(
+        (i) => i.url === launch?.url,
+      ),
+    ).toBe(false)
+
+    await alice.client.call('feed.remove', { id: broken.id })
+    expect((await alice.client.call('feed.list', {})).map((view) => view.id)).not.toContain(
+      broken.id,
+    )
+    expect((await errorOf(alice.client.call('feed.remove', { id: broken.id }))).code).toBe(
+      'not_found',
+    )
+    // The fixture served real content (guards against a test that passes on an empty feed).
+    expect(fixture('rss2.xml', feeds.origin)).toContain('/article')
+  })
+
+  it('a champion core polls its sources periodically, with no window asking', async () => {
+    const previous = process.env.PORTE_VOIX_FEED_INTERVAL_MS
+    process.env.PORTE_VOIX_FEED_INTERVAL_MS = '150'
+    let carol: Member
+    try {
+      carol = await member('champion', 'Carol Periodic')
+    } finally {
+      if (previous === undefined) delete process.env.PORTE_VOIX_FEED_INTERVAL_MS
+      else process.env.PORTE_VOIX_FEED_INTERVAL_MS = previous
+    }
+    // Bob adds the source; Carol's core picks it up from the shared document and polls it.
+    const source = await bob.client.call('feed.add', { url: `${feeds.origin}/periodic.json` })
+    const polled = await eventually(
+      async () =>
+        (await carol.client.call('feed.list', {})).find(
+          (view) => view.id === source.id && view.lastStatus === 'ok',
+        ),
+      { what: 'periodic poll on Carol’s core' },
+    )
+    expect(polled.lastPolledAt).not.toBeNull()
+    const draft = await eventually(
+      async () =>
+        (await eve.client.call('queue.list', { status: ['draft'] })).find(
+          (item) => item.url === `${feeds.origin}/periodic-entry`,
+        ),
+      { what: 'periodic draft reaches everyone' },
+    )
+    expect(draft.title).toBe('Polled on its own')
+    // Polled again and again: still one draft.
+    await eventually(
+      async () => ((feeds.hits.get('/periodic.json') ?? 0) >= 3 ? true : undefined),
+      { what: 'several polls' },
+    )
+    const all = await carol.client.call('queue.list', {})
+    expect(all.filter((item) => item.url === `${feeds.origin}/periodic-entry`)).toHaveLength(1)
+  })
+})

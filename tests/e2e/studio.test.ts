@@ -1,0 +1,634 @@
+/**
+ * The champion studio end to end, in Debian's Chromium: a real relay, three core hosts serving
+ * the built renderer (champions Alice and Bob, employee Eve). Two studio pages co-edit the same
+ * caption in the same word; Alice's core loses its network (a TCP proxy in front of the relay is
+ * cut) while Bob keeps editing; proposals are approved with an edit or rejected with a reason;
+ * Eve's studio page is refused and her window's writes go nowhere.
+ */
+import { mkdirSync } from 'node:fs'
+import net from 'node:net'
+import { join, resolve } from 'node:path'
+import * as encoding from 'lib0/encoding'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as syncProtocol from 'y-protocols/sync'
+import type { CoreClient } from '../../common/contract/client'
+import { toBase64 } from '../../common/contract/messages'
+import { captionText, itemsMap } from '../../common/doc/queue-doc'
+import { file, startFixtureServer } from '../feeds/fixture-server'
+import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
+import { type CoreProcess, startCore } from '../helpers/core'
+import { eventually, readQueueTable } from '../helpers/core-db'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { rendererDir } from '../helpers/renderer'
+import { openReplica } from '../helpers/replica'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const RESULTS = join(ROOT, 'test-results')
+const WAIT = { timeout: 20_000 }
+
+/**
+ * A TCP proxy in front of the relay: cutting it is a network outage for the cores behind it
+ * (the relay and the other cores keep running).
+ */
+async function startProxy(targetPort: number) {
+  const sockets = new Set<net.Socket>()
+  let up = true
+  const server = net.createServer((client) => {
+    if (!up) {
+      client.destroy()
+      return
+    }
+    const upstream = net.connect(targetPort, '127.0.0.1')
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => sockets.delete(socket))
+    }
+    client.pipe(upstream).pipe(client)
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const port = (server.address() as net.AddressInfo).port
+  return {
+    port,
+    cut() {
+      up = false
+      for (const socket of sockets) socket.destroy()
+    },
+    restore() {
+      up = true
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => done())
+      }),
+  }
+}
+
+/** The invitation with its relay address replaced (the token stays valid: it names no host). */
+function through(link: string, relayUrl: string): string {
+  const url = new URL(link)
+  url.searchParams.set('relay', relayUrl)
+  return url.toString()
+}
+
+type Cspy = { violations: string[] }
+
+async function studioPage(context: BrowserContext, core: CoreProcess): Promise<Page> {
+  const page = await context.newPage()
+  await page.setViewportSize({ width: 1360, height: 860 })
+  // Any CSP violation (e.g. an inline style) is recorded, and asserted absent at the end.
+  await page.addInitScript(() => {
+    const w = window as unknown as Cspy
+    w.violations = []
+    document.addEventListener('securitypolicyviolation', (event) => {
+      w.violations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sample}`)
+    })
+  })
+  await page.goto(`http://127.0.0.1:${core.port}/index.html#studio`)
+  return page
+}
+
+async function violations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as Cspy).violations)
+}
+
+/** The text of a CodeMirror editor as the page shows it, without colleagues' caret labels. */
+async function editorText(page: Page, testId: string): Promise<string> {
+  return page.getByTestId(testId).evaluate((content) =>
+    [...content.querySelectorAll(':scope > .cm-line')]
+      .map((line) => {
+        const copy = line.cloneNode(true) as HTMLElement
+        for (const widget of copy.querySelectorAll('.cm-ySelectionCaret')) widget.remove()
+        return copy.textContent ?? ''
+      })
+      .join('\n'),
+  )
+}
+
+async function openItem(page: Page, title: string): Promise<void> {
+  await page.getByTestId('nav-items').click()
+  await page.getByTestId('studio-item').filter({ hasText: title }).first().click(WAIT)
+  await page.getByTestId('item-editor').waitFor(WAIT)
+}
+
+/** Put the caret at the end of an editor's text. */
+async function caretToEnd(page: Page, testId: string): Promise<void> {
+  await page.getByTestId(testId).click()
+  await page.keyboard.press('Control+End')
+}
+
+function isSubsequence(needle: string, haystack: string): boolean {
+  let i = 0
+  for (const char of haystack) if (char === needle[i]) i++
+  return i === needle.length
+}
+
+describe('champion studio in Chromium', () => {
+  let relay: RelayProcess
+  let proxy: Awaited<ReturnType<typeof startProxy>>
+  let browser: TestBrowser
+  let alice: CoreProcess
+  let bob: CoreProcess
+  let eve: CoreProcess
+  let pageA: Page
+  let pageB: Page
+  const contexts: BrowserContext[] = []
+
+  async function context(core: CoreProcess) {
+    const created = await newContext(browser.browser, { origin: `http://127.0.0.1:${core.port}` })
+    contexts.push(created)
+    return created
+  }
+
+  beforeAll(async () => {
+    mkdirSync(RESULTS, { recursive: true })
+    relay = await startRelay()
+    proxy = await startProxy(relay.port)
+    const workspaceId = await relay.createWorkspace('Acme Studio')
+    const args = ['--static', rendererDir()]
+    ;[alice, bob, eve, browser] = await Promise.all([
+      startCore({ args }),
+      startCore({ args }),
+      startCore({ args }),
+      launchChromium(),
+    ])
+    const invite = (name: string, role: 'champion' | 'employee') =>
+      relay.invite({ workspaceId, name, role })
+    await Promise.all([
+      alice.client.call('workspace.join', {
+        // Alice reaches the relay through the proxy, so the test can cut her network.
+        invitation: through(
+          await invite('Alice Martin', 'champion'),
+          `ws://127.0.0.1:${proxy.port}`,
+        ),
+      }),
+      bob.client.call('workspace.join', { invitation: await invite('Bob Durand', 'champion') }),
+      eve.client.call('workspace.join', { invitation: await invite('Eve Leroy', 'employee') }),
+    ])
+    pageA = await studioPage(await context(alice), alice)
+    pageB = await studioPage(await context(bob), bob)
+    await Promise.all([
+      pageA.getByTestId('studio').waitFor(WAIT),
+      pageB.getByTestId('studio').waitFor(WAIT),
+    ])
+  }, 90_000)
+
+  afterAll(async () => {
+    for (const created of contexts) await created.close().catch(() => {})
+    await browser?.close()
+    await Promise.all([alice?.stop(), bob?.stop(), eve?.stop()])
+    await proxy?.close()
+    await relay?.stop()
+  })
+
+  it('two pages type into the same word at once: same text, every keystroke, named cursors', async () => {
+    const item = await alice.client.call('item.create', {
+      title: 'Q3 launch event',
+      url: 'https://example.com/q3-launch',
+      objective: 'campaign',
+      status: 'published',
+      topics: ['launch'],
+      captions: { linkedin: 'Join us for the ' },
+      why: 'Our biggest launch of the year.',
+    })
+    await Promise.all([openItem(pageA, item.title), openItem(pageB, item.title)])
+    const editor = 'caption-linkedin'
+    await Promise.all([
+      pageA.getByTestId(editor).waitFor(WAIT),
+      pageB.getByTestId(editor).waitFor(WAIT),
+    ])
+    await caretToEnd(pageA, editor)
+    await caretToEnd(pageB, editor)
+
+    // Both carets at the end of the same word being written; keystrokes alternate between pages.
+    const typedA = 'launchday'
+    const typedB = 'WEBINAR'
+    for (let i = 0; i < Math.max(typedA.length, typedB.length); i++) {
+      const a = typedA[i]
+      const b = typedB[i]
+      if (a) await pageA.keyboard.type(a)
+      if (b) await pageB.keyboard.type(b)
+    }
+    const [finalA, finalB] = await eventually(
+      async () => {
+        const [a, b] = await Promise.all([editorText(pageA, editor), editorText(pageB, editor)])
+        return a === b && a.length === 'Join us for the '.length + typedA.length + typedB.length
+          ? [a, b]
+          : undefined
+      },
+      { what: 'both pages converge', timeoutMs: 20_000 },
+    )
+    expect(finalA).toBe(finalB)
+    expect(finalA.startsWith('Join us for the ')).toBe(true)
+    const word = finalA.slice('Join us for the '.length)
+    expect(isSubsequence(typedA, word)).toBe(true)
+    expect(isSubsequence(typedB, word)).toBe(true)
+    console.log(`[studio] interleaved result: "${finalA}"`)
+
+    // Each sees the other's caret, labelled with the other's name.
+    await expect
+      .poll(() => pageA.locator('.cm-ySelectionInfo').allTextContents(), WAIT)
+      .toContain('Bob Durand')
+    await expect
+      .poll(() => pageB.locator('.cm-ySelectionInfo').allTextContents(), WAIT)
+      .toContain('Alice Martin')
+    // The preview shows the caption as text, with the network's limit.
+    await expect.poll(() => pageA.getByTestId('preview-linkedin').textContent(), WAIT).toBe(finalA)
+    expect(await pageA.getByTestId('counter-linkedin').textContent()).toMatch(/\/ 3000/)
+
+    // The employee's core receives the result, in its queue and its SQLite file.
+    await eventually(
+      async () => {
+        const got = await eve.client.call('item.get', { id: item.id })
+        return got.captions.linkedin === finalA ? true : undefined
+      },
+      { what: 'employee core has the co-edited caption' },
+    )
+    expect(readQueueTable(eve.dataDir).find((row) => row.id === item.id)?.captions.linkedin).toBe(
+      finalA,
+    )
+    // CodeMirror is styled (its base theme arrives through constructable stylesheets).
+    expect(
+      await pageA
+        .locator('.cm-editor')
+        .first()
+        .evaluate((el) => getComputedStyle(el).display),
+    ).toBe('flex')
+    await pageA.screenshot({ path: join(RESULTS, 'studio-coedit-alice.png') })
+    await pageB.screenshot({ path: join(RESULTS, 'studio-coedit-bob.png') })
+
+    await pageB.emulateMedia({ colorScheme: 'dark' })
+    await pageB.screenshot({ path: join(RESULTS, 'studio-coedit-bob-dark.png') })
+    await pageB.emulateMedia({ colorScheme: 'light' })
+
+    // Undo in Alice's page takes back her keystrokes only; Bob's stay. Redo brings hers back.
+    const withoutAlice = `Join us for the ${typedB}`
+    await eventually(
+      async () => {
+        const text = await editorText(pageA, editor)
+        expect(text).toContain(typedB)
+        if (text === withoutAlice) return true
+        await pageA.keyboard.press('Control+z')
+        return undefined
+      },
+      { what: 'Alice’s undo removes her typing only', intervalMs: 300 },
+    )
+    await expect.poll(() => editorText(pageB, editor), WAIT).toBe(withoutAlice)
+    // Redo re-inserts her keystrokes (next to Bob's run, in either order).
+    const redone = await eventually(
+      async () => {
+        const text = await editorText(pageA, editor)
+        if (text.length === finalA.length) return text
+        await pageA.keyboard.press('Control+y')
+        return undefined
+      },
+      { what: 'redo restores it', intervalMs: 300 },
+    )
+    expect(isSubsequence(typedA, redone)).toBe(true)
+    expect(redone).toContain(typedB)
+    await expect.poll(() => editorText(pageB, editor), WAIT).toBe(redone)
+  }, 90_000)
+
+  it('variants and the why-note are collaborative text too', async () => {
+    const item = (await alice.client.call('queue.list', { search: 'Q3 launch event' }))[0]
+    if (!item) throw new Error('the first test’s item is missing')
+    await Promise.all([openItem(pageA, item.title), openItem(pageB, item.title)])
+    // Bob adds a variant; it appears in Alice's page, where she writes it.
+    await pageB.getByRole('button', { name: '+ Add a variant' }).click()
+    await pageA.getByTestId('variant-linkedin-0').waitFor(WAIT)
+    await pageA.getByTestId('variant-linkedin-0').click()
+    await pageA.keyboard.type('Save the date: Q3 launch!')
+    await expect
+      .poll(() => editorText(pageB, 'variant-linkedin-0'), WAIT)
+      .toBe('Save the date: Q3 launch!')
+    // Bob completes the why-note while Alice watches.
+    await caretToEnd(pageB, 'why-editor')
+    await pageB.keyboard.type(' Sign-ups open today.')
+    await expect
+      .poll(() => editorText(pageA, 'why-editor'), WAIT)
+      .toBe('Our biggest launch of the year. Sign-ups open today.')
+    const atEve = await eventually(
+      async () => {
+        const got = await eve.client.call('item.get', { id: item.id })
+        return got.variants.linkedin?.[0] === 'Save the date: Q3 launch!' &&
+          got.why.endsWith('Sign-ups open today.')
+          ? got
+          : undefined
+      },
+      { what: 'variant and note at the employee' },
+    )
+    expect(atEve.variants.linkedin).toEqual(['Save the date: Q3 launch!'])
+  }, 60_000)
+
+  it('offline edits and online edits are both kept; replicas and SQLite files converge', async () => {
+    const item = await bob.client.call('item.create', {
+      title: 'Engineering blog: our stack',
+      url: 'https://example.com/stack',
+      objective: 'talent',
+      status: 'published',
+      captions: { linkedin: 'How we build things.' },
+    })
+    await Promise.all([openItem(pageA, item.title), openItem(pageB, item.title)])
+    await Promise.all([
+      pageA.getByTestId('caption-linkedin').waitFor(WAIT),
+      pageB.getByTestId('caption-linkedin').waitFor(WAIT),
+    ])
+
+    proxy.cut()
+    await expect.poll(() => pageA.getByTestId('sync-status').textContent(), WAIT).toMatch(/Offline/)
+
+    // Alice (offline) appends; Bob (online) prepends: concurrent edits of the same caption.
+    await caretToEnd(pageA, 'caption-linkedin')
+    await pageA.keyboard.type(' Offline note from Alice.')
+    await pageB.getByTestId('caption-linkedin').click()
+    await pageB.keyboard.press('Control+Home')
+    await pageB.keyboard.type('Online: ')
+    const expected = 'Online: How we build things. Offline note from Alice.'
+    // While cut off, Alice's edit is in her core only (stored locally), not at Bob's.
+    await eventually(
+      async () =>
+        (await alice.client.call('item.get', { id: item.id })).captions.linkedin?.includes(
+          'Offline note',
+        )
+          ? true
+          : undefined,
+      { what: 'offline edit stored by Alice’s core' },
+    )
+    expect((await bob.client.call('item.get', { id: item.id })).captions.linkedin).not.toContain(
+      'Offline note',
+    )
+    await pageA.screenshot({ path: join(RESULTS, 'studio-offline.png') })
+
+    proxy.restore()
+    await expect
+      .poll(() => pageA.getByTestId('sync-status').textContent(), WAIT)
+      .toMatch(/Up to date/)
+    for (const page of [pageA, pageB]) {
+      await expect.poll(() => editorText(page, 'caption-linkedin'), WAIT).toBe(expected)
+    }
+    for (const core of [alice, bob, eve]) {
+      await eventually(
+        async () =>
+          (await core.client.call('item.get', { id: item.id })).captions.linkedin === expected
+            ? true
+            : undefined,
+        { what: 'core converged' },
+      )
+    }
+    // Every SQLite queue table holds the same rows.
+    const tables = await eventually(
+      () => {
+        const rows = [alice, bob, eve].map((core) => JSON.stringify(readQueueTable(core.dataDir)))
+        return rows.every((row) => row === rows[0]) ? rows : undefined
+      },
+      { what: 'SQLite queue tables identical' },
+    )
+    expect(tables[0]).toContain(expected)
+  }, 90_000)
+
+  it('a proposal approved with an edit reaches the employee; a rejection shows its reason', async () => {
+    const proposal = await eve.client.call('proposal.create', {
+      url: 'https://example.com/team-offsite',
+      title: 'Our team offsite',
+      note: 'Great photos for employer brand',
+      caption: 'What a week with the team',
+    })
+    const doomed = await eve.client.call('proposal.create', {
+      url: 'https://competitor.example/news',
+      title: 'Competitor news',
+      note: '',
+      caption: '',
+    })
+    await pageB.getByTestId('nav-review').click()
+    await pageB.getByTestId('review-item').filter({ hasText: 'Our team offsite' }).click(WAIT)
+    await pageB.getByTestId('item-editor').waitFor(WAIT)
+    // Bob edits the title and the caption before approving.
+    await pageB.getByTestId('field-title').fill('Our team offsite in the Alps')
+    await pageB.getByTestId('field-title').press('Enter')
+    await expect
+      .poll(async () => (await bob.client.call('item.get', { id: proposal.id })).title, WAIT)
+      .toBe('Our team offsite in the Alps')
+    await caretToEnd(pageB, 'caption-linkedin')
+    await pageB.keyboard.type(' #lifeatacme')
+    await expect
+      .poll(
+        async () => (await bob.client.call('item.get', { id: proposal.id })).captions.linkedin,
+        WAIT,
+      )
+      .toBe('What a week with the team #lifeatacme')
+    await pageB.screenshot({ path: join(RESULTS, 'studio-review.png') })
+    await pageB.getByTestId('approve-publish').click()
+
+    const published = await eventually(
+      async () =>
+        (await eve.client.call('queue.list', { status: ['published'] })).find(
+          (item) => item.id === proposal.id,
+        ),
+      { what: 'approved proposal in the employee queue' },
+    )
+    expect(published.title).toBe('Our team offsite in the Alps')
+    expect(published.captions.linkedin).toBe('What a week with the team #lifeatacme')
+    expect(published.moderation).toMatchObject({ decision: 'approved', reason: null })
+    expect(published.approverId).toBe((await bob.client.call('status.get', {})).session?.memberId)
+
+    // Alice rejects the other one with a reason.
+    await pageA.getByTestId('nav-review').click()
+    await pageA.getByTestId('review-item').filter({ hasText: 'Competitor news' }).click(WAIT)
+    await pageA.getByTestId('reject').click()
+    await pageA.getByTestId('reject-reason').fill('We do not relay competitors’ news.')
+    await pageA.getByTestId('confirm-reject').click()
+    const mine = await eventually(
+      async () => {
+        const list = await eve.client.call('proposal.listMine', {})
+        const approved = list.find((p) => p.id === proposal.id)
+        const rejected = list.find((p) => p.id === doomed.id)
+        return approved?.state === 'approved' && rejected?.state === 'rejected'
+          ? { approved, rejected }
+          : undefined
+      },
+      { what: 'the author sees both decisions' },
+    )
+    expect(mine.rejected.reason).toBe('We do not relay competitors’ news.')
+    expect((await eve.client.call('item.get', { id: doomed.id })).moderation).toMatchObject({
+      decision: 'rejected',
+      reason: 'We do not relay competitors’ news.',
+    })
+    await expect.poll(() => pageA.getByTestId('review-empty').isVisible(), WAIT).toBe(true)
+  }, 90_000)
+
+  it('refuses an employee in the UI, and her window’s writes change nothing elsewhere', async () => {
+    const pageE = await studioPage(await context(eve), eve)
+    const refusal = pageE.getByTestId('studio-refusal')
+    await refusal.waitFor(WAIT)
+    expect(await refusal.textContent()).toContain('The studio is for champions and admins')
+    expect(await pageE.getByTestId('studio').count()).toBe(0)
+    expect(await pageE.locator('.cm-editor').count()).toBe(0)
+    await pageE.screenshot({ path: join(RESULTS, 'studio-refused.png') })
+
+    // A crafted write from Eve's window replica (what a modified page could send). The relay
+    // drops such writes too (protocol level: tests/relay/roles.test.ts); here her own core
+    // refuses them first, and nothing reaches the champions.
+    const item = (await alice.client.call('queue.list', { search: 'Q3 launch event' }))[0]
+    if (!item) throw new Error('the first test’s item is missing')
+    const before = item.captions.linkedin
+    const window = openReplica(eve.client, 'queue')
+    pushEdits(eve.client, window.doc)
+    await eventually(() => (itemsMap(window.doc).has(item.id) ? true : undefined), {
+      what: 'item in Eve’s window',
+    })
+    captionText(window.doc, item.id, 'linkedin').insert(0, 'HACKED ')
+    itemsMap(window.doc).get(item.id)?.set('status', 'archived')
+    // A later champion edit proves the pipe is flowing before we look.
+    await bob.client.call('item.update', { id: item.id, patch: { priority: 71 } })
+    for (const core of [alice, bob, eve]) {
+      await eventually(
+        async () =>
+          (await core.client.call('item.get', { id: item.id })).priority === 71 ? true : undefined,
+        { what: 'later champion edit everywhere' },
+      )
+      const seen = await core.client.call('item.get', { id: item.id })
+      expect(seen.captions.linkedin).toBe(before)
+      expect(seen.status).toBe('published')
+    }
+    window.close()
+    await pageE.close()
+  }, 60_000)
+
+  it('campaigns and feed sources from the UI: create, attach, poll, clear errors', async () => {
+    const feeds = await startFixtureServer({
+      '/rss.xml': file('rss2.xml', 'application/rss+xml'),
+      '/broken.xml': file('broken.xml', 'application/rss+xml'),
+      '/article': file('article.html', 'text/html; charset=utf-8'),
+    })
+    try {
+      await pageA.getByTestId('nav-campaigns').click()
+      await pageA.getByRole('button', { name: '+ New campaign' }).click()
+      const form = pageA.getByTestId('campaign-form')
+      await form.getByLabel('Name').fill('Q3 launch')
+      await form.getByLabel('Goal metric').fill('confirmed sign-ups')
+      await form.getByLabel('Target').fill('3000')
+      await form.getByLabel('Deadline').fill('2026-12-18T18:00')
+      await form.getByRole('button', { name: 'Create campaign' }).click()
+      const card = pageA.getByTestId('campaign-card').filter({ hasText: 'Q3 launch' })
+      await card.waitFor(WAIT)
+      await card.getByRole('combobox').selectOption({ label: 'Q3 launch event' })
+      await expect
+        .poll(() => card.locator('.attached li').allTextContents(), WAIT)
+        .toEqual([expect.stringContaining('Q3 launch event')])
+      const campaign = (await eve.client.call('campaign.list', {})).find(
+        (c) => c.name === 'Q3 launch',
+      )
+      expect(campaign).toMatchObject({ goalMetric: 'confirmed sign-ups', goalTarget: 3000 })
+      await eventually(
+        async () =>
+          (await eve.client.call('queue.list', { campaignId: campaign?.id })).length === 1
+            ? true
+            : undefined,
+        { what: 'attached item at the employee' },
+      )
+      await pageA.screenshot({ path: join(RESULTS, 'studio-campaigns.png') })
+
+      await pageA.getByTestId('nav-feeds').click()
+      for (const path of ['/rss.xml', '/broken.xml']) {
+        await pageA.getByTestId('feed-url').fill(`${feeds.origin}${path}`)
+        await pageA.getByTestId('feed-url').press('Enter')
+        await pageA.getByTestId('feed').filter({ hasText: path }).waitFor(WAIT)
+      }
+      await pageA.getByTestId('poll-feeds').click()
+      const error = pageA
+        .getByTestId('feed')
+        .filter({ hasText: '/broken.xml' })
+        .getByTestId('feed-error')
+      await error.waitFor(WAIT)
+      expect(await error.textContent()).toMatch(/not valid XML/)
+      await pageA.screenshot({ path: join(RESULTS, 'studio-feeds.png') })
+      // The valid feed's entries are drafts in every champion's list, as text.
+      const draft = await eventually(
+        async () =>
+          (await bob.client.call('queue.list', { status: ['draft'] })).find(
+            (item) => item.url === `${feeds.origin}/article`,
+          ),
+        { what: 'feed draft at Bob' },
+      )
+      await pageB.getByTestId('nav-items').click()
+      await pageB.getByTestId('filter-status').selectOption('draft')
+      await expect
+        .poll(() => pageB.getByTestId('studio-item').allTextContents(), WAIT)
+        .toEqual(expect.arrayContaining([expect.stringContaining(draft.title)]))
+      // Nothing from the feed became an element: no image or script in the list.
+      expect(await pageB.locator('.studio-items img, .studio-items script').count()).toBe(0)
+      await pageB.screenshot({ path: join(RESULTS, 'studio-items-drafts.png') })
+    } finally {
+      await feeds.close()
+    }
+  }, 90_000)
+
+  it('creates an item, finds it by search and filters, and reorders by priority', async () => {
+    await pageA.getByTestId('nav-items').click()
+    await pageA.getByTestId('new-item').click()
+    const form = pageA.getByTestId('create-item')
+    await form.getByLabel('Title').fill('Careers page relaunch')
+    await form.getByLabel('Link').fill('https://example.com/careers')
+    await form.getByLabel('Objective').selectOption('talent')
+    await form.getByRole('button', { name: 'Create draft' }).click()
+    // The new draft opens in the editor, and is in Bob's list too.
+    await expect
+      .poll(() => pageA.getByTestId('item-editor').getAttribute('aria-label'), WAIT)
+      .toBe('Careers page relaunch')
+    await pageB.getByTestId('nav-items').click()
+    await pageB.getByTestId('filter-status').selectOption('')
+    await pageB.getByTestId('search').fill('careers')
+    await expect
+      .poll(() => pageB.getByTestId('studio-item').allTextContents(), WAIT)
+      .toEqual([expect.stringContaining('Careers page relaunch')])
+    await pageB.getByTestId('search').fill('')
+    await pageB.getByLabel('All sources').selectOption('employee')
+    await expect
+      .poll(() => pageB.getByTestId('studio-item').allTextContents(), WAIT)
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('Our team offsite in the Alps'),
+          expect.stringContaining('Competitor news'),
+        ]),
+      )
+    expect(await pageB.getByTestId('studio-item').count()).toBe(2)
+    await pageB.getByLabel('All sources').selectOption('')
+
+    // Move the new draft to the top of Bob's list.
+    const titles = () => pageB.locator('.studio-item-title').allTextContents()
+    await expect
+      .poll(async () => (await titles()).includes('Careers page relaunch'), WAIT)
+      .toBe(true)
+    await eventually(
+      async () => {
+        if ((await titles())[0] === 'Careers page relaunch') return true
+        await pageB.getByRole('button', { name: 'Move up: Careers page relaunch' }).click()
+        return undefined
+      },
+      { what: 'moved to the top', intervalMs: 300 },
+    )
+    expect((await titles())[0]).toBe('Careers page relaunch')
+    const [top, second] = await bob.client.call('queue.list', {})
+    expect(top?.title).toBe('Careers page relaunch')
+    expect(top?.priority).toBeGreaterThan(second?.priority ?? 100)
+  }, 60_000)
+
+  it('logged no CSP violation in any studio page', async () => {
+    expect(await violations(pageA)).toEqual([])
+    expect(await violations(pageB)).toEqual([])
+  })
+})
+
+/** Forward a test-held replica's local edits to the core, as a window's binding does. */
+function pushEdits(client: CoreClient, doc: import('yjs').Doc): void {
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin === 'core') return
+    const encoder = encoding.createEncoder()
+    syncProtocol.writeUpdate(encoder, update)
+    client.send({ t: 'doc', doc: 'queue', data: toBase64(encoding.toUint8Array(encoder)) })
+  })
+}
