@@ -120,4 +120,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX proposals_mine ON proposals (workspace_id, member_id, proposed_at);
     `,
   },
+  {
+    version: 5,
+    name: 'feed poll status',
+    sql: `
+      -- The last poll of each shared feed source, as this device saw it (sources themselves live
+      -- in the queue document; which entries were seen lives in feed_seen, see feeds/seen-store).
+      CREATE TABLE studio_feed_status (
+        source_id TEXT PRIMARY KEY,
+        polled_at TEXT NOT NULL,
+        status    TEXT NOT NULL,
+        message   TEXT
+      ) WITHOUT ROWID;
+    `,
+  },
 ]

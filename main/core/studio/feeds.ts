@@ -56,13 +56,7 @@ export class StudioFeeds {
     db: Db,
     private readonly options: StudioFeedsOptions = {},
   ) {
-    // Created here (IF NOT EXISTS) like the seen-set: the studio owns no migration.
-    db.exec(`CREATE TABLE IF NOT EXISTS studio_feed_status (
-      source_id TEXT PRIMARY KEY,
-      polled_at TEXT NOT NULL,
-      status    TEXT NOT NULL,
-      message   TEXT
-    ) WITHOUT ROWID`)
+    // studio_feed_status comes from migration 5.
     this.upsertStatus = db.prepare<[string, string, string, string | null]>(
       `INSERT INTO studio_feed_status (source_id, polled_at, status, message) VALUES (?, ?, ?, ?)
        ON CONFLICT (source_id) DO UPDATE SET polled_at = excluded.polled_at,
