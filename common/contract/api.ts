@@ -1,7 +1,16 @@
 import { z } from 'zod'
 import { Campaign, NewCampaign } from '../model/campaign'
 import { Id } from '../model/ids'
-import { Captions, HttpUrl, Item, ItemPatch, ItemStatus, NewItem, Objective, Timestamp } from '../model/item'
+import {
+  Captions,
+  HttpUrl,
+  Item,
+  ItemPatch,
+  ItemStatus,
+  NewItem,
+  Objective,
+  Timestamp,
+} from '../model/item'
 import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
 import { NewProposal, PersonalStats, ProposalView, ShareId } from '../model/share'
@@ -134,7 +143,10 @@ export const methods = {
     params: z.object({ id: Id, reason: z.string().trim().min(1, 'give a reason').max(1_000) }),
     result: Item,
   },
-  'campaign.update': { params: z.object({ id: Id, patch: NewCampaign.partial() }), result: Campaign },
+  'campaign.update': {
+    params: z.object({ id: Id, patch: NewCampaign.partial() }),
+    result: Campaign,
+  },
   'members.list': { params: empty, result: z.array(Member) },
   'feed.list': { params: empty, result: z.array(FeedSourceView) },
   'feed.add': { params: z.object({ url: HttpUrl }), result: FeedSourceView },

@@ -31,7 +31,10 @@ export class WindowReplica {
     syncProtocol.writeUpdate(encoder, update)
     this.sendDoc(encoding.toUint8Array(encoder))
   }
-  private readonly onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
+  private readonly onAwareness = (
+    { added, updated, removed }: AwarenessChange,
+    origin: unknown,
+  ) => {
     if (origin === this) return
     const changed = [...added, ...updated, ...removed]
     this.client.send({
