@@ -1,14 +1,14 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, globalShortcut, ipcMain, screen, shell } from 'electron'
+import { app, BrowserWindow, globalShortcut, ipcMain, screen, session } from 'electron'
 import type { CoreClient } from '../common/contract/client'
 import { canCurate } from '../common/model/member'
 import { CoreProcess } from './shell/core-process'
 import { findDeepLink, PROTOCOL } from './shell/deep-link'
 import { IPC } from './shell/ipc'
 import { popoverPosition } from './shell/popover-position'
-import { isExternalUrlAllowed, isTrustedSender, POPOVER_SIZE } from './shell/security'
+import { isTrustedSender, POPOVER_SIZE } from './shell/security'
 import { AppTray } from './shell/tray'
-import { appUrl, createPopover, createStudio } from './shell/windows'
+import { appUrl, createPopover, createStudio, hardenSession } from './shell/windows'
 
 /**
  * The Electron shell: tray, windows, OS integration and IPC wiring only. All product logic lives
@@ -71,27 +71,31 @@ if (!app.requestSingleInstanceLock()) {
     core.connect(studio)
   }
 
-  const joinFromLink = async (link: string) => {
-    if (!coreClient) {
+  /**
+   * An invitation link from the OS is never joined silently (any web page can open one): the
+   * popover shows it, with the relay and the membership it grants, for the person to confirm.
+   */
+  const offerInvitation = (link: string) => {
+    if (!app.isReady()) {
       pendingLink = link
       return
     }
-    try {
-      await coreClient.call('workspace.join', { invitation: link })
-    } catch (error) {
-      console.error(`[main] could not join from link: ${(error as Error).message}`)
-    }
     showPopover()
+    const contents = popover?.webContents
+    if (!contents) return
+    const send = () => contents.send(IPC.invitation, link)
+    if (contents.isLoading()) contents.once('did-finish-load', send)
+    else send()
   }
 
   app.on('second-instance', (_event, argv) => {
     const link = findDeepLink(argv)
-    if (link) void joinFromLink(link)
+    if (link) offerInvitation(link)
     else showPopover()
   })
   app.on('open-url', (event, url) => {
     event.preventDefault()
-    void joinFromLink(url)
+    offerInvitation(url)
   })
 
   // Every IPC message is checked against the window it claims to come from.
@@ -101,16 +105,6 @@ if (!app.requestSingleInstanceLock()) {
     return isTrustedSender(event.senderFrame?.url, appUrl(view))
   }
 
-  ipcMain.handle(IPC.openExternal, async (event, payload: unknown) => {
-    if (!trusted(event)) return { ok: false, error: 'Refused: unknown sender' }
-    const url =
-      typeof payload === 'object' && payload !== null && 'url' in payload ? payload.url : null
-    if (typeof url !== 'string' || !isExternalUrlAllowed(url)) {
-      return { ok: false, error: 'Refused: only http(s) and mailto links can be opened' }
-    }
-    await shell.openExternal(url)
-    return { ok: true }
-  })
   ipcMain.on(IPC.hidePopover, (event) => {
     if (trusted(event)) popover?.hide()
   })
@@ -118,17 +112,18 @@ if (!app.requestSingleInstanceLock()) {
     if (trusted(event)) showStudio()
   })
 
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-attach-webview', (event) => event.preventDefault())
-  })
-
   app.on('window-all-closed', () => {
     // A tray app keeps running with no window open.
   })
 
-  app.on('will-quit', () => {
+  // The core gets to finish: stop the outbox, compact its logs, close SQLite cleanly.
+  let quitting = false
+  app.on('will-quit', (event) => {
+    if (quitting) return
+    quitting = true
+    event.preventDefault()
     globalShortcut.unregisterAll()
-    core.stop()
+    void core.stop().finally(() => app.exit(0))
   })
 
   /** Main's own contract client; made again whenever the core (re)starts. */
@@ -151,14 +146,10 @@ if (!app.requestSingleInstanceLock()) {
     void client.call('settings.get', {}).then((settings) => {
       tray?.setNudgesPaused(settings.nudgesPaused)
     })
-    if (pendingLink) {
-      const link = pendingLink
-      pendingLink = null
-      void joinFromLink(link)
-    }
   }
 
   void app.whenReady().then(() => {
+    hardenSession(session.defaultSession)
     tray = new AppTray({
       open: showPopover,
       openStudio: showStudio,
@@ -182,5 +173,9 @@ if (!app.requestSingleInstanceLock()) {
     popover = createPopover()
     core.connect(popover)
     globalShortcut.register(OPEN_SHORTCUT, showPopover)
+    if (pendingLink) {
+      offerInvitation(pendingLink)
+      pendingLink = null
+    }
   })
 }

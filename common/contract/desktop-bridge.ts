@@ -1,10 +1,15 @@
 /**
  * What the Electron preload exposes to windows as `window.porteVoix`. The dev/test host has no
- * bridge: windows then reach the core over a WebSocket and the host plays the opener.
+ * bridge: windows then reach the core over a WebSocket. Share pages are opened by the core, never
+ * by a window.
  */
 export interface DesktopBridge {
   readonly platform: string
-  openExternal(url: string): Promise<{ ok: true } | { ok: false; error: string }>
   hidePopover(): void
   openStudio(): void
+  /** An invitation link opened from the OS (porte-voix://join?…): shown to the person to confirm. */
+  onInvitation(listener: (link: string) => void): void
 }
+
+/** The message under which the preload hands the core's MessagePort to the page. */
+export const CORE_PORT_MESSAGE = 'porte-voix:core-port'

@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import type { DesktopBridge } from '../../common/contract/desktop-bridge'
-import { CORE_PORT_MESSAGE, IPC } from '../shell/ipc'
+import { CORE_PORT_MESSAGE, type DesktopBridge } from '../../common/contract/desktop-bridge'
+import { IPC } from '../shell/ipc'
 
 // The core's MessagePort cannot cross contextBridge, so it is handed to the page with
 // window.postMessage (the pattern Electron's MessagePort guide describes for isolated worlds).
@@ -14,9 +14,13 @@ ipcRenderer.on(IPC.corePort, (event) => {
 
 const bridge: DesktopBridge = {
   platform: process.platform,
-  openExternal: (url) => ipcRenderer.invoke(IPC.openExternal, { url }),
   hidePopover: () => ipcRenderer.send(IPC.hidePopover),
   openStudio: () => ipcRenderer.send(IPC.openStudio),
+  onInvitation: (listener) => {
+    ipcRenderer.on(IPC.invitation, (_event, link: unknown) => {
+      if (typeof link === 'string') listener(link)
+    })
+  },
 }
 
 contextBridge.exposeInMainWorld('porteVoix', bridge)

@@ -10,7 +10,7 @@ import { CoreClient } from '../../common/contract/client'
 import { ChildMessage } from '../core/process-protocol'
 import { IPC } from './ipc'
 import { messagePortTransport } from './port-transport'
-import { isExternalUrlAllowed } from './security'
+import { externalUrl } from './security'
 
 /**
  * The core (SQLite, sync, nudges) lives in a utilityProcess so that it keeps running while windows
@@ -20,6 +20,7 @@ export class CoreProcess {
   private child: UtilityProcess | null = null
   private readonly windows = new Set<BrowserWindow>()
   private stopping = false
+  private restarts = 0
   private onStarted: () => void = () => {}
 
   /**
@@ -47,13 +48,14 @@ export class CoreProcess {
     child.on('exit', (code) => {
       this.child = null
       if (this.stopping) return
-      // A crashed core is restarted; windows get fresh ports and re-sync from SQLite.
-      console.error(`[main] core exited with code ${code}; restarting`)
+      // A crashed core is restarted, backing off when it keeps crashing (e.g. a locked file).
+      const delay = Math.min(60_000, 1_000 * 2 ** this.restarts++)
+      console.error(`[main] core exited with code ${code}; restarting in ${delay} ms`)
       setTimeout(() => {
         this.start()
         // A reload gives each page a fresh port (see connect) and a clean state.
         for (const window of this.windows) window.webContents.reload()
-      }, 1_000)
+      }, delay)
     })
     this.child = child
     this.onStarted()
@@ -67,15 +69,19 @@ export class CoreProcess {
     }
     const message = parsed.data
     switch (message.type) {
-      case 'open-external':
-        // The core checked the URL already; main does not trust a child process and checks again.
-        if (isExternalUrlAllowed(message.url)) void shell.openExternal(message.url)
-        else console.error('[main] refused to open a non-web URL from the core')
-        return
+      case 'open-external': // The core checked the URL already; main does not trust a child process and checks again.
+        {
+          const url = externalUrl(message.url)
+          if (url) void shell.openExternal(url)
+          else console.error('[main] refused to open a non-web URL from the core')
+          return
+        }
       case 'error':
         console.error(`[main] core error: ${message.message}`)
         return
       case 'ready':
+        this.restarts = 0
+        return
       case 'closed':
         return
     }
@@ -106,8 +112,18 @@ export class CoreProcess {
     return new CoreClient(messagePortTransport(port2))
   }
 
-  stop(): void {
+  /** Ask the core to close (compaction, SQLite checkpoint); kill it if it takes too long. */
+  stop(timeoutMs = 5_000): Promise<void> {
     this.stopping = true
-    this.child?.kill()
+    const child = this.child
+    if (!child) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill(), timeoutMs)
+      child.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      child.postMessage({ type: 'close' })
+    })
   }
 }

@@ -6,13 +6,10 @@
 export const IPC = {
   /** main → window: the MessagePort to the core (sent with the message, not as payload). */
   corePort: 'porte-voix:core-port',
-  /** window → main: open a share page or link in the default browser. */
-  openExternal: 'porte-voix:open-external',
+  /** main → popover: an invitation link the OS handed us, for the person to confirm. */
+  invitation: 'porte-voix:invitation',
   /** window → main: hide the popover (after a share, or Escape). */
   hidePopover: 'porte-voix:hide-popover',
   /** window → main: open the champion studio. */
   openStudio: 'porte-voix:open-studio',
 } as const
-
-/** The name under which the preload hands the core port to the page (window.postMessage). */
-export const CORE_PORT_MESSAGE = 'porte-voix:core-port'

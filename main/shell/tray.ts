@@ -16,16 +16,22 @@ export type TrayActions = {
 
 const resources = join(import.meta.dirname, '../../resources')
 
+const icons = new Map<TrayState, Electron.NativeImage>()
+
 /** macOS wants monochrome "template" images for the menu bar; other platforms get colour. */
 function iconFor(state: TrayState): Electron.NativeImage {
+  const cached = icons.get(state)
+  if (cached) return cached
   const name = process.platform === 'darwin' ? `tray-${state}Template.png` : `tray-${state}.png`
   const image = nativeImage.createFromPath(join(resources, 'tray', name))
   if (process.platform === 'darwin') image.setTemplateImage(true)
+  icons.set(state, image)
   return image
 }
 
 export class AppTray {
   private readonly tray: Tray
+  private state: TrayState = 'idle'
   private nudgesPaused = false
   private canCurate = false
 
@@ -41,6 +47,8 @@ export class AppTray {
   }
 
   setState(state: TrayState): void {
+    if (state === this.state) return
+    this.state = state
     this.tray.setImage(iconFor(state))
     this.tray.setToolTip(state === 'offline' ? 'Porte-voix — offline' : 'Porte-voix')
   }

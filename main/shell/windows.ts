@@ -1,8 +1,8 @@
 import { join } from 'node:path'
-import { BrowserWindow, shell, type WebContents } from 'electron'
+import { BrowserWindow, type Session, shell, type WebContents } from 'electron'
 import {
   CONTENT_SECURITY_POLICY,
-  isExternalUrlAllowed,
+  externalUrl,
   isNavigationAllowed,
   popoverWindowOptions,
   studioWindowOptions,
@@ -20,7 +20,23 @@ export function appUrl(view: 'popover' | 'studio'): string {
   return page.toString()
 }
 
-/** Lock a window's contents down: no navigation, no new windows, a CSP header on everything. */
+/** Session-wide rules, set once at start-up: a CSP header on every response, no permissions. */
+export function hardenSession(session: Session): void {
+  session.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+      },
+    })
+  })
+  session.setPermissionRequestHandler((_contents, permission, callback) => {
+    // The popover writes the caption to the clipboard; nothing else is ever granted.
+    callback(permission === 'clipboard-sanitized-write')
+  })
+}
+
+/** Lock a window's contents down: no navigation, no new windows, no webviews. */
 function harden(contents: WebContents, url: string): void {
   contents.on('will-navigate', (event, target) => {
     if (!isNavigationAllowed(target, url)) event.preventDefault()
@@ -30,22 +46,11 @@ function harden(contents: WebContents, url: string): void {
   })
   contents.setWindowOpenHandler(({ url: target }) => {
     // Links the page opens go to the default browser, never to a new Electron window.
-    if (isExternalUrlAllowed(target)) void shell.openExternal(target)
+    const url = externalUrl(target)
+    if (url) void shell.openExternal(url)
     return { action: 'deny' }
   })
   contents.on('will-attach-webview', (event) => event.preventDefault())
-  contents.session.webRequest.onHeadersReceived((details, callback) => {
-    callback({
-      responseHeaders: {
-        ...details.responseHeaders,
-        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
-      },
-    })
-  })
-  contents.session.setPermissionRequestHandler((_contents, permission, callback) => {
-    // The popover writes the caption to the clipboard; nothing else is ever granted.
-    callback(permission === 'clipboard-sanitized-write')
-  })
 }
 
 export function createPopover(): BrowserWindow {

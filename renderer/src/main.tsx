@@ -1,5 +1,5 @@
 // First: configures zod before the contract's schemas are built (see the file).
-import './studio/zod-jitless'
+import './zod-jitless'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { connectToCore } from './core/connection'
@@ -20,6 +20,9 @@ if (location.hash === '#studio') {
       <PopoverApp />
     </StrictMode>,
   )
+
+  // Invitation links opened from the OS arrive here, to be confirmed in the join view.
+  window.porteVoix?.onInvitation((link) => useStore.getState().offerInvitation(link))
 
   connectToCore()
     .then((client) => useStore.getState().connect(client))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   CONTENT_SECURITY_POLICY,
-  isExternalUrlAllowed,
+  externalUrl,
   isNavigationAllowed,
   isTrustedSender,
   popoverWindowOptions,
@@ -87,23 +87,30 @@ describe('IPC sender checks', () => {
 })
 
 describe('shell.openExternal guard', () => {
-  it('opens http(s) and mailto only', () => {
-    expect(isExternalUrlAllowed('https://www.linkedin.com/sharing/share-offsite/?url=x')).toBe(true)
-    expect(isExternalUrlAllowed('http://example.com')).toBe(true)
-    expect(isExternalUrlAllowed('mailto:?subject=a&body=b')).toBe(true)
+  it('opens http(s) and mailto only, as the normalised URL', () => {
+    const share = 'https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F%2Fexample.com'
+    expect(externalUrl(share)).toBe(share)
+    expect(externalUrl('http://Example.COM')).toBe('http://example.com/')
+    expect(externalUrl('mailto:?subject=a&body=b')).toBe('mailto:?subject=a&body=b')
   })
 
   it.each([
     'javascript:alert(1)',
     'JAVASCRIPT:alert(1)',
+    'java\tscript:alert(1)',
+    ' https://example.com',
+    'https://example.com/a b',
+    'https://exa\nmple.com',
+    'https://user:pass@example.com/',
+    'https://bank.example@evil.example/',
     'file:///etc/passwd',
     'data:text/html,<script>alert(1)</script>',
     'vbscript:msgbox',
     'smb://host/share',
     '/relative',
     '',
-  ])('refuses %s', (url) => {
-    expect(isExternalUrlAllowed(url)).toBe(false)
+  ])('refuses %j', (url) => {
+    expect(externalUrl(url)).toBeNull()
   })
 })
 

@@ -1,13 +1,11 @@
 import { CoreClient, type Transport, webSocketTransport } from '../../../common/contract/client'
-import type { DesktopBridge } from '../../../common/contract/desktop-bridge'
+import { CORE_PORT_MESSAGE, type DesktopBridge } from '../../../common/contract/desktop-bridge'
 
 declare global {
   interface Window {
     porteVoix?: DesktopBridge
   }
 }
-
-const CORE_PORT_MESSAGE = 'porte-voix:core-port'
 
 function portTransport(port: MessagePort): Transport {
   const transport: Transport = {

@@ -1,13 +1,29 @@
 import { type FormEvent, useState } from 'react'
+import { parseInvitation, readTokenClaims } from '../../../common/model/invitation'
 import { Megaphone } from '../components/Megaphone'
 import { useStore, useT } from '../state/store'
+
+/** What an invitation grants, read before joining: who, as what, on which relay. */
+function describe(link: string): { name: string; role: string; relay: string } | null {
+  try {
+    const invitation = parseInvitation(link)
+    const claims = readTokenClaims(invitation.token)
+    return { name: claims.name, role: claims.role, relay: new URL(invitation.relayUrl).host }
+  } catch {
+    return null
+  }
+}
 
 export function JoinView() {
   const t = useT()
   const join = useStore((state) => state.join)
   const error = useStore((state) => state.error)
-  const [invitation, setInvitation] = useState('')
+  const offered = useStore((state) => state.offeredInvitation)
+  const offerInvitation = useStore((state) => state.offerInvitation)
+  const joined = useStore((state) => state.status?.session != null)
+  const [invitation, setInvitation] = useState(offered ?? '')
   const [busy, setBusy] = useState(false)
+  const details = describe(invitation)
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
@@ -36,6 +52,11 @@ export function JoinView() {
         onChange={(event) => setInvitation(event.target.value)}
         rows={4}
       />
+      {details ? (
+        <p className="muted" data-testid="join-details">
+          {t('join.details', details)}
+        </p>
+      ) : null}
       {error ? (
         <p className="error" role="alert">
           {error}
@@ -49,6 +70,11 @@ export function JoinView() {
       >
         {busy ? t('join.joining') : t('join.submit')}
       </button>
+      {joined && offered ? (
+        <button type="button" className="link" onClick={() => offerInvitation(null)}>
+          {t('join.dismiss')}
+        </button>
+      ) : null}
     </form>
   )
 }

@@ -28,6 +28,7 @@ export function PopoverApp() {
   useDocumentPreferences()
   const t = useT()
   const status = useStore((state) => state.status)
+  const offeredInvitation = useStore((state) => state.offeredInvitation)
   const client = useStore((state) => state.client)
   const view = useStore((state) => state.view)
   const queue = useStore((state) => state.queue)
@@ -41,12 +42,12 @@ export function PopoverApp() {
       </p>
     )
   }
-  if (!status.session) {
+  if (!status.session || offeredInvitation) {
     return (
       <main className="popover">
         <StatusBar />
         <div className="content">
-          <JoinView />
+          <JoinView key={offeredInvitation ?? 'typed'} />
         </div>
       </main>
     )

@@ -43,6 +43,9 @@ type State = {
   refreshQueue(): Promise<void>
   refreshMine(): Promise<void>
   join(invitation: string): Promise<void>
+  /** An invitation opened from the OS, waiting for the person to confirm it. */
+  offeredInvitation: string | null
+  offerInvitation(link: string | null): void
   setFilter(filter: Partial<QueueFilterState>): void
   select(id: string | null): void
   chooseNetwork(network: Network): void
@@ -159,11 +162,18 @@ export const useStore = create<State>((set, get) => {
     refreshQueue: loadQueue,
     refreshMine: loadMine,
 
+    offeredInvitation: null,
+
+    offerInvitation(link) {
+      set({ offeredInvitation: link, error: null })
+    },
+
     async join(invitation) {
       const { client } = get()
       if (!client) return
       try {
         await client.call('workspace.join', { invitation })
+        set({ offeredInvitation: null })
         set({ status: await client.call('status.get', {}), error: null })
         await Promise.all([get().refreshQueue(), get().refreshMine()])
       } catch (error) {
@@ -211,15 +221,22 @@ export const useStore = create<State>((set, get) => {
       delete withoutResult[key]
       set({ sharing: { ...get().sharing, [key]: true }, shareResults: withoutResult })
       let result: ShareResult
+      // Copy first, while this window has focus: the core then opens the browser, which takes it.
+      const copy = async (value: string) => {
+        try {
+          await navigator.clipboard.writeText(value)
+          return true
+        } catch {
+          return false
+        }
+      }
+      let copied = await copy(text)
       try {
         const outcome = await client.call('share.perform', { itemId, network, text })
-        let copied = true
-        try {
-          await navigator.clipboard.writeText(outcome.clipboardText)
-        } catch {
-          copied = false
-        }
+        if (outcome.clipboardText !== text) copied = await copy(outcome.clipboardText)
         result = { kind: 'done', outcome, copied }
+        // In the app the popover steps aside for the network's page.
+        window.porteVoix?.hidePopover()
         // Mark it shared at once; the refreshed queue confirms it.
         set({
           queue: get().queue.map((candidate) =>
