@@ -48,8 +48,14 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     authorize: (req) => authorizeUpgrade(req, secret, workspaces),
     api: createApi({ secret, workspaces, shares: new ShareStore(db), rooms, log }),
     onConnection: (ws, { claims, ref }, req) => {
-      const connection = new Connection(ws, claims, ref, rooms, log, (gone) =>
-        connections.delete(gone),
+      const connection = new Connection(
+        ws,
+        claims,
+        ref,
+        rooms,
+        log,
+        (gone) => connections.delete(gone),
+        { maxMessageBytes: config.maxMessageBytes },
       )
       connections.add(connection)
       log.info('connection accepted', {

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
 
@@ -5,6 +6,8 @@ export const HostOptions = z.object({
   dataDir: z.string().min(1, '--data-dir is required'),
   port: z.number().int().min(0).max(65_535),
   host: z.string().min(1),
+  /** Listen on a non-loopback --host anyway (the core it serves has no authentication). */
+  unsafeListenAnywhere: z.boolean(),
   staticDir: z.string().nullable(),
   /** Browser origins allowed to connect besides the host's own (e.g. a Vite dev server). */
   allowOrigins: z.array(z.string()),
@@ -16,7 +19,21 @@ export type HostOptions = z.infer<typeof HostOptions>
 
 const USAGE = `usage: tsx main/host/main.ts --data-dir DIR [--port 0] [--host 127.0.0.1]
        [--static DIR] [--allow-origin URL]... [--max-frame-bytes N] [--max-backoff-ms N]
-       [--compact-every N]`
+       [--compact-every N] [--unsafe-listen-anywhere]`
+
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
+// Also matches IPv4-mapped forms such as ::ffff:127.0.0.1.
+LOOPBACK.addAddress('::1', 'ipv6')
+
+/** Whether only this machine can reach `host`: 127.0.0.0/8, ::1 or `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true
+  const family = isIP(host)
+  // Any other name may resolve to a routable address: not loopback.
+  if (family === 0) return false
+  return LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6')
+}
 
 /** Read flags (environment variables PORTE_VOIX_CORE_* as fallbacks). */
 export function parseHostArgs(argv: readonly string[], env: NodeJS.ProcessEnv): HostOptions {
@@ -25,6 +42,7 @@ export function parseHostArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
     port: Number(env.PORTE_VOIX_CORE_PORT ?? 0),
     host: env.PORTE_VOIX_CORE_HOST ?? '127.0.0.1',
     staticDir: null,
+    unsafeListenAnywhere: false,
     allowOrigins: [] as string[],
     maxFrameBytes: 32 * 1024 * 1024,
   }
@@ -62,6 +80,9 @@ export function parseHostArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
       case '--compact-every':
         raw.compactEvery = Number(need())
         break
+      case '--unsafe-listen-anywhere':
+        raw.unsafeListenAnywhere = true
+        break
       case '--help':
         throw new Error(USAGE)
       default:
@@ -73,6 +94,14 @@ export function parseHostArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
     throw new Error(`${issues.join('; ')}\n${USAGE}`)
+  }
+  // Whoever reaches the host drives the core (its workspace token included): loopback only,
+  // unless asked for explicitly.
+  if (!parsed.data.unsafeListenAnywhere && !isLoopbackHost(parsed.data.host)) {
+    throw new Error(
+      `--host ${parsed.data.host} is not a loopback address and the core host has no ` +
+        `authentication; pass --unsafe-listen-anywhere to listen there anyway\n${USAGE}`,
+    )
   }
   return parsed.data
 }

@@ -1,10 +1,12 @@
 /**
  * The dev/test host: one core served over a WebSocket on loopback.
  *   tsx main/host/main.ts --data-dir DIR [--port 0] [--static out/renderer]
+ * Loopback only: the core has no authentication, so any other --host needs
+ * --unsafe-listen-anywhere.
  * Prints exactly one line on stdout when ready (tests wait for it); logs go to stderr.
  */
 import { Core } from '../core/core'
-import { parseHostArgs } from './args'
+import { isLoopbackHost, parseHostArgs } from './args'
 import { fileOpener } from './opener'
 import { serveCore } from './server'
 
@@ -25,8 +27,13 @@ async function main(): Promise<void> {
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
     ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
   })
+  if (options.unsafeListenAnywhere && !isLoopbackHost(options.host)) {
+    log(`WARNING: listening on ${options.host} without authentication (--unsafe-listen-anywhere)`)
+  }
   const host = await serveCore(core, options, log)
-  process.stdout.write(`porte-voix core host listening on ws://127.0.0.1:${host.port}\n`)
+  process.stdout.write(
+    `porte-voix core host listening on ws://${urlHost(options.host)}:${host.port}\n`,
+  )
 
   let stopping = false
   const stop = async (signal: string) => {
@@ -39,6 +46,12 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+/** How to reach the host in a URL: a wildcard address is reachable on 127.0.0.1. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
 }
 
 main().catch((error: unknown) => {

@@ -19,7 +19,7 @@ export async function serveCore(
   log: (line: string) => void,
 ): Promise<RunningHost> {
   const server: Server = createServer((req, res) => {
-    if (options.staticDir) serveStatic(options.staticDir, req, res)
+    if (options.staticDir) serveStatic(options.staticDir, req, res, log)
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('porte-voix core host\n')
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes })

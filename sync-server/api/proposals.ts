@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { insertItem, itemsMap } from '../../common/doc/queue-doc'
 import type { TokenClaims } from '../../common/model/invitation'
-import { Item } from '../../common/model/item'
+import { type Item, newItem } from '../../common/model/item'
 import { NETWORKS } from '../../common/model/networks'
 import { ProposalSubmission } from '../../common/model/share'
-import { describeIssues } from '../../common/model/validation'
 import type { Logger } from '../log'
 import type { WorkspaceStore } from '../persistence/workspace-store'
 import { StorageError } from '../rooms/room'
@@ -25,37 +24,27 @@ export type ProposalsDeps = {
 /** The queue item a proposal becomes: submitted, for champions to moderate. */
 export function proposalItem(submission: ProposalSubmission, claims: TokenClaims, now: Date): Item {
   const at = now.toISOString()
-  const parsed = Item.safeParse({
-    id: submission.id,
-    title: submission.title,
-    url: submission.url,
-    source: new URL(submission.url).hostname.slice(0, 200),
-    sourceKind: 'employee',
-    objective: 'awareness',
-    topics: [],
-    why: submission.note,
-    captions: Object.fromEntries(NETWORKS.map((network) => [network, submission.caption])),
-    variants: {},
-    imageUrl: null,
-    status: 'submitted',
-    publishAt: null,
-    expiresAt: null,
-    priority: 50,
-    campaignId: null,
-    authorId: claims.sub,
-    approverId: null,
-    moderation: null,
-    createdAt: at,
-    updatedAt: at,
-  })
-  if (!parsed.success) {
-    throw new ApiError(
-      400,
-      'bad_request',
-      `invalid proposal: ${describeIssues(parsed.error).join('; ')}`,
-    )
+  const made = newItem(
+    {
+      id: submission.id,
+      title: submission.title,
+      url: submission.url,
+      objective: 'awareness',
+      authorId: claims.sub,
+      createdAt: at,
+    },
+    {
+      source: new URL(submission.url).hostname.slice(0, 200),
+      sourceKind: 'employee',
+      why: submission.note,
+      captions: Object.fromEntries(NETWORKS.map((network) => [network, submission.caption])),
+      status: 'submitted',
+    },
+  )
+  if ('issues' in made) {
+    throw new ApiError(400, 'bad_request', `invalid proposal: ${made.issues.join('; ')}`)
   }
-  return parsed.data
+  return made.item
 }
 
 /**

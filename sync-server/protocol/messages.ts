@@ -16,6 +16,7 @@ export const MESSAGE_QUERY_AWARENESS = 3
 export const SYNC_STEP1 = 0
 export const SYNC_STEP2 = 1
 export const SYNC_UPDATE = 2
+export type SyncType = typeof SYNC_STEP1 | typeof SYNC_STEP2 | typeof SYNC_UPDATE
 
 export type ClientMessage =
   | { kind: 'sync-step1'; stateVector: Uint8Array }
@@ -79,27 +80,15 @@ function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-export function encodeSyncStep1(stateVector: Uint8Array): Uint8Array {
+/**
+ * A sync frame: step 1 carries a state vector, step 2 and update carry a Yjs update. The three
+ * differ only in `type`, so one encoder serves them all.
+ */
+export function encodeSync(type: SyncType, payload: Uint8Array): Uint8Array {
   return frame((e) => {
     encoding.writeVarUint(e, MESSAGE_SYNC)
-    encoding.writeVarUint(e, SYNC_STEP1)
-    encoding.writeVarUint8Array(e, stateVector)
-  })
-}
-
-export function encodeSyncStep2(update: Uint8Array): Uint8Array {
-  return frame((e) => {
-    encoding.writeVarUint(e, MESSAGE_SYNC)
-    encoding.writeVarUint(e, SYNC_STEP2)
-    encoding.writeVarUint8Array(e, update)
-  })
-}
-
-export function encodeSyncUpdate(update: Uint8Array): Uint8Array {
-  return frame((e) => {
-    encoding.writeVarUint(e, MESSAGE_SYNC)
-    encoding.writeVarUint(e, SYNC_UPDATE)
-    encoding.writeVarUint8Array(e, update)
+    encoding.writeVarUint(e, type)
+    encoding.writeVarUint8Array(e, payload)
   })
 }
 

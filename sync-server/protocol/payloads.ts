@@ -1,4 +1,5 @@
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { ProtocolError } from './messages'
 
@@ -26,21 +27,41 @@ export function checkUpdate(update: Uint8Array): void {
   }
 }
 
+/** One presence entry of an awareness update; `state` is the JSON text as sent (`null` = gone). */
+export type AwarenessEntry = { clientId: number; clock: number; state: string }
+
 /**
  * An awareness update is `count, (clientID, clock, JSON state)*`. Decode it fully (y-protocols
- * would throw half-way through and leave earlier entries applied).
+ * would throw half-way through and leave earlier entries applied); the room then keeps only the
+ * entries the sending connection may speak for.
  */
-export function checkAwarenessUpdate(update: Uint8Array): void {
+export function decodeAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
   try {
     const decoder = decoding.createDecoder(update)
     const count = decoding.readVarUint(decoder)
+    const entries: AwarenessEntry[] = []
     for (let i = 0; i < count; i++) {
-      decoding.readVarUint(decoder)
-      decoding.readVarUint(decoder)
-      JSON.parse(decoding.readVarString(decoder))
+      const clientId = decoding.readVarUint(decoder)
+      const clock = decoding.readVarUint(decoder)
+      const state = decoding.readVarString(decoder)
+      JSON.parse(state)
+      entries.push({ clientId, clock, state })
     }
     if (decoding.hasContent(decoder)) throw new Error('trailing bytes')
+    return entries
   } catch (error) {
     throw new ProtocolError(`invalid awareness update: ${(error as Error).message || 'unreadable'}`)
   }
+}
+
+/** The inverse of `decodeAwarenessUpdate`, for the entries kept. */
+export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
+  for (const { clientId, clock, state } of entries) {
+    encoding.writeVarUint(encoder, clientId)
+    encoding.writeVarUint(encoder, clock)
+    encoding.writeVarString(encoder, state)
+  }
+  return encoding.toUint8Array(encoder)
 }

@@ -2,13 +2,14 @@ import type { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { type Access, accessFor, type RoomRef, roomName } from '../../common/doc/rooms'
 import type { TokenClaims } from '../../common/model/invitation'
-import type { Logger } from '../log'
+import type { LogFields, Logger } from '../log'
 import {
   type ClientMessage,
   decodeClientMessage,
-  encodeSyncStep1,
-  encodeSyncStep2,
+  encodeSync,
   ProtocolError,
+  SYNC_STEP1,
+  SYNC_STEP2,
 } from '../protocol/messages'
 import { checkStateVector } from '../protocol/payloads'
 import { type Room, StorageError } from './room'
@@ -26,12 +27,23 @@ export const CLOSE = {
   tokenExpired: 4401,
 } as const
 
-/** Frames received while the room loads; beyond this the client is flooding. */
+/**
+ * Bytes received while the room loads, as a multiple of --max-message-bytes: a client sends its
+ * sync step 1, its presence and a few updates before the first answer; far more is flooding.
+ * Counted in bytes because every frame may be up to --max-message-bytes large.
+ */
+const QUEUED_BYTES_PER_MAX_MESSAGE = 4
+/** Frames received while the room loads; also capped so tiny frames cannot pile up either. */
 const MAX_QUEUED_FRAMES = 1000
 /** A peer that does not read its socket is dropped rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 
 let nextConnectionId = 1
+
+/** Where a connection gets its room from (the RoomManager; a stand-in in tests). */
+export type RoomSource = Pick<RoomManager, 'acquire' | 'release'>
+
+export type ConnectionOptions = { maxMessageBytes: number }
 
 /**
  * One WebSocket on one room. Frames are handled strictly in arrival order; until the room is
@@ -43,26 +55,33 @@ export class Connection {
   readonly ref: RoomRef
   readonly access: Access
   readonly roomName: string
+  /** The member behind this connection, for presence ownership and logs. */
+  readonly member: string
   /** Keepalive: set by pong, cleared by each ping round. */
   alive = true
   #room: Room | null = null
   #queue: Uint8Array[] | null = []
+  #queuedBytes = 0
+  readonly #maxQueuedBytes: number
   #closed = false
   readonly #ws: WebSocket
   readonly #log: Logger
-  readonly #rooms: RoomManager
+  readonly #rooms: RoomSource
   readonly #onGone: (connection: Connection) => void
 
   constructor(
     ws: WebSocket,
     claims: TokenClaims,
     ref: RoomRef,
-    rooms: RoomManager,
+    rooms: RoomSource,
     log: Logger,
     onGone: (connection: Connection) => void,
+    options: ConnectionOptions,
   ) {
     this.#ws = ws
     this.claims = claims
+    this.member = claims.sub
+    this.#maxQueuedBytes = QUEUED_BYTES_PER_MAX_MESSAGE * options.maxMessageBytes
     this.ref = ref
     this.roomName = roomName(ref.workspaceId, ref.doc)
     this.access = accessFor(ref.doc, claims.role)
@@ -100,6 +119,7 @@ export class Connection {
     if (presence) this.send(presence)
     const queued = this.#queue ?? []
     this.#queue = null
+    this.#queuedBytes = 0
     for (const frame of queued) {
       if (this.#closed) break
       this.#handle(room, frame)
@@ -120,11 +140,26 @@ export class Connection {
     const frame = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
     if (this.#room) {
       this.#handle(this.#room, frame)
-    } else if (this.#queue && this.#queue.length < MAX_QUEUED_FRAMES) {
-      this.#queue.push(frame)
-    } else {
-      this.#refuse(CLOSE.tryAgainLater, 'too many frames before the room was ready')
+    } else if (this.#queue) {
+      this.#enqueue(frame)
     }
+  }
+
+  #enqueue(frame: Uint8Array): void {
+    const queue = this.#queue
+    if (!queue) return
+    const bytes = this.#queuedBytes + frame.byteLength
+    if (bytes > this.#maxQueuedBytes || queue.length >= MAX_QUEUED_FRAMES) {
+      this.#refuse(CLOSE.tryAgainLater, 'too much data before the room was ready', {
+        queuedFrames: queue.length + 1,
+        queuedBytes: bytes,
+      })
+      return
+    }
+    this.#queuedBytes = bytes
+    // A small frame may be a view into a larger socket buffer: copy it so the queue holds only
+    // the bytes it counted.
+    queue.push(frame.byteLength === frame.buffer.byteLength ? frame : frame.slice())
   }
 
   #handle(room: Room, frame: Uint8Array): void {
@@ -156,10 +191,11 @@ export class Connection {
     switch (message.kind) {
       case 'sync-step1': {
         checkStateVector(message.stateVector)
-        this.send(encodeSyncStep2(Y.encodeStateAsUpdate(room.doc, message.stateVector)))
+        this.send(encodeSync(SYNC_STEP2, Y.encodeStateAsUpdate(room.doc, message.stateVector)))
         // Ask a writer for what it has and we lack (offline edits). A reader's answer would be
         // dropped anyway, so it is not asked.
-        if (this.access === 'write') this.send(encodeSyncStep1(Y.encodeStateVector(room.doc)))
+        if (this.access === 'write')
+          this.send(encodeSync(SYNC_STEP1, Y.encodeStateVector(room.doc)))
         return
       }
       case 'sync-step2':
@@ -180,7 +216,7 @@ export class Connection {
       }
       case 'awareness':
         // Presence from read-only connections is relayed too: it is ephemeral, never stored,
-        // and lets champions see who is reading.
+        // and lets champions see who is reading. The room keeps it to the connection's own ids.
         room.applyAwareness(message.update, this)
         return
       case 'query-awareness': {
@@ -204,13 +240,14 @@ export class Connection {
   }
 
   /** Close for bad input: one log line naming the connection, the code and the reason. */
-  #refuse(code: number, reason: string): void {
+  #refuse(code: number, reason: string, fields: LogFields = {}): void {
     this.#log.warn('closed connection for bad input', {
       conn: this.id,
       room: this.roomName,
       member: this.claims.sub,
       code,
       reason,
+      ...fields,
     })
     this.close(code, reason)
   }

@@ -8,8 +8,13 @@ import * as Y from 'yjs'
 import type { RoomRef } from '../../common/doc/rooms'
 import type { Logger } from '../log'
 import type { SqliteStore } from '../persistence/sqlite-store'
-import { encodeAwareness, encodeSyncUpdate, ProtocolError } from '../protocol/messages'
-import { checkAwarenessUpdate, checkUpdate } from '../protocol/payloads'
+import { encodeAwareness, encodeSync, ProtocolError, SYNC_UPDATE } from '../protocol/messages'
+import {
+  type AwarenessEntry,
+  checkUpdate,
+  decodeAwarenessUpdate,
+  encodeAwarenessEntries,
+} from '../protocol/payloads'
 
 /** SQLite refused a write (disk full, I/O error): the client may retry later, it did no wrong. */
 export class StorageError extends Error {
@@ -19,13 +24,25 @@ export class StorageError extends Error {
   }
 }
 
-/** What a room needs from a connection: where to send, and who it is in logs. */
+/** What a room needs from a connection: where to send, and who it is (logs, presence). */
 export interface Peer {
   readonly id: number
+  /** The member behind the connection (token subject); peers without one never take over. */
+  readonly member?: string
   send(frame: Uint8Array): void
 }
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
+
+/** Presence is a name, a colour and a cursor: anything bigger is not relayed to every peer. */
+export const MAX_AWARENESS_BYTES = 32 * 1024
+/** Presence client ids one connection may speak for (one per Y.Doc it syncs, with spare). */
+export const MAX_AWARENESS_CLIENTS = 8
+/** Refused presence is logged at most once per connection per interval, with a count. */
+const DROP_LOG_INTERVAL_MS = 60_000
+
+/** What a connection speaks for in presence, and how much of it was refused lately. */
+type PresenceRecord = { ids: Set<number>; dropped: number; loggedAt: number | null }
 
 export type LoadedDoc = { doc: Y.Doc; lastSeq: number; pending: number; skipped: number }
 
@@ -76,7 +93,11 @@ export class Room {
   readonly #store: SqliteStore
   readonly #log: Logger
   readonly #compactEvery: number
-  readonly #awarenessOwners = new Map<Peer, Set<number>>()
+  /** `#sinceSnapshot` at which the next periodic compaction runs (postponed after a failure). */
+  #compactAt: number
+  readonly #presence = new Map<Peer, PresenceRecord>()
+  /** Each presence client id belongs to the connection that announced it first. */
+  readonly #presenceOwner = new Map<number, Peer>()
 
   constructor(ref: RoomRef, name: string, store: SqliteStore, log: Logger, compactEvery: number) {
     this.ref = ref
@@ -84,6 +105,7 @@ export class Room {
     this.#store = store
     this.#log = log
     this.#compactEvery = compactEvery
+    this.#compactAt = compactEvery
     const loaded = loadDoc(store, name)
     if (loaded.skipped > 0)
       log.error('skipped unreadable stored updates', { room: name, skipped: loaded.skipped })
@@ -139,8 +161,26 @@ export class Room {
     }
     this.#lastSeq += captured.length
     this.#sinceSnapshot += captured.length
-    for (const update of captured) this.broadcast(encodeSyncUpdate(update), origin)
-    if (this.#sinceSnapshot >= this.#compactEvery) this.compact('periodic')
+    for (const update of captured) this.broadcast(encodeSync(SYNC_UPDATE, update), origin)
+    if (this.#sinceSnapshot >= this.#compactAt) this.#compactPeriodically()
+  }
+
+  /**
+   * The change is already stored and sent: a compaction failure is not the fault of the client
+   * whose update triggered it, and loses nothing (the log is intact). Report it and try again
+   * `compactEvery` updates later rather than on every update.
+   */
+  #compactPeriodically(): void {
+    try {
+      this.compact('periodic')
+    } catch (error) {
+      this.#compactAt = this.#sinceSnapshot + this.#compactEvery
+      this.#log.error('compaction failed', {
+        room: this.name,
+        why: 'periodic',
+        error: (error as Error).message,
+      })
+    }
   }
 
   #reload(): void {
@@ -170,13 +210,85 @@ export class Room {
     this.#change((doc) => doc.transact(() => fn(doc), 'relay'), null)
   }
 
+  /**
+   * Apply the presence entries `origin` may speak for: ids it announced first (or, for the same
+   * member, took over from an older connection), at most MAX_AWARENESS_CLIENTS of them. Entries
+   * for other connections' ids and oversized frames are dropped with a rate-limited log line, so
+   * nobody can fake or erase someone else's presence or make the relay amplify a big frame.
+   * Throws ProtocolError if the update is not a valid awareness update.
+   */
   applyAwareness(update: Uint8Array, origin: Peer): void {
-    checkAwarenessUpdate(update)
+    if (update.byteLength > MAX_AWARENESS_BYTES) {
+      this.#dropPresence(origin, 'awareness update too big', update.byteLength)
+      return
+    }
+    const entries = decodeAwarenessUpdate(update)
+    const kept: AwarenessEntry[] = []
+    for (const entry of entries) {
+      const refusal = this.#claimPresence(origin, entry)
+      if (refusal === null) kept.push(entry)
+      else if (refusal !== 'noop') this.#dropPresence(origin, refusal, update.byteLength)
+    }
+    if (kept.length === 0) return
     try {
-      applyAwarenessUpdate(this.awareness, update, origin)
+      applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(kept), origin)
     } catch (error) {
       throw new ProtocolError(`awareness update failed to apply: ${(error as Error).message}`)
     }
+  }
+
+  /** null if `peer` may apply `entry` (claiming its id if new), else why not. */
+  #claimPresence(peer: Peer, { clientId, clock, state }: AwarenessEntry): string | null {
+    const owner = this.#presenceOwner.get(clientId)
+    if (owner === peer) return null
+    // y-websocket clients echo every presence they receive (and answer query-awareness with all
+    // of them). Such entries are not newer than what the relay has, so y-protocols would ignore
+    // them: skip them quietly, and never let them claim an id (e.g. one whose owner just left).
+    const current = this.awareness.meta.get(clientId)?.clock ?? 0
+    const removesCurrent =
+      clock === current && state === 'null' && this.awareness.states.has(clientId)
+    if (clock <= current && !removesCurrent) return 'noop'
+    // Removing a presence nobody announced changes nothing: not worth a slot or a log line.
+    if (owner === undefined && state === 'null') return 'noop'
+    // The relay's Awareness treats its own id as local state and would keep renewing it.
+    if (clientId === this.awareness.clientID) return 'client id reserved'
+    // A member reconnecting before its old socket is noticed dead keeps the same doc, hence
+    // the same client id: its new connection takes it over. Anyone else is refused.
+    const sameMember = owner?.member !== undefined && owner.member === peer.member
+    if (owner !== undefined && !sameMember) return 'client id owned by another connection'
+    const mine = this.#presenceRecord(peer)
+    if (mine.ids.size >= MAX_AWARENESS_CLIENTS) return 'too many client ids'
+    if (owner !== undefined) this.#presence.get(owner)?.ids.delete(clientId)
+    mine.ids.add(clientId)
+    this.#presenceOwner.set(clientId, peer)
+    return null
+  }
+
+  #presenceRecord(peer: Peer): PresenceRecord {
+    let record = this.#presence.get(peer)
+    if (!record) {
+      record = { ids: new Set(), dropped: 0, loggedAt: null }
+      this.#presence.set(peer, record)
+    }
+    return record
+  }
+
+  /** One line for the first refusal, then at most one per interval counting the rest. */
+  #dropPresence(peer: Peer, reason: string, bytes: number): void {
+    const record = this.#presenceRecord(peer)
+    record.dropped++
+    const now = Date.now()
+    if (record.loggedAt !== null && now - record.loggedAt < DROP_LOG_INTERVAL_MS) return
+    this.#log.warn('dropped awareness', {
+      conn: peer.id,
+      room: this.name,
+      member: peer.member,
+      reason,
+      bytes,
+      dropped: record.dropped,
+    })
+    record.loggedAt = now
+    record.dropped = 0
   }
 
   /** Every known presence state, for a new or asking connection; null when there is none. */
@@ -188,16 +300,6 @@ export class Room {
   #onAwareness({ added, updated, removed }: AwarenessChange, origin: unknown): void {
     const peer =
       origin instanceof Object && this.peers.has(origin as Peer) ? (origin as Peer) : null
-    if (peer) {
-      // Remember which client ids a connection speaks for, to clear them when it leaves.
-      let owned = this.#awarenessOwners.get(peer)
-      if (!owned) {
-        owned = new Set()
-        this.#awarenessOwners.set(peer, owned)
-      }
-      for (const id of [...added, ...updated]) owned.add(id)
-      for (const id of removed) owned.delete(id)
-    }
     const changed = [...added, ...updated, ...removed]
     if (changed.length === 0) return
     this.broadcast(encodeAwareness(encodeAwarenessUpdate(this.awareness, changed)), peer)
@@ -213,9 +315,12 @@ export class Room {
 
   removePeer(peer: Peer): void {
     this.peers.delete(peer)
-    const owned = this.#awarenessOwners.get(peer)
-    this.#awarenessOwners.delete(peer)
-    if (owned && owned.size > 0) removeAwarenessStates(this.awareness, [...owned], 'disconnect')
+    const record = this.#presence.get(peer)
+    this.#presence.delete(peer)
+    if (!record || record.ids.size === 0) return
+    for (const id of record.ids) this.#presenceOwner.delete(id)
+    // Ids taken over by a newer connection were moved out of `record`, so they stay.
+    removeAwarenessStates(this.awareness, [...record.ids], 'disconnect')
   }
 
   /** Fold the log into one snapshot (state of the loaded doc) and delete it, in one transaction. */
@@ -225,6 +330,7 @@ export class Room {
     const snapshot = Y.encodeStateAsUpdate(this.doc)
     const removed = this.#store.compact(this.name, snapshot, this.#lastSeq)
     this.#sinceSnapshot = 0
+    this.#compactAt = this.#compactEvery
     this.#log.info('room compacted', {
       room: this.name,
       why,

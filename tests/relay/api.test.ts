@@ -9,8 +9,8 @@ import { Core } from '../../main/core/core'
 import { signToken } from '../../sync-server/auth/tokens'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf } from '../helpers/core'
-import { eventually } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
 
 let relay: RelayProcess
 let acme: string
@@ -259,13 +259,10 @@ describe('POST /api/v1/proposals', () => {
       caption: 'Worth a read',
     })
     expect(proposal.state).toBe('sending')
-    const item = await eventually(
-      async () => {
-        const items = await champion.client.call('queue.list', { status: ['submitted'] })
-        return items.find((candidate) => candidate.id === proposal.id)
-      },
-      { what: 'the proposal reaches the champion' },
-    )
+    const item = await waitFor('the proposal reaches the champion', async () => {
+      const items = await champion.client.call('queue.list', { status: ['submitted'] })
+      return items.find((candidate) => candidate.id === proposal.id)
+    })
     expect(item).toMatchObject({
       id: proposal.id,
       title: 'A great post about our field',
@@ -280,7 +277,7 @@ describe('POST /api/v1/proposals', () => {
       moderation: null,
     })
     expect(Object.values(item.captions)).toEqual(Array(7).fill('Worth a read'))
-    const pending = await eventually(async () => {
+    const pending = await waitFor('the proposal pending', async () => {
       const mine = await employee.client.call('proposal.listMine', {})
       return mine[0]?.state === 'pending' ? mine : undefined
     })
@@ -321,7 +318,7 @@ describe('POST /api/v1/proposals', () => {
       })
       map.set('status', 'archived')
     })
-    const decided = await eventually(async () => {
+    const decided = await waitFor('the proposal rejected', async () => {
       const mine = await employee.client.call('proposal.listMine', {})
       return mine[0]?.state === 'rejected' ? mine[0] : undefined
     })

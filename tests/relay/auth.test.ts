@@ -2,7 +2,8 @@ import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../../sync-server/auth/tokens'
 import { type RelayProcess, startRelay } from '../helpers/relay'
-import { RawClient, roomUrl, tryConnect, waitFor } from './support'
+import { waitFor } from '../helpers/wait'
+import { RawClient, roomUrl, tryConnect } from './support'
 
 let relay: RelayProcess
 let acme: string
@@ -114,14 +115,14 @@ describe('relay authentication, before the WebSocket upgrade', () => {
     const { token } = await relay.issueToken({ workspaceId: acme, name: 'Hal', role: 'champion' })
     const client = await RawClient.connect(roomUrl(relay.url, acme, 'queue', token))
     await client.sync()
-    const health = await waitFor(async () => {
+    const health = await waitFor('health to count the connection', async () => {
       const body = (await (await fetch(`${relay.httpUrl}/health`)).json()) as {
         ok: boolean
         rooms: number
         connections: number
       }
       return body.connections >= 1 ? body : null
-    }, 'health to count the connection')
+    })
     expect(health.ok).toBe(true)
     expect(health.rooms).toBeGreaterThanOrEqual(1)
     expect((await fetch(`${relay.httpUrl}/nope`)).status).toBe(404)

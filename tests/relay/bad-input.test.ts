@@ -6,11 +6,13 @@ import * as Y from 'yjs'
 import {
   encodeAwareness,
   encodeQueryAwareness,
-  encodeSyncStep1,
-  encodeSyncUpdate,
+  encodeSync,
+  SYNC_STEP1,
+  SYNC_UPDATE,
 } from '../../sync-server/protocol/messages'
 import { type RelayProcess, startRelay } from '../helpers/relay'
-import { countLines, provider, RawClient, roomUrl, synced, waitFor } from './support'
+import { waitFor } from '../helpers/wait'
+import { countLines, provider, RawClient, roomUrl, synced } from './support'
 
 const MAX_BYTES = 64 * 1024
 const SEED = 20_261_124
@@ -23,8 +25,8 @@ sample.getText('t').insert(0, 'hello, relay')
 const sampleAwareness = new Awareness(sample)
 sampleAwareness.setLocalState({ user: { name: 'probe' } })
 const VALID = [
-  encodeSyncStep1(Y.encodeStateVector(sample)),
-  encodeSyncUpdate(Y.encodeStateAsUpdate(sample)),
+  encodeSync(SYNC_STEP1, Y.encodeStateVector(sample)),
+  encodeSync(SYNC_UPDATE, Y.encodeStateAsUpdate(sample)),
   encodeAwareness(encodeAwarenessUpdate(sampleAwareness, [sample.clientID])),
   encodeQueryAwareness(),
 ]
@@ -265,11 +267,11 @@ describe('bad input', () => {
 
     // The bystander got every honest edit and was never disconnected.
     await waitFor(
-      () => bystander.doc.getArray('log').length === written,
       'bystander to receive all edits',
+      () => bystander.doc.getArray('log').length === written,
     )
     writer.doc.getText('after').insert(0, 'still syncing')
-    await waitFor(() => bystander.doc.getText('after').toString() === 'still syncing', 'final edit')
+    await waitFor('final edit', () => bystander.doc.getText('after').toString() === 'still syncing')
     expect(bystanderDrops).toBe(0)
     expect(bystander.wsconnected).toBe(true)
 

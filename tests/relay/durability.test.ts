@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RelayProcess, startRelay } from '../helpers/relay'
-import { RawClient, roomUrl, waitFor } from './support'
+import { waitFor } from '../helpers/wait'
+import { RawClient, roomUrl } from './support'
 
 const TOTAL_EDITS = 1500
 const KILL_AFTER_OBSERVED = 600
@@ -37,11 +38,9 @@ describe('relay durability', () => {
       }
     })()
 
-    await waitFor(
-      () => observed().length >= KILL_AFTER_OBSERVED,
-      'observer to receive edits',
-      30_000,
-    )
+    await waitFor('observer to receive edits', () => observed().length >= KILL_AFTER_OBSERVED, {
+      timeoutMs: 30_000,
+    })
     await relay.kill()
     const received = new Set(observed())
     await stream

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { parseInvitation, readTokenClaims } from '../../common/model/invitation'
 import { type RelayProcess, startRelay } from '../helpers/relay'
-import { RawClient, roomUrl, tryConnect, waitFor } from './support'
+import { waitFor } from '../helpers/wait'
+import { RawClient, roomUrl, tryConnect } from './support'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const run = promisify(execFile)
@@ -30,9 +31,8 @@ describe('relay lifecycle', () => {
     dead.on('error', () => {})
     await deadClosed
     const r = relay
-    await waitFor(
-      () => /dropped connection .*why="no pong to keepalive ping"/.test(r.logs()),
-      'log line',
+    await waitFor('log line', () =>
+      /dropped connection .*why="no pong to keepalive ping"/.test(r.logs()),
     )
     await healthy.sync()
     expect(healthy.closeEvent).toBeNull()
@@ -81,35 +81,29 @@ describe('relay lifecycle', () => {
 
   it('admin CLI creates a workspace and issues a join link the relay accepts', async () => {
     relay = await startRelay()
-    const tsx = join(ROOT, 'node_modules', '.bin', 'tsx')
-    const cli = join(ROOT, 'sync-server', 'admin', 'cli.ts')
-    const env = { ...process.env, PORTE_VOIX_RELAY_SECRET: '' }
-    const created = await run(
-      tsx,
-      [cli, 'create-workspace', '--name', 'Acme Corp', '--data-dir', relay.dataDir],
-      { env },
-    )
+    const { dataDir } = relay
+    // The admin CLI as an operator runs it, on the relay's data dir, without a secret in the env.
+    const admin = (...args: string[]) =>
+      run(
+        join(ROOT, 'node_modules', '.bin', 'tsx'),
+        [join(ROOT, 'sync-server', 'admin', 'cli.ts'), ...args, '--data-dir', dataDir],
+        { env: { ...process.env, PORTE_VOIX_RELAY_SECRET: '' } },
+      )
+    const created = await admin('create-workspace', '--name', 'Acme Corp')
     const workspaceId = created.stdout.trim()
     expect(workspaceId).toMatch(/^ws_[a-z0-9]+$/)
-    const invited = await run(
-      tsx,
-      [
-        cli,
-        'invite',
-        '--workspace',
-        workspaceId,
-        '--name',
-        'Alice',
-        '--role',
-        'champion',
-        '--days',
-        '30',
-        '--relay-url',
-        relay.url,
-        '--data-dir',
-        relay.dataDir,
-      ],
-      { env },
+    const invited = await admin(
+      'invite',
+      '--workspace',
+      workspaceId,
+      '--name',
+      'Alice',
+      '--role',
+      'champion',
+      '--days',
+      '30',
+      '--relay-url',
+      relay.url,
     )
     const link = invited.stdout.trim()
     expect(link).toMatch(/^porte-voix:\/\/join\?/)
@@ -123,21 +117,14 @@ describe('relay lifecycle', () => {
     if ('ws' in result) result.ws.close()
 
     // Bad arguments are refused with a readable message.
-    const bad = await run(
-      tsx,
-      [
-        cli,
-        'invite',
-        '--workspace',
-        workspaceId,
-        '--name',
-        'Bob',
-        '--role',
-        'boss',
-        '--data-dir',
-        relay.dataDir,
-      ],
-      { env },
+    const bad = await admin(
+      'invite',
+      '--workspace',
+      workspaceId,
+      '--name',
+      'Bob',
+      '--role',
+      'boss',
     ).then(
       () => null,
       (error: { stderr: string; code: number }) => error,

@@ -11,7 +11,8 @@ import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { loadDoc } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
 import { type RelayProcess, startRelay } from '../helpers/relay'
-import { countLines, RawClient, roomUrl, waitFor } from './support'
+import { waitFor } from '../helpers/wait'
+import { countLines, RawClient, roomUrl } from './support'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'porte-voix-relay-test-'))
 
@@ -186,15 +187,14 @@ describe('relay persistence', () => {
     await writer.close()
 
     const r = relay
-    await waitFor(
-      () => /room unloaded room=\S+\/queue why=unload/.test(r.logs()),
-      'queue room unloaded',
+    await waitFor('queue room unloaded', () =>
+      /room unloaded room=\S+\/queue why=unload/.test(r.logs()),
     )
     expect(r.logs()).toMatch(/room compacted room=\S+\/queue why=unload/)
-    await waitFor(async () => {
+    await waitFor('no room left in memory', async () => {
       const health = (await (await fetch(`${r.httpUrl}/health`)).json()) as { rooms: number }
       return health.rooms === 0
-    }, 'no room left in memory')
+    })
 
     const reader = await RawClient.connect(url)
     await reader.sync()

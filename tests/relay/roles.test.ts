@@ -7,12 +7,14 @@ import { openDatabase } from '../../sync-server/persistence/database'
 import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import {
   encodeAwareness,
-  encodeSyncStep2,
-  encodeSyncUpdate,
+  encodeSync,
+  SYNC_STEP2,
+  SYNC_UPDATE,
 } from '../../sync-server/protocol/messages'
 import { loadDoc } from '../../sync-server/rooms/room'
 import { type RelayProcess, startRelay } from '../helpers/relay'
-import { countLines, provider, RawClient, roomUrl, synced, waitFor } from './support'
+import { waitFor } from '../helpers/wait'
+import { countLines, provider, RawClient, roomUrl, synced } from './support'
 
 function item(id: string, title: string): Item {
   const now = new Date().toISOString()
@@ -77,10 +79,10 @@ describe('roles enforced by the relay', () => {
       // A champion's write reaches everybody, the employee included.
       insertItem(champion.doc, item('item_champ1', 'From the champion'))
       await waitFor(
-        () => employee.doc && itemsMap(employee.doc).has('item_champ1'),
         'employee gets item',
+        () => employee.doc && itemsMap(employee.doc).has('item_champ1'),
       )
-      await waitFor(() => itemsMap(observer.doc).has('item_champ1'), 'observer gets item')
+      await waitFor('observer gets item', () => itemsMap(observer.doc).has('item_champ1'))
 
       // 1. The real y-websocket client: the employee edits its local replica.
       const dropsBefore = countLines(relay.logs(), /dropped update from read-only connection/)
@@ -93,9 +95,9 @@ describe('roles enforced by the relay', () => {
         new Date().toISOString(),
       )
       await waitFor(
+        'relay to log both dropped updates',
         () =>
           countLines(relay.logs(), /dropped update from read-only connection/) >= dropsBefore + 2,
-        'relay to log both dropped updates',
       )
 
       // 2. A crafted frame on a raw socket: an update and a sync step 2 carrying an item.
@@ -104,8 +106,8 @@ describe('roles enforced by the relay', () => {
       const raw = await RawClient.connect(roomUrl(relay.url, ws, 'queue', employeeToken), {
         sendLocalUpdates: false,
       })
-      raw.send(encodeSyncUpdate(Y.encodeStateAsUpdate(forged)))
-      raw.send(encodeSyncStep2(Y.encodeStateAsUpdate(forged)))
+      raw.send(encodeSync(SYNC_UPDATE, Y.encodeStateAsUpdate(forged)))
+      raw.send(encodeSync(SYNC_STEP2, Y.encodeStateAsUpdate(forged)))
       // Frames on one connection are handled in order: once step 1 is answered, both were seen.
       await raw.sync()
       expect(raw.closeEvent).toBeNull()
@@ -114,7 +116,7 @@ describe('roles enforced by the relay', () => {
 
       // Barrier: a later champion write reaches the observer after anything broadcast before it.
       insertItem(champion.doc, item('item_champ2', 'Barrier'))
-      await waitFor(() => itemsMap(observer.doc).has('item_champ2'), 'observer gets barrier')
+      await waitFor('observer gets barrier', () => itemsMap(observer.doc).has('item_champ2'))
 
       for (const doc of [champion.doc, observer.doc, raw.doc]) {
         expect(itemsMap(doc).has('item_emp1')).toBe(false)
@@ -150,7 +152,7 @@ describe('roles enforced by the relay', () => {
   it('makes the directory read-only even for champions; the relay writes members into it', async () => {
     const champion = await RawClient.connect(roomUrl(relay.url, ws, 'directory', championToken))
     await champion.sync()
-    await waitFor(() => champion.doc.getMap('members').size === 2, 'directory lists both members')
+    await waitFor('directory lists both members', () => champion.doc.getMap('members').size === 2)
     champion.doc.getMap('members').set('mem_fake', { id: 'mem_fake', displayName: 'Fake' })
     await champion.sync()
     const observer = await RawClient.connect(roomUrl(relay.url, ws, 'directory', employeeToken))
@@ -178,13 +180,13 @@ describe('roles enforced by the relay', () => {
       employee.awareness.setLocalStateField('user', { name: 'Émile', reading: 'item_champ1' })
       champion.awareness.setLocalStateField('user', { name: 'Chloé' })
       const seen = (p: typeof champion, id: number) => p.awareness.getStates().get(id)
-      await waitFor(() => seen(champion, employee.doc.clientID), 'champion sees the employee')
-      await waitFor(() => seen(employee, champion.doc.clientID), 'employee sees the champion')
+      await waitFor('champion sees the employee', () => seen(champion, employee.doc.clientID))
+      await waitFor('employee sees the champion', () => seen(employee, champion.doc.clientID))
       // A late joiner gets the presence already there.
       const late = provider(relay.url, ws, 'queue', championToken)
-      await waitFor(() => seen(late, employee.doc.clientID), 'late joiner sees the employee')
+      await waitFor('late joiner sees the employee', () => seen(late, employee.doc.clientID))
       employee.destroy()
-      await waitFor(() => !seen(champion, employee.doc.clientID), 'presence removed on leave')
+      await waitFor('presence removed on leave', () => !seen(champion, employee.doc.clientID))
       late.destroy()
 
       // A client that vanishes without saying goodbye: the relay clears the presence it announced.
@@ -192,9 +194,9 @@ describe('roles enforced by the relay', () => {
       const rawAwareness = new Awareness(raw.doc)
       rawAwareness.setLocalState({ user: { name: 'Ghost' } })
       raw.send(encodeAwareness(encodeAwarenessUpdate(rawAwareness, [raw.doc.clientID])))
-      await waitFor(() => seen(champion, raw.doc.clientID), 'champion sees the raw client')
+      await waitFor('champion sees the raw client', () => seen(champion, raw.doc.clientID))
       raw.ws.terminate()
-      await waitFor(() => !seen(champion, raw.doc.clientID), 'relay removes vanished presence')
+      await waitFor('relay removes vanished presence', () => !seen(champion, raw.doc.clientID))
       rawAwareness.destroy()
     } finally {
       champion.destroy()

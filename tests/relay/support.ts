@@ -3,35 +3,24 @@ import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import {
-  encodeSyncStep1,
-  encodeSyncStep2,
-  encodeSyncUpdate,
+  encodeSync,
   MESSAGE_SYNC,
   SYNC_STEP1,
   SYNC_STEP2,
   SYNC_UPDATE,
 } from '../../sync-server/protocol/messages'
+import { type Truthy, waitFor as waitUntil } from '../helpers/wait'
 
-/** Poll `check` until it returns a truthy value; generous timeouts, no timing assertions. */
-export async function waitFor<T>(
+/**
+ * @deprecated Use `waitFor(what, check, { timeoutMs })` from '../helpers/wait'. This old argument
+ * order stays only for callers outside this clean-up (`tests/bench/relay-fanout.ts`).
+ */
+export function waitFor<T>(
   check: () => T | Promise<T>,
   what: string,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value) return value as NonNullable<T>
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
-    }
-    await new Promise((r) => setTimeout(r, 20))
-  }
+  timeoutMs?: number,
+): Promise<Truthy<T>> {
+  return waitUntil(what, check, { timeoutMs })
 }
 
 export type Refusal = { status: number; body: string }
@@ -82,7 +71,7 @@ export class RawClient {
     ws.on('message', (data: Buffer) => this.#onMessage(new Uint8Array(data)))
     if (opts.sendLocalUpdates) {
       this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-        if (origin !== this && ws.readyState === ws.OPEN) ws.send(encodeSyncUpdate(update))
+        if (origin !== this && ws.readyState === ws.OPEN) ws.send(encodeSync(SYNC_UPDATE, update))
       })
     }
   }
@@ -100,7 +89,7 @@ export class RawClient {
     const type = decoding.readVarUint(decoder)
     const payload = decoding.readVarUint8Array(decoder)
     if (type === SYNC_STEP1) {
-      this.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, payload)))
+      this.send(encodeSync(SYNC_STEP2, Y.encodeStateAsUpdate(this.doc, payload)))
     } else if (type === SYNC_STEP2) {
       this.step2s.push(payload)
       Y.applyUpdate(this.doc, payload, this)
@@ -117,8 +106,8 @@ export class RawClient {
   /** Send sync step 1 and wait for the answer; everything sent before it has been handled. */
   async sync(): Promise<void> {
     const before = this.step2s.length
-    this.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
-    await waitFor(() => this.step2s.length > before || this.closeEvent, 'sync step 2')
+    this.send(encodeSync(SYNC_STEP1, Y.encodeStateVector(this.doc)))
+    await waitUntil('sync step 2', () => this.step2s.length > before || this.closeEvent)
     if (this.closeEvent) throw new Error(`closed while syncing: ${this.closeEvent.code}`)
   }
 
@@ -144,7 +133,7 @@ export function provider(
 }
 
 export async function synced(p: WebsocketProvider): Promise<void> {
-  await waitFor(() => p.synced, 'provider synced')
+  await waitUntil('provider synced', () => p.synced)
 }
 
 /** Count log lines matching a pattern. */
