@@ -164,7 +164,14 @@ export const events = {
   /** The queue table changed (after a local edit or a remote update was stored). */
   'queue.changed': z.object({ count: z.number().int() }),
   /** My shares or proposals changed (a share recorded, an outbox entry delivered, a decision). */
-  'mine.changed': z.object({ pendingOutbox: z.number().int() }),
+  'mine.changed': z.object({
+    pendingOutbox: z.number().int(),
+    /**
+     * My shares themselves changed (queue.forMe's ranking and "shared" marks depend on them);
+     * false when only the outbox or a proposal did. Absent from an older core: assume they did.
+     */
+    sharesChanged: z.boolean().default(true),
+  }),
 } as const
 export type Events = typeof events
 export type EventName = keyof Events

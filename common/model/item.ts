@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { Id } from './ids'
 import { Network } from './networks'
+import { describeIssues } from './validation'
 
 export const OBJECTIVES = ['awareness', 'campaign', 'talent'] as const
 export const Objective = z.enum(OBJECTIVES)
@@ -112,3 +113,50 @@ export const ItemPatch = Item.pick({
   approverId: true,
 }).partial()
 export type ItemPatch = z.infer<typeof ItemPatch>
+
+/** What every new item must be given; everything else has a default (see itemWithDefaults). */
+export type ItemRequired = Pick<
+  Item,
+  'id' | 'title' | 'url' | 'objective' | 'authorId' | 'createdAt'
+>
+/** Fields a new item may set instead of their defaults. */
+export type ItemOverrides = Partial<Omit<Item, keyof ItemRequired>>
+
+/**
+ * A new item's fields with the defaults filled in, NOT validated: tests build deliberately
+ * invalid fixtures with it. Everything else goes through newItem. `required` is applied last, so
+ * a stray key in `overrides` never changes an item's id, author or creation time.
+ */
+export function itemWithDefaults(required: ItemRequired, overrides: ItemOverrides = {}): Item {
+  return {
+    source: '',
+    sourceKind: 'internal',
+    topics: [],
+    why: '',
+    captions: {},
+    variants: {},
+    imageUrl: null,
+    status: 'draft',
+    publishAt: null,
+    expiresAt: null,
+    priority: 50,
+    campaignId: null,
+    approverId: null,
+    moderation: null,
+    updatedAt: required.createdAt,
+    ...overrides,
+    ...required,
+  }
+}
+
+/**
+ * The one way to make a new item (a champion's, a feed's draft, an employee's proposal): the
+ * defaults filled in, then validated, since the parts come from people and feeds.
+ */
+export function newItem(
+  required: ItemRequired,
+  overrides: ItemOverrides = {},
+): { item: Item } | { issues: string[] } {
+  const parsed = Item.safeParse(itemWithDefaults(required, overrides))
+  return parsed.success ? { item: parsed.data } : { issues: describeIssues(parsed.error) }
+}

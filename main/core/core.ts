@@ -8,13 +8,12 @@ import { Connection } from './api/connection'
 import type { CoreContext, Joined } from './api/context'
 import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
 import { OutboxSender } from './shares/outbox-sender'
-import { registerShares } from './shares/registry'
 import { ShareStore } from './shares/share-store'
 import { Shares } from './shares/shares'
 import { changedItemIds, projectItems, rebuildQueueTable } from './store/queue-projection'
 import type { StoredSession } from './store/session'
 import { openStore, type Store } from './store/store'
-import { startStudio, stopStudio } from './studio/feeds'
+import { feedOptionsFromEnv, StudioFeeds } from './studio/feeds'
 import { sessionFromInvitation } from './sync/invitation'
 import { WorkspaceSync } from './sync/workspace-sync'
 
@@ -51,8 +50,11 @@ export class Core implements CoreContext {
   private closed = false
   private readonly log: (line: string) => void
   private readonly outbox: OutboxSender
-  private readonly shares: Shares
+  readonly shares: Shares
+  readonly feeds: StudioFeeds
   private mineChangedPending = false
+  /** Whether the coalesced mine.changed includes a change of my shares (not only the outbox). */
+  private mineSharesChanged = false
 
   private constructor(
     readonly store: Store,
@@ -71,7 +73,8 @@ export class Core implements CoreContext {
               token: this.session.token,
             }
           : null,
-      onChange: () => this.scheduleMineChanged(),
+      // Deliveries and failures change the outbox, never my shares.
+      onChange: () => this.scheduleMineChanged({ shares: false }),
       log: this.log,
       ...(options.outboxMinBackoffMs !== undefined
         ? { minBackoffMs: options.outboxMinBackoffMs }
@@ -86,10 +89,10 @@ export class Core implements CoreContext {
       // Whatever the host supplies, only http(s) and mailto: get through.
       opener: checkedOpener(options.opener ?? unavailableOpener),
       sender: this.outbox,
-      changed: () => this.scheduleMineChanged(),
+      changed: (what) => this.scheduleMineChanged(what),
       log: this.log,
     })
-    registerShares(this, this.shares)
+    this.feeds = new StudioFeeds(this, store.db, { ...feedOptionsFromEnv(), log: this.log })
   }
 
   /** Open the data directory and, if a workspace was joined, start from SQLite and sync. */
@@ -105,7 +108,7 @@ export class Core implements CoreContext {
     // Whatever a previous run left in the outbox goes out as soon as the relay answers.
     core.outbox.kick()
     // Feed sources are polled now and then while a champion's core runs (no-op for employees).
-    startStudio(core, core.log)
+    core.feeds.start()
     return core
   }
 
@@ -174,7 +177,8 @@ export class Core implements CoreContext {
       this.store.session.set(next)
       this.emitStatusIfChanged()
       this.outbox.kick()
-      this.scheduleMineChanged()
+      // Another workspace (or member) means other shares too.
+      this.scheduleMineChanged({ shares: true })
       return this.toSession(next)
     } finally {
       this.joining = false
@@ -203,7 +207,7 @@ export class Core implements CoreContext {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    stopStudio(this)
+    this.feeds.stop()
     await this.outbox.stop()
     this.stopSync()
     this.store.close()
@@ -257,7 +261,8 @@ export class Core implements CoreContext {
           this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
         if (changed > 0) this.scheduleQueueChanged()
         // A proposal's item (same id as the proposal) changed: maybe a champion's decision.
-        if ([...ids].some((id) => id.startsWith('prop_'))) this.scheduleMineChanged()
+        if ([...ids].some((id) => id.startsWith('prop_')))
+          this.scheduleMineChanged({ shares: false })
       }
     } else if (doc === 'directory') {
       this.emitStatusIfChanged()
@@ -290,13 +295,19 @@ export class Core implements CoreContext {
     this.emit('status', status)
   }
 
-  private scheduleMineChanged(): void {
+  private scheduleMineChanged(what: { shares: boolean }): void {
+    this.mineSharesChanged ||= what.shares
     if (this.mineChangedPending) return
     this.mineChangedPending = true
     setImmediate(() => {
       this.mineChangedPending = false
+      const sharesChanged = this.mineSharesChanged
+      this.mineSharesChanged = false
       if (this.closed) return
-      this.emit('mine.changed', { pendingOutbox: this.shares.pendingOutbox(this.session) })
+      this.emit('mine.changed', {
+        pendingOutbox: this.shares.pendingOutbox(this.session),
+        sharesChanged,
+      })
     })
   }
 

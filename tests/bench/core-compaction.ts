@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as Y from 'yjs'
 import { captionText, insertItem, itemsMap } from '../../common/doc/queue-doc'
-import type { Item } from '../../common/model/item'
+import { type Item, newItem } from '../../common/model/item'
 import { openDatabase } from '../../main/core/store/database'
 import { DocLog } from '../../main/core/store/doc-log'
 
@@ -23,30 +23,25 @@ const ITEMS = 100
 const RUNS = 21
 
 function item(i: number): Item {
-  const now = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()
-  return {
-    id: `item_${String(i).padStart(4, '0')}`,
-    title: `Item ${i}`,
-    url: `https://example.com/${i}`,
-    source: 'Example',
-    sourceKind: 'internal',
-    objective: 'awareness',
-    topics: ['bench'],
-    why: 'Why it matters',
-    captions: { linkedin: 'Start', x: 'Start' },
-    variants: {},
-    imageUrl: null,
-    status: 'approved',
-    publishAt: null,
-    expiresAt: null,
-    priority: 50,
-    campaignId: null,
-    authorId: 'mem_bench',
-    approverId: null,
-    moderation: null,
-    createdAt: now,
-    updatedAt: now,
-  }
+  const made = newItem(
+    {
+      id: `item_${String(i).padStart(4, '0')}`,
+      title: `Item ${i}`,
+      url: `https://example.com/${i}`,
+      objective: 'awareness',
+      authorId: 'mem_bench',
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+    },
+    {
+      source: 'Example',
+      topics: ['bench'],
+      why: 'Why it matters',
+      captions: { linkedin: 'Start', x: 'Start' },
+      status: 'approved',
+    },
+  )
+  if ('issues' in made) throw new Error(`bench item ${i}: ${made.issues.join('; ')}`)
+  return made.item
 }
 
 function median(values: number[]): number {

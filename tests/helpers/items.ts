@@ -1,29 +1,24 @@
-import type { Item } from '../../common/model/item'
+import { type Item, itemWithDefaults } from '../../common/model/item'
 
-/** A valid published-or-approved item for tests; override what the test is about. */
+const CREATED_AT = '2026-01-01T00:00:00.000Z'
+
+/**
+ * A published-or-approved item for tests; override what the test is about. Not validated (the
+ * model's defaults, unchecked): some tests use short ids such as 'a' or invalid fields on purpose.
+ */
 export function makeItem(id: string, overrides: Partial<Item> = {}): Item {
   return {
-    id,
-    title: `Title ${id}`,
-    url: `https://example.com/${id}`,
-    source: 'Example',
-    sourceKind: 'internal',
-    objective: 'awareness',
-    topics: [],
-    why: '',
-    captions: {},
-    variants: {},
-    imageUrl: null,
-    status: 'approved',
-    publishAt: null,
-    expiresAt: null,
-    priority: 50,
-    campaignId: null,
-    authorId: 'mem_author',
-    approverId: null,
-    moderation: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...itemWithDefaults(
+      {
+        id,
+        title: `Title ${id}`,
+        url: `https://example.com/${id}`,
+        objective: 'awareness',
+        authorId: 'mem_author',
+        createdAt: CREATED_AT,
+      },
+      { source: 'Example', status: 'approved' },
+    ),
     ...overrides,
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { QueueEntry } from '../../common/contract/api'
-import type { Item } from '../../common/model/item'
+import { type Item, newItem } from '../../common/model/item'
 import {
   dictionaries,
   format,
@@ -24,29 +24,19 @@ import {
   themeAttribute,
 } from '../../renderer/src/state/logic'
 
-const baseItem: Item = {
-  id: 'item_a',
-  title: 'A',
-  url: 'https://example.com/a',
-  source: '',
-  sourceKind: 'internal',
-  objective: 'awareness',
-  topics: [],
-  why: '',
-  captions: {},
-  variants: {},
-  imageUrl: null,
-  status: 'published',
-  publishAt: null,
-  expiresAt: null,
-  priority: 50,
-  campaignId: null,
-  authorId: 'mem_champion',
-  approverId: null,
-  moderation: null,
-  createdAt: '2026-11-01T00:00:00.000Z',
-  updatedAt: '2026-11-01T00:00:00.000Z',
-}
+const made = newItem(
+  {
+    id: 'item_a',
+    title: 'A',
+    url: 'https://example.com/a',
+    objective: 'awareness',
+    authorId: 'mem_champion',
+    createdAt: '2026-11-01T00:00:00.000Z',
+  },
+  { status: 'published' },
+)
+if ('issues' in made) throw new Error(`fixture item: ${made.issues.join('; ')}`)
+const baseItem: Item = made.item
 
 function entry(patch: Partial<Item>): QueueEntry {
   return { item: { ...baseItem, ...patch }, campaign: null, suggested: {}, sharedOn: [] }

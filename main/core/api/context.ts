@@ -1,6 +1,8 @@
 import type { CoreStatus, Session } from '../../../common/contract/api'
+import type { Shares } from '../shares/shares'
 import type { StoredSession } from '../store/session'
 import type { Store } from '../store/store'
+import type { StudioFeeds } from '../studio/feeds'
 import type { WorkspaceSync } from '../sync/workspace-sync'
 
 /** The joined workspace, as handlers see it. */
@@ -9,6 +11,10 @@ export type Joined = { session: StoredSession; sync: WorkspaceSync }
 /** What request handlers may use of the core; implemented by Core. */
 export interface CoreContext {
   readonly store: Store
+  /** The employee's side: sharing, my queue, my stats, my proposals. */
+  readonly shares: Shares
+  /** Feed curation on a champion's core. */
+  readonly feeds: StudioFeeds
   status(): CoreStatus
   /** The joined workspace, or a `not_joined` ContractError. */
   joined(): Joined

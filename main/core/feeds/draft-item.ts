@@ -1,6 +1,5 @@
 import { newId } from '../../../common/model/ids'
-import { Item, type Objective } from '../../../common/model/item'
-import { describeIssues } from '../../../common/model/validation'
+import { type Item, newItem, type Objective } from '../../../common/model/item'
 import type { OpenGraph } from './open-graph'
 import type { FeedEntry } from './parse'
 import { truncateText } from './text'
@@ -15,9 +14,6 @@ export type DraftContext = {
   now: string
   openGraph?: OpenGraph
 }
-
-/** Same default as items created by hand in the studio. */
-const DEFAULT_PRIORITY = 50
 
 function hostname(url: string): string {
   try {
@@ -36,29 +32,21 @@ export function entryToDraftItem(
   context: DraftContext,
 ): { item: Item } | { issues: string[] } {
   const og = context.openGraph ?? {}
-  const candidate = {
-    id: newId('item'),
-    title: og.title ?? entry.title,
-    url: entry.link,
-    source: truncateText(context.feedTitle || hostname(context.feedUrl), 200),
-    sourceKind: 'third-party',
-    objective: context.objective,
-    topics: [...context.topics],
-    why: entry.summary || og.description || '',
-    captions: {},
-    variants: {},
-    imageUrl: entry.imageUrl ?? og.imageUrl ?? null,
-    status: 'draft',
-    publishAt: null,
-    expiresAt: null,
-    priority: DEFAULT_PRIORITY,
-    campaignId: null,
-    authorId: context.authorId,
-    approverId: null,
-    moderation: null,
-    createdAt: context.now,
-    updatedAt: context.now,
-  }
-  const parsed = Item.safeParse(candidate)
-  return parsed.success ? { item: parsed.data } : { issues: describeIssues(parsed.error) }
+  return newItem(
+    {
+      id: newId('item'),
+      title: og.title ?? entry.title,
+      url: entry.link,
+      objective: context.objective,
+      authorId: context.authorId,
+      createdAt: context.now,
+    },
+    {
+      source: truncateText(context.feedTitle || hostname(context.feedUrl), 200),
+      sourceKind: 'third-party',
+      topics: [...context.topics],
+      why: entry.summary || og.description || '',
+      imageUrl: entry.imageUrl ?? og.imageUrl ?? null,
+    },
+  )
 }

@@ -1,6 +1,5 @@
 export * from './opener'
 export * from './outbox-sender'
-export * from './registry'
 export * from './relay-api'
 export * from './share-store'
 export * from './shares'

@@ -1,9 +1,10 @@
+import type * as Y from 'yjs'
 import type { QueueEntry, Settings, ShareOutcome } from '../../../common/contract/api'
 import { ContractError } from '../../../common/contract/messages'
-import { readCampaigns } from '../../../common/doc/queue-doc'
+import { campaignsMap, readCampaigns } from '../../../common/doc/queue-doc'
 import type { Campaign } from '../../../common/model/campaign'
 import { newId } from '../../../common/model/ids'
-import type { Objective } from '../../../common/model/item'
+import type { Item, Objective } from '../../../common/model/item'
 import { NETWORKS, type Network } from '../../../common/model/networks'
 import {
   type NewProposal,
@@ -24,28 +25,24 @@ import {
 import type { Joined } from '../api/context'
 import { isLive, rankQueue } from '../queue/ranking'
 import { computeStats } from '../stats/personal-stats'
-import type { QueueTable } from '../store/queue-table'
+import { itemFromJson, type QueueTable } from '../store/queue-table'
 import type { StoredSession } from '../store/session'
 import { assertOpenable, type Opener, OpenerRefusedError } from './opener'
 import type { OutboxSender } from './outbox-sender'
-import type { Owner, ShareStore } from './share-store'
+import type { OutboxState, Owner, ShareStore } from './share-store'
 
 export type SharesDeps = {
   table: ShareStore
   queue: QueueTable
   opener: Opener
   sender: OutboxSender
-  /** My shares or proposals changed: tell the windows. */
-  changed: () => void
+  /** My shares or proposals changed: tell the windows (`shares`: the shares themselves did). */
+  changed: (what: { shares: boolean }) => void
   log: (line: string) => void
 }
 
 function ownerOf(joined: Pick<Joined, 'session'>): Owner {
   return { workspaceId: joined.session.claims.ws, memberId: joined.session.claims.sub }
-}
-
-function campaignsOf(joined: Joined): Map<string, Campaign> {
-  return new Map(readCampaigns(joined.sync.docs.queue).campaigns.map((c) => [c.id, c]))
 }
 
 /** The person's time zone: the one set in Settings, else the system's. */
@@ -58,6 +55,12 @@ export function statsTimeZone(settings: Settings): string {
  * works offline; what the relay must learn goes through the outbox.
  */
 export class Shares {
+  /**
+   * The campaigns of the current queue doc, validated once and kept until they change: forMe
+   * runs on every queue change (a champion typing), campaigns change rarely.
+   */
+  private campaigns: { doc: Y.Doc; byId: Map<string, Campaign> | null } | null = null
+
   constructor(private readonly deps: SharesDeps) {}
 
   /** Entries of this member still waiting for the relay (0 when no workspace is joined). */
@@ -76,7 +79,7 @@ export class Shares {
       ...(filter.objective ? { objective: filter.objective } : {}),
       ...(filter.topic?.trim() ? { topic: filter.topic } : {}),
     })
-    const campaigns = campaignsOf(joined)
+    const campaigns = this.campaignsOf(joined)
     const shared = this.deps.table.sharedNetworks(joined.session.claims.ws)
     const memberId = joined.session.claims.sub
     const ranked = rankQueue(items, { now, campaigns, sharedByMe: new Set(shared.keys()) })
@@ -116,7 +119,7 @@ export class Shares {
         `Item "${itemId}" is not in your queue (not published yet, expired or withdrawn)`,
       )
     }
-    const campaign = item.campaignId ? campaignsOf(joined).get(item.campaignId) : undefined
+    const campaign = item.campaignId ? this.campaignsOf(joined).get(item.campaignId) : undefined
     const shareId = newShareId()
     let tracked: string
     let target: string
@@ -153,7 +156,7 @@ export class Shares {
       this.deps.log(`share: could not open the share page (${why}); retracted: ${retracted}`)
       throw new ContractError('unavailable', `Could not open the ${network} share page: ${why}`)
     }
-    this.deps.changed()
+    this.deps.changed({ shares: true })
     this.deps.sender.kick()
     return {
       shareId,
@@ -177,7 +180,7 @@ export class Shares {
       proposedAt: now.toISOString(),
     })
     this.deps.table.recordProposal(ownerOf(joined), submission, submission.proposedAt)
-    this.deps.changed()
+    this.deps.changed({ shares: false })
     this.deps.sender.kick()
     return { ...submission, state: 'sending', reason: null, decidedAt: null }
   }
@@ -188,36 +191,55 @@ export class Shares {
    */
   listMine(joined: Joined): ProposalView[] {
     const views: ProposalView[] = []
-    for (const raw of this.deps.table.proposals(ownerOf(joined))) {
-      const parsed = ProposalSubmission.safeParse(raw)
+    for (const record of this.deps.table.proposals(ownerOf(joined))) {
+      const parsed = ProposalSubmission.safeParse(record.submission)
       if (!parsed.success) continue
-      views.push(this.viewOf(parsed.data))
+      const item = record.itemJson === null ? null : itemFromJson(record.itemJson)
+      views.push(viewOf(parsed.data, record.outbox, item))
     }
     return views
   }
 
-  private viewOf(submission: ProposalSubmission): ProposalView {
-    const base = { ...submission, reason: null, decidedAt: null }
-    const outbox = this.deps.table.state(submission.id)
-    if (outbox?.state === 'pending') return { ...base, state: 'sending' }
-    if (outbox?.state === 'failed') {
-      // The relay refused it for good: the author must know it will not reach anyone.
-      return {
-        ...base,
-        state: 'rejected',
-        reason: `Not accepted by the relay: ${outbox.lastError}`,
-      }
+  private campaignsOf(joined: Joined): Map<string, Campaign> {
+    const doc = joined.sync.docs.queue
+    let cache = this.campaigns
+    if (cache?.doc !== doc) {
+      // A new doc (joined again, or restarted sync): watch its campaigns from now on.
+      const fresh: { doc: Y.Doc; byId: Map<string, Campaign> | null } = { doc, byId: null }
+      campaignsMap(doc).observeDeep(() => {
+        fresh.byId = null
+      })
+      cache = fresh
+      this.campaigns = fresh
     }
-    const item = this.deps.queue.get(submission.id)
-    if (item?.moderation) {
-      const { decision, reason, at } = item.moderation
-      return decision === 'approved'
-        ? { ...base, state: 'approved', decidedAt: at }
-        : { ...base, state: 'rejected', reason: reason ?? null, decidedAt: at }
-    }
-    if (item && (item.status === 'approved' || item.status === 'published')) {
-      return { ...base, state: 'approved' }
-    }
-    return { ...base, state: 'pending' }
+    cache.byId ??= new Map(readCampaigns(doc).campaigns.map((c) => [c.id, c]))
+    return cache.byId
   }
+}
+
+function viewOf(
+  submission: ProposalSubmission,
+  outbox: OutboxState | null,
+  item: Item | null,
+): ProposalView {
+  const base = { ...submission, reason: null, decidedAt: null }
+  if (outbox?.state === 'pending') return { ...base, state: 'sending' }
+  if (outbox?.state === 'failed') {
+    // The relay refused it for good: the author must know it will not reach anyone.
+    return {
+      ...base,
+      state: 'rejected',
+      reason: `Not accepted by the relay: ${outbox.lastError}`,
+    }
+  }
+  if (item?.moderation) {
+    const { decision, reason, at } = item.moderation
+    return decision === 'approved'
+      ? { ...base, state: 'approved', decidedAt: at }
+      : { ...base, state: 'rejected', reason: reason ?? null, decidedAt: at }
+  }
+  if (item && (item.status === 'approved' || item.status === 'published')) {
+    return { ...base, state: 'approved' }
+  }
+  return { ...base, state: 'pending' }
 }

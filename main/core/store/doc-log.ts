@@ -33,6 +33,10 @@ export class DocLog {
   private readonly selectMaxSeq
   private readonly upsertSnapshot
   private readonly deleteUpdatesUpTo
+  private readonly countUpdatesAfter
+  private readonly selectDocsWithUpdates
+  private readonly deleteUpdates
+  private readonly deleteSnapshot
 
   constructor(
     private readonly db: Db,
@@ -63,6 +67,14 @@ export class DocLog {
     this.deleteUpdatesUpTo = db.prepare<[string, number]>(
       'DELETE FROM doc_updates WHERE doc = ? AND seq <= ?',
     )
+    this.countUpdatesAfter = db.prepare<[string, number], { n: number }>(
+      'SELECT COUNT(*) AS n FROM doc_updates WHERE doc = ? AND seq > ?',
+    )
+    this.selectDocsWithUpdates = db.prepare<[], { doc: string }>(
+      'SELECT DISTINCT doc FROM doc_updates',
+    )
+    this.deleteUpdates = db.prepare<[string]>('DELETE FROM doc_updates WHERE doc = ?')
+    this.deleteSnapshot = db.prepare<[string]>('DELETE FROM doc_snapshots WHERE doc = ?')
   }
 
   /** Append one update durably (the insert commits before this returns). Returns its seq. */
@@ -75,19 +87,6 @@ export class DocLog {
     this.sinceCompaction.set(doc, count)
     if (this.compactEvery > 0 && count >= this.compactEvery) this.scheduleCompaction(doc)
     return Number(info.lastInsertRowid)
-  }
-
-  /** The document's whole state as one update (snapshot merged with later updates), or null. */
-  load(doc: string): Uint8Array | null {
-    const snapshot = this.selectSnapshot.get(doc)
-    const rows = this.selectUpdates.all(doc, snapshot?.upto_seq ?? 0)
-    const parts: Uint8Array[] = []
-    if (snapshot) parts.push(new Uint8Array(snapshot.data))
-    for (const row of rows) parts.push(new Uint8Array(row.data))
-    this.sinceCompaction.set(doc, rows.length)
-    if (parts.length === 0) return null
-    if (parts.length === 1) return parts[0] ?? null
-    return Y.mergeUpdates(parts)
   }
 
   /**
@@ -110,11 +109,9 @@ export class DocLog {
   /** Counts, for tests and diagnostics. */
   stats(doc: string): { updates: number; snapshotSeq: number | null; snapshotBytes: number } {
     const snapshot = this.selectSnapshot.get(doc)
-    const updates = this.db
-      .prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM doc_updates WHERE doc = ?')
-      .get(doc)
     return {
-      updates: updates?.n ?? 0,
+      // seq starts at 1 (AUTOINCREMENT): "after 0" is every update of the document.
+      updates: this.countUpdatesAfter.get(doc, 0)?.n ?? 0,
       snapshotSeq: snapshot?.upto_seq ?? null,
       snapshotBytes: snapshot?.data.length ?? 0,
     }
@@ -147,18 +144,15 @@ export class DocLog {
     })
     const result = run()
     if (result) {
-      const remaining = this.selectUpdates.all(doc, result.uptoSeq).length
-      this.sinceCompaction.set(doc, remaining)
+      // What is left after the snapshot counts towards the next compaction.
+      this.sinceCompaction.set(doc, this.countUpdatesAfter.get(doc, result.uptoSeq)?.n ?? 0)
     }
     return result
   }
 
   /** Compact every document that has updates since its snapshot (used on close). */
   compactAll(): CompactionResult[] {
-    const docs = this.db
-      .prepare<[], { doc: string }>('SELECT DISTINCT doc FROM doc_updates')
-      .all()
-      .map((row) => row.doc)
+    const docs = this.selectDocsWithUpdates.all().map((row) => row.doc)
     return docs.flatMap((doc) => {
       const result = this.compact(doc)
       return result ? [result] : []
@@ -168,8 +162,8 @@ export class DocLog {
   /** Forget a document entirely (leaving a workspace). */
   remove(doc: string): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM doc_updates WHERE doc = ?').run(doc)
-      this.db.prepare('DELETE FROM doc_snapshots WHERE doc = ?').run(doc)
+      this.deleteUpdates.run(doc)
+      this.deleteSnapshot.run(doc)
     })()
     this.sinceCompaction.delete(doc)
   }

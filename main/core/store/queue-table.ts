@@ -1,12 +1,13 @@
 import type { QueueFilter } from '../../../common/contract/api'
-import { Item } from '../../../common/model/item'
+import type { Item } from '../../../common/model/item'
 import type { Db } from './database'
 
 type ItemRow = { json: string }
 
 /**
  * The relational `items` table derived from the queue document: typed columns for filtering
- * and ordering, topics in a side table, and the full validated item as JSON.
+ * and ordering, topics in a side table, and the full validated item as JSON (validated when
+ * written, so reads only parse it).
  * Order: priority (high first), then freshness (publish date, else creation date; newest first).
  */
 export class QueueTable {
@@ -28,7 +29,8 @@ export class QueueTable {
          priority = excluded.priority, campaign_id = excluded.campaign_id,
          publish_at = excluded.publish_at, expires_at = excluded.expires_at,
          created_at = excluded.created_at, updated_at = excluded.updated_at,
-         fresh_at = excluded.fresh_at, search_text = excluded.search_text, json = excluded.json`,
+         fresh_at = excluded.fresh_at, search_text = excluded.search_text, json = excluded.json
+       WHERE items.json IS NOT excluded.json`,
     )
     this.deleteRow = db.prepare<[string]>('DELETE FROM items WHERE id = ?')
     this.deleteTopics = db.prepare<[string]>('DELETE FROM item_topics WHERE item_id = ?')
@@ -40,14 +42,19 @@ export class QueueTable {
     this.countRows = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM items')
   }
 
-  /** Upsert and delete rows in one transaction. Returns how many rows changed. */
+  /**
+   * Upsert and delete rows in one transaction. Returns how many rows really changed: an item
+   * written again as it was, or a removal of a row that is not there, does not count (windows
+   * are told of a change only when there is one).
+   */
   apply(upserts: readonly Item[], removals: readonly string[]): number {
     if (upserts.length === 0 && removals.length === 0) return 0
-    this.db.transaction(() => {
-      for (const id of removals) this.deleteRow.run(id)
-      for (const item of upserts) this.writeItem(item)
+    return this.db.transaction(() => {
+      let changed = 0
+      for (const id of removals) changed += this.deleteRow.run(id).changes
+      for (const item of upserts) changed += this.writeItem(item)
+      return changed
     })()
-    return upserts.length + removals.length
   }
 
   /** Make the table hold exactly `items` (startup, or after a full sync). */
@@ -70,7 +77,7 @@ export class QueueTable {
 
   get(id: string): Item | null {
     const row = this.selectOne.get(id)
-    return row ? parseRow(row) : null
+    return row ? itemFromJson(row.json) : null
   }
 
   list(filter: QueueFilter = {}): Item[] {
@@ -103,11 +110,12 @@ export class QueueTable {
     return this.db
       .prepare<(string | number)[], ItemRow>(sql)
       .all(...params)
-      .map(parseRow)
+      .map((row) => itemFromJson(row.json))
   }
 
-  private writeItem(item: Item): void {
-    this.upsertRow.run({
+  /** 1 when the row was inserted or changed, 0 when it already held this item. */
+  private writeItem(item: Item): number {
+    const { changes } = this.upsertRow.run({
       id: item.id,
       status: item.status,
       objective: item.objective,
@@ -123,8 +131,10 @@ export class QueueTable {
         .toLowerCase(),
       json: JSON.stringify(item),
     })
+    if (changes === 0) return 0
     this.deleteTopics.run(item.id)
     for (const topic of item.topics) this.insertTopic.run(item.id, topic)
+    return 1
   }
 }
 
@@ -134,7 +144,30 @@ function normalizeTime(iso: string): string {
   return Number.isNaN(time) ? iso : new Date(time).toISOString()
 }
 
-function parseRow(row: ItemRow): Item {
-  // The table only ever holds validated items; parsing again guards against a hand-edited file.
-  return Item.parse(JSON.parse(row.json))
+/**
+ * An item as the table stores it. Rows were validated when written (and re-validating the whole
+ * queue on every read is the popover's hot path), so this only parses, with a cheap check that
+ * catches a hand-edited or foreign file.
+ */
+export function itemFromJson(json: string): Item {
+  const value: unknown = JSON.parse(json)
+  if (!looksLikeItem(value)) throw new Error('The queue table holds a row that is not an item')
+  return value
+}
+
+function looksLikeItem(value: unknown): value is Item {
+  if (typeof value !== 'object' || value === null) return false
+  const item = value as Record<string, unknown>
+  return (
+    typeof item.id === 'string' &&
+    typeof item.title === 'string' &&
+    typeof item.url === 'string' &&
+    typeof item.status === 'string' &&
+    typeof item.priority === 'number' &&
+    Array.isArray(item.topics) &&
+    typeof item.captions === 'object' &&
+    item.captions !== null &&
+    typeof item.variants === 'object' &&
+    item.variants !== null
+  )
 }

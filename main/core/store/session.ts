@@ -14,13 +14,25 @@ export type StoredSession = z.infer<typeof StoredSession>
 type Row = { relay_url: string; token: string; claims: string; joined_at: string }
 
 export class SessionStore {
-  constructor(private readonly db: Db) {}
+  private readonly selectRow
+  private readonly upsertRow
+  private readonly deleteRow
+
+  constructor(db: Db) {
+    this.selectRow = db.prepare<[], Row>(
+      'SELECT relay_url, token, claims, joined_at FROM session WHERE id = 1',
+    )
+    this.upsertRow = db.prepare<[string, string, string, string]>(
+      `INSERT INTO session (id, relay_url, token, claims, joined_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET relay_url = excluded.relay_url, token = excluded.token,
+         claims = excluded.claims, joined_at = excluded.joined_at`,
+    )
+    this.deleteRow = db.prepare('DELETE FROM session')
+  }
 
   /** The stored session, or null (never joined, or the row is unreadable). */
   get(): StoredSession | null {
-    const row = this.db
-      .prepare<[], Row>('SELECT relay_url, token, claims, joined_at FROM session WHERE id = 1')
-      .get()
+    const row = this.selectRow.get()
     if (!row) return null
     let claims: unknown
     try {
@@ -39,16 +51,10 @@ export class SessionStore {
 
   set(session: StoredSession): void {
     const valid = StoredSession.parse(session)
-    this.db
-      .prepare(
-        `INSERT INTO session (id, relay_url, token, claims, joined_at) VALUES (1, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET relay_url = excluded.relay_url, token = excluded.token,
-           claims = excluded.claims, joined_at = excluded.joined_at`,
-      )
-      .run(valid.relayUrl, valid.token, JSON.stringify(valid.claims), valid.joinedAt)
+    this.upsertRow.run(valid.relayUrl, valid.token, JSON.stringify(valid.claims), valid.joinedAt)
   }
 
   clear(): void {
-    this.db.prepare('DELETE FROM session').run()
+    this.deleteRow.run()
   }
 }

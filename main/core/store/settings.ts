@@ -67,12 +67,22 @@ export type SettingsUpdate = z.infer<typeof SettingsUpdate>
 
 /** Settings as key/value rows (one JSON value per key), read over the defaults. */
 export class SettingsStore {
-  constructor(private readonly db: Db) {}
+  // Prepared once: settings are read on every share and stats request.
+  private readonly selectAll
+  private readonly put
+
+  constructor(private readonly db: Db) {
+    this.selectAll = db.prepare<[], { key: string; value: string }>(
+      'SELECT key, value FROM settings',
+    )
+    this.put = db.prepare<[string, string]>(
+      `INSERT INTO settings (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    )
+  }
 
   get(): Settings {
-    const rows = this.db
-      .prepare<[], { key: string; value: string }>('SELECT key, value FROM settings')
-      .all()
+    const rows = this.selectAll.all()
     const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS }
     for (const row of rows) {
       if (!(row.key in DEFAULT_SETTINGS)) continue
@@ -96,13 +106,9 @@ export class SettingsStore {
   /** Validate and store a partial update; throws a ValidationError naming each bad field. */
   update(patch: unknown): Settings {
     const valid = parseOrThrow(SettingsUpdate, patch, 'settings')
-    const put = this.db.prepare<[string, string]>(
-      `INSERT INTO settings (key, value) VALUES (?, ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    )
     this.db.transaction(() => {
       for (const [key, value] of Object.entries(valid)) {
-        if (value !== undefined) put.run(key, JSON.stringify(value))
+        if (value !== undefined) this.put.run(key, JSON.stringify(value))
       }
     })()
     return this.get()

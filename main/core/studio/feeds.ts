@@ -199,29 +199,8 @@ function normalizeUrl(url: string): string {
   }
 }
 
-const services = new WeakMap<CoreContext, StudioFeeds>()
-
-/** The feed service of a core, created on first use. */
-export function studioFeeds(ctx: CoreContext, options: StudioFeedsOptions = {}): StudioFeeds {
-  let feeds = services.get(ctx)
-  if (!feeds) {
-    feeds = new StudioFeeds(ctx, ctx.store.db, { ...feedOptionsFromEnv(), ...options })
-    services.set(ctx, feeds)
-  }
-  return feeds
-}
-
-/** Start periodic polling (core start); it only does work in a champion's or admin's core. */
-export function startStudio(ctx: CoreContext, log?: (line: string) => void): void {
-  studioFeeds(ctx, log ? { log } : {}).start()
-}
-
-export function stopStudio(ctx: CoreContext): void {
-  services.get(ctx)?.stop()
-}
-
 /** Tests and operators may tune polling without new flags. */
-function feedOptionsFromEnv(): StudioFeedsOptions {
+export function feedOptionsFromEnv(): StudioFeedsOptions {
   const number = (name: string): number | undefined => {
     const raw = process.env[name]
     if (raw === undefined || raw.trim() === '') return undefined

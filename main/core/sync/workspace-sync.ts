@@ -44,6 +44,13 @@ type Link = {
   refused: string | null
 }
 
+/**
+ * y-websocket drops a connection that received nothing for 30 s; with no awareness of its own
+ * the core asks for the relay's state vector now and then, so a quiet room stays open and a dead
+ * one is still noticed by that watchdog. This is what y-websocket's `resyncInterval` option does,
+ * but the option reads the global `WebSocket.OPEN`, which Node 20 (the dev host, the tests, our
+ * `engines` floor) does not define: the timer would throw a ReferenceError once connected.
+ */
 const KEEPALIVE_MS = 10_000
 
 /**
@@ -58,6 +65,9 @@ export class WorkspaceSync {
   private readonly links: Link[] = []
   private current: SyncStatus = { sync: 'connecting', lastError: null }
   private refusedTimer: NodeJS.Timeout | null = null
+  /** waitForSync callers, told after every change of state (see settle). */
+  private readonly waiters = new Set<() => void>()
+  private settleScheduled = false
   private readonly keepalive: NodeJS.Timeout
   private destroyed = false
   private paused = false
@@ -85,8 +95,6 @@ export class WorkspaceSync {
     this.docs = docs
     this.awareness = awareness
     for (const name of DOC_NAMES) this.links.push(this.link(name))
-    // y-websocket drops a connection that received nothing for 30 s; with no awareness of its
-    // own the core asks for the relay's state vector now and then so a quiet room stays open.
     this.keepalive = setInterval(() => this.ping(), KEEPALIVE_MS)
     this.keepalive.unref()
     for (const link of this.links) link.provider.connect()
@@ -107,24 +115,41 @@ export class WorkspaceSync {
    */
   waitForSync(timeoutMs: number): Promise<SyncStatus & { timedOut: boolean }> {
     return new Promise((resolve) => {
-      let interval: NodeJS.Timeout | undefined
-      let timer: NodeJS.Timeout | undefined
       const finish = (timedOut: boolean) => {
-        clearInterval(interval)
+        this.waiters.delete(check)
         clearTimeout(timer)
         resolve({ ...this.current, timedOut })
       }
-      const settled = () => this.current.sync !== 'connecting' || this.isRefused() || this.destroyed
-      if (settled()) return finish(false)
-      interval = setInterval(() => {
-        if (settled()) finish(false)
-      }, 20)
-      timer = setTimeout(() => finish(true), timeoutMs)
+      const check = () => {
+        if (this.isSettled()) finish(false)
+      }
+      const timer = setTimeout(() => finish(true), timeoutMs)
+      this.waiters.add(check)
+      check()
     })
   }
 
   isRefused(): boolean {
     return this.links.some((link) => link.refused !== null)
+  }
+
+  /** The first connection attempt has an outcome (what waitForSync waits for). */
+  private isSettled(): boolean {
+    return this.current.sync !== 'connecting' || this.isRefused() || this.destroyed
+  }
+
+  /**
+   * Wake waitForSync callers after each change of status, refusal or destroy. They look once the
+   * current burst of events is over: ws reports a refused upgrade as an error and then a close,
+   * and the outcome is the state after both.
+   */
+  private settle(): void {
+    if (this.waiters.size === 0 || this.settleScheduled) return
+    this.settleScheduled = true
+    setImmediate(() => {
+      this.settleScheduled = false
+      for (const check of [...this.waiters]) check()
+    })
   }
 
   /** Go offline on purpose (or back online); local edits keep being stored meanwhile. */
@@ -152,6 +177,7 @@ export class WorkspaceSync {
       this.docs[name].destroy()
     }
     this.current = { sync: 'offline', lastError: null }
+    this.settle()
   }
 
   private link(name: DocName): Link {
@@ -237,9 +263,12 @@ export class WorkspaceSync {
   }
 
   private setError(message: string): void {
-    if (this.current.lastError === message) return
-    this.current = { ...this.current, lastError: message }
-    this.options.onStatus?.(this.current)
+    // A refusal is recorded just before this call, possibly with the same message as before.
+    if (this.current.lastError !== message) {
+      this.current = { ...this.current, lastError: message }
+      this.options.onStatus?.(this.current)
+    }
+    this.settle()
   }
 
   private recompute(): void {
@@ -254,9 +283,11 @@ export class WorkspaceSync {
       sync = 'offline'
     else sync = 'connecting'
     const lastError = sync === 'synced' ? null : this.current.lastError
-    if (sync === this.current.sync && lastError === this.current.lastError) return
-    this.options.log?.(`sync: ${sync}${lastError ? ` (${lastError})` : ''}`)
-    this.current = { sync, lastError }
-    this.options.onStatus?.(this.current)
+    if (sync !== this.current.sync || lastError !== this.current.lastError) {
+      this.options.log?.(`sync: ${sync}${lastError ? ` (${lastError})` : ''}`)
+      this.current = { sync, lastError }
+      this.options.onStatus?.(this.current)
+    }
+    this.settle()
   }
 }

@@ -145,11 +145,11 @@ export const useStore = create<State>((set, get) => {
           void get().refreshMine()
         }
       })
-      client.on('mine.changed', ({ pendingOutbox }) => {
+      client.on('mine.changed', ({ pendingOutbox, sharesChanged }) => {
         set({ pendingOutbox })
         void get().refreshMine()
-        // Shares change the ranking and the "shared" marks.
-        void get().refreshQueue()
+        // Shares change the ranking and the "shared" marks; an outbox delivery changes neither.
+        if (sharesChanged) void get().refreshQueue()
       })
       const [status, settings] = await Promise.all([
         client.call('status.get', {}),

@@ -11,8 +11,8 @@ import {
 import { setText } from '../../../../common/doc/text'
 import { Campaign } from '../../../../common/model/campaign'
 import { newId } from '../../../../common/model/ids'
-import { Item, type ItemStatus } from '../../../../common/model/item'
-import { parseOrThrow } from '../../../../common/model/validation'
+import { type ItemStatus, newItem } from '../../../../common/model/item'
+import { parseOrThrow, ValidationError } from '../../../../common/model/validation'
 import { API_ORIGIN } from '../context'
 import { curator, type HandlerGroup, readBack, requireCampaign, requireItem } from './types'
 
@@ -60,31 +60,20 @@ export const queueHandlers: HandlerGroup<
     requireCampaign(joined, params.campaignId)
     const now = ctx.now()
     const status = params.status ?? 'draft'
-    const item = parseOrThrow(
-      Item,
+    const me = joined.session.claims.sub
+    const made = newItem(
       {
-        source: '',
-        sourceKind: 'internal',
-        topics: [],
-        why: '',
-        captions: {},
-        variants: {},
-        imageUrl: null,
-        publishAt: null,
-        expiresAt: null,
-        priority: 50,
-        campaignId: null,
-        ...params,
-        status,
         id: newId('item'),
-        authorId: joined.session.claims.sub,
-        approverId: APPROVED.includes(status) ? joined.session.claims.sub : null,
-        moderation: null,
+        title: params.title,
+        url: params.url,
+        objective: params.objective,
+        authorId: me,
         createdAt: now,
-        updatedAt: now,
       },
-      'item',
+      { ...params, status, approverId: APPROVED.includes(status) ? me : null },
     )
+    if ('issues' in made) throw new ValidationError('item', made.issues)
+    const { item } = made
     joined.sync.docs.queue.transact(() => insertItem(joined.sync.docs.queue, item), API_ORIGIN)
     return readBack(joined, item.id)
   },

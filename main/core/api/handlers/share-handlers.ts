@@ -1,20 +1,19 @@
-import { sharesOf } from '../../shares/registry'
 import type { HandlerGroup } from './types'
 
 /** The employee's popover: my queue, sharing, my stats, my proposals. */
 export const shareHandlers: HandlerGroup<
   'queue.forMe' | 'share.perform' | 'stats.mine' | 'proposal.create' | 'proposal.listMine'
 > = {
-  'queue.forMe': (ctx, filter) => sharesOf(ctx).forMe(ctx.joined(), filter, new Date(ctx.now())),
+  'queue.forMe': (ctx, filter) => ctx.shares.forMe(ctx.joined(), filter, new Date(ctx.now())),
 
   'share.perform': (ctx, params) =>
-    sharesOf(ctx).perform(ctx.joined(), params, ctx.store.settings.get(), new Date(ctx.now())),
+    ctx.shares.perform(ctx.joined(), params, ctx.store.settings.get(), new Date(ctx.now())),
 
   // Stats are personal and local: they work before joining and after leaving too.
-  'stats.mine': (ctx) => sharesOf(ctx).statsMine(ctx.store.settings.get(), new Date(ctx.now())),
+  'stats.mine': (ctx) => ctx.shares.statsMine(ctx.store.settings.get(), new Date(ctx.now())),
 
   'proposal.create': (ctx, proposal) =>
-    sharesOf(ctx).createProposal(ctx.joined(), proposal, new Date(ctx.now())),
+    ctx.shares.createProposal(ctx.joined(), proposal, new Date(ctx.now())),
 
-  'proposal.listMine': (ctx) => sharesOf(ctx).listMine(ctx.joined()),
+  'proposal.listMine': (ctx) => ctx.shares.listMine(ctx.joined()),
 }

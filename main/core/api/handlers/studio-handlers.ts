@@ -10,7 +10,6 @@ import {
 import { Campaign } from '../../../../common/model/campaign'
 import type { ItemPatch, Moderation } from '../../../../common/model/item'
 import { parseOrThrow } from '../../../../common/model/validation'
-import { studioFeeds } from '../../studio/feeds'
 import { API_ORIGIN } from '../context'
 import { curator, type HandlerGroup, readBack, requireCampaign, requireItem } from './types'
 
@@ -83,14 +82,14 @@ export const studioHandlers: HandlerGroup<
     return members.sort((a, b) => a.displayName.localeCompare(b.displayName))
   },
 
-  'feed.list': (ctx) => studioFeeds(ctx).list(curator(ctx, 'see feed sources')),
+  'feed.list': (ctx) => ctx.feeds.list(curator(ctx, 'see feed sources')),
 
-  'feed.add': (ctx, { url }) => studioFeeds(ctx).add(curator(ctx, 'add feed sources'), url),
+  'feed.add': (ctx, { url }) => ctx.feeds.add(curator(ctx, 'add feed sources'), url),
 
   'feed.remove': (ctx, { id }) => {
-    studioFeeds(ctx).remove(curator(ctx, 'remove feed sources'), id)
+    ctx.feeds.remove(curator(ctx, 'remove feed sources'), id)
     return null
   },
 
-  'feed.poll': (ctx) => studioFeeds(ctx).pollNow(curator(ctx, 'poll feeds')),
+  'feed.poll': (ctx) => ctx.feeds.pollNow(curator(ctx, 'poll feeds')),
 }
