@@ -7,11 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { ContractError, fromBase64, ServerMessage, toBase64 } from '../../common/contract/messages'
+import { fromBase64, ServerMessage, toBase64 } from '../../common/contract/messages'
 import { insertItem, itemsMap } from '../../common/doc/queue-doc'
 import { Core } from '../../main/core/core'
 import { type CoreProcess, clientOf, fakeInvitation, startCore } from '../helpers/core'
+import { errorOf } from '../helpers/errors'
 import { makeItem } from '../helpers/items'
+import { waitFor } from '../helpers/wait'
+
+/** Waits in this file have always given up after about 5 s: keep that bound. */
+const POLL = { timeoutMs: 5_000 }
 
 /** A raw socket to the host that collects replies, to send what the typed client would refuse. */
 async function rawSocket(url: string) {
@@ -25,25 +30,9 @@ async function rawSocket(url: string) {
     socket.once('open', resolve)
     socket.once('error', reject)
   })
-  const reply = async (id: number) => {
-    for (let i = 0; i < 500; i++) {
-      const found = replies.find((r) => r.t === 'res' && r.id === id)
-      if (found) return found
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    throw new Error(`no reply to ${id}`)
-  }
+  const reply = (id: number) =>
+    waitFor(`reply to ${id}`, () => replies.find((r) => r.t === 'res' && r.id === id), POLL)
   return { socket, reply }
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ContractError) return error
-    throw error
-  }
-  throw new Error('expected a ContractError')
 }
 
 describe('contract over the host (offline cores)', () => {
@@ -189,14 +178,6 @@ describe('window replicas follow the member’s rights', () => {
     }
   }
 
-  async function poll(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 500; i++) {
-      if (check()) return
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    throw new Error('condition not met')
-  }
-
   for (const role of ['champion', 'employee'] as const) {
     it(`${role}: a window's edits to the queue ${role === 'champion' ? 'reach' : 'never reach'} the core`, async () => {
       const core = await Core.open({ dataDir: mkdtempSync(path.join(tmpdir(), 'pv-win-')) })
@@ -209,7 +190,7 @@ describe('window replicas follow the member’s rights', () => {
           if (message.t === 'doc') received.push(message.data)
         })
         client.send({ t: 'doc', doc: 'queue', data: step1(win.doc) })
-        await poll(() => received.length > 0)
+        await waitFor('core answers sync step 1', () => received.length > 0, POLL)
         // The window creates an item in its replica and sends the update.
         const updates: Uint8Array[] = []
         win.doc.on('update', (u: Uint8Array) => updates.push(u))
@@ -231,16 +212,24 @@ describe('window replicas follow the member’s rights', () => {
         const marker = await client.call('status.get', {})
         expect(marker.session?.role).toBe(role)
         if (role === 'champion') {
-          await poll(() => core.store.queue.get('item_from_window') !== null)
+          await waitFor(
+            'window item in the core',
+            () => core.store.queue.get('item_from_window') !== null,
+            POLL,
+          )
           // And an API edit flows back to the window's replica.
           await client.call('item.setCaption', { id: 'item_from_window', network: 'x', text: 'hi' })
-          await poll(() => {
-            applyAll(win.doc, received.splice(0))
-            return (
-              itemsMap(win.doc).get('item_from_window')?.get('updatedAt') !== undefined &&
-              core.store.queue.get('item_from_window')?.captions.x === 'hi'
-            )
-          })
+          await waitFor(
+            'API edit in the window',
+            () => {
+              applyAll(win.doc, received.splice(0))
+              return (
+                itemsMap(win.doc).get('item_from_window')?.get('updatedAt') !== undefined &&
+                core.store.queue.get('item_from_window')?.captions.x === 'hi'
+              )
+            },
+            POLL,
+          )
         } else {
           expect(core.store.queue.list()).toEqual([])
           expect(await client.call('queue.list', {})).toEqual([])

@@ -8,9 +8,10 @@ import type { CoreClient } from '../../common/contract/client'
 import type { Item } from '../../common/model/item'
 import { Core } from '../../main/core/core'
 import { type CoreProcess, clientOf, startCore } from '../helpers/core'
-import { eventually, readQueueTable } from '../helpers/core-db'
+import { readQueueTable } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { openReplica } from '../helpers/replica'
+import { waitFor } from '../helpers/wait'
 
 /**
  * Random concurrent edits by three replicas — item creation, plain-field patches, caption
@@ -149,7 +150,8 @@ function docState(doc: Y.Doc): unknown {
 
 async function expectConverged(replicas: Replica[]): Promise<number> {
   for (const replica of replicas) await replica.online()
-  const settled = await eventually(
+  const settled = await waitFor(
+    'replicas converged',
     async () => {
       const docs = await Promise.all(replicas.map((replica) => replica.queueDoc()))
       const states = docs.map((doc) => JSON.stringify(docState(doc)))
@@ -161,7 +163,7 @@ async function expectConverged(replicas: Replica[]): Promise<number> {
       const tables = replicas.map((replica) => JSON.stringify(replica.table()))
       return new Set(tables).size === 1 ? { states, tables } : undefined
     },
-    { what: 'replicas converged', timeoutMs: 30_000, intervalMs: 50 },
+    { timeoutMs: 30_000, intervalMs: 50 },
   )
   expect(new Set(settled.states).size).toBe(1)
   expect(new Set(settled.tables).size).toBe(1)

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { fakeInvitation, startCore } from '../helpers/core'
-import { eventually } from '../helpers/core-db'
+import { waitFor } from '../helpers/wait'
 
 describe('durability of the core store', () => {
   it('a core killed with SIGKILL mid-write keeps every acknowledged edit and a sound file', async () => {
@@ -46,10 +46,7 @@ describe('durability of the core store', () => {
       }
     }
     const lanes = [0, 1, 2, 3].map(writer)
-    await eventually(() => (createdAcked.size >= 300 ? true : undefined), {
-      what: '300 acknowledged creates',
-      timeoutMs: 40_000,
-    })
+    await waitFor('300 acknowledged creates', () => createdAcked.size >= 300, { timeoutMs: 40_000 })
     await core.kill()
     stop = true
     await Promise.all(lanes)

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { type CoreProcess, startCore } from '../helpers/core'
-import { eventually, readQueueTable } from '../helpers/core-db'
+import { readQueueTable } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
 
 describe('offline start and catch-up', () => {
   const running: { relay?: RelayProcess; cores: CoreProcess[] } = { cores: [] }
@@ -38,9 +39,9 @@ describe('offline start and catch-up', () => {
       )
     }
     const ids = created.map((item) => item.id).sort()
-    await eventually(
-      async () => ((await employee.client.call('queue.list', {})).length === 12 ? true : undefined),
-      { what: 'employee has the 12 items' },
+    await waitFor(
+      'employee has the 12 items',
+      async () => (await employee.client.call('queue.list', {})).length === 12,
     )
     const before = await employee.client.call('queue.list', {})
 
@@ -52,13 +53,10 @@ describe('offline start and catch-up', () => {
     running.cores.push(employee)
     expect(await employee.client.call('queue.list', {})).toEqual(before)
     expect(readQueueTable(employee.dataDir).map((item) => item.id)).toEqual(ids)
-    const offline = await eventually(
-      async () => {
-        const status = await employee.client.call('status.get', {})
-        return status.sync === 'offline' ? status : undefined
-      },
-      { what: 'employee reports offline' },
-    )
+    const offline = await waitFor('employee reports offline', async () => {
+      const status = await employee.client.call('status.get', {})
+      return status.sync === 'offline' ? status : undefined
+    })
     expect(offline.session?.role).toBe('employee')
     expect(offline.lastError).toMatch(/Cannot reach the relay/)
 
@@ -80,14 +78,16 @@ describe('offline start and catch-up', () => {
 
     // The relay comes back on the same port and data: the employee catches up.
     running.relay = await startRelay({ dataDir: relay.dataDir, port: relay.port })
-    await eventually(
+    await waitFor(
+      'employee synced again',
       async () => {
         const status = await employee.client.call('status.get', {})
-        return status.sync === 'synced' ? true : undefined
+        return status.sync === 'synced'
       },
-      { what: 'employee synced again', timeoutMs: 30_000 },
+      { timeoutMs: 30_000 },
     )
-    const after = await eventually(
+    const after = await waitFor(
+      'employee caught up',
       async () => {
         const list = await employee.client.call('queue.list', {})
         const revised = list.find((item) => item.id === first.id)
@@ -95,7 +95,7 @@ describe('offline start and catch-up', () => {
           ? list
           : undefined
       },
-      { what: 'employee caught up', timeoutMs: 30_000 },
+      { timeoutMs: 30_000 },
     )
     // Highest priority first: the revised item now leads.
     expect(after[0]?.id).toBe(first.id)

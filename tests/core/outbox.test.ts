@@ -11,8 +11,8 @@ import { relayApiUrl } from '../../main/core/shares/relay-api'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf, fakeInvitation } from '../helpers/core'
-import { eventually } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
 
 const cores = new Set<Core>()
 const relays: RelayProcess[] = []
@@ -113,14 +113,16 @@ describe('outbox against a real relay', () => {
         memberId: 'mem_eric',
       }),
     })
-    await eventually(async () =>
-      (await employee.client.call('queue.forMe', {})).length === 1 ? true : undefined,
+    await waitFor(
+      'the item in the employee queue',
+      async () => (await employee.client.call('queue.forMe', {})).length === 1,
     )
 
     await relay.stop()
     relays.splice(relays.indexOf(relay), 1)
-    await eventually(async () =>
-      (await employee.client.call('status.get', {})).sync === 'offline' ? true : undefined,
+    await waitFor(
+      'the employee offline',
+      async () => (await employee.client.call('status.get', {})).sync === 'offline',
     )
     const share = await employee.client.call('share.perform', {
       itemId: item.id,
@@ -128,7 +130,7 @@ describe('outbox against a real relay', () => {
       text: 'Offline words',
     })
     // The relay is down: the POST fails and the entry waits, with the reason.
-    await eventually(() => ((outbox(employeeDir)[0]?.attempts ?? 0) > 0 ? true : undefined))
+    await waitFor('a failed attempt', () => (outbox(employeeDir)[0]?.attempts ?? 0) > 0)
     expect(outbox(employeeDir)).toMatchObject([
       {
         id: share.shareId,
@@ -147,12 +149,11 @@ describe('outbox against a real relay', () => {
 
     relay = await startRelay({ dataDir: relay.dataDir, port: relay.port })
     relays.push(relay)
-    await eventually(() => (outbox(employeeDir)[0]?.delivered_at ? true : undefined), {
-      what: 'the share is delivered',
+    await waitFor('the share is delivered', () => outbox(employeeDir)[0]?.delivered_at, {
       timeoutMs: 30_000,
     })
     expect(relayShareIds(relay)).toEqual([share.shareId])
-    await eventually(() => (pending.at(-1) === 0 ? true : undefined))
+    await waitFor('no share pending', () => pending.at(-1) === 0)
     // Sent once and never again: one report, no duplicates.
     const reports = relay.logs().match(/shares received .*member=mem_eric.*/g) ?? []
     expect(reports).toHaveLength(1)
@@ -206,31 +207,31 @@ describe('outbox against a misbehaving relay', () => {
 
     // 503 twice, then the relay is back: delivered, after retries.
     const c = await share()
-    await eventually(() => (requestsFor(c) >= 2 ? true : undefined))
+    await waitFor('two tries of c', () => requestsFor(c) >= 2)
     mode = 'ok'
-    await eventually(() => (row(c)?.delivered_at ? true : undefined))
+    await waitFor('c delivered', () => row(c)?.delivered_at)
     expect(seen[0]?.auth).toBe(`Bearer ${token}`)
 
     // A 400 is final: marked failed with the relay's message, kept, not sent again.
     mode = 'bad'
     const a = await share()
-    await eventually(() => (row(a)?.failed_at ? true : undefined))
+    await waitFor('a failed', () => row(a)?.failed_at)
     expect(row(a)).toMatchObject({
       delivered_at: null,
       last_error: 'HTTP 400: events.0.itemId: nope',
     })
     mode = 'ok'
     const b = await share()
-    await eventually(() => (row(b)?.delivered_at ? true : undefined))
+    await waitFor('b delivered', () => row(b)?.delivered_at)
     expect(requestsFor(a)).toBe(1)
 
     // Two shares wait while the relay is down; then it refuses one: only that one fails.
     mode = 'down'
     const d = await share()
     const e = await share()
-    await eventually(() => (requestsFor(e) >= 1 ? true : undefined))
+    await waitFor('a try of e', () => requestsFor(e) >= 1)
     mode = (ids) => (ids.includes(d) ? 400 : 200)
-    await eventually(() => (row(e)?.delivered_at && row(d)?.failed_at ? true : undefined))
+    await waitFor('e delivered and d failed', () => row(e)?.delivered_at && row(d)?.failed_at)
     expect(seen.some((s) => s.ids.length === 2 && s.ids.includes(d) && s.ids.includes(e))).toBe(
       true,
     )
@@ -266,10 +267,10 @@ describe('proposals go through the outbox too', () => {
     })
     expect(made.id).toMatch(/^prop_/)
     expect(made.state).toBe('sending')
-    await eventually(() => (outbox(dataDir)[0]?.delivered_at ? true : undefined))
+    await waitFor('the proposal delivered', () => outbox(dataDir)[0]?.delivered_at)
     expect((await client.call('proposal.listMine', {})).map((p) => p.state)).toEqual(['pending'])
     core.setNetwork(true)
-    const item = await eventually(async () =>
+    const item = await waitFor('the proposal in the queue', async () =>
       (await client.call('queue.list', { status: ['submitted'] })).find((i) => i.id === made.id),
     )
     expect(item.authorId).toBe('mem_erin')

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { CoreClient, type Transport } from '../../common/contract/client'
 import { ChildMessage } from '../../main/core/process-protocol'
 import { fakeInvitation } from '../helpers/core'
-import { eventually } from '../helpers/core-db'
+import { waitFor } from '../helpers/wait'
 
 /**
  * The utility-process entry, driven the way Electron drives it: messages on process.parentPort
@@ -45,7 +45,7 @@ describe('process entry (utility process)', () => {
     send({ type: 'open', dataDir })
     const { port1, port2 } = new MessageChannel()
     send({ type: 'attach' }, [mainPortLike(port2)])
-    await eventually(() => (toParent.length > 0 ? true : undefined), { what: 'ready' })
+    await waitFor('ready', () => toParent.length > 0)
     expect(ChildMessage.parse(toParent[0])).toEqual({ type: 'ready' })
 
     const transport: Transport = {

@@ -11,9 +11,9 @@ import { fromBase64, toBase64 } from '../../common/contract/messages'
 import { captionText, itemsMap } from '../../common/doc/queue-doc'
 import { Core } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
-import { eventually } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { openReplica } from '../helpers/replica'
+import { waitFor } from '../helpers/wait'
 
 /** Send a window replica's local edits to the core, as the renderer binding does. */
 function pushEdits(client: CoreClient, doc: Y.Doc): void {
@@ -63,31 +63,24 @@ describe('window replicas through two cores and a relay', () => {
     // Bob's window edits the caption in its own replica.
     const bobWindow = openReplica(bob.client, 'queue')
     pushEdits(bob.client, bobWindow.doc)
-    await eventually(() => (itemsMap(bobWindow.doc).has(item.id) ? true : undefined), {
-      what: 'item in Bob’s window',
-    })
+    await waitFor('item in Bob’s window', () => itemsMap(bobWindow.doc).has(item.id))
     captionText(bobWindow.doc, item.id, 'linkedin').insert(5, ' world')
-    await eventually(
+    await waitFor(
+      'window edit reaches the other champion',
       async () =>
-        (await alice.client.call('item.get', { id: item.id })).captions.linkedin === 'Hello world'
-          ? true
-          : undefined,
-      { what: 'window edit reaches the other champion' },
+        (await alice.client.call('item.get', { id: item.id })).captions.linkedin === 'Hello world',
     )
 
     // Eve's window (employee) tries the same: dropped by her core, never reaches anyone.
     const eveWindow = openReplica(eve.client, 'queue')
     pushEdits(eve.client, eveWindow.doc)
-    await eventually(() => (itemsMap(eveWindow.doc).has(item.id) ? true : undefined), {
-      what: 'item in Eve’s window',
-    })
+    await waitFor('item in Eve’s window', () => itemsMap(eveWindow.doc).has(item.id))
     captionText(eveWindow.doc, item.id, 'linkedin').insert(0, 'HACKED ')
     // A later champion edit proves the pipe is flowing before we look.
     await alice.client.call('item.update', { id: item.id, patch: { priority: 77 } })
-    await eventually(
-      async () =>
-        (await eve.client.call('item.get', { id: item.id })).priority === 77 ? true : undefined,
-      { what: 'later champion edit reaches Eve' },
+    await waitFor(
+      'later champion edit reaches Eve',
+      async () => (await eve.client.call('item.get', { id: item.id })).priority === 77,
     )
     for (const who of [alice, bob, eve]) {
       expect((await who.client.call('item.get', { id: item.id })).captions.linkedin).toBe(
@@ -116,19 +109,15 @@ describe('window replicas through two cores and a relay', () => {
       doc: 'queue',
       data: toBase64(encodeAwarenessUpdate(aliceAwareness, [aliceWindow.doc.clientID])),
     })
-    const seen = await eventually(
-      () => {
-        const state = bobAwareness.getStates().get(aliceWindow.doc.clientID)
-        return state ? state : undefined
-      },
-      { what: 'Alice’s presence seen by Bob’s window' },
+    const seen = await waitFor('Alice’s presence seen by Bob’s window', () =>
+      bobAwareness.getStates().get(aliceWindow.doc.clientID),
     )
     expect(seen).toEqual({ user: { name: 'Alice' }, editing: 'item_x' })
     // Closing Alice's window removes her presence.
     aliceWindow.close()
-    await eventually(
-      () => (bobAwareness.getStates().has(aliceWindow.doc.clientID) ? undefined : true),
-      { what: 'Alice’s presence removed' },
+    await waitFor(
+      'Alice’s presence removed',
+      () => !bobAwareness.getStates().has(aliceWindow.doc.clientID),
     )
     aliceAwareness.destroy()
     bobAwareness.destroy()

@@ -5,7 +5,6 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { CoreClient } from '../../common/contract/client'
-import { ContractError } from '../../common/contract/messages'
 import type { Item } from '../../common/model/item'
 import { pickVariant } from '../../common/share'
 import { Core } from '../../main/core/core'
@@ -13,6 +12,7 @@ import { assertOpenable, checkedOpener, type Opener } from '../../main/core/shar
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { fileOpener, OPENED_URLS_FILE } from '../../main/host/opener'
 import { clientOf, fakeInvitation } from '../helpers/core'
+import { errorOf } from '../helpers/errors'
 
 const WORKSPACE = 'ws_acme'
 const cores: Core[] = []
@@ -64,16 +64,6 @@ function sharesInDb(dataDir: string): { id: string; item_id: string; network: st
   } finally {
     db.close()
   }
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ContractError) return error
-    throw error
-  }
-  throw new Error('expected the call to fail')
 }
 
 let champion: Awaited<ReturnType<typeof openCore>>

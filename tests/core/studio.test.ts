@@ -5,27 +5,19 @@ import * as encoding from 'lib0/encoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import type { CoreClient } from '../../common/contract/client'
-import { ContractError, toBase64 } from '../../common/contract/messages'
+import { toBase64 } from '../../common/contract/messages'
 import { insertItem } from '../../common/doc/queue-doc'
 import type { Item } from '../../common/model/item'
 import { Core } from '../../main/core/core'
 import { type FixtureServer, file, fixture, startFixtureServer } from '../feeds/fixture-server'
 import { clientOf } from '../helpers/core'
-import { eventually, readQueueTable } from '../helpers/core-db'
+import { readQueueTable } from '../helpers/core-db'
+import { errorOf } from '../helpers/errors'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { openReplica } from '../helpers/replica'
+import { waitFor } from '../helpers/wait'
 
 type Member = { core: Core; client: CoreClient; memberId: string; dataDir: string }
-
-async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ContractError) return error
-    throw error
-  }
-  throw new Error('expected a ContractError')
-}
 
 describe('champion studio through the contract (real cores, real relay)', () => {
   let relay: RelayProcess
@@ -85,10 +77,8 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       alice.client.send({ t: 'doc', doc: 'queue', data: toBase64(encoding.toUint8Array(encoder)) })
     })
     insertItem(window.doc, item)
-    await eventually(
-      async () =>
-        (await eve.client.call('queue.list', {})).some((i) => i.id === id) ? true : undefined,
-      { what: 'proposal reaches the employee core' },
+    await waitFor('proposal reaches the employee core', async () =>
+      (await eve.client.call('queue.list', {})).some((i) => i.id === id),
     )
     window.close()
     return id
@@ -141,12 +131,10 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       moderation: { decision: 'approved', by: bob.memberId, reason: null },
     })
     for (const employee of [eve, fred]) {
-      const listed = await eventually(
-        async () =>
-          (await employee.client.call('queue.list', { status: ['published'] })).find(
-            (item) => item.id === id && item.title === 'Join our data team in Lyon',
-          ),
-        { what: 'approved item in the employee queue' },
+      const listed = await waitFor('approved item in the employee queue', async () =>
+        (await employee.client.call('queue.list', { status: ['published'] })).find(
+          (item) => item.id === id && item.title === 'Join our data team in Lyon',
+        ),
       )
       expect(listed.moderation?.decision).toBe('approved')
     }
@@ -170,13 +158,10 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       reason: 'We do not share competitors’ content',
     })
     expect(rejected.status).toBe('archived')
-    const seen = await eventually(
-      async () => {
-        const item = await eve.client.call('item.get', { id })
-        return item.moderation?.decision === 'rejected' ? item : undefined
-      },
-      { what: 'rejection at the author' },
-    )
+    const seen = await waitFor('rejection at the author', async () => {
+      const item = await eve.client.call('item.get', { id })
+      return item.moderation?.decision === 'rejected' ? item : undefined
+    })
     expect(seen.moderation).toMatchObject({
       decision: 'rejected',
       by: alice.memberId,
@@ -211,9 +196,8 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       goalTarget: 3000,
       deadline: '2026-12-31T18:00:00.000Z',
     })
-    await eventually(
-      async () => (await bob.client.call('campaign.list', {})).find((c) => c.id === campaign.id),
-      { what: 'campaign reaches Bob' },
+    await waitFor('campaign reaches Bob', async () =>
+      (await bob.client.call('campaign.list', {})).find((c) => c.id === campaign.id),
     )
     expect(
       (
@@ -231,24 +215,19 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       name: 'Q3 launch event',
       goalMetric: 'confirmed sign-ups',
     })
-    await eventually(
-      async () =>
-        (await eve.client.call('campaign.list', {})).find(
-          (c) => c.id === campaign.id && c.goalTarget === 3500,
-        ),
-      { what: 'campaign edit at the employee' },
+    await waitFor('campaign edit at the employee', async () =>
+      (await eve.client.call('campaign.list', {})).find(
+        (c) => c.id === campaign.id && c.goalTarget === 3500,
+      ),
     )
     expect(
       (await errorOf(bob.client.call('campaign.update', { id: 'camp_missing', patch: {} }))).code,
     ).toBe('not_found')
 
-    const members = await eventually(
-      async () => {
-        const list = await alice.client.call('members.list', {})
-        return list.length >= 4 ? list : undefined
-      },
-      { what: 'members in the directory' },
-    )
+    const members = await waitFor('members in the directory', async () => {
+      const list = await alice.client.call('members.list', {})
+      return list.length >= 4 ? list : undefined
+    })
     expect(members.map((m) => [m.displayName, m.role])).toEqual(
       expect.arrayContaining([
         ['Alice Martin', 'champion'],
@@ -268,11 +247,9 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       (await errorOf(alice.client.call('feed.add', { url: `${feeds.origin}/rss.xml#x` }))).code,
     ).toBe('conflict')
     // Bob (another champion) sees the same sources through the shared document.
-    await eventually(
-      async () => ((await bob.client.call('feed.list', {})).length === 4 ? true : undefined),
-      {
-        what: 'sources shared with Bob',
-      },
+    await waitFor(
+      'sources shared with Bob',
+      async () => (await bob.client.call('feed.list', {})).length === 4,
     )
 
     const before = (await alice.client.call('queue.list', { status: ['draft'] })).length
@@ -298,25 +275,20 @@ describe('champion studio through the contract (real cores, real relay)', () => 
     expect(new Set(urls).size).toBe(urls.length)
 
     // Re-poll (here and on Bob's core, after sync): no duplicates.
-    await eventually(
+    await waitFor(
+      'drafts reach Bob',
       async () =>
-        (await bob.client.call('queue.list', { status: ['draft'] })).length >= drafts.length
-          ? true
-          : undefined,
-      { what: 'drafts reach Bob' },
+        (await bob.client.call('queue.list', { status: ['draft'] })).length >= drafts.length,
     )
     await alice.client.call('feed.poll', {})
     await bob.client.call('feed.poll', {})
-    const after = await eventually(
-      async () => {
-        const [a, b] = await Promise.all([
-          alice.client.call('queue.list', { status: ['draft'] }),
-          bob.client.call('queue.list', { status: ['draft'] }),
-        ])
-        return a.length === b.length ? a : undefined
-      },
-      { what: 'champions agree on drafts' },
-    )
+    const after = await waitFor('champions agree on drafts', async () => {
+      const [a, b] = await Promise.all([
+        alice.client.call('queue.list', { status: ['draft'] }),
+        bob.client.call('queue.list', { status: ['draft'] }),
+      ])
+      return a.length === b.length ? a : undefined
+    })
     expect(
       after
         .filter((item) => item.sourceKind === 'third-party')
@@ -353,27 +325,20 @@ describe('champion studio through the contract (real cores, real relay)', () => 
     }
     // Bob adds the source; Carol's core picks it up from the shared document and polls it.
     const source = await bob.client.call('feed.add', { url: `${feeds.origin}/periodic.json` })
-    const polled = await eventually(
-      async () =>
-        (await carol.client.call('feed.list', {})).find(
-          (view) => view.id === source.id && view.lastStatus === 'ok',
-        ),
-      { what: 'periodic poll on Carol’s core' },
+    const polled = await waitFor('periodic poll on Carol’s core', async () =>
+      (await carol.client.call('feed.list', {})).find(
+        (view) => view.id === source.id && view.lastStatus === 'ok',
+      ),
     )
     expect(polled.lastPolledAt).not.toBeNull()
-    const draft = await eventually(
-      async () =>
-        (await eve.client.call('queue.list', { status: ['draft'] })).find(
-          (item) => item.url === `${feeds.origin}/periodic-entry`,
-        ),
-      { what: 'periodic draft reaches everyone' },
+    const draft = await waitFor('periodic draft reaches everyone', async () =>
+      (await eve.client.call('queue.list', { status: ['draft'] })).find(
+        (item) => item.url === `${feeds.origin}/periodic-entry`,
+      ),
     )
     expect(draft.title).toBe('Polled on its own')
     // Polled again and again: still one draft.
-    await eventually(
-      async () => ((feeds.hits.get('/periodic.json') ?? 0) >= 3 ? true : undefined),
-      { what: 'several polls' },
-    )
+    await waitFor('several polls', async () => (feeds.hits.get('/periodic.json') ?? 0) >= 3)
     const all = await carol.client.call('queue.list', {})
     expect(all.filter((item) => item.url === `${feeds.origin}/periodic-entry`)).toHaveLength(1)
   })

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContractError } from '../../common/contract/messages'
 import { type CoreProcess, fakeInvitation, startCore } from '../helpers/core'
-import { eventually, readQueueTable } from '../helpers/core-db'
+import { readQueueTable } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
 
 describe('two cores and one relay', () => {
   let relay: RelayProcess
@@ -20,16 +21,13 @@ describe('two cores and one relay', () => {
     await employee.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
     })
-    await eventually(
-      async () => {
-        const [a, b] = await Promise.all([
-          champion.client.call('status.get', {}),
-          employee.client.call('status.get', {}),
-        ])
-        return a.sync === 'synced' && b.sync === 'synced' ? true : undefined
-      },
-      { what: 'both cores synced' },
-    )
+    await waitFor('both cores synced', async () => {
+      const [a, b] = await Promise.all([
+        champion.client.call('status.get', {}),
+        employee.client.call('status.get', {}),
+      ])
+      return a.sync === 'synced' && b.sync === 'synced'
+    })
   })
 
   afterAll(async () => {
@@ -50,9 +48,8 @@ describe('two cores and one relay', () => {
       topics: ['launch'],
       captions: { linkedin: 'Join us' },
     })
-    const arrived = await eventually(
-      () => readQueueTable(employee.dataDir).find((row) => row.id === item.id),
-      { what: 'item in the employee table' },
+    const arrived = await waitFor('item in the employee table', () =>
+      readQueueTable(employee.dataDir).find((row) => row.id === item.id),
     )
     const createMs = performance.now() - started
     expect(arrived.title).toBe('Q3 launch event')
@@ -64,12 +61,10 @@ describe('two cores and one relay', () => {
       network: 'linkedin',
       text: 'Join us on 12 September!',
     })
-    await eventually(
-      () =>
-        readQueueTable(employee.dataDir).find(
-          (row) => row.id === item.id && row.captions.linkedin === 'Join us on 12 September!',
-        ),
-      { what: 'caption edit in the employee table' },
+    await waitFor('caption edit in the employee table', () =>
+      readQueueTable(employee.dataDir).find(
+        (row) => row.id === item.id && row.captions.linkedin === 'Join us on 12 September!',
+      ),
     )
     const editMs = performance.now() - editStarted
     // Recorded, not asserted (no timed assertions); the bench measures it properly.
@@ -78,7 +73,7 @@ describe('two cores and one relay', () => {
     )
     const listed = await employee.client.call('queue.list', { topic: 'launch' })
     expect(listed.map((row) => row.id)).toEqual([item.id])
-    await eventually(() => (changed.length > 0 ? true : undefined), { what: 'queue.changed event' })
+    await waitFor('queue.changed event', () => changed.length > 0)
     const status = await employee.client.call('status.get', {})
     expect(status).toMatchObject({
       sync: 'synced',
@@ -93,13 +88,10 @@ describe('two cores and one relay', () => {
       const statuses: string[] = []
       other.client.on('status', (status) => statuses.push(status.sync))
       await other.client.call('workspace.join', { invitation })
-      const count = await eventually(
-        async () => {
-          const list = await other.client.call('queue.list', {})
-          return list.length > 0 ? list.length : undefined
-        },
-        { what: 'queue synced' },
-      )
+      const count = await waitFor('queue synced', async () => {
+        const list = await other.client.call('queue.list', {})
+        return list.length > 0 ? list.length : undefined
+      })
       // Another workspace cannot be joined on top.
       const elsewhere = await relay.createWorkspace('Elsewhere')
       const conflict = await other.client
@@ -116,10 +108,9 @@ describe('two cores and one relay', () => {
       expect((notJoined as ContractError).code).toBe('not_joined')
 
       await other.client.call('workspace.join', { invitation })
-      await eventually(
-        async () =>
-          (await other.client.call('queue.list', {})).length === count ? true : undefined,
-        { what: 'queue back after rejoining' },
+      await waitFor(
+        'queue back after rejoining',
+        async () => (await other.client.call('queue.list', {})).length === count,
       )
       expect(statuses).toContain('synced')
     } finally {

@@ -13,9 +13,9 @@ import { OPENED_URLS_FILE } from '../../main/host/opener'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
-import { eventually } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
+import { waitFor } from '../helpers/wait'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const RESULTS = join(ROOT, 'test-results')
@@ -58,6 +58,57 @@ async function settleAll(promises: Promise<unknown>[]): Promise<void> {
   if (failed) throw failed.reason
 }
 
+type Stack = {
+  relay: RelayProcess
+  champion: CoreProcess
+  employee: CoreProcess
+  chromium: TestBrowser
+  /** The employee joins with it the way each describe tests (popover UI or contract). */
+  employeeInvitation: string
+}
+
+/** Stop whatever part of a stack is up: browser, cores, then the relay. */
+async function stopStack(stack: Partial<Stack>): Promise<void> {
+  await stack.chromium?.close()
+  await Promise.all([stack.champion?.stop(), stack.employee?.stop()])
+  await stack.relay?.stop()
+}
+
+/**
+ * A relay with the "Acme" workspace, the champion's core joined to it, the employee's core serving
+ * the built renderer (not joined), and Chromium. The cores and the browser start in parallel; if
+ * any part fails, whatever did start is stopped before the error is thrown.
+ */
+async function startStack(): Promise<Stack> {
+  mkdirSync(RESULTS, { recursive: true })
+  const up: Partial<Stack> = {}
+  try {
+    const relay = await startRelay()
+    up.relay = relay
+    const workspaceId = await relay.createWorkspace('Acme')
+    const championInvitation = await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' })
+    const employeeInvitation = await relay.invite({ workspaceId, name: 'Eric', role: 'employee' })
+    await settleAll([
+      startCore().then((core) => {
+        up.champion = core
+      }),
+      startCore({ args: ['--static', rendererDir()] }).then((core) => {
+        up.employee = core
+      }),
+      launchChromium().then((browser) => {
+        up.chromium = browser
+      }),
+    ])
+    const { champion, employee, chromium } = up
+    if (!champion || !employee || !chromium) throw new Error('the stack did not start')
+    await champion.client.call('workspace.join', { invitation: championInvitation })
+    return { relay, champion, employee, chromium, employeeInvitation }
+  } catch (error) {
+    await stopStack(up)
+    throw error
+  }
+}
+
 async function syncState(page: Page): Promise<string | null> {
   return page.getByTestId('sync-status').getAttribute('data-state')
 }
@@ -74,38 +125,14 @@ describe('employee popover (Chromium, dev host, real relay)', () => {
   let champion: CoreProcess
   let employee: CoreProcess
   let chromium: TestBrowser
-  let workspaceId: string
   let employeeInvitation: string
 
-  /** Start in parallel, but keep whatever started so afterAll stops it even if another failed. */
-  const startAll = () =>
-    settleAll([
-      startCore().then((core) => {
-        champion = core
-      }),
-      startCore({ args: ['--static', rendererDir()] }).then((core) => {
-        employee = core
-      }),
-      launchChromium().then((browser) => {
-        chromium = browser
-      }),
-    ])
-
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true })
-    relay = await startRelay()
-    workspaceId = await relay.createWorkspace('Acme')
-    const championInvitation = await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' })
-    employeeInvitation = await relay.invite({ workspaceId, name: 'Eric', role: 'employee' })
-    await startAll()
-    await champion.client.call('workspace.join', { invitation: championInvitation })
+    ;({ relay, champion, employee, chromium, employeeInvitation } = await startStack())
   })
 
-  afterAll(async () => {
-    await chromium?.close()
-    await Promise.all([champion?.stop(), employee?.stop()])
-    await relay?.stop()
-  })
+  // The test restarts the relay: stop the one running now.
+  afterAll(() => stopStack({ relay, champion, employee, chromium }))
 
   it('joins, shares a personalised caption through a tracked link, and keeps working offline', async () => {
     const deadline = new Date(Date.now() + 5 * 86_400_000).toISOString()
@@ -252,7 +279,7 @@ describe('employee popover (Chromium, dev host, real relay)', () => {
     await dark.close()
 
     // The online share reached the relay.
-    await eventually(() => relayShare(relay.dataDir, shareId), { what: 'online share at relay' })
+    await waitFor('online share at relay', () => relayShare(relay.dataDir, shareId))
 
     // Relay down: the popover says so and still lists the queue and stats (also after a reload).
     const { dataDir: relayDir, port: relayPort } = relay
@@ -285,10 +312,11 @@ describe('employee popover (Chromium, dev host, real relay)', () => {
     // The relay returns: the popover is back in step and the offline share reaches it.
     relay = await startRelay({ dataDir: relayDir, port: relayPort })
     await expect.poll(() => syncState(page), { timeout: 30_000 }).toBe('synced')
-    const stored = await eventually(() => relayShare(relayDir, offlineShareId), {
-      what: 'offline share at relay',
-      timeoutMs: 30_000,
-    })
+    const stored = await waitFor(
+      'offline share at relay',
+      () => relayShare(relayDir, offlineShareId),
+      { timeoutMs: 30_000 },
+    )
     expect(stored).toEqual({ item_id: culture.id, network: 'x' })
     expect(pageErrors).toEqual([])
     await context.close()
@@ -301,38 +329,13 @@ describe('popover content and settings (Chromium)', () => {
   let employee: CoreProcess
   let chromium: TestBrowser
 
-  /** Start in parallel, but keep whatever started so afterAll stops it even if another failed. */
-  const startAll = () =>
-    settleAll([
-      startCore().then((core) => {
-        champion = core
-      }),
-      startCore({ args: ['--static', rendererDir()] }).then((core) => {
-        employee = core
-      }),
-      launchChromium().then((browser) => {
-        chromium = browser
-      }),
-    ])
-
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true })
-    relay = await startRelay()
-    const workspaceId = await relay.createWorkspace('Acme')
-    await startAll()
-    await champion.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
-    })
-    await employee.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
-    })
+    let employeeInvitation: string
+    ;({ relay, champion, employee, chromium, employeeInvitation } = await startStack())
+    await employee.client.call('workspace.join', { invitation: employeeInvitation })
   })
 
-  afterAll(async () => {
-    await chromium?.close()
-    await Promise.all([champion?.stop(), employee?.stop()])
-    await relay?.stop()
-  })
+  afterAll(() => stopStack({ relay, champion, employee, chromium }))
 
   it('shows hostile titles, notes and captions literally and runs nothing', async () => {
     const img = '<img src=x onerror="window.__pwned=1">'
@@ -350,13 +353,10 @@ describe('popover content and settings (Chromium)', () => {
       network: 'linkedin',
       text: `Caption ${img} ${script}`,
     })
-    await eventually(
-      async () => {
-        const queue = await employee.client.call('queue.forMe', {})
-        return queue.some((entry) => entry.suggested.linkedin?.includes('Caption')) || undefined
-      },
-      { what: 'hostile item at the employee' },
-    )
+    await waitFor('hostile item at the employee', async () => {
+      const queue = await employee.client.call('queue.forMe', {})
+      return queue.some((entry) => entry.suggested.linkedin?.includes('Caption'))
+    })
 
     const origin = `http://127.0.0.1:${employee.port}`
     const context = await newContext(chromium.browser, { origin })
@@ -486,10 +486,8 @@ describe('popover content and settings (Chromium)', () => {
     await expect
       .poll(() => proposal.getByTestId('proposal-state').textContent(), WAIT)
       .toBe('Pending review')
-    await eventually(
-      async () =>
-        (await champion.client.call('queue.list', {})).some((item) => item.id === id) || undefined,
-      { what: 'the proposal at the champion' },
+    await waitFor('the proposal at the champion', async () =>
+      (await champion.client.call('queue.list', {})).some((item) => item.id === id),
     )
     await champion.client.call('item.reject', { id, reason: 'Behind a paywall' })
     await expect

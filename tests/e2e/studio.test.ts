@@ -18,10 +18,11 @@ import { captionText, itemsMap } from '../../common/doc/queue-doc'
 import { file, startFixtureServer } from '../feeds/fixture-server'
 import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
-import { eventually, readQueueTable } from '../helpers/core-db'
+import { readQueueTable } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
 import { openReplica } from '../helpers/replica'
+import { waitFor } from '../helpers/wait'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const RESULTS = join(ROOT, 'test-results')
@@ -213,14 +214,15 @@ describe('champion studio in Chromium', () => {
       if (a) await pageA.keyboard.type(a)
       if (b) await pageB.keyboard.type(b)
     }
-    const [finalA, finalB] = await eventually(
+    const [finalA, finalB] = await waitFor(
+      'both pages converge',
       async () => {
         const [a, b] = await Promise.all([editorText(pageA, editor), editorText(pageB, editor)])
         return a === b && a.length === 'Join us for the '.length + typedA.length + typedB.length
           ? [a, b]
           : undefined
       },
-      { what: 'both pages converge', timeoutMs: 20_000 },
+      { timeoutMs: 20_000 },
     )
     expect(finalA).toBe(finalB)
     expect(finalA.startsWith('Join us for the ')).toBe(true)
@@ -241,13 +243,10 @@ describe('champion studio in Chromium', () => {
     expect(await pageA.getByTestId('counter-linkedin').textContent()).toMatch(/\/ 3000/)
 
     // The employee's core receives the result, in its queue and its SQLite file.
-    await eventually(
-      async () => {
-        const got = await eve.client.call('item.get', { id: item.id })
-        return got.captions.linkedin === finalA ? true : undefined
-      },
-      { what: 'employee core has the co-edited caption' },
-    )
+    await waitFor('employee core has the co-edited caption', async () => {
+      const got = await eve.client.call('item.get', { id: item.id })
+      return got.captions.linkedin === finalA
+    })
     expect(readQueueTable(eve.dataDir).find((row) => row.id === item.id)?.captions.linkedin).toBe(
       finalA,
     )
@@ -267,7 +266,8 @@ describe('champion studio in Chromium', () => {
 
     // Undo in Alice's page takes back her keystrokes only; Bob's stay. Redo brings hers back.
     const withoutAlice = `Join us for the ${typedB}`
-    await eventually(
+    await waitFor(
+      'Alice’s undo removes her typing only',
       async () => {
         const text = await editorText(pageA, editor)
         expect(text).toContain(typedB)
@@ -275,18 +275,19 @@ describe('champion studio in Chromium', () => {
         await pageA.keyboard.press('Control+z')
         return undefined
       },
-      { what: 'Alice’s undo removes her typing only', intervalMs: 300 },
+      { intervalMs: 300 },
     )
     await expect.poll(() => editorText(pageB, editor), WAIT).toBe(withoutAlice)
     // Redo re-inserts her keystrokes (next to Bob's run, in either order).
-    const redone = await eventually(
+    const redone = await waitFor(
+      'redo restores it',
       async () => {
         const text = await editorText(pageA, editor)
         if (text.length === finalA.length) return text
         await pageA.keyboard.press('Control+y')
         return undefined
       },
-      { what: 'redo restores it', intervalMs: 300 },
+      { intervalMs: 300 },
     )
     expect(isSubsequence(typedA, redone)).toBe(true)
     expect(redone).toContain(typedB)
@@ -311,16 +312,13 @@ describe('champion studio in Chromium', () => {
     await expect
       .poll(() => editorText(pageA, 'why-editor'), WAIT)
       .toBe('Our biggest launch of the year. Sign-ups open today.')
-    const atEve = await eventually(
-      async () => {
-        const got = await eve.client.call('item.get', { id: item.id })
-        return got.variants.linkedin?.[0] === 'Save the date: Q3 launch!' &&
-          got.why.endsWith('Sign-ups open today.')
-          ? got
-          : undefined
-      },
-      { what: 'variant and note at the employee' },
-    )
+    const atEve = await waitFor('variant and note at the employee', async () => {
+      const got = await eve.client.call('item.get', { id: item.id })
+      return got.variants.linkedin?.[0] === 'Save the date: Q3 launch!' &&
+        got.why.endsWith('Sign-ups open today.')
+        ? got
+        : undefined
+    })
     expect(atEve.variants.linkedin).toEqual(['Save the date: Q3 launch!'])
   }, 60_000)
 
@@ -349,14 +347,10 @@ describe('champion studio in Chromium', () => {
     await pageB.keyboard.type('Online: ')
     const expected = 'Online: How we build things. Offline note from Alice.'
     // While cut off, Alice's edit is in her core only (stored locally), not at Bob's.
-    await eventually(
-      async () =>
-        (await alice.client.call('item.get', { id: item.id })).captions.linkedin?.includes(
-          'Offline note',
-        )
-          ? true
-          : undefined,
-      { what: 'offline edit stored by Alice’s core' },
+    await waitFor('offline edit stored by Alice’s core', async () =>
+      (await alice.client.call('item.get', { id: item.id })).captions.linkedin?.includes(
+        'Offline note',
+      ),
     )
     expect((await bob.client.call('item.get', { id: item.id })).captions.linkedin).not.toContain(
       'Offline note',
@@ -371,22 +365,17 @@ describe('champion studio in Chromium', () => {
       await expect.poll(() => editorText(page, 'caption-linkedin'), WAIT).toBe(expected)
     }
     for (const core of [alice, bob, eve]) {
-      await eventually(
+      await waitFor(
+        'core converged',
         async () =>
-          (await core.client.call('item.get', { id: item.id })).captions.linkedin === expected
-            ? true
-            : undefined,
-        { what: 'core converged' },
+          (await core.client.call('item.get', { id: item.id })).captions.linkedin === expected,
       )
     }
     // Every SQLite queue table holds the same rows.
-    const tables = await eventually(
-      () => {
-        const rows = [alice, bob, eve].map((core) => JSON.stringify(readQueueTable(core.dataDir)))
-        return rows.every((row) => row === rows[0]) ? rows : undefined
-      },
-      { what: 'SQLite queue tables identical' },
-    )
+    const tables = await waitFor('SQLite queue tables identical', () => {
+      const rows = [alice, bob, eve].map((core) => JSON.stringify(readQueueTable(core.dataDir)))
+      return rows.every((row) => row === rows[0]) ? rows : undefined
+    })
     expect(tables[0]).toContain(expected)
   }, 90_000)
 
@@ -423,12 +412,10 @@ describe('champion studio in Chromium', () => {
     await pageB.screenshot({ path: join(RESULTS, 'studio-review.png') })
     await pageB.getByTestId('approve-publish').click()
 
-    const published = await eventually(
-      async () =>
-        (await eve.client.call('queue.list', { status: ['published'] })).find(
-          (item) => item.id === proposal.id,
-        ),
-      { what: 'approved proposal in the employee queue' },
+    const published = await waitFor('approved proposal in the employee queue', async () =>
+      (await eve.client.call('queue.list', { status: ['published'] })).find(
+        (item) => item.id === proposal.id,
+      ),
     )
     expect(published.title).toBe('Our team offsite in the Alps')
     expect(published.captions.linkedin).toBe('What a week with the team #lifeatacme')
@@ -441,17 +428,14 @@ describe('champion studio in Chromium', () => {
     await pageA.getByTestId('reject').click()
     await pageA.getByTestId('reject-reason').fill('We do not relay competitors’ news.')
     await pageA.getByTestId('confirm-reject').click()
-    const mine = await eventually(
-      async () => {
-        const list = await eve.client.call('proposal.listMine', {})
-        const approved = list.find((p) => p.id === proposal.id)
-        const rejected = list.find((p) => p.id === doomed.id)
-        return approved?.state === 'approved' && rejected?.state === 'rejected'
-          ? { approved, rejected }
-          : undefined
-      },
-      { what: 'the author sees both decisions' },
-    )
+    const mine = await waitFor('the author sees both decisions', async () => {
+      const list = await eve.client.call('proposal.listMine', {})
+      const approved = list.find((p) => p.id === proposal.id)
+      const rejected = list.find((p) => p.id === doomed.id)
+      return approved?.state === 'approved' && rejected?.state === 'rejected'
+        ? { approved, rejected }
+        : undefined
+    })
     expect(mine.rejected.reason).toBe('We do not relay competitors’ news.')
     expect((await eve.client.call('item.get', { id: doomed.id })).moderation).toMatchObject({
       decision: 'rejected',
@@ -477,18 +461,15 @@ describe('champion studio in Chromium', () => {
     const before = item.captions.linkedin
     const window = openReplica(eve.client, 'queue')
     pushEdits(eve.client, window.doc)
-    await eventually(() => (itemsMap(window.doc).has(item.id) ? true : undefined), {
-      what: 'item in Eve’s window',
-    })
+    await waitFor('item in Eve’s window', () => itemsMap(window.doc).has(item.id))
     captionText(window.doc, item.id, 'linkedin').insert(0, 'HACKED ')
     itemsMap(window.doc).get(item.id)?.set('status', 'archived')
     // A later champion edit proves the pipe is flowing before we look.
     await bob.client.call('item.update', { id: item.id, patch: { priority: 71 } })
     for (const core of [alice, bob, eve]) {
-      await eventually(
-        async () =>
-          (await core.client.call('item.get', { id: item.id })).priority === 71 ? true : undefined,
-        { what: 'later champion edit everywhere' },
+      await waitFor(
+        'later champion edit everywhere',
+        async () => (await core.client.call('item.get', { id: item.id })).priority === 71,
       )
       const seen = await core.client.call('item.get', { id: item.id })
       expect(seen.captions.linkedin).toBe(before)
@@ -523,12 +504,10 @@ describe('champion studio in Chromium', () => {
         (c) => c.name === 'Q3 launch',
       )
       expect(campaign).toMatchObject({ goalMetric: 'confirmed sign-ups', goalTarget: 3000 })
-      await eventually(
+      await waitFor(
+        'attached item at the employee',
         async () =>
-          (await eve.client.call('queue.list', { campaignId: campaign?.id })).length === 1
-            ? true
-            : undefined,
-        { what: 'attached item at the employee' },
+          (await eve.client.call('queue.list', { campaignId: campaign?.id })).length === 1,
       )
       await pageA.screenshot({ path: join(RESULTS, 'studio-campaigns.png') })
 
@@ -547,12 +526,10 @@ describe('champion studio in Chromium', () => {
       expect(await error.textContent()).toMatch(/not valid XML/)
       await pageA.screenshot({ path: join(RESULTS, 'studio-feeds.png') })
       // The valid feed's entries are drafts in every champion's list, as text.
-      const draft = await eventually(
-        async () =>
-          (await bob.client.call('queue.list', { status: ['draft'] })).find(
-            (item) => item.url === `${feeds.origin}/article`,
-          ),
-        { what: 'feed draft at Bob' },
+      const draft = await waitFor('feed draft at Bob', async () =>
+        (await bob.client.call('queue.list', { status: ['draft'] })).find(
+          (item) => item.url === `${feeds.origin}/article`,
+        ),
       )
       await pageB.getByTestId('nav-items').click()
       await pageB.getByTestId('filter-status').selectOption('draft')
@@ -603,13 +580,14 @@ describe('champion studio in Chromium', () => {
     await expect
       .poll(async () => (await titles()).includes('Careers page relaunch'), WAIT)
       .toBe(true)
-    await eventually(
+    await waitFor(
+      'moved to the top',
       async () => {
         if ((await titles())[0] === 'Careers page relaunch') return true
         await pageB.getByRole('button', { name: 'Move up: Careers page relaunch' }).click()
         return undefined
       },
-      { what: 'moved to the top', intervalMs: 300 },
+      { intervalMs: 300 },
     )
     expect((await titles())[0]).toBe('Careers page relaunch')
     const [top, second] = await bob.client.call('queue.list', {})

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FeedError } from '../../main/core/feeds/errors'
 import { fetchLimited } from '../../main/core/feeds/fetch'
+import { rejectionOf } from '../helpers/errors'
 import {
   type FixtureServer,
   file,
@@ -55,15 +56,7 @@ afterAll(async () => {
   await server.close()
 })
 
-async function failure(promise: Promise<unknown>): Promise<FeedError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof FeedError) return error
-    throw error
-  }
-  throw new Error('expected the fetch to fail')
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, FeedError)
 
 describe('fetchLimited', () => {
   it('fetches a feed as text with its content type', async () => {

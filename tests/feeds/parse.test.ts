@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { FeedError } from '../../main/core/feeds/errors'
 import { parseFeed, SUMMARY_MAX_CHARS } from '../../main/core/feeds/parse'
+import { thrownBy } from '../helpers/errors'
 import { fixture } from './fixture-server'
 
 const ORIGIN = 'http://feeds.test'
 
-function parseError(run: () => unknown): FeedError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof FeedError) return error
-    throw error
-  }
-  throw new Error('expected a FeedError')
-}
+const parseError = (run: () => unknown) => thrownBy(run, FeedError)
 
 /** No tag of any kind may survive in text meant to be shown as plain text. */
 function expectNoMarkup(value: string) {

@@ -2,6 +2,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { Item } from '../../common/model/item'
 import { DATABASE_FILE } from '../../main/core/store/database'
+import { type Truthy, type WaitOptions, waitFor } from './wait'
 
 /** Read a core's queue table straight from its SQLite file (read-only), as another process would. */
 export function readQueueTable(dataDir: string): Item[] {
@@ -19,23 +20,13 @@ export function readQueueTable(dataDir: string): Item[] {
   }
 }
 
-/** Poll until `check` returns a value other than undefined; generous timeout, no timing asserted. */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  { timeoutMs = 20_000, intervalMs = 10, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
-  }
+/**
+ * @deprecated Use `waitFor(what, check, options)` from './wait'. Kept only for `tests/bench`,
+ * which still imports it; it is `waitFor` with the options bag it used to take.
+ */
+export function eventually<T>(
+  check: () => T | Promise<T>,
+  { what = 'condition', ...options }: WaitOptions & { what?: string } = {},
+): Promise<Truthy<T>> {
+  return waitFor(what, check, options)
 }

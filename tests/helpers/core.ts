@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
 import { CoreClient, type Transport, webSocketTransport } from '../../common/contract/client'
+import { type Exit, spawnUntilListening } from './process'
 
 /**
  * Start a core host as a child process (not detached), for integration tests.
@@ -30,7 +30,7 @@ export type CoreProcess = {
   /** SIGKILL, resolves when the process has exited. */
   kill(): Promise<void>
   logs(): string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  exited: Promise<Exit>
 }
 
 export type StartCoreOptions = {
@@ -69,60 +69,27 @@ export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProces
     '1000',
     ...(opts.args ?? []),
   ]
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const started = await spawnUntilListening({
+    name: 'core host',
+    args,
     cwd: ROOT,
     env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    listening: LISTENING,
+    timeoutMs: opts.startTimeoutMs ?? 30_000,
   })
-  let output = ''
-  // A test worker that ends without stopping its cores must not leave them running.
-  const reap = () => child.kill('SIGKILL')
-  process.once('exit', reap)
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.once('exit', (code, signal) => {
-      process.off('exit', reap)
-      done({ code, signal })
-    })
-  })
-  const timeoutMs = opts.startTimeoutMs ?? 30_000
-  const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      fail(new Error(`core host did not start within ${timeoutMs} ms:\n${output}`))
-    }, timeoutMs)
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8')
-      const match = LISTENING.exec(output)
-      if (match) {
-        clearTimeout(timer)
-        done(Number(match[1]))
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer)
-      fail(
-        new Error(`core host exited before listening (code ${code}, signal ${signal}):\n${output}`),
-      )
-    })
-  })
+  const port = Number(started.match[1])
   const url = `ws://127.0.0.1:${port}`
-  const signal = async (sig: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig)
-    await exited
-  }
   return {
     client: await connectCore(url),
     url,
     port,
     dataDir,
-    pid: child.pid ?? -1,
+    pid: started.pid,
     connect: () => connectCore(url),
-    stop: () => signal('SIGTERM'),
-    kill: () => signal('SIGKILL'),
-    logs: () => output,
-    exited,
+    stop: () => started.signal('SIGTERM'),
+    kill: () => started.signal('SIGKILL'),
+    logs: started.logs,
+    exited: started.exited,
   }
 }
 

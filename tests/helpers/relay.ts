@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Role } from '../../common/model/member'
 import { createWorkspace, invite } from '../../sync-server/admin/admin'
+import { type Exit, spawnUntilListening } from './process'
 
 /**
  * Start a real relay as a child process (not detached), for integration tests.
@@ -27,21 +27,9 @@ export type RelayProcess = {
   secret: string
   pid: number
   createWorkspace(name: string): Promise<string>
-  invite(o: {
-    workspaceId: string
-    name: string
-    role: Role
-    memberId?: string
-    ttlSeconds?: number
-  }): Promise<string>
+  invite(o: InviteOptions): Promise<string>
   /** Like invite, but returns the bare token and member id. */
-  issueToken(o: {
-    workspaceId: string
-    name: string
-    role: Role
-    memberId?: string
-    ttlSeconds?: number
-  }): Promise<{ token: string; memberId: string }>
+  issueToken(o: InviteOptions): Promise<{ token: string; memberId: string }>
   /** SIGTERM (graceful), resolves when the process has exited. */
   stop(): Promise<void>
   /** SIGKILL, resolves when the process has exited. */
@@ -49,7 +37,16 @@ export type RelayProcess = {
   /** Everything the relay printed so far (stdout + stderr). */
   logs(): string
   /** Resolves when the relay has exited (by any means); `null` code means killed by a signal. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  exited: Promise<Exit>
+}
+
+export type InviteOptions = {
+  workspaceId: string
+  name: string
+  role: Role
+  memberId?: string
+  /** Defaults to 30 days. */
+  ttlSeconds?: number
 }
 
 export type StartRelayOptions = {
@@ -64,11 +61,6 @@ export type StartRelayOptions = {
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
-// A test that forgets stop() must not leave relays behind when the test worker exits.
-const running = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL')
-})
 const LISTENING = /porte-voix relay listening on ws:\/\/([^\s:]+):(\d+)/
 
 export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayProcess> {
@@ -102,51 +94,23 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
     dataDir,
     ...(opts.args ?? []),
   ]
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const started = await spawnUntilListening({
+    name: 'relay',
+    args,
     cwd: ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    listening: LISTENING,
+    timeoutMs: opts.startTimeoutMs ?? 30_000,
   })
-  running.add(child)
-  let output = ''
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child)
-      done({ code, signal })
-    })
-  })
-  const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      fail(new Error(`relay did not start within ${opts.startTimeoutMs ?? 30_000} ms:\n${output}`))
-    }, opts.startTimeoutMs ?? 30_000)
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8')
-      const match = LISTENING.exec(output)
-      if (match) {
-        clearTimeout(timer)
-        done(Number(match[2]))
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer)
-      fail(new Error(`relay exited before listening (code ${code}, signal ${signal}):\n${output}`))
-    })
-  })
+  const port = Number(started.match[2])
   const secret =
     opts.env?.PORTE_VOIX_RELAY_SECRET ?? readFileSync(join(dataDir, 'secret'), 'utf8').trim()
   const url = `ws://127.0.0.1:${port}`
   const adminEnv = { ...env, PORTE_VOIX_RELAY_SECRET: secret }
 
-  const signal = async (sig: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig)
-    await exited
-  }
-
-  const issueToken: RelayProcess['issueToken'] = async (o) => {
-    const issued = await invite(
+  // Registers the member and signs a token for them, as the admin CLI's invite does.
+  const issue = (o: InviteOptions) =>
+    invite(
       dataDir,
       {
         workspaceId: o.workspaceId,
@@ -158,8 +122,6 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
       },
       adminEnv,
     )
-    return { token: issued.token, memberId: issued.memberId }
-  }
 
   return {
     url,
@@ -167,27 +129,16 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
     port,
     dataDir,
     secret,
-    pid: child.pid ?? -1,
+    pid: started.pid,
     createWorkspace: async (name) => createWorkspace(dataDir, { name }).id,
-    invite: async (o) =>
-      (
-        await invite(
-          dataDir,
-          {
-            workspaceId: o.workspaceId,
-            name: o.name,
-            role: o.role,
-            memberId: o.memberId,
-            ttlSeconds: o.ttlSeconds ?? 30 * 86_400,
-            relayUrl: url,
-          },
-          adminEnv,
-        )
-      ).link,
-    issueToken,
-    stop: () => signal('SIGTERM'),
-    kill: () => signal('SIGKILL'),
-    logs: () => output,
-    exited,
+    invite: async (o) => (await issue(o)).link,
+    issueToken: async (o) => {
+      const { token, memberId } = await issue(o)
+      return { token, memberId }
+    },
+    stop: () => started.signal('SIGTERM'),
+    kill: () => started.signal('SIGKILL'),
+    logs: started.logs,
+    exited: started.exited,
   }
 }

@@ -8,6 +8,7 @@ import {
   shareTarget,
   trackedUrl,
 } from '../../common/share'
+import { thrownBy } from '../helpers/errors'
 
 const ITEM = 'https://example.com/blog/post?id=42&lang=fr#section-2'
 const SHARE_ID = '0123456789abcdefghjk'
@@ -24,6 +25,8 @@ const trackedEnc = (network: Network) =>
   `https%3A%2F%2Fexample.com%2Fblog%2Fpost%3Fid%3D42%26lang%3Dfr%26utm_source%3D${network}` +
   '%26utm_medium%3Demployee-advocacy%26utm_campaign%3Dq3-launch%26utm_content%3D0123456789abcdefghjk' +
   '%23section-2'
+
+const shareErrorOf = (build: () => unknown) => thrownBy(build, ShareError)
 
 const target = (network: Network, text = CAPTION) =>
   shareTarget(network, {
@@ -170,28 +173,25 @@ describe('shareTarget: hostile links open nothing', () => {
   ]
   for (const network of NETWORKS) {
     it.each(hostile)(`${network}: refuses %j`, (url) => {
-      let result: unknown
-      let error: unknown
-      try {
-        result = shareTarget(network, {
-          url,
-          text: 'hi',
-          title: 't',
-          mastodonInstance: 'mastodon.social',
-        })
-      } catch (e) {
-        error = e
-      }
-      expect(result).toBeUndefined()
-      expect(error).toBeInstanceOf(ShareError)
-      expect((error as Error).message).toMatch(
-        /only web links starting with http:\/\/ or https:\/\//,
+      const error = shareErrorOf(() =>
+        shareTarget(network, { url, text: 'hi', title: 't', mastodonInstance: 'mastodon.social' }),
       )
+      expect(error.message).toMatch(/only web links starting with http:\/\/ or https:\/\//)
     })
   }
 })
 
 describe('Mastodon instance', () => {
+  const mastodonError = (instance: string | null | undefined) =>
+    shareErrorOf(() =>
+      shareTarget('mastodon', {
+        url: tracked('mastodon'),
+        text: 'hi',
+        title: 't',
+        mastodonInstance: instance,
+      }),
+    )
+
   it.each([
     'evil.com/path',
     'https://x',
@@ -215,20 +215,9 @@ describe('Mastodon instance', () => {
     'a..social',
     '.social',
   ])('refuses %j with a clear message', (instance) => {
-    let error: unknown
-    try {
-      shareTarget('mastodon', {
-        url: tracked('mastodon'),
-        text: 'hi',
-        title: 't',
-        mastodonInstance: instance,
-      })
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(ShareError)
-    expect((error as ShareError).code).toBe('mastodon-instance-invalid')
-    expect((error as ShareError).message).toMatch(
+    const error = mastodonError(instance)
+    expect(error.code).toBe('mastodon-instance-invalid')
+    expect(error.message).toMatch(
       /is not a Mastodon server name\. Enter just the server name, for example mastodon\.social\./,
     )
   })
@@ -236,20 +225,9 @@ describe('Mastodon instance', () => {
   it.each([undefined, null, ''])(
     'asks the person to set their server when it is %j',
     (instance) => {
-      let error: unknown
-      try {
-        shareTarget('mastodon', {
-          url: tracked('mastodon'),
-          text: 'hi',
-          title: 't',
-          mastodonInstance: instance,
-        })
-      } catch (e) {
-        error = e
-      }
-      expect(error).toBeInstanceOf(ShareError)
-      expect((error as ShareError).code).toBe('mastodon-instance-missing')
-      expect((error as ShareError).message).toBe(
+      const error = mastodonError(instance)
+      expect(error.code).toBe('mastodon-instance-missing')
+      expect(error.message).toBe(
         'To share on Mastodon, first set your Mastodon server in Settings. Enter just the server name, for example mastodon.social.',
       )
     },

@@ -11,6 +11,7 @@ import {
   trackedUrl,
   UTM_MEDIUM,
 } from '../../common/share'
+import { thrownBy } from '../helpers/errors'
 
 const ITEM = 'https://example.com/blog/post?id=42&lang=fr#section-2'
 const SHARE_ID = '0123456789abcdefghjk'
@@ -120,17 +121,12 @@ describe('trackedUrl', () => {
     '',
   ]
   it.each(hostile)('refuses %j with a clear message and produces nothing', (raw) => {
-    let result: string | undefined
-    let error: unknown
-    try {
-      result = trackedUrl(raw, { network: 'linkedin', campaign: null, shareId: SHARE_ID })
-    } catch (e) {
-      error = e
-    }
-    expect(result).toBeUndefined()
-    expect(error).toBeInstanceOf(ShareError)
-    expect((error as ShareError).code).toBe('not-a-web-link')
-    expect((error as ShareError).message).toBe(
+    const error = thrownBy(
+      () => trackedUrl(raw, { network: 'linkedin', campaign: null, shareId: SHARE_ID }),
+      ShareError,
+    )
+    expect(error.code).toBe('not-a-web-link')
+    expect(error.message).toBe(
       'This link cannot be shared: only web links starting with http:// or https:// can be shared.',
     )
   })

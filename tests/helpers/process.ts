@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+
+export type Exit = { code: number | null; signal: NodeJS.Signals | null }
+
+export type ListeningChild = {
+  child: ChildProcess
+  pid: number
+  /** The match of `listening` against the child's output. */
+  match: RegExpExecArray
+  /** Everything the child printed so far (stdout + stderr). */
+  logs(): string
+  /** Resolves when the child has exited (by any means); `null` code means killed by a signal. */
+  exited: Promise<Exit>
+  /** Send `sig` unless the child has already exited; resolves when it has exited. */
+  signal(sig: NodeJS.Signals): Promise<void>
+}
+
+// A test worker that ends without stopping its children must not leave them running.
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+/**
+ * Spawn `node ...args` (not detached) and resolve once its output matches `listening`. Fails,
+ * with the output so far, if it exits first or does not get there within `timeoutMs` (then it is
+ * killed). The child is killed when the test worker exits.
+ */
+export async function spawnUntilListening(o: {
+  /** For error messages: "relay", "core host". */
+  name: string
+  args: string[]
+  cwd: string
+  env: NodeJS.ProcessEnv
+  listening: RegExp
+  timeoutMs: number
+}): Promise<ListeningChild> {
+  const child = spawn(process.execPath, o.args, {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  running.add(child)
+  let output = ''
+  const exited = new Promise<Exit>((done) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child)
+      done({ code, signal })
+    })
+  })
+  const match = await new Promise<RegExpExecArray>((done, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      fail(new Error(`${o.name} did not start within ${o.timeoutMs} ms:\n${output}`))
+    }, o.timeoutMs)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      const found = o.listening.exec(output)
+      if (found) {
+        clearTimeout(timer)
+        done(found)
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      fail(
+        new Error(`${o.name} exited before listening (code ${code}, signal ${signal}):\n${output}`),
+      )
+    })
+  })
+  return {
+    child,
+    pid: child.pid ?? -1,
+    match,
+    logs: () => output,
+    exited,
+    signal: async (sig) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+      await exited
+    },
+  }
+}
