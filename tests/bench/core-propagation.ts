@@ -9,8 +9,8 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { startCore } from '../helpers/core'
-import { eventually } from '../helpers/core-db'
 import { startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
 
 const EDITS = Number(process.argv[2] ?? 100)
 
@@ -43,7 +43,7 @@ try {
       ? (JSON.parse(row.json) as { captions: { linkedin?: string } }).captions.linkedin
       : undefined
   }
-  await eventually(() => (select.get(item.id) ? true : undefined), { what: 'first item' })
+  await waitFor('first item', () => select.get(item.id))
 
   const toTable: number[] = []
   const acks: number[] = []

@@ -18,9 +18,9 @@ import { join } from 'node:path'
 import type { NewItem } from '../../common/model/item'
 import { launchChromium, newContext } from '../helpers/browser'
 import { startCore } from '../helpers/core'
-import { eventually } from '../helpers/core-db'
 import { startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
+import { waitFor } from '../helpers/wait'
 
 const ITEMS = 1_000
 const RUNS = Math.max(5, Number(process.argv[2] ?? 7))
@@ -84,10 +84,10 @@ async function prepare(): Promise<{ template: string; stop(): Promise<void> }> {
     )
   }
   process.stderr.write(`prepared ${ITEMS} items in ${Date.now() - started} ms; syncing…\n`)
-  await eventually(
-    async () =>
-      (await employee.client.call('queue.forMe', {})).length === ITEMS ? true : undefined,
-    { timeoutMs: 120_000, intervalMs: 500, what: `${ITEMS} items at the employee` },
+  await waitFor(
+    `${ITEMS} items at the employee`,
+    async () => (await employee.client.call('queue.forMe', {})).length === ITEMS,
+    { timeoutMs: 120_000, intervalMs: 500 },
   )
   await employee.stop() // graceful: compacted and closed
   // PV_BENCH_KEEP=DIR keeps a copy of the prepared data, for probing runs by hand.

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs'
 import * as decoding from 'lib0/decoding'
 import { MESSAGE_SYNC, SYNC_UPDATE } from '../../sync-server/protocol/messages'
 import { startRelay } from '../helpers/relay'
-import { RawClient, roomUrl, waitFor } from '../relay/support'
+import { waitFor } from '../helpers/wait'
+import { RawClient, roomUrl } from '../relay/support'
 
 const EDITS = Number(process.env.EDITS ?? 1000)
 const OBSERVERS = Number(process.env.OBSERVERS ?? 200)
@@ -66,7 +67,9 @@ async function run(observerCount: number): Promise<void> {
       writer.doc.getArray<number>('a').push([i])
       await new Promise((r) => setTimeout(r, INTERVAL_MS))
     }
-    await waitFor(() => latencies.length >= EDITS * observerCount, 'all deliveries', 120_000)
+    await waitFor('all deliveries', () => latencies.length >= EDITS * observerCount, {
+      timeoutMs: 120_000,
+    })
     const wall = performance.now() - wallStart
     const relayCpu = cpuMs(relay.pid) - cpuStart
     const sorted = [...latencies].sort((a, b) => a - b)

@@ -2,7 +2,6 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { Item } from '../../common/model/item'
 import { DATABASE_FILE } from '../../main/core/store/database'
-import { type Truthy, type WaitOptions, waitFor } from './wait'
 
 /** Read a core's queue table straight from its SQLite file (read-only), as another process would. */
 export function readQueueTable(dataDir: string): Item[] {
@@ -18,15 +17,4 @@ export function readQueueTable(dataDir: string): Item[] {
   } finally {
     db.close()
   }
-}
-
-/**
- * @deprecated Use `waitFor(what, check, options)` from './wait'. Kept only for `tests/bench`,
- * which still imports it; it is `waitFor` with the options bag it used to take.
- */
-export function eventually<T>(
-  check: () => T | Promise<T>,
-  { what = 'condition', ...options }: WaitOptions & { what?: string } = {},
-): Promise<Truthy<T>> {
-  return waitFor(what, check, options)
 }

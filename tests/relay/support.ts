@@ -9,19 +9,7 @@ import {
   SYNC_STEP2,
   SYNC_UPDATE,
 } from '../../sync-server/protocol/messages'
-import { type Truthy, waitFor as waitUntil } from '../helpers/wait'
-
-/**
- * @deprecated Use `waitFor(what, check, { timeoutMs })` from '../helpers/wait'. This old argument
- * order stays only for callers outside this clean-up (`tests/bench/relay-fanout.ts`).
- */
-export function waitFor<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs?: number,
-): Promise<Truthy<T>> {
-  return waitUntil(what, check, { timeoutMs })
-}
+import { waitFor } from '../helpers/wait'
 
 export type Refusal = { status: number; body: string }
 
@@ -107,7 +95,7 @@ export class RawClient {
   async sync(): Promise<void> {
     const before = this.step2s.length
     this.send(encodeSync(SYNC_STEP1, Y.encodeStateVector(this.doc)))
-    await waitUntil('sync step 2', () => this.step2s.length > before || this.closeEvent)
+    await waitFor('sync step 2', () => this.step2s.length > before || this.closeEvent)
     if (this.closeEvent) throw new Error(`closed while syncing: ${this.closeEvent.code}`)
   }
 
@@ -133,7 +121,7 @@ export function provider(
 }
 
 export async function synced(p: WebsocketProvider): Promise<void> {
-  await waitUntil('provider synced', () => p.synced)
+  await waitFor('provider synced', () => p.synced)
 }
 
 /** Count log lines matching a pattern. */
