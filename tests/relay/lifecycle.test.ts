@@ -21,7 +21,8 @@ afterEach(async () => {
 
 describe('relay lifecycle', () => {
   it('drops connections that stop answering pings, keeps those that answer', async () => {
-    relay = await startRelay({ args: ['--ping-interval-ms', '150'] })
+    // Long enough that a healthy client on a loaded CI machine always answers in time.
+    relay = await startRelay({ args: ['--ping-interval-ms', '500'] })
     const ws = await relay.createWorkspace('Acme')
     const { token } = await relay.issueToken({ workspaceId: ws, name: 'Pia', role: 'employee' })
     const url = roomUrl(relay.url, ws, 'queue', token)
