@@ -53,17 +53,16 @@ export function insertItem(doc: Y.Doc, item: Item): void {
     itemsMap(doc).set(item.id, map)
     for (const field of PLAIN_ITEM_FIELDS) map.set(field, item[field])
     map.set('why', new Y.Text(item.why))
+    // Every shared text and list exists from the start, empty if need be: two champions who
+    // each created "the" caption of a network later would race, and one text would be lost.
     const captions = new Y.Map<Y.Text>()
     map.set('captions', captions)
-    for (const network of NETWORKS) {
-      const caption = item.captions[network]
-      if (caption !== undefined) captions.set(network, new Y.Text(caption))
-    }
+    for (const network of NETWORKS) captions.set(network, new Y.Text(item.captions[network] ?? ''))
     const variants = new Y.Map<Y.Array<Y.Text>>()
     map.set('variants', variants)
     for (const network of NETWORKS) {
-      const list = item.variants[network]
-      if (list !== undefined) variants.set(network, Y.Array.from(list.map((v) => new Y.Text(v))))
+      const list = item.variants[network] ?? []
+      variants.set(network, Y.Array.from(list.map((v) => new Y.Text(v))))
     }
   })
 }
@@ -140,8 +139,9 @@ export function readItem(map: ItemMap): { item: Item } | { issues: string[] } {
   const captionsMap = map.get('captions')
   if (captionsMap instanceof Y.Map) {
     for (const [network, value] of captionsMap.entries()) {
+      // An empty caption is no suggestion: plain data leaves it out.
       const text = textOf(value)
-      if (text !== undefined) captions[network] = text
+      if (text) captions[network] = text
     }
   }
   raw.captions = captions
@@ -150,10 +150,11 @@ export function readItem(map: ItemMap): { item: Item } | { issues: string[] } {
   if (variantsMap instanceof Y.Map) {
     for (const [network, list] of variantsMap.entries()) {
       if (list instanceof Y.Array) {
-        variants[network] = list.toArray().flatMap((v) => {
+        const texts = list.toArray().flatMap((v) => {
           const text = textOf(v)
-          return text === undefined ? [] : [text]
+          return text ? [text] : []
         })
+        if (texts.length > 0) variants[network] = texts
       }
     }
   }
