@@ -67,7 +67,13 @@ export function insertItem(doc: Y.Doc, item: Item): void {
   })
 }
 
-export function patchItem(doc: Y.Doc, id: string, patch: ItemPatch, now: string): void {
+/** Plain fields only; `approverId` is set by the core when it approves, never by a client. */
+export function patchItem(
+  doc: Y.Doc,
+  id: string,
+  patch: ItemPatch & { approverId?: string },
+  now: string,
+): void {
   const map = itemsMap(doc).get(id)
   if (!map) throw new Error(`No item "${id}" in the queue`)
   doc.transact(() => {

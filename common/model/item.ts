@@ -110,7 +110,6 @@ export const ItemPatch = Item.pick({
   expiresAt: true,
   priority: true,
   campaignId: true,
-  approverId: true,
 }).partial()
 export type ItemPatch = z.infer<typeof ItemPatch>
 

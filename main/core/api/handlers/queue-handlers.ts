@@ -11,7 +11,7 @@ import {
 import { setText } from '../../../../common/doc/text'
 import { Campaign } from '../../../../common/model/campaign'
 import { newId } from '../../../../common/model/ids'
-import { type ItemStatus, newItem } from '../../../../common/model/item'
+import { type ItemPatch, type ItemStatus, newItem } from '../../../../common/model/item'
 import { parseOrThrow, ValidationError } from '../../../../common/model/validation'
 import { API_ORIGIN } from '../context'
 import { curator, type HandlerGroup, readBack, requireCampaign, requireItem } from './types'
@@ -83,11 +83,18 @@ export const queueHandlers: HandlerGroup<
     requireItem(joined, id)
     requireCampaign(joined, patch.campaignId)
     const doc = joined.sync.docs.queue
-    const full = { ...patch }
-    // Approving records who approved, unless the patch names someone.
-    if (patch.status && APPROVED.includes(patch.status) && patch.approverId === undefined) {
-      const current = itemsMap(doc).get(id)?.get('approverId')
-      if (current == null) full.approverId = joined.session.claims.sub
+    const current = itemsMap(doc).get(id)
+    // A proposal's fate is decided by item.approve / item.reject, which record the decision.
+    if (current?.get('status') === 'submitted' && patch.status && patch.status !== 'submitted') {
+      throw new ContractError(
+        'conflict',
+        'Approve or reject a proposal from the review queue: its author is told the decision',
+      )
+    }
+    const full: ItemPatch & { approverId?: string } = { ...patch }
+    // Approving records who approved.
+    if (patch.status && APPROVED.includes(patch.status) && current?.get('approverId') == null) {
+      full.approverId = joined.session.claims.sub
     }
     doc.transact(() => patchItem(doc, id, full, ctx.now()), API_ORIGIN)
     return readBack(joined, id)

@@ -11,7 +11,14 @@ import { Campaign } from '../../../../common/model/campaign'
 import type { ItemPatch, Moderation } from '../../../../common/model/item'
 import { parseOrThrow } from '../../../../common/model/validation'
 import { API_ORIGIN } from '../context'
-import { curator, type HandlerGroup, readBack, requireCampaign, requireItem } from './types'
+import {
+  curator,
+  type HandlerGroup,
+  readBack,
+  requireCampaign,
+  requireItem,
+  requireSubmitted,
+} from './types'
 
 /** Moderation, campaign editing, members and feed curation: the champion studio's methods. */
 export const studioHandlers: HandlerGroup<
@@ -27,12 +34,13 @@ export const studioHandlers: HandlerGroup<
   'item.approve': (ctx, { id, patch, publish }) => {
     const joined = curator(ctx, 'approve items')
     requireItem(joined, id)
+    requireSubmitted(joined, id)
     requireCampaign(joined, patch?.campaignId)
     const me = joined.session.claims.sub
     const now = ctx.now()
     const moderation: Moderation = { decision: 'approved', by: me, at: now, reason: null }
     // The decision wins over whatever the edit says about status and approver.
-    const full: ItemPatch = {
+    const full: ItemPatch & { approverId: string } = {
       ...patch,
       status: publish ? 'published' : 'approved',
       approverId: me,
@@ -49,6 +57,7 @@ export const studioHandlers: HandlerGroup<
   'item.reject': (ctx, { id, reason }) => {
     const joined = curator(ctx, 'reject items')
     requireItem(joined, id)
+    requireSubmitted(joined, id)
     const now = ctx.now()
     const moderation: Moderation = {
       decision: 'rejected',

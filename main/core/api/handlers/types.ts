@@ -39,6 +39,17 @@ export function requireItem(joined: Joined, id: string): void {
   }
 }
 
+/** Approve and reject apply to proposals still awaiting review, never to a decided item. */
+export function requireSubmitted(joined: Joined, id: string): void {
+  const status = itemsMap(joined.sync.docs.queue).get(id)?.get('status')
+  if (status !== 'submitted') {
+    throw new ContractError(
+      'conflict',
+      `Item "${id}" is not awaiting review (its status is ${String(status)}): it was already decided`,
+    )
+  }
+}
+
 export function requireCampaign(joined: Joined, id: string | null | undefined): void {
   if (id && !campaignsMap(joined.sync.docs.queue).has(id)) {
     throw new ContractError('not_found', `No campaign "${id}" in this workspace`)
