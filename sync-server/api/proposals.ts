@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import * as Y from 'yjs'
 import { insertItem, itemsMap } from '../../common/doc/queue-doc'
 import type { TokenClaims } from '../../common/model/invitation'
 import { type Item, newItem } from '../../common/model/item'
@@ -13,6 +14,11 @@ import { readJsonBody } from './body'
 import { ApiError, sendJson } from './respond'
 
 const MAX_PROPOSAL_BODY = 32 * 1024
+/**
+ * Proposals go into the queue document every member syncs, which never shrinks: one member may
+ * have at most this many waiting for review at a time.
+ */
+export const MAX_PENDING_PROPOSALS = 20
 
 export type ProposalsDeps = {
   secret: string
@@ -61,13 +67,25 @@ export async function postProposal(
   const submission = await readJsonBody(req, ProposalSubmission.strict(), MAX_PROPOSAL_BODY)
   const item = proposalItem(submission, claims, new Date())
   const created = await deps.rooms.with({ workspaceId: claims.ws, doc: 'queue' }, (room) => {
-    const existing = itemsMap(room.doc).get(submission.id)
+    const items = itemsMap(room.doc)
+    const existing: unknown = items.get(submission.id)
     if (existing !== undefined) {
       // A re-sent proposal is fine; someone else's id (or a champion's item) is not.
-      if (existing.get('authorId') !== claims.sub) {
+      if (!(existing instanceof Y.Map) || existing.get('authorId') !== claims.sub) {
         throw new ApiError(409, 'conflict', `id "${submission.id}" is already taken`)
       }
       return false
+    }
+    let pending = 0
+    for (const entry of items.values()) {
+      if (entry.get('authorId') === claims.sub && entry.get('status') === 'submitted') pending++
+    }
+    if (pending >= MAX_PENDING_PROPOSALS) {
+      throw new ApiError(
+        429,
+        'too_many_requests',
+        `${pending} of your proposals already await review; wait for the champions' decision`,
+      )
     }
     try {
       room.changeByRelay((doc) => insertItem(doc, item))

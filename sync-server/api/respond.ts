@@ -10,6 +10,7 @@ export type ApiErrorCode =
   | 'unsupported_media_type'
   | 'bad_request'
   | 'conflict'
+  | 'too_many_requests'
   | 'unavailable'
   | 'internal'
 

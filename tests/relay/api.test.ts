@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { newShareId } from '../../common/share'
 import { Core } from '../../main/core/core'
+import { MAX_PENDING_PROPOSALS } from '../../sync-server/api/proposals'
 import { signToken } from '../../sync-server/auth/tokens'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf } from '../helpers/core'
@@ -344,5 +345,34 @@ describe('POST /api/v1/proposals', () => {
     expect(bad.body.error?.message).toMatch(/url: must be an absolute http\(s\) URL/)
     expect(bad.body.error?.message).toMatch(/title/)
     expect(bad.body.error?.message).toMatch(/proposedAt/)
+  })
+})
+
+describe('POST /api/v1/proposals: limits', () => {
+  it(`one member has at most ${MAX_PENDING_PROPOSALS} proposals awaiting review; more get 429`, async () => {
+    const { token } = await relay.issueToken({
+      workspaceId: acme,
+      name: 'Prolific',
+      role: 'employee',
+      memberId: 'mem_prolific',
+    })
+    const propose = (n: number) =>
+      call('POST', '/api/v1/proposals', {
+        token,
+        body: {
+          id: `prop_limit_${n}`,
+          url: `https://example.com/limit/${n}`,
+          title: `Proposal ${n}`,
+          note: '',
+          caption: '',
+          proposedAt: new Date().toISOString(),
+        },
+      })
+    for (let n = 0; n < MAX_PENDING_PROPOSALS; n++) expect((await propose(n)).status).toBe(201)
+    const refused = await propose(MAX_PENDING_PROPOSALS)
+    expect(refused.status).toBe(429)
+    expect(refused.body.error?.message).toMatch(/await review/)
+    // A re-sent proposal that is already there stays a harmless 200.
+    expect((await propose(0)).status).toBe(200)
   })
 })
