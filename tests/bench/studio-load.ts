@@ -13,7 +13,7 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { insertItem, itemsMap, readItems } from '../../common/doc/queue-doc'
 import { roomName } from '../../common/doc/rooms'
-import type { Item } from '../../common/model/item'
+import { type Item, newItem, OBJECTIVES } from '../../common/model/item'
 import { NETWORKS } from '../../common/model/networks'
 import { startCore } from '../helpers/core'
 import { type RelayProcess, startRelay } from '../helpers/relay'
@@ -34,34 +34,44 @@ function prng(seed: number): () => number {
   }
 }
 
-function newItem(i: number, at: string): Item {
-  return {
-    id: `item_bench${String(i).padStart(5, '0')}`,
-    title: `Item ${i}: quarterly update`,
-    url: `https://example.com/news/${i}`,
-    source: 'Acme newsroom',
-    sourceKind: 'internal',
-    objective: (['awareness', 'campaign', 'talent'] as const)[i % 3] ?? 'awareness',
-    topics: [`topic-${i % 12}`],
-    why: 'Why this matters to us.',
-    captions: { linkedin: 'A first caption.', x: 'Short one.' },
-    variants: {},
-    imageUrl: null,
-    status: 'draft',
-    publishAt: null,
-    expiresAt: null,
-    priority: 50,
-    campaignId: null,
-    authorId: 'mem_generator',
-    approverId: null,
-    moderation: null,
-    createdAt: at,
-    updatedAt: at,
-  }
+function benchId(i: number): string {
+  return `item_bench${String(i).padStart(5, '0')}`
 }
 
-async function connected(provider: WebsocketProvider): Promise<void> {
-  if (provider.synced) return
+function benchItem(i: number, at: string): Item {
+  const made = newItem(
+    {
+      id: benchId(i),
+      title: `Item ${i}: quarterly update`,
+      url: `https://example.com/news/${i}`,
+      objective: OBJECTIVES[i % 3] ?? 'awareness',
+      authorId: 'mem_generator',
+      createdAt: at,
+    },
+    {
+      source: 'Acme newsroom',
+      topics: [`topic-${i % 12}`],
+      why: 'Why this matters to us.',
+      captions: { linkedin: 'A first caption.', x: 'Short one.' },
+    },
+  )
+  if ('issues' in made) throw new Error(`bench item ${i}: ${made.issues.join('; ')}`)
+  return made.item
+}
+
+/** A y-websocket client of `room` on the relay, once it has synced. */
+async function connect(
+  relay: RelayProcess,
+  token: string,
+  room: string,
+  doc: Y.Doc,
+): Promise<WebsocketProvider> {
+  const provider = new WebsocketProvider(relay.url, room, doc, {
+    params: { token },
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  })
+  if (provider.synced) return provider
   await new Promise<void>((resolve) => {
     const onSync = (synced: boolean) => {
       if (!synced) return
@@ -70,6 +80,7 @@ async function connected(provider: WebsocketProvider): Promise<void> {
     }
     provider.on('sync', onSync)
   })
+  return provider
 }
 
 /** Wait until everything the generator sent is in the relay (a fresh client sees it all). */
@@ -77,12 +88,7 @@ async function relayHolds(relay: RelayProcess, token: string, room: string, expe
   const want = Y.encodeStateVector(expected)
   for (;;) {
     const doc = new Y.Doc()
-    const provider = new WebsocketProvider(relay.url, room, doc, {
-      params: { token },
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-      disableBc: true,
-    })
-    await connected(provider)
+    const provider = await connect(relay, token, room, doc)
     const have = Y.encodeStateVector(doc)
     provider.destroy()
     doc.destroy()
@@ -93,12 +99,7 @@ async function relayHolds(relay: RelayProcess, token: string, room: string, expe
 
 async function generate(relay: RelayProcess, token: string, room: string): Promise<Y.Doc> {
   const doc = new Y.Doc()
-  const provider = new WebsocketProvider(relay.url, room, doc, {
-    params: { token },
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-  })
-  await connected(provider)
+  const provider = await connect(relay, token, room, doc)
   const random = prng(42)
   const start = Date.now() - YEAR_MS
   const at = (k: number) => new Date(start + (k / UPDATES) * YEAR_MS).toISOString()
@@ -110,14 +111,14 @@ async function generate(relay: RelayProcess, token: string, room: string): Promi
     if (created < ITEMS && random() < ITEMS / UPDATES + 0.002) {
       const batch = Math.min(20, ITEMS - created)
       doc.transact(() => {
-        for (let b = 0; b < batch; b++) insertItem(doc, newItem(created + b, at(sent)))
+        for (let b = 0; b < batch; b++) insertItem(doc, benchItem(created + b, at(sent)))
       })
       created += batch
       sent++
       continue
     }
     if (created === 0) continue
-    const map = itemsMap(doc).get(newItem(Math.floor(random() * created), '').id)
+    const map = itemsMap(doc).get(benchId(Math.floor(random() * created)))
     if (!map) continue
     const roll = random()
     doc.transact(() => {

@@ -10,8 +10,11 @@ export type AddToQueueResult = {
   invalid: { id: string; issues: string[] }[]
 }
 
-/** Compare links the way a browser would: same scheme/host/path/query, fragment ignored. */
-function urlKey(url: string): string {
+/**
+ * A link's identity, to compare links the way a browser would: same scheme/host/path/query,
+ * fragment ignored (queued articles, feed sources). An unparseable link is its own key.
+ */
+export function urlKey(url: string): string {
   try {
     const parsed = new URL(url)
     parsed.hash = ''

@@ -11,7 +11,13 @@ import { newId } from '../../../common/model/ids'
 import type { Item } from '../../../common/model/item'
 import { canCurate } from '../../../common/model/member'
 import { API_ORIGIN, type CoreContext, type Joined } from '../api/context'
-import { addFeedEntriesToQueue, FeedPoller, type FeedPollResult, SqliteSeenStore } from '../feeds'
+import {
+  addFeedEntriesToQueue,
+  FeedPoller,
+  type FeedPollResult,
+  SqliteSeenStore,
+  urlKey,
+} from '../feeds'
 import type { Db } from '../store/database'
 
 export type StudioFeedsOptions = {
@@ -83,8 +89,8 @@ export class StudioFeeds {
 
   add(joined: Joined, url: string): FeedSourceView {
     const doc = joined.sync.docs.queue
-    const key = normalizeUrl(url)
-    const existing = readFeedSources(doc).sources.find((s) => normalizeUrl(s.url) === key)
+    const key = urlKey(url)
+    const existing = readFeedSources(doc).sources.find((s) => urlKey(s.url) === key)
     if (existing) {
       throw new ContractError('conflict', `This feed is already in the sources (${existing.url})`)
     }
@@ -186,16 +192,6 @@ function toView(source: FeedSourceEntry, status: StatusRow | undefined): FeedSou
     lastPolledAt: status?.polled_at ?? null,
     lastStatus: status?.status ?? null,
     lastMessage: status?.message ?? null,
-  }
-}
-
-function normalizeUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    parsed.hash = ''
-    return parsed.href
-  } catch {
-    return url
   }
 }
 

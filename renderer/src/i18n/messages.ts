@@ -1,3 +1,20 @@
+import type { Network } from '../../../common/model/networks'
+
+/** The networks' names: brands, the same in every language and in both windows. */
+export const NETWORK_NAMES: Record<Network, string> = {
+  linkedin: 'LinkedIn',
+  x: 'X',
+  facebook: 'Facebook',
+  bluesky: 'Bluesky',
+  mastodon: 'Mastodon',
+  whatsapp: 'WhatsApp',
+  email: 'E-mail',
+}
+
+const networkMessages = Object.fromEntries(
+  Object.entries(NETWORK_NAMES).map(([network, name]) => [`network.${network}`, name]),
+) as { [N in Network as `network.${N}`]: string }
+
 /**
  * Every string the windows show, in English and French. Keys are shared; a key missing in French
  * fails typecheck. `{name}` marks a value filled in by `format`.
@@ -38,13 +55,7 @@ const en = {
   'campaign.daysLeft.other': '{n} days left',
   'campaign.endsToday': 'ends today',
   'campaign.ended': 'ended',
-  'network.linkedin': 'LinkedIn',
-  'network.x': 'X',
-  'network.facebook': 'Facebook',
-  'network.bluesky': 'Bluesky',
-  'network.mastodon': 'Mastodon',
-  'network.whatsapp': 'WhatsApp',
-  'network.email': 'E-mail',
+  ...networkMessages,
   'item.back': 'Back',
   'item.why': 'Why it matters',
   'item.source': 'Source: {source}',
@@ -171,13 +182,7 @@ const fr: Record<MessageKey, string> = {
   'campaign.daysLeft.other': 'encore {n} jours',
   'campaign.endsToday': 'se termine aujourd’hui',
   'campaign.ended': 'terminée',
-  'network.linkedin': 'LinkedIn',
-  'network.x': 'X',
-  'network.facebook': 'Facebook',
-  'network.bluesky': 'Bluesky',
-  'network.mastodon': 'Mastodon',
-  'network.whatsapp': 'WhatsApp',
-  'network.email': 'E-mail',
+  ...networkMessages,
   'item.back': 'Retour',
   'item.why': 'Pourquoi c’est important',
   'item.source': 'Source: {source}',

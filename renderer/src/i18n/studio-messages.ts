@@ -1,3 +1,5 @@
+import { type Language, systemLanguage } from './messages'
+
 /** The champion studio's strings, in English and French. Keys are shared; missing ones fail typecheck. */
 const en = {
   'studio.title': 'Studio',
@@ -233,18 +235,12 @@ const fr: Record<StudioMessageKey, string> = {
   'error.dismiss': 'Fermer',
 }
 
-export type StudioLanguage = 'en' | 'fr'
+export type StudioLanguage = Language
 
 export const studioDictionaries: Record<StudioLanguage, Record<StudioMessageKey, string>> = {
   en,
   fr,
 }
 
-/** The system language when it is one we speak, else English. */
-export function studioSystemLanguage(languages: readonly string[]): StudioLanguage {
-  for (const tag of languages) {
-    const base = tag.toLowerCase().split('-')[0]
-    if (base === 'fr' || base === 'en') return base
-  }
-  return 'en'
-}
+/** The system language when it is one we speak, else English (as the popover chooses). */
+export const studioSystemLanguage: (languages: readonly string[]) => StudioLanguage = systemLanguage

@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react'
-import { OBJECTIVES, type Objective } from '../../../common/model/item'
+import { OBJECTIVES } from '../../../common/model/item'
 import { CampaignBadge, ObjectiveBadge, SharedMarks } from '../components/Badges'
+import { ChoiceSelect } from '../components/ChoiceSelect'
 import { filterQueue, queueTopics } from '../state/logic'
 import { useLanguage, useStore, useT } from '../state/store'
 
@@ -46,34 +47,23 @@ export function QueueView() {
         ) : null}
       </div>
       <div className="filters">
-        <select
-          aria-label={t('queue.allObjectives')}
-          data-testid="filter-objective"
-          value={filter.objective ?? ''}
-          onChange={(event) =>
-            setFilter({ objective: (event.target.value || null) as Objective | null })
-          }
-        >
-          <option value="">{t('queue.allObjectives')}</option>
-          {OBJECTIVES.map((objective) => (
-            <option key={objective} value={objective}>
-              {t(`objective.${objective}`)}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label={t('queue.allTopics')}
-          data-testid="filter-topic"
-          value={filter.topic ?? ''}
-          onChange={(event) => setFilter({ topic: event.target.value || null })}
-        >
-          <option value="">{t('queue.allTopics')}</option>
-          {topics.map((topic) => (
-            <option key={topic} value={topic}>
-              {topic}
-            </option>
-          ))}
-        </select>
+        <ChoiceSelect
+          label={t('queue.allObjectives')}
+          testId="filter-objective"
+          none={t('queue.allObjectives')}
+          choices={OBJECTIVES}
+          labelOf={(objective) => t(`objective.${objective}`)}
+          value={filter.objective}
+          onChange={(objective) => setFilter({ objective })}
+        />
+        <ChoiceSelect
+          label={t('queue.allTopics')}
+          testId="filter-topic"
+          none={t('queue.allTopics')}
+          choices={topics}
+          value={filter.topic}
+          onChange={(topic) => setFilter({ topic })}
+        />
       </div>
       {!queueLoaded ? null : shown.length === 0 ? (
         <div className="empty" data-testid="queue-empty">

@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react'
 import type { Campaign, NewCampaign } from '../../../common/model/campaign'
 import { OBJECTIVES, type Objective } from '../../../common/model/item'
-import { Field, fromLocalInput, toLocalInput } from './fields'
+import { ChoiceSelect } from '../components/ChoiceSelect'
+import { Field, FormButtons, fromLocalInput, toLocalInput } from './fields'
 import { useST, useStudio } from './store'
 
 /** Campaigns: objective, goal metric and target, deadline, attached items. */
@@ -123,16 +124,12 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
         <input required value={name} onChange={(event) => setName(event.target.value)} />
       </Field>
       <Field label={t('field.objective')}>
-        <select
+        <ChoiceSelect
+          choices={OBJECTIVES}
+          labelOf={(o) => t(`objective.${o}`)}
           value={objective}
-          onChange={(event) => setObjective(event.target.value as Objective)}
-        >
-          {OBJECTIVES.map((o) => (
-            <option key={o} value={o}>
-              {t(`objective.${o}`)}
-            </option>
-          ))}
-        </select>
+          onChange={setObjective}
+        />
       </Field>
       <Field label={t('campaign.goalMetric')}>
         <input
@@ -159,14 +156,11 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
           onChange={(event) => setDeadline(event.target.value)}
         />
       </Field>
-      <div className="row">
-        <button type="submit" className="button button-primary">
-          {campaign ? t('campaign.save') : t('campaign.create')}
-        </button>
-        <button type="button" className="button button-quiet" onClick={onDone}>
-          {t('create.cancel')}
-        </button>
-      </div>
+      <FormButtons
+        submit={campaign ? t('campaign.save') : t('campaign.create')}
+        cancel={t('create.cancel')}
+        onCancel={onDone}
+      />
     </form>
   )
 }

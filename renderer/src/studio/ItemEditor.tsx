@@ -1,19 +1,13 @@
 import { useState } from 'react'
 import { captionText } from '../../../common/doc/queue-doc'
-import {
-  ITEM_STATUSES,
-  type Item,
-  type ItemStatus,
-  OBJECTIVES,
-  type Objective,
-  SOURCE_KINDS,
-  type SourceKind,
-} from '../../../common/model/item'
+import { ITEM_STATUSES, type Item, OBJECTIVES, SOURCE_KINDS } from '../../../common/model/item'
 import { NETWORKS, type Network } from '../../../common/model/networks'
 import { measure } from '../../../common/share/length'
 import { postedText, sharePagePrefillsCaption } from '../../../common/share/posted-text'
+import { ChoiceSelect } from '../components/ChoiceSelect'
+import { NETWORK_NAMES } from '../i18n/messages'
 import { CollabEditor, useYText } from './CollabEditor'
-import { CommitInput, Field, fromLocalInput, toLocalInput } from './fields'
+import { CampaignSelect, CommitField, DateTimeField, Field } from './fields'
 import { Presence } from './Presence'
 import {
   addVariant,
@@ -25,16 +19,6 @@ import {
   useItemStructure,
 } from './replica-item'
 import { useST, useStudio } from './store'
-
-const NETWORK_NAMES: Record<Network, string> = {
-  linkedin: 'LinkedIn',
-  x: 'X',
-  facebook: 'Facebook',
-  bluesky: 'Bluesky',
-  mastodon: 'Mastodon',
-  whatsapp: 'WhatsApp',
-  email: 'E-mail',
-}
 
 /** Everything about one item: plain fields (last writer wins) and collaborative texts. */
 export function ItemEditor({ item }: { item: Item }) {
@@ -63,125 +47,94 @@ export function ItemEditor({ item }: { item: Item }) {
       </header>
 
       <section className="editor-grid" aria-label={t('nav.items')}>
-        <Field label={t('field.title')} wide>
-          <CommitInput
-            label={t('field.title')}
-            value={item.title}
-            testId="field-title"
-            onCommit={(title) => title.trim() && save({ title })}
-          />
-        </Field>
-        <Field label={t('field.url')} wide>
-          <CommitInput
-            label={t('field.url')}
-            type="url"
-            value={item.url}
-            onCommit={(url) => save({ url })}
-          />
-        </Field>
-        <Field label={t('field.source')}>
-          <CommitInput
-            label={t('field.source')}
-            value={item.source}
-            onCommit={(source) => save({ source })}
-          />
-        </Field>
+        <CommitField
+          wide
+          label={t('field.title')}
+          value={item.title}
+          testId="field-title"
+          onCommit={(title) => title.trim() && save({ title })}
+        />
+        <CommitField
+          wide
+          label={t('field.url')}
+          type="url"
+          value={item.url}
+          onCommit={(url) => save({ url })}
+        />
+        <CommitField
+          label={t('field.source')}
+          value={item.source}
+          onCommit={(source) => save({ source })}
+        />
         <Field label={t('field.sourceKind')}>
-          <select
+          <ChoiceSelect
+            choices={SOURCE_KINDS}
+            labelOf={(kind) => t(`source.${kind}`)}
             value={item.sourceKind}
-            onChange={(event) => save({ sourceKind: event.target.value as SourceKind })}
-          >
-            {SOURCE_KINDS.map((kind) => (
-              <option key={kind} value={kind}>
-                {t(`source.${kind}`)}
-              </option>
-            ))}
-          </select>
+            onChange={(sourceKind) => save({ sourceKind })}
+          />
         </Field>
         <Field label={t('field.objective')}>
-          <select
+          <ChoiceSelect
+            choices={OBJECTIVES}
+            labelOf={(objective) => t(`objective.${objective}`)}
             value={item.objective}
-            onChange={(event) => save({ objective: event.target.value as Objective })}
-          >
-            {OBJECTIVES.map((objective) => (
-              <option key={objective} value={objective}>
-                {t(`objective.${objective}`)}
-              </option>
-            ))}
-          </select>
+            onChange={(objective) => save({ objective })}
+          />
         </Field>
         <Field label={t('field.status')}>
-          <select
-            data-testid="field-status"
+          <ChoiceSelect
+            testId="field-status"
+            choices={ITEM_STATUSES}
+            labelOf={(status) => t(`status.${status}`)}
             value={item.status}
-            onChange={(event) => save({ status: event.target.value as ItemStatus })}
-          >
-            {ITEM_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {t(`status.${status}`)}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label={t('field.topics')} wide>
-          <CommitInput
-            label={t('field.topics')}
-            value={item.topics.join(', ')}
-            onCommit={(value) =>
-              save({
-                topics: [
-                  ...new Set(
-                    value
-                      .split(',')
-                      .map((topic) => topic.trim())
-                      .filter(Boolean),
-                  ),
-                ],
-              })
-            }
+            onChange={(status) => save({ status })}
           />
         </Field>
+        <CommitField
+          wide
+          label={t('field.topics')}
+          value={item.topics.join(', ')}
+          onCommit={(value) =>
+            save({
+              topics: [
+                ...new Set(
+                  value
+                    .split(',')
+                    .map((topic) => topic.trim())
+                    .filter(Boolean),
+                ),
+              ],
+            })
+          }
+        />
         <Field label={t('field.campaign')}>
-          <select
-            value={item.campaignId ?? ''}
-            onChange={(event) => save({ campaignId: event.target.value || null })}
-          >
-            <option value="">{t('field.noCampaign')}</option>
-            {campaigns.map((campaign) => (
-              <option key={campaign.id} value={campaign.id}>
-                {campaign.name}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label={t('field.priority')}>
-          <CommitInput
-            label={t('field.priority')}
-            type="number"
-            value={String(item.priority)}
-            onCommit={(value) => {
-              const priority = Math.round(Number(value))
-              if (Number.isFinite(priority))
-                save({ priority: Math.min(100, Math.max(0, priority)) })
-            }}
+          <CampaignSelect
+            campaigns={campaigns}
+            none={t('field.noCampaign')}
+            value={item.campaignId}
+            onChange={(campaignId) => save({ campaignId })}
           />
         </Field>
-        <Field label={t('field.publishAt')}>
-          <CommitInput
-            label={t('field.publishAt')}
-            type="datetime-local"
-            value={toLocalInput(item.publishAt)}
-            onCommit={(value) => save({ publishAt: fromLocalInput(value) })}
-          />
-        </Field>
-        <Field label={t('field.expiresAt')}>
-          <CommitInput
-            label={t('field.expiresAt')}
-            type="datetime-local"
-            value={toLocalInput(item.expiresAt)}
-            onCommit={(value) => save({ expiresAt: fromLocalInput(value) })}
-          />
-        </Field>
+        <CommitField
+          label={t('field.priority')}
+          type="number"
+          value={String(item.priority)}
+          onCommit={(value) => {
+            const priority = Math.round(Number(value))
+            if (Number.isFinite(priority)) save({ priority: Math.min(100, Math.max(0, priority)) })
+          }}
+        />
+        <DateTimeField
+          label={t('field.publishAt')}
+          value={item.publishAt}
+          onCommit={(publishAt) => save({ publishAt })}
+        />
+        <DateTimeField
+          label={t('field.expiresAt')}
+          value={item.expiresAt}
+          onCommit={(expiresAt) => save({ expiresAt })}
+        />
         <div className="editor-actions">
           {item.status === 'archived' ? (
             <button type="button" className="button" onClick={() => save({ status: 'draft' })}>
@@ -244,7 +197,7 @@ function Texts({ item }: { item: Item }) {
                 type="button"
                 role="tab"
                 aria-selected={n === network}
-                className={`network-tab${n === network ? ' active' : ''}${has ? ' has' : ''}`}
+                className={`tab network-tab${n === network ? ' active' : ''}${has ? ' has' : ''}`}
                 onClick={() => setNetwork(n)}
               >
                 {NETWORK_NAMES[n]}

@@ -2,13 +2,14 @@ import { type FormEvent, useState } from 'react'
 import {
   ITEM_STATUSES,
   type Item,
-  type ItemStatus,
   OBJECTIVES,
   type Objective,
   SOURCE_KINDS,
-  type SourceKind,
 } from '../../../common/model/item'
+import { ChoiceSelect } from '../components/ChoiceSelect'
+import { CampaignSelect, FormButtons } from './fields'
 import { ItemEditor } from './ItemEditor'
+import { ItemRow } from './ItemRow'
 import { useST, useStudio } from './store'
 
 /** The item list with search and filters, and the editor of the selected item. */
@@ -75,81 +76,51 @@ function Filters() {
         data-testid="search"
         onChange={(event) => setFilter({ search: event.target.value })}
       />
-      <select
-        aria-label={t('filter.allStatuses')}
-        value={filter.status ?? ''}
-        data-testid="filter-status"
-        onChange={(event) =>
-          setFilter({ status: (event.target.value || null) as ItemStatus | null })
-        }
-      >
-        <option value="">{t('filter.allStatuses')}</option>
-        {ITEM_STATUSES.map((status) => (
-          <option key={status} value={status}>
-            {t(`status.${status}`)}
-          </option>
-        ))}
-      </select>
-      <select
-        aria-label={t('filter.allObjectives')}
-        value={filter.objective ?? ''}
-        onChange={(event) =>
-          setFilter({ objective: (event.target.value || null) as Objective | null })
-        }
-      >
-        <option value="">{t('filter.allObjectives')}</option>
-        {OBJECTIVES.map((objective) => (
-          <option key={objective} value={objective}>
-            {t(`objective.${objective}`)}
-          </option>
-        ))}
-      </select>
-      <select
-        aria-label={t('filter.allTopics')}
-        value={filter.topic ?? ''}
-        onChange={(event) => setFilter({ topic: event.target.value || null })}
-      >
-        <option value="">{t('filter.allTopics')}</option>
-        {topics.map((topic) => (
-          <option key={topic} value={topic}>
-            {topic}
-          </option>
-        ))}
-      </select>
-      <select
-        aria-label={t('filter.allCampaigns')}
-        value={filter.campaignId ?? ''}
-        onChange={(event) => setFilter({ campaignId: event.target.value || null })}
-      >
-        <option value="">{t('filter.allCampaigns')}</option>
-        {campaigns.map((campaign) => (
-          <option key={campaign.id} value={campaign.id}>
-            {campaign.name}
-          </option>
-        ))}
-      </select>
-      <select
-        aria-label={t('filter.allSources')}
-        value={filter.sourceKind ?? ''}
-        onChange={(event) =>
-          setFilter({ sourceKind: (event.target.value || null) as SourceKind | null })
-        }
-      >
-        <option value="">{t('filter.allSources')}</option>
-        {SOURCE_KINDS.map((kind) => (
-          <option key={kind} value={kind}>
-            {t(`source.${kind}`)}
-          </option>
-        ))}
-      </select>
+      <ChoiceSelect
+        label={t('filter.allStatuses')}
+        testId="filter-status"
+        none={t('filter.allStatuses')}
+        choices={ITEM_STATUSES}
+        labelOf={(status) => t(`status.${status}`)}
+        value={filter.status}
+        onChange={(status) => setFilter({ status })}
+      />
+      <ChoiceSelect
+        label={t('filter.allObjectives')}
+        none={t('filter.allObjectives')}
+        choices={OBJECTIVES}
+        labelOf={(objective) => t(`objective.${objective}`)}
+        value={filter.objective}
+        onChange={(objective) => setFilter({ objective })}
+      />
+      <ChoiceSelect
+        label={t('filter.allTopics')}
+        none={t('filter.allTopics')}
+        choices={topics}
+        value={filter.topic}
+        onChange={(topic) => setFilter({ topic })}
+      />
+      <CampaignSelect
+        label={t('filter.allCampaigns')}
+        none={t('filter.allCampaigns')}
+        campaigns={campaigns}
+        value={filter.campaignId}
+        onChange={(campaignId) => setFilter({ campaignId })}
+      />
+      <ChoiceSelect
+        label={t('filter.allSources')}
+        none={t('filter.allSources')}
+        choices={SOURCE_KINDS}
+        labelOf={(kind) => t(`source.${kind}`)}
+        value={filter.sourceKind}
+        onChange={(sourceKind) => setFilter({ sourceKind })}
+      />
     </div>
   )
 }
 
 function ItemList({ items }: { items: Item[] }) {
   const t = useST()
-  const selectedId = useStudio((state) => state.selectedId)
-  const select = useStudio((state) => state.select)
   const update = useStudio((state) => state.updateItem)
   const campaigns = useStudio((state) => state.campaigns)
 
@@ -170,23 +141,21 @@ function ItemList({ items }: { items: Item[] }) {
       {items.map((item, index) => {
         const campaign = campaigns.find((c) => c.id === item.campaignId)
         return (
-          <li key={item.id} className={item.id === selectedId ? 'selected' : ''}>
-            <button
-              type="button"
-              className="studio-item"
-              data-testid="studio-item"
-              onClick={() => select(item.id)}
-            >
-              <span className="studio-item-title">{item.title}</span>
-              <span className="studio-item-meta">
+          <ItemRow
+            key={item.id}
+            item={item}
+            testId="studio-item"
+            meta={
+              <>
                 <span className={`pill pill-${item.status}`}>{t(`status.${item.status}`)}</span>
                 <span className={`badge badge-${item.objective}`}>
                   {t(`objective.${item.objective}`)}
                 </span>
                 {campaign ? <span className="tag">{campaign.name}</span> : null}
                 <span className="muted small">{item.source || t(`source.${item.sourceKind}`)}</span>
-              </span>
-            </button>
+              </>
+            }
+          >
             <span className="order">
               <span className="priority" title={t('field.priority')}>
                 {item.priority}
@@ -210,7 +179,7 @@ function ItemList({ items }: { items: Item[] }) {
                 ▼
               </button>
             </span>
-          </li>
+          </ItemRow>
         )
       })}
     </ul>
@@ -252,25 +221,14 @@ function CreateItem({ onDone }: { onDone: () => void }) {
         value={url}
         onChange={(event) => setUrl(event.target.value)}
       />
-      <select
-        aria-label={t('field.objective')}
+      <ChoiceSelect
+        label={t('field.objective')}
+        choices={OBJECTIVES}
+        labelOf={(o) => t(`objective.${o}`)}
         value={objective}
-        onChange={(event) => setObjective(event.target.value as Objective)}
-      >
-        {OBJECTIVES.map((o) => (
-          <option key={o} value={o}>
-            {t(`objective.${o}`)}
-          </option>
-        ))}
-      </select>
-      <div className="row">
-        <button type="submit" className="button button-primary">
-          {t('create.submit')}
-        </button>
-        <button type="button" className="button button-quiet" onClick={onDone}>
-          {t('create.cancel')}
-        </button>
-      </div>
+        onChange={setObjective}
+      />
+      <FormButtons submit={t('create.submit')} cancel={t('create.cancel')} onCancel={onDone} />
     </form>
   )
 }

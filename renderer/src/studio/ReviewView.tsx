@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { Item } from '../../../common/model/item'
 import { formatDate } from './fields'
 import { ItemEditor } from './ItemEditor'
+import { ItemRow } from './ItemRow'
 import { useST, useStudio } from './store'
 
 /** Employees' proposals: edit if needed, then approve (and publish) or reject with a reason. */
@@ -9,7 +10,6 @@ export function ReviewView() {
   const t = useST()
   const allItems = useStudio((state) => state.allItems)
   const selectedId = useStudio((state) => state.selectedId)
-  const select = useStudio((state) => state.select)
   const members = useStudio((state) => state.members)
   const language = useStudio((state) => state.language)
   const submitted = allItems.filter((item) => item.status === 'submitted')
@@ -28,22 +28,17 @@ export function ReviewView() {
             {submitted.map((item) => {
               const author = members.find((member) => member.id === item.authorId)
               return (
-                <li key={item.id} className={item.id === selectedId ? 'selected' : ''}>
-                  <button
-                    type="button"
-                    className="studio-item"
-                    data-testid="review-item"
-                    onClick={() => select(item.id)}
-                  >
-                    <span className="studio-item-title">{item.title}</span>
-                    <span className="studio-item-meta">
-                      <span className="muted small">
-                        {t('item.createdBy')} {author?.displayName ?? item.authorId} ·{' '}
-                        {formatDate(item.createdAt, language)}
-                      </span>
+                <ItemRow
+                  key={item.id}
+                  item={item}
+                  testId="review-item"
+                  meta={
+                    <span className="muted small">
+                      {t('item.createdBy')} {author?.displayName ?? item.authorId} ·{' '}
+                      {formatDate(item.createdAt, language)}
                     </span>
-                  </button>
-                </li>
+                  }
+                />
               )
             })}
           </ul>

@@ -1,4 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react'
+import type { Campaign } from '../../../common/model/campaign'
+import { ChoiceSelect } from '../components/ChoiceSelect'
 
 /**
  * A text input that commits on blur or Enter, and follows the item when someone else changes the
@@ -64,6 +66,86 @@ export function Field({
       <span className="field-label">{label}</span>
       {children}
     </label>
+  )
+}
+
+/** A labelled field holding a CommitInput named by the same label. */
+export function CommitField({
+  wide,
+  ...input
+}: Parameters<typeof CommitInput>[0] & { wide?: boolean }) {
+  return (
+    <Field label={input.label} wide={wide}>
+      <CommitInput {...input} />
+    </Field>
+  )
+}
+
+/** A labelled date and time (ISO, or null when empty), edited in local time. */
+export function DateTimeField({
+  label,
+  value,
+  onCommit,
+}: {
+  label: string
+  value: string | null
+  onCommit: (iso: string | null) => void
+}) {
+  return (
+    <CommitField
+      label={label}
+      type="datetime-local"
+      value={toLocalInput(value)}
+      onCommit={(next) => onCommit(fromLocalInput(next))}
+    />
+  )
+}
+
+/** The campaigns by name, after an empty option (`none`) that stands for no campaign. */
+export function CampaignSelect({
+  campaigns,
+  none,
+  label,
+  value,
+  onChange,
+}: {
+  campaigns: readonly Campaign[]
+  none: string
+  label?: string
+  value: string | null
+  onChange: (campaignId: string | null) => void
+}) {
+  return (
+    <ChoiceSelect
+      label={label}
+      none={none}
+      choices={campaigns.map((campaign) => campaign.id)}
+      labelOf={(id) => campaigns.find((campaign) => campaign.id === id)?.name ?? id}
+      value={value}
+      onChange={onChange}
+    />
+  )
+}
+
+/** A form's submit and cancel buttons. */
+export function FormButtons({
+  submit,
+  cancel,
+  onCancel,
+}: {
+  submit: string
+  cancel: string
+  onCancel: () => void
+}) {
+  return (
+    <div className="row">
+      <button type="submit" className="button button-primary">
+        {submit}
+      </button>
+      <button type="button" className="button button-quiet" onClick={onCancel}>
+        {cancel}
+      </button>
+    </div>
   )
 }
 
