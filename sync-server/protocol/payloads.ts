@@ -27,8 +27,11 @@ export function checkUpdate(update: Uint8Array): void {
   }
 }
 
-/** One presence entry of an awareness update; `state` is the JSON text as sent (`null` = gone). */
-export type AwarenessEntry = { clientId: number; clock: number; state: string }
+/**
+ * One presence entry of an awareness update; `state` is the JSON text as sent (`null` = gone),
+ * `value` what it parses to (parsed once here, so the room can check it without parsing again).
+ */
+export type AwarenessEntry = { clientId: number; clock: number; state: string; value: unknown }
 
 /**
  * An awareness update is `count, (clientID, clock, JSON state)*`. Decode it fully (y-protocols
@@ -44,8 +47,9 @@ export function decodeAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
       const clientId = decoding.readVarUint(decoder)
       const clock = decoding.readVarUint(decoder)
       const state = decoding.readVarString(decoder)
-      JSON.parse(state)
-      entries.push({ clientId, clock, state })
+      // Unreadable JSON is a malformed frame (y-protocols would throw on it too): refused whole.
+      const value: unknown = JSON.parse(state)
+      entries.push({ clientId, clock, state, value })
     }
     if (decoding.hasContent(decoder)) throw new Error('trailing bytes')
     return entries
@@ -64,4 +68,23 @@ export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint
     encoding.writeVarString(encoder, state)
   }
   return encoding.toUint8Array(encoder)
+}
+
+/**
+ * What a presence state says its person is called, read from untrusted JSON without assuming
+ * any shape: `{ named: false }` when it names nobody (not an object, no `user`, or a `user`
+ * that is not an object or has no `name`), else `{ named: true, name }` with `name` as sent,
+ * whatever its type (the caller decides; a non-string can never match a token's name).
+ * Only own properties count: JSON may carry a `"__proto__"` key, which must not be looked up
+ * through the prototype chain (nor reach it).
+ */
+export function presenceName(value: unknown): { named: false } | { named: true; name: unknown } {
+  if (!isPlainRecord(value) || !Object.hasOwn(value, 'user')) return { named: false }
+  const user: unknown = value.user
+  if (!isPlainRecord(user) || !Object.hasOwn(user, 'name')) return { named: false }
+  return { named: true, name: user.name }
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -57,6 +57,8 @@ export class Connection {
   readonly roomName: string
   /** The member behind this connection, for presence ownership and logs. */
   readonly member: string
+  /** The token's `name` claim: the only `user.name` this connection's presence may show. */
+  readonly memberName: string
   /** Keepalive: set by pong, cleared by each ping round. */
   alive = true
   #room: Room | null = null
@@ -81,6 +83,7 @@ export class Connection {
     this.#ws = ws
     this.claims = claims
     this.member = claims.sub
+    this.memberName = claims.name
     this.#maxQueuedBytes = QUEUED_BYTES_PER_MAX_MESSAGE * options.maxMessageBytes
     this.ref = ref
     this.roomName = roomName(ref.workspaceId, ref.doc)
@@ -215,8 +218,9 @@ export class Connection {
         return
       }
       case 'awareness':
-        // Presence from read-only connections is relayed too: it is ephemeral, never stored,
-        // and lets champions see who is reading. The room keeps it to the connection's own ids.
+        // The room decides, from `access` and `memberName`: only writers' presence, under their
+        // token's name and for their own ids, is relayed. It still throws on a malformed update,
+        // so readers' frames are decoded too and a garbage frame closes any connection (4400).
         room.applyAwareness(message.update, this)
         return
       case 'query-awareness': {

@@ -5,7 +5,7 @@ import {
   removeAwarenessStates,
 } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import type { RoomRef } from '../../common/doc/rooms'
+import type { Access, RoomRef } from '../../common/doc/rooms'
 import type { Logger } from '../log'
 import type { SqliteStore } from '../persistence/sqlite-store'
 import { encodeAwareness, encodeSync, ProtocolError, SYNC_UPDATE } from '../protocol/messages'
@@ -14,6 +14,7 @@ import {
   checkUpdate,
   decodeAwarenessUpdate,
   encodeAwarenessEntries,
+  presenceName,
 } from '../protocol/payloads'
 
 /** SQLite refused a write (disk full, I/O error): the client may retry later, it did no wrong. */
@@ -29,6 +30,16 @@ export interface Peer {
   readonly id: number
   /** The member behind the connection (token subject); peers without one never take over. */
   readonly member?: string
+  /**
+   * What the connection may do to this doc. Only writers publish presence; a peer that does not
+   * say is treated as a reader, so a forgotten field can never let presence through.
+   */
+  readonly access?: Access
+  /**
+   * The token's `name` claim: the only `user.name` this peer's presence may show. A peer without
+   * one may only publish presence that names nobody.
+   */
+  readonly memberName?: string
   send(frame: Uint8Array): void
 }
 
@@ -211,10 +222,11 @@ export class Room {
   }
 
   /**
-   * Apply the presence entries `origin` may speak for: ids it announced first (or, for the same
-   * member, took over from an older connection), at most MAX_AWARENESS_CLIENTS of them. Entries
-   * for other connections' ids and oversized frames are dropped with a rate-limited log line, so
-   * nobody can fake or erase someone else's presence or make the relay amplify a big frame.
+   * Apply the presence entries `origin` may speak for: it may write the doc, every `user.name` it
+   * shows is its token's name, and the ids are ones it announced first (or, for the same member,
+   * took over from an older connection), at most MAX_AWARENESS_CLIENTS of them. Anything else,
+   * and oversized frames, is dropped with a rate-limited log line, so nobody can fake or erase
+   * someone else's presence, appear under another name, or make the relay amplify a big frame.
    * Throws ProtocolError if the update is not a valid awareness update.
    */
   applyAwareness(update: Uint8Array, origin: Peer): void {
@@ -237,19 +249,32 @@ export class Room {
     }
   }
 
-  /** null if `peer` may apply `entry` (claiming its id if new), else why not. */
-  #claimPresence(peer: Peer, { clientId, clock, state }: AwarenessEntry): string | null {
+  /**
+   * null if `peer` may apply `entry` (claiming its id if new), 'noop' to skip it quietly, else
+   * why not.
+   */
+  #claimPresence(peer: Peer, { clientId, clock, state, value }: AwarenessEntry): string | null {
     const owner = this.#presenceOwner.get(clientId)
-    if (owner === peer) return null
     // y-websocket clients echo every presence they receive (and answer query-awareness with all
     // of them). Such entries are not newer than what the relay has, so y-protocols would ignore
     // them: skip them quietly, and never let them claim an id (e.g. one whose owner just left).
+    // Checked first so that readers' and champions' echoes of others' states (other names,
+    // other ids) are not mistaken for attempts and logged.
     const current = this.awareness.meta.get(clientId)?.clock ?? 0
     const removesCurrent =
       clock === current && state === 'null' && this.awareness.states.has(clientId)
     if (clock <= current && !removesCurrent) return 'noop'
     // Removing a presence nobody announced changes nothing: not worth a slot or a log line.
     if (owner === undefined && state === 'null') return 'noop'
+    // Presence is shown to the champions editing the doc (names, cursors): only those who may
+    // edit it take part. Readers still receive everyone's presence.
+    if (peer.access !== 'write') return 'read-only connection'
+    // The studio shows `user.name` as the person's name: it must be the one the relay signed
+    // into the token, or anyone could appear as anyone.
+    const shown = presenceName(value)
+    if (shown.named && (peer.memberName === undefined || shown.name !== peer.memberName))
+      return 'user.name is not the token name'
+    if (owner === peer) return null
     // The relay's Awareness treats its own id as local state and would keep renewing it.
     if (clientId === this.awareness.clientID) return 'client id reserved'
     // A member reconnecting before its old socket is noticed dead keeps the same doc, hence

@@ -7,6 +7,7 @@ import { openDatabase } from '../../sync-server/persistence/database'
 import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import {
   encodeAwareness,
+  encodeQueryAwareness,
   encodeSync,
   SYNC_STEP2,
   SYNC_UPDATE,
@@ -172,7 +173,7 @@ describe('roles enforced by the relay', () => {
     await observer.close()
   })
 
-  it('relays presence, from read-only connections too, and clears it when they leave', async () => {
+  it('relays presence to read-only connections but not from them, and clears it when writers leave', async () => {
     const champion = provider(relay.url, ws, 'queue', championToken)
     const employee = provider(relay.url, ws, 'queue', employeeToken)
     try {
@@ -180,19 +181,47 @@ describe('roles enforced by the relay', () => {
       employee.awareness.setLocalStateField('user', { name: 'Émile', reading: 'item_champ1' })
       champion.awareness.setLocalStateField('user', { name: 'Chloé' })
       const seen = (p: typeof champion, id: number) => p.awareness.getStates().get(id)
-      await waitFor('champion sees the employee', () => seen(champion, employee.doc.clientID))
+      // Read-only connections receive presence...
       await waitFor('employee sees the champion', () => seen(employee, champion.doc.clientID))
-      // A late joiner gets the presence already there.
+      // ...but publish none: the relay drops it, with a line naming the connection's member.
+      await waitFor('relay drops the employee’s presence', () =>
+        /WARN dropped awareness .*reason="read-only connection"/.test(relay.logs()),
+      )
+      // The same from a raw employee socket, in order: once its sync step 1 is answered, its
+      // presence frame before it has been dealt with (and broadcast, had it been accepted).
+      const reader = await RawClient.connect(roomUrl(relay.url, ws, 'queue', employeeToken))
+      const readerAwareness = new Awareness(reader.doc)
+      readerAwareness.setLocalState({ user: { name: 'Émile' } })
+      reader.send(encodeAwareness(encodeAwarenessUpdate(readerAwareness, [reader.doc.clientID])))
+      await reader.sync()
+      readerAwareness.destroy()
+      // A late joiner gets the presence already there: the champion's, no employee's. Its own
+      // presence, announced after the reader's frame was handled, is a barrier for the champion.
       const late = provider(relay.url, ws, 'queue', championToken)
-      await waitFor('late joiner sees the employee', () => seen(late, employee.doc.clientID))
-      employee.destroy()
-      await waitFor('presence removed on leave', () => !seen(champion, employee.doc.clientID))
+      await waitFor('late joiner sees the champion', () => seen(late, champion.doc.clientID))
+      late.awareness.setLocalStateField('user', { name: 'Chloé', device: 'laptop' })
+      await waitFor('champion sees the late joiner', () => seen(champion, late.doc.clientID)?.user)
+      for (const observer of [champion, late]) {
+        expect(seen(observer, employee.doc.clientID)).toBeUndefined()
+        expect(seen(observer, reader.doc.clientID)).toBeUndefined()
+      }
+      // A read-only connection's query-awareness is answered with everyone's presence.
+      reader.presence.clear()
+      const framesBefore = reader.awarenessFrames
+      reader.send(encodeQueryAwareness())
+      await waitFor('answer to query-awareness', () => reader.awarenessFrames > framesBefore)
+      expect(reader.presence.get(champion.doc.clientID)).toEqual({ user: { name: 'Chloé' } })
+      expect(reader.presence.has(late.doc.clientID)).toBe(true)
+      expect(reader.presence.has(employee.doc.clientID)).toBe(false)
+      expect(reader.closeEvent).toBeNull()
+      await reader.close()
       late.destroy()
+      await waitFor('presence removed on leave', () => !seen(champion, late.doc.clientID))
 
       // A client that vanishes without saying goodbye: the relay clears the presence it announced.
-      const raw = await RawClient.connect(roomUrl(relay.url, ws, 'queue', employeeToken))
+      const raw = await RawClient.connect(roomUrl(relay.url, ws, 'queue', championToken))
       const rawAwareness = new Awareness(raw.doc)
-      rawAwareness.setLocalState({ user: { name: 'Ghost' } })
+      rawAwareness.setLocalState({ user: { name: 'Chloé' } })
       raw.send(encodeAwareness(encodeAwarenessUpdate(rawAwareness, [raw.doc.clientID])))
       await waitFor('champion sees the raw client', () => seen(champion, raw.doc.clientID))
       raw.ws.terminate()

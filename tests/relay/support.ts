@@ -4,6 +4,7 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import {
   encodeSync,
+  MESSAGE_AWARENESS,
   MESSAGE_SYNC,
   SYNC_STEP1,
   SYNC_STEP2,
@@ -44,6 +45,13 @@ export class RawClient {
   /** Sync step 2 frames received, in order (payload only). */
   readonly step2s: Uint8Array[] = []
   updatesReceived = 0
+  /**
+   * Presence the relay sent, by client id (the last state; entries removed when it says null).
+   * The relay is the only sender and keeps order, so clocks need not be compared.
+   */
+  readonly presence = new Map<number, unknown>()
+  /** Awareness frames received (broadcasts and answers to query-awareness alike). */
+  awarenessFrames = 0
   closeEvent: { code: number; reason: string } | null = null
   readonly closed: Promise<{ code: number; reason: string }>
 
@@ -73,7 +81,12 @@ export class RawClient {
 
   #onMessage(frame: Uint8Array): void {
     const decoder = decoding.createDecoder(frame)
-    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return
+    const kind = decoding.readVarUint(decoder)
+    if (kind === MESSAGE_AWARENESS) {
+      this.#onAwareness(decoding.readVarUint8Array(decoder))
+      return
+    }
+    if (kind !== MESSAGE_SYNC) return
     const type = decoding.readVarUint(decoder)
     const payload = decoding.readVarUint8Array(decoder)
     if (type === SYNC_STEP1) {
@@ -84,6 +97,18 @@ export class RawClient {
     } else if (type === SYNC_UPDATE) {
       this.updatesReceived++
       Y.applyUpdate(this.doc, payload, this)
+    }
+  }
+
+  #onAwareness(update: Uint8Array): void {
+    this.awarenessFrames++
+    const decoder = decoding.createDecoder(update)
+    for (let count = decoding.readVarUint(decoder); count > 0; count--) {
+      const clientId = decoding.readVarUint(decoder)
+      decoding.readVarUint(decoder)
+      const state: unknown = JSON.parse(decoding.readVarString(decoder))
+      if (state === null) this.presence.delete(clientId)
+      else this.presence.set(clientId, state)
     }
   }
 
