@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import * as encoding from 'lib0/encoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
@@ -9,6 +10,7 @@ import { toBase64 } from '../../common/contract/messages'
 import { insertItem } from '../../common/doc/queue-doc'
 import type { Item } from '../../common/model/item'
 import { Core } from '../../main/core/core'
+import { DATABASE_FILE } from '../../main/core/store/database'
 import { type FixtureServer, file, fixture, startFixtureServer } from '../feeds/fixture-server'
 import { clientOf } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
@@ -40,9 +42,33 @@ describe('champion studio through the contract (real cores, real relay)', () => 
     return { core, client, memberId: session.memberId, dataDir }
   }
 
-  /** An employee's proposal as it lands in the queue (submitted, authored by the employee). */
+  /**
+   * An employee's proposal through the real channel: `proposal.create` on the employee's core,
+   * its outbox, the relay's `POST /api/v1/proposals`, and the relay's write into the queue
+   * document; resolves once a champion's core has it, awaiting review.
+   */
   async function proposalBy(author: Member, title: string): Promise<string> {
-    // Written through a champion's window replica, the way the proposal channel ends up.
+    const made = await author.client.call('proposal.create', {
+      url: `https://example.com/proposal-${Math.random().toString(36).slice(2, 10)}`,
+      title,
+      note: 'Our team is growing',
+      caption: 'We are hiring!',
+    })
+    for (const champion of [alice, bob]) {
+      await waitFor('proposal reaches the champions', async () =>
+        (await champion.client.call('queue.list', { status: ['submitted'] })).some(
+          (item) => item.id === made.id,
+        ),
+      )
+    }
+    return made.id
+  }
+
+  /**
+   * A submitted item written through a champion's window replica (what a relay-side proposal
+   * ends up as); only for the forbidden-calls check, which needs no real proposal.
+   */
+  async function submittedByReplica(author: Member, title: string): Promise<string> {
     const window = openReplica(alice.client, 'queue')
     const now = new Date().toISOString()
     const id = `item_prop${Math.random().toString(36).slice(2, 10)}`
@@ -138,6 +164,11 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       )
       expect(listed.moderation?.decision).toBe('approved')
     }
+    await waitFor('the author sees the approval', async () =>
+      (await eve.client.call('proposal.listMine', {})).some(
+        (p) => p.id === id && p.state === 'approved',
+      ),
+    )
     // And in the employee's SQLite file, as another process reads it.
     expect(readQueueTable(fred.dataDir).find((item) => item.id === id)?.status).toBe('published')
 
@@ -168,13 +199,19 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       reason: 'We do not share competitors’ content',
     })
     expect(seen.status).toBe('archived')
+    const mine = await waitFor('the author’s proposal list shows the reason', async () =>
+      (await eve.client.call('proposal.listMine', {})).find(
+        (p) => p.id === id && p.state === 'rejected',
+      ),
+    )
+    expect(mine.reason).toBe('We do not share competitors’ content')
     expect(
       (await eve.client.call('queue.list', { status: ['published'] })).map((i) => i.id),
     ).not.toContain(id)
   })
 
   it('employees cannot moderate, edit campaigns or manage feeds (forbidden)', async () => {
-    const id = await proposalBy(eve, 'Self-approval attempt')
+    const id = await submittedByReplica(eve, 'Self-approval attempt')
     for (const call of [
       eve.client.call('item.approve', { id }),
       eve.client.call('item.reject', { id, reason: 'no' }),
@@ -236,6 +273,42 @@ describe('champion studio through the contract (real cores, real relay)', () => 
         ['Fred Petit', 'employee'],
       ]),
     )
+  })
+
+  it('campaign.update writes only the patched fields: concurrent edits of two fields both stay', async () => {
+    const campaign = await alice.client.call('campaign.create', {
+      name: 'Autumn hiring',
+      objective: 'talent',
+      goalMetric: 'applications',
+      goalTarget: 100,
+      deadline: '2026-11-30T18:00:00.000Z',
+    })
+    await waitFor('campaign reaches Bob', async () =>
+      (await bob.client.call('campaign.list', {})).find((c) => c.id === campaign.id),
+    )
+    alice.core.setNetwork(false)
+    try {
+      await waitFor(
+        'Alice offline',
+        async () => (await alice.client.call('status.get', {})).sync !== 'synced',
+      )
+      // Each champion changes a different field from the same starting point.
+      await alice.client.call('campaign.update', {
+        id: campaign.id,
+        patch: { name: 'Autumn hiring drive' },
+      })
+      await bob.client.call('campaign.update', { id: campaign.id, patch: { goalTarget: 250 } })
+    } finally {
+      alice.core.setNetwork(true)
+    }
+    for (const core of [alice, bob, eve]) {
+      const seen = await waitFor('both edits everywhere', async () =>
+        (await core.client.call('campaign.list', {})).find(
+          (c) => c.id === campaign.id && c.name === 'Autumn hiring drive' && c.goalTarget === 250,
+        ),
+      )
+      expect(seen).toMatchObject({ goalMetric: 'applications', objective: 'talent' })
+    }
   })
 
   it('feeds: sources are shared, polling creates drafts once, broken feeds report clearly', async () => {
@@ -311,6 +384,90 @@ describe('champion studio through the contract (real cores, real relay)', () => 
     )
     // The fixture served real content (guards against a test that passes on an empty feed).
     expect(fixture('rss2.xml', feeds.origin)).toContain('/article')
+  })
+
+  it('feed.poll does nothing while the core is not synced with the relay', async () => {
+    const entryUrl = `${feeds.origin}/offline-entry`
+    feeds.routes.set('/offline.json', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/feed+json' })
+      res.end(
+        JSON.stringify({
+          version: 'https://jsonfeed.org/version/1.1',
+          title: 'Offline',
+          items: [{ id: 'o-1', url: entryUrl, title: 'Seen only once synced' }],
+        }),
+      )
+    })
+    const source = await alice.client.call('feed.add', { url: `${feeds.origin}/offline.json` })
+    alice.core.setNetwork(false)
+    try {
+      await waitFor(
+        'Alice’s core is not synced',
+        async () => (await alice.client.call('status.get', {})).sync !== 'synced',
+      )
+      const hitsBefore = feeds.hits.get('/offline.json') ?? 0
+      const views = await alice.client.call('feed.poll', {})
+      expect(views.find((view) => view.id === source.id)).toMatchObject({
+        lastStatus: 'offline',
+        lastMessage: 'Not polled: not connected to the relay',
+      })
+      // Not fetched, no draft written under a (deterministic) id a colleague may already use.
+      expect(feeds.hits.get('/offline.json') ?? 0).toBe(hitsBefore)
+      expect(
+        (await alice.client.call('queue.list', {})).some((item) => item.url === entryUrl),
+      ).toBe(false)
+    } finally {
+      alice.core.setNetwork(true)
+    }
+    await waitFor(
+      'Alice’s core synced again',
+      async () => (await alice.client.call('status.get', {})).sync === 'synced',
+    )
+    const views = await alice.client.call('feed.poll', {})
+    expect(views.find((view) => view.id === source.id)?.lastStatus).toBe('ok')
+    expect(
+      (await alice.client.call('queue.list', {})).filter((item) => item.url === entryUrl),
+    ).toHaveLength(1)
+    await alice.client.call('feed.remove', { id: source.id })
+  })
+
+  it('a source removed while its feed is being fetched gets no drafts, seen marks or status', async () => {
+    const entryUrl = `${feeds.origin}/removed-entry`
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    feeds.routes.set('/removed.json', (_req, res) => {
+      void gate.then(() => {
+        res.writeHead(200, { 'content-type': 'application/feed+json' })
+        res.end(
+          JSON.stringify({
+            version: 'https://jsonfeed.org/version/1.1',
+            title: 'Removed meanwhile',
+            items: [{ id: 'r-1', url: entryUrl, title: 'Must not arrive' }],
+          }),
+        )
+      })
+    })
+    const source = await alice.client.call('feed.add', { url: `${feeds.origin}/removed.json` })
+    const polling = alice.client.call('feed.poll', {})
+    await waitFor('the fetch started', () => (feeds.hits.get('/removed.json') ?? 0) > 0)
+    await alice.client.call('feed.remove', { id: source.id })
+    release()
+    const views = await polling
+    expect(views.map((view) => view.id)).not.toContain(source.id)
+    expect((await alice.client.call('queue.list', {})).some((item) => item.url === entryUrl)).toBe(
+      false,
+    )
+    const db = new Database(path.join(alice.dataDir, DATABASE_FILE), { readonly: true })
+    try {
+      expect(
+        db.prepare('SELECT * FROM studio_feed_status WHERE source_id = ?').all(source.id),
+      ).toEqual([])
+      expect(db.prepare('SELECT * FROM feed_seen WHERE source_id = ?').all(source.id)).toEqual([])
+    } finally {
+      db.close()
+    }
   })
 
   it('a champion core polls its sources periodically, with no window asking', async () => {

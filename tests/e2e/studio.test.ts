@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import type { CoreClient } from '../../common/contract/client'
 import { toBase64 } from '../../common/contract/messages'
+import { WindowReplica } from '../../common/contract/replica'
 import { captionText, itemsMap } from '../../common/doc/queue-doc'
 import { file, startFixtureServer } from '../feeds/fixture-server'
 import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
@@ -78,8 +79,13 @@ function through(link: string, relayUrl: string): string {
 
 type Cspy = { violations: string[] }
 
-async function studioPage(context: BrowserContext, core: CoreProcess): Promise<Page> {
+async function studioPage(
+  context: BrowserContext,
+  core: CoreProcess,
+  prepare?: (page: Page) => Promise<void>,
+): Promise<Page> {
   const page = await context.newPage()
+  await prepare?.(page)
   await page.setViewportSize({ width: 1360, height: 860 })
   // Any CSP violation (e.g. an inline style) is recorded, and asserted absent at the end.
   await page.addInitScript(() => {
@@ -137,6 +143,7 @@ describe('champion studio in Chromium', () => {
   let eve: CoreProcess
   let pageA: Page
   let pageB: Page
+  let workspaceId: string
   const contexts: BrowserContext[] = []
 
   async function context(core: CoreProcess) {
@@ -149,7 +156,7 @@ describe('champion studio in Chromium', () => {
     mkdirSync(RESULTS, { recursive: true })
     relay = await startRelay()
     proxy = await startProxy(relay.port)
-    const workspaceId = await relay.createWorkspace('Acme Studio')
+    workspaceId = await relay.createWorkspace('Acme Studio')
     const args = ['--static', rendererDir()]
     ;[alice, bob, eve, browser] = await Promise.all([
       startCore({ args }),
@@ -320,6 +327,37 @@ describe('champion studio in Chromium', () => {
         : undefined
     })
     expect(atEve.variants.linkedin).toEqual(['Save the date: Q3 launch!'])
+
+    // Alice types in a second variant while Bob removes the one above it: her editor moves up a
+    // place (new label and test id) but is not rebuilt, so focus, caret and undo stay with her.
+    await pageB.getByRole('button', { name: '+ Add a variant' }).click()
+    const second = pageA.getByTestId('variant-linkedin-1')
+    await second.waitFor(WAIT)
+    await second.click()
+    await pageA.keyboard.type('Mine')
+    await expect.poll(() => editorText(pageB, 'variant-linkedin-1'), WAIT).toBe('Mine')
+    await second.evaluate((element) => {
+      ;(element as HTMLElement & { kept?: boolean }).kept = true
+    })
+    await pageB
+      .locator('.variant')
+      .first()
+      .getByRole('button', { name: 'Remove this variant' })
+      .click()
+    await expect.poll(() => pageA.getByTestId('variant-linkedin-1').count(), WAIT).toBe(0)
+    const moved = pageA.getByTestId('variant-linkedin-0')
+    expect(await moved.getAttribute('aria-label')).toBe('Variants 1 · LinkedIn')
+    await pageA.keyboard.type(' too')
+    await expect.poll(() => editorText(pageB, 'variant-linkedin-0'), WAIT).toBe('Mine too')
+    expect(
+      await moved.evaluate((element) => ({
+        same: (element as HTMLElement & { kept?: boolean }).kept === true,
+        focused: (element.getRootNode() as ShadowRoot).activeElement === element,
+      })),
+    ).toEqual({ same: true, focused: true })
+    // Her undo history survived the move: undo takes back " too".
+    await pageA.keyboard.press('Control+z')
+    await expect.poll(() => editorText(pageB, 'variant-linkedin-0'), WAIT).not.toContain('too')
   }, 60_000)
 
   it('offline edits and online edits are both kept; replicas and SQLite files converge', async () => {
@@ -510,6 +548,35 @@ describe('champion studio in Chromium', () => {
           (await eve.client.call('queue.list', { campaignId: campaign?.id })).length === 1,
       )
       await pageA.screenshot({ path: join(RESULTS, 'studio-campaigns.png') })
+      if (!campaign) throw new Error('the campaign is missing')
+
+      // Editing: a refused save keeps the form open with what I typed.
+      await card.getByRole('button', { name: '✎' }).click()
+      const edit = pageA.getByTestId('campaign-form')
+      await edit.getByLabel('Name').fill('   ')
+      await edit.getByRole('button', { name: 'Save campaign' }).click()
+      await pageA.getByTestId('studio-error').waitFor(WAIT)
+      expect(await edit.isVisible()).toBe(true)
+      expect(await edit.getByLabel('Name').inputValue()).toBe('   ')
+      await pageA.getByTestId('studio-error').getByRole('button', { name: 'Dismiss' }).click()
+      // Meanwhile Bob raises the target; Alice then renames: the form sends only the name, so
+      // Bob's target stays.
+      await bob.client.call('campaign.update', { id: campaign.id, patch: { goalTarget: 4500 } })
+      await waitFor(
+        'Bob’s edit at Alice’s core',
+        async () =>
+          (await alice.client.call('campaign.list', {})).find((c) => c.id === campaign.id)
+            ?.goalTarget === 4500,
+      )
+      await edit.getByLabel('Name').fill('Q3 launch week')
+      await edit.getByRole('button', { name: 'Save campaign' }).click()
+      await expect.poll(() => pageA.getByTestId('campaign-form').count(), WAIT).toBe(0)
+      const renamed = await waitFor('the rename at the employee', async () =>
+        (await eve.client.call('campaign.list', {})).find(
+          (c) => c.id === campaign.id && c.name === 'Q3 launch week',
+        ),
+      )
+      expect(renamed.goalTarget).toBe(4500)
 
       await pageA.getByTestId('nav-feeds').click()
       for (const path of ['/rss.xml', '/broken.xml']) {
@@ -536,8 +603,6 @@ describe('champion studio in Chromium', () => {
       await expect
         .poll(() => pageB.getByTestId('studio-item').allTextContents(), WAIT)
         .toEqual(expect.arrayContaining([expect.stringContaining(draft.title)]))
-      // Nothing from the feed became an element: no image or script in the list.
-      expect(await pageB.locator('.studio-items img, .studio-items script').count()).toBe(0)
       await pageB.screenshot({ path: join(RESULTS, 'studio-items-drafts.png') })
     } finally {
       await feeds.close()
@@ -556,6 +621,24 @@ describe('champion studio in Chromium', () => {
     await expect
       .poll(() => pageA.getByTestId('item-editor').getAttribute('aria-label'), WAIT)
       .toBe('Careers page relaunch')
+    // A refused link keeps what I typed, marked as not saved, until I fix it.
+    const link = pageA.getByTestId('item-editor').locator('input[aria-label="Link"]')
+    await link.fill('not a link')
+    await link.press('Enter')
+    await pageA.getByTestId('studio-error').waitFor(WAIT)
+    await pageA.getByTestId('item-editor').getByTestId('field-error').waitFor(WAIT)
+    expect(await link.inputValue()).toBe('not a link')
+    await link.fill('https://example.com/careers-2026')
+    await link.press('Enter')
+    await expect
+      .poll(
+        async () =>
+          (await alice.client.call('queue.list', { search: 'Careers page relaunch' }))[0]?.url,
+        WAIT,
+      )
+      .toBe('https://example.com/careers-2026')
+    expect(await pageA.getByTestId('item-editor').getByTestId('field-error').count()).toBe(0)
+    await pageA.getByTestId('studio-error').getByRole('button', { name: 'Dismiss' }).click()
     await pageB.getByTestId('nav-items').click()
     await pageB.getByTestId('filter-status').selectOption('')
     await pageB.getByTestId('search').fill('careers')
@@ -593,6 +676,161 @@ describe('champion studio in Chromium', () => {
     const [top, second] = await bob.client.call('queue.list', {})
     expect(top?.title).toBe('Careers page relaunch')
     expect(top?.priority).toBeGreaterThan(second?.priority ?? 100)
+  }, 60_000)
+
+  it('shows markup in an item’s title, caption and note as text, and runs none of it', async () => {
+    const title = '<img src=x onerror="window.__pwned=1"> Hostile title'
+    const caption = '<script>window.__pwned=2</script><img src=x onerror="window.__pwned=3">'
+    const why = '<b onmouseover="window.__pwned=4">bold</b>'
+    await alice.client.call('item.create', {
+      title,
+      url: 'https://example.com/hostile',
+      objective: 'awareness',
+      status: 'published',
+      captions: { linkedin: caption },
+      why,
+    })
+    await pageB.getByTestId('nav-items').click()
+    await pageB.getByTestId('filter-status').selectOption('')
+    await pageB.getByTestId('search').fill('Hostile title')
+    const row = pageB.getByTestId('studio-item').filter({ hasText: 'Hostile title' })
+    await row.waitFor(WAIT)
+    expect(await row.locator('.studio-item-title').textContent()).toBe(title)
+    await row.click()
+    await pageB.getByTestId('caption-linkedin').waitFor(WAIT)
+    expect(await pageB.getByTestId('item-editor').locator('.editor-title').textContent()).toBe(
+      title,
+    )
+    await expect.poll(() => editorText(pageB, 'caption-linkedin'), WAIT).toBe(caption)
+    expect(await editorText(pageB, 'why-editor')).toBe(why)
+    await expect.poll(() => pageB.getByTestId('preview-linkedin').textContent(), WAIT).toBe(caption)
+    // No element came out of the text (CSS locators pierce the editors' shadow roots).
+    const studio = pageB.getByTestId('studio')
+    expect(await studio.locator('img, script, b, [onerror], [onmouseover]').count()).toBe(0)
+    await studio.getByTestId('preview-linkedin').hover()
+    expect(await pageB.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
+    await pageB.getByTestId('search').fill('')
+  }, 60_000)
+
+  it('shows texts only once the window replica has the core’s state: no “Start caption”', async () => {
+    const item = await alice.client.call('item.create', {
+      title: 'Held replica',
+      url: 'https://example.com/held',
+      objective: 'awareness',
+      status: 'published',
+      captions: { linkedin: 'Already written' },
+    })
+    // The page's sync messages from the core are held back; calls and events pass.
+    const held: string[] = []
+    let release = () => {}
+    const page = await studioPage(await context(alice), alice, (p) =>
+      p.routeWebSocket(
+        (url) => url.pathname === '/core',
+        (ws) => {
+          const server = ws.connectToServer()
+          let holding = true
+          ws.onMessage((message) => server.send(message))
+          server.onMessage((message) => {
+            const doc = typeof message === 'string' && JSON.parse(message).t === 'doc'
+            if (holding && doc) held.push(message as string)
+            else ws.send(message)
+          })
+          release = () => {
+            holding = false
+            for (const message of held.splice(0)) ws.send(message)
+          }
+        },
+      ),
+    )
+    await page.getByTestId('studio').waitFor(WAIT)
+    await openItem(page, item.title)
+    await page.waitForTimeout(500)
+    expect(await page.getByTestId('start-caption').count()).toBe(0)
+    await page.getByTestId('texts-loading').waitFor(WAIT)
+    expect(held.length).toBeGreaterThan(0)
+    release()
+    await page.getByTestId('caption-linkedin').waitFor(WAIT)
+    expect(await editorText(page, 'caption-linkedin')).toBe('Already written')
+    expect(await page.getByTestId('start-caption').count()).toBe(0)
+    expect(await violations(page)).toEqual([])
+    await page.close()
+  }, 60_000)
+
+  it('shows names from awareness as text: no fake avatars, no control or bidi characters', async () => {
+    const item = await alice.client.call('item.create', {
+      title: 'Presence check',
+      url: 'https://example.com/presence',
+      objective: 'awareness',
+      status: 'published',
+    })
+    await pageB.getByTestId('search').fill('')
+    await openItem(pageB, item.title)
+    // What a modified window on Bob's core could announce (the relay itself only passes the
+    // token's name, but the window must not rely on it: awareness is untrusted input).
+    const spoof = new WindowReplica(bob.client, 'queue')
+    spoof.awareness.setLocalState({
+      user: {
+        name: 'Mallory\u0001pv-peer-3\u0000Fake Person\u202Egnp.exe\u2066',
+        color: '#1971c2',
+      },
+      editing: item.id,
+    })
+    try {
+      const titles = () =>
+        pageB
+          .getByTestId('presence')
+          .locator('.avatar')
+          .evaluateAll((avatars) => avatars.map((avatar) => avatar.getAttribute('title') ?? ''))
+      await expect
+        .poll(async () => (await titles()).some((title) => title.startsWith('Mallory')), WAIT)
+        .toBe(true)
+      const shown = await titles()
+      expect(shown).toContain('Mallorypv-peer-3Fake Persongnp.exe')
+      expect(shown.some((title) => title.startsWith('Fake'))).toBe(false)
+      for (const title of shown) {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: what must not be shown
+        expect(title).not.toMatch(/[\u0000-\u001f\u202a-\u202e\u2066-\u2069]/)
+      }
+    } finally {
+      spoof.destroy()
+    }
+  }, 60_000)
+
+  it('an employee promoted to champion gets the editors without reloading the studio', async () => {
+    const dan = await startCore({ args: ['--static', rendererDir()] })
+    try {
+      const memberId = 'mem_danpromoted'
+      await dan.client.call('workspace.join', {
+        invitation: await relay.invite({
+          workspaceId,
+          name: 'Dan Moreau',
+          role: 'employee',
+          memberId,
+        }),
+      })
+      const page = await studioPage(await context(dan), dan)
+      await page.getByTestId('studio-refusal').waitFor(WAIT)
+      // Same member, new role.
+      await dan.client.call('workspace.join', {
+        invitation: await relay.invite({
+          workspaceId,
+          name: 'Dan Moreau',
+          role: 'champion',
+          memberId,
+        }),
+      })
+      await page.getByTestId('studio').waitFor(WAIT)
+      await openItem(page, 'Q3 launch event')
+      await page.getByTestId('caption-linkedin').waitFor(WAIT)
+      const item = (await dan.client.call('queue.list', { search: 'Q3 launch event' }))[0]
+      await expect
+        .poll(() => editorText(page, 'caption-linkedin'), WAIT)
+        .toBe(item?.captions.linkedin)
+      expect(await violations(page)).toEqual([])
+      await page.close()
+    } finally {
+      await dan.stop()
+    }
   }, 60_000)
 
   it('logged no CSP violation in any studio page', async () => {

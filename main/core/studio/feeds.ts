@@ -35,6 +35,10 @@ type StatusRow = { source_id: string; polled_at: string; status: string; message
 const DEFAULT_INTERVAL_MS = 30 * 60_000
 const DEFAULT_FIRST_POLL_MS = 60_000
 
+/** Shown for every source when a poll was skipped because the core is not synced with the relay. */
+export const NOT_SYNCED_STATUS = 'offline'
+export const NOT_SYNCED_MESSAGE = 'Not polled: not connected to the relay'
+
 /**
  * Drafts get an id derived from their source and link, so two champions' cores polling the same
  * feed before they sync write the same key (one item) rather than two copies.
@@ -116,14 +120,32 @@ export class StudioFeeds {
     this.deleteStatus.run(id)
   }
 
-  /** Poll every source now; one failing never stops the others. */
+  /**
+   * Poll every source now; one failing never stops the others.
+   *
+   * Only while the workspace is synced with the relay: draft ids are derived from source and
+   * link, so a core that cannot see the others' edits (e.g. reaching public feeds but not the
+   * relay) would write a bare draft under the key of an item a colleague already captioned or
+   * published, and that key could win on reconnect. Skipped polls are reported, not recorded.
+   */
   async pollNow(joined: Joined): Promise<FeedSourceView[]> {
+    if (!isSynced(joined)) {
+      return this.list(joined).map((view) => ({
+        ...view,
+        lastStatus: NOT_SYNCED_STATUS,
+        lastMessage: NOT_SYNCED_MESSAGE,
+      }))
+    }
     const sources = readFeedSources(joined.sync.docs.queue).sources
     const results = await this.poller.poll(
       sources.map((source) => ({ id: source.id, url: source.url, authorId: source.addedBy })),
     )
-    for (const result of results) this.record(result)
-    return this.list(joined)
+    // A source removed while its feed was being fetched gets no status row (nor drafts: deliver).
+    const current = this.currentJoined()
+    for (const result of results) {
+      if (current && this.hasSource(current, result.sourceId)) this.record(result)
+    }
+    return this.list(current ?? joined)
   }
 
   /** Poll now and then while a champion's core runs (nice-to-have: no window needs to be open). */
@@ -148,13 +170,13 @@ export class StudioFeeds {
   }
 
   private async periodicPoll(): Promise<void> {
-    let joined: Joined
-    try {
-      joined = this.ctx.joined()
-    } catch {
+    const joined = this.currentJoined()
+    if (!joined) return
+    if (!canCurate(joined.session.claims.role)) return
+    if (!isSynced(joined)) {
+      this.options.log?.(`feeds: ${NOT_SYNCED_MESSAGE}`)
       return
     }
-    if (!canCurate(joined.session.claims.role)) return
     try {
       const views = await this.pollNow(joined)
       const failed = views.filter((view) => view.lastStatus !== 'ok').length
@@ -164,13 +186,36 @@ export class StudioFeeds {
     }
   }
 
+  private currentJoined(): Joined | null {
+    try {
+      return this.ctx.joined()
+    } catch {
+      return null
+    }
+  }
+
+  private hasSource(joined: Joined, sourceId: string): boolean {
+    return readFeedSources(joined.sync.docs.queue).sources.some((s) => s.id === sourceId)
+  }
+
+  /**
+   * Throwing here leaves the entries unseen (offered again next poll): the poller marks them seen
+   * only when delivery succeeds.
+   */
   private deliver(items: Item[], sourceId: string): void {
     // The session may have changed while the feed was being fetched: use the current one.
     const joined = this.ctx.joined()
     if (!canCurate(joined.session.claims.role)) {
       throw new ContractError('forbidden', 'Only champions and admins may import feeds')
     }
+    if (!this.hasSource(joined, sourceId)) {
+      throw new ContractError('not_found', `Feed source "${sourceId}" was removed`)
+    }
+    if (!isSynced(joined)) {
+      throw new ContractError('conflict', 'not connected to the relay (retried at the next poll)')
+    }
     const drafts = items.map((item) => ({ ...item, id: draftId(sourceId, item.url) }))
+    // addFeedEntriesToQueue never overwrites a key (or a link) the queue already has.
     const result = addFeedEntriesToQueue(joined.sync.docs.queue, drafts, API_ORIGIN)
     for (const entry of result.invalid) {
       this.options.log?.(`feeds: skipped an invalid entry ${entry.id}: ${entry.issues.join('; ')}`)
@@ -184,6 +229,10 @@ export class StudioFeeds {
       (invalid > 0 ? `${invalid} entr${invalid === 1 ? 'y was' : 'ies were'} not usable` : null)
     this.upsertStatus.run(result.sourceId, result.lastPolledAt, result.status, message)
   }
+}
+
+function isSynced(joined: Joined): boolean {
+  return joined.sync.status.sync === 'synced'
 }
 
 function toView(source: FeedSourceEntry, status: StatusRow | undefined): FeedSourceView {

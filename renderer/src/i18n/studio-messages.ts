@@ -54,6 +54,8 @@ const en = {
   'field.why': 'Why it matters',
   'field.captions': 'Captions',
   'field.variants': 'Variants',
+  'field.notSaved':
+    'Not saved: the core refused this value (see the message above). Fix it, or press Escape to undo.',
   'item.up': 'Move up',
   'item.down': 'Move down',
   'item.archive': 'Archive',
@@ -63,6 +65,8 @@ const en = {
   'item.undo': 'Undo my last change',
   'item.redo': 'Redo',
   'item.startCaption': 'Write a caption for this network',
+  'item.loadingTexts': 'Loading the shared texts…',
+  'item.statusByReview': 'Awaiting review: approve or reject it in Review.',
   'item.addVariant': 'Add a variant',
   'item.removeVariant': 'Remove this variant',
   'item.noVariants': 'No variant yet: variants let colleagues post different words.',
@@ -171,6 +175,8 @@ const fr: Record<StudioMessageKey, string> = {
   'field.why': 'Pourquoi c’est important',
   'field.captions': 'Textes suggérés',
   'field.variants': 'Variantes',
+  'field.notSaved':
+    'Non enregistré : le cœur a refusé cette valeur (voir le message ci-dessus). Corrigez-la, ou appuyez sur Échap pour annuler.',
   'item.up': 'Monter',
   'item.down': 'Descendre',
   'item.archive': 'Archiver',
@@ -180,6 +186,8 @@ const fr: Record<StudioMessageKey, string> = {
   'item.undo': 'Annuler ma dernière modification',
   'item.redo': 'Rétablir',
   'item.startCaption': 'Écrire un texte pour ce réseau',
+  'item.loadingTexts': 'Chargement des textes partagés…',
+  'item.statusByReview': 'En attente de validation : approuvez-la ou refusez-la dans Modération.',
   'item.addVariant': 'Ajouter une variante',
   'item.removeVariant': 'Supprimer cette variante',
   'item.noVariants':

@@ -99,6 +99,9 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
   const t = useST()
   const create = useStudio((state) => state.createCampaign)
   const updateCampaign = useStudio((state) => state.updateCampaign)
+  // The campaign as the form opened: what I changed is measured against it, not against a
+  // colleague's later edit (which would then look like mine to undo).
+  const [opened] = useState(campaign)
   const [name, setName] = useState(campaign?.name ?? '')
   const [objective, setObjective] = useState<Objective>(campaign?.objective ?? 'campaign')
   const [goalMetric, setGoalMetric] = useState(campaign?.goalMetric ?? '')
@@ -113,10 +116,24 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
       goalTarget: Math.round(Number(goalTarget)),
       deadline: fromLocalInput(deadline) ?? '',
     }
-    if (campaign) {
-      await updateCampaign(campaign.id, value)
+    if (!campaign || !opened) {
+      if (await create(value)) onDone()
+      return
+    }
+    // Only what I changed since the form opened: a colleague's concurrent edit of another field
+    // is kept, not overwritten with this form's stale copy.
+    const patch: Partial<NewCampaign> = {}
+    if (name !== opened.name) patch.name = value.name
+    if (objective !== opened.objective) patch.objective = value.objective
+    if (goalMetric !== opened.goalMetric) patch.goalMetric = value.goalMetric
+    if (goalTarget !== String(opened.goalTarget)) patch.goalTarget = value.goalTarget
+    if (deadline !== toLocalInput(opened.deadline)) patch.deadline = value.deadline
+    if (Object.keys(patch).length === 0) {
       onDone()
-    } else if (await create(value)) onDone()
+      return
+    }
+    // A refused change keeps the form open with what was typed; the banner says why.
+    if (await updateCampaign(campaign.id, patch)) onDone()
   }
   return (
     <form className="card form-card" onSubmit={submit} data-testid="campaign-form">

@@ -1,5 +1,5 @@
 import { defaultKeymap } from '@codemirror/commands'
-import { EditorState } from '@codemirror/state'
+import { Compartment, EditorState, type Extension } from '@codemirror/state'
 import { EditorView, keymap, placeholder as placeholderExtension } from '@codemirror/view'
 import { useEffect, useRef, useSyncExternalStore } from 'react'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
@@ -27,6 +27,13 @@ export function CollabEditor({ text, awareness, label, placeholder, testId }: Pr
   const t = useST()
   const host = useRef<HTMLDivElement>(null)
   const undoRef = useRef<Y.UndoManager | null>(null)
+  const viewRef = useRef<EditorView | null>(null)
+  // Label, placeholder and test id may change while someone types (a variant's position moves
+  // when a colleague adds or removes one above it): they live in a compartment, reconfigured in
+  // place, so the editor (focus, caret, undo history) survives. Only a new text rebuilds it.
+  const labels = useRef(new Compartment())
+  const attributes = useRef<Extension>([])
+  attributes.current = labelExtensions(label, placeholder, testId)
 
   useEffect(() => {
     const element = host.current
@@ -47,21 +54,28 @@ export function CollabEditor({ text, awareness, label, placeholder, testId }: Pr
           keymap.of([...yUndoManagerKeymap, ...defaultKeymap]),
           EditorView.lineWrapping,
           studioEditorTheme,
-          EditorView.contentAttributes.of({ 'aria-label': label, 'data-testid': testId }),
-          placeholder ? placeholderExtension(placeholder) : [],
+          labels.current.of(attributes.current),
           // Presence is drawn by remoteSelections (CSP-safe), so yCollab gets no awareness.
           yCollab(text, null, { undoManager }),
           remoteSelectionsFor(text, awareness),
         ],
       }),
     })
+    viewRef.current = view
     return () => {
+      viewRef.current = null
       view.destroy()
       parent.remove()
       undoManager.destroy()
       undoRef.current = null
     }
-  }, [text, awareness, label, placeholder, testId])
+  }, [text, awareness])
+
+  useEffect(() => {
+    viewRef.current?.dispatch({
+      effects: labels.current.reconfigure(labelExtensions(label, placeholder, testId)),
+    })
+  }, [label, placeholder, testId])
 
   return (
     <div className="collab">
@@ -88,6 +102,17 @@ export function CollabEditor({ text, awareness, label, placeholder, testId }: Pr
       </div>
     </div>
   )
+}
+
+function labelExtensions(
+  label: string,
+  placeholder: string | undefined,
+  testId: string,
+): Extension {
+  return [
+    EditorView.contentAttributes.of({ 'aria-label': label, 'data-testid': testId }),
+    placeholder ? placeholderExtension(placeholder) : [],
+  ]
 }
 
 /** The current string of a Y.Text, re-rendering on every change (for previews and counters). */

@@ -13,6 +13,7 @@ import {
   addVariant,
   removeVariant,
   replicaCaption,
+  replicaItem,
   replicaVariants,
   replicaWhy,
   textKey,
@@ -28,7 +29,8 @@ export function ItemEditor({ item }: { item: Item }) {
   const members = useStudio((state) => state.members)
   const replica = useStudio((state) => state.replica)
   const author = members.find((member) => member.id === item.authorId)
-  const save = (patch: Parameters<typeof update>[1]) => void update(item.id, patch)
+  const replicaSynced = useStudio((state) => state.replicaSynced)
+  const save = (patch: Parameters<typeof update>[1]) => update(item.id, patch)
 
   return (
     <article className="editor" data-testid="item-editor" aria-label={item.title}>
@@ -52,7 +54,7 @@ export function ItemEditor({ item }: { item: Item }) {
           label={t('field.title')}
           value={item.title}
           testId="field-title"
-          onCommit={(title) => title.trim() && save({ title })}
+          onCommit={(title) => (title.trim() ? save({ title }) : false)}
         />
         <CommitField
           wide
@@ -71,7 +73,7 @@ export function ItemEditor({ item }: { item: Item }) {
             choices={SOURCE_KINDS}
             labelOf={(kind) => t(`source.${kind}`)}
             value={item.sourceKind}
-            onChange={(sourceKind) => save({ sourceKind })}
+            onChange={(sourceKind) => void save({ sourceKind })}
           />
         </Field>
         <Field label={t('field.objective')}>
@@ -79,17 +81,24 @@ export function ItemEditor({ item }: { item: Item }) {
             choices={OBJECTIVES}
             labelOf={(objective) => t(`objective.${objective}`)}
             value={item.objective}
-            onChange={(objective) => save({ objective })}
+            onChange={(objective) => void save({ objective })}
           />
         </Field>
         <Field label={t('field.status')}>
-          <ChoiceSelect
-            testId="field-status"
-            choices={ITEM_STATUSES}
-            labelOf={(status) => t(`status.${status}`)}
-            value={item.status}
-            onChange={(status) => save({ status })}
-          />
+          {item.status === 'submitted' ? (
+            // A proposal's status changes only through approve or reject (the core refuses more).
+            <span className="muted small" data-testid="field-status-review">
+              {t('item.statusByReview')}
+            </span>
+          ) : (
+            <ChoiceSelect
+              testId="field-status"
+              choices={ITEM_STATUSES.filter((status) => status !== 'submitted')}
+              labelOf={(status) => t(`status.${status}`)}
+              value={item.status}
+              onChange={(status) => void save({ status })}
+            />
+          )}
         </Field>
         <CommitField
           wide
@@ -113,7 +122,7 @@ export function ItemEditor({ item }: { item: Item }) {
             campaigns={campaigns}
             none={t('field.noCampaign')}
             value={item.campaignId}
-            onChange={(campaignId) => save({ campaignId })}
+            onChange={(campaignId) => void save({ campaignId })}
           />
         </Field>
         <CommitField
@@ -122,7 +131,8 @@ export function ItemEditor({ item }: { item: Item }) {
           value={String(item.priority)}
           onCommit={(value) => {
             const priority = Math.round(Number(value))
-            if (Number.isFinite(priority)) save({ priority: Math.min(100, Math.max(0, priority)) })
+            if (value.trim() === '' || !Number.isFinite(priority)) return false
+            return save({ priority: Math.min(100, Math.max(0, priority)) })
           }}
         />
         <DateTimeField
@@ -136,8 +146,8 @@ export function ItemEditor({ item }: { item: Item }) {
           onCommit={(expiresAt) => save({ expiresAt })}
         />
         <div className="editor-actions">
-          {item.status === 'archived' ? (
-            <button type="button" className="button" onClick={() => save({ status: 'draft' })}>
+          {item.status === 'submitted' ? null : item.status === 'archived' ? (
+            <button type="button" className="button" onClick={() => void save({ status: 'draft' })}>
               {t('item.restore')}
             </button>
           ) : (
@@ -145,7 +155,7 @@ export function ItemEditor({ item }: { item: Item }) {
               type="button"
               className="button button-quiet"
               data-testid="archive"
-              onClick={() => save({ status: 'archived' })}
+              onClick={() => void save({ status: 'archived' })}
             >
               {t('item.archive')}
             </button>
@@ -153,7 +163,16 @@ export function ItemEditor({ item }: { item: Item }) {
         </div>
       </section>
 
-      {replica ? <Texts item={item} /> : null}
+      {replica ? (
+        replicaSynced ? (
+          <Texts item={item} />
+        ) : (
+          // Until the core sent its state, a text it has would look missing ("Start caption").
+          <p className="muted" data-testid="texts-loading">
+            {t('item.loadingTexts')}
+          </p>
+        )
+      ) : null}
     </article>
   )
 }
@@ -166,6 +185,14 @@ function Texts({ item }: { item: Item }) {
   useItemStructure(replica?.doc ?? null, item.id)
   if (!replica) return null
   const doc = replica.doc
+  if (!replicaItem(doc, item.id)) {
+    // Listed by the core but not in this window's replica yet (it arrives right after).
+    return (
+      <p className="muted" data-testid="texts-loading">
+        {t('item.loadingTexts')}
+      </p>
+    )
+  }
   const why = replicaWhy(doc, item.id)
   const caption = replicaCaption(doc, item.id, network)
   const variants = replicaVariants(doc, item.id, network)
@@ -216,6 +243,7 @@ function Texts({ item }: { item: Item }) {
                 testId={`caption-${network}`}
               />
             ) : (
+              // Only items from before captions existed at creation lack the text.
               <button
                 type="button"
                 className="button"

@@ -2,10 +2,14 @@ import { useSyncExternalStore } from 'react'
 import { peerClass, readPeer } from './presence'
 import { useST, useStudio } from './store'
 
+type Person = { colorClass: string; name: string }
+
 /** Who else has this item open (from awareness), as coloured initials with the full name. */
 export function Presence({ itemId }: { itemId: string }) {
   const t = useST()
   const replica = useStudio((state) => state.replica)
+  // A JSON snapshot (a string, so unchanged awareness does not re-render): names come from
+  // other clients and may hold any character, so no separator could be trusted to split them.
   const key = useSyncExternalStore(
     (onChange) => {
       if (!replica) return () => {}
@@ -13,28 +17,29 @@ export function Presence({ itemId }: { itemId: string }) {
       return () => replica.awareness.off('change', onChange)
     },
     () => {
-      if (!replica) return ''
-      const others: string[] = []
+      if (!replica) return '[]'
+      const others = new Map<string, Person>()
       for (const [clientId, state] of replica.awareness.getStates()) {
         if (clientId === replica.awareness.clientID) continue
         if ((state as { editing?: unknown }).editing !== itemId) continue
         const peer = readPeer(state)
-        if (peer) others.push(`${peerClass(peer.color)}\u0000${peer.name}`)
+        if (!peer) continue
+        const person: Person = { colorClass: peerClass(peer.color), name: peer.name }
+        others.set(JSON.stringify([person.colorClass, person.name]), person)
       }
-      return [...new Set(others)].sort().join('\u0001')
+      return JSON.stringify(
+        [...others.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p),
+      )
     },
   )
-  if (!key) return null
-  const people = key.split('\u0001').map((entry) => {
-    const [colorClass = 'pv-peer-0', name = ''] = entry.split('\u0000')
-    return { colorClass, name }
-  })
+  const people = JSON.parse(key) as Person[]
+  if (people.length === 0) return null
   return (
     <div className="presence" data-testid="presence">
       <span className="muted small">{t('item.editing')}</span>
       {people.map((person) => (
         <span
-          key={`${person.colorClass}-${person.name}`}
+          key={JSON.stringify([person.colorClass, person.name])}
           className={`avatar ${person.colorClass}`}
           title={person.name}
         >

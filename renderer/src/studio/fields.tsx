@@ -1,10 +1,20 @@
 import { type ReactNode, useEffect, useState } from 'react'
 import type { Campaign } from '../../../common/model/campaign'
 import { ChoiceSelect } from '../components/ChoiceSelect'
+import { useST } from './store'
+
+/**
+ * What a commit answers: `false` (or a promise of it) when the change was refused; the field then
+ * keeps what was typed and says it was not saved. Anything else counts as done.
+ */
+export type CommitResult = boolean | undefined | Promise<boolean | undefined>
+
+type Mode = 'idle' | 'editing' | 'saving' | 'failed'
 
 /**
  * A text input that commits on blur or Enter, and follows the item when someone else changes the
- * value while I am not editing it.
+ * value while I am not editing it. A refused commit (e.g. an invalid link) keeps my draft, marked
+ * as not saved, until I fix it or press Escape.
  */
 export function CommitInput({
   value,
@@ -15,39 +25,60 @@ export function CommitInput({
   placeholder,
 }: {
   value: string
-  onCommit: (next: string) => void
+  onCommit: (next: string) => CommitResult
   label: string
   type?: 'text' | 'url' | 'number' | 'datetime-local'
   testId?: string
   placeholder?: string
 }) {
+  const t = useST()
   const [draft, setDraft] = useState(value)
-  const [editing, setEditing] = useState(false)
+  const [mode, setMode] = useState<Mode>('idle')
   useEffect(() => {
-    if (!editing) setDraft(value)
-  }, [value, editing])
-  const commit = () => {
-    setEditing(false)
-    if (draft !== value) onCommit(draft)
+    if (mode === 'idle') setDraft(value)
+  }, [value, mode])
+  const commit = async () => {
+    if (draft === value) {
+      setMode('idle')
+      return
+    }
+    setMode('saving')
+    let ok = true
+    try {
+      ok = (await onCommit(draft)) !== false
+    } catch {
+      ok = false
+    }
+    setMode(ok ? 'idle' : 'failed')
   }
+  const failed = mode === 'failed'
   return (
-    <input
-      aria-label={label}
-      type={type}
-      value={draft}
-      placeholder={placeholder}
-      data-testid={testId}
-      onFocus={() => setEditing(true)}
-      onChange={(event) => setDraft(event.target.value)}
-      onBlur={commit}
-      onKeyDown={(event) => {
-        if (event.key === 'Enter') (event.target as HTMLInputElement).blur()
-        if (event.key === 'Escape') {
-          setDraft(value)
-          setEditing(false)
-        }
-      }}
-    />
+    <>
+      <input
+        aria-label={label}
+        aria-invalid={failed || undefined}
+        type={type}
+        value={draft}
+        placeholder={placeholder}
+        data-testid={testId}
+        className={failed ? 'invalid' : undefined}
+        onFocus={() => setMode((current) => (current === 'failed' ? current : 'editing'))}
+        onChange={(event) => setDraft(event.target.value)}
+        onBlur={() => void commit()}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') (event.target as HTMLInputElement).blur()
+          if (event.key === 'Escape') {
+            setDraft(value)
+            setMode('idle')
+          }
+        }}
+      />
+      {failed ? (
+        <span className="field-error" role="alert" data-testid="field-error">
+          {t('field.notSaved')}
+        </span>
+      ) : null}
+    </>
   )
 }
 
@@ -89,7 +120,7 @@ export function DateTimeField({
 }: {
   label: string
   value: string | null
-  onCommit: (iso: string | null) => void
+  onCommit: (iso: string | null) => CommitResult
 }) {
   return (
     <CommitField

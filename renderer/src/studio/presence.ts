@@ -38,14 +38,29 @@ export function peerClass(color: unknown): string {
   return `pv-peer-${Math.max(index, 0)}`
 }
 
+/**
+ * Control characters, bidirectional overrides, embeddings, isolates and marks, line and paragraph
+ * separators: a name from awareness (any client may send anything) must not reorder or break the
+ * text around it, nor fake separators.
+ */
+const UNSAFE_IN_NAMES =
+  /[\p{Cc}\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF\uFFF9-\uFFFB]/gu
+
+/** A display name from an untrusted source: unsafe characters removed, spaces collapsed, short. */
+export function cleanName(raw: string): string {
+  const cleaned = raw.replace(/\s+/gu, ' ').replace(UNSAFE_IN_NAMES, '').trim()
+  return [...cleaned].slice(0, 60).join('')
+}
+
 /** Read another client's announced user, trusting nothing (it crossed the network). */
 export function readPeer(state: unknown): { name: string; color: unknown } | null {
   if (typeof state !== 'object' || state === null) return null
   const user = (state as { user?: unknown }).user
   if (typeof user !== 'object' || user === null) return null
   const name = (user as { name?: unknown }).name
+  const cleaned = typeof name === 'string' ? cleanName(name) : ''
   return {
-    name: typeof name === 'string' && name.trim() ? name.slice(0, 60) : 'Anonymous',
+    name: cleaned || 'Anonymous',
     color: (user as { color?: unknown }).color,
   }
 }

@@ -37,6 +37,8 @@ type StudioState = {
   language: StudioLanguage
   /** The window's own replica of the queue document, for collaborative text editing. */
   replica: WindowReplica | null
+  /** The replica has received the core's state: texts that exist are in it. */
+  replicaSynced: boolean
   items: Item[]
   /** Every item (unfiltered), for topics, campaign attachments and the review count. */
   allItems: Item[]
@@ -54,11 +56,12 @@ type StudioState = {
   setFilter(filter: Partial<ItemFilter>): void
   select(id: string | null): void
   createItem(item: NewItem): Promise<Item | null>
-  updateItem(id: string, patch: ItemPatch): Promise<void>
+  /** Resolves true when the core accepted the change (a refusal is shown in the banner). */
+  updateItem(id: string, patch: ItemPatch): Promise<boolean>
   approve(id: string, publish: boolean): Promise<void>
   reject(id: string, reason: string): Promise<boolean>
   createCampaign(campaign: NewCampaign): Promise<Campaign | null>
-  updateCampaign(id: string, patch: Partial<NewCampaign>): Promise<void>
+  updateCampaign(id: string, patch: Partial<NewCampaign>): Promise<boolean>
   addFeed(url: string): Promise<boolean>
   removeFeed(id: string): Promise<void>
   pollFeeds(): Promise<void>
@@ -74,6 +77,12 @@ const EMPTY_FILTER: ItemFilter = {
   topic: null,
   campaignId: null,
   sourceKind: null,
+}
+
+/** What the window's replica depends on: workspace, member and role. */
+function sessionKey(status: CoreStatus | null): string {
+  const session = status?.session
+  return session ? JSON.stringify([session.workspaceId, session.memberId, session.role]) : ''
 }
 
 function isCurator(status: CoreStatus | null): boolean {
@@ -93,17 +102,28 @@ export const useStudio = create<StudioState>((set, get) => {
     }
   }
 
-  /** Open (or drop) the replica to match the session: only curators edit collaboratively. */
-  function syncReplica(): void {
-    const { client, status, replica } = get()
+  /**
+   * Open (or drop) the replica to match the session: only curators edit collaboratively.
+   * `reset` replaces an open replica (another workspace, member or role: the core's side of the
+   * replica was reset, so it must handshake again).
+   */
+  function syncReplica(reset = false): void {
+    const { client, status } = get()
+    let { replica } = get()
     const wanted = client !== null && isCurator(status)
+    if (replica && (reset || !wanted)) {
+      replica.destroy()
+      replica = null
+      set({ replica: null, replicaSynced: false })
+    }
     if (wanted && !replica && client && status?.session) {
       const next = new WindowReplica(client, 'queue')
       next.awareness.setLocalStateField('user', presenceFor(status.session))
-      set({ replica: next })
-    } else if (!wanted && replica) {
-      replica.destroy()
-      set({ replica: null })
+      next.awareness.setLocalStateField('editing', get().selectedId)
+      set({ replica: next, replicaSynced: false })
+      void next.whenSynced().then(() => {
+        if (get().replica === next) set({ replicaSynced: true })
+      })
     }
   }
 
@@ -168,6 +188,7 @@ export const useStudio = create<StudioState>((set, get) => {
     status: null,
     language: studioSystemLanguage(navigator.languages),
     replica: null,
+    replicaSynced: false,
     items: [],
     allItems: [],
     campaigns: [],
@@ -184,8 +205,10 @@ export const useStudio = create<StudioState>((set, get) => {
       client.on('status', (status) => {
         const before = get().status
         set({ status })
-        if (before?.session?.memberId !== status.session?.memberId) {
-          syncReplica()
+        if (sessionKey(before) !== sessionKey(status)) {
+          // Another workspace, member or role: a fresh replica (an employee promoted to champion
+          // gets the editors; a reset core-side replica gets a new handshake).
+          syncReplica(true)
           void get().refresh()
         }
       })
@@ -236,8 +259,9 @@ export const useStudio = create<StudioState>((set, get) => {
     },
 
     async updateItem(id, patch) {
-      await attempt((c) => c.call('item.update', { id, patch }))
+      const done = await attempt((c) => c.call('item.update', { id, patch }))
       await refreshItems()
+      return done !== null
     },
 
     async approve(id, publish) {
@@ -260,8 +284,9 @@ export const useStudio = create<StudioState>((set, get) => {
     },
 
     async updateCampaign(id, patch) {
-      await attempt((c) => c.call('campaign.update', { id, patch }))
+      const done = await attempt((c) => c.call('campaign.update', { id, patch }))
       await refreshOthers()
+      return done !== null
     },
 
     async addFeed(url) {

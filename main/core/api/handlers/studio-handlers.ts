@@ -1,3 +1,4 @@
+import * as Y from 'yjs'
 import { ContractError } from '../../../../common/contract/messages'
 import { readMembers } from '../../../../common/doc/directory-doc'
 import {
@@ -82,7 +83,18 @@ export const studioHandlers: HandlerGroup<
     const current = readCampaigns(doc).campaigns.find((campaign) => campaign.id === id)
     if (!current) throw new ContractError('conflict', `Campaign "${id}" is not valid`)
     const next = parseOrThrow(Campaign, { ...current, ...patch, id }, 'campaign')
-    doc.transact(() => upsertCampaign(doc, next), API_ORIGIN)
+    const map = campaignsMap(doc).get(id)
+    doc.transact(() => {
+      if (!(map instanceof Y.Map)) {
+        upsertCampaign(doc, next)
+        return
+      }
+      // Only the fields in the patch: another champion's concurrent edit of another field (on
+      // another core, before sync) is kept instead of being overwritten with this core's copy.
+      for (const key of Object.keys(patch) as (keyof typeof patch)[]) {
+        if (patch[key] !== undefined) map.set(key, next[key])
+      }
+    }, API_ORIGIN)
     return next
   },
 
