@@ -1,3 +1,5 @@
+import { externalUrl } from '../../../common/net/external-url'
+
 /**
  * Where a share's target URL goes: the default browser (or mail app) of the person's machine.
  * The core cannot open anything itself (it is a plain Node process), so the process hosting it
@@ -20,20 +22,9 @@ export class OpenerRefusedError extends Error {
  * the URL leaves the core, whatever built it.
  */
 export function assertOpenable(url: string): void {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new OpenerRefusedError('Refusing to open a URL that cannot be parsed')
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are refused on purpose.
-  if (/[\u0000-\u001f\u007f\s]/.test(url)) {
-    throw new OpenerRefusedError('Refusing to open a URL holding spaces or control characters')
-  }
-  const web = parsed.protocol === 'https:' || parsed.protocol === 'http:'
-  if (!(web && parsed.hostname !== '') && parsed.protocol !== 'mailto:') {
+  if (externalUrl(url) === null) {
     throw new OpenerRefusedError(
-      `Refusing to open a ${parsed.protocol} URL: only http(s) and mailto`,
+      'Refusing to open this URL: only http(s) and mailto, without spaces, control characters or credentials',
     )
   }
 }
