@@ -2,20 +2,12 @@
  * Entry point of the core as an Electron utility process. Deliberately typed against minimal
  * local interfaces (no `electron` import): the core must stay a plain Node program.
  */
-import type { Transport } from '../../common/contract/client'
+import { type NodeStylePort, nodePortTransport } from '../../common/contract/client'
 import { Core } from './core'
 import { type ChildMessage, ParentMessage } from './process-protocol'
 
-/** The part of Electron's MessagePortMain the core uses. */
-interface PortLike {
-  on(event: 'message', listener: (event: { data: unknown }) => void): void
-  on(event: 'close', listener: () => void): void
-  postMessage(message: unknown): void
-  start(): void
-}
-
 interface ParentPortLike {
-  on(event: 'message', listener: (event: { data: unknown; ports: PortLike[] }) => void): void
+  on(event: 'message', listener: (event: { data: unknown; ports: NodeStylePort[] }) => void): void
   postMessage(message: unknown): void
 }
 
@@ -27,17 +19,6 @@ if (!parentPort) {
 
 const log = (line: string) => process.stderr.write(`[core] ${line}\n`)
 const reply = (message: ChildMessage) => parentPort.postMessage(message)
-
-function portTransport(port: PortLike): Transport {
-  return {
-    send: (text) => port.postMessage(text),
-    onMessage: (listener) =>
-      port.on('message', ({ data }) => {
-        if (typeof data === 'string') listener(data)
-      }),
-    onClose: (listener) => port.on('close', () => listener('port closed')),
-  }
-}
 
 let core: Core | null = null
 let opening: Promise<Core> | null = null
@@ -71,7 +52,7 @@ parentPort.on('message', ({ data, ports }) => {
       // Ports attached before the core is open wait for it.
       void (opening ?? Promise.reject(new Error('attach before open'))).then(
         (opened) => {
-          opened.attach(portTransport(port))
+          opened.attach(nodePortTransport(port))
           port.start()
         },
         (error: unknown) => reply({ type: 'error', message: String(error) }),

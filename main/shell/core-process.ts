@@ -6,10 +6,9 @@ import {
   type UtilityProcess,
   utilityProcess,
 } from 'electron'
-import { CoreClient } from '../../common/contract/client'
+import { CoreClient, nodePortTransport } from '../../common/contract/client'
 import { ChildMessage } from '../core/process-protocol'
 import { IPC } from './ipc'
-import { messagePortTransport } from './port-transport'
 import { externalUrl } from './security'
 
 /**
@@ -109,7 +108,9 @@ export class CoreProcess {
     if (!this.child) throw new Error('The core is not running')
     const { port1, port2 } = new MessageChannelMain()
     this.child.postMessage({ type: 'attach' }, [port1])
-    return new CoreClient(messagePortTransport(port2))
+    const client = new CoreClient(nodePortTransport(port2))
+    port2.start()
+    return client
   }
 
   /** Ask the core to close (compaction, SQLite checkpoint); kill it if it takes too long. */
