@@ -1,0 +1,8 @@
+export { type Clock, SimulatedClock, SystemClock } from './clock'
+export {
+  type Disposable,
+  DisposableStore,
+  MutableDisposable,
+  NONE,
+  toDisposable,
+} from './disposable'
