@@ -16,6 +16,8 @@ export const ProblemCode = z.enum([
   'relayRefused',
   'memberRemoved',
   'roleChanged',
+  /** The member already has as many live connections as the relay allows (8.11). */
+  'tooManyConnections',
   'closedForGood',
   // Changes and requests.
   'changeTooLarge',
