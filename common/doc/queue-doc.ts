@@ -1,6 +1,12 @@
 import * as Y from 'yjs'
 import { type Campaign, Campaign as CampaignSchema } from '../model/campaign'
-import { type Item, type ItemPatch, Item as ItemSchema } from '../model/item'
+import {
+  ITEM_LIMITS,
+  type Item,
+  type ItemPatch,
+  Item as ItemSchema,
+  itemWithDefaults,
+} from '../model/item'
 import { NETWORKS, type Network } from '../model/networks'
 import { describeIssues } from '../model/validation'
 import { setText } from './text'
@@ -134,56 +140,172 @@ function textOf(value: unknown): string | undefined {
   return undefined
 }
 
-/** Turn an item's Y.Map into plain data, or explain why it is not a valid item. */
-export function readItem(map: ItemMap): { item: Item } | { issues: string[] } {
+/**
+ * A field that could not be read as it is in the document: a caption over the limit, a 21st
+ * variant, a value of the wrong type. The item is still read (the field dropped, cut or set to
+ * its default, so employees never see broken content) and champions are shown what to fix.
+ */
+export type ItemFieldProblem = {
+  /** The field's path, e.g. `captions.linkedin`, `variants.x`, `why`, `priority`. */
+  field: string
+  code: 'fieldTooLong' | 'tooManyVariants' | 'invalidValue'
+  /** The limit that was crossed, when there is one. */
+  limit?: number
+}
+
+export type ReadItemResult = { item: Item; problems: ItemFieldProblem[] } | { issues: string[] }
+
+/** Without these an item cannot be named, linked or attributed: it is refused, not repaired. */
+const ESSENTIAL_FIELDS = ['id', 'url', 'authorId', 'createdAt'] as const
+
+/** Cut to at most `max` UTF-16 units without splitting a surrogate pair. */
+function cut(value: string, max: number): string {
+  if (value.length <= max) return value
+  const end = /[\uD800-\uDBFF]/.test(value.charAt(max - 1)) ? max - 1 : max
+  return value.slice(0, end)
+}
+
+/**
+ * Turn an item's Y.Map into plain data. Any champion's client can write the document, so a bad
+ * field is repaired (and reported in `problems`) rather than hiding the whole item from every
+ * queue; only an item missing what identifies it (id, link, author, creation) is refused.
+ */
+export function readItem(map: ItemMap): ReadItemResult {
+  const problems: ItemFieldProblem[] = []
   const raw: Record<string, unknown> = {}
   for (const field of PLAIN_ITEM_FIELDS) raw[field] = map.get(field)
   // Items written before moderation existed have no such field.
   raw.moderation ??= null
-  raw.why = textOf(map.get('why')) ?? ''
-  const captions: Record<string, string> = {}
+  const essential = ItemSchema.pick({ id: true, url: true, authorId: true, createdAt: true })
+  const checked = essential.safeParse(raw)
+  if (!checked.success) return { issues: describeIssues(checked.error) }
+  const defaults = itemWithDefaults({
+    id: checked.data.id,
+    url: checked.data.url,
+    authorId: checked.data.authorId,
+    createdAt: checked.data.createdAt,
+    title: '',
+    objective: 'awareness',
+  })
+  const item: Record<string, unknown> = { ...defaults }
+  for (const field of PLAIN_ITEM_FIELDS) {
+    if ((ESSENTIAL_FIELDS as readonly string[]).includes(field)) continue
+    const parsed = ItemSchema.shape[field].safeParse(raw[field])
+    if (parsed.success) {
+      item[field] = parsed.data
+    } else if (field === 'title' && typeof raw.title === 'string' && raw.title.trim()) {
+      item.title = cut(raw.title.trim(), ITEM_LIMITS.title)
+      problems.push({ field, code: 'fieldTooLong', limit: ITEM_LIMITS.title })
+    } else if (field === 'topics' && Array.isArray(raw.topics)) {
+      const topics = raw.topics.flatMap((topic) => {
+        const one = ItemSchema.shape.topics.element.safeParse(topic)
+        return one.success ? [one.data] : []
+      })
+      item.topics = topics.slice(0, ITEM_LIMITS.topics)
+      problems.push({ field, code: 'invalidValue' })
+    } else {
+      // Dropped for its default (a bad status reads as a draft: hidden from employees).
+      problems.push({ field, code: 'invalidValue' })
+    }
+  }
+  if (typeof item.title !== 'string' || !item.title) {
+    // No readable title: champions still get the item (to fix it), under its link.
+    item.title = cut(checked.data.url, ITEM_LIMITS.title)
+    if (!problems.some((p) => p.field === 'title'))
+      problems.push({ field: 'title', code: 'invalidValue' })
+  }
+
+  const why = textOf(map.get('why')) ?? ''
+  if (why.length > ITEM_LIMITS.why) {
+    problems.push({ field: 'why', code: 'fieldTooLong', limit: ITEM_LIMITS.why })
+  } else item.why = why
+
+  const captions: Partial<Record<Network, string>> = {}
   const captionsMap = map.get('captions')
   if (captionsMap instanceof Y.Map) {
     for (const [network, value] of captionsMap.entries()) {
       // An empty caption is no suggestion: plain data leaves it out.
       const text = textOf(value)
-      if (text) captions[network] = text
+      if (!text || !isNetwork(network)) continue
+      if (text.length > ITEM_LIMITS.caption) {
+        // Employees get no caption for this network rather than a broken one.
+        problems.push({
+          field: `captions.${network}`,
+          code: 'fieldTooLong',
+          limit: ITEM_LIMITS.caption,
+        })
+      } else captions[network] = text
     }
   }
-  raw.captions = captions
-  const variants: Record<string, string[]> = {}
+  item.captions = captions
+
+  const variants: Partial<Record<Network, string[]>> = {}
   const variantsMap = map.get('variants')
   if (variantsMap instanceof Y.Map) {
     for (const [network, list] of variantsMap.entries()) {
-      if (list instanceof Y.Array) {
-        const texts = list.toArray().flatMap((v) => {
-          const text = textOf(v)
-          return text ? [text] : []
-        })
-        if (texts.length > 0) variants[network] = texts
+      if (!(list instanceof Y.Array) || !isNetwork(network)) continue
+      const texts: string[] = []
+      let tooLong = false
+      for (const value of list.toArray()) {
+        const text = textOf(value)
+        if (!text) continue
+        if (text.length > ITEM_LIMITS.caption) tooLong = true
+        else texts.push(text)
       }
+      if (tooLong) {
+        problems.push({
+          field: `variants.${network}`,
+          code: 'fieldTooLong',
+          limit: ITEM_LIMITS.caption,
+        })
+      }
+      if (texts.length > ITEM_LIMITS.variants) {
+        // The first twenty are kept, in document order, for every reader alike.
+        problems.push({
+          field: `variants.${network}`,
+          code: 'tooManyVariants',
+          limit: ITEM_LIMITS.variants,
+        })
+      }
+      if (texts.length > 0) variants[network] = texts.slice(0, ITEM_LIMITS.variants)
     }
   }
-  raw.variants = variants
-  const parsed = ItemSchema.safeParse(raw)
-  return parsed.success ? { item: parsed.data } : { issues: describeIssues(parsed.error) }
+  item.variants = variants
+
+  const parsed = ItemSchema.safeParse(item)
+  return parsed.success ? { item: parsed.data, problems } : { issues: describeIssues(parsed.error) }
 }
 
-export type InvalidEntry = { id: string; issues: string[] }
+const isNetwork = (value: string): value is Network =>
+  (NETWORKS as readonly string[]).includes(value)
 
-export function readItems(doc: Y.Doc): { items: Item[]; invalid: InvalidEntry[] } {
+export type InvalidEntry = { id: string; issues: string[] }
+export type FlaggedEntry = { id: string; problems: ItemFieldProblem[] }
+
+/**
+ * Every readable item; `invalid` lists entries that could not be read at all, `flagged` the items
+ * read with a field repaired (see readItem).
+ */
+export function readItems(doc: Y.Doc): {
+  items: Item[]
+  invalid: InvalidEntry[]
+  flagged: FlaggedEntry[]
+} {
   const items: Item[] = []
   const invalid: InvalidEntry[] = []
+  const flagged: FlaggedEntry[] = []
   for (const [id, map] of itemsMap(doc).entries()) {
     if (!(map instanceof Y.Map)) {
       invalid.push({ id, issues: ['not a map'] })
       continue
     }
     const result = readItem(map)
-    if ('item' in result) items.push(result.item)
-    else invalid.push({ id, issues: result.issues })
+    if ('item' in result) {
+      items.push(result.item)
+      if (result.problems.length > 0) flagged.push({ id, problems: result.problems })
+    } else invalid.push({ id, issues: result.issues })
   }
-  return { items, invalid }
+  return { items, invalid, flagged }
 }
 
 export function upsertCampaign(doc: Y.Doc, campaign: Campaign): void {

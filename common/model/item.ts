@@ -33,8 +33,25 @@ export const HttpUrl = z
 /** ISO-8601 timestamps with a time zone, as `Date.prototype.toISOString` writes them. */
 export const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
 
-export const Captions = z.partialRecord(Network, z.string().max(10_000))
-export const CaptionVariants = z.partialRecord(Network, z.array(z.string().max(10_000)).max(20))
+/**
+ * The limits of an item's texts, shared by the schemas, the studio's editors (which refuse a
+ * keystroke or paste that would cross them) and the tolerant reading of the documents.
+ */
+export const ITEM_LIMITS = {
+  title: 300,
+  caption: 10_000,
+  variants: 20,
+  why: 5_000,
+  topics: 20,
+  topic: 60,
+  source: 200,
+} as const
+
+export const Captions = z.partialRecord(Network, z.string().max(ITEM_LIMITS.caption))
+export const CaptionVariants = z.partialRecord(
+  Network,
+  z.array(z.string().max(ITEM_LIMITS.caption)).max(ITEM_LIMITS.variants),
+)
 
 /** A champion's decision on an employee's proposal: who, when, and why when rejected. */
 export const Moderation = z.object({
@@ -48,13 +65,13 @@ export type Moderation = z.infer<typeof Moderation>
 /** A curated item as plain data: what queries return and what the SQLite queue table mirrors. */
 export const Item = z.object({
   id: Id,
-  title: z.string().trim().min(1, 'title is empty').max(300),
+  title: z.string().trim().min(1, 'title is empty').max(ITEM_LIMITS.title),
   url: HttpUrl,
-  source: z.string().max(200),
+  source: z.string().max(ITEM_LIMITS.source),
   sourceKind: SourceKind,
   objective: Objective,
-  topics: z.array(z.string().trim().min(1).max(60)).max(20),
-  why: z.string().max(5_000),
+  topics: z.array(z.string().trim().min(1).max(ITEM_LIMITS.topic)).max(ITEM_LIMITS.topics),
+  why: z.string().max(ITEM_LIMITS.why),
   captions: Captions,
   variants: CaptionVariants,
   imageUrl: HttpUrl.nullable(),
