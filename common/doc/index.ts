@@ -1,3 +1,4 @@
+export * from './curation-doc'
 export * from './directory-doc'
 export * from './queue-doc'
 export * from './rooms'
