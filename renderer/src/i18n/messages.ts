@@ -39,8 +39,21 @@ const en = {
   'join.joining': 'Joining…',
   'join.details': 'Joins as {name} ({role}) through the relay {relay}.',
   'join.dismiss': 'Not now',
+  'join.expires': 'Valid until {date}.',
+  'join.expired': 'This invitation expired on {date}. Ask your admin for a new one.',
+  'join.found': 'Invitation link found in the pasted text.',
+  'join.alreadyJoined':
+    'This device already belongs to another workspace or person. Leave it in Settings first.',
+  'join.unreachable':
+    'Joined, but the relay {relay} cannot be reached right now: your queue will appear as soon as it answers.',
   'queue.title': 'To share',
   'queue.empty': 'Nothing to share right now. Your champions will add content soon.',
+  'queue.emptyCurator': 'Nothing is published yet. Add and publish content in the studio.',
+  'queue.waiting':
+    'Your queue is not here yet: the relay {relay} cannot be reached. It will appear as soon as the relay answers.',
+  'queue.waitingNoHost':
+    'Your queue is not here yet: the relay cannot be reached. It will appear as soon as the relay answers.',
+  'studio.open': 'Open studio',
   'queue.emptyFiltered': 'Nothing matches these filters.',
   'queue.clearFilters': 'Clear filters',
   'queue.allObjectives': 'All objectives',
@@ -85,6 +98,45 @@ const en = {
   'error.openSettings': 'Open Settings',
   'error.generic': 'Something went wrong',
   'error.dismiss': 'Dismiss',
+  'error.itemGone': 'This item is no longer in your queue (withdrawn or expired).',
+  'error.openFailed': 'The share page could not be opened, so nothing was shared. Try again.',
+  'error.notJoined': 'Join a workspace first: paste your invitation link.',
+  'problem.invitationExpired': 'This invitation has expired. Ask your admin for a new one.',
+  'problem.invitationRevoked':
+    'This invitation was withdrawn (you were removed, or a newer invitation replaced it). Ask your admin for a new one.',
+  'problem.invitationInvalid':
+    'The relay did not accept this invitation (expired or not valid). Ask your admin for a new one.',
+  'problem.invitationMalformed':
+    'This is not a complete invitation link. Paste the whole porte-voix://join?… link from your invitation.',
+  'problem.wrongRelay':
+    'This invitation belongs to another relay or workspace. Check that you used the latest link.',
+  'problem.relayUnreachable':
+    'The relay {relay} cannot be reached (no network, or the relay is down). Porte-voix keeps trying.',
+  'problem.relayUnreachableNoHost':
+    'The relay cannot be reached (no network, or the relay is down). Porte-voix keeps trying.',
+  'problem.relayRefused': 'The relay refused access to this workspace. Ask your admin.',
+  'problem.memberRemoved': 'You are no longer a member of this workspace. Ask your admin.',
+  'problem.roleChanged': 'Your role changed; Porte-voix reconnects with your new access.',
+  'problem.tooManyConnections':
+    'Too many of your devices or windows are connected at once. Close one and Porte-voix reconnects.',
+  'problem.closedForGood':
+    'The relay closed the connection for good. Ask your admin for a new invitation.',
+  'problem.changeTooLarge': 'This change is too large to be sent. Make it smaller.',
+  'problem.changeRefused': 'The relay refused this change.',
+  'problem.fieldTooLong': 'This text is too long. Shorten it.',
+  'problem.tooManyVariants': 'Too many caption variants.',
+  'problem.notAllowed': 'Your role does not allow this.',
+  'problem.notFound': 'This no longer exists (removed meanwhile?).',
+  'problem.conflict': 'This was changed meanwhile. Look again and retry.',
+  'problem.invalidInput': 'Something you entered is not valid. Check it and retry.',
+  'problem.rateLimited': 'Too many requests. Wait a moment and retry.',
+  'problem.storageFull': 'The disk is full: free some space and retry.',
+  'problem.storageFailed': 'Porte-voix could not save on this computer. Retry.',
+  'problem.feedUnreachable': 'The feed cannot be reached.',
+  'problem.feedInvalid': 'This is not a feed Porte-voix can read.',
+  'problem.feedAddressRefused': 'This feed’s address is inside a private network: refused.',
+  'problem.feedTooLarge': 'This feed is too large.',
+  'problem.internal': 'Something went wrong in Porte-voix. Retry; if it persists, restart the app.',
   'propose.title': 'Propose content',
   'propose.help':
     'Found something worth sharing? Your champions review it before it joins the queue.',
@@ -97,6 +149,9 @@ const en = {
   'propose.submit': 'Send proposal',
   'propose.sending': 'Sending…',
   'propose.sent': 'Proposal sent. Thank you!',
+  'propose.queued':
+    'You are offline: your proposal is saved and will be sent to the champions when you are back online.',
+  'propose.invalid': 'Check the link (it must start with https://) and the title.',
   'propose.mine': 'My proposals',
   'propose.none': 'You have not proposed anything yet.',
   'proposal.sending': 'Waiting to be sent',
@@ -104,6 +159,7 @@ const en = {
   'proposal.approved': 'Approved',
   'proposal.rejected': 'Rejected',
   'proposal.reason': 'Reason: {reason}',
+  'proposal.refusedByRelay': 'The relay did not accept this proposal.',
   'stats.title': 'My stats',
   'stats.local': 'Counted on this computer; they stay with you.',
   'stats.today': 'Today',
@@ -141,6 +197,31 @@ const en = {
   'settings.saving': 'Saving…',
   'settings.saved': 'Saved.',
   'settings.needNetwork': 'Choose at least one network.',
+  'settings.invalid': 'A setting is not valid. Check it and save again.',
+  'account.title': 'Account',
+  'account.who': 'Signed in as {name} ({role})',
+  'account.workspace': 'Workspace: {workspace}',
+  'account.relay': 'Relay: {relay}',
+  'account.role.employee': 'employee',
+  'account.role.champion': 'champion',
+  'account.role.admin': 'admin',
+  'account.export': 'Export my data',
+  'account.exportHelp':
+    'A JSON file with what this computer holds about you: settings, shares, stats and proposals.',
+  'account.exported': 'Saved as {file}.',
+  'account.leave': 'Leave the workspace',
+  'account.leaveHelp':
+    'Deletes the workspace’s content from this computer (queue, studio data). Kept here: your settings, your share history and stats. Your shares and proposals already sent stay with the workspace.',
+  'account.leaveConfirm': 'Leave {workspace}?',
+  'account.leaveDelete': 'Leave and delete my data',
+  'account.leaveDeleteHelp':
+    'Also deletes from this computer your settings, share history, stats, proposals and anything waiting to be sent.',
+  'account.relayKept':
+    'The relay keeps what it already received (your shares and proposals, without stats); ask your admin to delete it (relay:admin delete-member).',
+  'account.relayDeleted': 'The relay deleted what it held about you, except anonymous totals.',
+  'account.confirm': 'Yes, leave',
+  'account.cancel': 'Cancel',
+  'account.leaving': 'Leaving…',
   'core.unreachable': 'The Porte-voix core is not reachable.',
 } as const
 
@@ -166,8 +247,21 @@ const fr: Record<MessageKey, string> = {
   'join.joining': 'Connexion…',
   'join.details': 'Rejoint en tant que {name} ({role}) via le relais {relay}.',
   'join.dismiss': 'Plus tard',
+  'join.expires': 'Valable jusqu’au {date}.',
+  'join.expired': 'Cette invitation a expiré le {date}. Demandez-en une nouvelle à votre admin.',
+  'join.found': 'Lien d’invitation trouvé dans le texte collé.',
+  'join.alreadyJoined':
+    'Cet appareil appartient déjà à un autre espace ou à une autre personne. Quittez-le d’abord dans les Réglages.',
+  'join.unreachable':
+    'Vous avez rejoint l’espace, mais le relais {relay} est injoignable pour l’instant : votre file apparaîtra dès qu’il répondra.',
   'queue.title': 'À partager',
   'queue.empty': 'Rien à partager pour le moment. Vos champions ajouteront bientôt du contenu.',
+  'queue.emptyCurator': 'Rien n’est encore publié. Ajoutez et publiez du contenu dans le studio.',
+  'queue.waiting':
+    'Votre file n’est pas encore là : le relais {relay} est injoignable. Elle apparaîtra dès qu’il répondra.',
+  'queue.waitingNoHost':
+    'Votre file n’est pas encore là : le relais est injoignable. Elle apparaîtra dès qu’il répondra.',
+  'studio.open': 'Ouvrir le studio',
   'queue.emptyFiltered': 'Rien ne correspond à ces filtres.',
   'queue.clearFilters': 'Effacer les filtres',
   'queue.allObjectives': 'Tous les objectifs',
@@ -213,6 +307,47 @@ const fr: Record<MessageKey, string> = {
   'error.openSettings': 'Ouvrir les Réglages',
   'error.generic': 'Une erreur est survenue',
   'error.dismiss': 'Fermer',
+  'error.itemGone': 'Ce contenu n’est plus dans votre file (retiré ou expiré).',
+  'error.openFailed': 'La page de partage n’a pas pu s’ouvrir : rien n’a été partagé. Réessayez.',
+  'error.notJoined': 'Rejoignez d’abord un espace : collez votre lien d’invitation.',
+  'problem.invitationExpired': 'Cette invitation a expiré. Demandez-en une nouvelle à votre admin.',
+  'problem.invitationRevoked':
+    'Cette invitation a été retirée (vous avez été retiré de l’espace, ou une invitation plus récente la remplace). Demandez-en une nouvelle à votre admin.',
+  'problem.invitationInvalid':
+    'Le relais n’a pas accepté cette invitation (expirée ou non valable). Demandez-en une nouvelle à votre admin.',
+  'problem.invitationMalformed':
+    'Ce n’est pas un lien d’invitation complet. Collez le lien porte-voix://join?… entier de votre invitation.',
+  'problem.wrongRelay':
+    'Cette invitation appartient à un autre relais ou à un autre espace. Vérifiez que vous utilisez le dernier lien.',
+  'problem.relayUnreachable':
+    'Le relais {relay} est injoignable (pas de réseau, ou relais arrêté). Porte-voix réessaie.',
+  'problem.relayUnreachableNoHost':
+    'Le relais est injoignable (pas de réseau, ou relais arrêté). Porte-voix réessaie.',
+  'problem.relayRefused': 'Le relais a refusé l’accès à cet espace. Contactez votre admin.',
+  'problem.memberRemoved': 'Vous n’êtes plus membre de cet espace. Contactez votre admin.',
+  'problem.roleChanged': 'Votre rôle a changé ; Porte-voix se reconnecte avec vos nouveaux droits.',
+  'problem.tooManyConnections':
+    'Trop de vos appareils ou fenêtres sont connectés en même temps. Fermez-en un et Porte-voix se reconnecte.',
+  'problem.closedForGood':
+    'Le relais a fermé la connexion définitivement. Demandez une nouvelle invitation à votre admin.',
+  'problem.changeTooLarge':
+    'Cette modification est trop volumineuse pour être envoyée. Réduisez-la.',
+  'problem.changeRefused': 'Le relais a refusé cette modification.',
+  'problem.fieldTooLong': 'Ce texte est trop long. Raccourcissez-le.',
+  'problem.tooManyVariants': 'Trop de variantes de texte.',
+  'problem.notAllowed': 'Votre rôle ne le permet pas.',
+  'problem.notFound': 'Cet élément n’existe plus (supprimé entre-temps ?).',
+  'problem.conflict': 'Cet élément a changé entre-temps. Regardez à nouveau et réessayez.',
+  'problem.invalidInput': 'Une saisie n’est pas valable. Vérifiez-la et réessayez.',
+  'problem.rateLimited': 'Trop de demandes. Patientez un instant et réessayez.',
+  'problem.storageFull': 'Le disque est plein : libérez de la place et réessayez.',
+  'problem.storageFailed': 'Porte-voix n’a pas pu enregistrer sur cet ordinateur. Réessayez.',
+  'problem.feedUnreachable': 'Le flux est injoignable.',
+  'problem.feedInvalid': 'Ce n’est pas un flux que Porte-voix sait lire.',
+  'problem.feedAddressRefused': 'L’adresse de ce flux est dans un réseau privé : refusée.',
+  'problem.feedTooLarge': 'Ce flux est trop volumineux.',
+  'problem.internal':
+    'Une erreur est survenue dans Porte-voix. Réessayez ; si cela persiste, redémarrez l’application.',
   'propose.title': 'Proposer un contenu',
   'propose.help':
     'Vous avez trouvé quelque chose à partager ? Vos champions le relisent avant de l’ajouter.',
@@ -225,6 +360,9 @@ const fr: Record<MessageKey, string> = {
   'propose.submit': 'Envoyer la proposition',
   'propose.sending': 'Envoi…',
   'propose.sent': 'Proposition envoyée. Merci !',
+  'propose.queued':
+    'Vous êtes hors ligne : votre proposition est enregistrée et sera envoyée aux champions à votre retour en ligne.',
+  'propose.invalid': 'Vérifiez le lien (il doit commencer par https://) et le titre.',
   'propose.mine': 'Mes propositions',
   'propose.none': 'Vous n’avez encore rien proposé.',
   'proposal.sending': 'En attente d’envoi',
@@ -232,6 +370,7 @@ const fr: Record<MessageKey, string> = {
   'proposal.approved': 'Acceptée',
   'proposal.rejected': 'Refusée',
   'proposal.reason': 'Motif : {reason}',
+  'proposal.refusedByRelay': 'Le relais n’a pas accepté cette proposition.',
   'stats.title': 'Mes stats',
   'stats.local': 'Comptées sur cet ordinateur ; elles restent chez vous.',
   'stats.today': 'Aujourd’hui',
@@ -269,6 +408,32 @@ const fr: Record<MessageKey, string> = {
   'settings.saving': 'Enregistrement…',
   'settings.saved': 'Enregistré.',
   'settings.needNetwork': 'Choisissez au moins un réseau.',
+  'settings.invalid': 'Un réglage n’est pas valable. Vérifiez-le et enregistrez à nouveau.',
+  'account.title': 'Compte',
+  'account.who': 'Connecté en tant que {name} ({role})',
+  'account.workspace': 'Espace : {workspace}',
+  'account.relay': 'Relais : {relay}',
+  'account.role.employee': 'collaborateur',
+  'account.role.champion': 'champion',
+  'account.role.admin': 'admin',
+  'account.export': 'Exporter mes données',
+  'account.exportHelp':
+    'Un fichier JSON de ce que cet ordinateur conserve sur vous : réglages, partages, statistiques et propositions.',
+  'account.exported': 'Enregistré sous {file}.',
+  'account.leave': 'Quitter l’espace',
+  'account.leaveHelp':
+    'Supprime de cet ordinateur le contenu de l’espace (file, données du studio). Conservés ici : vos réglages, votre historique de partages et vos statistiques. Vos partages et propositions déjà envoyés restent dans l’espace.',
+  'account.leaveConfirm': 'Quitter {workspace} ?',
+  'account.leaveDelete': 'Quitter et supprimer mes données',
+  'account.leaveDeleteHelp':
+    'Supprime aussi de cet ordinateur vos réglages, votre historique de partages, vos statistiques, vos propositions et ce qui attend d’être envoyé.',
+  'account.relayKept':
+    'Le relais conserve ce qu’il a déjà reçu (vos partages et propositions, sans statistiques) ; demandez à votre admin de le supprimer (relay:admin delete-member).',
+  'account.relayDeleted':
+    'Le relais a supprimé ce qu’il conservait sur vous, hors totaux anonymes.',
+  'account.confirm': 'Oui, quitter',
+  'account.cancel': 'Annuler',
+  'account.leaving': 'Départ…',
   'core.unreachable': 'Le cœur de Porte-voix est injoignable.',
 }
 

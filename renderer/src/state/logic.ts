@@ -87,24 +87,8 @@ export function safeImageUrl(url: string | null): string | null {
   }
 }
 
-/**
- * Calendar days left before a campaign's deadline in the viewer's time zone: 0 on its last day,
- * -1 once it has passed.
- */
-export function campaignDaysLeft(deadline: string, now: Date, timeZone?: string): { days: number } {
-  const day = (instant: Date) => {
-    const text = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    }).format(instant)
-    return Date.parse(`${text}T00:00:00Z`)
-  }
-  const end = new Date(deadline)
-  if (end.getTime() < now.getTime()) return { days: -1 }
-  return { days: Math.max(0, Math.round((day(end) - day(now)) / 86_400_000)) }
-}
+// One count of days left for every window (the studio uses the same): see common/format.
+export { campaignDaysLeft } from '../../../common/format/dates'
 
 export type QueueFilterState = { objective: Objective | null; topic: string | null }
 
@@ -178,4 +162,32 @@ export function settingsPatch(draft: SettingsDraft): Partial<Settings> {
     language: draft.language,
     theme: draft.theme,
   }
+}
+
+/**
+ * The first invitation link in arbitrary text (an e-mail pasted whole): `porte-voix://join?…`, or
+ * an https link whose query carries `relay` and `token` (a web page that opens the app), given
+ * back as `porte-voix://join?…`. Mail clients' artefacts are undone: `&amp;`, quoted-printable
+ * soft line breaks, `<…>` around links. The text itself when no link is found.
+ */
+export function extractInvitation(text: string): string {
+  const unwrapped = text
+    .replace(/=\r?\n/g, '')
+    .replace(/&amp;/gi, '&')
+    .replace(/=3D/g, '=')
+  const link = /porte-voix:\/\/join\?[^\s<>"')\]]+/i.exec(unwrapped)?.[0]
+  if (link) return link.replace(/[.,;:!?]+$/, '')
+  for (const found of unwrapped.matchAll(/https:\/\/[^\s<>"')\]]+/gi)) {
+    try {
+      const url = new URL(found[0].replace(/[.,;:!?]+$/, ''))
+      const relay = url.searchParams.get('relay')
+      const token = url.searchParams.get('token')
+      if (relay && token && /\/join\/?$/.test(url.pathname)) {
+        return `porte-voix://join?${new URLSearchParams({ relay, token }).toString()}`
+      }
+    } catch {
+      // Not a URL after all: look further.
+    }
+  }
+  return text.trim()
 }
