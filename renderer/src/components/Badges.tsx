@@ -1,7 +1,7 @@
+import { campaignDaysLeft } from '../../../common/format/dates'
 import type { Campaign } from '../../../common/model/campaign'
 import type { Objective } from '../../../common/model/item'
 import type { Network } from '../../../common/model/networks'
-import { campaignDaysLeft } from '../state/logic'
 import type { Translate } from '../state/store'
 
 export function ObjectiveBadge({ objective, t }: { objective: Objective; t: Translate }) {

@@ -1,0 +1,67 @@
+/**
+ * Dates and day counts as people read them, the same in every window (popover and studio): one
+ * function each, so "3 days left" never disagrees between two windows.
+ */
+
+/** The calendar day of an instant in a time zone, as a UTC midnight in milliseconds. */
+function calendarDay(instant: Date, timeZone: string | undefined): number {
+  const text = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(instant)
+  return Date.parse(`${text}T00:00:00Z`)
+}
+
+/**
+ * Calendar days left before a deadline in the viewer's time zone: 0 on its last day, -1 once it
+ * has passed (to the minute: a deadline at 18:00 has passed at 18:01 the same day).
+ */
+export function campaignDaysLeft(deadline: string, now: Date, timeZone?: string): { days: number } {
+  const end = new Date(deadline)
+  if (end.getTime() < now.getTime()) return { days: -1 }
+  return {
+    days: Math.max(
+      0,
+      Math.round((calendarDay(end, timeZone) - calendarDay(now, timeZone)) / 86_400_000),
+    ),
+  }
+}
+
+/** French reads time on a 24-hour clock whatever the system's habit; English follows the locale. */
+function hourCycle(language: string): { hourCycle?: 'h23' } {
+  return language.toLowerCase().startsWith('fr') ? { hourCycle: 'h23' } : {}
+}
+
+/** A date and time in the person's language ("12 mars 2026, 14:30" / "Mar 12, 2026, 2:30 PM"). */
+export function formatDateTime(
+  instant: string | number | Date | null,
+  language: string,
+  options: { timeZone?: string | null; style?: 'medium' | 'long' } = {},
+): string {
+  if (instant === null) return ''
+  const date = new Date(instant)
+  if (Number.isNaN(date.getTime())) return ''
+  return new Intl.DateTimeFormat(language, {
+    dateStyle: options.style ?? 'medium',
+    timeStyle: 'short',
+    ...hourCycle(language),
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+  }).format(date)
+}
+
+/** A date without time, in the person's language ("12 mars 2026"). */
+export function formatDay(
+  instant: string | number | Date | null,
+  language: string,
+  options: { timeZone?: string | null; style?: 'medium' | 'long' } = {},
+): string {
+  if (instant === null) return ''
+  const date = new Date(instant)
+  if (Number.isNaN(date.getTime())) return ''
+  return new Intl.DateTimeFormat(language, {
+    dateStyle: options.style ?? 'long',
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+  }).format(date)
+}
