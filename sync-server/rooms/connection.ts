@@ -25,6 +25,8 @@ export const CLOSE = {
   /** 4400–4499: the client sent something that reconnecting will not fix (y-websocket won't retry). */
   malformed: 4400,
   tokenExpired: 4401,
+  /** The role may not hold this document at all (curation for employees). */
+  forbidden: 4403,
 } as const
 
 /**
@@ -101,6 +103,11 @@ export class Connection {
   }
 
   async #attach(): Promise<void> {
+    // The upgrade check refuses these with 403; never serve a document the role may not hold.
+    if (this.access === 'none') {
+      this.#refuse(CLOSE.forbidden, `no access to "${this.ref.doc}"`)
+      return
+    }
     let room: Room
     try {
       room = await this.#rooms.acquire(this.ref)
