@@ -1,11 +1,12 @@
 import type * as Y from 'yjs'
-import type { CoreStatus, EventName, EventPayload, Session } from '../../common/contract/api'
+import type { CoreStatus, Session } from '../../common/contract/api'
 import type { Transport } from '../../common/contract/client'
-import { ContractError } from '../../common/contract/messages'
 import { readWorkspaceName } from '../../common/doc/directory-doc'
-import { DOC_NAMES, type DocName, roomName } from '../../common/doc/rooms'
+import type { DocName } from '../../common/doc/rooms'
 import { Connection } from './api/connection'
-import type { CoreContext, Joined } from './api/context'
+import type { CoreContext } from './api/context'
+import { CoreEvents } from './core-events'
+import { type Clock, DisposableStore, SystemClock, toDisposable } from './lifecycle'
 import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
 import { OutboxSender } from './shares/outbox-sender'
 import { ShareStore } from './shares/share-store'
@@ -14,8 +15,9 @@ import { changedItemIds, projectItems, rebuildQueueTable } from './store/queue-p
 import type { StoredSession } from './store/session'
 import { openStore, type Store } from './store/store'
 import { feedOptionsFromEnv, StudioFeeds } from './studio/feeds'
-import { sessionFromInvitation } from './sync/invitation'
-import { WorkspaceSync } from './sync/workspace-sync'
+import type { WorkspaceSync } from './sync/workspace-sync'
+import type { Joined } from './workspace'
+import { WorkspaceSession } from './workspace-session'
 
 export type CoreOptions = {
   dataDir: string
@@ -32,79 +34,117 @@ export type CoreOptions = {
   /** Outbox retry backoff: first delay and cap (tests shorten them). */
   outboxMinBackoffMs?: number
   outboxMaxBackoffMs?: number
+  /** Every timer of the core runs on this clock (tests pass a SimulatedClock). */
+  clock?: Clock
   log?: (line: string) => void
 }
 
 /**
  * The core: local store + workspace sync + the contract, with no transport of its own. Each
  * window (or test client) is attached as a Transport; the host and the Electron utility process
- * only carry frames.
+ * only carry frames. This file only wires the parts: the session state machine
+ * (workspace-session.ts), event coalescing (core-events.ts) and the background services, each
+ * registered in one lifecycle that close() disposes.
  */
 export class Core implements CoreContext {
-  private sync: WorkspaceSync | null = null
-  private session: StoredSession | null = null
-  private readonly connections = new Set<Connection>()
-  private lastStatus = ''
-  private queueChangedPending = false
-  private joining = false
-  private closed = false
-  private readonly log: (line: string) => void
-  private readonly outbox: OutboxSender
+  readonly clock: Clock
   readonly shares: Shares
   readonly feeds: StudioFeeds
-  private mineChangedPending = false
-  /** Whether the coalesced mine.changed includes a change of my shares (not only the outbox). */
-  private mineSharesChanged = false
+  private readonly lifecycle = new DisposableStore()
+  private readonly events: CoreEvents
+  private readonly workspace: WorkspaceSession
+  private readonly outbox: OutboxSender
+  private readonly log: (line: string) => void
 
   private constructor(
     readonly store: Store,
-    private readonly options: CoreOptions,
+    options: CoreOptions,
   ) {
     this.log = options.log ?? (() => {})
+    this.clock = options.clock ?? new SystemClock()
+    const clock = this.clock
+    // Disposed in reverse order: the store closes last, after everything that writes to it.
+    this.lifecycle.add(toDisposable(() => store.close()))
     const table = new ShareStore(store.db)
-    table.pruneDelivered(new Date())
-    this.outbox = new OutboxSender({
-      store: table,
-      target: () =>
-        this.session
-          ? {
-              owner: { workspaceId: this.session.claims.ws, memberId: this.session.claims.sub },
-              relayUrl: this.session.relayUrl,
-              token: this.session.token,
-            }
-          : null,
-      // Deliveries and failures change the outbox, never my shares.
-      onChange: () => this.scheduleMineChanged({ shares: false }),
-      log: this.log,
-      ...(options.outboxMinBackoffMs !== undefined
-        ? { minBackoffMs: options.outboxMinBackoffMs }
-        : {}),
-      ...(options.outboxMaxBackoffMs !== undefined
-        ? { maxBackoffMs: options.outboxMaxBackoffMs }
-        : {}),
+    table.pruneDelivered(new Date(clock.now()))
+    this.events = new CoreEvents({
+      status: () => this.status(),
+      queueCount: () => this.store.queue.count(),
+      pendingOutbox: () => this.shares.pendingOutbox(this.workspace.session),
     })
+    this.workspace = this.lifecycle.add(
+      new WorkspaceSession({
+        store,
+        clock,
+        ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
+        ...(options.refusedRetryMs !== undefined ? { refusedRetryMs: options.refusedRetryMs } : {}),
+        ...(options.joinWaitMs !== undefined ? { joinWaitMs: options.joinWaitMs } : {}),
+        onSyncStarted: (sync) => this.syncStarted(sync),
+        onSyncStopped: () => {
+          for (const connection of this.events.connections) connection.replicas.use(null)
+        },
+        onUpdate: (doc, update, origin, tr) => this.onUpdate(doc, update, origin, tr),
+        onStatus: (synced) => {
+          // Connected again: what waits in the outbox need not wait for its backoff.
+          if (synced) this.outbox.relayReachable()
+          this.events.statusMaybeChanged()
+        },
+        onJoined: () => {
+          this.outbox.kick()
+          // Another workspace (or member) means other shares too.
+          this.events.mineChanged({ shares: true })
+        },
+        onLeft: () => this.events.emit('queue.changed', { count: 0 }),
+        log: this.log,
+      }),
+    )
+    this.outbox = this.lifecycle.add(
+      new OutboxSender({
+        store: table,
+        clock,
+        target: () => {
+          const session = this.workspace.session
+          return session
+            ? {
+                owner: { workspaceId: session.claims.ws, memberId: session.claims.sub },
+                relayUrl: session.relayUrl,
+                token: session.token,
+              }
+            : null
+        },
+        // Deliveries and failures change the outbox, never my shares.
+        onChange: () => this.events.mineChanged({ shares: false }),
+        log: this.log,
+        ...(options.outboxMinBackoffMs !== undefined
+          ? { minBackoffMs: options.outboxMinBackoffMs }
+          : {}),
+        ...(options.outboxMaxBackoffMs !== undefined
+          ? { maxBackoffMs: options.outboxMaxBackoffMs }
+          : {}),
+      }),
+    )
     this.shares = new Shares({
       table,
       queue: store.queue,
       // Whatever the host supplies, only http(s) and mailto: get through.
       opener: checkedOpener(options.opener ?? unavailableOpener),
       sender: this.outbox,
-      changed: (what) => this.scheduleMineChanged(what),
+      changed: (what) => this.events.mineChanged(what),
       log: this.log,
     })
-    this.feeds = new StudioFeeds(this, store.db, { ...feedOptionsFromEnv(), log: this.log })
+    this.feeds = this.lifecycle.add(
+      new StudioFeeds(this, store.db, { ...feedOptionsFromEnv(), clock, log: this.log }),
+    )
+    // Disposed first: no event leaves while the rest shuts down.
+    this.lifecycle.add(this.events)
   }
 
   /** Open the data directory and, if a workspace was joined, start from SQLite and sync. */
   static async open(options: CoreOptions): Promise<Core> {
     const store = openStore(options.dataDir, { compactEvery: options.compactEvery ?? 500 })
     const core = new Core(store, options)
-    const session = store.session.get()
-    if (session) {
-      core.session = session
-      core.startSync(session)
-    }
-    core.lastStatus = JSON.stringify(core.status())
+    core.workspace.resume()
+    core.events.primeStatus()
     // Whatever a previous run left in the outbox goes out as soon as the relay answers.
     core.outbox.kick()
     // Feed sources are polled now and then while a champion's core runs (no-op for employees).
@@ -114,141 +154,59 @@ export class Core implements CoreContext {
 
   /** Serve the contract over a transport (one per window); it detaches when the transport closes. */
   attach(transport: Transport): Connection {
+    const connections = this.events.connections
     const connection = new Connection(transport, this, this.log, (closed) =>
-      this.connections.delete(closed),
+      connections.delete(closed),
     )
-    connection.replicas.use(this.sync)
-    this.connections.add(connection)
+    connection.replicas.use(this.workspace.sync)
+    connections.add(connection)
     return connection
   }
 
   status(): CoreStatus {
-    const session = this.session
+    const session = this.workspace.session
+    const sync = this.workspace.sync
     return {
       session: session ? this.toSession(session) : null,
-      sync: this.sync?.status.sync ?? 'offline',
-      lastError: this.sync?.status.lastError ?? null,
+      sync: sync?.status.sync ?? 'offline',
+      lastError: sync?.status.lastError ?? null,
     }
   }
 
   joined(): Joined {
-    if (!this.session || !this.sync) {
-      throw new ContractError('not_joined', 'Join a workspace first (paste your invitation link)')
-    }
-    return { session: this.session, sync: this.sync }
+    return this.workspace.joined()
   }
 
   now(): string {
-    return new Date().toISOString()
+    return new Date(this.clock.now()).toISOString()
   }
 
-  async join(invitation: string): Promise<Session> {
-    if (this.joining) throw new ContractError('conflict', 'A join is already in progress')
-    const next = sessionFromInvitation(invitation)
-    const current = this.session
-    if (
-      current &&
-      (current.claims.ws !== next.claims.ws || current.claims.sub !== next.claims.sub)
-    ) {
-      throw new ContractError(
-        'conflict',
-        `This device already joined workspace "${current.claims.ws}" as ${current.claims.name}; leave it first`,
-      )
-    }
-    this.joining = true
-    try {
-      this.stopSync()
-      this.session = next
-      const sync = this.startSync(next)
-      const outcome = await sync.waitForSync(this.options.joinWaitMs ?? 5_000)
-      if (sync.isRefused()) {
-        // Keep what we had: a bad invitation must not lose a working session.
-        this.stopSync()
-        this.session = current
-        if (current) this.startSync(current)
-        else this.store.queue.clear()
-        this.emitStatusIfChanged()
-        throw new ContractError(
-          'forbidden',
-          outcome.lastError ?? 'The relay refused the invitation',
-        )
-      }
-      // Synced, or the relay is unreachable for now: the invitation stands, sync continues.
-      this.store.session.set(next)
-      this.emitStatusIfChanged()
-      this.outbox.kick()
-      // Another workspace (or member) means other shares too.
-      this.scheduleMineChanged({ shares: true })
-      return this.toSession(next)
-    } finally {
-      this.joining = false
-    }
+  join(invitation: string): Promise<Session> {
+    return this.workspace.join(invitation, (session) => this.toSession(session))
   }
 
-  async leave(): Promise<void> {
-    if (this.joining) throw new ContractError('conflict', 'A join is in progress; try again')
-    const session = this.session
-    if (!session) throw new ContractError('not_joined', 'No workspace to leave')
-    this.stopSync()
-    // Leaving removes the workspace's data from this device.
-    for (const doc of DOC_NAMES) this.store.docLog.remove(roomName(session.claims.ws, doc))
-    this.store.queue.clear()
-    this.store.session.clear()
-    this.session = null
-    this.emitStatusIfChanged()
-    this.emit('queue.changed', { count: 0 })
+  leave(): Promise<void> {
+    return this.workspace.leave()
   }
 
   /** Work offline on purpose (tests, and later a "pause sync" switch); edits are kept locally. */
   setNetwork(enabled: boolean): void {
-    this.sync?.setNetwork(enabled)
+    this.workspace.setNetwork(enabled)
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    this.feeds.stop()
-    await this.outbox.stop()
-    this.stopSync()
-    this.store.close()
+  /** Release everything: timers, passes under way, sync, then the store. Idempotent. */
+  close(): Promise<void> {
+    return this.lifecycle.dispose()
   }
 
-  private startSync(session: StoredSession): WorkspaceSync {
-    const sync = new WorkspaceSync({
-      session,
-      docLog: this.store.docLog,
-      ...(this.options.maxBackoffMs !== undefined
-        ? { maxBackoffMs: this.options.maxBackoffMs }
-        : {}),
-      ...(this.options.refusedRetryMs !== undefined
-        ? { refusedRetryMs: this.options.refusedRetryMs }
-        : {}),
-      onUpdate: (doc, update, origin, transaction) =>
-        this.onUpdate(doc, update, origin, transaction),
-      onStatus: (status) => {
-        // Connected again: what waits in the outbox need not wait for its backoff.
-        if (status.sync === 'synced') this.outbox.relayReachable()
-        this.emitStatusIfChanged()
-      },
-      log: this.log,
-    })
-    this.sync = sync
+  private syncStarted(sync: WorkspaceSync): void {
     // The table is derived: rebuilding it at start also repairs a crash between the log append
     // and the table update (two transactions).
     const { changed, invalid } = rebuildQueueTable(sync.docs.queue, this.store.queue)
     for (const entry of invalid)
       this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
-    if (changed > 0) this.scheduleQueueChanged()
-    for (const connection of this.connections) connection.replicas.use(sync)
-    return sync
-  }
-
-  private stopSync(): void {
-    const sync = this.sync
-    if (!sync) return
-    this.sync = null
-    for (const connection of this.connections) connection.replicas.use(null)
-    sync.destroy()
+    if (changed > 0) this.events.queueChanged()
+    for (const connection of this.events.connections) connection.replicas.use(sync)
   }
 
   /** Runs after the update is in the doc log: derive the table, then tell windows. */
@@ -259,19 +217,19 @@ export class Core implements CoreContext {
         const { changed, invalid } = projectItems(tr.doc, this.store.queue, ids)
         for (const entry of invalid)
           this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
-        if (changed > 0) this.scheduleQueueChanged()
+        if (changed > 0) this.events.queueChanged()
         // A proposal's item (same id as the proposal) changed: maybe a champion's decision.
         if ([...ids].some((id) => id.startsWith('prop_')))
-          this.scheduleMineChanged({ shares: false })
+          this.events.mineChanged({ shares: false })
       }
     } else if (doc === 'directory') {
-      this.emitStatusIfChanged()
+      this.events.statusMaybeChanged()
     }
-    for (const connection of this.connections) connection.onDocUpdate(doc, update, origin)
+    for (const connection of this.events.connections) connection.onDocUpdate(doc, update, origin)
   }
 
   private toSession(session: StoredSession): Session {
-    const directory = this.sync?.docs.directory
+    const directory = this.workspace.sync?.docs.directory
     return {
       workspaceId: session.claims.ws,
       workspaceName: directory ? readWorkspaceName(directory) : null,
@@ -280,45 +238,5 @@ export class Core implements CoreContext {
       role: session.claims.role,
       relayUrl: session.relayUrl,
     }
-  }
-
-  private emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
-    for (const connection of this.connections) connection.emit(name, payload)
-  }
-
-  private emitStatusIfChanged(): void {
-    if (this.closed) return
-    const status = this.status()
-    const json = JSON.stringify(status)
-    if (json === this.lastStatus) return
-    this.lastStatus = json
-    this.emit('status', status)
-  }
-
-  private scheduleMineChanged(what: { shares: boolean }): void {
-    this.mineSharesChanged ||= what.shares
-    if (this.mineChangedPending) return
-    this.mineChangedPending = true
-    setImmediate(() => {
-      this.mineChangedPending = false
-      const sharesChanged = this.mineSharesChanged
-      this.mineSharesChanged = false
-      if (this.closed) return
-      this.emit('mine.changed', {
-        pendingOutbox: this.shares.pendingOutbox(this.session),
-        sharesChanged,
-      })
-    })
-  }
-
-  // A burst of updates (a full sync) becomes one event per tick.
-  private scheduleQueueChanged(): void {
-    if (this.queueChangedPending) return
-    this.queueChangedPending = true
-    setImmediate(() => {
-      this.queueChangedPending = false
-      if (this.closed) return
-      this.emit('queue.changed', { count: this.store.queue.count() })
-    })
   }
 }

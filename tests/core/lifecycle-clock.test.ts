@@ -104,3 +104,13 @@ describe('SystemClock', () => {
     expect(clock.fired).toBe(1)
   })
 })
+
+describe('DisposableStore, synchronous part', () => {
+  it('releases synchronous disposables before dispose() returns', () => {
+    const store = new DisposableStore()
+    const gone: number[] = []
+    for (const n of [1, 2, 3]) store.add(toDisposable(() => void gone.push(n)))
+    void store.dispose()
+    expect(gone).toEqual([3, 2, 1])
+  })
+})

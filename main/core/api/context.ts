@@ -1,12 +1,11 @@
 import type { CoreStatus, Session } from '../../../common/contract/api'
 import type { Shares } from '../shares/shares'
-import type { StoredSession } from '../store/session'
 import type { Store } from '../store/store'
 import type { StudioFeeds } from '../studio/feeds'
-import type { WorkspaceSync } from '../sync/workspace-sync'
+import type { Joined } from '../workspace'
 
-/** The joined workspace, as handlers see it. */
-export type Joined = { session: StoredSession; sync: WorkspaceSync }
+// Kept here for the handlers; services import them from ../workspace.
+export { API_ORIGIN, type Joined } from '../workspace'
 
 /** What request handlers may use of the core; implemented by Core. */
 export interface CoreContext {
@@ -22,6 +21,3 @@ export interface CoreContext {
   leave(): Promise<void>
   now(): string
 }
-
-/** Origin of the edits the core makes on behalf of a request (as opposed to window replicas). */
-export const API_ORIGIN = Symbol('core-api')

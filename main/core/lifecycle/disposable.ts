@@ -64,7 +64,9 @@ export class DisposableStore implements Disposable {
     for (const item of [...this.items].reverse()) {
       this.items.delete(item)
       try {
-        await item.dispose()
+        // Synchronous disposables are released synchronously: a store of them is empty on return.
+        const done = item.dispose()
+        if (done) await done
       } catch (error) {
         errors.push(error)
       }

@@ -1,4 +1,5 @@
 import { ProposalSubmission, ShareEvent } from '../../../common/model/share'
+import { type Clock, type Disposable, MutableDisposable, SystemClock } from '../lifecycle'
 import { type Outcome, type PostJson, postJson, relayApiUrl } from './relay-api'
 import type { OutboxEntry, Owner, ShareStore } from './share-store'
 
@@ -15,6 +16,9 @@ export type OutboxSenderOptions = {
   /** First retry delay; doubles per attempt up to maxBackoffMs. */
   minBackoffMs?: number
   maxBackoffMs?: number
+  /** The core's clock: retry timers and the time entries are stamped with. */
+  clock?: Clock
+  /** Overrides the clock's wall time (tests that fake Node's timers). */
   now?: () => Date
 }
 
@@ -28,12 +32,12 @@ const PROPOSAL_BATCH = 50
  * at a time; the relay dedupes on the entries' ids, so a pass cut short (crash, timeout after the
  * relay stored it) is simply sent again: exactly-once in effect.
  */
-export class OutboxSender {
+export class OutboxSender implements Disposable {
   /** Ids being sent right now (a share must not be retracted while its POST is out). */
   readonly inFlight = new Set<string>()
   private running: Promise<void> | null = null
   private again = false
-  private timer: NodeJS.Timeout | null = null
+  private readonly timer = new MutableDisposable()
   private stopped = false
   /** Stopping cuts a request short rather than wait for a hung relay. */
   private readonly abort = new AbortController()
@@ -42,13 +46,15 @@ export class OutboxSender {
   private readonly minBackoffMs: number
   private readonly maxBackoffMs: number
   private readonly now: () => Date
+  private readonly clock: Clock
 
   constructor(private readonly options: OutboxSenderOptions) {
     this.post = options.post ?? postJson
     this.log = options.log ?? (() => {})
     this.minBackoffMs = options.minBackoffMs ?? 1_000
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000
-    this.now = options.now ?? (() => new Date())
+    this.clock = options.clock ?? new SystemClock()
+    this.now = options.now ?? (() => new Date(this.clock.now()))
   }
 
   /** Send what is due now (after an enqueue, or at start). */
@@ -82,9 +88,13 @@ export class OutboxSender {
   /** Stop sending; resolves once a pass under way has finished with the store. */
   async stop(): Promise<void> {
     this.stopped = true
-    this.clearTimer()
+    this.timer.dispose()
     this.abort.abort()
     await this.running
+  }
+
+  dispose(): Promise<void> {
+    return this.stop()
   }
 
   /** Resolves when no pass is running (tests). */
@@ -93,8 +103,7 @@ export class OutboxSender {
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
+    this.timer.clear()
   }
 
   /** Wake up when the earliest pending entry's backoff is over. */
@@ -109,11 +118,10 @@ export class OutboxSender {
       Math.min(this.minBackoffMs, 1_000),
       Date.parse(next) - this.now().getTime(),
     )
-    this.timer = setTimeout(() => {
-      this.timer = null
+    this.timer.value = this.clock.setTimeout(() => {
+      this.timer.clear()
       this.kick()
     }, delay)
-    this.timer.unref()
   }
 
   private async loop(): Promise<void> {

@@ -22,11 +22,11 @@ import {
   shareTarget,
   trackedUrl,
 } from '../../../common/share'
-import type { Joined } from '../api/context'
 import { isLive, rankQueue } from '../queue/ranking'
 import { computeStats } from '../stats/personal-stats'
 import { itemFromJson, type QueueTable } from '../store/queue-table'
 import type { StoredSession } from '../store/session'
+import type { Joined } from '../workspace'
 import { assertOpenable, type Opener, OpenerRefusedError } from './opener'
 import type { OutboxSender } from './outbox-sender'
 import type { OutboxState, Owner, ShareStore } from './share-store'

@@ -10,7 +10,6 @@ import {
 import { newId } from '../../../common/model/ids'
 import type { Item } from '../../../common/model/item'
 import { canCurate } from '../../../common/model/member'
-import { API_ORIGIN, type CoreContext, type Joined } from '../api/context'
 import {
   addFeedEntriesToQueue,
   FeedPoller,
@@ -18,7 +17,16 @@ import {
   SqliteSeenStore,
   urlKey,
 } from '../feeds'
+import {
+  type Clock,
+  type Disposable,
+  DisposableStore,
+  MutableDisposable,
+  SystemClock,
+  toDisposable,
+} from '../lifecycle'
 import type { Db } from '../store/database'
+import { API_ORIGIN, type Joined, type WorkspaceAccess } from '../workspace'
 
 export type StudioFeedsOptions = {
   /** Per-feed fetch budget (the poller's default is 10 s). */
@@ -27,6 +35,8 @@ export type StudioFeedsOptions = {
   intervalMs?: number
   /** First periodic poll after start. */
   firstPollMs?: number
+  /** The core's clock (polls are timers on it). */
+  clock?: Clock
   log?: (line: string) => void
 }
 
@@ -51,18 +61,19 @@ function draftId(sourceId: string, url: string): string {
  * Feed curation on a champion's core: the sources are shared in the queue document; fetching,
  * the seen-set and the last poll's outcome are this device's (SQLite). New entries become drafts.
  */
-export class StudioFeeds {
+export class StudioFeeds implements Disposable {
   private readonly poller: FeedPoller
   private readonly seen: SqliteSeenStore
   private readonly upsertStatus
   private readonly selectStatus
   private readonly deleteStatus
-  private timer: NodeJS.Timeout | null = null
-  private stopped = false
+  private readonly lifecycle = new DisposableStore()
+  private readonly timer = this.lifecycle.add(new MutableDisposable())
   private readonly abort = new AbortController()
+  private readonly clock: Clock
 
   constructor(
-    private readonly ctx: CoreContext,
+    private readonly ctx: WorkspaceAccess,
     db: Db,
     private readonly options: StudioFeedsOptions = {},
   ) {
@@ -74,11 +85,15 @@ export class StudioFeeds {
     )
     this.selectStatus = db.prepare<[], StatusRow>('SELECT * FROM studio_feed_status')
     this.deleteStatus = db.prepare<[string]>('DELETE FROM studio_feed_status WHERE source_id = ?')
+    this.clock = options.clock ?? new SystemClock()
+    // Closing cuts fetches under way short.
+    this.lifecycle.add(toDisposable(() => this.abort.abort()))
     this.seen = new SqliteSeenStore(db)
     this.poller = new FeedPoller({
       seen: this.seen,
       authorId: 'mem_feeds',
       signal: this.abort.signal,
+      now: () => new Date(this.clock.now()),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       onNewItems: (items, source) => this.deliver(items, source.id),
     })
@@ -151,22 +166,21 @@ export class StudioFeeds {
   /** Poll now and then while a champion's core runs (nice-to-have: no window needs to be open). */
   start(): void {
     const interval = this.options.intervalMs ?? DEFAULT_INTERVAL_MS
-    if (interval <= 0 || this.stopped) return
+    if (interval <= 0 || this.lifecycle.isDisposed) return
     const tick = () => {
-      this.timer = null
+      this.timer.clear()
       void this.periodicPoll().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, interval).unref()
+        // Set on a disposed slot, the timer is cancelled at once.
+        this.timer.value = this.clock.setTimeout(tick, interval)
       })
     }
     const first = this.options.firstPollMs ?? Math.min(DEFAULT_FIRST_POLL_MS, interval)
-    this.timer = setTimeout(tick, first).unref()
+    this.timer.value = this.clock.setTimeout(tick, first)
   }
 
-  stop(): void {
-    this.stopped = true
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
-    this.abort.abort()
+  /** Stop polling and cut fetches under way short. */
+  dispose(): Promise<void> {
+    return this.lifecycle.dispose()
   }
 
   private async periodicPoll(): Promise<void> {

@@ -12,6 +12,14 @@ import {
   type DocName,
   roomName,
 } from '../../../common/doc/rooms'
+import {
+  type Clock,
+  type Disposable,
+  DisposableStore,
+  MutableDisposable,
+  SystemClock,
+  toDisposable,
+} from '../lifecycle'
 import type { DocLog } from '../store/doc-log'
 import type { StoredSession } from '../store/session'
 import { describeConnectionError, describeTerminalClose } from './relay-errors'
@@ -28,6 +36,8 @@ export type WorkspaceSyncOptions = {
   /** Called after an update (local or remote) is stored, before it reaches anyone else. */
   onUpdate?: (doc: DocName, update: Uint8Array, origin: unknown, transaction: Y.Transaction) => void
   onStatus?: (status: SyncStatus) => void
+  /** The core's clock: keepalive, refusal retry and waitForSync's time limit run on it. */
+  clock?: Clock
   log?: (line: string) => void
 }
 
@@ -59,21 +69,24 @@ const KEEPALIVE_MS = 10_000
  * with no network; every update is appended to the log before any other listener (including the
  * provider that sends it to the relay) sees it.
  */
-export class WorkspaceSync {
+export class WorkspaceSync implements Disposable {
   readonly docs: Record<DocName, Y.Doc>
   readonly awareness: Record<DocName, Awareness>
   private readonly links: Link[] = []
   private current: SyncStatus = { sync: 'connecting', lastError: null }
-  private refusedTimer: NodeJS.Timeout | null = null
+  /** Everything this sync holds; destroy() disposes it (providers, replicas, timers). */
+  private readonly lifecycle = new DisposableStore()
+  private readonly refusedTimer = this.lifecycle.add(new MutableDisposable())
+  private readonly clock: Clock
   /** waitForSync callers, told after every change of state (see settle). */
   private readonly waiters = new Set<() => void>()
   private settleScheduled = false
-  private readonly keepalive: NodeJS.Timeout
   private destroyed = false
   private paused = false
 
   constructor(private readonly options: WorkspaceSyncOptions) {
     const { session, docLog } = options
+    this.clock = options.clock ?? new SystemClock()
     const workspaceId = session.claims.ws
     const docs = {} as Record<DocName, Y.Doc>
     const awareness = {} as Record<DocName, Awareness>
@@ -94,9 +107,21 @@ export class WorkspaceSync {
     }
     this.docs = docs
     this.awareness = awareness
-    for (const name of DOC_NAMES) this.links.push(this.link(name))
-    this.keepalive = setInterval(() => this.ping(), KEEPALIVE_MS)
-    this.keepalive.unref()
+    // Replicas go last (registered first): providers are destroyed before the docs they sync.
+    for (const name of DOC_NAMES) {
+      this.lifecycle.add(
+        toDisposable(() => {
+          this.awareness[name].destroy()
+          this.docs[name].destroy()
+        }),
+      )
+    }
+    for (const name of DOC_NAMES) {
+      const link = this.link(name)
+      this.links.push(link)
+      this.lifecycle.add(toDisposable(() => link.provider.destroy()))
+    }
+    this.lifecycle.add(this.clock.setInterval(() => this.ping(), KEEPALIVE_MS))
     for (const link of this.links) link.provider.connect()
     this.recompute()
   }
@@ -117,13 +142,13 @@ export class WorkspaceSync {
     return new Promise((resolve) => {
       const finish = (timedOut: boolean) => {
         this.waiters.delete(check)
-        clearTimeout(timer)
+        timer.dispose()
         resolve({ ...this.current, timedOut })
       }
       const check = () => {
         if (this.isSettled()) finish(false)
       }
-      const timer = setTimeout(() => finish(true), timeoutMs)
+      const timer = this.clock.setTimeout(() => finish(true), timeoutMs)
       this.waiters.add(check)
       check()
     })
@@ -169,15 +194,14 @@ export class WorkspaceSync {
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true
-    clearInterval(this.keepalive)
-    if (this.refusedTimer) clearTimeout(this.refusedTimer)
-    for (const link of this.links) link.provider.destroy()
-    for (const name of DOC_NAMES) {
-      this.awareness[name].destroy()
-      this.docs[name].destroy()
-    }
+    // Every disposable here is synchronous: the store has released all of it on return.
+    void this.lifecycle.dispose()
     this.current = { sync: 'offline', lastError: null }
     this.settle()
+  }
+
+  dispose(): void {
+    this.destroy()
   }
 
   private link(name: DocName): Link {
@@ -235,10 +259,10 @@ export class WorkspaceSync {
 
   /** A refused token will not become valid by hammering the relay: try again much later. */
   private scheduleRefusedRetry(): void {
-    if (this.refusedTimer || this.destroyed) return
-    this.refusedTimer = setTimeout(
+    if (this.refusedTimer.value || this.destroyed) return
+    this.refusedTimer.value = this.clock.setTimeout(
       () => {
-        this.refusedTimer = null
+        this.refusedTimer.clear()
         if (this.destroyed) return
         for (const link of this.links) {
           link.refused = null
@@ -248,7 +272,6 @@ export class WorkspaceSync {
       },
       this.options.refusedRetryMs ?? 5 * 60_000,
     )
-    this.refusedTimer.unref()
   }
 
   private ping(): void {
