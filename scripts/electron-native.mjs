@@ -32,6 +32,13 @@ export function ensureNativeSqlite(root, env = process.env, verbose = false) {
   rmSync(join(target, 'build'), { recursive: true, force: true })
   // A mirror (or a test's unreachable address) through the same variable Electron's tools use.
   const headersUrl = env.ELECTRON_HEADERS_MIRROR || DEFAULT_HEADERS_URL
+  // npm hands its own node-gyp settings to scripts (Debian's npm sets nodedir=/usr): they would
+  // build against the system Node's headers instead of Electron's, an ABI the app cannot load.
+  const gypEnv = Object.fromEntries(
+    Object.entries(env).filter(
+      ([key]) => !/^npm_config_(nodedir|target|disturl|dist_url|runtime)$/i.test(key),
+    ),
+  )
   console.log(`Building the SQLite module for Electron ${version} (once)…`)
   const result = spawnSync(
     process.execPath,
@@ -44,7 +51,7 @@ export function ensureNativeSqlite(root, env = process.env, verbose = false) {
     ],
     {
       cwd: target,
-      env,
+      env: gypEnv,
       stdio: ['ignore', verbose ? 'inherit' : 'pipe', verbose ? 'inherit' : 'pipe'],
       encoding: 'utf8',
     },
