@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { ShareEvent } from '../../common/model/share'
+import { OwnerProof, ShareEvent } from '../../common/model/share'
 import type { Logger } from '../log'
-import type { ShareStore } from '../persistence/share-store'
+import { ShareConflictError, type ShareStore } from '../persistence/share-store'
 import type { WorkspaceStore } from '../persistence/workspace-store'
 import { authenticate, requireCurator } from './auth'
 import { readJsonBody } from './body'
-import { sendJson } from './respond'
+import { ApiError, sendJson } from './respond'
 
 /** A core sends at most this many events per request (its outbox batches to match). */
 export const MAX_SHARE_EVENTS = 500
@@ -14,8 +14,9 @@ const MAX_SHARES_BODY = 256 * 1024
 
 export const ShareReport = z
   .object({
+    // Each event carries its owner's proof: without it an id could be claimed by anyone.
     events: z
-      .array(ShareEvent)
+      .array(ShareEvent.extend({ proof: OwnerProof }))
       .min(1, 'events is empty')
       .max(MAX_SHARE_EVENTS, `at most ${MAX_SHARE_EVENTS} events per request`),
   })
@@ -28,7 +29,10 @@ export type SharesDeps = {
   log: Logger
 }
 
-/** `POST /api/v1/shares`: any member reports their own shares; re-sent ids count once. */
+/**
+ * `POST /api/v1/shares`: any member reports their own shares; re-sent ids count once. An id owned
+ * by another device (a proof that does not match the first report's) refuses the batch: 409.
+ */
 export async function postShares(
   req: IncomingMessage,
   res: ServerResponse,
@@ -36,9 +40,27 @@ export async function postShares(
 ): Promise<void> {
   const claims = await authenticate(req, deps.secret, deps.workspaces)
   const { events } = await readJsonBody(req, ShareReport, MAX_SHARES_BODY)
-  // The member and workspace come from the token, never from the body.
-  const result = deps.shares.record(claims.ws, claims.sub, events, new Date())
-  deps.log.info('shares received', { workspace: claims.ws, member: claims.sub, ...result })
+  // The workspace comes from the token, never from the body; the member is not stored.
+  let result: ReturnType<ShareStore['record']>
+  try {
+    result = deps.shares.record(claims.ws, events, new Date())
+  } catch (error) {
+    if (error instanceof ShareConflictError) {
+      deps.log.warn('share report refused: ids owned by another device', {
+        workspace: claims.ws,
+        member: claims.sub,
+        ids: error.ids.length,
+      })
+      throw new ApiError(409, 'conflict', error.message)
+    }
+    throw error
+  }
+  // No member in the line either: the log must not say who shared what.
+  deps.log.info('shares received', {
+    workspace: claims.ws,
+    accepted: result.accepted,
+    duplicates: result.duplicates,
+  })
   sendJson(res, 200, result)
 }
 

@@ -51,6 +51,29 @@ const MIGRATIONS: string[] = [
      received_at TEXT NOT NULL
    );
    CREATE INDEX shares_by_item ON shares(workspace_id, item_id, network);`,
+  // Share ids are scoped to their workspace and owned: `owner_verifier` is SHA-256 of the
+  // reporting device's proof (HMAC of the id with a secret only that device holds), so a second
+  // report of the id by anyone else is refused, and the relay no longer stores which member made
+  // a share (issue 9: members stay anonymous unless they opt in). Rows from before stay unowned.
+  `CREATE TABLE shares_owned (
+     workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+     id TEXT NOT NULL,
+     owner_verifier TEXT,
+     item_id TEXT NOT NULL,
+     network TEXT NOT NULL,
+     objective TEXT NOT NULL,
+     campaign_id TEXT,
+     shared_at TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     PRIMARY KEY (workspace_id, id)
+   ) WITHOUT ROWID;
+   INSERT INTO shares_owned
+     (workspace_id, id, owner_verifier, item_id, network, objective, campaign_id, shared_at, received_at)
+     SELECT workspace_id, id, NULL, item_id, network, objective, campaign_id, shared_at, received_at
+     FROM shares;
+   DROP TABLE shares;
+   ALTER TABLE shares_owned RENAME TO shares;
+   CREATE INDEX shares_by_item ON shares(workspace_id, item_id, network);`,
 ]
 
 export type OpenOptions = { synchronous?: SyncMode; readonly?: boolean }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Network } from '../../common/model/networks'
 import type { ShareEvent } from '../../common/model/share'
 import type { Db } from './database'
@@ -13,48 +14,117 @@ export type ShareSummary = {
 /** Items listed in a summary; the team view needs the leaders, not the long tail. */
 const SUMMARY_ITEMS = 200
 
-/** Share reports from employees' cores, deduplicated on the share id. */
+/** A report that names an id another device owns: nothing of the batch is stored. */
+export class ShareConflictError extends Error {
+  constructor(readonly ids: string[]) {
+    super(`share id${ids.length > 1 ? 's' : ''} ${ids.join(', ')} belong to another device`)
+    this.name = 'ShareConflictError'
+  }
+}
+
+/** The verifier kept for a proof: its SHA-256, so the database alone cannot forge reports. */
+export function ownerVerifier(proof: string): string {
+  return createHash('sha256').update(proof, 'utf8').digest('base64url')
+}
+
+export type ShareRecordResult = {
+  accepted: number
+  duplicates: number
+  acceptedIds: string[]
+  duplicateIds: string[]
+}
+
+/**
+ * Share reports from employees' cores. Ids are scoped to the workspace and bound to the first
+ * report's owner verifier; the member is not stored. Re-sent ids with the same proof are
+ * duplicates (a core re-sending after a lost answer), counted once.
+ */
 export class ShareStore {
   readonly #db: Db
   readonly #insert
+  readonly #owner
 
   constructor(db: Db) {
     this.#db = db
     this.#insert = db.prepare(
-      `INSERT OR IGNORE INTO shares
-         (id, workspace_id, member_id, item_id, network, objective, campaign_id, shared_at, received_at)
+      `INSERT INTO shares
+         (workspace_id, id, owner_verifier, item_id, network, objective, campaign_id, shared_at, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    this.#owner = db.prepare<[string, string], { owner_verifier: string | null }>(
+      'SELECT owner_verifier FROM shares WHERE workspace_id = ? AND id = ?',
     )
   }
 
   /**
-   * Store a batch in one transaction (all or nothing). An id seen before is a duplicate: a core
-   * re-sending after a lost answer, counted once.
+   * Store a batch in one transaction (all or nothing). An id already held under the same verifier
+   * is a duplicate; under another (or reported twice in the batch with different proofs) the
+   * whole batch is refused with ShareConflictError, and the owner's report stays as it was. Rows
+   * stored before ids were owned have no verifier: a report of one is a duplicate that binds nothing.
    */
   record(
     workspaceId: string,
-    memberId: string,
-    events: readonly ShareEvent[],
+    events: readonly (ShareEvent & { proof: string })[],
     receivedAt: Date,
-  ): { accepted: number; duplicates: number } {
+  ): ShareRecordResult {
     const at = receivedAt.toISOString()
     return this.#db.transaction(() => {
-      let accepted = 0
+      const result: ShareRecordResult = {
+        accepted: 0,
+        duplicates: 0,
+        acceptedIds: [],
+        duplicateIds: [],
+      }
+      const conflicts: string[] = []
+      const inBatch = new Map<string, string>()
       for (const event of events) {
-        accepted += this.#insert.run(
-          event.id,
+        const verifier = ownerVerifier(event.proof)
+        const seen = inBatch.get(event.id)
+        if (seen !== undefined) {
+          if (seen !== verifier) conflicts.push(event.id)
+          continue
+        }
+        inBatch.set(event.id, verifier)
+        const row = this.#owner.get(workspaceId, event.id)
+        if (row && row.owner_verifier !== null && row.owner_verifier !== verifier) {
+          conflicts.push(event.id)
+        }
+      }
+      if (conflicts.length > 0) throw new ShareConflictError(conflicts)
+      const done = new Set<string>()
+      for (const event of events) {
+        if (done.has(event.id)) {
+          result.duplicates++
+          continue
+        }
+        done.add(event.id)
+        if (this.#owner.get(workspaceId, event.id)) {
+          result.duplicates++
+          result.duplicateIds.push(event.id)
+          continue
+        }
+        this.#insert.run(
           workspaceId,
-          memberId,
+          event.id,
+          inBatch.get(event.id),
           event.itemId,
           event.network,
           event.objective,
           event.campaignId,
           event.sharedAt,
           at,
-        ).changes
+        )
+        result.accepted++
+        result.acceptedIds.push(event.id)
       }
-      return { accepted, duplicates: events.length - accepted }
+      return result
     })()
+  }
+
+  /** Whether `proof` owns share `id` of the workspace (for owner queries such as "my clicks"). */
+  owns(workspaceId: string, id: string, proof: string): boolean {
+    const row = this.#owner.get(workspaceId, id)
+    return row?.owner_verifier != null && row.owner_verifier === ownerVerifier(proof)
   }
 
   summary(workspaceId: string): ShareSummary {

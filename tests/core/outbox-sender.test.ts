@@ -63,7 +63,8 @@ describe('OutboxSender backoff (fake clock, fake relay)', () => {
       'http://relay.test:4455/api/v1/shares',
       'http://relay.test:4455/api/v1/proposals',
     ])
-    expect(calls[0]?.body).toEqual({ events: [share] })
+    // Each report carries the device's proof of ownership of the share id.
+    expect(calls[0]?.body).toEqual({ events: [{ ...share, proof: store.proof(share.id) }] })
     expect(calls[0]?.token).toBe('tok')
     expect(store.pendingCount(owner)).toBe(3)
     // Nothing is due before the first backoff (0.8–1 s) is over: no hot loop.

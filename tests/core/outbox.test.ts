@@ -6,8 +6,9 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
+import { newShareId } from '../../common/share'
 import { Core, type CoreOptions } from '../../main/core/core'
-import { relayApiUrl } from '../../main/core/shares/relay-api'
+import { receiptProblem, relayApiUrl } from '../../main/core/shares/relay-api'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf, fakeInvitation } from '../helpers/core'
@@ -186,7 +187,12 @@ describe('outbox against a misbehaving relay', () => {
         res.end(
           status === 400
             ? JSON.stringify({ error: { code: 'bad_request', message: 'events.0.itemId: nope' } })
-            : JSON.stringify({ accepted: ids.length, duplicates: 0 }),
+            : JSON.stringify({
+                accepted: ids.length,
+                duplicates: 0,
+                acceptedIds: ids,
+                duplicateIds: [],
+              }),
         )
       })
     })
@@ -239,6 +245,106 @@ describe('outbox against a misbehaving relay', () => {
     // Every share is still counted locally.
     expect((await client.call('stats.mine', {})).total).toBe(5)
     expect(outbox(dataDir)).toHaveLength(5)
+  })
+})
+
+describe("delivery means delivery: a 2xx without the relay's receipt is not delivered", () => {
+  it('keeps shares and proposals pending behind a captive portal, delivers them once the relay answers', async () => {
+    let portal = true
+    const bodies: string[] = []
+    const server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8')
+      })
+      req.on('end', () => {
+        if (req.method !== 'POST') {
+          res.writeHead(404).end()
+          return
+        }
+        bodies.push(req.url ?? '')
+        if (portal) {
+          // What a hotel's portal or a proxy's block page answers to anything.
+          res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>200 okay</h1>')
+          return
+        }
+        const sent = JSON.parse(body) as { id?: string; events?: { id: string }[] }
+        res.writeHead(200, { 'content-type': 'application/json' })
+        if (req.url === '/api/v1/shares') {
+          const ids = (sent.events ?? []).map((e) => e.id)
+          // A JSON 200 that leaves one share out is not a receipt for it either.
+          const partial = ids.length > 1 ? ids.slice(1) : ids
+          res.end(
+            JSON.stringify({
+              accepted: partial.length,
+              duplicates: 0,
+              acceptedIds: partial,
+              duplicateIds: [],
+            }),
+          )
+        } else res.end(JSON.stringify({ id: sent.id, created: true }))
+      })
+    })
+    servers.push(server)
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    const port = (server.address() as AddressInfo).port
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-outbox-'))
+    const { client } = await openCore(dataDir)
+    await client.call('workspace.join', {
+      invitation: fakeInvitation({ role: 'champion', relayUrl: `ws://127.0.0.1:${port}` }),
+    })
+    const item = await publish(client, 'Portal')
+    const { shareId } = await client.call('share.perform', {
+      itemId: item.id,
+      network: 'x',
+      text: 'Read this',
+    })
+    const proposal = await client.call('proposal.create', {
+      url: 'https://blog.example.org/portal',
+      title: 'Behind a portal',
+      note: '',
+      caption: '',
+    })
+    const row = (id: string) => outbox(dataDir).find((r) => r.id === id)
+    await waitFor('both tried twice behind the portal', () => bodies.length >= 4)
+    for (const id of [shareId, proposal.id]) {
+      expect(row(id)).toMatchObject({ delivered_at: null, failed_at: null })
+      expect(row(id)?.last_error).toMatch(/not the relay's answer \(not JSON\)/)
+    }
+    expect((await client.call('proposal.listMine', {}))[0]?.state).toBe('sending')
+    portal = false
+    await waitFor(
+      'delivered with receipts',
+      () => row(shareId)?.delivered_at && row(proposal.id)?.delivered_at,
+    )
+    expect((await client.call('proposal.listMine', {}))[0]?.state).toBe('pending')
+  })
+
+  it('a receipt must name every share of the batch', async () => {
+    const url = 'http://relay.example/api/v1/shares'
+    const [a, b] = [newShareId(), newShareId()] as [string, string]
+    const sent = { events: [{ id: a }, { id: b }] }
+    const receipt = (acceptedIds: string[], duplicateIds: string[]) =>
+      JSON.stringify({
+        accepted: acceptedIds.length,
+        duplicates: duplicateIds.length,
+        acceptedIds,
+        duplicateIds,
+      })
+    expect(receiptProblem(url, sent, receipt([a], []))).toMatch(/1 share\(s\) missing/)
+    expect(receiptProblem(url, sent, JSON.stringify({ accepted: 2, duplicates: 0 }))).toMatch(
+      /not a share receipt/,
+    )
+    expect(receiptProblem(url, sent, '{"ok":true}')).toMatch(/not a share receipt/)
+    expect(receiptProblem(url, sent, null)).toBe('no body')
+    expect(receiptProblem(url, sent, receipt([a], [b]))).toBeNull()
+    const proposals = 'http://relay.example/api/v1/proposals'
+    expect(receiptProblem(proposals, { id: 'prop_1' }, '{"id":"prop_2","created":true}')).toBe(
+      'another proposal id',
+    )
+    expect(
+      receiptProblem(proposals, { id: 'prop_1' }, '{"id":"prop_1","created":false}'),
+    ).toBeNull()
   })
 })
 

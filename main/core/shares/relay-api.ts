@@ -1,3 +1,5 @@
+import { ProposalReceipt, ShareReceipt } from '../../../common/model/share'
+
 /**
  * The relay's HTTP API as the core calls it. The API lives on the same host and port as the
  * WebSocket endpoint (`ws://h:p/…` → `http://h:p/api/v1/…`, `wss` → `https`), under the same
@@ -44,7 +46,10 @@ export type PostJson = (
 
 const REQUEST_TIMEOUT_MS = 15_000
 
-/** POST JSON with the member's bearer token; never throws (network errors become `retry`). */
+/**
+ * POST JSON with the member's bearer token; never throws (network errors become `retry`). A 2xx
+ * counts as delivered only with the relay's receipt in the body (see receiptProblem).
+ */
 export const postJson: PostJson = async (url, token, body, signal) => {
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
   let response: Response
@@ -60,13 +65,50 @@ export const postJson: PostJson = async (url, token, body, signal) => {
     return { kind: 'retry', error: `relay unreachable (${cause ?? (error as Error).message})` }
   }
   let message = ''
+  let text: string | null = null
   try {
-    const text = await response.text()
+    text = await response.text()
     if (!response.ok) message = errorMessage(text)
   } catch {
-    // The status says enough.
+    // The status says enough (but a 2xx without a readable body is not a delivery).
   }
-  return classify(response.status, message)
+  const outcome = classify(response.status, message)
+  if (outcome.kind !== 'delivered') return outcome
+  const missing = receiptProblem(url, body, text)
+  return missing === null
+    ? outcome
+    : { kind: 'retry', error: `not the relay's answer (${missing}); a captive portal or proxy?` }
+}
+
+/**
+ * A 2xx is a delivery only when the body is the relay's receipt for what was sent: every share id
+ * accepted or a known duplicate, the proposal's own id. A captive portal or a proxy answering
+ * "200 OK" with a page of its own would otherwise swallow shares and proposals for good. Returns
+ * what is wrong, or null when the receipt covers the request.
+ */
+export function receiptProblem(url: string, sent: unknown, text: string | null): string | null {
+  if (text === null) return 'no body'
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return 'not JSON'
+  }
+  const path = new URL(url).pathname
+  if (path.endsWith('/shares')) {
+    const receipt = ShareReceipt.safeParse(json)
+    if (!receipt.success) return 'not a share receipt'
+    const held = new Set([...receipt.data.acceptedIds, ...receipt.data.duplicateIds])
+    const events = (sent as { events?: { id?: unknown }[] }).events ?? []
+    const left = events.filter((event) => typeof event.id !== 'string' || !held.has(event.id))
+    return left.length === 0 ? null : `${left.length} share(s) missing from the receipt`
+  }
+  if (path.endsWith('/proposals')) {
+    const receipt = ProposalReceipt.safeParse(json)
+    if (!receipt.success) return 'not a proposal receipt'
+    return receipt.data.id === (sent as { id?: unknown }).id ? null : 'another proposal id'
+  }
+  return null
 }
 
 /** The relay answers errors as `{ error: { code, message } }`; keep it short for the log. */

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto'
 import type { Objective } from '../../../common/model/item'
 import type { Network } from '../../../common/model/networks'
 import type { ProposalSubmission, ShareEvent } from '../../../common/model/share'
@@ -90,6 +91,7 @@ export class ShareStore {
   private readonly updateFailed
   private readonly selectState
   private readonly deleteDeliveredBefore
+  private secret: Buffer | null = null
 
   constructor(private readonly db: Db) {
     this.insertShare = db.prepare<
@@ -182,8 +184,36 @@ export class ShareStore {
         event.campaignId,
         event.sharedAt,
       )
-      this.enqueue(owner, 'share', event.id, event, now)
+      this.enqueue(owner, 'share', event.id, { ...event, proof: this.proof(event.id) }, now)
     })()
+  }
+
+  /**
+   * HMAC-SHA256(device secret, share id): what proves to the relay that a share id is this
+   * device's, without telling it whose device it is. The same proof will ask for its clicks.
+   */
+  proof(shareId: string): string {
+    return createHmac('sha256', this.deviceSecret()).update(shareId, 'utf8').digest('base64url')
+  }
+
+  /** The device's secret, made on first use and kept in the database (never sent). */
+  private deviceSecret(): Buffer {
+    if (this.secret) return this.secret
+    const secret = this.db.transaction(() => {
+      const row = this.db
+        .prepare<[], { secret: Buffer }>('SELECT secret FROM device_secret WHERE id = 1')
+        .get()
+      if (row) return row.secret
+      const fresh = randomBytes(32)
+      this.db
+        .prepare<[Buffer, string]>(
+          'INSERT INTO device_secret (id, secret, created_at) VALUES (1, ?, ?)',
+        )
+        .run(fresh, new Date().toISOString())
+      return fresh
+    })()
+    this.secret = secret
+    return secret
   }
 
   /** Undo a share that never happened (the opener failed), unless the relay already has it. */
@@ -263,10 +293,23 @@ export class ShareStore {
     return this.selectPending.all(owner.workspaceId, owner.memberId, kind, limit).map((row) => ({
       id: row.id,
       kind: row.kind,
-      payload: row.payload,
+      payload: row.kind === 'share' ? this.withProof(row.id, row.payload) : row.payload,
       attempts: row.attempts,
       createdAt: row.created_at,
     }))
+  }
+
+  /** Shares recorded before reports carried proofs get theirs on the way out. */
+  private withProof(id: string, payload: string): string {
+    try {
+      const parsed: unknown = JSON.parse(payload)
+      if (typeof parsed === 'object' && parsed !== null && !('proof' in parsed)) {
+        return JSON.stringify({ ...parsed, proof: this.proof(id) })
+      }
+    } catch {
+      // Unreadable: the sender refuses it with a clear message.
+    }
+    return payload
   }
 
   /** When the next pending entry falls due (null when nothing is pending). */

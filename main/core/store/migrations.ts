@@ -134,4 +134,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'device secret',
+    sql: `
+      -- A random secret of this device, never sent anywhere: each share report carries
+      -- HMAC(secret, share id) as proof of ownership (the relay stores only a hash of it).
+      CREATE TABLE device_secret (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        secret     BLOB NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ]
