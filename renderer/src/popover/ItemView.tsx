@@ -4,7 +4,8 @@ import type { Network } from '../../../common/model/networks'
 import { placeholders } from '../../../common/share/captions'
 import { sharePagePrefillsCaption } from '../../../common/share/posted-text'
 import { CampaignBadge, ObjectiveBadge } from '../components/Badges'
-import { checkShare, classifyShareError, draftKey, previewLink, safeImageUrl } from '../state/logic'
+import type { Described } from '../state/errors'
+import { checkShare, draftKey, previewLink, safeImageUrl } from '../state/logic'
 import { useStore, useT } from '../state/store'
 import { CaptionEditor, selectInCaption } from './CaptionEditor'
 
@@ -206,26 +207,24 @@ function ShareComposer({
         </p>
       ) : null}
       {result?.kind === 'error' ? (
-        <ShareErrorMessage message={result.message} openSettings={() => setView('settings')} />
+        <ShareErrorMessage problem={result.problem} openSettings={() => setView('settings')} />
       ) : null}
     </section>
   )
 }
 
-function ShareErrorMessage({ message, openSettings }: { message: string; openSettings(): void }) {
+function ShareErrorMessage({
+  problem,
+  openSettings,
+}: {
+  problem: Described
+  openSettings(): void
+}) {
   const t = useT()
-  const kind = classifyShareError(message)
   return (
     <div className="error-box" role="alert" data-testid="share-error">
-      <p>
-        {kind === 'mastodon'
-          ? t('error.mastodon')
-          : kind === 'link'
-            ? t('error.link')
-            : t('error.generic')}
-      </p>
-      <p className="small">{message}</p>
-      {kind === 'mastodon' ? (
+      <p>{t.say(problem)}</p>
+      {problem.key === 'error.mastodon' ? (
         <button type="button" className="link" data-testid="open-settings" onClick={openSettings}>
           {t('error.openSettings')} →
         </button>

@@ -1,14 +1,24 @@
 import { type FormEvent, useState } from 'react'
 import { parseInvitation, readTokenClaims } from '../../../common/model/invitation'
+import type { Role } from '../../../common/model/member'
 import { Megaphone } from '../components/Megaphone'
-import { useStore, useT } from '../state/store'
+import { formatDateTime } from '../state/errors'
+import { extractInvitation } from '../state/logic'
+import { useLanguage, useStore, useT } from '../state/store'
 
-/** What an invitation grants, read before joining: who, as what, on which relay. */
-function describe(link: string): { name: string; role: string; relay: string } | null {
+type Details = { name: string; role: Role; relay: string; expiresAt: Date }
+
+/** What an invitation grants, read before joining: who, as what, on which relay, until when. */
+function describe(link: string): Details | null {
   try {
     const invitation = parseInvitation(link)
     const claims = readTokenClaims(invitation.token)
-    return { name: claims.name, role: claims.role, relay: new URL(invitation.relayUrl).host }
+    return {
+      name: claims.name,
+      role: claims.role,
+      relay: new URL(invitation.relayUrl).host,
+      expiresAt: new Date(claims.exp * 1000),
+    }
   } catch {
     return null
   }
@@ -16,14 +26,20 @@ function describe(link: string): { name: string; role: string; relay: string } |
 
 export function JoinView() {
   const t = useT()
+  const language = useLanguage()
   const join = useStore((state) => state.join)
   const error = useStore((state) => state.error)
+  const clearError = useStore((state) => state.clearError)
   const offered = useStore((state) => state.offeredInvitation)
   const offerInvitation = useStore((state) => state.offerInvitation)
   const joined = useStore((state) => state.status?.session != null)
-  const [invitation, setInvitation] = useState(offered ?? '')
+  const [pasted, setPasted] = useState(offered ?? '')
   const [busy, setBusy] = useState(false)
+  // A link inside an e-mail's text is found; what is joined is the link alone.
+  const invitation = extractInvitation(pasted)
+  const found = invitation !== pasted.trim() && invitation.startsWith('porte-voix://')
   const details = describe(invitation)
+  const expired = details !== null && details.expiresAt.getTime() <= Date.now()
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
@@ -31,7 +47,7 @@ export function JoinView() {
     try {
       await join(invitation)
     } catch {
-      // The store keeps the message; the pasted text stays so it can be corrected.
+      // The store keeps the reason; the pasted text stays so it can be corrected.
     } finally {
       setBusy(false)
     }
@@ -48,24 +64,44 @@ export function JoinView() {
         aria-label={t('join.title')}
         data-testid="join-invitation"
         placeholder={t('join.placeholder')}
-        value={invitation}
-        onChange={(event) => setInvitation(event.target.value)}
+        value={pasted}
+        onChange={(event) => {
+          setPasted(event.target.value)
+          // A reason given for the previous link never stays under a new one.
+          if (error) clearError()
+        }}
         rows={4}
       />
-      {details ? (
-        <p className="muted" data-testid="join-details">
-          {t('join.details', details)}
+      {found ? (
+        <p className="muted small" data-testid="join-found">
+          {t('join.found')}
         </p>
       ) : null}
-      {error ? (
-        <p className="error" role="alert">
-          {error}
+      {details ? (
+        <p className="muted" data-testid="join-details">
+          {t('join.details', {
+            name: details.name,
+            role: t(`account.role.${details.role}`),
+            relay: details.relay,
+          })}{' '}
+          {expired
+            ? null
+            : t('join.expires', { date: formatDateTime(details.expiresAt, language) })}
+        </p>
+      ) : null}
+      {expired && details ? (
+        <p className="error" role="alert" data-testid="join-error">
+          {t('join.expired', { date: formatDateTime(details.expiresAt, language) })}
+        </p>
+      ) : error ? (
+        <p className="error" role="alert" data-testid="join-error" data-problem={error.key}>
+          {t.say(error)}
         </p>
       ) : null}
       <button
         type="submit"
         className="primary"
-        disabled={busy || invitation.trim() === ''}
+        disabled={busy || invitation === '' || expired}
         data-testid="join-submit"
       >
         {busy ? t('join.joining') : t('join.submit')}

@@ -75,9 +75,7 @@ function ErrorBanner() {
   if (!error) return null
   return (
     <div className="error-banner" role="alert" data-testid="error-banner">
-      <span>
-        {t('error.generic')}: {error}
-      </span>
+      <span>{t.say(error)}</span>
       <button type="button" className="link" onClick={clearError}>
         {t('error.dismiss')}
       </button>

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react'
-import { errorMessage, useLanguage, useStore, useT } from '../state/store'
+import { type Described, describeError, proposalReason } from '../state/errors'
+import { useLanguage, useStore, useT } from '../state/store'
 
 const EMPTY = { url: '', title: '', note: '', caption: '' }
 
@@ -10,7 +11,7 @@ export function ProposeView() {
   const proposals = useStore((state) => state.proposals)
   const [form, setForm] = useState(EMPTY)
   const [busy, setBusy] = useState(false)
-  const [message, setMessage] = useState<{ ok: boolean; sent?: true; text?: string } | null>(null)
+  const [message, setMessage] = useState<{ ok: boolean; said: Described } | null>(null)
   const field = (name: keyof typeof EMPTY) => ({
     value: form[name],
     onChange: (event: { target: { value: string } }) =>
@@ -22,23 +23,28 @@ export function ProposeView() {
     setBusy(true)
     setMessage(null)
     try {
-      await propose({
+      const { queued } = await propose({
         url: form.url.trim(),
         title: form.title.trim(),
         note: form.note.trim(),
         caption: form.caption.trim(),
       })
       setForm(EMPTY)
-      setMessage({ ok: true, sent: true })
+      setMessage({ ok: true, said: { key: queued ? 'propose.queued' : 'propose.sent' } })
     } catch (error) {
       // The form keeps what was typed so it can be fixed.
-      setMessage({ ok: false, text: errorMessage(error) })
+      setMessage({ ok: false, said: describeError(error, 'propose') })
     } finally {
       setBusy(false)
     }
   }
 
   const date = new Intl.DateTimeFormat(language, { dateStyle: 'medium' })
+  // A champion's reason is shown as written; the relay's own refusal becomes a sentence.
+  const reasonText = (reason: string) => {
+    const said = proposalReason(reason)
+    return said ? t.say(said) : reason
+  }
   return (
     <section className="panel propose">
       <h1>{t('propose.title')}</h1>
@@ -84,7 +90,7 @@ export function ProposeView() {
             role={message.ok ? 'status' : 'alert'}
             data-testid="propose-message"
           >
-            {message.sent ? t('propose.sent') : message.text}
+            {t.say(message.said)}
           </p>
         ) : null}
         <button type="submit" className="primary" disabled={busy} data-testid="propose-submit">
@@ -113,7 +119,11 @@ export function ProposeView() {
                 {date.format(new Date(proposal.proposedAt))} · {proposal.url}
               </span>
               {proposal.state === 'rejected' && proposal.reason ? (
-                <p className="reason">{t('proposal.reason', { reason: proposal.reason })}</p>
+                <p className="reason">
+                  {t('proposal.reason', {
+                    reason: reasonText(proposal.reason),
+                  })}
+                </p>
               ) : null}
             </li>
           ))}

@@ -1,9 +1,11 @@
 import { useEffect, useMemo } from 'react'
 import { OBJECTIVES } from '../../../common/model/item'
+import { canCurate } from '../../../common/model/member'
 import { CampaignBadge, ObjectiveBadge, SharedMarks } from '../components/Badges'
 import { ChoiceSelect } from '../components/ChoiceSelect'
 import { filterQueue, queueTopics } from '../state/logic'
-import { useLanguage, useStore, useT } from '../state/store'
+import { type Translate, useLanguage, useStore, useT } from '../state/store'
+import { openStudio } from './StatusBar'
 
 let paintMarked = false
 
@@ -21,6 +23,16 @@ function useFirstPaintMark(count: number): void {
   }, [count])
 }
 
+function waitingMessage(t: Translate, relayUrl: string | undefined): string {
+  try {
+    return relayUrl
+      ? t('queue.waiting', { relay: new URL(relayUrl).host })
+      : t('queue.waitingNoHost')
+  } catch {
+    return t('queue.waitingNoHost')
+  }
+}
+
 export function QueueView() {
   const t = useT()
   const timeZone = useStore((state) => state.settings?.timeZone)
@@ -30,6 +42,8 @@ export function QueueView() {
   const filter = useStore((state) => state.filter)
   const setFilter = useStore((state) => state.setFilter)
   const select = useStore((state) => state.select)
+  const session = useStore((state) => state.status?.session ?? null)
+  const sync = useStore((state) => state.status?.sync ?? 'offline')
   const topics = useMemo(() => queueTopics(queue, language), [queue, language])
   const shown = useMemo(() => filterQueue(queue, filter), [queue, filter])
   const filtered = filter.objective !== null || filter.topic !== null
@@ -67,7 +81,21 @@ export function QueueView() {
       </div>
       {!queueLoaded ? null : shown.length === 0 ? (
         <div className="empty" data-testid="queue-empty">
-          <p>{filtered ? t('queue.emptyFiltered') : t('queue.empty')}</p>
+          <p>
+            {filtered
+              ? t('queue.emptyFiltered')
+              : sync !== 'synced'
+                ? // Never reached the relay yet: an empty list would read as "nothing to share".
+                  waitingMessage(t, session?.relayUrl)
+                : session && canCurate(session.role)
+                  ? t('queue.emptyCurator')
+                  : t('queue.empty')}
+          </p>
+          {!filtered && sync === 'synced' && session && canCurate(session.role) ? (
+            <button type="button" className="link" onClick={openStudio}>
+              {t('studio.open')}
+            </button>
+          ) : null}
           {filtered ? (
             <button
               type="button"

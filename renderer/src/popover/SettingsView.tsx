@@ -1,9 +1,9 @@
 import { type FormEvent, useMemo, useState } from 'react'
 import type { Settings } from '../../../common/contract/api'
 import { NETWORKS } from '../../../common/model/networks'
-import type { MessageKey } from '../i18n/messages'
+import { type Described, describeError } from '../state/errors'
 import { type SettingsDraft, settingsDraft, settingsPatch } from '../state/logic'
-import { errorMessage, useStore, useT } from '../state/store'
+import { useStore, useT } from '../state/store'
 
 function timeZones(): string[] {
   try {
@@ -25,9 +25,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
   const [draft, setDraft] = useState(() => settingsDraft(settings))
   const [busy, setBusy] = useState(false)
   // A key rather than a text: saving may switch the language, and the message must follow.
-  const [message, setMessage] = useState<{ ok: boolean; key?: MessageKey; text?: string } | null>(
-    null,
-  )
+  const [message, setMessage] = useState<{ ok: boolean; said: Described } | null>(null)
   const zones = useMemo(timeZones, [])
   const systemZone = Intl.DateTimeFormat().resolvedOptions().timeZone
   const update = (patch: Partial<SettingsDraft>) => {
@@ -38,15 +36,15 @@ function SettingsForm({ settings }: { settings: Settings }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     if (draft.networks.length === 0) {
-      setMessage({ ok: false, key: 'settings.needNetwork' })
+      setMessage({ ok: false, said: { key: 'settings.needNetwork' } })
       return
     }
     setBusy(true)
     try {
       await save(settingsPatch(draft))
-      setMessage({ ok: true, key: 'settings.saved' })
+      setMessage({ ok: true, said: { key: 'settings.saved' } })
     } catch (error) {
-      setMessage({ ok: false, text: errorMessage(error) })
+      setMessage({ ok: false, said: describeError(error, 'settings') })
     } finally {
       setBusy(false)
     }
@@ -169,7 +167,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
           role={message.ok ? 'status' : 'alert'}
           data-testid="settings-message"
         >
-          {message.key ? t(message.key) : message.text}
+          {t.say(message.said)}
         </p>
       ) : null}
       <button type="submit" className="primary" disabled={busy} data-testid="settings-save">

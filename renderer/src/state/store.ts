@@ -11,13 +11,14 @@ import {
   translatePlural,
   type Vars,
 } from '../i18n/messages'
+import { type Described, describeError, localiseVars } from './errors'
 import { draftKey, type QueueFilterState, resolveLanguage } from './logic'
 
 export type View = 'queue' | 'propose' | 'stats' | 'settings'
 
 export type ShareResult =
   | { kind: 'done'; outcome: ShareOutcome; copied: boolean }
-  | { kind: 'error'; message: string }
+  | { kind: 'error'; problem: Described }
 
 type State = {
   client: CoreClient | null
@@ -38,7 +39,8 @@ type State = {
   drafts: Record<string, string>
   sharing: Record<string, boolean>
   shareResults: Record<string, ShareResult>
-  error: string | null
+  /** A failed load or join, in words (never the core's own text). */
+  error: Described | null
   connect(client: CoreClient): Promise<void>
   refreshQueue(): Promise<void>
   refreshMine(): Promise<void>
@@ -53,13 +55,11 @@ type State = {
   setDraft(itemId: string, network: Network, text: string): void
   resetDraft(itemId: string, network: Network): void
   share(itemId: string, network: Network): Promise<void>
-  propose(proposal: NewProposal): Promise<void>
+  /** Resolves with whether it waits for the network (the popover says "will be sent"). */
+  propose(proposal: NewProposal): Promise<{ queued: boolean }>
   saveSettings(patch: Partial<Settings>): Promise<void>
   clearError(): void
 }
-
-export const errorMessage = (error: unknown) =>
-  error instanceof Error ? error.message : String(error)
 
 /**
  * Coalesce refreshes: events can come in bursts (a champion typing), so at most one request is
@@ -93,7 +93,7 @@ export const useStore = create<State>((set, get) => {
       const queue = await client.call('queue.forMe', {})
       set({ queue, queueLoaded: true, error: null })
     } catch (error) {
-      set({ error: errorMessage(error), queueLoaded: true })
+      set({ error: describeError(error, 'load'), queueLoaded: true })
     }
   })
 
@@ -177,7 +177,7 @@ export const useStore = create<State>((set, get) => {
         set({ status: await client.call('status.get', {}), error: null })
         await Promise.all([get().refreshQueue(), get().refreshMine()])
       } catch (error) {
-        set({ error: errorMessage(error) })
+        set({ error: describeError(error, 'join') })
         throw error
       }
     },
@@ -247,7 +247,7 @@ export const useStore = create<State>((set, get) => {
         })
         void get().refreshMine()
       } catch (error) {
-        result = { kind: 'error', message: errorMessage(error) }
+        result = { kind: 'error', problem: describeError(error, 'share') }
       }
       set({
         sharing: { ...get().sharing, [key]: false },
@@ -256,12 +256,14 @@ export const useStore = create<State>((set, get) => {
     },
 
     async propose(proposal) {
-      const { client } = get()
-      if (!client) return
+      const { client, status } = get()
+      if (!client) return { queued: false }
+      const queued = status?.sync !== 'synced'
       const created = await client.call('proposal.create', proposal)
       // Show it at once; the list from the core follows.
       set({ proposals: [created, ...get().proposals.filter((p) => p.id !== created.id)] })
       void get().refreshMine()
+      return { queued }
     },
 
     async saveSettings(patch) {
@@ -287,6 +289,8 @@ export function useLanguage(): Language {
 
 export type Translate = ((key: MessageKey, vars?: Vars) => string) & {
   plural(key: PluralKey, n: number, vars?: Vars): string
+  /** A described error or notice, its dates in the person's locale. */
+  say(described: Described): string
 }
 
 export function useT(): Translate {
@@ -294,5 +298,7 @@ export function useT(): Translate {
   const t = (key: MessageKey, vars?: Vars) => translate(language, key, vars)
   return Object.assign(t, {
     plural: (key: PluralKey, n: number, vars?: Vars) => translatePlural(language, key, n, vars),
+    say: (described: Described) =>
+      translate(language, described.key, localiseVars(described.vars, language)),
   })
 }
