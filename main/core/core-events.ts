@@ -67,6 +67,8 @@ export class CoreEvents implements Disposable {
 
   dispose(): void {
     this.disposed = true
+    for (const connection of this.connections) connection.dispose()
+    this.connections.clear()
     for (const immediate of this.immediates) clearImmediate(immediate)
     this.immediates.clear()
   }

@@ -3,6 +3,7 @@ import type { Transport } from '../../../common/contract/client'
 import { ClientMessage, type ServerMessage } from '../../../common/contract/messages'
 import type { DocName } from '../../../common/doc/rooms'
 import { describeIssues } from '../../../common/model/validation'
+import type { Disposable } from '../lifecycle'
 import type { CoreContext } from './context'
 import { route } from './router'
 import { WindowReplicas } from './window-replicas'
@@ -12,7 +13,7 @@ import { WindowReplicas } from './window-replicas'
  * contract's ClientMessage; a malformed frame gets an error reply when it carries a request id,
  * and is otherwise logged and dropped: it never takes the core down.
  */
-export class Connection {
+export class Connection implements Disposable {
   readonly replicas: WindowReplicas
   private closed = false
 
@@ -32,6 +33,13 @@ export class Connection {
       this.replicas.closeAll()
       onClose(this)
     })
+  }
+
+  /** The core is closing: stop serving this window (its transport is the host's to close). */
+  dispose(): void {
+    if (this.closed) return
+    this.closed = true
+    this.replicas.dispose()
   }
 
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void {

@@ -10,6 +10,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { fromBase64, type ServerMessage, toBase64 } from '../../../common/contract/messages'
 import type { DocName } from '../../../common/doc/rooms'
+import type { Disposable } from '../lifecycle'
 import type { WorkspaceSync } from '../sync/workspace-sync'
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
@@ -27,7 +28,7 @@ type Subscription = {
  * A window gets exactly the rights of the member: updates to a document it may only read are
  * dropped here, as the relay would drop them.
  */
-export class WindowReplicas {
+export class WindowReplicas implements Disposable {
   private readonly subscriptions = new Map<DocName, Subscription>()
   private sync: WorkspaceSync | null = null
   private readonly warned = new Set<DocName>()
@@ -117,6 +118,11 @@ export class WindowReplicas {
 
   closeAll(): void {
     for (const doc of [...this.subscriptions.keys()]) this.close(doc)
+  }
+
+  /** Let go of every awareness listener and of the sync. */
+  dispose(): void {
+    this.use(null)
   }
 
   private subscribe(sync: WorkspaceSync, doc: DocName): Subscription {
