@@ -5,6 +5,8 @@ import { describeIssues } from '../common/model/validation'
 /**
  * Relay configuration from flags, then environment variables, then defaults.
  * Everything is validated so that a typo fails at start with a clear message, not at 3 a.m.
+ * The flag table below is also what `--help` prints, and the admin tool parses its flags with
+ * the same parseFlags, so the two never disagree on a flag or its variable.
  */
 export const SyncMode = z.enum(['normal', 'full'])
 export type SyncMode = z.infer<typeof SyncMode>
@@ -25,6 +27,12 @@ export const RelayConfig = z.object({
   pingIntervalMs: intFrom(100, 3600 * 1000),
   /** SQLite `synchronous` level; see persistence/database.ts for why `normal` is the default. */
   synchronous: SyncMode,
+  /** Lifetime of the device tokens handed out by POST /api/v1/token/renew. */
+  deviceTokenSeconds: intFrom(10, 365 * 86_400),
+  /** Sockets one member may hold at once; each device opens one per document (3). */
+  maxConnectionsPerMember: intFrom(1, 1000),
+  /** How often the relay looks for membership changes made by the admin tool. */
+  membershipPollMs: intFrom(50, 60_000),
 })
 export type RelayConfig = z.infer<typeof RelayConfig>
 
@@ -37,26 +45,71 @@ export const DEFAULTS = {
   compactEvery: 500,
   pingIntervalMs: 30_000,
   synchronous: 'normal',
+  deviceTokenSeconds: 30 * 86_400,
+  maxConnectionsPerMember: 12,
+  membershipPollMs: 500,
 } as const
 
-const OPTIONS = {
-  host: { type: 'string', env: 'PORTE_VOIX_RELAY_HOST' },
-  port: { type: 'string', env: 'PORTE_VOIX_RELAY_PORT' },
-  'data-dir': { type: 'string', env: 'PORTE_VOIX_RELAY_DATA', key: 'dataDir' },
+/** One command-line flag: its placeholder, its environment variable if any, and what it does. */
+export type Flag = { arg?: string; env?: string; help: string; boolean?: boolean }
+export type FlagTable = Record<string, Flag>
+
+export const DATA_DIR_FLAG: Flag = {
+  arg: '<dir>',
+  env: 'PORTE_VOIX_RELAY_DATA',
+  help: `SQLite file and secret (default ${DEFAULTS.dataDir})`,
+}
+
+export const RELAY_FLAGS = {
+  host: { arg: '<host>', env: 'PORTE_VOIX_RELAY_HOST', help: 'listen address (default 127.0.0.1)' },
+  port: {
+    arg: '<port>',
+    env: 'PORTE_VOIX_RELAY_PORT',
+    help: 'listen port, 0 = any free port (default 4455)',
+  },
+  'data-dir': DATA_DIR_FLAG,
   'max-message-bytes': {
-    type: 'string',
+    arg: '<n>',
     env: 'PORTE_VOIX_RELAY_MAX_MESSAGE_BYTES',
-    key: 'maxMessageBytes',
+    help: 'largest accepted frame (default 1048576)',
   },
-  'idle-unload-ms': { type: 'string', env: 'PORTE_VOIX_RELAY_IDLE_UNLOAD_MS', key: 'idleUnloadMs' },
-  'compact-every': { type: 'string', env: 'PORTE_VOIX_RELAY_COMPACT_EVERY', key: 'compactEvery' },
+  'idle-unload-ms': {
+    arg: '<ms>',
+    env: 'PORTE_VOIX_RELAY_IDLE_UNLOAD_MS',
+    help: 'unload rooms idle this long (default 30000)',
+  },
+  'compact-every': {
+    arg: '<n>',
+    env: 'PORTE_VOIX_RELAY_COMPACT_EVERY',
+    help: 'compact a room every n updates (default 500)',
+  },
   'ping-interval-ms': {
-    type: 'string',
+    arg: '<ms>',
     env: 'PORTE_VOIX_RELAY_PING_INTERVAL_MS',
-    key: 'pingIntervalMs',
+    help: 'keepalive ping interval (default 30000)',
   },
-  synchronous: { type: 'string', env: 'PORTE_VOIX_RELAY_SYNCHRONOUS' },
-} as const
+  synchronous: {
+    arg: 'normal|full',
+    env: 'PORTE_VOIX_RELAY_SYNCHRONOUS',
+    help: 'SQLite durability level (default normal)',
+  },
+  'device-token-seconds': {
+    arg: '<s>',
+    env: 'PORTE_VOIX_RELAY_DEVICE_TOKEN_SECONDS',
+    help: 'lifetime of renewed device tokens (default 2592000 = 30 days)',
+  },
+  'max-connections-per-member': {
+    arg: '<n>',
+    env: 'PORTE_VOIX_RELAY_MAX_CONNECTIONS_PER_MEMBER',
+    help: 'sockets one member may hold, 3 per device (default 12)',
+  },
+  'membership-poll-ms': {
+    arg: '<ms>',
+    env: 'PORTE_VOIX_RELAY_MEMBERSHIP_POLL_MS',
+    help: 'how often admin changes are looked for (default 500)',
+  },
+  help: { boolean: true, help: 'print this help and exit' },
+} as const satisfies FlagTable
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -65,38 +118,67 @@ export class ConfigError extends Error {
   }
 }
 
-export const USAGE = `Usage: npm run relay -- [options]
-  --host <host>               listen address (default 127.0.0.1; env PORTE_VOIX_RELAY_HOST)
-  --port <port>               listen port, 0 = any free port (default 4455; env PORTE_VOIX_RELAY_PORT)
-  --data-dir <dir>            SQLite file and secret (default ./.relay-data; env PORTE_VOIX_RELAY_DATA)
-  --max-message-bytes <n>     largest accepted frame (default 1048576)
-  --idle-unload-ms <ms>       unload rooms idle this long (default 30000)
-  --compact-every <n>         compact a room every n updates (default 500)
-  --ping-interval-ms <ms>     keepalive ping interval (default 30000)
-  --synchronous normal|full   SQLite durability level (default normal)
-The signing secret comes from PORTE_VOIX_RELAY_SECRET, or is generated once in <data-dir>/secret.`
+/** `  --flag <arg>   what it does (env NAME)`, aligned, one line per flag. */
+export function formatFlags(flags: FlagTable): string {
+  const heads = Object.entries(flags).map(([name, f]) => `  --${name}${f.arg ? ` ${f.arg}` : ''}`)
+  const width = Math.max(...heads.map((h) => h.length)) + 2
+  return Object.values(flags)
+    .map(
+      (f, i) => `${(heads[i] as string).padEnd(width)}${f.help}${f.env ? ` (env ${f.env})` : ''}`,
+    )
+    .join('\n')
+}
 
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig {
-  let values: Record<string, string | boolean | undefined>
+export const USAGE = `Usage: npm run relay -- [options]
+${formatFlags(RELAY_FLAGS)}
+A flag wins over its environment variable. The signing secret comes from PORTE_VOIX_RELAY_SECRET
+(at least 32 characters), or is generated once in <data-dir>/secret.`
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+
+/**
+ * Parse `argv` against a flag table: flags first, then their environment variables. Returns the
+ * values by camelCase key (`data-dir` → `dataDir`), empty strings treated as unset.
+ */
+export function parseFlags(
+  flags: FlagTable,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  usage: string,
+  allowPositionals = false,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  let parsed: ReturnType<typeof parseArgs>
   try {
-    values = parseArgs({
+    parsed = parseArgs({
       args: argv,
       options: Object.fromEntries(
-        Object.entries(OPTIONS).map(([flag, o]) => [flag, { type: o.type }]),
+        Object.entries(flags).map(([name, f]) => [
+          name,
+          { type: f.boolean ? 'boolean' : 'string', ...(name === 'help' ? { short: 'h' } : {}) },
+        ]),
       ),
       strict: true,
-      allowPositionals: false,
-    }).values
+      allowPositionals,
+    })
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\n${USAGE}`)
+    throw new ConfigError(`${(error as Error).message}\n${usage}`)
   }
-  const raw: Record<string, unknown> = { ...DEFAULTS }
-  for (const [flag, option] of Object.entries(OPTIONS)) {
-    const key = 'key' in option ? option.key : flag
-    const value = values[flag] ?? env[option.env]
-    if (value !== undefined && value !== '') raw[key] = value
+  const values: Record<string, string | boolean | undefined> = {}
+  for (const [name, flag] of Object.entries(flags)) {
+    const value = parsed.values[name] ?? (flag.env ? env[flag.env] : undefined)
+    if (value !== undefined && value !== '') values[camel(name)] = value as string | boolean
   }
-  const parsed = RelayConfig.safeParse(raw)
+  return { values, positionals: parsed.positionals }
+}
+
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h')
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig {
+  const { values } = parseFlags(RELAY_FLAGS, argv, env, USAGE)
+  // `help` is handled before (wantsHelp); zod drops it as an unknown key.
+  const parsed = RelayConfig.safeParse({ ...DEFAULTS, ...values })
   if (!parsed.success) {
     throw new ConfigError(`Invalid relay configuration: ${describeIssues(parsed.error).join('; ')}`)
   }

@@ -1,12 +1,12 @@
 import { loadSecret } from './auth/secret'
-import { ConfigError, parseConfig, USAGE } from './config'
+import { ConfigError, parseConfig, USAGE, wantsHelp } from './config'
 import { createLogger } from './log'
 import { DataDirLockedError } from './persistence/lock'
 import { startRelay } from './relay'
 
 /** `npm run relay -- [flags]`: start a relay and stop it cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  if (wantsHelp(process.argv.slice(2))) {
     process.stdout.write(`${USAGE}\n`)
     return
   }
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
     synchronous: config.synchronous,
+    deviceTokenSeconds: config.deviceTokenSeconds,
+    maxConnectionsPerMember: config.maxConnectionsPerMember,
   })
   // The one line tests and scripts wait for; keep its format stable.
   process.stdout.write(`porte-voix relay listening on ws://${relay.host}:${relay.port}\n`)

@@ -1,12 +1,12 @@
-import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { createApi } from './api/router'
+import { LiveAccess } from './auth/live-access'
 import type { RelayConfig } from './config'
 import { recordMember } from './directory'
 import { authorizeUpgrade } from './http/authorize'
 import { createHttpServer } from './http/server'
 import type { Logger } from './log'
-import { type Db, openDatabase } from './persistence/database'
+import { type Db, ensurePrivateDir, openDatabase } from './persistence/database'
 import { lockDataDir } from './persistence/lock'
 import { ShareStore } from './persistence/share-store'
 import { SqliteStore } from './persistence/sqlite-store'
@@ -23,7 +23,7 @@ export type Relay = {
 
 /** Wire storage, rooms and the HTTP/WebSocket server together, and start listening. */
 export async function startRelay(config: RelayConfig, secret: string, log: Logger): Promise<Relay> {
-  mkdirSync(config.dataDir, { recursive: true })
+  ensurePrivateDir(config.dataDir)
   const unlock = lockDataDir(config.dataDir)
   let db: Db
   try {
@@ -39,6 +39,10 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     compactEvery: config.compactEvery,
   })
   const connections = new Set<Connection>()
+  const access = new LiveAccess(db, workspaces, log, {
+    maxPerMember: config.maxConnectionsPerMember,
+    pollMs: config.membershipPollMs,
+  })
   const stats = () => ({ rooms: rooms.loadedCount, connections: connections.size })
 
   const { server, wss } = createHttpServer({
@@ -46,18 +50,31 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     log,
     health: stats,
     authorize: (req) => authorizeUpgrade(req, secret, workspaces),
-    api: createApi({ secret, workspaces, shares: new ShareStore(db), rooms, log }),
-    onConnection: (ws, { claims, ref }, req) => {
+    api: createApi({
+      secret,
+      workspaces,
+      shares: new ShareStore(db),
+      rooms,
+      log,
+      deviceTokenSeconds: config.deviceTokenSeconds,
+    }),
+    admit: ({ claims }) => access.admit(claims.sub),
+    onConnection: (ws, { claims, ref, generation, device }, req) => {
       const connection = new Connection(
         ws,
         claims,
         ref,
         rooms,
         log,
-        (gone) => connections.delete(gone),
+        (gone) => {
+          connections.delete(gone)
+          access.remove(gone)
+        },
         { maxMessageBytes: config.maxMessageBytes },
       )
       connections.add(connection)
+      // An invitation token has no device id of its own: it counts as one device until renewed.
+      access.add(connection, generation, device ?? `invitation-${generation}`)
       log.info('connection accepted', {
         conn: connection.id,
         room: connection.roomName,
@@ -105,6 +122,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     })
   } catch (error) {
     clearInterval(keepalive)
+    access.close()
     db.close()
     unlock()
     throw error
@@ -116,6 +134,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   const close = () => {
     closing ??= (async () => {
       clearInterval(keepalive)
+      access.close()
       server.close()
       log.info('closing connections', { count: connections.size })
       for (const connection of [...connections]) {

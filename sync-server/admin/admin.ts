@@ -1,4 +1,6 @@
+import * as Y from 'yjs'
 import { z } from 'zod'
+import { membersMap } from '../../common/doc/directory-doc'
 import { Id, newId } from '../../common/model/ids'
 import { formatInvitation, RelayUrl } from '../../common/model/invitation'
 import { Role, Workspace } from '../../common/model/member'
@@ -6,14 +8,26 @@ import { parseOrThrow } from '../../common/model/validation'
 import { loadSecret } from '../auth/secret'
 import { signToken } from '../auth/tokens'
 import { type Db, openDatabase } from '../persistence/database'
-import { WorkspaceStore } from '../persistence/workspace-store'
+import { SqliteStore } from '../persistence/sqlite-store'
+import {
+  type DeviceRecord,
+  type MemberRecord,
+  type MemberSummary,
+  WorkspaceStore,
+} from '../persistence/workspace-store'
 
 /**
  * What the admin tool does, as functions: the CLI calls them, and so do tests (in-process,
  * against the same data dir as a running relay — WAL makes that safe).
  */
-function withStore<T>(dataDir: string, fn: (store: WorkspaceStore, db: Db) => T): T {
-  const db = openDatabase(dataDir)
+function withStore<T>(
+  dataDir: string,
+  fn: (store: WorkspaceStore, db: Db) => T,
+  options: { create?: boolean } = {},
+): T {
+  // Only create-workspace may start a relay database; any other command on a wrong --data-dir
+  // says so instead of working on a new, empty one.
+  const db = openDatabase(dataDir, { mustExist: !options.create })
   try {
     return fn(new WorkspaceStore(db), db)
   } finally {
@@ -32,7 +46,7 @@ export function createWorkspace(
 ): Workspace {
   const { name, id } = parseOrThrow(CreateWorkspaceInput, input, 'workspace')
   const workspace = parseOrThrow(Workspace, { id: id ?? newId('ws'), name }, 'workspace')
-  withStore(dataDir, (store) => store.createWorkspace(workspace))
+  withStore(dataDir, (store) => store.createWorkspace(workspace), { create: true })
   return workspace
 }
 
@@ -51,7 +65,14 @@ export const InviteInput = z.object({
 })
 export type InviteInput = z.input<typeof InviteInput>
 
-export type IssuedInvitation = { memberId: string; token: string; link: string; expiresAt: Date }
+export type IssuedInvitation = {
+  memberId: string
+  token: string
+  link: string
+  expiresAt: Date
+  /** 1 for a first invitation; each re-invitation bumps it and refuses older tokens. */
+  generation: number
+}
 
 export async function invite(
   dataDir: string,
@@ -62,7 +83,7 @@ export async function invite(
   const memberId = parsed.memberId ?? newId('mem')
   const now = new Date()
   const expiresAt = new Date(now.getTime() + parsed.ttlSeconds * 1000)
-  withStore(dataDir, (store) => {
+  const generation = withStore(dataDir, (store) => {
     if (!store.getWorkspace(parsed.workspaceId)) {
       throw new Error(`No workspace "${parsed.workspaceId}" on this relay (create it first)`)
     }
@@ -70,7 +91,7 @@ export async function invite(
     if (existing && existing.workspaceId !== parsed.workspaceId) {
       throw new Error(`Member "${memberId}" belongs to another workspace`)
     }
-    store.upsertMember(
+    return store.upsertMember(
       {
         id: memberId,
         workspaceId: parsed.workspaceId,
@@ -89,6 +110,7 @@ export async function invite(
       role: parsed.role,
       name: parsed.name,
       ttlSeconds: parsed.ttlSeconds,
+      generation,
     },
     now.getTime(),
   )
@@ -97,9 +119,163 @@ export async function invite(
     token,
     link: formatInvitation({ relayUrl: parsed.relayUrl, token }),
     expiresAt,
+    generation,
   }
 }
 
 export function listWorkspaces(dataDir: string): Workspace[] {
   return withStore(dataDir, (store) => store.listWorkspaces())
+}
+
+function requireMember(store: WorkspaceStore, memberId: string): MemberRecord {
+  const member = store.getMemberRecord(memberId)
+  if (!member) throw new Error(`No member "${memberId}" on this relay (see list-members)`)
+  return member
+}
+
+export function listMembers(dataDir: string, workspaceId: string): MemberSummary[] {
+  return withStore(dataDir, (store) => {
+    if (!store.getWorkspace(workspaceId)) {
+      throw new Error(`No workspace "${workspaceId}" on this relay (see list-workspaces)`)
+    }
+    return store.listMembers(workspaceId)
+  })
+}
+
+/**
+ * Change a member's role. The relay closes the member's live connections within a second; their
+ * devices renew their token into the new role and reconnect (see api/auth.ts).
+ */
+export function setRole(dataDir: string, memberId: string, role: Role): MemberRecord {
+  const parsedRole = parseOrThrow(Role, role, 'role')
+  return withStore(dataDir, (store) => {
+    const member = requireMember(store, memberId)
+    if (member.removedAt) throw new Error(`Member "${memberId}" was removed; reinvite them instead`)
+    store.setRole(memberId, parsedRole)
+    return requireMember(store, memberId)
+  })
+}
+
+/** Take a member's access back: every token refused, live connections closed within a second. */
+export function removeMember(dataDir: string, memberId: string): MemberRecord {
+  return withStore(dataDir, (store) => {
+    requireMember(store, memberId)
+    store.removeMember(memberId)
+    return requireMember(store, memberId)
+  })
+}
+
+export type ReinviteInput = {
+  memberId: string
+  ttlSeconds: number
+  relayUrl: string
+  role?: Role
+}
+
+/** A new invitation for an existing (or removed) member; every older token stops working. */
+export async function reinvite(
+  dataDir: string,
+  input: ReinviteInput,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<IssuedInvitation> {
+  const member = withStore(dataDir, (store) => requireMember(store, input.memberId))
+  return invite(
+    dataDir,
+    {
+      workspaceId: member.workspaceId,
+      name: member.displayName,
+      role: input.role ?? member.role,
+      memberId: member.id,
+      ttlSeconds: input.ttlSeconds,
+      relayUrl: input.relayUrl,
+    },
+    env,
+  )
+}
+
+/** Everything the relay holds about one member (issue 8.13), as plain JSON. */
+export type MemberExport = {
+  exportedAt: string
+  member: MemberRecord
+  workspace: Workspace | null
+  devices: DeviceRecord[]
+  /** What the workspace's documents say of or by the member (directory entry, authored items). */
+  documents: { room: string; path: string; value: unknown }[]
+  note: string
+}
+
+/** Rooms stored for a workspace, from the tables (new documents are found without a list). */
+function roomsOf(db: Db, workspaceId: string): string[] {
+  const prefix = `${workspaceId}/`
+  return db
+    .prepare<[string, string], { room: string }>(
+      `SELECT room FROM snapshots WHERE substr(room, 1, length(?1)) = ?1
+       UNION SELECT DISTINCT room FROM updates WHERE substr(room, 1, length(?2)) = ?2`,
+    )
+    .all(prefix, prefix)
+    .map((row) => row.room)
+}
+
+function loadRoom(store: SqliteStore, room: string): Y.Doc {
+  const doc = new Y.Doc()
+  const stored = store.load(room)
+  if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
+  for (const update of stored.updates) Y.applyUpdate(doc, update)
+  return doc
+}
+
+/** Entries of the document's top-level maps that are this member's: by id or by `authorId`. */
+function findInDoc(doc: Y.Doc, memberId: string): { path: string; value: unknown }[] {
+  const found: { path: string; value: unknown }[] = []
+  const directoryEntry = membersMap(doc).get(memberId)
+  if (directoryEntry !== undefined)
+    found.push({ path: `members/${memberId}`, value: directoryEntry })
+  for (const name of [...doc.share.keys()]) {
+    if (name === 'members') continue
+    let map: Y.Map<unknown>
+    try {
+      map = doc.getMap(name)
+    } catch {
+      continue // a root that is not a map (text, array) holds no per-member entries
+    }
+    for (const [key, value] of map.entries()) {
+      if (value instanceof Y.Map && value.get('authorId') === memberId) {
+        found.push({ path: `${name}/${key}`, value: value.toJSON() })
+      }
+    }
+  }
+  return found
+}
+
+export function exportMember(dataDir: string, memberId: string): MemberExport {
+  return withStore(dataDir, (store, db) => {
+    const member = requireMember(store, memberId)
+    const rooms = new SqliteStore(db)
+    const documents: MemberExport['documents'] = []
+    for (const room of roomsOf(db, member.workspaceId)) {
+      const doc = loadRoom(rooms, room)
+      for (const entry of findInDoc(doc, memberId)) documents.push({ room, ...entry })
+      doc.destroy()
+    }
+    return {
+      exportedAt: new Date().toISOString(),
+      member,
+      workspace: store.getWorkspace(member.workspaceId),
+      devices: store.listDevices(memberId),
+      documents,
+      note: 'The relay stores no IP address; shares are counted without naming who made them.',
+    }
+  })
+}
+
+/**
+ * Forget a member: the membership and device records go, so every token is refused and live
+ * connections close. Anonymous aggregates (share counts) stay: they never named the member.
+ */
+export function deleteMember(dataDir: string, memberId: string): { deleted: string } {
+  return withStore(dataDir, (store) => {
+    requireMember(store, memberId)
+    store.deleteMember(memberId)
+    return { deleted: memberId }
+  })
 }

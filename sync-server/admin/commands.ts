@@ -1,38 +1,69 @@
-import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { Id } from '../../common/model/ids'
 import { Role } from '../../common/model/member'
 import { describeIssues } from '../../common/model/validation'
-import { DEFAULTS } from '../config'
-import { createWorkspace, invite, listWorkspaces } from './admin'
+import {
+  ConfigError,
+  DATA_DIR_FLAG,
+  DEFAULTS,
+  type FlagTable,
+  formatFlags,
+  parseFlags,
+} from '../config'
+import {
+  createWorkspace,
+  deleteMember,
+  exportMember,
+  type IssuedInvitation,
+  invite,
+  listMembers,
+  listWorkspaces,
+  reinvite,
+  removeMember,
+  setRole,
+} from './admin'
 
 /**
- * `npm run relay:admin -- create-workspace --name "Acme"`
- * `npm run relay:admin -- invite --workspace ID --name "Alice" --role employee [--days 30] [--relay-url ws://host:port]`
- * `npm run relay:admin -- list-workspaces`
- * Works on the same data dir (and secret) as the relay, even while it runs.
+ * `npm run relay:admin -- <command> [options]`: works on the same data dir (and secret) as the
+ * relay, even while it runs; the relay notices membership changes within a second.
  */
-const USAGE = `Usage: npm run relay:admin -- <command> [options]
-  create-workspace --name <name> [--id <id>]
-  invite --workspace <id> --name <display name> --role employee|champion|admin
-         [--member <id>] [--days 30] [--relay-url ws://127.0.0.1:4455]
-  list-workspaces
-Common: --data-dir <dir> (default ./.relay-data; env PORTE_VOIX_RELAY_DATA)`
+const ADMIN_FLAGS = {
+  'data-dir': DATA_DIR_FLAG,
+  workspace: { arg: '<id>', help: 'workspace id (see list-workspaces)' },
+  member: { arg: '<id>', help: 'member id (see list-members)' },
+  name: { arg: '<name>', help: 'workspace or member display name' },
+  id: { arg: '<id>', help: 'id of a new workspace (default: generated)' },
+  role: { arg: 'employee|champion|admin', help: 'member role' },
+  days: { arg: '<n>', help: 'invitation lifetime in days (default 30)' },
+  'relay-url': {
+    arg: '<ws-url>',
+    env: 'PORTE_VOIX_RELAY_URL',
+    help: 'relay address put in links (default ws://<relay host>:<relay port>)',
+  },
+  json: { boolean: true, help: 'print list-members as JSON' },
+  help: { boolean: true, help: 'print this help' },
+} as const satisfies FlagTable
 
-const Common = z.object({ dataDir: z.string().trim().min(1) })
-const CreateArgs = Common.extend({ name: z.string(), id: Id.optional() })
-const InviteArgs = Common.extend({
-  workspace: Id,
-  name: z.string(),
-  role: Role,
-  member: Id.optional(),
-  days: z.coerce.number().int().min(1).max(3650).default(30),
-  relayUrl: z.string().optional(),
-})
+export const ADMIN_USAGE = `Usage: npm run relay:admin -- <command> [options]
+Commands:
+  create-workspace --name <name> [--id <id>]
+  list-workspaces
+  invite --workspace <id> --name <name> --role <role> [--member <id>] [--days 30] [--relay-url <url>]
+  list-members --workspace <id> [--json]      id, name, role, devices, last seen
+  set-role --member <id> --role <role>        live connections close; devices renew into the role
+  remove-member --member <id>                 every token refused, connections closed
+  reinvite --member <id> [--role <role>] [--days 30] [--relay-url <url>]
+                                              a new link; all older ones stop working
+  export-member --member <id>                 everything the relay holds about a member (JSON)
+  delete-member --member <id>                 forget a member; anonymous aggregates stay
+Options:
+${formatFlags(ADMIN_FLAGS)}`
+
+const Days = z.coerce.number().int().min(1).max(3650).default(30)
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value)
-  if (!result.success) throw new Error(describeIssues(result.error).join('; '))
+  if (!result.success) throw new ConfigError(describeIssues(result.error).join('; '))
   return result.data
 }
 
@@ -42,60 +73,86 @@ function defaultRelayUrl(env: NodeJS.ProcessEnv): string {
   return `ws://${host}:${port}`
 }
 
+/** What an admin needs to hand out and later manage an invitation. */
+function describeInvitation(issued: IssuedInvitation): string {
+  return [
+    issued.link,
+    `member:  ${issued.memberId}`,
+    `expires: ${issued.expiresAt.toISOString()} (the link must be opened before; devices then renew their access)`,
+  ].join('\n')
+}
+
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      'data-dir': { type: 'string' },
-      name: { type: 'string' },
-      id: { type: 'string' },
-      workspace: { type: 'string' },
-      role: { type: 'string' },
-      member: { type: 'string' },
-      days: { type: 'string' },
-      'relay-url': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  })
-  const dataDir = values['data-dir'] ?? (env.PORTE_VOIX_RELAY_DATA || DEFAULTS.dataDir)
+  const { values, positionals } = parseFlags(ADMIN_FLAGS, argv, env, ADMIN_USAGE, true)
+  const dataDir = parse(z.string().trim().min(1), values.dataDir ?? DEFAULTS.dataDir)
   const command = positionals[0]
-  if (values.help || positionals.length !== 1) return USAGE
+  if (values.help || positionals.length !== 1) return ADMIN_USAGE
+  const relayUrl = (values.relayUrl as string | undefined) ?? defaultRelayUrl(env)
+  const memberId = () => parse(Id, values.member)
   switch (command) {
     case 'create-workspace': {
-      const args = parse(CreateArgs, { dataDir, name: values.name, id: values.id })
-      return createWorkspace(args.dataDir, { name: args.name, id: args.id }).id
-    }
-    case 'invite': {
-      const args = parse(InviteArgs, {
-        dataDir,
-        workspace: values.workspace,
-        name: values.name,
-        role: values.role,
-        member: values.member,
-        days: values.days,
-        relayUrl: values['relay-url'],
-      })
-      const issued = await invite(
-        args.dataDir,
-        {
-          workspaceId: args.workspace,
-          name: args.name,
-          role: args.role,
-          memberId: args.member,
-          ttlSeconds: args.days * 86_400,
-          relayUrl: args.relayUrl ?? defaultRelayUrl(env),
-        },
-        env,
-      )
-      return issued.link
+      const name = parse(z.string(), values.name)
+      return createWorkspace(dataDir, { name, id: parse(Id.optional(), values.id) }).id
     }
     case 'list-workspaces':
       return listWorkspaces(dataDir)
         .map((w) => `${w.id}\t${w.name}`)
         .join('\n')
+    case 'invite': {
+      const issued = await invite(
+        dataDir,
+        {
+          workspaceId: parse(Id, values.workspace),
+          name: parse(z.string(), values.name),
+          role: parse(Role, values.role),
+          memberId: parse(Id.optional(), values.member),
+          ttlSeconds: parse(Days, values.days) * 86_400,
+          relayUrl,
+        },
+        env,
+      )
+      return describeInvitation(issued)
+    }
+    case 'list-members': {
+      const members = listMembers(dataDir, parse(Id, values.workspace))
+      if (values.json) return JSON.stringify(members, null, 2)
+      const rows = members.map((m) =>
+        [
+          m.id,
+          m.displayName,
+          m.removedAt ? `${m.role} (removed)` : m.role,
+          String(m.devices),
+          m.lastSeen ?? 'never',
+        ].join('\t'),
+      )
+      return ['id\tname\trole\tdevices\tlast seen', ...rows].join('\n')
+    }
+    case 'set-role': {
+      const member = setRole(dataDir, memberId(), parse(Role, values.role))
+      return `${member.id}\t${member.displayName}\t${member.role}`
+    }
+    case 'remove-member': {
+      const member = removeMember(dataDir, memberId())
+      return `${member.id}\t${member.displayName}\tremoved ${member.removedAt ?? ''}`
+    }
+    case 'reinvite': {
+      const issued = await reinvite(
+        dataDir,
+        {
+          memberId: memberId(),
+          role: parse(Role.optional(), values.role),
+          ttlSeconds: parse(Days, values.days) * 86_400,
+          relayUrl,
+        },
+        env,
+      )
+      return describeInvitation(issued)
+    }
+    case 'export-member':
+      return JSON.stringify(exportMember(dataDir, memberId()), null, 2)
+    case 'delete-member':
+      return JSON.stringify(deleteMember(dataDir, memberId()))
     default:
-      throw new Error(`Unknown command "${command}"\n${USAGE}`)
+      throw new ConfigError(`Unknown command "${command}"\n${ADMIN_USAGE}`)
   }
 }

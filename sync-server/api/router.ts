@@ -3,7 +3,8 @@ import type { Logger } from '../log'
 import type { ShareStore } from '../persistence/share-store'
 import type { WorkspaceStore } from '../persistence/workspace-store'
 import type { RoomManager } from '../rooms/room-manager'
-import { postProposal } from './proposals'
+import { AccessRefused, postRenewToken } from './auth'
+import { getMyProposals, postProposal } from './proposals'
 import { ApiError, sendError } from './respond'
 import { getSharesSummary, postShares } from './shares'
 
@@ -13,6 +14,8 @@ export type ApiDeps = {
   shares: ShareStore
   rooms: RoomManager
   log: Logger
+  /** Lifetime of the device tokens POST /api/v1/token/renew hands out. */
+  deviceTokenSeconds: number
 }
 
 type Route = {
@@ -24,6 +27,8 @@ const ROUTES: Record<string, Route> = {
   '/api/v1/shares': { method: 'POST', run: postShares },
   '/api/v1/shares/summary': { method: 'GET', run: getSharesSummary },
   '/api/v1/proposals': { method: 'POST', run: postProposal },
+  '/api/v1/proposals/mine': { method: 'GET', run: getMyProposals },
+  '/api/v1/token/renew': { method: 'POST', run: postRenewToken },
 }
 
 /**
@@ -43,6 +48,8 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
         reason: error.message.slice(0, 300),
       })
       if (error.status === 401) res.setHeader('www-authenticate', 'Bearer')
+      // The core maps this to the message it shows (expired, revoked, wrong relay…).
+      if (error instanceof AccessRefused) res.setHeader('x-porte-voix-problem', error.problem)
       if (error.status === 413) {
         // Do not read the rest of an oversized body: answer and hang up.
         res.setHeader('connection', 'close')

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { ConfigError } from '../config'
+import { ensurePrivateDir } from '../persistence/database'
 
 export const SECRET_ENV = 'PORTE_VOIX_RELAY_SECRET'
 const MIN_SECRET_LENGTH = 32
@@ -13,16 +15,21 @@ export function loadSecret(dataDir: string, env: NodeJS.ProcessEnv = process.env
   const fromEnv = env[SECRET_ENV]
   if (fromEnv !== undefined && fromEnv !== '') {
     if (fromEnv.length < MIN_SECRET_LENGTH) {
-      throw new Error(`${SECRET_ENV} must be at least ${MIN_SECRET_LENGTH} characters`)
+      // An operator mistake: one line at start (ConfigError), never a stack trace.
+      throw new ConfigError(
+        `${SECRET_ENV} is ${fromEnv.length} characters long; it must be at least ${MIN_SECRET_LENGTH} (e.g. openssl rand -hex 32)`,
+      )
     }
     return fromEnv
   }
-  mkdirSync(dataDir, { recursive: true })
+  ensurePrivateDir(dataDir)
   const file = join(dataDir, 'secret')
   try {
     const existing = readFileSync(file, 'utf8').trim()
     if (existing.length >= MIN_SECRET_LENGTH) return existing
-    throw new Error(`${file} is too short to be a signing secret; delete it to generate a new one`)
+    throw new ConfigError(
+      `${file} is too short to be a signing secret; delete it to generate a new one`,
+    )
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }

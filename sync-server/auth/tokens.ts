@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose'
+import { z } from 'zod'
 import { TokenClaims } from '../../common/model/invitation'
 import type { Role } from '../../common/model/member'
 import { describeIssues } from '../../common/model/validation'
@@ -12,6 +13,28 @@ export type TokenInput = {
   name: string
   /** Lifetime from now; negative values make an already expired token (tests). */
   ttlSeconds: number
+  /** The member's generation when issued (see workspace-store); 1 if absent. */
+  generation?: number
+  /** A device token (from renewal) names its device with an opaque id; invitations do not. */
+  device?: string
+}
+
+/**
+ * Claims the relay adds beyond the shared TokenClaims, read only by the relay. Tokens issued
+ * before these existed have neither: generation 1, no device.
+ */
+const RelayClaims = z.object({
+  gen: z.number().int().min(1).max(1_000_000_000).optional(),
+  dev: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/)
+    .optional(),
+})
+
+export type VerifiedToken = {
+  claims: TokenClaims
+  generation: number
+  device: string | null
 }
 
 function keyOf(secret: string): Uint8Array {
@@ -32,7 +55,8 @@ export async function signToken(
     iat,
     exp: iat + input.ttlSeconds,
   })
-  return new SignJWT({ ws: claims.ws, role: claims.role, name: claims.name })
+  const extra = RelayClaims.parse({ gen: input.generation ?? 1, dev: input.device })
+  return new SignJWT({ ws: claims.ws, role: claims.role, name: claims.name, ...extra })
     .setProtectedHeader({ alg: ALG, typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuedAt(claims.iat)
@@ -41,7 +65,7 @@ export async function signToken(
 }
 
 export type VerifyResult =
-  | { ok: true; claims: TokenClaims }
+  | ({ ok: true } & VerifiedToken)
   | { ok: false; reason: 'expired' | 'bad-signature' | 'malformed' | 'bad-claims'; detail: string }
 
 /** Check signature and expiry (jose), then the shape of the claims (zod). Never throws. */
@@ -60,8 +84,17 @@ export async function verifyToken(secret: string, token: string): Promise<Verify
     return { ok: false, reason: 'malformed', detail: (error as Error).message }
   }
   const parsed = TokenClaims.safeParse(payload)
+  const extra = RelayClaims.safeParse(payload)
   if (!parsed.success) {
     return { ok: false, reason: 'bad-claims', detail: describeIssues(parsed.error).join('; ') }
   }
-  return { ok: true, claims: parsed.data }
+  if (!extra.success) {
+    return { ok: false, reason: 'bad-claims', detail: describeIssues(extra.error).join('; ') }
+  }
+  return {
+    ok: true,
+    claims: parsed.data,
+    generation: extra.data.gen ?? 1,
+    device: extra.data.dev ?? null,
+  }
 }

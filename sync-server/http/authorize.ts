@@ -1,43 +1,97 @@
 import type { IncomingMessage } from 'node:http'
 import { z } from 'zod'
-import { parseRoomName, type RoomRef } from '../../common/doc/rooms'
+import type { ProblemCode } from '../../common/contract/problems'
+import { accessFor, parseRoomName, type RoomRef } from '../../common/doc/rooms'
 import type { TokenClaims } from '../../common/model/invitation'
-import { verifyToken } from '../auth/tokens'
+import { checkMembership } from '../auth/membership'
+import { type VerifiedToken, verifyToken } from '../auth/tokens'
 import type { WorkspaceStore } from '../persistence/workspace-store'
 
-export type Authorization =
-  | { ok: true; claims: TokenClaims; ref: RoomRef }
-  | { ok: false; status: 400 | 401 | 403 | 404; reason: string }
+/** Why a request was refused, for people (`reason`, logged) and for the core (`problem`). */
+export type Refusal = {
+  ok: false
+  status: 400 | 401 | 403 | 404 | 429 | 500
+  reason: string
+  problem: ProblemCode
+}
+
+export type Authorization = ({ ok: true; ref: RoomRef } & VerifiedToken) | Refusal
 
 const TokenText = z.string().min(10, 'token is too short').max(4096, 'token is too long')
 
-export type TokenCheck =
-  | { ok: true; claims: TokenClaims }
-  | { ok: false; status: 401 | 403; reason: string }
+export type TokenCheck = ({ ok: true } & VerifiedToken) | Refusal
+
+const PROBLEM_OF_TOKEN_FAILURE = {
+  expired: 'invitationExpired',
+  // Signed with another secret: most likely an invitation from another relay.
+  'bad-signature': 'wrongRelay',
+  malformed: 'invitationInvalid',
+  'bad-claims': 'invitationInvalid',
+} as const satisfies Record<string, ProblemCode>
 
 /**
  * Who is this: the one token check shared by WebSocket upgrades and the HTTP API, so both refuse
- * exactly the same tokens. 401 = no/forged/expired/malformed token.
+ * exactly the same tokens. 401 = no/forged/expired/malformed token. Membership is checked
+ * separately (checkAccess) because renewal accepts a token whose role is out of date.
  */
 export async function checkToken(rawToken: string | null, secret: string): Promise<TokenCheck> {
   if (rawToken === null || rawToken === '')
-    return { ok: false, status: 401, reason: 'missing token' }
+    return { ok: false, status: 401, reason: 'missing token', problem: 'invitationInvalid' }
   const text = TokenText.safeParse(rawToken)
   if (!text.success) {
-    return { ok: false, status: 401, reason: text.error.issues[0]?.message ?? 'bad token' }
+    return {
+      ok: false,
+      status: 401,
+      reason: text.error.issues[0]?.message ?? 'bad token',
+      problem: 'invitationMalformed',
+    }
   }
   const verified = await verifyToken(secret, text.data)
   if (!verified.ok)
-    return { ok: false, status: 401, reason: `${verified.reason}: ${verified.detail}` }
-  return { ok: true, claims: verified.claims }
+    return {
+      ok: false,
+      status: 401,
+      reason: `${verified.reason}: ${verified.detail}`,
+      problem: PROBLEM_OF_TOKEN_FAILURE[verified.reason],
+    }
+  return verified
 }
 
 /** The token's workspace must exist on this relay (403: a token for something not here). */
-export function checkWorkspace(claims: TokenClaims, workspaces: WorkspaceStore): TokenCheck {
+export function checkWorkspace(claims: TokenClaims, workspaces: WorkspaceStore): Refusal | null {
   if (!workspaces.getWorkspace(claims.ws)) {
-    return { ok: false, status: 403, reason: 'workspace does not exist on this relay' }
+    return {
+      ok: false,
+      status: 403,
+      reason: 'workspace does not exist on this relay',
+      problem: 'wrongRelay',
+    }
   }
-  return { ok: true, claims }
+  return null
+}
+
+/**
+ * Token, workspace and membership: what every upgrade and API call must pass. Read from SQLite
+ * each time, so a removal or re-invitation by the admin tool (another process) counts at once.
+ */
+export async function checkAccess(
+  rawToken: string | null,
+  secret: string,
+  workspaces: WorkspaceStore,
+): Promise<TokenCheck> {
+  const token = await checkToken(rawToken, secret)
+  return token.ok ? checkMember(token, workspaces) : token
+}
+
+/** The workspace and membership half of checkAccess, for a token already verified. */
+export function checkMember(token: VerifiedToken, workspaces: WorkspaceStore): TokenCheck {
+  const workspace = checkWorkspace(token.claims, workspaces)
+  if (workspace) return workspace
+  const membership = checkMembership(token, workspaces.getMemberRecord(token.claims.sub))
+  if (!membership.ok) {
+    return { ok: false, status: 403, reason: membership.reason, problem: membership.problem }
+  }
+  return { ok: true, ...token }
 }
 
 /**
@@ -53,7 +107,7 @@ export async function authorizeUpgrade(
   try {
     url = new URL(req.url ?? '/', 'http://relay')
   } catch {
-    return { ok: false, status: 400, reason: 'unreadable request URL' }
+    return { ok: false, status: 400, reason: 'unreadable request URL', problem: 'notFound' }
   }
   const token = await checkToken(url.searchParams.get('token'), secret)
   if (!token.ok) return token
@@ -61,15 +115,29 @@ export async function authorizeUpgrade(
   try {
     path = decodeURIComponent(url.pathname.replace(/^\/+/, ''))
   } catch {
-    return { ok: false, status: 404, reason: 'unknown room' }
+    return { ok: false, status: 404, reason: 'unknown room', problem: 'notFound' }
   }
   const ref = parseRoomName(path)
-  if (!ref) return { ok: false, status: 404, reason: `unknown room "${path.slice(0, 80)}"` }
-  const claims = token.claims
-  if (ref.workspaceId !== claims.ws) {
-    return { ok: false, status: 403, reason: 'token is for another workspace' }
+  if (!ref)
+    return {
+      ok: false,
+      status: 404,
+      reason: `unknown room "${path.slice(0, 80)}"`,
+      problem: 'notFound',
+    }
+  if (ref.workspaceId !== token.claims.ws) {
+    return {
+      ok: false,
+      status: 403,
+      reason: 'token is for another workspace',
+      problem: 'notAllowed',
+    }
   }
-  const workspace = checkWorkspace(claims, workspaces)
-  if (!workspace.ok) return workspace
-  return { ok: true, claims, ref }
+  const access = checkMember(token, workspaces)
+  if (!access.ok) return access
+  // Curation (drafts, proposals, moderation) is the curators' alone: not even read access.
+  if (accessFor(ref.doc, access.claims.role) === 'none') {
+    return { ok: false, status: 403, reason: `no access to "${ref.doc}"`, problem: 'notAllowed' }
+  }
+  return { ...access, ref }
 }

@@ -8,7 +8,7 @@ import {
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from '../log'
-import type { Authorization, authorizeUpgrade } from './authorize'
+import type { Authorization, authorizeUpgrade, Refusal } from './authorize'
 
 export type HealthSource = () => { rooms: number; connections: number }
 export type Accepted = Extract<Authorization, { ok: true }>
@@ -18,6 +18,11 @@ export type HttpServerOptions = {
   log: Logger
   health: HealthSource
   authorize: (req: IncomingMessage) => ReturnType<typeof authorizeUpgrade>
+  /**
+   * Last check, synchronous with accepting (the per-member connection cap): nothing can slip in
+   * between it and onConnection.
+   */
+  admit?: (accepted: Accepted) => Refusal | null
   onConnection: (ws: WebSocket, accepted: Accepted, req: IncomingMessage) => void
   /** The HTTP API (`/api/…`); returns false for paths it does not serve. */
   api?: (req: IncomingMessage, res: ServerResponse) => boolean
@@ -27,16 +32,22 @@ function remoteOf(req: IncomingMessage): string {
   return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`
 }
 
-/** Answer a refused upgrade with a plain HTTP response on the raw socket, then drop it. */
-function refuse(socket: Duplex, status: number, reason: string): void {
+/**
+ * Answer a refused upgrade with a plain HTTP response on the raw socket, then drop it. The
+ * problem code goes in a header (what the core reads, see main/core/sync/relay-errors.ts) and in
+ * the JSON body with the reason in words.
+ */
+function refuse(socket: Duplex, refusal: Pick<Refusal, 'status' | 'reason' | 'problem'>): void {
   if (!socket.writable) {
     socket.destroy()
     return
   }
-  const body = `${reason}\n`
+  const { status, reason, problem } = refusal
+  const body = `${JSON.stringify({ error: { problem, message: reason } })}\n`
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
-      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      'Connection: close\r\nContent-Type: application/json; charset=utf-8\r\n' +
+      `X-Porte-Voix-Problem: ${problem}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     () => socket.destroy(),
   )
@@ -80,20 +91,23 @@ export function createHttpServer(options: HttpServerOptions): {
     const remote = remoteOf(req)
     options.authorize(req).then(
       (decision) => {
-        if (!decision.ok) {
+        const refusal = decision.ok ? (options.admit?.(decision) ?? null) : decision
+        if (refusal) {
           log.warn('connection refused', {
             remote,
-            status: decision.status,
-            reason: decision.reason,
+            status: refusal.status,
+            reason: refusal.reason,
+            problem: refusal.problem,
           })
-          refuse(socket, decision.status, decision.reason)
+          refuse(socket, refusal)
           return
         }
+        if (!decision.ok) return
         wss.handleUpgrade(req, socket, head, (ws) => options.onConnection(ws, decision, req))
       },
       (error: unknown) => {
         log.error('upgrade failed', { remote, error: (error as Error).message })
-        refuse(socket, 500, 'internal error')
+        refuse(socket, { status: 500, reason: 'internal error', problem: 'internal' })
       },
     )
   })

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import type { SyncMode } from '../config'
 
@@ -74,9 +74,51 @@ const MIGRATIONS: string[] = [
    DROP TABLE shares;
    ALTER TABLE shares_owned RENAME TO shares;
    CREATE INDEX shares_by_item ON shares(workspace_id, item_id, network);`,
+  // Revocation and devices (issue 8.5, 7.3). `generation` is carried by every token as `gen`:
+  // re-inviting a member bumps it, which refuses every token issued before. `removed_at` keeps a
+  // removed member's row so a refusal can say "removed" rather than "unknown". Devices are keyed
+  // by an opaque token-derived id, never by IP address.
+  `ALTER TABLE members ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE members ADD COLUMN removed_at TEXT;
+   CREATE TABLE member_devices (
+     member_id TEXT NOT NULL,
+     device TEXT NOT NULL,
+     first_seen TEXT NOT NULL,
+     last_seen TEXT NOT NULL,
+     connections INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (member_id, device)
+   ) WITHOUT ROWID;`,
 ]
 
-export type OpenOptions = { synchronous?: SyncMode; readonly?: boolean }
+export type OpenOptions = {
+  synchronous?: SyncMode
+  readonly?: boolean
+  /** Refuse to create a database: admin commands must not start an empty relay in a typo'd dir. */
+  mustExist?: boolean
+}
+
+export class MissingDatabaseError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `No relay database in ${resolve(dataDir)} (expected ${DB_FILE}); check --data-dir or PORTE_VOIX_RELAY_DATA`,
+    )
+    this.name = 'MissingDatabaseError'
+  }
+}
+
+/**
+ * The data directory holds the signing secret and every member's content: owner only (8.11).
+ * SQLite creates the -wal and -shm files with the database file's mode, so 0600 there suffices.
+ */
+export function ensurePrivateDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  chmodSync(dataDir, 0o700)
+}
+
+function ensurePrivateFile(file: string): void {
+  closeSync(openSync(file, 'a', 0o600))
+  chmodSync(file, 0o600)
+}
 
 /**
  * Open (and migrate) the relay's SQLite file. Used by the relay and by the admin tool, which may
@@ -84,8 +126,13 @@ export type OpenOptions = { synchronous?: SyncMode; readonly?: boolean }
  * makes the rare concurrent write wait instead of failing.
  */
 export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, DB_FILE), { readonly: options.readonly ?? false })
+  const file = join(dataDir, DB_FILE)
+  if ((options.mustExist || options.readonly) && !existsSync(file)) {
+    throw new MissingDatabaseError(dataDir)
+  }
+  ensurePrivateDir(dataDir)
+  if (!options.readonly) ensurePrivateFile(file)
+  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true })
   db.pragma('busy_timeout = 5000')
   if (options.readonly) return db
   db.pragma('journal_mode = WAL')

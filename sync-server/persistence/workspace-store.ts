@@ -2,14 +2,70 @@ import type { Member, Role, Workspace } from '../../common/model/member'
 import type { Db } from './database'
 
 type WorkspaceRow = { id: string; name: string }
-type MemberRow = { id: string; workspace_id: string; display_name: string; role: Role }
+type MemberRow = {
+  id: string
+  workspace_id: string
+  display_name: string
+  role: Role
+  generation: number
+  issued_at: string
+  expires_at: string
+  removed_at: string | null
+}
+type DeviceRow = { device: string; first_seen: string; last_seen: string; connections: number }
+
+/** A membership as the relay holds it: who, which role, and which tokens still count. */
+export type MemberRecord = Member & {
+  /** Tokens carry it as `gen`; a lower one was issued before the latest invitation. */
+  generation: number
+  issuedAt: string
+  expiresAt: string
+  removedAt: string | null
+}
+
+export type DeviceRecord = {
+  device: string
+  firstSeen: string
+  lastSeen: string
+  connections: number
+}
+
+export type MemberSummary = MemberRecord & { devices: number; lastSeen: string | null }
+
+const MEMBER_COLUMNS =
+  'id, workspace_id, display_name, role, generation, issued_at, expires_at, removed_at'
+
+function toRecord(row: MemberRow): MemberRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    displayName: row.display_name,
+    role: row.role,
+    generation: row.generation,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    removedAt: row.removed_at,
+  }
+}
 
 /** Workspaces and issued memberships: plain relational tables in the relay's SQLite file. */
 export class WorkspaceStore {
   readonly #db: Db
+  readonly #selectMember
+  readonly #touchDevice
 
   constructor(db: Db) {
     this.#db = db
+    // Read on every upgrade and API call (revocation): prepared once.
+    this.#selectMember = db.prepare<[string], MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE id = ?`,
+    )
+    this.#touchDevice = db.prepare<[string, string, string, number]>(
+      `INSERT INTO member_devices (member_id, device, first_seen, last_seen, connections)
+       VALUES (?1, ?2, ?3, ?3, ?4)
+       ON CONFLICT (member_id, device) DO UPDATE SET last_seen = excluded.last_seen,
+         connections = connections + excluded.connections`,
+    )
   }
 
   createWorkspace(workspace: Workspace, now = new Date()): void {
@@ -31,16 +87,22 @@ export class WorkspaceStore {
       .all()
   }
 
-  /** Record an issued membership; re-inviting a member updates its name, role and expiry. */
-  upsertMember(member: Member, issuedAt: Date, expiresAt: Date): void {
-    this.#db
-      .prepare(
-        `INSERT INTO members (id, workspace_id, display_name, role, issued_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+  /**
+   * Record an issued invitation. Inviting an existing member again is a re-invitation: name, role
+   * and expiry are replaced, a removal is lifted, and the generation goes up so that every token
+   * issued before is refused. Returns the generation the new token must carry.
+   */
+  upsertMember(member: Member, issuedAt: Date, expiresAt: Date): number {
+    const row = this.#db
+      .prepare<[string, string, string, string, string, string], { generation: number }>(
+        `INSERT INTO members (id, workspace_id, display_name, role, issued_at, expires_at, generation)
+         VALUES (?, ?, ?, ?, ?, ?, 1)
          ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
-           role = excluded.role, issued_at = excluded.issued_at, expires_at = excluded.expires_at`,
+           role = excluded.role, issued_at = excluded.issued_at, expires_at = excluded.expires_at,
+           generation = members.generation + 1, removed_at = NULL
+         RETURNING generation`,
       )
-      .run(
+      .get(
         member.id,
         member.workspaceId,
         member.displayName,
@@ -48,16 +110,80 @@ export class WorkspaceStore {
         issuedAt.toISOString(),
         expiresAt.toISOString(),
       )
+    return row?.generation ?? 1
   }
 
   getMember(id: string): Member | null {
-    const row = this.#db
-      .prepare<[string], MemberRow>(
-        'SELECT id, workspace_id, display_name, role FROM members WHERE id = ?',
-      )
-      .get(id)
-    return row
-      ? { id: row.id, workspaceId: row.workspace_id, displayName: row.display_name, role: row.role }
+    const record = this.getMemberRecord(id)
+    return record
+      ? {
+          id: record.id,
+          workspaceId: record.workspaceId,
+          displayName: record.displayName,
+          role: record.role,
+        }
       : null
+  }
+
+  getMemberRecord(id: string): MemberRecord | null {
+    const row = this.#selectMember.get(id)
+    return row ? toRecord(row) : null
+  }
+
+  /** Members of a workspace with how many devices connected and when one was last seen. */
+  listMembers(workspaceId: string): MemberSummary[] {
+    const rows = this.#db
+      .prepare<[string], MemberRow & { devices: number; last_seen: string | null }>(
+        `SELECT ${MEMBER_COLUMNS.split(', ')
+          .map((c) => `m.${c}`)
+          .join(', ')},
+           (SELECT COUNT(*) FROM member_devices d WHERE d.member_id = m.id) AS devices,
+           (SELECT MAX(last_seen) FROM member_devices d WHERE d.member_id = m.id) AS last_seen
+         FROM members m WHERE m.workspace_id = ? ORDER BY m.display_name, m.id`,
+      )
+      .all(workspaceId)
+    return rows.map((row) => ({ ...toRecord(row), devices: row.devices, lastSeen: row.last_seen }))
+  }
+
+  /** A role change keeps the generation: the member's devices renew into the new role. */
+  setRole(id: string, role: Role): boolean {
+    return this.#db.prepare('UPDATE members SET role = ? WHERE id = ?').run(role, id).changes > 0
+  }
+
+  /** Removal keeps the row (refusals then say "removed"); a later invitation lifts it. */
+  removeMember(id: string, now = new Date()): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE members SET removed_at = ? WHERE id = ? AND removed_at IS NULL')
+        .run(now.toISOString(), id).changes > 0
+    )
+  }
+
+  /** Forget a member entirely: the membership and its device records. */
+  deleteMember(id: string): boolean {
+    return this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM member_devices WHERE member_id = ?').run(id)
+      return this.#db.prepare('DELETE FROM members WHERE id = ?').run(id).changes > 0
+    })()
+  }
+
+  /** A device connected (`connected` = 1) or was last seen now (0). */
+  touchDevice(memberId: string, device: string, now: Date, connected: 0 | 1): void {
+    this.#touchDevice.run(memberId, device, now.toISOString(), connected)
+  }
+
+  listDevices(memberId: string): DeviceRecord[] {
+    return this.#db
+      .prepare<[string], DeviceRow>(
+        `SELECT device, first_seen, last_seen, connections FROM member_devices
+         WHERE member_id = ? ORDER BY first_seen`,
+      )
+      .all(memberId)
+      .map((row) => ({
+        device: row.device,
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+        connections: row.connections,
+      }))
   }
 }

@@ -44,7 +44,6 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  console.log('H2DBG', relay.logs().split('\n').filter((l) => /refused|taken/.test(l)).join('\n'))
   for (const core of cores) await core.close()
   await relay?.stop()
 })
