@@ -147,4 +147,33 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'nudges and my clicks',
+    sql: `
+      -- Clicks on my own tracked links (issue 9 fills it from the relay; nudges/ reads it to learn
+      -- when my audience is there). Only the network and the instant: no visitor data.
+      CREATE TABLE my_clicks (
+        id      INTEGER PRIMARY KEY,
+        network TEXT NOT NULL,
+        at      TEXT NOT NULL
+      );
+      CREATE INDEX my_clicks_at ON my_clicks (at);
+      -- Every nudge this device showed and what the person did with it (kept locally, learned from).
+      CREATE TABLE nudge_log (
+        id         TEXT PRIMARY KEY,
+        item_id    TEXT NOT NULL,
+        network    TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        outcome    TEXT CHECK (outcome IN ('opened', 'shared', 'dismissed', 'snoozed')),
+        outcome_at TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX nudge_log_at ON nudge_log (at);
+      -- Snooze is one row: until when no nudge is shown.
+      CREATE TABLE nudge_state (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        snoozed_until TEXT
+      );
+    `,
+  },
 ]
