@@ -93,9 +93,14 @@ export class WorkspaceSync implements Disposable {
     for (const name of DOC_NAMES) {
       const key = roomName(workspaceId, name)
       const doc = new Y.Doc()
-      docLog.loadInto(key, doc, LOADED_FROM_STORE)
+      // A document the role may not hold (curation, for an employee) is never synced or stored;
+      // one left from an earlier role on this device is erased. It stays an empty replica.
+      const held = accessFor(name, session.claims.role) !== 'none'
+      if (held) docLog.loadInto(key, doc, LOADED_FROM_STORE)
+      else docLog.remove(key)
       // Registered before the provider's own listener: Yjs calls 'update' listeners in order.
       doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
+        if (!held) return
         if (origin !== LOADED_FROM_STORE) docLog.append(key, update)
         options.onUpdate?.(name, update, origin, tr)
       })
@@ -117,6 +122,7 @@ export class WorkspaceSync implements Disposable {
       )
     }
     for (const name of DOC_NAMES) {
+      if (this.access(name) === 'none') continue
       const link = this.link(name)
       this.links.push(link)
       this.lifecycle.add(toDisposable(() => link.provider.destroy()))
