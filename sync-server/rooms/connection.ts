@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws'
-import * as Y from 'yjs'
+import { RELAY_CLOSE } from '../../common/doc/limits'
 import { type Access, accessFor, type RoomRef, roomName } from '../../common/doc/rooms'
 import type { TokenClaims } from '../../common/model/invitation'
 import type { LogFields, Logger } from '../log'
@@ -12,7 +12,8 @@ import {
   SYNC_STEP2,
 } from '../protocol/messages'
 import { checkStateVector } from '../protocol/payloads'
-import { type Room, StorageError } from './room'
+import { SchemaRefusal } from '../validation'
+import { type ApplyResult, type Room, StorageError } from './room'
 import type { RoomManager } from './room-manager'
 
 /** Close codes, all explained in the close reason and a log line. */
@@ -27,6 +28,14 @@ export const CLOSE = {
   tokenExpired: 4401,
   /** The role may not hold this document at all (curation for employees). */
   forbidden: 4403,
+  /**
+   * An update that can never be integrated. Terminal: an honest client never sends one (one
+   * made offline and sent before its sync step 2 is held until that step 2 arrives, see
+   * #hold), and a faulty one would resend it on every reconnect.
+   */
+  unintegrable: RELAY_CLOSE.unintegrable,
+  /** An update that breaks an item beyond repair; terminal for the same reason. */
+  brokenSchema: RELAY_CLOSE.brokenSchema,
 } as const
 
 /**
@@ -37,8 +46,19 @@ export const CLOSE = {
 const QUEUED_BYTES_PER_MAX_MESSAGE = 4
 /** Frames received while the room loads; also capped so tiny frames cannot pile up either. */
 const MAX_QUEUED_FRAMES = 1000
-/** A peer that does not read its socket is dropped rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024
+/**
+ * A peer that does not read its socket is dropped rather than buffered without bound: past this
+ * many bytes waiting in its socket, as a multiple of --max-message-bytes (one big sync step 2
+ * still goes out to a peer that reads slowly).
+ */
+const BUFFERED_BYTES_PER_MAX_MESSAGE = 4
+/** Sync step 1 costs a whole-document encoding: a burst of a few, then one every few seconds. */
+const SYNC_REQUEST_BURST = 5
+const SYNC_REQUEST_REFILL_MS = 3000
+/** Refused frames (read-only updates, excess sync requests) are logged once per interval. */
+const DROP_LOG_INTERVAL_MS = 60_000
+/** A heartbeat: an awareness update with no entries, which y-websocket applies as a no-op. */
+const HEARTBEAT = new Uint8Array([1, 1, 0])
 
 let nextConnectionId = 1
 
@@ -67,6 +87,22 @@ export class Connection {
   #queue: Uint8Array[] | null = []
   #queuedBytes = 0
   readonly #maxQueuedBytes: number
+  readonly #maxBufferedBytes: number
+  /** When the last frame was sent, for heartbeats. */
+  #lastSentAt = Date.now()
+  /** Token bucket for sync step 1 requests. */
+  #syncTokens = SYNC_REQUEST_BURST
+  #syncRefilledAt = Date.now()
+  /** Refused frames not yet logged, by reason; the last time each was logged. */
+  readonly #drops = new Map<string, { count: number; loggedAt: number }>()
+  /**
+   * We asked this writer for what it has (our sync step 1) and its step 2 has not come yet.
+   * Meanwhile an update it makes may build on offline edits only that step 2 brings: such an
+   * update is held (bounded) and applied after the step 2, not refused.
+   */
+  #awaitingStep2 = false
+  #held: Uint8Array[] = []
+  #heldBytes = 0
   #closed = false
   readonly #ws: WebSocket
   readonly #log: Logger
@@ -87,6 +123,7 @@ export class Connection {
     this.member = claims.sub
     this.memberName = claims.name
     this.#maxQueuedBytes = QUEUED_BYTES_PER_MAX_MESSAGE * options.maxMessageBytes
+    this.#maxBufferedBytes = BUFFERED_BYTES_PER_MAX_MESSAGE * options.maxMessageBytes
     this.ref = ref
     this.roomName = roomName(ref.workspaceId, ref.doc)
     this.access = accessFor(ref.doc, claims.role)
@@ -178,6 +215,8 @@ export class Connection {
     } catch (error) {
       if (error instanceof ProtocolError) {
         this.#refuse(CLOSE.malformed, error.message)
+      } else if (error instanceof SchemaRefusal) {
+        this.#refuse(CLOSE.brokenSchema, `update refused: ${error.message}`)
       } else if (error instanceof StorageError) {
         this.#log.error('storage failure', {
           conn: this.id,
@@ -201,27 +240,45 @@ export class Connection {
     switch (message.kind) {
       case 'sync-step1': {
         checkStateVector(message.stateVector)
-        this.send(encodeSync(SYNC_STEP2, Y.encodeStateAsUpdate(room.doc, message.stateVector)))
+        if (!this.#takeSyncToken()) {
+          this.#dropped('sync request over the rate limit', message.stateVector.byteLength)
+          return
+        }
+        this.send(encodeSync(SYNC_STEP2, room.diffFor(message.stateVector)))
         // Ask a writer for what it has and we lack (offline edits). A reader's answer would be
         // dropped anyway, so it is not asked.
-        if (this.access === 'write')
-          this.send(encodeSync(SYNC_STEP1, Y.encodeStateVector(room.doc)))
+        if (this.access === 'write') {
+          this.#awaitingStep2 = true
+          this.send(encodeSync(SYNC_STEP1, room.stateVector()))
+        }
         return
       }
       case 'sync-step2':
       case 'sync-update': {
-        if (this.access === 'read') {
-          this.#log.warn('dropped update from read-only connection', {
-            conn: this.id,
-            room: this.roomName,
-            member: this.claims.sub,
-            role: this.claims.role,
-            kind: message.kind,
-            bytes: message.update.byteLength,
-          })
+        if (this.access !== 'write') {
+          this.#dropped('update from read-only connection', message.update.byteLength)
           return
         }
-        room.applyClientUpdate(message.update, this)
+        const result = room.applyClientUpdate(message.update, this)
+        this.#reportRepairs(result)
+        if (message.kind === 'sync-step2') {
+          if (result.dropped) {
+            // A step 2 is the client's whole state: a client that received such data from an
+            // older relay hands it back. Its good part is kept; closing it would lock an honest
+            // champion out, and what was dropped is never kept, stored or served.
+            this.#log.warn('dropped parts of a sync step 2 that can never integrate', {
+              conn: this.id,
+              room: this.roomName,
+              member: this.member,
+              ...result.dropped,
+              missing: result.dropped.missing.join(','),
+            })
+          }
+          this.#awaitingStep2 = false
+          this.#applyHeld(room)
+        } else if (result.dropped) {
+          this.#hold(message.update, result)
+        }
         return
       }
       case 'awareness':
@@ -238,16 +295,94 @@ export class Connection {
     }
   }
 
+  /** Keep `update` until the step 2 we asked for, or refuse it if we are not waiting for one. */
+  #hold(update: Uint8Array, result: ApplyResult): void {
+    const dropped = result.dropped
+    const bytes = this.#heldBytes + update.byteLength
+    if (!this.#awaitingStep2 || bytes > this.#maxQueuedBytes || this.#held.length >= 100) {
+      this.#refuse(CLOSE.unintegrable, 'update refers to changes the relay does not have', {
+        ...dropped,
+        missing: dropped?.missing.join(','),
+        held: this.#held.length,
+      })
+      return
+    }
+    this.#heldBytes = bytes
+    this.#held.push(update.byteLength === update.buffer.byteLength ? update : update.slice())
+  }
+
+  /** After the client's step 2, what it sent before must integrate; anything else is refused. */
+  #applyHeld(room: Room): void {
+    const held = this.#held
+    this.#held = []
+    this.#heldBytes = 0
+    for (const update of held) {
+      if (this.#closed) return
+      const result = room.applyClientUpdate(update, this)
+      this.#reportRepairs(result)
+      if (result.dropped) this.#hold(update, result)
+    }
+  }
+
+  #reportRepairs(result: ApplyResult): void {
+    if (result.repairs.length === 0) return
+    const fields = result.repairs.map((r) => `${r.entry}.${r.field}`).join(',')
+    this.#dropped('repaired fields that broke an item', 0, { fields })
+  }
+
+  #takeSyncToken(): boolean {
+    const now = Date.now()
+    const refill = Math.floor((now - this.#syncRefilledAt) / SYNC_REQUEST_REFILL_MS)
+    if (refill > 0) {
+      this.#syncTokens = Math.min(SYNC_REQUEST_BURST, this.#syncTokens + refill)
+      this.#syncRefilledAt += refill * SYNC_REQUEST_REFILL_MS
+    }
+    if (this.#syncTokens === 0) return false
+    this.#syncTokens--
+    return true
+  }
+
+  /** A refused or altered frame: one log line for the first, then one per interval with a count. */
+  #dropped(reason: string, bytes: number, fields: LogFields = {}): void {
+    const now = Date.now()
+    const record = this.#drops.get(reason) ?? { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
+    record.count++
+    this.#drops.set(reason, record)
+    if (now - record.loggedAt < DROP_LOG_INTERVAL_MS) return
+    this.#log.warn('dropped frame', {
+      conn: this.id,
+      room: this.roomName,
+      member: this.member,
+      role: this.claims.role,
+      reason,
+      bytes,
+      count: record.count,
+      ...fields,
+    })
+    record.loggedAt = now
+    record.count = 0
+  }
+
   send(frame: Uint8Array): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return
-    if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.#log.warn('dropped slow connection', { conn: this.id, room: this.roomName })
+    if (this.#ws.bufferedAmount > this.#maxBufferedBytes) {
+      this.#log.warn('dropped slow connection', {
+        conn: this.id,
+        room: this.roomName,
+        member: this.member,
+        bufferedBytes: this.#ws.bufferedAmount,
+      })
       this.close(CLOSE.tryAgainLater, 'not reading fast enough')
       return
     }
+    this.#lastSentAt = Date.now()
     this.#ws.send(frame, { binary: true }, (error) => {
       if (error) this.#onSocketError(error)
     })
+  }
+
+  heartbeat(now: number, everyMs: number): void {
+    if (now - this.#lastSentAt >= everyMs) this.send(HEARTBEAT)
   }
 
   /** Close for bad input: one log line naming the connection, the code and the reason. */

@@ -1,12 +1,30 @@
 import { setImmediate as nextTick } from 'node:timers/promises'
+import { unpublishedEntries } from '../../common/doc/curation-doc'
+import { itemsMap } from '../../common/doc/queue-doc'
 import { type RoomRef, roomName } from '../../common/doc/rooms'
 import type { Logger } from '../log'
 import type { SqliteStore } from '../persistence/sqlite-store'
+import { migrateQueueRoom } from './curation-migration'
 import { Room } from './room'
 
 type Entry = { room: Room; holds: number; idleTimer: NodeJS.Timeout | null }
 
-export type RoomManagerOptions = { idleUnloadMs: number; compactEvery: number }
+export type RoomManagerOptions = {
+  idleUnloadMs: number
+  compactEvery: number
+  /** Idle peers get a few-byte frame this often (see Peer.heartbeat); default 10 s. */
+  heartbeatMs?: number
+}
+
+/**
+ * y-websocket drops a connection that received nothing for 30 s. Cores used to ask for a full
+ * sync every 10 s to stay open, which made the relay send the whole delete set back each time;
+ * a heartbeat of a few bytes to peers that were sent nothing lately does the same job.
+ */
+export const DEFAULT_HEARTBEAT_MS = 10_000
+
+/** Close code for the connections of a room whose storage failed: they reconnect and reload. */
+const TRY_AGAIN_LATER = 1013
 
 /**
  * Loads rooms on first use, shares them between holders (connections and the relay's own
@@ -18,11 +36,21 @@ export class RoomManager {
   readonly #options: RoomManagerOptions
   readonly #entries = new Map<string, Entry>()
   readonly #loading = new Map<string, Promise<Entry>>()
+  readonly #heartbeat: NodeJS.Timeout
 
   constructor(store: SqliteStore, log: Logger, options: RoomManagerOptions) {
     this.#store = store
     this.#log = log
     this.#options = options
+    const every = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
+    // One timer for all connections; each is sent a heartbeat only if it was sent nothing for
+    // about an interval, so busy rooms cost nothing extra.
+    this.#heartbeat = setInterval(() => {
+      const now = Date.now()
+      for (const { room } of this.#entries.values())
+        for (const peer of room.peers) peer.heartbeat?.(now, every)
+    }, every / 2)
+    this.#heartbeat.unref()
   }
 
   get loadedCount(): number {
@@ -49,7 +77,18 @@ export class RoomManager {
       await nextTick()
       const started = performance.now()
       try {
-        const room = new Room(ref, name, this.#store, this.#log, this.#options.compactEvery)
+        const room = new Room(ref, name, this.#store, this.#log, this.#options.compactEvery, (r) =>
+          this.#onBroken(r),
+        )
+        if (ref.doc === 'queue') {
+          try {
+            await this.#migrateQueue(room)
+          } catch (error) {
+            // Never serve a queue that may still hold curation content: the load fails, retried.
+            room.destroy()
+            throw error
+          }
+        }
         const entry: Entry = { room, holds: 0, idleTimer: null }
         this.#entries.set(name, entry)
         this.#log.info('room loaded', {
@@ -66,6 +105,17 @@ export class RoomManager {
     return loading
   }
 
+  /** Before anyone is served: drafts and proposals of an older layout leave the queue. */
+  async #migrateQueue(queue: Room): Promise<void> {
+    if (unpublishedEntries(queue.doc, itemsMap(queue.doc).keys()).length === 0) return
+    const curation = await this.acquire({ workspaceId: queue.ref.workspaceId, doc: 'curation' })
+    try {
+      migrateQueueRoom(queue, curation, this.#log)
+    } finally {
+      this.release(curation)
+    }
+  }
+
   release(room: Room): void {
     const entry = this.#entries.get(room.name)
     if (!entry || entry.room !== room) return
@@ -73,6 +123,21 @@ export class RoomManager {
     if (entry.holds > 0) return
     entry.idleTimer = setTimeout(() => this.#unload(room.name), this.#options.idleUnloadMs)
     entry.idleTimer.unref()
+  }
+
+  /**
+   * Storage failed under `room` and its doc could not be rebuilt: forget it (no compaction, its
+   * doc may be ahead of storage), so the next holder loads it afresh, and close its connections
+   * so they reconnect to that fresh load rather than stay on a room nobody else shares.
+   */
+  #onBroken(room: Room): void {
+    const entry = this.#entries.get(room.name)
+    if (entry?.room === room) {
+      if (entry.idleTimer) clearTimeout(entry.idleTimer)
+      this.#entries.delete(room.name)
+    }
+    for (const peer of [...room.peers]) peer.close?.(TRY_AGAIN_LATER, 'storage unavailable')
+    room.destroy()
   }
 
   /** Hold a room only for the duration of `fn` (relay-authored changes). */
@@ -102,6 +167,7 @@ export class RoomManager {
 
   /** Compact and unload everything (graceful shutdown). */
   async closeAll(): Promise<void> {
+    clearInterval(this.#heartbeat)
     await Promise.allSettled([...this.#loading.values()])
     for (const name of [...this.#entries.keys()]) this.#unload(name, 'shutdown')
   }

@@ -16,6 +16,7 @@ import {
   encodeAwarenessEntries,
   presenceName,
 } from '../protocol/payloads'
+import { checkSchema, type Dropped, dropPending, prepareDoc, type Repair } from '../validation'
 
 /** SQLite refused a write (disk full, I/O error): the client may retry later, it did no wrong. */
 export class StorageError extends Error {
@@ -41,7 +42,14 @@ export interface Peer {
    */
   readonly memberName?: string
   send(frame: Uint8Array): void
+  /** Asked when the room can no longer serve (its storage failed): the peer should reconnect. */
+  close?(code: number, reason: string): void
+  /** Send a few bytes if nothing was sent for `everyMs` (see RoomManager). */
+  heartbeat?(now: number, everyMs: number): void
 }
+
+/** What became of a client's update: parts that could never integrate, fields repaired. */
+export type ApplyResult = { dropped: Dropped | null; repairs: Repair[] }
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 
@@ -55,7 +63,14 @@ const DROP_LOG_INTERVAL_MS = 60_000
 /** What a connection speaks for in presence, and how much of it was refused lately. */
 type PresenceRecord = { ids: Set<number>; dropped: number; loggedAt: number | null }
 
-export type LoadedDoc = { doc: Y.Doc; lastSeq: number; pending: number; skipped: number }
+export type LoadedDoc = {
+  doc: Y.Doc
+  lastSeq: number
+  pending: number
+  skipped: number
+  /** Stored data that could never integrate (kept by relays before they refused it): dropped. */
+  dropped: Dropped | null
+}
 
 /** Build a Y.Doc from what the store holds for a room (snapshot first, then the log in order). */
 export function loadDoc(store: SqliteStore, name: string): LoadedDoc {
@@ -68,7 +83,7 @@ export function loadDoc(store: SqliteStore, name: string): LoadedDoc {
     doc.transact(() => {
       for (const part of parts) Y.applyUpdate(doc, part)
     })
-    return { doc, ...result, skipped: 0 }
+    return { doc, ...result, skipped: 0, dropped: dropPending(doc) }
   } catch {
     // Only what the relay's own doc produced is ever stored, so this should not happen; if it
     // does, keep the room available with everything that can be read rather than refuse it.
@@ -82,7 +97,7 @@ export function loadDoc(store: SqliteStore, name: string): LoadedDoc {
         skipped++
       }
     }
-    return { doc: salvaged, ...result, skipped }
+    return { doc: salvaged, ...result, skipped, dropped: dropPending(salvaged) }
   }
 }
 
@@ -109,21 +124,30 @@ export class Room {
   readonly #presence = new Map<Peer, PresenceRecord>()
   /** Each presence client id belongs to the connection that announced it first. */
   readonly #presenceOwner = new Map<number, Peer>()
+  /** Storage failed and the doc could not be rebuilt from it: nothing may be served or applied. */
+  #broken = false
+  readonly #onBroken: (room: Room) => void
 
-  constructor(ref: RoomRef, name: string, store: SqliteStore, log: Logger, compactEvery: number) {
+  constructor(
+    ref: RoomRef,
+    name: string,
+    store: SqliteStore,
+    log: Logger,
+    compactEvery: number,
+    onBroken: (room: Room) => void = () => {},
+  ) {
     this.ref = ref
     this.name = name
     this.#store = store
     this.#log = log
     this.#compactEvery = compactEvery
     this.#compactAt = compactEvery
+    this.#onBroken = onBroken
     const loaded = loadDoc(store, name)
-    if (loaded.skipped > 0)
-      log.error('skipped unreadable stored updates', { room: name, skipped: loaded.skipped })
     this.doc = loaded.doc
     this.#lastSeq = loaded.lastSeq
     this.#sinceSnapshot = loaded.pending
-    this.#watch(this.doc)
+    this.#loaded(loaded)
     // The awareness instance gets its own doc: the relay has no presence of its own.
     this.awareness = new Awareness(new Y.Doc())
     this.awareness.setLocalState(null)
@@ -136,6 +160,30 @@ export class Room {
     return this.#lastSeq
   }
 
+  get broken(): boolean {
+    return this.#broken
+  }
+
+  /** Log what loading had to leave out, and start watching the new doc. */
+  #loaded(loaded: LoadedDoc): void {
+    if (loaded.skipped > 0)
+      this.#log.error('skipped unreadable stored updates', {
+        room: this.name,
+        skipped: loaded.skipped,
+      })
+    if (loaded.dropped) {
+      this.#log.warn('dropped stored data that can never integrate', {
+        room: this.name,
+        ...loaded.dropped,
+        missing: loaded.dropped.missing.join(','),
+      })
+      // The next compaction writes a snapshot without it, even if no update comes.
+      this.#sinceSnapshot = Math.max(this.#sinceSnapshot, 1)
+    }
+    prepareDoc(this.ref.doc, this.doc)
+    this.#watch(this.doc)
+  }
+
   #watch(doc: Y.Doc): void {
     doc.on('update', (update: Uint8Array) => {
       // Only changes made through #change are expected; anything else is a bug worth seeing.
@@ -146,14 +194,17 @@ export class Room {
 
   /**
    * Run `fn` against the doc, then durably append what it changed and broadcast it to every
-   * peer but `origin`. If `fn` throws, the in-memory doc may hold part of the change: it is
-   * rebuilt from storage so nothing unstored is ever served.
+   * peer but `origin` (to `origin` too when `fn` returns true: the relay changed what it sent).
+   * If `fn` throws, the in-memory doc may hold part of the change: it is rebuilt from storage so
+   * nothing unstored is ever served.
    */
-  #change(fn: (doc: Y.Doc) => void, origin: Peer | null): void {
+  #change(fn: (doc: Y.Doc) => boolean, origin: Peer | null): void {
+    if (this.#broken) throw new StorageError('room unavailable: storage failed')
     const captured: Uint8Array[] = []
     this.#captured = captured
+    let echo: boolean
     try {
-      fn(this.doc)
+      echo = fn(this.doc)
     } catch (error) {
       this.#captured = null
       this.#reload()
@@ -172,7 +223,8 @@ export class Room {
     }
     this.#lastSeq += captured.length
     this.#sinceSnapshot += captured.length
-    for (const update of captured) this.broadcast(encodeSync(SYNC_UPDATE, update), origin)
+    for (const update of captured)
+      this.broadcast(encodeSync(SYNC_UPDATE, update), echo ? null : origin)
     if (this.#sinceSnapshot >= this.#compactAt) this.#compactPeriodically()
   }
 
@@ -194,31 +246,76 @@ export class Room {
     }
   }
 
+  /**
+   * Rebuild the doc from storage. If that fails too, the room must not go on with the old doc
+   * (it may hold part of the refused change, and a destroyed doc silently swallows later
+   * updates): it is marked broken and handed to its owner, which closes its connections so
+   * they reconnect to a fresh load once storage is back.
+   */
   #reload(): void {
+    let loaded: LoadedDoc
+    try {
+      loaded = loadDoc(this.#store, this.name)
+    } catch (error) {
+      this.#broken = true
+      this.#log.error('room reload failed, closing its connections', {
+        room: this.name,
+        error: (error as Error).message,
+      })
+      this.#onBroken(this)
+      return
+    }
     this.doc.destroy()
-    const loaded = loadDoc(this.#store, this.name)
     this.doc = loaded.doc
     this.#lastSeq = loaded.lastSeq
     this.#sinceSnapshot = loaded.pending
-    this.#watch(this.doc)
+    this.#loaded(loaded)
     this.#log.warn('room reloaded from storage after a failed update', { room: this.name })
   }
 
-  /** Apply an update from a writable connection; throws ProtocolError if it is not valid Yjs. */
-  applyClientUpdate(update: Uint8Array, origin: Peer): void {
+  /**
+   * Apply an update from a writable connection. Throws ProtocolError if it is not valid Yjs and
+   * SchemaRefusal if it breaks an item beyond repair (nothing of it is kept then). Parts that can
+   * never integrate are cut out (never kept, stored or served) and reported in the result, as are
+   * fields the relay repaired; the rest of the update is stored and passed on.
+   */
+  applyClientUpdate(update: Uint8Array, origin: Peer): ApplyResult {
     checkUpdate(update)
-    this.#change((doc) => {
-      try {
-        Y.applyUpdate(doc, update, origin)
-      } catch (error) {
-        throw new ProtocolError(`Yjs update failed to apply: ${(error as Error).message}`)
-      }
-    }, origin)
+    const result: ApplyResult = { dropped: null, repairs: [] }
+    this.#change(
+      (doc) =>
+        doc.transact((tr) => {
+          try {
+            Y.applyUpdate(doc, update, origin)
+          } catch (error) {
+            throw new ProtocolError(`Yjs update failed to apply: ${(error as Error).message}`)
+          }
+          result.dropped = dropPending(doc)
+          result.repairs = checkSchema(this.ref.doc, doc, tr)
+          return result.repairs.length > 0
+        }, origin),
+      origin,
+    )
+    return result
   }
 
   /** A change authored by the relay itself (e.g. the directory of members). */
   changeByRelay(fn: (doc: Y.Doc) => void): void {
-    this.#change((doc) => doc.transact(() => fn(doc), 'relay'), null)
+    this.#change((doc) => {
+      doc.transact(() => fn(doc), 'relay')
+      return false
+    }, null)
+  }
+
+  /** Sync step 2 for a client's state vector; never from a doc storage could not rebuild. */
+  diffFor(stateVector: Uint8Array): Uint8Array {
+    if (this.#broken) throw new StorageError('room unavailable: storage failed')
+    return Y.encodeStateAsUpdate(this.doc, stateVector)
+  }
+
+  stateVector(): Uint8Array {
+    if (this.#broken) throw new StorageError('room unavailable: storage failed')
+    return Y.encodeStateVector(this.doc)
   }
 
   /**
@@ -350,7 +447,7 @@ export class Room {
 
   /** Fold the log into one snapshot (state of the loaded doc) and delete it, in one transaction. */
   compact(why: 'periodic' | 'unload' | 'shutdown'): void {
-    if (this.#sinceSnapshot === 0) return
+    if (this.#sinceSnapshot === 0 || this.#broken) return
     const started = performance.now()
     const snapshot = Y.encodeStateAsUpdate(this.doc)
     const removed = this.#store.compact(this.name, snapshot, this.#lastSeq)

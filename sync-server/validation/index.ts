@@ -1,0 +1,46 @@
+import type * as Y from 'yjs'
+import { changedItemIds, unpublishedEntries } from '../../common/doc/curation-doc'
+import { checkCampaigns, checkItems, type Repair, SchemaRefusal } from './items'
+
+export { type Dropped, dropPending } from './integrity'
+export { type Repair, SchemaRefusal } from './items'
+
+/**
+ * Per document (by name), which root maps hold schema'd entries. The item shape is the same in
+ * every document that holds items (`queue`, and `curation` for drafts and proposals), so they
+ * share one rule. Documents not listed (the relay-written `directory`) get no schema check.
+ */
+const RULES: Record<string, { items?: true; campaigns?: true }> = {
+  queue: { items: true, campaigns: true },
+  curation: { items: true },
+}
+
+/** Define the doc's schema'd root maps once, so their instances stay the ones updates touch. */
+export function prepareDoc(docName: string, doc: Y.Doc): void {
+  const rule = RULES[docName]
+  if (rule?.items) doc.getMap('items')
+  if (rule?.campaigns) doc.getMap('campaigns')
+}
+
+/**
+ * Run inside the transaction that applied a champion's update, before it is stored: repairs
+ * what can be repaired (in the same transaction), throws SchemaRefusal for what cannot.
+ */
+export function checkSchema(docName: string, doc: Y.Doc, tr: Y.Transaction): Repair[] {
+  const rule = RULES[docName]
+  const repairs: Repair[] = []
+  if (!rule || tr.changed.size === 0) return repairs
+  // prepareDoc made them Y.Maps at load, before any update could create them as plain types.
+  if (rule.items) checkItems(doc.getMap('items'), tr, (repair) => repairs.push(repair))
+  if (rule.campaigns) checkCampaigns(doc.getMap('campaigns'), tr)
+  // Every member syncs the queue: only published items may be in it (the rest is curation's).
+  if (docName === 'queue') {
+    const unpublished = unpublishedEntries(doc, changedItemIds(tr, doc))
+    if (unpublished.length > 0) {
+      throw new SchemaRefusal(
+        `the queue holds published items only (${unpublished.slice(0, 3).join(', ')}): drafts, proposals and archived items go to curation`,
+      )
+    }
+  }
+  return repairs
+}
