@@ -1,0 +1,63 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import type { TestProject } from 'vitest/node'
+
+/**
+ * One temporary root per test run. Workers and every process they start inherit TMPDIR (TMP/TEMP
+ * on Windows), so what a test puts in os.tmpdir() lands here and goes when the run ends. The run
+ * then fails if it left `porte-voix-*` entries in the real temp directory (a path built without
+ * os.tmpdir(), or a process that ignores TMPDIR), compared with what was there before: other runs
+ * may be going on at the same time, so only new entries count, and other runs' roots are theirs.
+ */
+const RUN_PREFIX = 'porte-voix-run-'
+
+export default function setup(project: TestProject): () => void {
+  const realTmp = tmpdir()
+  // Vitest's own scratch folder (made before this setup, removed after its teardown).
+  const vitestScratch = (project.vitest as unknown as { _tmpDir?: unknown })._tmpDir
+  const vitestOwn = typeof vitestScratch === 'string' ? basename(vitestScratch) : null
+  const before = new Set(readdirSync(realTmp))
+  const root = mkdtempSync(join(realTmp, RUN_PREFIX))
+  process.env.PORTE_VOIX_REAL_TMPDIR = realTmp
+  for (const name of ['TMPDIR', 'TMP', 'TEMP']) process.env[name] = root
+
+  return () => {
+    // Restored so that anything after this teardown does not write into the deleted root.
+    for (const name of ['TMPDIR', 'TMP', 'TEMP']) process.env[name] = realTmp
+    const leftInRoot = readdirSync(root)
+    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
+    if (leftInRoot.length > 0) {
+      process.stderr.write(
+        `temp dir: tests left ${leftInRoot.length} entries in the run root (removed with it): ${summarise(leftInRoot)}\n`,
+      )
+    }
+    const added = readdirSync(realTmp).filter(
+      (name) => !before.has(name) && !name.startsWith(RUN_PREFIX) && name !== vitestOwn,
+    )
+    const ours = added.filter((name) => name.startsWith('porte-voix-'))
+    const others = added.filter((name) => !name.startsWith('porte-voix-'))
+    if (others.length > 0) {
+      process.stderr.write(
+        `temp dir: ${others.length} new entries in ${realTmp} during the run, not named porte-voix-* (another process's?): ${summarise(others)}\n`,
+      )
+    }
+    if (ours.length > 0) {
+      // Vitest reports an error thrown here but still exits 0: set the exit code ourselves.
+      process.stderr.write(
+        `FAIL temp dir: the test run left ${ours.length} porte-voix-* entries in ${realTmp} (outside the run root ${root}): ${summarise(ours)}\n`,
+      )
+      process.exitCode = 1
+    }
+  }
+}
+
+/** Counts by prefix (porte-voix-core-×12, …): the names themselves are random. */
+function summarise(names: string[]): string {
+  const counts = new Map<string, number>()
+  for (const name of names) {
+    const prefix = name.replace(/[-.][^-.]*$/, '')
+    counts.set(prefix, (counts.get(prefix) ?? 0) + 1)
+  }
+  return [...counts].map(([prefix, count]) => `${prefix}×${count}`).join(', ')
+}
