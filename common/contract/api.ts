@@ -13,7 +13,7 @@ import {
 } from '../model/item'
 import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
-import { NewProposal, PersonalStats, ProposalView, ShareId } from '../model/share'
+import { NewProposal, PersonalStats, ProposalView, ShareEvent, ShareId } from '../model/share'
 
 /**
  * The one contract between windows and the core. Every method names its params and result
@@ -98,6 +98,21 @@ export const FeedSourceView = z.object({
 })
 export type FeedSourceView = z.infer<typeof FeedSourceView>
 
+/** "Export my data": what this device holds about the person, as one JSON document. */
+export const AccountExport = z.object({
+  format: z.literal('porte-voix.account-export/1'),
+  exportedAt: Timestamp,
+  /** Who and where (the token itself is left out: it is a credential, not data about me). */
+  session: Session.nullable(),
+  settings: Settings,
+  stats: PersonalStats,
+  shares: z.array(ShareEvent),
+  proposals: z.array(ProposalView),
+  /** Shares and proposals still waiting to reach the relay. */
+  pendingOutbox: z.number().int().nonnegative(),
+})
+export type AccountExport = z.infer<typeof AccountExport>
+
 const empty = z.object({}).strict()
 
 export const methods = {
@@ -107,6 +122,13 @@ export const methods = {
     result: Session,
   },
   'workspace.leave': { params: empty, result: z.null() },
+  'account.export': { params: empty, result: AccountExport },
+  /** Leave the workspace and delete everything this device holds about me. */
+  'account.leaveAndDelete': {
+    params: empty,
+    /** Whether the relay deleted what it holds about me too (false: local only, said so). */
+    result: z.object({ relayDeleted: z.boolean() }),
+  },
   'queue.list': { params: QueueFilter, result: z.array(Item) },
   'item.get': { params: z.object({ id: Id }), result: Item },
   'item.create': { params: NewItem, result: Item },

@@ -1,4 +1,5 @@
 import type { MethodName } from '../../../../common/contract/api'
+import { accountHandlers } from './account-handlers'
 import { queueHandlers } from './queue-handlers'
 import { shareHandlers } from './share-handlers'
 import { studioHandlers } from './studio-handlers'
@@ -6,6 +7,7 @@ import type { Handler } from './types'
 
 /** Every method of the contract has exactly one handler; a missing one fails typecheck here. */
 export const handlers: { [M in MethodName]: Handler<M> } = {
+  ...accountHandlers,
   ...queueHandlers,
   ...shareHandlers,
   ...studioHandlers,

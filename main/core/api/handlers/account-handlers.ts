@@ -1,0 +1,126 @@
+import type { AccountExport } from '../../../../common/contract/api'
+import { ProposalSubmission, type ProposalView, ShareEvent } from '../../../../common/model/share'
+import type { Db } from '../../store/database'
+import { DEFAULT_SETTINGS } from '../../store/settings'
+import type { CoreContext } from '../context'
+import type { HandlerGroup } from './types'
+
+/**
+ * What "delete my data" keeps: the schema's bookkeeping, and the device's own key (not data
+ * about the person; the shares it proved are deleted here, and the share store keeps it in use).
+ */
+const KEPT_TABLES = new Set(['schema_migrations', 'device_secret'])
+
+function userTables(db: Db): string[] {
+  return db
+    .prepare<[], { name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .all()
+    .map((row) => row.name)
+    .filter((name) => !KEPT_TABLES.has(name))
+}
+
+function pendingOutbox(db: Db): number {
+  return (
+    db
+      .prepare<[], { n: number }>(
+        'SELECT count(*) AS n FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL',
+      )
+      .get()?.n ?? 0
+  )
+}
+
+/**
+ * Proposals of a workspace this device left: their fate is no longer known here, only whether
+ * they reached the relay.
+ */
+function storedProposals(db: Db): ProposalView[] {
+  const rows = db
+    .prepare<[], { json: string; delivered: number | null }>(
+      `SELECT p.json AS json, o.delivered_at IS NOT NULL AS delivered
+         FROM proposals p LEFT JOIN outbox o ON o.id = p.id ORDER BY p.proposed_at DESC`,
+    )
+    .all()
+  const views: ProposalView[] = []
+  for (const row of rows) {
+    let json: unknown
+    try {
+      json = JSON.parse(row.json)
+    } catch {
+      continue
+    }
+    const parsed = ProposalSubmission.safeParse(json)
+    if (!parsed.success) continue
+    views.push({
+      ...parsed.data,
+      state: row.delivered ? 'pending' : 'sending',
+      reason: null,
+      decidedAt: null,
+    })
+  }
+  return views
+}
+
+function exportAccount(ctx: CoreContext): AccountExport {
+  const settings = ctx.store.settings.get()
+  const now = new Date(ctx.now())
+  const status = ctx.status()
+  const db = ctx.store.db
+  const shares = db
+    .prepare<
+      [],
+      {
+        id: string
+        item_id: string
+        network: string
+        objective: string
+        campaign_id: string | null
+        shared_at: string
+      }
+    >(
+      'SELECT id, item_id, network, objective, campaign_id, shared_at FROM shares ORDER BY shared_at',
+    )
+    .all()
+    .flatMap((row) => {
+      const parsed = ShareEvent.safeParse({
+        id: row.id,
+        itemId: row.item_id,
+        network: row.network,
+        objective: row.objective,
+        campaignId: row.campaign_id,
+        sharedAt: row.shared_at,
+      })
+      return parsed.success ? [parsed.data] : []
+    })
+  return {
+    format: 'porte-voix.account-export/1',
+    exportedAt: now.toISOString(),
+    session: status.session,
+    settings,
+    stats: ctx.shares.statsMine(settings, now),
+    shares,
+    proposals: status.session ? ctx.shares.listMine(ctx.joined()) : storedProposals(db),
+    pendingOutbox: pendingOutbox(db),
+  }
+}
+
+/** "Export my data" and "Leave and delete" (the person's own data, on this device). */
+export const accountHandlers: HandlerGroup<'account.export' | 'account.leaveAndDelete'> = {
+  'account.export': (ctx) => exportAccount(ctx),
+
+  'account.leaveAndDelete': async (ctx) => {
+    // Leaving stops sync and removes the workspace's documents and queue.
+    if (ctx.status().session) await ctx.leave()
+    // Then every row this device holds: shares, stats, proposals, outbox, settings, feed and
+    // nudge state. The relay has no member-facing delete API: what it
+    // received stays there until an admin runs `relay:admin delete-member` (the window says so).
+    const db = ctx.store.db
+    db.transaction(() => {
+      for (const table of userTables(db)) db.prepare(`DELETE FROM "${table}"`).run()
+    })()
+    // Through the store, so windows following the settings go back to the defaults at once.
+    ctx.store.settings.update(DEFAULT_SETTINGS)
+    return { relayDeleted: false }
+  },
+}

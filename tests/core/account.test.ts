@@ -1,0 +1,106 @@
+/**
+ * "Export my data" and "Leave and delete" (issue 8 point 13, app side), on an in-process core
+ * working offline: the export holds what this device knows about me; after leaving and deleting,
+ * the SQLite file holds none of it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { Core } from '../../main/core/core'
+import { DATABASE_FILE } from '../../main/core/store/database'
+import { fileOpener } from '../../main/host/opener'
+import { clientOf, fakeInvitation } from '../helpers/core'
+
+const dirs: string[] = []
+const cores: Core[] = []
+
+afterAll(async () => {
+  for (const core of cores) await core.close()
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+function rowCounts(dataDir: string): Record<string, number> {
+  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true })
+  try {
+    const tables = db
+      .prepare<[], { name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+      )
+      .all()
+    return Object.fromEntries(
+      tables.map(({ name }) => [
+        name,
+        (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
+      ]),
+    )
+  } finally {
+    db.close()
+  }
+}
+
+describe('account: export my data, leave and delete', () => {
+  it('exports settings, shares, stats and proposals, then leaves nothing of them on disk', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-account-'))
+    dirs.push(dataDir)
+    const core = await Core.open({
+      dataDir,
+      joinWaitMs: 200,
+      opener: fileOpener(dataDir, () => {}),
+    })
+    cores.push(core)
+    const client = clientOf(core)
+    await client.call('workspace.join', {
+      invitation: fakeInvitation({ role: 'champion', workspaceId: 'ws_acme', memberId: 'mem_me' }),
+    })
+    await client.call('settings.update', { language: 'fr', mastodonInstance: 'mastodon.social' })
+    const item = await client.call('item.create', {
+      title: 'Launch',
+      url: 'https://example.com/launch',
+      objective: 'awareness',
+      status: 'published',
+    })
+    const share = await client.call('share.perform', {
+      itemId: item.id,
+      network: 'linkedin',
+      text: 'Hello',
+    })
+    const proposal = await client.call('proposal.create', {
+      url: 'https://example.org/report',
+      title: 'Report',
+      note: 'Quoted p. 12',
+      caption: '',
+    })
+
+    const exported = await client.call('account.export', {})
+    expect(exported.format).toBe('porte-voix.account-export/1')
+    expect(exported.session?.memberId).toBe('mem_me')
+    expect(JSON.stringify(exported)).not.toContain('token')
+    expect(exported.settings.language).toBe('fr')
+    expect(exported.shares.map((s) => s.id)).toEqual([share.shareId])
+    expect(exported.stats.total).toBe(1)
+    expect(exported.proposals.map((p) => p.id)).toEqual([proposal.id])
+    expect(exported.pendingOutbox).toBe(2)
+
+    expect(await client.call('account.leaveAndDelete', {})).toEqual({ relayDeleted: false })
+    expect((await client.call('status.get', {})).session).toBeNull()
+    expect((await client.call('settings.get', {})).language).toBe('system')
+    expect((await client.call('stats.mine', {})).total).toBe(0)
+
+    // On disk: no row of mine anywhere; only the schema's bookkeeping, the device key and the
+    // default settings written back.
+    const counts = rowCounts(dataDir)
+    const left = Object.entries(counts).filter(
+      ([table, n]) => n > 0 && !['schema_migrations', 'device_secret', 'settings'].includes(table),
+    )
+    expect(left).toEqual([])
+    const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true })
+    try {
+      const settings = db.prepare('SELECT value FROM settings').all() as { value: string }[]
+      expect(settings.map((row) => row.value).join()).not.toContain('mastodon.social')
+    } finally {
+      db.close()
+    }
+  })
+})
