@@ -1,68 +1,144 @@
 import * as Y from 'yjs'
+import {
+  changedItemIds,
+  historyGeneration,
+  isPublished,
+  moveItem,
+  unpublishedEntries,
+} from '../../../common/doc/curation-doc'
 import { itemsMap, readItem, readItems } from '../../../common/doc/queue-doc'
+import { type Access, type DocName, roomName } from '../../../common/doc/rooms'
 import type { Item } from '../../../common/model/item'
+import type { DocLog } from './doc-log'
 import type { QueueTable } from './queue-table'
 
+export { changedItemIds }
+
 /**
- * Keeps the queue table derived from the queue document: a full rebuild at start, then only the
- * items a transaction touched. Invalid entries (any champion's client can write anything) are
- * left out of the table and reported.
+ * Keeps the queue table derived from the item documents: a full rebuild at start, then only the
+ * items a transaction touched. Curators' tables hold both documents' items (the queue's
+ * published ones and curation's drafts, proposals, archive); an employee's holds published items
+ * only, from the queue — never anything else, even if a stale replica still had it. Invalid
+ * entries (any champion's client can write anything) are left out of the table and reported.
  */
 export type ProjectionResult = { changed: number; invalid: { id: string; issues: string[] }[] }
 
-export function rebuildQueueTable(doc: Y.Doc, table: QueueTable): ProjectionResult {
-  const { items, invalid } = readItems(doc)
-  const changed = table.replaceAll(items)
-  return { changed, invalid }
+/** What the projection needs of the workspace's sync: its replicas and the role's access. */
+export type ProjectionSync = {
+  readonly docs: Record<DocName, Y.Doc>
+  access(doc: DocName): Access
+}
+
+/** The item documents this role's table is derived from, queue first. */
+function sources(sync: ProjectionSync): Y.Doc[] {
+  const docs = [sync.docs.queue]
+  if (sync.access('curation') !== 'none') docs.push(sync.docs.curation)
+  return docs
+}
+
+function shown(sync: ProjectionSync, item: Item): boolean {
+  return sync.access('curation') !== 'none' || isPublished(item.status)
+}
+
+export function rebuildQueueTable(sync: ProjectionSync, table: QueueTable): ProjectionResult {
+  const byId = new Map<string, Item>()
+  const invalid: ProjectionResult['invalid'] = []
+  // Curation first, then the queue: an item left in both by an interrupted move reads as its
+  // published copy.
+  for (const doc of sources(sync).reverse()) {
+    const read = readItems(doc)
+    invalid.push(...read.invalid)
+    for (const item of read.items) if (shown(sync, item)) byId.set(item.id, item)
+  }
+  return { changed: table.replaceAll([...byId.values()]), invalid }
 }
 
 export function projectItems(
-  doc: Y.Doc,
+  sync: ProjectionSync,
   table: QueueTable,
   ids: Iterable<string>,
 ): ProjectionResult {
-  const items = itemsMap(doc)
+  const docs = sources(sync)
   const upserts: Item[] = []
   const removals: string[] = []
   const invalid: ProjectionResult['invalid'] = []
   for (const id of ids) {
-    const map = items.get(id)
+    // A moving item is briefly in both documents, or in the one it is going to.
+    const map = docs.map((doc) => itemsMap(doc).get(id)).find((entry) => entry !== undefined)
     if (!(map instanceof Y.Map)) {
       removals.push(id)
       continue
     }
     const result = readItem(map)
-    if ('item' in result) upserts.push(result.item)
+    if ('item' in result && shown(sync, result.item)) upserts.push(result.item)
     else {
       removals.push(id)
-      invalid.push({ id, issues: result.issues })
+      if ('issues' in result) invalid.push({ id, issues: result.issues })
     }
   }
   return { changed: table.apply(upserts, removals), invalid }
 }
 
+/** Project what a transaction on one of the item documents changed (others are ignored). */
+export function projectUpdate(
+  sync: ProjectionSync,
+  table: QueueTable,
+  doc: DocName,
+  transaction: Y.Transaction,
+): ProjectionResult & { ids: Set<string> } {
+  if (doc !== 'queue' && doc !== 'curation') return { changed: 0, invalid: [], ids: new Set() }
+  const ids = changedItemIds(transaction, transaction.doc)
+  if (ids.size === 0) return { changed: 0, invalid: [], ids }
+  return { ...projectItems(sync, table, ids), ids }
+}
+
 /**
- * The ids of the items a transaction changed: keys changed on the items map itself, plus the
- * item owning any nested type that changed (a caption's Y.Text, the captions map, …).
+ * Keep this device's copy of the queue document to published content:
+ * - a curator's replica of an older layout (drafts or proposals in the queue, e.g. made offline
+ *   before the relay migrated the workspace) has them moved into curation, so they are kept and
+ *   the relay (which refuses unpublished items in the queue) accepts what this core sends;
+ * - when the relay rewrote the queue's history (its `history` generation changed: content was
+ *   moved out), the stored log and snapshot of the document are folded into one snapshot of
+ *   the current, garbage-collected state, so the content that left is gone from this disk too.
  */
-export function changedItemIds(transaction: Y.Transaction, doc: Y.Doc): Set<string> {
-  const items: unknown = itemsMap(doc)
-  const ids = new Set<string>()
-  for (const [type, keys] of transaction.changed) {
-    if (type === items) {
-      for (const key of keys) if (key !== null) ids.add(key)
-      continue
-    }
-    let current = type
-    while (current._item !== null) {
-      const parent = current._item.parent
-      if (parent === items) {
-        if (current._item.parentSub !== null) ids.add(current._item.parentSub)
-        break
+/** Origin of the core's own moves between documents (not a window's edit). */
+const LAYOUT_ORIGIN = Symbol('queue-layout')
+
+export function keepQueuePublished(
+  sync: ProjectionSync & { readonly workspaceId: string },
+  docLog: DocLog,
+  log: (line: string) => void,
+): void {
+  const queue = sync.docs.queue
+  if (sync.access('curation') === 'write') {
+    const stray = unpublishedEntries(queue, itemsMap(queue).keys())
+    for (const id of stray) {
+      try {
+        moveItem(queue, sync.docs.curation, id, (item) => item, LAYOUT_ORIGIN)
+      } catch (error) {
+        log(`queue: could not move ${id} to curation: ${(error as Error).message}`)
       }
-      if (!(parent instanceof Y.AbstractType)) break
-      current = parent
     }
+    if (stray.length > 0) log(`queue: moved ${stray.length} unpublished item(s) to curation`)
   }
-  return ids
+  const key = roomName(sync.workspaceId, 'queue')
+  let generation = historyGeneration(queue)
+  let pending = false
+  queue.on('update', () => {
+    // This listener was added after the doc log's: the update that changed it is stored.
+    const next = historyGeneration(queue)
+    if (next === generation || pending) return
+    generation = next
+    pending = true
+    setImmediate(() => {
+      pending = false
+      try {
+        const result = docLog.compact(key)
+        log(`queue: history replaced by the relay (${next}); local history rewritten`)
+        if (!result) log('queue: nothing to rewrite')
+      } catch (error) {
+        log(`queue: could not rewrite local history: ${(error as Error).message}`)
+      }
+    })
+  })
 }

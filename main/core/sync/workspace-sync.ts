@@ -136,6 +136,10 @@ export class WorkspaceSync implements Disposable {
     return this.current
   }
 
+  get workspaceId(): string {
+    return this.options.session.claims.ws
+  }
+
   access(doc: DocName): Access {
     return accessFor(doc, this.options.session.claims.role)
   }
