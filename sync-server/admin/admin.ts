@@ -208,11 +208,11 @@ export type MemberExport = {
 function roomsOf(db: Db, workspaceId: string): string[] {
   const prefix = `${workspaceId}/`
   return db
-    .prepare<[string, string], { room: string }>(
-      `SELECT room FROM snapshots WHERE substr(room, 1, length(?1)) = ?1
-       UNION SELECT DISTINCT room FROM updates WHERE substr(room, 1, length(?2)) = ?2`,
+    .prepare<[{ prefix: string }], { room: string }>(
+      `SELECT room FROM snapshots WHERE substr(room, 1, length(@prefix)) = @prefix
+       UNION SELECT DISTINCT room FROM updates WHERE substr(room, 1, length(@prefix)) = @prefix`,
     )
-    .all(prefix, prefix)
+    .all({ prefix })
     .map((row) => row.room)
 }
 

@@ -60,9 +60,9 @@ export class WorkspaceStore {
     this.#selectMember = db.prepare<[string], MemberRow>(
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE id = ?`,
     )
-    this.#touchDevice = db.prepare<[string, string, string, number]>(
+    this.#touchDevice = db.prepare<[{ member: string; device: string; now: string; n: number }]>(
       `INSERT INTO member_devices (member_id, device, first_seen, last_seen, connections)
-       VALUES (?1, ?2, ?3, ?3, ?4)
+       VALUES (@member, @device, @now, @now, @n)
        ON CONFLICT (member_id, device) DO UPDATE SET last_seen = excluded.last_seen,
          connections = connections + excluded.connections`,
     )
@@ -169,7 +169,7 @@ export class WorkspaceStore {
 
   /** A device connected (`connected` = 1) or was last seen now (0). */
   touchDevice(memberId: string, device: string, now: Date, connected: 0 | 1): void {
-    this.#touchDevice.run(memberId, device, now.toISOString(), connected)
+    this.#touchDevice.run({ member: memberId, device, now: now.toISOString(), n: connected })
   }
 
   listDevices(memberId: string): DeviceRecord[] {

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Role } from '../../common/model/member'
 import { createWorkspace, invite } from '../../sync-server/admin/admin'
-import { type Exit, spawnUntilListening } from './process'
+import { type Exit, spawnUntilListening, tempDir } from './process'
 
 /**
  * Start a real relay as a child process (not detached), for integration tests.
@@ -34,6 +34,8 @@ export type RelayProcess = {
   stop(): Promise<void>
   /** SIGKILL, resolves when the process has exited. */
   kill(): Promise<void>
+  /** Run `npm run relay:admin -- …args` as its own process on this relay's data dir. */
+  admin(args: string[]): Promise<CliResult>
   /** Everything the relay printed so far (stdout + stderr). */
   logs(): string
   /** Resolves when the relay has exited (by any means); `null` code means killed by a signal. */
@@ -61,6 +63,34 @@ export type StartRelayOptions = {
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
+export type CliResult = { code: number; stdout: string; stderr: string }
+
+/**
+ * Run one of the relay's entry points (`sync-server/main.ts`, `sync-server/admin/cli.ts`) as a
+ * separate process to its end, as an operator would from a shell.
+ */
+export function runRelayCli(
+  entry: 'main' | 'admin',
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
+  const file =
+    entry === 'main'
+      ? join(ROOT, 'sync-server', 'main.ts')
+      : join(ROOT, 'sync-server', 'admin', 'cli.ts')
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', file, ...args],
+      { cwd: ROOT, env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        done({ code, stdout, stderr })
+      },
+    )
+  })
+}
+
 const LISTENING = /porte-voix relay listening on ws:\/\/([^\s:]+):(\d+)/
 
 export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayProcess> {
@@ -78,7 +108,7 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayPro
 }
 
 async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'porte-voix-relay-'))
+  const dataDir = opts.dataDir ?? tempDir('porte-voix-relay-')
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env }
   // A secret leaking in from the developer's shell would make restarts with a different env fail.
   if (!opts.env?.PORTE_VOIX_RELAY_SECRET) delete env.PORTE_VOIX_RELAY_SECRET
@@ -136,6 +166,7 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
       const { token, memberId } = await issue(o)
       return { token, memberId }
     },
+    admin: (args) => runRelayCli('admin', [...args, '--data-dir', dataDir], adminEnv),
     stop: () => started.signal('SIGTERM'),
     kill: () => started.signal('SIGKILL'),
     logs: started.logs,
