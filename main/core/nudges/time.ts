@@ -1,0 +1,122 @@
+/**
+ * Local time in an IANA zone, with Intl only (no tz database of our own). The week is cut into
+ * slots of SLOT_MINUTES; weekday 0 is Monday.
+ */
+export const SLOT_MINUTES = 15
+export const SLOTS_PER_DAY = (24 * 60) / SLOT_MINUTES
+export const SLOTS_PER_WEEK = 7 * SLOTS_PER_DAY
+const MINUTE = 60_000
+
+export type LocalTime = {
+  /** 0 = Monday … 6 = Sunday. */
+  weekday: number
+  /** Minutes since local midnight. */
+  minute: number
+  /** The local calendar day, YYYY-MM-DD. */
+  day: string
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+function format(zone: string): Intl.DateTimeFormat {
+  let f = formats.get(zone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+    })
+    formats.set(zone, f)
+  }
+  return f
+}
+
+const WEEKDAYS: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 }
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    format(zone)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The zone the machine runs in (what "system" means for settings.timeZone). */
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+}
+
+export function localTime(instant: number, zone: string): LocalTime {
+  const parts: Record<string, string> = {}
+  for (const part of format(zone).formatToParts(instant)) parts[part.type] = part.value
+  const hour = Number(parts.hour) % 24
+  return {
+    weekday: WEEKDAYS[parts.weekday ?? 'Mon'] ?? 0,
+    minute: hour * 60 + Number(parts.minute),
+    day: `${parts.year}-${parts.month}-${parts.day}`,
+  }
+}
+
+/** Slot of the week (0 … SLOTS_PER_WEEK-1) an instant falls in, in the zone. */
+export function weekSlot(instant: number, zone: string): number {
+  const t = localTime(instant, zone)
+  return t.weekday * SLOTS_PER_DAY + Math.floor(t.minute / SLOT_MINUTES)
+}
+
+/** Offset of the zone from UTC at an instant, in minutes (Paris in summer: +120). */
+function offsetMinutes(instant: number, zone: string): number {
+  const t = localTime(instant, zone)
+  const [y, m, d] = t.day.split('-').map(Number) as [number, number, number]
+  const asUtc = Date.UTC(y, m - 1, d) + t.minute * MINUTE
+  return Math.round((asUtc - Math.floor(instant / MINUTE) * MINUTE) / MINUTE)
+}
+
+/**
+ * The instant of a local wall time. A time skipped by a spring-forward change maps to the same
+ * minute after the change (02:30 → 03:30 in Paris); a repeated autumn hour maps to its first
+ * occurrence.
+ */
+export function instantOf(day: string, minute: number, zone: string): number {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+  const naive = Date.UTC(y, m - 1, d) + minute * MINUTE
+  // Offsets change at most once around a given wall time: the ones 12 h either side cover it.
+  const before = naive - offsetMinutes(naive - 12 * 3_600_000, zone) * MINUTE
+  const after = naive - offsetMinutes(naive + 12 * 3_600_000, zone) * MINUTE
+  const valid = [before, after].filter((at) => sameWall(at, day, minute, zone))
+  if (valid.length > 0) return Math.min(...valid)
+  // Skipped (spring forward): read with the offset before the change, i.e. the minute after it.
+  return before
+}
+
+function sameWall(instant: number, day: string, minute: number, zone: string): boolean {
+  const t = localTime(instant, zone)
+  return t.day === day && t.minute === minute
+}
+
+/** The local day after `day` (calendar arithmetic, no zone involved). */
+export function nextDay(day: string, by = 1): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+  return new Date(Date.UTC(y, m - 1, d + by)).toISOString().slice(0, 10)
+}
+
+/** Weekday (0 = Monday) of a calendar day. */
+export function weekdayOf(day: string): number {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+  return (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7
+}
+
+/** "HH:MM" → minutes since midnight. */
+export function parseClock(text: string): number {
+  const [h, m] = text.split(':').map(Number)
+  return (h ?? 0) * 60 + (m ?? 0)
+}
+
+export function formatClock(minute: number): string {
+  const m = ((minute % 1440) + 1440) % 1440
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
+}
