@@ -1,13 +1,18 @@
+import { type AddressPolicy, InternalAddressError, policyFromEnv } from '../net/address-policy'
+import { type FetchImpl, guardedFetch } from '../net/guarded-fetch'
 import { displayUrl, FeedError } from './errors'
 
-export type FetchImpl = (input: string, init: RequestInit) => Promise<Response>
+export type { FetchImpl }
 
 export type FetchLimitedOptions = {
   /** Total budget for the whole exchange: every redirect, the headers and the last body byte. */
   timeoutMs: number
   /** Largest body accepted, counted after decompression (a gzip bomb is cut off too). */
   maxBytes: number
+  /** Replaces the network (tests); by default a fetch that reaches public addresses only. */
   fetchImpl?: FetchImpl
+  /** Which internal addresses may be reached (default: PORTE_VOIX_ALLOW_INTERNAL_HOSTS, or none). */
+  policy?: AddressPolicy
   /** At most this many redirects are followed (default 5). */
   maxRedirects?: number
   /** What the URL is, for messages: "The feed at …" or "The page at …". */
@@ -90,6 +95,15 @@ function networkReason(error: unknown): string {
   return 'the connection failed'
 }
 
+function internalCause(error: unknown): InternalAddressError | null {
+  let current: unknown = error
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (current instanceof InternalAddressError) return current
+    current = current.cause
+  }
+  return null
+}
+
 /** Pick the text encoding: BOM, then the Content-Type charset, then the XML or HTML declaration. */
 function decodeBody(bytes: Uint8Array, contentType: string): string {
   let label: string | undefined
@@ -125,7 +139,8 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 }
 
 /**
- * Fetch a URL as text with hard limits: http(s) only (redirects included), at most
+ * Fetch a URL as text with hard limits: http(s) only (redirects included), public addresses only
+ * unless allowed (checked on the address connected to, at every hop), at most
  * `maxRedirects` redirects, one timeout for the whole exchange (a server that trickles its body
  * is cut off too) and a size cap enforced while streaming, not after buffering.
  */
@@ -136,7 +151,8 @@ export async function fetchLimited(
   const what = options.what ?? 'feed'
   const original = displayUrl(url)
   const maxRedirects = options.maxRedirects ?? 5
-  const fetchImpl: FetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init))
+  // Every hop (redirects included) connects through the address policy, after DNS.
+  const fetchImpl: FetchImpl = options.fetchImpl ?? guardedFetch(options.policy ?? policyFromEnv())
   let current = parseHttpUrl(url, what, `The ${what} address`)
 
   const controller = new AbortController()
@@ -242,6 +258,14 @@ export async function fetchLimited(
   } catch (error) {
     controller.abort()
     if (error instanceof FeedError) throw error
+    const internal = internalCause(error)
+    if (internal) {
+      throw new FeedError(
+        'bad_url',
+        `The ${what} at ${original} was not read: ${internal.message}.`,
+        { cause: error },
+      )
+    }
     if (timedOut) {
       throw new FeedError(
         'timeout',
