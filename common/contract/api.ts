@@ -183,6 +183,8 @@ export type Result<M extends MethodName> = z.infer<Methods[M]['result']>
 
 export const events = {
   status: CoreStatus,
+  /** The settings changed (from any window): every window follows theme and language at once. */
+  'settings.changed': Settings,
   /** The queue table changed (after a local edit or a remote update was stored). */
   'queue.changed': z.object({ count: z.number().int() }),
   /** My shares or proposals changed (a share recorded, an outbox entry delivered, a decision). */

@@ -70,6 +70,7 @@ export class SettingsStore {
   // Prepared once: settings are read on every share and stats request.
   private readonly selectAll
   private readonly put
+  private readonly listeners = new Set<(settings: Settings) => void>()
 
   constructor(private readonly db: Db) {
     this.selectAll = db.prepare<[], { key: string; value: string }>(
@@ -111,6 +112,16 @@ export class SettingsStore {
         if (value !== undefined) this.put.run(key, JSON.stringify(value))
       }
     })()
-    return this.get()
+    const settings = this.get()
+    for (const listener of this.listeners) listener(settings)
+    return settings
+  }
+
+  /** Called after every stored update (windows follow theme and language live); returns the unsubscribe. */
+  onChange(listener: (settings: Settings) => void): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
   }
 }

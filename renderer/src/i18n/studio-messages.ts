@@ -1,3 +1,4 @@
+import { frenchTypography } from '../../../common/format/typography'
 import { type Language, systemLanguage } from './messages'
 
 /** The champion studio's strings, in English and French. Keys are shared; missing ones fail typecheck. */
@@ -118,11 +119,51 @@ const en = {
   'feeds.lastPolled': 'Last checked',
   'feeds.addedBy': 'Added by',
   'error.dismiss': 'Dismiss',
+  'statusOption.draft': 'Draft — champions only',
+  'statusOption.approved': 'Approved — not yet in employees’ queues',
+  'statusOption.published': 'Published — in employees’ queues',
+  'statusOption.archived': 'Archived — hidden',
+  'lifecycle.hint.draft': 'Employees don’t see drafts. Publish it to put it in their queue.',
+  'lifecycle.hint.submitted': 'A proposal: approve or reject it in Review.',
+  'lifecycle.hint.approved':
+    'Approved is not published: employees don’t see it until you publish it.',
+  'lifecycle.hint.published':
+    'In employees’ queues, between its publish and expiry dates when they are set.',
+  'lifecycle.hint.archived': 'Archived: only champions see it.',
+  'lifecycle.publish': 'Publish now',
+  'lifecycle.unpublish': 'Unpublish',
+  'audience.label': 'Who sees it now',
+  'audience.everyone': 'Everyone in the workspace',
+  'audience.everyoneUntil': 'Everyone in the workspace, until {date}',
+  'audience.curators': 'Champions only',
+  'audience.scheduled': 'Scheduled: from {date}',
+  'audience.expired': 'Expired on {date}',
+  'item.hasCaption': 'has a caption',
+  'item.noCaption': 'no caption yet',
+  'limit.refused':
+    'Not added: this text would be {length} characters long, and the limit is {limit}.',
+  'limit.variants': 'At most {limit} variants per network.',
+  'problems.title': 'Part of this item cannot be read as it is. Employees get it without:',
+  'problem.fieldTooLong':
+    '{field}: over the limit of {limit} characters. Employees don’t get it until it is shortened.',
+  'problem.tooManyVariants':
+    '{field}: more than {limit} variants. Employees get the first {limit}.',
+  'problem.invalidValue':
+    '{field}: not a valid value. Employees get the default until it is fixed.',
+  'refused.changeTooLarge':
+    'A change was too large to send ({size}), so nobody else got it. Undo it, or discard your unsent changes.',
+  'refused.changeRefused':
+    'The relay refused a change, so nobody else got it. Undo it, or discard your unsent changes.',
+  'refused.undo': 'Undo my last change',
+  'refused.discard': 'Discard my unsent changes',
+  'campaign.endsToday': 'ends today',
+  'campaign.oneDayLeft': '1 day left',
+  'campaign.daysLeftN': '{days} days left',
 } as const
 
 export type StudioMessageKey = keyof typeof en
 
-const fr: Record<StudioMessageKey, string> = {
+const frWritten: Record<StudioMessageKey, string> = {
   'studio.title': 'Studio',
   'studio.loading': 'Connexion au cœur de Porte-voix…',
   'studio.unreachable': 'Le cœur de Porte-voix est injoignable.',
@@ -241,9 +282,55 @@ const fr: Record<StudioMessageKey, string> = {
   'feeds.lastPolled': 'Vérifiée',
   'feeds.addedBy': 'Ajoutée par',
   'error.dismiss': 'Fermer',
+  'statusOption.draft': 'Brouillon — champions seulement',
+  'statusOption.approved': 'Approuvé — pas encore dans la file des employés',
+  'statusOption.published': 'Publié — dans la file des employés',
+  'statusOption.archived': 'Archivé — masqué',
+  'lifecycle.hint.draft':
+    'Les employés ne voient pas les brouillons. Publiez-le pour le mettre dans leur file.',
+  'lifecycle.hint.submitted': 'Une proposition : approuvez-la ou refusez-la dans Modération.',
+  'lifecycle.hint.approved':
+    'Approuvé n’est pas publié : les employés ne le voient pas tant que vous ne l’avez pas publié.',
+  'lifecycle.hint.published':
+    'Dans la file des employés, entre ses dates de publication et d’expiration quand elles sont fixées.',
+  'lifecycle.hint.archived': 'Archivé : seuls les champions le voient.',
+  'lifecycle.publish': 'Publier maintenant',
+  'lifecycle.unpublish': 'Dépublier',
+  'audience.label': 'Qui le voit maintenant',
+  'audience.everyone': 'Tout l’espace de travail',
+  'audience.everyoneUntil': 'Tout l’espace de travail, jusqu’au {date}',
+  'audience.curators': 'Champions seulement',
+  'audience.scheduled': 'Programmé : à partir du {date}',
+  'audience.expired': 'Expiré le {date}',
+  'item.hasCaption': 'a un texte',
+  'item.noCaption': 'pas encore de texte',
+  'limit.refused': 'Non ajouté : ce texte ferait {length} caractères, et la limite est de {limit}.',
+  'limit.variants': 'Au plus {limit} variantes par réseau.',
+  'problems.title':
+    'Une partie de ce contenu ne peut pas être lue telle quelle. Les employés le reçoivent sans :',
+  'problem.fieldTooLong':
+    '{field} : au-delà de la limite de {limit} caractères. Les employés ne le reçoivent pas tant qu’il n’est pas raccourci.',
+  'problem.tooManyVariants':
+    '{field} : plus de {limit} variantes. Les employés reçoivent les {limit} premières.',
+  'problem.invalidValue':
+    '{field} : valeur non valide. Les employés reçoivent la valeur par défaut tant qu’elle n’est pas corrigée.',
+  'refused.changeTooLarge':
+    'Une modification était trop volumineuse pour être envoyée ({size}) : personne d’autre ne l’a reçue. Annulez-la, ou abandonnez vos modifications non envoyées.',
+  'refused.changeRefused':
+    'Le relais a refusé une modification : personne d’autre ne l’a reçue. Annulez-la, ou abandonnez vos modifications non envoyées.',
+  'refused.undo': 'Annuler ma dernière modification',
+  'refused.discard': 'Abandonner mes modifications non envoyées',
+  'campaign.endsToday': 'se termine aujourd’hui',
+  'campaign.oneDayLeft': '1 jour restant',
+  'campaign.daysLeftN': '{days} jours restants',
 }
 
 export type StudioLanguage = Language
+
+/** French as typeset: no-break spaces before : ; ! ? and inside « » (written with plain spaces). */
+const fr = Object.fromEntries(
+  Object.entries(frWritten).map(([key, text]) => [key, frenchTypography(text)]),
+) as Record<StudioMessageKey, string>
 
 export const studioDictionaries: Record<StudioLanguage, Record<StudioMessageKey, string>> = {
   en,

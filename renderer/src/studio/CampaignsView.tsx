@@ -1,7 +1,10 @@
 import { type FormEvent, useState } from 'react'
+import { campaignDaysLeft, formatDay } from '../../../common/format/dates'
+import { formatNumber } from '../../../common/format/typography'
 import type { Campaign, NewCampaign } from '../../../common/model/campaign'
 import { OBJECTIVES, type Objective } from '../../../common/model/item'
 import { ChoiceSelect } from '../components/ChoiceSelect'
+import { useNow } from './Audience'
 import { Field, FormButtons, fromLocalInput, toLocalInput } from './fields'
 import { useST, useStudio } from './store'
 
@@ -34,12 +37,15 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
   const allItems = useStudio((state) => state.allItems)
   const update = useStudio((state) => state.updateItem)
   const language = useStudio((state) => state.language)
+  const timeZone = useStudio((state) => state.timeZone)
+  const now = useNow()
   const [editing, setEditing] = useState(false)
   const attached = allItems.filter((item) => item.campaignId === campaign.id)
   const candidates = allItems.filter(
     (item) => item.campaignId !== campaign.id && item.status !== 'archived',
   )
-  const days = Math.ceil((Date.parse(campaign.deadline) - Date.now()) / 86_400_000)
+  // The popover's count (common/format), in the same time zone: both windows agree.
+  const { days } = campaignDaysLeft(campaign.deadline, now, timeZone ?? undefined)
   if (editing) return <CampaignForm campaign={campaign} onDone={() => setEditing(false)} />
   return (
     <article className="card" data-testid="campaign-card">
@@ -50,11 +56,19 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
         </span>
       </header>
       <p className="goal">
-        <strong>{campaign.goalTarget.toLocaleString(language)}</strong> {campaign.goalMetric}
+        <strong>{formatNumber(campaign.goalTarget, language)}</strong> {campaign.goalMetric}
       </p>
-      <p className="muted small">
-        {new Date(campaign.deadline).toLocaleDateString(language, { dateStyle: 'long' })} ·{' '}
-        {days >= 0 ? `${days} ${t('campaign.daysLeft')}` : t('campaign.overdue')}
+      <p className="muted small" data-testid="campaign-deadline">
+        {formatDay(campaign.deadline, language, { timeZone })} ·{' '}
+        <span data-testid="campaign-days-left">
+          {days < 0
+            ? t('campaign.overdue')
+            : days === 0
+              ? t('campaign.endsToday')
+              : days === 1
+                ? t('campaign.oneDayLeft')
+                : t('campaign.daysLeftN', { days })}
+        </span>
       </p>
       <h4 className="sub-head">{t('campaign.items')}</h4>
       {attached.length === 0 ? <p className="muted small">{t('campaign.noItems')}</p> : null}

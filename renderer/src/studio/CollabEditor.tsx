@@ -1,8 +1,8 @@
 import { defaultKeymap } from '@codemirror/commands'
 import { Compartment, EditorState, type Extension } from '@codemirror/state'
 import { EditorView, keymap, placeholder as placeholderExtension } from '@codemirror/view'
-import { useEffect, useRef, useSyncExternalStore } from 'react'
-import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { yCollab, ySyncAnnotation, yUndoManagerKeymap } from 'y-codemirror.next'
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { studioEditorTheme } from './editor-theme'
@@ -16,6 +16,11 @@ type Props = {
   placeholder?: string
   /** A stable id for tests and for the preview next to it. */
   testId: string
+  /**
+   * The most characters (UTF-16 units, as the schemas count) the text may hold: a keystroke or
+   * paste that would cross it is refused before it is made, with the reason under the editor.
+   */
+  maxLength?: number
 }
 
 /**
@@ -23,8 +28,11 @@ type Props = {
  * update (stored by the core, relayed to the other champions), remote edits merge in place, and
  * undo/redo only touch my own changes (the UndoManager tracks the binding's local origin only).
  */
-export function CollabEditor({ text, awareness, label, placeholder, testId }: Props) {
+export function CollabEditor({ text, awareness, label, placeholder, testId, maxLength }: Props) {
   const t = useST()
+  const [refused, setRefused] = useState<{ length: number; limit: number } | null>(null)
+  const limit = useRef(maxLength)
+  limit.current = maxLength
   const host = useRef<HTMLDivElement>(null)
   const undoRef = useRef<Y.UndoManager | null>(null)
   const viewRef = useRef<EditorView | null>(null)
@@ -55,6 +63,19 @@ export function CollabEditor({ text, awareness, label, placeholder, testId }: Pr
           EditorView.lineWrapping,
           studioEditorTheme,
           labels.current.of(attributes.current),
+          // Before yCollab sees it: a refused change never reaches the Y.Text, so nothing is sent.
+          EditorState.transactionFilter.of((tr) => {
+            const max = limit.current
+            // Colleagues' edits (applied by the binding) are never refused: the texts must agree.
+            if (max === undefined || !tr.docChanged || tr.annotation(ySyncAnnotation)) return tr
+            const length = tr.newDoc.length
+            if (length <= max || length <= tr.startState.doc.length) {
+              if (tr.isUserEvent('input') || tr.isUserEvent('delete')) setRefused(null)
+              return tr
+            }
+            setRefused({ length, limit: max })
+            return []
+          }),
           // Presence is drawn by remoteSelections (CSP-safe), so yCollab gets no awareness.
           yCollab(text, null, { undoManager }),
           remoteSelectionsFor(text, awareness),
@@ -78,28 +99,35 @@ export function CollabEditor({ text, awareness, label, placeholder, testId }: Pr
   }, [label, placeholder, testId])
 
   return (
-    <div className="collab">
-      <div className="collab-editor" ref={host} />
-      <div className="collab-tools">
-        <button
-          type="button"
-          className="icon-button"
-          title={t('item.undo')}
-          aria-label={t('item.undo')}
-          onClick={() => undoRef.current?.undo()}
-        >
-          ↶
-        </button>
-        <button
-          type="button"
-          className="icon-button"
-          title={t('item.redo')}
-          aria-label={t('item.redo')}
-          onClick={() => undoRef.current?.redo()}
-        >
-          ↷
-        </button>
+    <div className="collab-wrap">
+      <div className="collab">
+        <div className="collab-editor" ref={host} />
+        <div className="collab-tools">
+          <button
+            type="button"
+            className="icon-button"
+            title={t('item.undo')}
+            aria-label={t('item.undo')}
+            onClick={() => undoRef.current?.undo()}
+          >
+            ↶
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            title={t('item.redo')}
+            aria-label={t('item.redo')}
+            onClick={() => undoRef.current?.redo()}
+          >
+            ↷
+          </button>
+        </div>
       </div>
+      {refused ? (
+        <p className="limit-note" role="alert" data-testid={`${testId}-refused`}>
+          {t('limit.refused', refused)}
+        </p>
+      ) : null}
     </div>
   )
 }

@@ -1,11 +1,18 @@
 import { useState } from 'react'
-import { captionText } from '../../../common/doc/queue-doc'
-import { ITEM_STATUSES, type Item, OBJECTIVES, SOURCE_KINDS } from '../../../common/model/item'
+import { captionText, type ItemFieldProblem } from '../../../common/doc/queue-doc'
+import {
+  ITEM_LIMITS,
+  ITEM_STATUSES,
+  type Item,
+  OBJECTIVES,
+  SOURCE_KINDS,
+} from '../../../common/model/item'
 import { NETWORKS, type Network } from '../../../common/model/networks'
 import { measure } from '../../../common/share/length'
 import { postedText, sharePagePrefillsCaption } from '../../../common/share/posted-text'
 import { ChoiceSelect } from '../components/ChoiceSelect'
 import { NETWORK_NAMES } from '../i18n/messages'
+import { AudienceLabel } from './Audience'
 import { CollabEditor, useYText } from './CollabEditor'
 import { CampaignSelect, CommitField, DateTimeField, Field } from './fields'
 import { Presence } from './Presence'
@@ -17,9 +24,11 @@ import {
   replicaVariants,
   replicaWhy,
   textKey,
+  useCaptionedNetworks,
+  useItemProblems,
   useItemStructure,
 } from './replica-item'
-import { useST, useStudio } from './store'
+import { type StudioTranslate, useST, useStudio } from './store'
 
 /** Everything about one item: plain fields (last writer wins) and collaborative texts. */
 export function ItemEditor({ item }: { item: Item }) {
@@ -38,7 +47,10 @@ export function ItemEditor({ item }: { item: Item }) {
         <div>
           <h2 className="editor-title">{item.title}</h2>
           <p className="editor-sub">
-            <span className={`pill pill-${item.status}`}>{t(`status.${item.status}`)}</span>
+            <span className={`pill pill-${item.status}`} data-testid="editor-status">
+              {t(`status.${item.status}`)}
+            </span>
+            <AudienceLabel item={item} testId="editor-audience" />
             <span className="muted">
               {author ? `${t('item.by')} ${author.displayName}` : ''}
               {item.source ? ` · ${item.source}` : ''}
@@ -94,7 +106,7 @@ export function ItemEditor({ item }: { item: Item }) {
             <ChoiceSelect
               testId="field-status"
               choices={ITEM_STATUSES.filter((status) => status !== 'submitted')}
-              labelOf={(status) => t(`status.${status}`)}
+              labelOf={(status) => t(`statusOption.${status}`)}
               value={item.status}
               onChange={(status) => void save({ status })}
             />
@@ -161,7 +173,10 @@ export function ItemEditor({ item }: { item: Item }) {
             </button>
           )}
         </div>
+        <Lifecycle item={item} onSave={save} />
       </section>
+
+      {replica && replicaSynced ? <Problems doc={replica.doc} itemId={item.id} /> : null}
 
       {replica ? (
         replicaSynced ? (
@@ -183,6 +198,7 @@ function Texts({ item }: { item: Item }) {
   const [network, setNetwork] = useState<Network>('linkedin')
   // Re-render when texts appear or disappear (not on every keystroke).
   useItemStructure(replica?.doc ?? null, item.id)
+  const captioned = useCaptionedNetworks(replica?.doc ?? null, item.id)
   if (!replica) return null
   const doc = replica.doc
   if (!replicaItem(doc, item.id)) {
@@ -207,6 +223,7 @@ function Texts({ item }: { item: Item }) {
             awareness={replica.awareness}
             label={t('field.why')}
             testId="why-editor"
+            maxLength={ITEM_LIMITS.why}
           />
         ) : (
           <p className="muted">…</p>
@@ -217,7 +234,8 @@ function Texts({ item }: { item: Item }) {
         <h3>{t('field.captions')}</h3>
         <div className="network-tabs" role="tablist">
           {NETWORKS.map((n) => {
-            const has = replicaCaption(doc, item.id, n) !== null
+            // Marked only when the caption has text: an empty one exists for every network.
+            const has = captioned.has(n)
             return (
               <button
                 key={n}
@@ -225,9 +243,20 @@ function Texts({ item }: { item: Item }) {
                 role="tab"
                 aria-selected={n === network}
                 className={`tab network-tab${n === network ? ' active' : ''}${has ? ' has' : ''}`}
+                data-testid={`tab-${n}`}
+                data-has-caption={has}
+                title={has ? t('item.hasCaption') : t('item.noCaption')}
                 onClick={() => setNetwork(n)}
               >
                 {NETWORK_NAMES[n]}
+                {has ? (
+                  <span className="tab-mark" aria-hidden="true">
+                    ●
+                  </span>
+                ) : null}
+                <span className="sr-only">
+                  {` (${has ? t('item.hasCaption') : t('item.noCaption')})`}
+                </span>
               </button>
             )
           })}
@@ -241,6 +270,7 @@ function Texts({ item }: { item: Item }) {
                 awareness={replica.awareness}
                 label={`${t('field.captions')} · ${NETWORK_NAMES[network]}`}
                 testId={`caption-${network}`}
+                maxLength={ITEM_LIMITS.caption}
               />
             ) : (
               // Only items from before captions existed at creation lack the text.
@@ -264,6 +294,7 @@ function Texts({ item }: { item: Item }) {
                   awareness={replica.awareness}
                   label={`${t('field.variants')} ${index + 1} · ${NETWORK_NAMES[network]}`}
                   testId={`variant-${network}-${index}`}
+                  maxLength={ITEM_LIMITS.caption}
                 />
                 <button
                   type="button"
@@ -274,13 +305,20 @@ function Texts({ item }: { item: Item }) {
                 </button>
               </div>
             ))}
-            <button
-              type="button"
-              className="link"
-              onClick={() => addVariant(doc, item.id, network)}
-            >
-              + {t('item.addVariant')}
-            </button>
+            {variants.length >= ITEM_LIMITS.variants ? (
+              <p className="muted small" data-testid="variants-full">
+                {t('limit.variants', { limit: ITEM_LIMITS.variants })}
+              </p>
+            ) : (
+              <button
+                type="button"
+                className="link"
+                data-testid="add-variant"
+                onClick={() => addVariant(doc, item.id, network)}
+              >
+                + {t('item.addVariant')}
+              </button>
+            )}
           </div>
           <Preview item={item} network={network} caption={caption} />
         </div>
@@ -335,4 +373,94 @@ function hostOf(url: string): string {
   } catch {
     return url
   }
+}
+
+/**
+ * The item's place in its life, said plainly: only Published reaches employees, so an Approved
+ * item says it is not visible yet and offers to publish it in one click.
+ */
+function Lifecycle({
+  item,
+  onSave,
+}: {
+  item: Item
+  onSave: (patch: { status: Item['status'] }) => Promise<boolean>
+}) {
+  const t = useST()
+  return (
+    <div className="lifecycle" data-testid="lifecycle">
+      <span className="lifecycle-hint" data-testid="lifecycle-hint">
+        {t(`lifecycle.hint.${item.status}`)}
+      </span>
+      <span className="muted small">
+        {t('audience.label')}: <AudienceLabel item={item} testId="lifecycle-audience" />
+      </span>
+      {item.status === 'draft' || item.status === 'approved' ? (
+        <button
+          type="button"
+          className="button button-primary"
+          data-testid="publish"
+          onClick={() => void onSave({ status: 'published' })}
+        >
+          {t('lifecycle.publish')}
+        </button>
+      ) : item.status === 'published' ? (
+        <button
+          type="button"
+          className="button"
+          data-testid="unpublish"
+          onClick={() => void onSave({ status: 'approved' })}
+        >
+          {t('lifecycle.unpublish')}
+        </button>
+      ) : null}
+    </div>
+  )
+}
+
+/** What employees are not getting of this item, and why (see readItem). */
+function Problems({ doc, itemId }: { doc: Parameters<typeof useItemProblems>[0]; itemId: string }) {
+  const t = useST()
+  const problems = useItemProblems(doc, itemId)
+  if (problems.length === 0) return null
+  return (
+    <section className="problems" role="alert" data-testid="item-problems">
+      <strong>{t('problems.title')}</strong>
+      <ul>
+        {problems.map((problem) => (
+          <li key={`${problem.field}-${problem.code}`} data-testid="item-problem">
+            {t(`problem.${problem.code}`, {
+              field: fieldName(problem, t),
+              limit: problem.limit ?? 0,
+            })}
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+const FIELD_KEYS: Record<string, Parameters<StudioTranslate>[0]> = {
+  title: 'field.title',
+  url: 'field.url',
+  source: 'field.source',
+  sourceKind: 'field.sourceKind',
+  objective: 'field.objective',
+  topics: 'field.topics',
+  status: 'field.status',
+  publishAt: 'field.publishAt',
+  expiresAt: 'field.expiresAt',
+  priority: 'field.priority',
+  campaignId: 'field.campaign',
+  why: 'field.why',
+}
+
+function fieldName(problem: ItemFieldProblem, t: StudioTranslate): string {
+  const [head, network] = problem.field.split('.')
+  if ((head === 'captions' || head === 'variants') && network && network in NETWORK_NAMES) {
+    const name = NETWORK_NAMES[network as Network]
+    return `${t(head === 'captions' ? 'field.captions' : 'field.variants')} · ${name}`
+  }
+  const key = head ? FIELD_KEYS[head] : undefined
+  return key ? t(key) : problem.field
 }

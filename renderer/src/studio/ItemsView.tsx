@@ -7,6 +7,7 @@ import {
   SOURCE_KINDS,
 } from '../../../common/model/item'
 import { ChoiceSelect } from '../components/ChoiceSelect'
+import { AudienceLabel } from './Audience'
 import { CampaignSelect, FormButtons } from './fields'
 import { ItemEditor } from './ItemEditor'
 import { ItemRow } from './ItemRow'
@@ -148,6 +149,7 @@ function ItemList({ items }: { items: Item[] }) {
             meta={
               <>
                 <span className={`pill pill-${item.status}`}>{t(`status.${item.status}`)}</span>
+                <AudienceLabel item={item} testId="row-audience" />
                 <span className={`badge badge-${item.objective}`}>
                   {t(`objective.${item.objective}`)}
                 </span>

@@ -198,9 +198,5 @@ export function fromLocalInput(value: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString()
 }
 
-export function formatDate(iso: string | null, language: string): string {
-  if (!iso) return ''
-  const date = new Date(iso)
-  if (Number.isNaN(date.getTime())) return ''
-  return date.toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' })
-}
+/** A date and time as every window writes it (24-hour in French): see common/format. */
+export { formatDateTime as formatDate } from '../../../common/format/dates'

@@ -1,6 +1,6 @@
-import { useSyncExternalStore } from 'react'
+import { useMemo, useSyncExternalStore } from 'react'
 import * as Y from 'yjs'
-import { itemsMap } from '../../../common/doc/queue-doc'
+import { type ItemFieldProblem, itemsMap, readItem } from '../../../common/doc/queue-doc'
 import type { Network } from '../../../common/model/networks'
 
 /**
@@ -105,4 +105,50 @@ export function textKey(text: Y.Text): number {
     textKeys.set(text, key)
   }
   return key
+}
+
+/** Re-render with a string snapshot of the item that changes only when `snapshot` does. */
+function useItemSnapshot(
+  doc: Y.Doc | null,
+  id: string,
+  snapshot: (item: Y.Map<unknown>) => string,
+) {
+  return useSyncExternalStore(
+    (onChange) => {
+      if (!doc) return () => {}
+      const items = itemsMap(doc)
+      items.observeDeep(onChange)
+      return () => items.unobserveDeep(onChange)
+    },
+    () => {
+      const item = doc ? replicaItem(doc, id) : null
+      return item ? snapshot(item) : ''
+    },
+  )
+}
+
+/** The networks whose caption really has text (tabs mark them), as the replica holds them now. */
+export function useCaptionedNetworks(doc: Y.Doc | null, id: string): ReadonlySet<string> {
+  const key = useItemSnapshot(doc, id, (item) => {
+    const captions = item.get('captions')
+    if (!(captions instanceof Y.Map)) return ''
+    return [...captions.entries()]
+      .filter(([, text]) => text instanceof Y.Text && text.length > 0)
+      .map(([network]) => network)
+      .sort()
+      .join(',')
+  })
+  return useMemo(() => new Set(key ? key.split(',') : []), [key])
+}
+
+/**
+ * What readItem had to repair in this item (a caption over the limit, a 21st variant, …), so
+ * champions see what employees are not getting.
+ */
+export function useItemProblems(doc: Y.Doc | null, id: string): ItemFieldProblem[] {
+  const key = useItemSnapshot(doc, id, (item) => {
+    const result = readItem(item)
+    return JSON.stringify('item' in result ? result.problems : [])
+  })
+  return useMemo(() => (key ? (JSON.parse(key) as ItemFieldProblem[]) : []), [key])
 }

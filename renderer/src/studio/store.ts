@@ -1,7 +1,8 @@
 import { create } from 'zustand'
-import type { CoreStatus, FeedSourceView } from '../../../common/contract/api'
+import type { CoreStatus, FeedSourceView, Settings } from '../../../common/contract/api'
 import type { CoreClient } from '../../../common/contract/client'
 import { WindowReplica } from '../../../common/contract/replica'
+import { formatNumber } from '../../../common/format/typography'
 import type { Campaign, NewCampaign } from '../../../common/model/campaign'
 import type {
   Item,
@@ -35,6 +36,10 @@ type StudioState = {
   client: CoreClient | null
   status: CoreStatus | null
   language: StudioLanguage
+  /** The Theme setting ('system' follows the OS); applied to the document by StudioApp. */
+  theme: Settings['theme']
+  /** The Time zone setting (null: the system's), for days left as the popover counts them. */
+  timeZone: string | null
   /** The window's own replica of the queue document, for collaborative text editing. */
   replica: WindowReplica | null
   /** The replica has received the core's state: texts that exist are in it. */
@@ -83,6 +88,17 @@ const EMPTY_FILTER: ItemFilter = {
 function sessionKey(status: CoreStatus | null): string {
   const session = status?.session
   return session ? JSON.stringify([session.workspaceId, session.memberId, session.role]) : ''
+}
+
+function fromSettings(settings: Settings): Pick<StudioState, 'language' | 'theme' | 'timeZone'> {
+  return {
+    language:
+      settings.language === 'system'
+        ? studioSystemLanguage(navigator.languages)
+        : settings.language,
+    theme: settings.theme,
+    timeZone: settings.timeZone,
+  }
 }
 
 function isCurator(status: CoreStatus | null): boolean {
@@ -187,6 +203,8 @@ export const useStudio = create<StudioState>((set, get) => {
     client: null,
     status: null,
     language: studioSystemLanguage(navigator.languages),
+    theme: 'system',
+    timeZone: null,
     replica: null,
     replicaSynced: false,
     items: [],
@@ -214,17 +232,13 @@ export const useStudio = create<StudioState>((set, get) => {
       })
       // Remote edits (other champions) and mine both land here once stored by the core.
       client.on('queue.changed', () => scheduleRefresh())
+      // Theme and language follow the settings live, whichever window changed them.
+      client.on('settings.changed', (settings) => set(fromSettings(settings)))
       const [status, settings] = await Promise.all([
         client.call('status.get', {}),
         client.call('settings.get', {}),
       ])
-      set({
-        status,
-        language:
-          settings.language === 'system'
-            ? studioSystemLanguage(navigator.languages)
-            : settings.language,
-      })
+      set({ status, ...fromSettings(settings) })
       syncReplica()
       await get().refresh()
     },
@@ -313,7 +327,27 @@ export const useStudio = create<StudioState>((set, get) => {
   }
 })
 
-export function useST(): (key: StudioMessageKey) => string {
+/** The studio's translate: `t(key)`, or `t(key, vars)` to fill `{name}` placeholders. */
+export type StudioTranslate = (
+  key: StudioMessageKey,
+  vars?: Record<string, string | number>,
+) => string
+
+export function useST(): StudioTranslate {
   const language = useStudio((state) => state.language)
-  return (key) => studioDictionaries[language][key]
+  return (key, vars) => fillMessage(studioDictionaries[language][key], language, vars)
+}
+
+/** Numbers in placeholders get the language's separators ("10 000" in French). */
+export function fillMessage(
+  template: string,
+  language: StudioLanguage,
+  vars?: Record<string, string | number>,
+): string {
+  if (!vars) return template
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = vars[name]
+    if (value === undefined) return whole
+    return typeof value === 'number' ? formatNumber(value, language) : value
+  })
 }
