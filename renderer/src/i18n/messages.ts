@@ -222,6 +222,12 @@ const en = {
   'account.confirm': 'Yes, leave',
   'account.cancel': 'Cancel',
   'account.leaving': 'Leaving…',
+  'account.left':
+    'You left the workspace. Its content was deleted from this computer; your settings, share history and stats are kept.',
+  'account.deletedLocal':
+    'You left the workspace and your data was deleted from this computer. The relay keeps what it already received (your shares and proposals); ask your admin to delete it.',
+  'account.deletedAll':
+    'You left the workspace and your data was deleted from this computer and from the relay (except anonymous totals).',
   'core.unreachable': 'The Porte-voix core is not reachable.',
 } as const
 
@@ -434,6 +440,12 @@ const fr: Record<MessageKey, string> = {
   'account.confirm': 'Oui, quitter',
   'account.cancel': 'Annuler',
   'account.leaving': 'Départ…',
+  'account.left':
+    'Vous avez quitté l’espace. Son contenu a été supprimé de cet ordinateur ; vos réglages, votre historique de partages et vos statistiques sont conservés.',
+  'account.deletedLocal':
+    'Vous avez quitté l’espace et vos données ont été supprimées de cet ordinateur. Le relais conserve ce qu’il a déjà reçu (vos partages et propositions) ; demandez à votre admin de le supprimer.',
+  'account.deletedAll':
+    'Vous avez quitté l’espace et vos données ont été supprimées de cet ordinateur et du relais (hors totaux anonymes).',
   'core.unreachable': 'Le cœur de Porte-voix est injoignable.',
 }
 

@@ -31,6 +31,7 @@ export function JoinView() {
   const error = useStore((state) => state.error)
   const clearError = useStore((state) => state.clearError)
   const offered = useStore((state) => state.offeredInvitation)
+  const notice = useStore((state) => state.notice)
   const offerInvitation = useStore((state) => state.offerInvitation)
   const joined = useStore((state) => state.status?.session != null)
   const [pasted, setPasted] = useState(offered ?? '')
@@ -59,6 +60,11 @@ export function JoinView() {
         <Megaphone />
       </div>
       <h1>{t('join.title')}</h1>
+      {notice ? (
+        <p className="success" role="status" data-testid="join-notice">
+          {t.say(notice)}
+        </p>
+      ) : null}
       <p className="muted">{t('join.help')}</p>
       <textarea
         aria-label={t('join.title')}

@@ -4,6 +4,7 @@ import { NETWORKS } from '../../../common/model/networks'
 import { type Described, describeError } from '../state/errors'
 import { type SettingsDraft, settingsDraft, settingsPatch } from '../state/logic'
 import { useStore, useT } from '../state/store'
+import { AccountSection } from './AccountSection'
 
 function timeZones(): string[] {
   try {
@@ -16,7 +17,12 @@ function timeZones(): string[] {
 export function SettingsView() {
   const settings = useStore((state) => state.settings)
   if (!settings) return <p className="loading">…</p>
-  return <SettingsForm settings={settings} />
+  return (
+    <>
+      <SettingsForm settings={settings} />
+      <AccountSection />
+    </>
+  )
 }
 
 function SettingsForm({ settings }: { settings: Settings }) {

@@ -1,5 +1,11 @@
 import { create } from 'zustand'
-import type { CoreStatus, QueueEntry, Settings, ShareOutcome } from '../../../common/contract/api'
+import type {
+  AccountExport,
+  CoreStatus,
+  QueueEntry,
+  Settings,
+  ShareOutcome,
+} from '../../../common/contract/api'
 import type { CoreClient } from '../../../common/contract/client'
 import type { Network } from '../../../common/model/networks'
 import type { NewProposal, PersonalStats, ProposalView } from '../../../common/model/share'
@@ -59,6 +65,11 @@ type State = {
   propose(proposal: NewProposal): Promise<{ queued: boolean }>
   saveSettings(patch: Partial<Settings>): Promise<void>
   clearError(): void
+  /** Said once on the join view after leaving (what was kept, what was deleted). */
+  notice: Described | null
+  leave(): Promise<void>
+  leaveAndDelete(): Promise<void>
+  exportData(): Promise<AccountExport>
 }
 
 /**
@@ -108,6 +119,30 @@ export const useStore = create<State>((set, get) => {
     if (stats.status === 'fulfilled') set({ stats: stats.value })
     if (proposals.status === 'fulfilled') set({ proposals: proposals.value })
   })
+
+  /** What the person had open belongs to the workspace just left. */
+  const afterLeaving = async (notice: Described) => {
+    const { client } = get()
+    if (!client) return
+    const [status, settings] = await Promise.all([
+      client.call('status.get', {}),
+      client.call('settings.get', {}),
+    ])
+    set({
+      status,
+      settings,
+      notice,
+      queue: [],
+      queueLoaded: false,
+      proposals: [],
+      selectedId: null,
+      drafts: {},
+      shareResults: {},
+      view: 'queue',
+      error: null,
+    })
+    await get().refreshMine()
+  }
 
   return {
     client: null,
@@ -173,7 +208,7 @@ export const useStore = create<State>((set, get) => {
       if (!client) return
       try {
         await client.call('workspace.join', { invitation })
-        set({ offeredInvitation: null })
+        set({ offeredInvitation: null, notice: null })
         set({ status: await client.call('status.get', {}), error: null })
         await Promise.all([get().refreshQueue(), get().refreshMine()])
       } catch (error) {
@@ -277,6 +312,28 @@ export const useStore = create<State>((set, get) => {
 
     clearError() {
       set({ error: null })
+    },
+
+    notice: null,
+
+    async leave() {
+      const { client } = get()
+      if (!client) return
+      await client.call('workspace.leave', {})
+      await afterLeaving({ key: 'account.left' })
+    },
+
+    async leaveAndDelete() {
+      const { client } = get()
+      if (!client) return
+      const { relayDeleted } = await client.call('account.leaveAndDelete', {})
+      await afterLeaving({ key: relayDeleted ? 'account.deletedAll' : 'account.deletedLocal' })
+    },
+
+    async exportData() {
+      const { client } = get()
+      if (!client) throw new Error('not connected')
+      return client.call('account.export', {})
     },
   }
 })
