@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
 import { CoreClient, type Transport, webSocketTransport } from '../../common/contract/client'
-import { type Exit, spawnUntilListening } from './process'
+import { type Exit, spawnUntilListening, tempDir } from './process'
 
 /**
  * Start a core host as a child process (not detached), for integration tests.
@@ -55,7 +53,7 @@ export async function connectCore(url: string): Promise<CoreClient> {
 }
 
 export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProcess> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'porte-voix-core-'))
+  const dataDir = opts.dataDir ?? tempDir('porte-voix-core-')
   const args = [
     '--import',
     'tsx',

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null }
 
@@ -15,11 +18,28 @@ export type ListeningChild = {
   signal(sig: NodeJS.Signals): Promise<void>
 }
 
-// A test worker that ends without stopping its children must not leave them running.
+// A test worker that ends without stopping its children must not leave them running, nor the
+// folders its helpers made for them (restarts reuse a data dir, so they go when the worker ends).
 const running = new Set<ChildProcess>()
+const tempDirs = new Set<string>()
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
 })
+// Vitest ends its fork workers with SIGTERM, whose default action skips 'exit' handlers.
+process.once('SIGTERM', () => process.exit(143))
+
+/** A fresh folder in the temp dir, removed when the test worker exits (or with `removeTempDir`). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  tempDirs.add(dir)
+  return dir
+}
+
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+  tempDirs.delete(dir)
+}
 
 /**
  * Spawn `node ...args` (not detached) and resolve once its output matches `listening`. Fails,
