@@ -1,4 +1,5 @@
 import { ContractError } from '../../../../common/contract/messages'
+import { homeOf, moveItem } from '../../../../common/doc/curation-doc'
 import {
   insertItem,
   itemsMap,
@@ -12,9 +13,17 @@ import { setText } from '../../../../common/doc/text'
 import { Campaign } from '../../../../common/model/campaign'
 import { newId } from '../../../../common/model/ids'
 import { type ItemPatch, type ItemStatus, newItem } from '../../../../common/model/item'
+import { canCurate } from '../../../../common/model/member'
 import { parseOrThrow, ValidationError } from '../../../../common/model/validation'
 import { API_ORIGIN } from '../context'
-import { curator, type HandlerGroup, readBack, requireCampaign, requireItem } from './types'
+import {
+  curator,
+  definedOnly,
+  type HandlerGroup,
+  readBack,
+  requireCampaign,
+  requireItem,
+} from './types'
 
 const APPROVED: readonly ItemStatus[] = ['approved', 'published']
 
@@ -44,14 +53,19 @@ export const queueHandlers: HandlerGroup<
   },
 
   'queue.list': (ctx, filter) => {
-    ctx.joined()
-    return ctx.store.queue.list(filter)
+    const joined = ctx.joined()
+    if (canCurate(joined.session.claims.role)) return ctx.store.queue.list(filter)
+    // Employees see published items only, whatever they ask for (their table holds no other).
+    if (filter.status && !filter.status.includes('published')) return []
+    return ctx.store.queue.list({ ...filter, status: ['published'] })
   },
 
   'item.get': (ctx, { id }) => {
-    ctx.joined()
+    const joined = ctx.joined()
     const item = ctx.store.queue.get(id)
-    if (!item) throw new ContractError('not_found', `No item "${id}" in the queue`)
+    if (!item || (!canCurate(joined.session.claims.role) && item.status !== 'published')) {
+      throw new ContractError('not_found', `No item "${id}" in the queue`)
+    }
     return item
   },
 
@@ -74,15 +88,17 @@ export const queueHandlers: HandlerGroup<
     )
     if ('issues' in made) throw new ValidationError('item', made.issues)
     const { item } = made
-    joined.sync.docs.queue.transact(() => insertItem(joined.sync.docs.queue, item), API_ORIGIN)
+    // Published items go where every member reads; anything else stays with the curators.
+    const doc = joined.sync.docs[homeOf(item.status)]
+    doc.transact(() => insertItem(doc, item), API_ORIGIN)
     return readBack(joined, item.id)
   },
 
   'item.update': (ctx, { id, patch }) => {
     const joined = curator(ctx, 'edit items')
-    requireItem(joined, id)
+    const home = requireItem(joined, id)
     requireCampaign(joined, patch.campaignId)
-    const doc = joined.sync.docs.queue
+    const doc = home.doc
     const current = itemsMap(doc).get(id)
     // A proposal's fate is decided by item.approve / item.reject, which record the decision.
     if (current?.get('status') === 'submitted' && patch.status && patch.status !== 'submitted') {
@@ -96,22 +112,31 @@ export const queueHandlers: HandlerGroup<
     if (patch.status && APPROVED.includes(patch.status) && current?.get('approverId') == null) {
       full.approverId = joined.session.claims.sub
     }
-    doc.transact(() => patchItem(doc, id, full, ctx.now()), API_ORIGIN)
+    const now = ctx.now()
+    const target = patch.status ? homeOf(patch.status) : home.name
+    if (target !== home.name) {
+      // Publishing (or taking back) moves the item, with its current content, in one step.
+      moveItem(
+        doc,
+        joined.sync.docs[target],
+        id,
+        (item) => ({ ...item, ...definedOnly(full), updatedAt: now }),
+        API_ORIGIN,
+      )
+    } else doc.transact(() => patchItem(doc, id, full, now), API_ORIGIN)
     return readBack(joined, id)
   },
 
   'item.setCaption': (ctx, { id, network, text }) => {
     const joined = curator(ctx, 'edit captions')
-    requireItem(joined, id)
-    const doc = joined.sync.docs.queue
+    const { doc } = requireItem(joined, id)
     doc.transact(() => setCaption(doc, id, network, text, ctx.now()), API_ORIGIN)
     return readBack(joined, id)
   },
 
   'item.setWhy': (ctx, { id, text }) => {
     const joined = curator(ctx, 'edit items')
-    requireItem(joined, id)
-    const doc = joined.sync.docs.queue
+    const { doc } = requireItem(joined, id)
     doc.transact(() => {
       setText(whyText(doc, id), text)
       itemsMap(doc).get(id)?.set('updatedAt', ctx.now())

@@ -1,5 +1,6 @@
 import * as Y from 'yjs'
 import { ContractError } from '../../../../common/contract/messages'
+import { homeOf, moveItem } from '../../../../common/doc/curation-doc'
 import { readMembers } from '../../../../common/doc/directory-doc'
 import {
   campaignsMap,
@@ -9,15 +10,15 @@ import {
   upsertCampaign,
 } from '../../../../common/doc/queue-doc'
 import { Campaign } from '../../../../common/model/campaign'
-import type { ItemPatch, Moderation } from '../../../../common/model/item'
+import type { Item, ItemPatch, Moderation } from '../../../../common/model/item'
 import { parseOrThrow } from '../../../../common/model/validation'
 import { API_ORIGIN } from '../context'
 import {
   curator,
+  definedOnly,
   type HandlerGroup,
   readBack,
   requireCampaign,
-  requireItem,
   requireSubmitted,
 } from './types'
 
@@ -34,8 +35,7 @@ export const studioHandlers: HandlerGroup<
 > = {
   'item.approve': (ctx, { id, patch, publish }) => {
     const joined = curator(ctx, 'approve items')
-    requireItem(joined, id)
-    requireSubmitted(joined, id)
+    const home = requireSubmitted(joined, id)
     requireCampaign(joined, patch?.campaignId)
     const me = joined.session.claims.sub
     const now = ctx.now()
@@ -46,7 +46,19 @@ export const studioHandlers: HandlerGroup<
       status: publish ? 'published' : 'approved',
       approverId: me,
     }
-    const doc = joined.sync.docs.queue
+    const target = homeOf(full.status ?? 'approved')
+    if (target !== home.name) {
+      // Published: the item, edit and decision included, moves to the queue every member reads.
+      moveItem(
+        home.doc,
+        joined.sync.docs[target],
+        id,
+        (item) => ({ ...item, ...definedOnly(full), moderation, updatedAt: now }),
+        API_ORIGIN,
+      )
+      return readBack(joined, id)
+    }
+    const doc = home.doc
     // One transaction: peers never see the edit without the decision, or the reverse.
     doc.transact(() => {
       patchItem(doc, id, full, now)
@@ -57,8 +69,7 @@ export const studioHandlers: HandlerGroup<
 
   'item.reject': (ctx, { id, reason }) => {
     const joined = curator(ctx, 'reject items')
-    requireItem(joined, id)
-    requireSubmitted(joined, id)
+    const home = requireSubmitted(joined, id)
     const now = ctx.now()
     const moderation: Moderation = {
       decision: 'rejected',
@@ -66,7 +77,18 @@ export const studioHandlers: HandlerGroup<
       at: now,
       reason,
     }
-    const doc = joined.sync.docs.queue
+    const rejected = (item: Item): Item => ({
+      ...item,
+      status: 'archived',
+      moderation,
+      updatedAt: now,
+    })
+    if (home.name === 'queue') {
+      // A proposal left in the queue by an older layout: the archive is curation's.
+      moveItem(home.doc, joined.sync.docs.curation, id, rejected, API_ORIGIN)
+      return readBack(joined, id)
+    }
+    const doc = home.doc
     doc.transact(() => {
       patchItem(doc, id, { status: 'archived' }, now)
       itemsMap(doc).get(id)?.set('moderation', moderation)
