@@ -25,19 +25,22 @@ export function urlKey(url: string): string {
 }
 
 /**
- * Insert feed drafts into the queue document, skipping any whose link is already queued (the
- * same article can come from two feeds, or be added by hand). One transaction, so peers receive
- * a single update; `origin` lets observers tell these writes apart.
+ * Insert feed drafts into `doc` (the curation document: drafts are the curators'), skipping any
+ * whose link is already there or in one of `alsoIn` (the published queue): the same article can
+ * come from two feeds, or be added by hand. One transaction, so peers receive a single update;
+ * `origin` lets observers tell these writes apart.
  */
 export function addFeedEntriesToQueue(
   doc: Y.Doc,
   items: readonly Item[],
   origin: unknown = null,
+  alsoIn: readonly Y.Doc[] = [],
 ): AddToQueueResult {
   const result: AddToQueueResult = { added: [], duplicates: [], invalid: [] }
   doc.transact(() => {
     const known = new Set<string>()
-    for (const map of itemsMap(doc).values()) {
+    const taken = (id: string) => [doc, ...alsoIn].some((d) => itemsMap(d).has(id))
+    for (const map of [doc, ...alsoIn].flatMap((d) => [...itemsMap(d).values()])) {
       // Any champion's client can write the queue: do not assume every entry is well formed.
       const url = map instanceof Y.Map ? map.get('url') : undefined
       if (typeof url === 'string') known.add(urlKey(url))
@@ -50,7 +53,7 @@ export function addFeedEntriesToQueue(
         continue
       }
       const key = urlKey(parsed.data.url)
-      if (known.has(key) || itemsMap(doc).has(parsed.data.id)) {
+      if (known.has(key) || taken(parsed.data.id)) {
         result.duplicates.push(parsed.data)
         continue
       }

@@ -229,8 +229,9 @@ export class StudioFeeds implements Disposable {
       throw new ContractError('conflict', 'not connected to the relay (retried at the next poll)')
     }
     const drafts = items.map((item) => ({ ...item, id: draftId(sourceId, item.url) }))
-    // addFeedEntriesToQueue never overwrites a key (or a link) the queue already has.
-    const result = addFeedEntriesToQueue(joined.sync.docs.queue, drafts, API_ORIGIN)
+    // Drafts are the curators': into curation, never over a key (or a link) either doc has.
+    const { docs } = joined.sync
+    const result = addFeedEntriesToQueue(docs.curation, drafts, API_ORIGIN, [docs.queue])
     for (const entry of result.invalid) {
       this.options.log?.(`feeds: skipped an invalid entry ${entry.id}: ${entry.issues.join('; ')}`)
     }
