@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -13,6 +11,7 @@ import { Core } from '../../main/core/core'
 import { type CoreProcess, clientOf, fakeInvitation, startCore } from '../helpers/core'
 import { errorOf } from '../helpers/errors'
 import { makeItem } from '../helpers/items'
+import { tempDir } from '../helpers/process'
 import { waitFor } from '../helpers/wait'
 
 /** Waits in this file have always given up after about 5 s: keep that bound. */
@@ -180,7 +179,7 @@ describe('window replicas follow the member’s rights', () => {
 
   for (const role of ['champion', 'employee'] as const) {
     it(`${role}: a window's edits to the queue ${role === 'champion' ? 'reach' : 'never reach'} the core`, async () => {
-      const core = await Core.open({ dataDir: mkdtempSync(path.join(tmpdir(), 'pv-win-')) })
+      const core = await Core.open({ dataDir: tempDir('pv-win-') })
       try {
         const client = clientOf(core)
         await client.call('workspace.join', { invitation: fakeInvitation({ role }) })
@@ -243,7 +242,7 @@ describe('window replicas follow the member’s rights', () => {
 
 describe('the host', () => {
   it('serves static files without escaping its root and refuses foreign origins', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'pv-static-'))
+    const root = tempDir('pv-static-')
     const { writeFileSync } = await import('node:fs')
     writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Porte-voix</title>')
     writeFileSync(path.join(root, 'app.js'), 'console.log(1)')
@@ -305,7 +304,7 @@ describe('the host', () => {
 
 describe('settings through the contract', () => {
   it('defaults, partial updates that persist, and field-named errors', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-settings-'))
+    const dataDir = tempDir('pv-settings-')
     let core = await Core.open({ dataDir })
     try {
       const client = clientOf(core)

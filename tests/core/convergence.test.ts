@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -9,6 +6,7 @@ import type { Item } from '../../common/model/item'
 import { Core } from '../../main/core/core'
 import { type CoreProcess, clientOf, startCore } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { openReplica } from '../helpers/replica'
 import { waitFor } from '../helpers/wait'
@@ -202,7 +200,7 @@ describe('convergence (property-based)', () => {
         const workspaceId = await relay.createWorkspace(`conv-${runs}`)
         const replicas = await Promise.all(
           ['champion', 'champion', 'admin'].map(async (role, index) => {
-            const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-conv-'))
+            const dataDir = tempDir('pv-conv-')
             const invitation = await relay.invite({
               workspaceId,
               name: `R${index}`,

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isLoopbackHost, parseHostArgs } from '../../main/host/args'
 import { serveStatic } from '../../main/host/static-files'
+import { tempDir } from '../helpers/process'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT'
@@ -40,7 +40,7 @@ describe('static files of the dev host', () => {
 
   beforeAll(async () => {
     // <parent>/secret.txt must never be served from <parent>/root.
-    const parent = mkdtempSync(path.join(tmpdir(), 'pv-host-static-'))
+    const parent = tempDir('pv-host-static-')
     root = path.join(parent, 'root')
     mkdirSync(path.join(root, 'assets'), { recursive: true })
     writeFileSync(path.join(parent, 'secret.txt'), SECRET)
@@ -164,7 +164,7 @@ describe('dev host listening address', () => {
         'tsx',
         path.join(ROOT, 'main', 'host', 'main.ts'),
         '--data-dir',
-        mkdtempSync(path.join(tmpdir(), 'pv-host-refuse-')),
+        tempDir('pv-host-refuse-'),
         '--host',
         '0.0.0.0',
       ],

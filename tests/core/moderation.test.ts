@@ -1,17 +1,15 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { ContractError } from '../../common/contract/messages'
 import { Core } from '../../main/core/core'
 import { clientOf, fakeInvitation } from '../helpers/core'
 import { rejectionOf } from '../helpers/errors'
+import { tempDir } from '../helpers/process'
 
 /** A champion's core working offline (no relay needed: the rules are the core's own). */
 async function championCore(): Promise<{ core: Core; client: CoreClient }> {
   const core = await Core.open({
-    dataDir: mkdtempSync(path.join(tmpdir(), 'pv-moderation-')),
+    dataDir: tempDir('pv-moderation-'),
     joinWaitMs: 50,
   })
   const client = clientOf(core)

@@ -1,7 +1,5 @@
-import { mkdtempSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -12,6 +10,7 @@ import { receiptProblem, relayApiUrl } from '../../main/core/shares/relay-api'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf, fakeInvitation } from '../helpers/core'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 
@@ -99,12 +98,12 @@ describe('outbox against a real relay', () => {
     let relay = await startRelay()
     relays.push(relay)
     const workspaceId = await relay.createWorkspace('Acme')
-    const champion = await openCore(mkdtempSync(path.join(tmpdir(), 'pv-outbox-')))
+    const champion = await openCore(tempDir('pv-outbox-'))
     await champion.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
     })
     const item = await publish(champion.client, 'Launch')
-    const employeeDir = mkdtempSync(path.join(tmpdir(), 'pv-outbox-'))
+    const employeeDir = tempDir('pv-outbox-')
     let employee = await openCore(employeeDir)
     await employee.client.call('workspace.join', {
       invitation: await relay.invite({
@@ -199,7 +198,7 @@ describe('outbox against a misbehaving relay', () => {
     servers.push(server)
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
     const port = (server.address() as AddressInfo).port
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-outbox-'))
+    const dataDir = tempDir('pv-outbox-')
     const { client } = await openCore(dataDir)
     const invitation = fakeInvitation({ role: 'champion', relayUrl: `ws://127.0.0.1:${port}` })
     await client.call('workspace.join', { invitation })
@@ -288,7 +287,7 @@ describe("delivery means delivery: a 2xx without the relay's receipt is not deli
     servers.push(server)
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
     const port = (server.address() as AddressInfo).port
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-outbox-'))
+    const dataDir = tempDir('pv-outbox-')
     const { client } = await openCore(dataDir)
     await client.call('workspace.join', {
       invitation: fakeInvitation({ role: 'champion', relayUrl: `ws://127.0.0.1:${port}` }),
@@ -353,7 +352,7 @@ describe('proposals go through the outbox too', () => {
     const relay = await startRelay()
     relays.push(relay)
     const workspaceId = await relay.createWorkspace('Acme')
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-outbox-'))
+    const dataDir = tempDir('pv-outbox-')
     const { core, client } = await openCore(dataDir)
     await client.call('workspace.join', {
       invitation: await relay.invite({

@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { CoreClient, type Transport } from '../../common/contract/client'
 import { ChildMessage } from '../../main/core/process-protocol'
 import { fakeInvitation } from '../helpers/core'
+import { tempDir } from '../helpers/process'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -41,7 +39,7 @@ describe('process entry (utility process)', () => {
     }
 
     send({ type: 'bogus' })
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-entry-'))
+    const dataDir = tempDir('pv-entry-')
     send({ type: 'open', dataDir })
     const { port1, port2 } = new MessageChannel()
     send({ type: 'attach' }, [mainPortLike(port2)])

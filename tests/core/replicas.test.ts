@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import * as encoding from 'lib0/encoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
@@ -11,6 +8,7 @@ import { fromBase64, toBase64 } from '../../common/contract/messages'
 import { captionText, itemsMap } from '../../common/doc/queue-doc'
 import { Core } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { openReplica } from '../helpers/replica'
 import { waitFor } from '../helpers/wait'
@@ -31,7 +29,7 @@ describe('window replicas through two cores and a relay', () => {
   const cores: Core[] = []
 
   async function core(role: 'champion' | 'employee', name: string) {
-    const opened = await Core.open({ dataDir: mkdtempSync(path.join(tmpdir(), 'pv-rep-')) })
+    const opened = await Core.open({ dataDir: tempDir('pv-rep-') })
     cores.push(opened)
     const client = clientOf(opened)
     await client.call('workspace.join', {

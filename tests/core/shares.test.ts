@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +12,7 @@ import { DATABASE_FILE } from '../../main/core/store/database'
 import { fileOpener, OPENED_URLS_FILE } from '../../main/host/opener'
 import { clientOf, fakeInvitation } from '../helpers/core'
 import { errorOf } from '../helpers/errors'
+import { tempDir } from '../helpers/process'
 
 const WORKSPACE = 'ws_acme'
 const cores: Core[] = []
@@ -22,7 +22,7 @@ async function openCore(
   memberId: string,
   opener?: (dataDir: string) => Opener,
 ): Promise<{ core: Core; client: CoreClient; dataDir: string }> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-shares-'))
+  const dataDir = tempDir('pv-shares-')
   const core = await Core.open({
     dataDir,
     joinWaitMs: 200,

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../common/model/validation'
@@ -7,10 +5,11 @@ import { migrate, openDatabase } from '../../main/core/store/database'
 import { MIGRATIONS } from '../../main/core/store/migrations'
 import { SessionStore } from '../../main/core/store/session'
 import { DEFAULT_SETTINGS, SettingsStore } from '../../main/core/store/settings'
+import { tempDir } from '../helpers/process'
 
 describe('database', () => {
   it('runs in WAL mode with foreign keys on', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'pv-db-'))
+    const dir = tempDir('pv-db-')
     const db = openDatabase({ file: path.join(dir, 'x.sqlite') })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
@@ -18,7 +17,7 @@ describe('database', () => {
   })
 
   it('migrations are idempotent and recorded once each', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'pv-db-'))
+    const dir = tempDir('pv-db-')
     const file = path.join(dir, 'x.sqlite')
     openDatabase({ file }).close()
     const db = openDatabase({ file })

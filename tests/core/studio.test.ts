@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import * as encoding from 'lib0/encoding'
@@ -15,6 +13,7 @@ import { type FixtureServer, file, fixture, startFixtureServer } from '../feeds/
 import { clientOf } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
 import { errorOf } from '../helpers/errors'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { openReplica } from '../helpers/replica'
 import { waitFor } from '../helpers/wait'
@@ -32,7 +31,7 @@ describe('champion studio through the contract (real cores, real relay)', () => 
   const cores: Core[] = []
 
   async function member(role: 'champion' | 'employee', name: string): Promise<Member> {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-studio-'))
+    const dataDir = tempDir('pv-studio-')
     const core = await Core.open({ dataDir, maxBackoffMs: 500 })
     cores.push(core)
     const client = clientOf(core)

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +9,7 @@ import { MAX_PENDING_PROPOSALS } from '../../sync-server/api/proposals'
 import { signToken } from '../../sync-server/auth/tokens'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf } from '../helpers/core'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 
@@ -222,7 +221,7 @@ describe('POST /api/v1/shares', () => {
 describe('POST /api/v1/proposals', () => {
   async function joinedCore(invitation: string): Promise<{ core: Core; client: CoreClient }> {
     const core = await Core.open({
-      dataDir: mkdtempSync(path.join(tmpdir(), 'pv-api-')),
+      dataDir: tempDir('pv-api-'),
       maxBackoffMs: 500,
       outboxMinBackoffMs: 100,
     })

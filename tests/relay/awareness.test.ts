@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -18,6 +15,7 @@ import {
 import { presenceName } from '../../sync-server/protocol/payloads'
 import type { Peer, Room } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
+import { tempDir } from '../helpers/process'
 import { startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { countLines, provider, RawClient, roomUrl, synced } from './support'
@@ -82,7 +80,7 @@ afterEach(async () => {
 })
 
 async function setup(): Promise<{ room: Room; lines: string[] }> {
-  const db = openDatabase(mkdtempSync(join(tmpdir(), 'porte-voix-awareness-')))
+  const db = openDatabase(tempDir('porte-voix-awareness-'))
   const lines: string[] = []
   const rooms = new RoomManager(
     new SqliteStore(db),

@@ -1,7 +1,4 @@
 import { once } from 'node:events'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
 import * as Y from 'yjs'
@@ -13,6 +10,7 @@ import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { encodeSync, SYNC_STEP1, SYNC_UPDATE } from '../../sync-server/protocol/messages'
 import { Connection, type RoomSource } from '../../sync-server/rooms/connection'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
+import { tempDir } from '../helpers/process'
 import { waitFor } from '../helpers/wait'
 import { RawClient } from './support'
 
@@ -34,7 +32,7 @@ const CLAIMS: TokenClaims = {
  * meanwhile are queued exactly as during a slow load.
  */
 async function harness(opts: { gated: boolean; compactEvery?: number }) {
-  const db = openDatabase(mkdtempSync(join(tmpdir(), 'porte-voix-conn-')))
+  const db = openDatabase(tempDir('porte-voix-conn-'))
   const store = new SqliteStore(db)
   const lines: string[] = []
   const log = createLogger((line) => lines.push(line))
@@ -161,7 +159,7 @@ describe('a failing periodic compaction', () => {
   })
 
   it('is reported and retried compactEvery updates later, not on every update', async () => {
-    const db = openDatabase(mkdtempSync(join(tmpdir(), 'porte-voix-compact-')))
+    const db = openDatabase(tempDir('porte-voix-compact-'))
     const store = new SqliteStore(db)
     const lines: string[] = []
     const rooms = new RoomManager(

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { parseInvitation, readTokenClaims } from '../../common/model/invitation'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl, tryConnect } from './support'
@@ -148,7 +147,7 @@ describe('relay lifecycle', () => {
   it('refuses to start on invalid configuration', async () => {
     await expect(
       startRelay({
-        dataDir: mkdtempSync(join(tmpdir(), 'porte-voix-relay-')),
+        dataDir: tempDir('porte-voix-relay-'),
         args: ['--compact-every', 'zero'],
       }),
     ).rejects.toThrow(/Invalid relay configuration: compactEvery/)

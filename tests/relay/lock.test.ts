@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -8,6 +7,7 @@ import {
   lockDataDir,
   takeoverClaimFor,
 } from '../../sync-server/persistence/lock'
+import { tempDir } from '../helpers/process'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 /** Above any pid_max (Linux caps it at 2^22), so never a live process. */
@@ -16,7 +16,7 @@ const DEAD_PID = 2 ** 31 - 2
 const RELAY_A = process.pid
 const RELAY_B = process.ppid
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'porte-voix-lock-'))
+const tmp = () => tempDir('porte-voix-lock-')
 const lockFile = (dir: string) => join(dir, 'relay.lock')
 /** The pid in the lock (`<pid> <nonce>`). */
 const holder = (dir: string) => Number(readFileSync(lockFile(dir), 'utf8').split(' ')[0])

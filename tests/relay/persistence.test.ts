@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -10,11 +7,12 @@ import { openDatabase } from '../../sync-server/persistence/database'
 import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { loadDoc } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { countLines, RawClient, roomUrl } from './support'
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'porte-voix-relay-test-'))
+const tmp = () => tempDir('porte-voix-relay-test-')
 
 /** The same content, compared the way a user would (JSON) and the way Yjs does (state vector). */
 function expectSameDoc(actual: Y.Doc, expected: Y.Doc): void {

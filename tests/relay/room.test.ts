@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -10,6 +7,7 @@ import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { ProtocolError } from '../../sync-server/protocol/messages'
 import { loadDoc } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
+import { tempDir } from '../helpers/process'
 
 const throws = (fn: () => void) => {
   try {
@@ -21,7 +19,7 @@ const throws = (fn: () => void) => {
 }
 
 function setup() {
-  const db = openDatabase(mkdtempSync(join(tmpdir(), 'porte-voix-room-')))
+  const db = openDatabase(tempDir('porte-voix-room-'))
   const store = new SqliteStore(db)
   const rooms = new RoomManager(store, silentLogger, { idleUnloadMs: 60_000, compactEvery: 1000 })
   return { db, store, rooms }
