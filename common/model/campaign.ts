@@ -1,10 +1,11 @@
 import { z } from 'zod'
+import { plainText } from './bidi'
 import { Id } from './ids'
 import { Objective, Timestamp } from './item'
 
 export const Campaign = z.object({
   id: Id,
-  name: z.string().trim().min(1, 'campaign name is empty').max(200),
+  name: plainText().trim().min(1, 'campaign name is empty').max(200),
   objective: Objective,
   /** What is counted, e.g. "confirmed sign-ups". */
   goalMetric: z.string().trim().min(1, 'goal metric is empty').max(120),

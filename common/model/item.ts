@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { plainText } from './bidi'
 import { Id } from './ids'
 import { Network } from './networks'
 import { describeIssues } from './validation'
@@ -47,10 +48,10 @@ export const ITEM_LIMITS = {
   source: 200,
 } as const
 
-export const Captions = z.partialRecord(Network, z.string().max(ITEM_LIMITS.caption))
+export const Captions = z.partialRecord(Network, plainText().max(ITEM_LIMITS.caption))
 export const CaptionVariants = z.partialRecord(
   Network,
-  z.array(z.string().max(ITEM_LIMITS.caption)).max(ITEM_LIMITS.variants),
+  z.array(plainText().max(ITEM_LIMITS.caption)).max(ITEM_LIMITS.variants),
 )
 
 /** A champion's decision on an employee's proposal: who, when, and why when rejected. */
@@ -58,20 +59,21 @@ export const Moderation = z.object({
   decision: z.enum(['approved', 'rejected']),
   by: Id,
   at: Timestamp,
-  reason: z.string().max(1_000).nullable(),
+  reason: plainText().max(1_000).nullable(),
 })
 export type Moderation = z.infer<typeof Moderation>
 
 /** A curated item as plain data: what queries return and what the SQLite queue table mirrors. */
 export const Item = z.object({
   id: Id,
-  title: z.string().trim().min(1, 'title is empty').max(ITEM_LIMITS.title),
+  // Texts drop bidi overrides (see bidi.ts): a title cannot be drawn as something else.
+  title: plainText().trim().min(1, 'title is empty').max(ITEM_LIMITS.title),
   url: HttpUrl,
-  source: z.string().max(ITEM_LIMITS.source),
+  source: plainText().max(ITEM_LIMITS.source),
   sourceKind: SourceKind,
   objective: Objective,
-  topics: z.array(z.string().trim().min(1).max(ITEM_LIMITS.topic)).max(ITEM_LIMITS.topics),
-  why: z.string().max(ITEM_LIMITS.why),
+  topics: z.array(plainText().trim().min(1).max(ITEM_LIMITS.topic)).max(ITEM_LIMITS.topics),
+  why: plainText().max(ITEM_LIMITS.why),
   captions: Captions,
   variants: CaptionVariants,
   imageUrl: HttpUrl.nullable(),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { plainText } from './bidi'
 import { Id } from './ids'
 import { HttpUrl, Objective, Timestamp } from './item'
 import { Network } from './networks'
@@ -49,9 +50,9 @@ export type ShareReceipt = z.infer<typeof ShareReceipt>
 /** What an employee proposes for the queue: a link, a note for champions, a caption. */
 export const NewProposal = z.object({
   url: HttpUrl,
-  title: z.string().trim().min(1, 'title is empty').max(300),
-  note: z.string().trim().max(2_000),
-  caption: z.string().trim().max(3_000),
+  title: plainText().trim().min(1, 'title is empty').max(300),
+  note: plainText().trim().max(2_000),
+  caption: plainText().trim().max(3_000),
 })
 export type NewProposal = z.infer<typeof NewProposal>
 
