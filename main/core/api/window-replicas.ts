@@ -9,6 +9,8 @@ import {
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { fromBase64, type ServerMessage, toBase64 } from '../../../common/contract/messages'
+import { problem } from '../../../common/contract/problems'
+import { MAX_CHANGE_BYTES } from '../../../common/doc/limits'
 import type { DocName } from '../../../common/doc/rooms'
 import type { Disposable } from '../lifecycle'
 import type { WorkspaceSync } from '../sync/workspace-sync'
@@ -74,6 +76,23 @@ export class WindowReplicas implements Disposable {
               this.warned.add(doc)
               this.log(`window: dropped updates to read-only document "${doc}"`)
             }
+            return
+          }
+          if (update.byteLength > MAX_CHANGE_BYTES) {
+            // The relay would refuse it (and a core resending it would loop): it never enters
+            // the replica, and the window is told so it can undo it and say why.
+            this.log(`window: refused a ${update.byteLength}-byte change to "${doc}"`)
+            this.send({
+              t: 'event',
+              name: 'doc.refused',
+              payload: {
+                doc,
+                problem: problem('changeTooLarge', {
+                  bytes: update.byteLength,
+                  limit: MAX_CHANGE_BYTES,
+                }),
+              },
+            })
             return
           }
           Y.applyUpdate(ydoc, update, this)
