@@ -1,3 +1,4 @@
+import { refreshFates, withFates } from '../../shares/proposal-fates'
 import type { HandlerGroup } from './types'
 
 /** The employee's popover: my queue, sharing, my stats, my proposals. */
@@ -15,5 +16,11 @@ export const shareHandlers: HandlerGroup<
   'proposal.create': (ctx, proposal) =>
     ctx.shares.createProposal(ctx.joined(), proposal, new Date(ctx.now())),
 
-  'proposal.listMine': (ctx) => ctx.shares.listMine(ctx.joined()),
+  'proposal.listMine': async (ctx) => {
+    const joined = ctx.joined()
+    // Proposals are reviewed in the curation document, which employees do not hold: the relay
+    // tells the author the fate of their own.
+    const fates = await refreshFates(joined.session)
+    return withFates(ctx.shares.listMine(ctx.joined()), fates)
+  },
 }

@@ -1,0 +1,70 @@
+import { type ProposalFate, ProposalFates } from '../../../common/model/proposal-fate'
+import type { ProposalView } from '../../../common/model/share'
+import type { StoredSession } from '../store/session'
+import { relayApiUrl } from './relay-api'
+
+/**
+ * An employee does not sync the curation document where proposals are reviewed (it would hold
+ * colleagues' proposals and the champions' reasons), so the author's core asks the relay for the
+ * fate of its own proposals: `GET /api/v1/proposals/mine`. The last answer is kept per member,
+ * so the list still shows decisions while the relay is out of reach.
+ */
+const REQUEST_TIMEOUT_MS = 3_000
+const known = new Map<string, Map<string, ProposalFate>>()
+
+function keyOf(session: StoredSession): string {
+  return `${session.relayUrl}|${session.claims.ws}|${session.claims.sub}`
+}
+
+/** Ask the relay; on any failure keep what was known (never throws). */
+export async function refreshFates(
+  session: StoredSession,
+  fetcher: typeof fetch = fetch,
+): Promise<ReadonlyMap<string, ProposalFate>> {
+  const key = keyOf(session)
+  try {
+    const response = await fetcher(relayApiUrl(session.relayUrl, 'proposals/mine'), {
+      headers: { authorization: `Bearer ${session.token}` },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    })
+    if (response.ok) {
+      const parsed = ProposalFates.safeParse(await response.json())
+      if (parsed.success) known.set(key, new Map(parsed.data.proposals.map((f) => [f.id, f])))
+    } else await response.body?.cancel()
+  } catch {
+    // Offline, or not the relay's answer: the last known fates stand.
+  }
+  return known.get(key) ?? new Map()
+}
+
+/** Forget a member's fates (leaving the workspace). */
+export function forgetFates(session: StoredSession): void {
+  known.delete(keyOf(session))
+}
+
+/**
+ * The author's views with the relay's decisions: a proposal the relay has ('pending' here, or
+ * approved without the details) takes its decision and reason from the relay's answer.
+ */
+export function withFates(
+  views: readonly ProposalView[],
+  fates: ReadonlyMap<string, ProposalFate>,
+): ProposalView[] {
+  return views.map((view) => {
+    const fate = fates.get(view.id)
+    if (!fate || view.state === 'sending' || view.decidedAt !== null) return view
+    const moderation = fate.moderation
+    if (fate.state === 'rejected') {
+      return {
+        ...view,
+        state: 'rejected',
+        reason: moderation?.reason ?? null,
+        decidedAt: moderation?.at ?? null,
+      }
+    }
+    if (fate.state === 'approved') {
+      return { ...view, state: 'approved', decidedAt: moderation?.at ?? null }
+    }
+    return view
+  })
+}
