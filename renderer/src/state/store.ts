@@ -45,8 +45,11 @@ type State = {
   drafts: Record<string, string>
   sharing: Record<string, boolean>
   shareResults: Record<string, ShareResult>
-  /** A failed load or join, in words (never the core's own text). */
+  /** A failed load, in words (never the core's own text). */
   error: Described | null
+  /** Why the last join was refused; cleared when the link changes. */
+  joinError: Described | null
+  clearJoinError(): void
   connect(client: CoreClient): Promise<void>
   refreshQueue(): Promise<void>
   refreshMine(): Promise<void>
@@ -96,6 +99,9 @@ function coalesced(run: () => Promise<void>): () => Promise<void> {
   }
 }
 
+const isNotJoined = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'not_joined'
+
 export const useStore = create<State>((set, get) => {
   const loadQueue = coalesced(async () => {
     const { client, status } = get()
@@ -104,6 +110,8 @@ export const useStore = create<State>((set, get) => {
       const queue = await client.call('queue.forMe', {})
       set({ queue, queueLoaded: true, error: null })
     } catch (error) {
+      // Left meanwhile (or a join was refused while this was in flight): nothing to report.
+      if (!get().status?.session || isNotJoined(error)) return set({ queueLoaded: true })
       set({ error: describeError(error, 'load'), queueLoaded: true })
     }
   })
@@ -200,7 +208,7 @@ export const useStore = create<State>((set, get) => {
     offeredInvitation: null,
 
     offerInvitation(link) {
-      set({ offeredInvitation: link, error: null })
+      set({ offeredInvitation: link, joinError: null })
     },
 
     async join(invitation) {
@@ -209,10 +217,10 @@ export const useStore = create<State>((set, get) => {
       try {
         await client.call('workspace.join', { invitation })
         set({ offeredInvitation: null, notice: null })
-        set({ status: await client.call('status.get', {}), error: null })
+        set({ status: await client.call('status.get', {}), joinError: null, error: null })
         await Promise.all([get().refreshQueue(), get().refreshMine()])
       } catch (error) {
-        set({ error: describeError(error, 'join') })
+        set({ joinError: describeError(error, 'join') })
         throw error
       }
     },
@@ -312,6 +320,12 @@ export const useStore = create<State>((set, get) => {
 
     clearError() {
       set({ error: null })
+    },
+
+    joinError: null,
+
+    clearJoinError() {
+      set({ joinError: null })
     },
 
     notice: null,
