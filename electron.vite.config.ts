@@ -4,32 +4,43 @@ import { defineConfig } from 'electron-vite'
 
 const root = import.meta.dirname
 
+const mainEntries = {
+  index: resolve(root, 'main/index.ts'),
+  // The core runs in its own utilityProcess, so it is a separate entry.
+  core: resolve(root, 'main/core/process-entry.ts'),
+  // The dev/test host runs the same core in plain Node: built here so that tests and benchmarks
+  // run the bundle the app runs, not sources through a TypeScript loader.
+  host: resolve(root, 'main/host/main.ts'),
+}
+
+/**
+ * PORTE_VOIX_HOST_BUILD_DIR=DIR builds only the main process's bundle into DIR: the test suite's
+ * global setup does that once per run, so tests never run a stale out/ nor race a build of it.
+ */
+const hostOnlyDir = process.env.PORTE_VOIX_HOST_BUILD_DIR
+
 // Top-level folders (main/, renderer/) instead of electron-vite's src/ layout need explicit entries.
-export default defineConfig({
-  main: {
-    build: {
-      lib: {
-        entry: {
-          index: resolve(root, 'main/index.ts'),
-          // The core runs in its own utilityProcess, so it is a separate entry.
-          core: resolve(root, 'main/core/process-entry.ts'),
+export default defineConfig(
+  hostOnlyDir
+    ? { main: { build: { outDir: hostOnlyDir, lib: { entry: mainEntries } } } }
+    : {
+        main: { build: { lib: { entry: mainEntries } } },
+        preload: {
+          build: {
+            // Sandboxed preloads cannot be ES modules.
+            lib: { entry: { index: resolve(root, 'main/preload/index.ts') }, formats: ['cjs'] },
+          },
+        },
+        renderer: {
+          root: resolve(root, 'renderer'),
+          plugins: [react()],
+          build: {
+            // electron-vite leaves the renderer unminified; the windows load it from disk at start.
+            minify: true,
+            rolldownOptions: {
+              input: { index: resolve(root, 'renderer/index.html') },
+            },
+          },
         },
       },
-    },
-  },
-  preload: {
-    build: {
-      // Sandboxed preloads cannot be ES modules.
-      lib: { entry: { index: resolve(root, 'main/preload/index.ts') }, formats: ['cjs'] },
-    },
-  },
-  renderer: {
-    root: resolve(root, 'renderer'),
-    plugins: [react()],
-    build: {
-      rolldownOptions: {
-        input: { index: resolve(root, 'renderer/index.html') },
-      },
-    },
-  },
-})
+)

@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import type { TestProject } from 'vitest/node'
 
 /**
@@ -11,6 +12,30 @@ import type { TestProject } from 'vitest/node'
  * may be going on at the same time, so only new entries count, and other runs' roots are theirs.
  */
 const RUN_PREFIX = 'porte-voix-run-'
+const ROOT = resolve(import.meta.dirname, '..')
+
+/**
+ * Build the main process's bundle (the core and the dev host, tests/helpers/core.ts spawns it) from
+ * the current sources into a folder of this run's own: the same bundler and config as the app's,
+ * never a stale out/, never racing someone's `npm run build`. Inside the repo so that the bundle's
+ * external packages resolve from node_modules.
+ */
+function buildHost(runName: string): string {
+  const dir = join(ROOT, 'out', 'test-hosts', runName)
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PORTE_VOIX_HOST_BUILD_DIR: dir },
+      encoding: 'utf8',
+    },
+  )
+  if (result.status !== 0) {
+    throw new Error(`building the core host failed:\n${result.stdout}\n${result.stderr}`)
+  }
+  return join(dir, 'host.js')
+}
 
 export default function setup(project: TestProject): () => void {
   const realTmp = tmpdir()
@@ -21,8 +46,11 @@ export default function setup(project: TestProject): () => void {
   const root = mkdtempSync(join(realTmp, RUN_PREFIX))
   process.env.PORTE_VOIX_REAL_TMPDIR = realTmp
   for (const name of ['TMPDIR', 'TMP', 'TEMP']) process.env[name] = root
+  const hostEntry = buildHost(basename(root))
+  process.env.PORTE_VOIX_HOST_ENTRY = hostEntry
 
   return () => {
+    rmSync(resolve(hostEntry, '..'), { recursive: true, force: true })
     // Restored so that anything after this teardown does not write into the deleted root.
     for (const name of ['TMPDIR', 'TMP', 'TEMP']) process.env[name] = realTmp
     const leftInRoot = readdirSync(root)

@@ -17,7 +17,7 @@ export const HostOptions = z.object({
 })
 export type HostOptions = z.infer<typeof HostOptions>
 
-const USAGE = `usage: tsx main/host/main.ts --data-dir DIR [--port 0] [--host 127.0.0.1]
+const USAGE = `usage: npm run dev-host -- --data-dir DIR [--port 0] [--host 127.0.0.1]
        [--static DIR] [--allow-origin URL]... [--max-frame-bytes N] [--max-backoff-ms N]
        [--compact-every N] [--unsafe-listen-anywhere]`
 

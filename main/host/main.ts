@@ -1,6 +1,7 @@
 /**
  * The dev/test host: one core served over a WebSocket on loopback.
- *   tsx main/host/main.ts --data-dir DIR [--port 0] [--static out/renderer]
+ *   npm run build && npm run dev-host -- --data-dir DIR [--port 0] [--static out/renderer]
+ * (out/main/host.js: bundled with the app's core by electron-vite, run by plain Node)
  * Loopback only: the core has no authentication, so any other --host needs
  * --unsafe-listen-anywhere.
  * Prints exactly one line on stdout when ready (tests wait for it); logs go to stderr.

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
 import { CoreClient, type Transport, webSocketTransport } from '../../common/contract/client'
@@ -33,7 +34,7 @@ export type CoreProcess = {
 
 export type StartCoreOptions = {
   dataDir?: string
-  /** Extra flags for main/host/main.ts. */
+  /** Extra flags for the host (main/host/main.ts). */
   args?: string[]
   startTimeoutMs?: number
 }
@@ -52,12 +53,23 @@ export async function connectCore(url: string): Promise<CoreClient> {
   return new CoreClient(webSocketTransport(socket))
 }
 
+/**
+ * The built dev host (main/host/main.ts bundled like the app's core, no TypeScript loader): the
+ * test suite's global setup builds one per run (PORTE_VOIX_HOST_ENTRY); benchmarks and scripts
+ * run the app's own build, out/main/host.js (`npm run build` first).
+ */
+export function hostEntry(): string {
+  const entry = process.env.PORTE_VOIX_HOST_ENTRY ?? join(ROOT, 'out', 'main', 'host.js')
+  if (!existsSync(entry)) {
+    throw new Error(`no built core host at ${entry}: run \`npm run build\` first`)
+  }
+  return entry
+}
+
 export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProcess> {
   const dataDir = opts.dataDir ?? tempDir('porte-voix-core-')
   const args = [
-    '--import',
-    'tsx',
-    join(ROOT, 'main', 'host', 'main.ts'),
+    hostEntry(),
     '--data-dir',
     dataDir,
     '--port',
