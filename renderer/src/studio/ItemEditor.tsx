@@ -28,7 +28,7 @@ import {
   useItemProblems,
   useItemStructure,
 } from './replica-item'
-import { type StudioTranslate, useST, useStudio } from './store'
+import { type StudioTranslate, useItemReplica, useST, useStudio } from './store'
 
 /** Everything about one item: plain fields (last writer wins) and collaborative texts. */
 export function ItemEditor({ item }: { item: Item }) {
@@ -36,9 +36,8 @@ export function ItemEditor({ item }: { item: Item }) {
   const update = useStudio((state) => state.updateItem)
   const campaigns = useStudio((state) => state.campaigns)
   const members = useStudio((state) => state.members)
-  const replica = useStudio((state) => state.replica)
+  const { replica, synced: replicaSynced } = useItemReplica(item)
   const author = members.find((member) => member.id === item.authorId)
-  const replicaSynced = useStudio((state) => state.replicaSynced)
   const save = (patch: Parameters<typeof update>[1]) => update(item.id, patch)
 
   return (
@@ -194,7 +193,7 @@ export function ItemEditor({ item }: { item: Item }) {
 
 function Texts({ item }: { item: Item }) {
   const t = useST()
-  const replica = useStudio((state) => state.replica)
+  const { replica } = useItemReplica(item)
   const [network, setNetwork] = useState<Network>('linkedin')
   // Re-render when texts appear or disappear (not on every keystroke).
   useItemStructure(replica?.doc ?? null, item.id)

@@ -1,32 +1,34 @@
 import { useSyncExternalStore } from 'react'
 import { peerClass, readPeer } from './presence'
-import { useST, useStudio } from './store'
+import { useReplicas, useST } from './store'
 
 type Person = { colorClass: string; name: string }
 
 /** Who else has this item open (from awareness), as coloured initials with the full name. */
 export function Presence({ itemId }: { itemId: string }) {
   const t = useST()
-  const replica = useStudio((state) => state.replica)
+  // An item is open in the queue's replica or in curation's: look at both.
+  const replicas = useReplicas()
   // A JSON snapshot (a string, so unchanged awareness does not re-render): names come from
   // other clients and may hold any character, so no separator could be trusted to split them.
   const key = useSyncExternalStore(
     (onChange) => {
-      if (!replica) return () => {}
-      replica.awareness.on('change', onChange)
-      return () => replica.awareness.off('change', onChange)
+      for (const replica of replicas) replica.awareness.on('change', onChange)
+      return () => {
+        for (const replica of replicas) replica.awareness.off('change', onChange)
+      }
     },
     () => {
-      if (!replica) return '[]'
       const others = new Map<string, Person>()
-      for (const [clientId, state] of replica.awareness.getStates()) {
-        if (clientId === replica.awareness.clientID) continue
-        if ((state as { editing?: unknown }).editing !== itemId) continue
-        const peer = readPeer(state)
-        if (!peer) continue
-        const person: Person = { colorClass: peerClass(peer.color), name: peer.name }
-        others.set(JSON.stringify([person.colorClass, person.name]), person)
-      }
+      for (const replica of replicas)
+        for (const [clientId, state] of replica.awareness.getStates()) {
+          if (clientId === replica.awareness.clientID) continue
+          if ((state as { editing?: unknown }).editing !== itemId) continue
+          const peer = readPeer(state)
+          if (!peer) continue
+          const person: Person = { colorClass: peerClass(peer.color), name: peer.name }
+          others.set(JSON.stringify([person.colorClass, person.name]), person)
+        }
       return JSON.stringify(
         [...others.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p),
       )

@@ -44,6 +44,12 @@ type StudioState = {
   replica: WindowReplica | null
   /** The replica has received the core's state: texts that exist are in it. */
   replicaSynced: boolean
+  /**
+   * The replica of the curation document (drafts, proposals, archive): items live in the queue
+   * only once published, so an item's texts are edited in the replica of its status's document.
+   */
+  curationReplica: WindowReplica | null
+  curationSynced: boolean
   items: Item[]
   /** Every item (unfiltered), for topics, campaign attachments and the review count. */
   allItems: Item[]
@@ -125,12 +131,17 @@ export const useStudio = create<StudioState>((set, get) => {
    */
   function syncReplica(reset = false): void {
     const { client, status } = get()
-    let { replica } = get()
+    let { replica, curationReplica } = get()
     const wanted = client !== null && isCurator(status)
     if (replica && (reset || !wanted)) {
       replica.destroy()
       replica = null
       set({ replica: null, replicaSynced: false })
+    }
+    if (curationReplica && (reset || !wanted)) {
+      curationReplica.destroy()
+      curationReplica = null
+      set({ curationReplica: null, curationSynced: false })
     }
     if (wanted && !replica && client && status?.session) {
       const next = new WindowReplica(client, 'queue')
@@ -139,6 +150,15 @@ export const useStudio = create<StudioState>((set, get) => {
       set({ replica: next, replicaSynced: false })
       void next.whenSynced().then(() => {
         if (get().replica === next) set({ replicaSynced: true })
+      })
+    }
+    if (wanted && !curationReplica && client && status?.session) {
+      const next = new WindowReplica(client, 'curation')
+      next.awareness.setLocalStateField('user', presenceFor(status.session))
+      next.awareness.setLocalStateField('editing', get().selectedId)
+      set({ curationReplica: next, curationSynced: false })
+      void next.whenSynced().then(() => {
+        if (get().curationReplica === next) set({ curationSynced: true })
       })
     }
   }
@@ -207,6 +227,8 @@ export const useStudio = create<StudioState>((set, get) => {
     timeZone: null,
     replica: null,
     replicaSynced: false,
+    curationReplica: null,
+    curationSynced: false,
     items: [],
     allItems: [],
     campaigns: [],
@@ -250,6 +272,8 @@ export const useStudio = create<StudioState>((set, get) => {
     setView(view) {
       set({ view })
       get().select(null)
+      // Campaigns and feeds changed elsewhere announce no queue change: fetched on arrival.
+      void refreshOthers()
     },
 
     setFilter(filter) {
@@ -261,6 +285,7 @@ export const useStudio = create<StudioState>((set, get) => {
       set({ selectedId })
       // Colleagues see who has which item open.
       get().replica?.awareness.setLocalStateField('editing', selectedId)
+      get().curationReplica?.awareness.setLocalStateField('editing', selectedId)
     },
 
     async createItem(item) {
@@ -350,4 +375,22 @@ export function fillMessage(
     if (value === undefined) return whole
     return typeof value === 'number' ? formatNumber(value, language) : value
   })
+}
+
+/** The replica holding an item (the queue's once published, curation's before) and its state. */
+export function useItemReplica(item: Pick<Item, 'status'>): {
+  replica: WindowReplica | null
+  synced: boolean
+} {
+  const published = item.status === 'published'
+  const replica = useStudio((state) => (published ? state.replica : state.curationReplica))
+  const synced = useStudio((state) => (published ? state.replicaSynced : state.curationSynced))
+  return { replica, synced }
+}
+
+/** Both replicas, for presence (who has which item open), whichever document holds it. */
+export function useReplicas(): WindowReplica[] {
+  const replica = useStudio((state) => state.replica)
+  const curation = useStudio((state) => state.curationReplica)
+  return [replica, curation].filter((r): r is WindowReplica => r !== null)
 }
