@@ -143,6 +143,9 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   // for those who also want power-loss durability at the cost of throughput (`--synchronous full`).
   db.pragma(`synchronous = ${(options.synchronous ?? 'normal').toUpperCase()}`)
   db.pragma('foreign_keys = ON')
+  // Deleted rows are zeroed, not left in free pages: content moved out of a document (a
+  // rewritten history) must be gone from the file, not merely unreachable.
+  db.pragma('secure_delete = ON')
   migrate(db)
   return db
 }

@@ -32,6 +32,9 @@ export function openDatabase({ file, migrations = MIGRATIONS }: OpenDatabaseOpti
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
+  // Deleted rows are zeroed, not left in free pages: content moved out of a document (a
+  // rewritten history) must be gone from the file, not merely unreachable.
+  db.pragma('secure_delete = ON')
   // Other readers (a test opening the file read-only, a backup) must not make writes fail.
   db.pragma('busy_timeout = 5000')
   migrate(db, migrations)
