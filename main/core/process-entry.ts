@@ -5,6 +5,7 @@
 import { type NodeStylePort, nodePortTransport } from '../../common/contract/client'
 import { Core } from './core'
 import { type ChildMessage, ParentMessage } from './process-protocol'
+import { RequestOpener } from './shares/opener'
 
 interface ParentPortLike {
   on(event: 'message', listener: (event: { data: unknown; ports: NodeStylePort[] }) => void): void
@@ -22,6 +23,8 @@ const reply = (message: ChildMessage) => parentPort.postMessage(message)
 
 let core: Core | null = null
 let opening: Promise<Core> | null = null
+// Only main can reach the desktop: it opens the URL and says whether it could.
+const opener = new RequestOpener(({ id, url }) => reply({ type: 'open-external', id, url }))
 
 parentPort.on('message', ({ data, ports }) => {
   const parsed = ParentMessage.safeParse(data)
@@ -35,8 +38,7 @@ parentPort.on('message', ({ data, ports }) => {
       opening ??= Core.open({
         dataDir: message.dataDir,
         log,
-        // Only main can reach the desktop: hand it the URL and let it open it.
-        opener: { open: async (url) => reply({ type: 'open-external', url }) },
+        opener,
       })
       opening.then(
         (opened) => {
@@ -59,6 +61,9 @@ parentPort.on('message', ({ data, ports }) => {
       )
       return
     }
+    case 'opened':
+      opener.settle(message.id, message.error)
+      return
     case 'close':
       void (async () => {
         await core?.close()

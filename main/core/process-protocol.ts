@@ -10,6 +10,12 @@ export const ParentMessage = z.discriminatedUnion('type', [
   /** Carries one MessagePort in `ports[0]`: a window's end of the contract. */
   z.object({ type: z.literal('attach') }),
   z.object({ type: z.literal('close') }),
+  /** Main's answer to `open-external` `id`: error null when the page opened. */
+  z.object({
+    type: z.literal('opened'),
+    id: z.number().int(),
+    error: z.string().max(2_000).nullable(),
+  }),
 ])
 export type ParentMessage = z.infer<typeof ParentMessage>
 
@@ -22,6 +28,11 @@ export const ChildMessage = z.discriminatedUnion('type', [
    * already checked it is http(s) or mailto:; main checks again (isExternalUrlAllowed) before
    * shell.openExternal, since main must not trust a child process.
    */
-  z.object({ type: z.literal('open-external'), url: z.string().min(1).max(32_768) }),
+  z.object({
+    type: z.literal('open-external'),
+    /** Main answers with `opened` and this id, so a page that failed to open takes the share back. */
+    id: z.number().int(),
+    url: z.string().min(1).max(32_768),
+  }),
 ])
 export type ChildMessage = z.infer<typeof ChildMessage>

@@ -71,8 +71,18 @@ export class CoreProcess {
       case 'open-external': // The core checked the URL already; main does not trust a child process and checks again.
         {
           const url = externalUrl(message.url)
-          if (url) void shell.openExternal(url)
-          else console.error('[main] refused to open a non-web URL from the core')
+          const answer = (error: string | null) =>
+            this.child?.postMessage({ type: 'opened', id: message.id, error })
+          if (url) {
+            // The core takes the share back unless the page really opened.
+            shell.openExternal(url).then(
+              () => answer(null),
+              (error: unknown) => answer(error instanceof Error ? error.message : String(error)),
+            )
+          } else {
+            console.error('[main] refused to open a non-web URL from the core')
+            answer('refused: not a web or mail address')
+          }
           return
         }
       case 'error':
