@@ -14,6 +14,8 @@ import {
 import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
 import { NewProposal, PersonalStats, ProposalView, ShareEvent, ShareId } from '../model/share'
+import { NudgeSettings, SnoozeKind } from '../nudges/settings'
+import { NudgeWhy } from '../nudges/why'
 
 /**
  * The one contract between windows and the core. Every method names its params and result
@@ -60,8 +62,41 @@ export const Settings = z.object({
   quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
   language: z.enum(['system', 'en', 'fr']),
   theme: z.enum(['system', 'light', 'dark']),
+  /** Working days, caps per network, minimum gap; absent from an older core: the defaults. */
+  nudges: NudgeSettings.optional(),
 })
 export type Settings = z.infer<typeof Settings>
+
+/** A nudge: this item, on this network, now, and why now. */
+export const Nudge = z.object({
+  id: Id,
+  itemId: Id,
+  title: z.string(),
+  network: Network,
+  at: Timestamp,
+  why: NudgeWhy,
+  /** `why` in the settings' language, for the notification. */
+  whyText: z.string(),
+})
+export type Nudge = z.infer<typeof Nudge>
+
+/** The learned curve of one network for the heatmap: 7 days × 24 hours, 0–1, local time. */
+export const AudienceView = z.object({
+  network: Network,
+  hours: z.array(z.array(z.number().min(0).max(1)).length(24)).length(7),
+  why: NudgeWhy,
+  whyText: z.string(),
+})
+export type AudienceView = z.infer<typeof AudienceView>
+
+export const NudgePreview = z.object({
+  paused: z.boolean(),
+  snoozedUntil: Timestamp.nullable(),
+  /** The next nudge as planned now (null: nothing new to share, or paused). */
+  next: Nudge.omit({ id: true }).nullable(),
+  audiences: z.array(AudienceView),
+})
+export type NudgePreview = z.infer<typeof NudgePreview>
 
 /** An item as this employee's popover shows it: ranked, with my caption variant and my shares. */
 export const QueueEntry = z.object({
@@ -155,6 +190,17 @@ export const methods = {
   'stats.mine': { params: empty, result: PersonalStats },
   'proposal.create': { params: NewProposal, result: ProposalView },
   'proposal.listMine': { params: empty, result: z.array(ProposalView) },
+  /** The next nudge and why, and the audience heatmaps (My stats). */
+  'nudge.preview': { params: empty, result: NudgePreview },
+  /** What came of a nudge (the model learns from it). */
+  'nudge.opened': { params: z.object({ id: Id }), result: z.null() },
+  'nudge.shared': { params: z.object({ id: Id }), result: z.null() },
+  'nudge.dismiss': { params: z.object({ id: Id }), result: z.null() },
+  /** Later: no nudge for an hour, until this evening or until tomorrow; the item comes back. */
+  'nudge.later': {
+    params: z.object({ id: Id.optional(), until: SnoozeKind }),
+    result: z.object({ snoozedUntil: Timestamp }),
+  },
 
   // The champion studio.
   'item.approve': {
@@ -183,6 +229,8 @@ export type Result<M extends MethodName> = z.infer<Methods[M]['result']>
 
 export const events = {
   status: CoreStatus,
+  /** Show this nudge now (main as a notification, the dev host's page as a banner). */
+  'nudge.show': Nudge,
   /** The settings changed (from any window): every window follows theme and language at once. */
   'settings.changed': Settings,
   /** The queue table changed (after a local edit or a remote update was stored). */

@@ -6,6 +6,8 @@ export type CoreEventSources = {
   status(): CoreStatus
   queueCount(): number
   pendingOutbox(): number
+  /** After a coalesced queue.changed or mine.changed went out. */
+  changed?(): void
 }
 
 /**
@@ -50,6 +52,7 @@ export class CoreEvents implements Disposable {
     this.later(() => {
       this.queuePending = false
       this.emit('queue.changed', { count: this.sources.queueCount() })
+      this.sources.changed?.()
     })
   }
 
@@ -62,6 +65,7 @@ export class CoreEvents implements Disposable {
       const sharesChanged = this.mineShares
       this.mineShares = false
       this.emit('mine.changed', { pendingOutbox: this.sources.pendingOutbox(), sharesChanged })
+      if (sharesChanged) this.sources.changed?.()
     })
   }
 

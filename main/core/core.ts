@@ -7,6 +7,8 @@ import { Connection } from './api/connection'
 import type { CoreContext } from './api/context'
 import { CoreEvents } from './core-events'
 import { type Clock, DisposableStore, SystemClock, toDisposable } from './lifecycle'
+import { workspaceNudgeContext } from './nudges/context'
+import { NudgeService } from './nudges/service'
 import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
 import { OutboxSender } from './shares/outbox-sender'
 import { ShareStore } from './shares/share-store'
@@ -50,6 +52,7 @@ export class Core implements CoreContext {
   readonly clock: Clock
   readonly shares: Shares
   readonly feeds: StudioFeeds
+  readonly nudges: NudgeService
   private readonly lifecycle = new DisposableStore()
   private readonly events: CoreEvents
   private readonly workspace: WorkspaceSession
@@ -71,6 +74,8 @@ export class Core implements CoreContext {
       status: () => this.status(),
       queueCount: () => this.store.queue.count(),
       pendingOutbox: () => this.shares.pendingOutbox(this.workspace.session),
+      // The queue or my shares changed: the next nudge may too (once per burst).
+      changed: () => this.nudges.changed(),
     })
     this.workspace = this.lifecycle.add(
       new WorkspaceSession({
@@ -94,7 +99,10 @@ export class Core implements CoreContext {
           // Another workspace (or member) means other shares too.
           this.events.mineChanged({ shares: true })
         },
-        onLeft: () => this.events.emit('queue.changed', { count: 0 }),
+        onLeft: () => {
+          this.events.emit('queue.changed', { count: 0 })
+          this.nudges.changed()
+        },
         log: this.log,
       }),
     )
@@ -135,6 +143,23 @@ export class Core implements CoreContext {
     this.feeds = this.lifecycle.add(
       new StudioFeeds(this, store.db, { ...feedOptionsFromEnv(), clock, log: this.log }),
     )
+    this.nudges = this.lifecycle.add(
+      new NudgeService({
+        db: store.db,
+        clock,
+        settings: () => store.settings.get(),
+        context: () => {
+          const session = this.workspace.session
+          const sync = this.workspace.sync
+          return session && sync
+            ? workspaceNudgeContext({ session, sync }, store.queue, table)
+            : null
+        },
+        show: (nudge) => this.events.emit('nudge.show', nudge),
+        log: this.log,
+      }),
+    )
+    this.lifecycle.add(toDisposable(store.settings.onChange(() => this.nudges.changed())))
     // Disposed first: no event leaves while the rest shuts down.
     this.lifecycle.add(this.events)
   }
@@ -149,6 +174,8 @@ export class Core implements CoreContext {
     core.outbox.kick()
     // Feed sources are polled now and then while a champion's core runs (no-op for employees).
     core.feeds.start()
+    // The first nudge is planned from what SQLite holds; sync and settings replan it.
+    core.nudges.changed()
     return core
   }
 
@@ -192,6 +219,15 @@ export class Core implements CoreContext {
   /** Work offline on purpose (tests, and later a "pause sync" switch); edits are kept locally. */
   setNetwork(enabled: boolean): void {
     this.workspace.setNetwork(enabled)
+  }
+
+  /**
+   * The machine woke up, the time zone changed or the wall clock jumped (the shell reports
+   * them): timers run on the monotonic clock, so what is aimed at local times is replanned.
+   */
+  environmentChanged(what: 'resume' | 'time-zone' | 'clock'): void {
+    this.log(`core: ${what}, replanning`)
+    this.nudges.changed()
   }
 
   /** Release everything: timers, passes under way, sync, then the store. Idempotent. */

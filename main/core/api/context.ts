@@ -1,4 +1,5 @@
 import type { CoreStatus, Session } from '../../../common/contract/api'
+import type { NudgeService } from '../nudges/service'
 import type { Shares } from '../shares/shares'
 import type { Store } from '../store/store'
 import type { StudioFeeds } from '../studio/feeds'
@@ -14,6 +15,8 @@ export interface CoreContext {
   readonly shares: Shares
   /** Feed curation on a champion's core. */
   readonly feeds: StudioFeeds
+  /** When to nudge, and what came of the nudges. */
+  readonly nudges: NudgeService
   status(): CoreStatus
   /** The joined workspace, or a `not_joined` ContractError. */
   joined(): Joined

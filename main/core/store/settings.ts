@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { Settings } from '../../../common/contract/api'
 import { parseOrThrow } from '../../../common/model/validation'
+import { DEFAULT_NUDGE_SETTINGS } from '../../../common/nudges/settings'
 import type { Db } from './database'
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -11,6 +12,7 @@ export const DEFAULT_SETTINGS: Settings = {
   quietHours: null,
   language: 'system',
   theme: 'system',
+  nudges: DEFAULT_NUDGE_SETTINGS,
 }
 
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/

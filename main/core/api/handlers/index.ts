@@ -1,5 +1,6 @@
 import type { MethodName } from '../../../../common/contract/api'
 import { accountHandlers } from './account-handlers'
+import { nudgeHandlers } from './nudge-handlers'
 import { queueHandlers } from './queue-handlers'
 import { shareHandlers } from './share-handlers'
 import { studioHandlers } from './studio-handlers'
@@ -8,6 +9,7 @@ import type { Handler } from './types'
 /** Every method of the contract has exactly one handler; a missing one fails typecheck here. */
 export const handlers: { [M in MethodName]: Handler<M> } = {
   ...accountHandlers,
+  ...nudgeHandlers,
   ...queueHandlers,
   ...shareHandlers,
   ...studioHandlers,
