@@ -162,6 +162,12 @@ export class Core implements CoreContext {
     this.lifecycle.add(toDisposable(store.settings.onChange(() => this.nudges.changed())))
     // Disposed first: no event leaves while the rest shuts down.
     this.lifecycle.add(this.events)
+    // Every window follows theme and language as soon as one of them changes a setting.
+    this.lifecycle.add(
+      toDisposable(
+        store.settings.onChange((settings) => this.events.emit('settings.changed', settings)),
+      ),
+    )
   }
 
   /** Open the data directory and, if a workspace was joined, start from SQLite and sync. */
