@@ -1,4 +1,34 @@
+import { readFileSync, unwatchFile, watchFile } from 'node:fs'
 import type { Db } from './database'
+
+/**
+ * Test hook for disk-full faults: when this environment variable names a file, its content (a
+ * page count, or nothing) is applied as SQLite's `max_page_count` each time the file changes, so
+ * a test can make the relay's disk "fill up" mid-stream and "free space" again. Unset in
+ * production; SQLite then behaves exactly as without it.
+ */
+export const PAGE_LIMIT_FILE_ENV = 'PORTE_VOIX_RELAY_TEST_PAGE_LIMIT_FILE'
+/** SQLite's own default ceiling, restored when the file is emptied. */
+const NO_PAGE_LIMIT = 4_294_967_294
+
+function watchPageLimit(db: Db, file: string): () => void {
+  const apply = () => {
+    let text = ''
+    try {
+      text = readFileSync(file, 'utf8').trim()
+    } catch {
+      // No file: no limit.
+    }
+    const wanted = text === '' ? NO_PAGE_LIMIT : Math.max(1, Number(text) || 1)
+    // SQLite never sets it below the current size: "1" means "full at the current size".
+    const set = db.pragma(`max_page_count = ${wanted}`, { simple: true })
+    const pages = db.pragma('page_count', { simple: true })
+    process.stderr.write(`test hook: max_page_count=${String(set)} page_count=${String(pages)}\n`)
+  }
+  apply()
+  watchFile(file, { interval: 50 }, apply).unref()
+  return () => unwatchFile(file, apply)
+}
 
 export type StoredRoom = {
   snapshot: Uint8Array | null
@@ -32,6 +62,8 @@ export class SqliteStore {
 
   constructor(db: Db) {
     this.#db = db
+    const pageLimitFile = process.env[PAGE_LIMIT_FILE_ENV]
+    if (pageLimitFile) watchPageLimit(db, pageLimitFile)
     this.#insertUpdate = db.prepare('INSERT INTO updates (room, seq, data) VALUES (?, ?, ?)')
     this.#selectUpdates = db.prepare<[string, number], UpdateRow>(
       'SELECT seq, data FROM updates WHERE room = ? AND seq > ? ORDER BY seq',
