@@ -1,10 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DATABASE_FILE } from '../../main/core/store/database'
 import { type CoreProcess, startCore } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
+import { databaseBytes, foundIn } from '../helpers/db-bytes'
 import { removeTempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -14,26 +11,6 @@ import { waitFor } from '../helpers/wait'
  * note to champions), rejection reasons and archived items live in the curation document, which
  * employees never sync: none of it may be found in the bytes of an employee's SQLite files.
  */
-
-/** Every byte of a core's database, after folding the WAL into the main file. */
-export function databaseBytes(dataDir: string): Buffer {
-  const file = path.join(dataDir, DATABASE_FILE)
-  const db = new Database(file)
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)')
-  } finally {
-    db.close()
-  }
-  // The main file and whatever else SQLite keeps next to it (WAL, shared memory).
-  const parts = readdirSync(dataDir)
-    .filter((name) => name.startsWith(DATABASE_FILE))
-    .map((name) => readFileSync(path.join(dataDir, name)))
-  return Buffer.concat(parts)
-}
-
-export function foundIn(bytes: Buffer, secrets: readonly string[]): string[] {
-  return secrets.filter((secret) => bytes.includes(Buffer.from(secret, 'utf8')))
-}
 
 const SECRETS = {
   draftTitle: 'Draft-title-nobody-else-may-read',
