@@ -57,7 +57,7 @@ export default function setup(project: TestProject): () => void {
     rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
     if (leftInRoot.length > 0) {
       process.stderr.write(
-        `temp dir: tests left ${leftInRoot.length} entries in the run root (removed with it): ${summarise(leftInRoot)}\n`,
+        `temp dir: ${leftInRoot.length} entries in the run root when the tests ended (removed with it; helpers' folders go as workers exit, just after): ${summarise(leftInRoot)}\n`,
       )
     }
     const added = readdirSync(realTmp).filter(

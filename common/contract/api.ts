@@ -180,7 +180,12 @@ export const methods = {
 
   // The employee's popover.
   'queue.forMe': {
-    params: z.object({ objective: Objective.optional(), topic: z.string().max(60).optional() }),
+    params: z.object({
+      objective: Objective.optional(),
+      topic: z.string().max(60).optional(),
+      /** Only the first entries of the ranking: the popover's first screen, painted first. */
+      limit: z.number().int().positive().max(10_000).optional(),
+    }),
     result: z.array(QueueEntry),
   },
   'share.perform': {

@@ -71,7 +71,11 @@ export class Shares {
   /** The live queue, most relevant first, with my caption variant and what I already shared. */
   forMe(
     joined: Joined,
-    filter: { objective?: Objective | undefined; topic?: string | undefined },
+    filter: {
+      objective?: Objective | undefined
+      topic?: string | undefined
+      limit?: number | undefined
+    },
     now: Date,
   ): QueueEntry[] {
     const items = this.deps.queue.list({
@@ -83,7 +87,8 @@ export class Shares {
     const shared = this.deps.table.sharedNetworks(joined.session.claims.ws)
     const memberId = joined.session.claims.sub
     const ranked = rankQueue(items, { now, campaigns, sharedByMe: new Set(shared.keys()) })
-    return ranked.map((item) => {
+    const wanted = filter.limit === undefined ? ranked : ranked.slice(0, filter.limit)
+    return wanted.map((item) => {
       const suggested: Partial<Record<Network, string>> = {}
       for (const network of NETWORKS) {
         const caption = item.captions[network]

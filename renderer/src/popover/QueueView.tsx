@@ -39,6 +39,8 @@ export function QueueView() {
   const language = useLanguage()
   const queue = useStore((state) => state.queue)
   const queueLoaded = useStore((state) => state.queueLoaded)
+  // Only the first screen is in: a count now would be wrong for a moment.
+  const queuePartial = useStore((state) => state.queuePartial === true)
   const filter = useStore((state) => state.filter)
   const setFilter = useStore((state) => state.setFilter)
   const select = useStore((state) => state.select)
@@ -54,7 +56,7 @@ export function QueueView() {
     <section className="queue" aria-labelledby="queue-title">
       <div className="queue-head">
         <h1 id="queue-title">{t('queue.title')}</h1>
-        {queueLoaded ? (
+        {queueLoaded && !queuePartial ? (
           <span className="muted small" data-testid="queue-count">
             {t.plural('queue.count', shown.length)}
           </span>

@@ -33,6 +33,8 @@ type State = {
   queue: QueueEntry[]
   /** False until the first queue answer, so "empty" is not flashed while loading. */
   queueLoaded: boolean
+  /** True while only the first screen of the queue is in (the rest follows, after it is painted). */
+  queuePartial?: boolean
   stats: PersonalStats | null
   proposals: ProposalView[]
   pendingOutbox: number
@@ -99,6 +101,16 @@ function coalesced(run: () => Promise<void>): () => Promise<void> {
   }
 }
 
+/** Rows the popover shows without scrolling, with a margin. */
+const FIRST_SCREEN = 20
+
+/** Resolves once the browser has painted what was just committed (now, where there is no frame). */
+const nextPaint = () =>
+  new Promise<void>((done) => {
+    if (typeof requestAnimationFrame !== 'function') return done()
+    requestAnimationFrame(() => setTimeout(done, 0))
+  })
+
 const isNotJoined = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'not_joined'
 
@@ -107,12 +119,23 @@ export const useStore = create<State>((set, get) => {
     const { client, status } = get()
     if (!client || !status?.session) return
     try {
+      // Opening: the first screen first (a small message, a short list to lay out), painted
+      // before the whole queue is asked for.
+      if (!get().queueLoaded) {
+        const first = await client.call('queue.forMe', { limit: FIRST_SCREEN })
+        const partial = first.length === FIRST_SCREEN
+        set({ queue: first, queueLoaded: true, queuePartial: partial, error: null })
+        if (!partial) return
+        await nextPaint()
+      }
       const queue = await client.call('queue.forMe', {})
-      set({ queue, queueLoaded: true, error: null })
+      set({ queue, queueLoaded: true, queuePartial: false, error: null })
     } catch (error) {
       // Left meanwhile (or a join was refused while this was in flight): nothing to report.
-      if (!get().status?.session || isNotJoined(error)) return set({ queueLoaded: true })
-      set({ error: describeError(error, 'load'), queueLoaded: true })
+      if (!get().status?.session || isNotJoined(error)) {
+        return set({ queueLoaded: true, queuePartial: false })
+      }
+      set({ error: describeError(error, 'load'), queueLoaded: true, queuePartial: false })
     }
   })
 
