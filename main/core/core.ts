@@ -13,7 +13,7 @@ import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
 import { OutboxSender } from './shares/outbox-sender'
 import { ShareStore } from './shares/share-store'
 import { Shares } from './shares/shares'
-import { changedItemIds, projectItems, rebuildQueueTable } from './store/queue-projection'
+import { keepQueuePublished, projectUpdate, rebuildQueueTable } from './store/queue-projection'
 import type { StoredSession } from './store/session'
 import { openStore, type Store } from './store/store'
 import { feedOptionsFromEnv, StudioFeeds } from './studio/feeds'
@@ -244,7 +244,8 @@ export class Core implements CoreContext {
   private syncStarted(sync: WorkspaceSync): void {
     // The table is derived: rebuilding it at start also repairs a crash between the log append
     // and the table update (two transactions).
-    const { changed, invalid } = rebuildQueueTable(sync.docs.queue, this.store.queue)
+    keepQueuePublished(sync, this.store.docLog, this.log)
+    const { changed, invalid } = rebuildQueueTable(sync, this.store.queue)
     for (const entry of invalid)
       this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
     if (changed > 0) this.events.queueChanged()
@@ -253,10 +254,10 @@ export class Core implements CoreContext {
 
   /** Runs after the update is in the doc log: derive the table, then tell windows. */
   private onUpdate(doc: DocName, update: Uint8Array, origin: unknown, tr: Y.Transaction): void {
-    if (doc === 'queue') {
-      const ids = changedItemIds(tr, tr.doc)
+    const sync = this.workspace.sync
+    if ((doc === 'queue' || doc === 'curation') && sync) {
+      const { ids, changed, invalid } = projectUpdate(sync, this.store.queue, doc, tr)
       if (ids.size > 0) {
-        const { changed, invalid } = projectItems(tr.doc, this.store.queue, ids)
         for (const entry of invalid)
           this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
         if (changed > 0) this.events.queueChanged()
