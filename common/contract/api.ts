@@ -14,6 +14,7 @@ import {
 import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
 import { NewProposal, PersonalStats, ProposalView, ShareEvent, ShareId } from '../model/share'
+import { Problem } from './problems'
 import { NudgeSettings, SnoozeKind } from '../nudges/settings'
 import { NudgeWhy } from '../nudges/why'
 
@@ -41,6 +42,8 @@ export const CoreStatus = z.object({
   sync: SyncState,
   /** Why the last connection attempt failed, in words a person can act on. */
   lastError: z.string().nullable(),
+  /** The same, as a code the windows translate (expired, revoked, wrong relay, unreachable…). */
+  problem: Problem.nullable(),
 })
 export type CoreStatus = z.infer<typeof CoreStatus>
 
@@ -154,7 +157,8 @@ export const methods = {
   'status.get': { params: empty, result: CoreStatus },
   'workspace.join': {
     params: z.object({ invitation: z.string().min(1).max(8_192) }),
-    result: Session,
+    /** `problem`: joined, but the relay could not be reached yet (relayUnreachable). */
+    result: Session.extend({ problem: Problem.nullable().optional() }),
   },
   'workspace.leave': { params: empty, result: z.null() },
   'account.export': { params: empty, result: AccountExport },

@@ -17,6 +17,7 @@ import { keepQueuePublished, projectUpdate, rebuildQueueTable } from './store/qu
 import type { StoredSession } from './store/session'
 import { openStore, type Store } from './store/store'
 import { feedOptionsFromEnv, StudioFeeds } from './studio/feeds'
+import { TokenRenewal } from './sync/token-renewal'
 import type { WorkspaceSync } from './sync/workspace-sync'
 import type { Joined } from './workspace'
 import { WorkspaceSession } from './workspace-session'
@@ -56,6 +57,7 @@ export class Core implements CoreContext {
   private readonly lifecycle = new DisposableStore()
   private readonly events: CoreEvents
   private readonly workspace: WorkspaceSession
+  private readonly renewal: TokenRenewal
   private readonly outbox: OutboxSender
   private readonly log: (line: string) => void
 
@@ -77,6 +79,16 @@ export class Core implements CoreContext {
       // The queue or my shares changed: the next nudge may too (once per burst).
       changed: () => this.nudges.changed(),
     })
+    // Device tokens renewed before they expire, and at once into a changed role.
+    this.renewal = this.lifecycle.add(
+      new TokenRenewal({
+        clock,
+        session: () => this.workspace.session,
+        onRenewed: (next) => this.workspace.renewed(next),
+        onProblem: () => this.events.statusMaybeChanged(),
+        log: this.log,
+      }),
+    )
     this.workspace = this.lifecycle.add(
       new WorkspaceSession({
         store,
@@ -92,6 +104,7 @@ export class Core implements CoreContext {
         onStatus: (synced) => {
           // Connected again: what waits in the outbox need not wait for its backoff.
           if (synced) this.outbox.relayReachable()
+          this.renewal.update(this.workspace.sync?.status.problem?.code ?? null)
           this.events.statusMaybeChanged()
         },
         onJoined: () => {
@@ -175,6 +188,7 @@ export class Core implements CoreContext {
     const store = openStore(options.dataDir, { compactEvery: options.compactEvery ?? 500 })
     const core = new Core(store, options)
     core.workspace.resume()
+    core.renewal.update()
     core.events.primeStatus()
     // Whatever a previous run left in the outbox goes out as soon as the relay answers.
     core.outbox.kick()
@@ -203,6 +217,8 @@ export class Core implements CoreContext {
       session: session ? this.toSession(session) : null,
       sync: sync?.status.sync ?? 'offline',
       lastError: sync?.status.lastError ?? null,
+      problem:
+        this.renewal.problem ?? sync?.status.problem ?? (session ? null : this.workspace.lastRefusal),
     }
   }
 

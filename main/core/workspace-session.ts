@@ -1,6 +1,7 @@
 import type * as Y from 'yjs'
 import type { Session } from '../../common/contract/api'
 import { ContractError } from '../../common/contract/messages'
+import type { Problem } from '../../common/contract/problems'
 import { DOC_NAMES, type DocName, roomName } from '../../common/doc/rooms'
 import type { Clock, Disposable } from './lifecycle'
 import type { StoredSession } from './store/session'
@@ -40,6 +41,8 @@ export class WorkspaceSession implements Disposable {
   private current: StoredSession | null = null
   private syncing: WorkspaceSync | null = null
   private joining = false
+  /** Why the last join was refused, as a code (kept in the status until the next join). */
+  private refusal: Problem | null = null
 
   constructor(private readonly options: WorkspaceSessionOptions) {}
 
@@ -49,6 +52,29 @@ export class WorkspaceSession implements Disposable {
 
   get sync(): WorkspaceSync | null {
     return this.syncing
+  }
+
+  get lastRefusal(): Problem | null {
+    return this.refusal
+  }
+
+  /**
+   * A renewed device token (sync/token-renewal.ts): stored, and used from the next connection
+   * on. A new role changes which documents the device holds: the sync starts again.
+   */
+  renewed(next: StoredSession): void {
+    const current = this.current
+    if (!current || this.joining) return
+    if (current.claims.sub !== next.claims.sub || current.claims.ws !== next.claims.ws) return
+    this.options.store.session.set(next)
+    this.current = next
+    if (current.claims.role !== next.claims.role || !this.syncing) {
+      this.stopSync()
+      this.startSync(next)
+    } else {
+      this.syncing.setToken(next.token)
+    }
+    this.options.onStatus(false)
   }
 
   /** Start from the stored session, if a workspace was joined before. */
@@ -66,7 +92,10 @@ export class WorkspaceSession implements Disposable {
     return { session: this.current, sync: this.syncing }
   }
 
-  async join(invitation: string, toSession: (s: StoredSession) => Session): Promise<Session> {
+  async join(
+    invitation: string,
+    toSession: (s: StoredSession) => Session,
+  ): Promise<Session & { problem: Problem | null }> {
     if (this.joining) throw new ContractError('conflict', 'A join is already in progress')
     const next = sessionFromInvitation(invitation)
     const current = this.current
@@ -80,12 +109,14 @@ export class WorkspaceSession implements Disposable {
       )
     }
     this.joining = true
+    this.refusal = null
     try {
       this.stopSync()
       this.current = next
       const sync = this.startSync(next)
       const outcome = await sync.waitForSync(this.options.joinWaitMs ?? 5_000)
       if (sync.isRefused()) {
+        this.refusal = outcome.problem
         // Keep what we had: a bad invitation must not lose a working session.
         this.stopSync()
         this.current = current
@@ -101,7 +132,8 @@ export class WorkspaceSession implements Disposable {
       this.options.store.session.set(next)
       this.options.onStatus(false)
       this.options.onJoined()
-      return toSession(next)
+      // Joined while the relay is unreachable: said plainly, with the code the window shows.
+      return { ...toSession(next), problem: outcome.sync === 'synced' ? null : outcome.problem }
     } finally {
       this.joining = false
     }

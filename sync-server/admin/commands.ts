@@ -61,9 +61,12 @@ ${formatFlags(ADMIN_FLAGS)}`
 
 const Days = z.coerce.number().int().min(1).max(3650).default(30)
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+/** Validate one flag's value; the message names the flag (`--role: Invalid option…`). */
+function parse<T extends z.ZodType>(schema: T, value: unknown, flag: string): z.infer<T> {
   const result = schema.safeParse(value)
-  if (!result.success) throw new ConfigError(describeIssues(result.error).join('; '))
+  if (!result.success) {
+    throw new ConfigError(`--${flag}: ${describeIssues(result.error).join('; ')}`)
+  }
   return result.data
 }
 
@@ -84,15 +87,15 @@ function describeInvitation(issued: IssuedInvitation): string {
 
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { values, positionals } = parseFlags(ADMIN_FLAGS, argv, env, ADMIN_USAGE, true)
-  const dataDir = parse(z.string().trim().min(1), values.dataDir ?? DEFAULTS.dataDir)
+  const dataDir = parse(z.string().trim().min(1), values.dataDir ?? DEFAULTS.dataDir, 'data-dir')
   const command = positionals[0]
   if (values.help || positionals.length !== 1) return ADMIN_USAGE
   const relayUrl = (values.relayUrl as string | undefined) ?? defaultRelayUrl(env)
-  const memberId = () => parse(Id, values.member)
+  const memberId = () => parse(Id, values.member, 'member')
   switch (command) {
     case 'create-workspace': {
-      const name = parse(z.string(), values.name)
-      return createWorkspace(dataDir, { name, id: parse(Id.optional(), values.id) }).id
+      const name = parse(z.string(), values.name, 'name')
+      return createWorkspace(dataDir, { name, id: parse(Id.optional(), values.id, 'id') }).id
     }
     case 'list-workspaces':
       return listWorkspaces(dataDir)
@@ -102,11 +105,11 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
       const issued = await invite(
         dataDir,
         {
-          workspaceId: parse(Id, values.workspace),
-          name: parse(z.string(), values.name),
-          role: parse(Role, values.role),
-          memberId: parse(Id.optional(), values.member),
-          ttlSeconds: parse(Days, values.days) * 86_400,
+          workspaceId: parse(Id, values.workspace, 'workspace'),
+          name: parse(z.string(), values.name, 'name'),
+          role: parse(Role, values.role, 'role'),
+          memberId: parse(Id.optional(), values.member, 'member'),
+          ttlSeconds: parse(Days, values.days, 'days') * 86_400,
           relayUrl,
         },
         env,
@@ -114,7 +117,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
       return describeInvitation(issued)
     }
     case 'list-members': {
-      const members = listMembers(dataDir, parse(Id, values.workspace))
+      const members = listMembers(dataDir, parse(Id, values.workspace, 'workspace'))
       if (values.json) return JSON.stringify(members, null, 2)
       const rows = members.map((m) =>
         [
@@ -128,7 +131,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
       return ['id\tname\trole\tdevices\tlast seen', ...rows].join('\n')
     }
     case 'set-role': {
-      const member = setRole(dataDir, memberId(), parse(Role, values.role))
+      const member = setRole(dataDir, memberId(), parse(Role, values.role, 'role'))
       return `${member.id}\t${member.displayName}\t${member.role}`
     }
     case 'remove-member': {
@@ -140,8 +143,8 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
         dataDir,
         {
           memberId: memberId(),
-          role: parse(Role.optional(), values.role),
-          ttlSeconds: parse(Days, values.days) * 86_400,
+          role: parse(Role.optional(), values.role, 'role'),
+          ttlSeconds: parse(Days, values.days, 'days') * 86_400,
           relayUrl,
         },
         env,

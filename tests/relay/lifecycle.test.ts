@@ -105,8 +105,11 @@ describe('relay lifecycle', () => {
       '--relay-url',
       relay.url,
     )
-    const link = invited.stdout.trim()
+    // The link first, then the member id and the expiry an admin needs.
+    const [link = '', member = '', expires = ''] = invited.stdout.trim().split('\n')
     expect(link).toMatch(/^porte-voix:\/\/join\?/)
+    expect(member).toMatch(/^member:\s+mem_/)
+    expect(expires).toMatch(/^expires:\s+\d{4}-/)
     const invitation = parseInvitation(link)
     expect(invitation.relayUrl).toBe(relay.url)
     const claims = readTokenClaims(invitation.token)

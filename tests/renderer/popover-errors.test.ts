@@ -108,6 +108,7 @@ describe('describeStatus', () => {
       session,
       sync: 'connecting',
       lastError: 'Cannot reach the relay at ws://127.0.0.1:9 (connect ECONNREFUSED); retrying.',
+      problem: null,
     }
     expect(describeStatus(status)).toEqual({
       key: 'problem.relayUnreachable',

@@ -1,10 +1,10 @@
 import * as encoding from 'lib0/encoding'
-import WebSocket from 'ws'
 import { Awareness } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import { messageSync, WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { SyncState } from '../../../common/contract/api'
+import type { Problem } from '../../../common/contract/problems'
 import {
   type Access,
   accessFor,
@@ -22,9 +22,10 @@ import {
 } from '../lifecycle'
 import type { DocLog } from '../store/doc-log'
 import type { StoredSession } from '../store/session'
-import { describeConnectionError, describeTerminalClose } from './relay-errors'
+import { describeConnectionError, describeTerminalClose, RelaySocket } from './relay-errors'
 
-export type SyncStatus = { sync: SyncState; lastError: string | null }
+/** `problem`: the same failure as `lastError`, as a code the windows translate. */
+export type SyncStatus = { sync: SyncState; lastError: string | null; problem: Problem | null }
 
 export type WorkspaceSyncOptions = {
   session: StoredSession
@@ -52,6 +53,8 @@ type Link = {
   failed: boolean
   /** Set by a connection-error that said 401/403, read by shouldReconnect right after. */
   refused: string | null
+  /** Why, as a code (set with `refused`). */
+  refusedProblem: Problem | null
 }
 
 /**
@@ -73,7 +76,7 @@ export class WorkspaceSync implements Disposable {
   readonly docs: Record<DocName, Y.Doc>
   readonly awareness: Record<DocName, Awareness>
   private readonly links: Link[] = []
-  private current: SyncStatus = { sync: 'connecting', lastError: null }
+  private current: SyncStatus = { sync: 'connecting', lastError: null, problem: null }
   /** Everything this sync holds; destroy() disposes it (providers, replicas, timers). */
   private readonly lifecycle = new DisposableStore()
   private readonly refusedTimer = this.lifecycle.add(new MutableDisposable())
@@ -187,6 +190,24 @@ export class WorkspaceSync implements Disposable {
     })
   }
 
+  /**
+   * A renewed token with the same role (token-renewal.ts). Every link reconnects with it now: the
+   * relay closes a connection when the token it was opened with expires (4401, final), so none
+   * may outlive the old token. Resync after a reconnect only exchanges what is missing.
+   */
+  setToken(token: string): void {
+    if (this.destroyed) return
+    for (const link of this.links) {
+      link.provider.params = { ...link.provider.params, token }
+      link.refused = null
+      link.refusedProblem = null
+      if (this.paused) continue
+      link.provider.disconnect()
+      link.provider.connect()
+    }
+    this.recompute()
+  }
+
   /** Go offline on purpose (or back online); local edits keep being stored meanwhile. */
   setNetwork(enabled: boolean): void {
     if (this.destroyed || this.paused === !enabled) return
@@ -194,6 +215,7 @@ export class WorkspaceSync implements Disposable {
     for (const link of this.links) {
       if (enabled) {
         link.refused = null
+        link.refusedProblem = null
         link.provider.connect()
       } else link.provider.disconnect()
     }
@@ -206,7 +228,7 @@ export class WorkspaceSync implements Disposable {
     this.destroyed = true
     // Every disposable here is synchronous: the store has released all of it on return.
     void this.lifecycle.dispose()
-    this.current = { sync: 'offline', lastError: null }
+    this.current = { sync: 'offline', lastError: null, problem: null }
     this.settle()
   }
 
@@ -223,11 +245,13 @@ export class WorkspaceSync implements Disposable {
       synced: false,
       failed: false,
       refused: null,
+      refusedProblem: null,
       provider: new WebsocketProvider(session.relayUrl, roomName(session.claims.ws, name), doc, {
         connect: false,
         awareness: this.awareness[name],
         params: { token: session.token },
-        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+        // ws, keeping the relay's reason for a refused upgrade (relay-errors.ts).
+        WebSocketPolyfill: RelaySocket as unknown as typeof globalThis.WebSocket,
         // Several cores can live in one process (tests): never talk around the relay.
         disableBc: true,
         maxBackoffTime: this.options.maxBackoffMs ?? 5_000,
@@ -247,8 +271,11 @@ export class WorkspaceSync implements Disposable {
     })
     provider.on('connection-error', (event) => {
       const problem = describeConnectionError(event, session.relayUrl)
-      if (problem.kind === 'refused') link.refused = problem.message
-      this.setError(problem.message)
+      if (problem.kind === 'refused') {
+        link.refused = problem.message
+        link.refusedProblem = problem.problem
+      }
+      this.setError(problem.message, problem.problem)
     })
     provider.on('connection-close', (event) => {
       link.connected = false
@@ -258,10 +285,13 @@ export class WorkspaceSync implements Disposable {
       this.recompute()
     })
     provider.on('closed', ({ code, reason }) => {
-      const message = link.refused ?? describeTerminalClose(code, reason)
+      const terminal = describeTerminalClose(code, reason)
+      const message = link.refused ?? terminal.message
+      const problem = link.refusedProblem ?? terminal.problem
       link.refused = message
+      link.refusedProblem = problem
       this.options.log?.(`sync ${name}: stopped, ${message}`)
-      this.setError(message)
+      this.setError(message, problem)
       this.scheduleRefusedRetry()
     })
     return link
@@ -276,6 +306,7 @@ export class WorkspaceSync implements Disposable {
         if (this.destroyed) return
         for (const link of this.links) {
           link.refused = null
+          link.refusedProblem = null
           link.provider.connect()
         }
         this.recompute()
@@ -295,10 +326,10 @@ export class WorkspaceSync implements Disposable {
     }
   }
 
-  private setError(message: string): void {
+  private setError(message: string, problem: Problem): void {
     // A refusal is recorded just before this call, possibly with the same message as before.
     if (this.current.lastError !== message) {
-      this.current = { ...this.current, lastError: message }
+      this.current = { ...this.current, lastError: message, problem }
       this.options.onStatus?.(this.current)
     }
     this.settle()
@@ -316,9 +347,10 @@ export class WorkspaceSync implements Disposable {
       sync = 'offline'
     else sync = 'connecting'
     const lastError = sync === 'synced' ? null : this.current.lastError
+    const problem = sync === 'synced' ? null : this.current.problem
     if (sync !== this.current.sync || lastError !== this.current.lastError) {
       this.options.log?.(`sync: ${sync}${lastError ? ` (${lastError})` : ''}`)
-      this.current = { sync, lastError }
+      this.current = { sync, lastError, problem }
       this.options.onStatus?.(this.current)
     }
     this.settle()
