@@ -218,7 +218,9 @@ export class Core implements CoreContext {
       sync: sync?.status.sync ?? 'offline',
       lastError: sync?.status.lastError ?? null,
       problem:
-        this.renewal.problem ?? sync?.status.problem ?? (session ? null : this.workspace.lastRefusal),
+        this.renewal.problem ??
+        sync?.status.problem ??
+        (session ? null : this.workspace.lastRefusal),
     }
   }
 
