@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { moveItem } from '../../common/doc/curation-doc'
 import { insertItem, itemsMap, patchItem, setCaption } from '../../common/doc/queue-doc'
+import { type Access, accessFor, type DocName } from '../../common/doc/rooms'
+import type { Role } from '../../common/model/member'
 import { openDatabase } from '../../main/core/store/database'
 import {
   changedItemIds,
+  type ProjectionSync,
   projectItems,
+  projectUpdate,
   rebuildQueueTable,
 } from '../../main/core/store/queue-projection'
 import { QueueTable } from '../../main/core/store/queue-table'
@@ -12,17 +17,36 @@ import { makeItem } from '../helpers/items'
 
 const item = makeItem
 
+/** A workspace's replicas as the projection sees them, for a role. */
+function replicas(role: Role, queue = new Y.Doc()): ProjectionSync {
+  const docs: Record<DocName, Y.Doc> = { queue, curation: new Y.Doc(), directory: new Y.Doc() }
+  return { docs, access: (doc: DocName): Access => accessFor(doc, role) }
+}
+
 /** A doc whose table follows it incrementally, as the core wires it. */
 function projected() {
   const doc = new Y.Doc()
+  const sync = replicas('champion', doc)
   const table = new QueueTable(openDatabase({ file: ':memory:' }))
   let touched: string[] = []
   doc.on('update', (_u: Uint8Array, _o: unknown, _d: Y.Doc, tr: Y.Transaction) => {
     const ids = changedItemIds(tr, doc)
     touched = [...ids]
-    projectItems(doc, table, ids)
+    projectItems(sync, table, ids)
   })
-  return { doc, table, touched: () => touched }
+  return { doc, sync, table, touched: () => touched }
+}
+
+/** Both item documents projected into one table, as the core wires them. */
+function projectedBoth(role: Role) {
+  const sync = replicas(role)
+  const table = new QueueTable(openDatabase({ file: ':memory:' }))
+  for (const name of ['queue', 'curation'] as const) {
+    sync.docs[name].on('update', (_u: Uint8Array, _o: unknown, _d: Y.Doc, tr: Y.Transaction) => {
+      projectUpdate(sync, table, name, tr)
+    })
+  }
+  return { sync, table }
 }
 
 describe('queue table derived from the queue doc', () => {
@@ -55,13 +79,13 @@ describe('queue table derived from the queue doc', () => {
   })
 
   it('leaves invalid entries out and reports them', () => {
-    const { doc, table } = projected()
+    const { doc, sync, table } = projected()
     insertItem(doc, item('item_ok'))
     insertItem(doc, item('item_bad'))
     // Another client writes nonsense into a field.
     itemsMap(doc).get('item_bad')?.set('url', 'javascript:alert(1)')
     expect(table.get('item_bad')).toBeNull()
-    const rebuilt = rebuildQueueTable(doc, table)
+    const rebuilt = rebuildQueueTable(sync, table)
     expect(rebuilt.invalid.map((entry) => entry.id)).toEqual(['item_bad'])
     expect(rebuilt.invalid[0]?.issues.join()).toContain('url')
   })
@@ -112,7 +136,43 @@ describe('queue table derived from the queue doc', () => {
     const table = new QueueTable(openDatabase({ file: ':memory:' }))
     table.apply([item('item_stale')], [])
     insertItem(doc, item('item_x'))
-    rebuildQueueTable(doc, table)
+    rebuildQueueTable(replicas('champion', doc), table)
     expect(table.list().map((i) => i.id)).toEqual(['item_x'])
+  })
+
+  it('a curator’s table holds both documents; an item moving between them never drops out', () => {
+    const { sync, table } = projectedBoth('champion')
+    insertItem(sync.docs.curation, item('item_d', { status: 'draft' }))
+    insertItem(sync.docs.queue, item('item_p', { status: 'published' }))
+    expect(
+      table
+        .list()
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(['item_d', 'item_p'])
+    const seen: number[] = []
+    sync.docs.curation.on('update', () => seen.push(table.count()))
+    moveItem(
+      sync.docs.curation,
+      sync.docs.queue,
+      'item_d',
+      (moved) => ({ ...moved, status: 'published' }),
+      null,
+    )
+    // After the removal from curation the row is still there (the queue holds it now).
+    expect(seen).toEqual([2])
+    expect(table.get('item_d')?.status).toBe('published')
+    expect(itemsMap(sync.docs.curation).has('item_d')).toBe(false)
+  })
+
+  it('an employee’s table holds published items only, even from a stale replica', () => {
+    const { sync, table } = projectedBoth('employee')
+    insertItem(sync.docs.queue, item('item_p', { status: 'published' }))
+    // A replica synced before the relay migrated the workspace could still hold a draft.
+    insertItem(sync.docs.queue, item('item_stale', { status: 'draft' }))
+    insertItem(sync.docs.curation, item('item_c', { status: 'draft' }))
+    expect(table.list().map((i) => i.id)).toEqual(['item_p'])
+    rebuildQueueTable(sync, table)
+    expect(table.list().map((i) => i.id)).toEqual(['item_p'])
   })
 })
