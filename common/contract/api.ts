@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DOC_NAMES } from '../doc/rooms'
 import { Campaign, NewCampaign } from '../model/campaign'
 import { Id } from '../model/ids'
 import {
@@ -14,9 +15,9 @@ import {
 import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
 import { NewProposal, PersonalStats, ProposalView, ShareEvent, ShareId } from '../model/share'
-import { Problem } from './problems'
 import { NudgeSettings, SnoozeKind } from '../nudges/settings'
 import { NudgeWhy } from '../nudges/why'
+import { Problem } from './problems'
 
 /**
  * The one contract between windows and the core. Every method names its params and result
@@ -242,6 +243,11 @@ export const events = {
   'nudge.show': Nudge,
   /** The settings changed (from any window): every window follows theme and language at once. */
   'settings.changed': Settings,
+  /**
+   * A change this window made to a document was refused (too large to send, or breaking the
+   * document): it is not in the core's replica, so the window discards it and says why.
+   */
+  'doc.refused': z.object({ doc: z.enum(DOC_NAMES), problem: Problem }),
   /** The queue table changed (after a local edit or a remote update was stored). */
   'queue.changed': z.object({ count: z.number().int() }),
   /** My shares or proposals changed (a share recorded, an outbox entry delivered, a decision). */

@@ -30,3 +30,17 @@ export function typeset(text: string, language: string): string {
 export function formatNumber(value: number, language: string): string {
   return new Intl.NumberFormat(language).format(value)
 }
+
+/** A size in bytes as people read it ("1.2 MB" / "1,2 Mo"), decimal units as file managers use. */
+export function formatBytes(bytes: number, language: string): string {
+  const french = language.toLowerCase().startsWith('fr')
+  const units = french ? ['o', 'ko', 'Mo', 'Go'] : ['B', 'kB', 'MB', 'GB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  const number = new Intl.NumberFormat(language, { maximumFractionDigits: unit === 0 ? 0 : 1 })
+  return `${number.format(value)}${french ? NBSP : ' '}${units[unit]}`
+}

@@ -151,11 +151,13 @@ const en = {
   'problem.invalidValue':
     '{field}: not a valid value. Employees get the default until it is fixed.',
   'refused.changeTooLarge':
-    'A change was too large to send ({size}), so nobody else got it. Undo it, or discard your unsent changes.',
+    'A change was too large to send ({size}; the limit is {limit}): it was not made, and nobody else got it. The text is back as it was.',
   'refused.changeRefused':
-    'The relay refused a change, so nobody else got it. Undo it, or discard your unsent changes.',
-  'refused.undo': 'Undo my last change',
-  'refused.discard': 'Discard my unsent changes',
+    'A change was refused, so nobody else got it. The text is back as the others have it.',
+  'refused.relayTooLarge':
+    'The relay refused a change as too large: nobody else got it. Undo your last change in the editor (↶) and make it in smaller steps.',
+  'refused.relayRefused':
+    'The relay refused a change: nobody else got it. Undo your last change in the editor (↶).',
   'campaign.endsToday': 'ends today',
   'campaign.oneDayLeft': '1 day left',
   'campaign.daysLeftN': '{days} days left',
@@ -315,11 +317,13 @@ const frWritten: Record<StudioMessageKey, string> = {
   'problem.invalidValue':
     '{field} : valeur non valide. Les employés reçoivent la valeur par défaut tant qu’elle n’est pas corrigée.',
   'refused.changeTooLarge':
-    'Une modification était trop volumineuse pour être envoyée ({size}) : personne d’autre ne l’a reçue. Annulez-la, ou abandonnez vos modifications non envoyées.',
+    'Une modification était trop volumineuse pour être envoyée ({size} ; la limite est de {limit}) : elle n’a pas été faite, et personne d’autre ne l’a reçue. Le texte est revenu à son état précédent.',
   'refused.changeRefused':
-    'Le relais a refusé une modification : personne d’autre ne l’a reçue. Annulez-la, ou abandonnez vos modifications non envoyées.',
-  'refused.undo': 'Annuler ma dernière modification',
-  'refused.discard': 'Abandonner mes modifications non envoyées',
+    'Une modification a été refusée : personne d’autre ne l’a reçue. Le texte est revenu tel que les autres l’ont.',
+  'refused.relayTooLarge':
+    'Le relais a refusé une modification trop volumineuse : personne d’autre ne l’a reçue. Annulez votre dernière modification dans l’éditeur (↶) et faites-la en plusieurs fois.',
+  'refused.relayRefused':
+    'Le relais a refusé une modification : personne d’autre ne l’a reçue. Annulez votre dernière modification dans l’éditeur (↶).',
   'campaign.endsToday': 'se termine aujourd’hui',
   'campaign.oneDayLeft': '1 jour restant',
   'campaign.daysLeftN': '{days} jours restants',

@@ -1,5 +1,6 @@
 import './studio.css'
 import { useEffect } from 'react'
+import { formatBytes } from '../../../common/format/typography'
 import { canCurate } from '../../../common/model/member'
 import { themeAttribute } from '../state/logic'
 import { CampaignsView } from './CampaignsView'
@@ -58,6 +59,7 @@ export function StudioApp() {
         <Nav />
         <div className="studio-content">
           <ErrorBanner />
+          <RefusedBanner />
           {view === 'items' ? <ItemsView /> : null}
           {view === 'review' ? <ReviewView /> : null}
           {view === 'campaigns' ? <CampaignsView /> : null}
@@ -74,9 +76,10 @@ function TopBar() {
   const sync = status?.sync ?? 'offline'
   return (
     <header className="studio-top">
-      <span className="brand">
+      {/* The window's one level-one heading (every view's own titles are h2). */}
+      <h1 className="brand">
         Porte-voix <span className="brand-sub">{t('studio.title')}</span>
-      </span>
+      </h1>
       <span className="workspace">{status?.session?.workspaceName ?? ''}</span>
       <span
         className={`sync sync-${sync}`}
@@ -128,6 +131,48 @@ function ErrorBanner() {
       <button type="button" className="link" onClick={clear}>
         {t('error.dismiss')}
       </button>
+    </div>
+  )
+}
+
+/**
+ * A change of mine that nobody else got: refused by the core before sending (it was discarded,
+ * the texts are back as the core has them), or by the relay (the status says so; undo it).
+ */
+function RefusedBanner() {
+  const t = useST()
+  const language = useStudio((state) => state.language)
+  const refused = useStudio((state) => state.refused)
+  const clear = useStudio((state) => state.clearRefused)
+  const problem = useStudio((state) => state.status?.problem ?? null)
+  const relayRefused =
+    problem?.code === 'changeTooLarge' || problem?.code === 'changeRefused' ? problem : null
+  if (!refused && !relayRefused) return null
+  let text: string
+  if (refused) {
+    const bytes = Number(refused.problem.vars?.bytes ?? 0)
+    const limit = Number(refused.problem.vars?.limit ?? 0)
+    text =
+      refused.problem.code === 'changeTooLarge'
+        ? t('refused.changeTooLarge', {
+            size: formatBytes(bytes, language),
+            limit: formatBytes(limit, language),
+          })
+        : t('refused.changeRefused')
+  } else {
+    text =
+      relayRefused?.code === 'changeTooLarge'
+        ? t('refused.relayTooLarge')
+        : t('refused.relayRefused')
+  }
+  return (
+    <div className="banner refused-banner" role="alert" data-testid="change-refused">
+      <span>{text}</span>
+      {refused ? (
+        <button type="button" className="link" onClick={clear}>
+          {t('error.dismiss')}
+        </button>
+      ) : null}
     </div>
   )
 }

@@ -1,7 +1,9 @@
 import { create } from 'zustand'
 import type { CoreStatus, FeedSourceView, Settings } from '../../../common/contract/api'
 import type { CoreClient } from '../../../common/contract/client'
+import type { Problem } from '../../../common/contract/problems'
 import { WindowReplica } from '../../../common/contract/replica'
+import type { DocName } from '../../../common/doc/rooms'
 import { formatNumber } from '../../../common/format/typography'
 import type { Campaign, NewCampaign } from '../../../common/model/campaign'
 import type {
@@ -61,6 +63,8 @@ type StudioState = {
   selectedId: string | null
   polling: boolean
   error: string | null
+  /** A change of mine the core refused (and that was discarded), until dismissed. */
+  refused: { doc: DocName; problem: Problem } | null
   connect(client: CoreClient): Promise<void>
   refresh(): Promise<void>
   setView(view: StudioView): void
@@ -77,6 +81,7 @@ type StudioState = {
   removeFeed(id: string): Promise<void>
   pollFeeds(): Promise<void>
   clearError(): void
+  clearRefused(): void
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
@@ -239,6 +244,7 @@ export const useStudio = create<StudioState>((set, get) => {
     selectedId: null,
     polling: false,
     error: null,
+    refused: null,
 
     async connect(client) {
       set({ client })
@@ -256,6 +262,12 @@ export const useStudio = create<StudioState>((set, get) => {
       client.on('queue.changed', () => scheduleRefresh())
       // Theme and language follow the settings live, whichever window changed them.
       client.on('settings.changed', (settings) => set(fromSettings(settings)))
+      client.on('doc.refused', ({ doc, problem }) => {
+        // The core never took that change, so this window's replica is ahead of it: start the
+        // replicas again from the core's state (the change is discarded) and say why.
+        syncReplica(true)
+        set({ refused: { doc, problem } })
+      })
       const [status, settings] = await Promise.all([
         client.call('status.get', {}),
         client.call('settings.get', {}),
@@ -348,6 +360,10 @@ export const useStudio = create<StudioState>((set, get) => {
 
     clearError() {
       set({ error: null })
+    },
+
+    clearRefused() {
+      set({ refused: null })
     },
   }
 })
