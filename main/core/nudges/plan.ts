@@ -3,12 +3,12 @@ import { capOf, DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../../../comm
 import type { NudgeWhy } from '../../../common/nudges/why'
 import { type AudienceModel, explain, type PastNudge } from './model'
 import {
-  instantOf,
   localTime,
   nextDay,
   parseClock,
   SLOT_MINUTES,
   SLOTS_PER_DAY,
+  slotsOfDay,
   weekdayOf,
 } from './time'
 
@@ -145,14 +145,9 @@ function daySlots(day: string, input: PlanInput, model: AudienceModel): Slot[] {
   const weekday = weekdayOf(day)
   if (!input.settings.nudges.workingDays.includes(weekday)) return []
   const slots: Slot[] = []
-  const seen = new Set<number>()
-  for (let s = 0; s < SLOTS_PER_DAY; s++) {
-    const at = instantOf(day, s * SLOT_MINUTES, input.zone)
-    if (seen.has(at)) continue // a slot skipped by a spring-forward change
-    seen.add(at)
-    const local = localTime(at, input.zone)
-    if (local.day !== day || local.minute !== s * SLOT_MINUTES) continue
-    if (inQuietHours(input.settings.quietHours, local.minute, SLOT_MINUTES)) continue
+  for (const { at, minute } of slotsOfDay(day, input.zone)) {
+    if (inQuietHours(input.settings.quietHours, minute, SLOT_MINUTES)) continue
+    const s = minute / SLOT_MINUTES
     slots.push({ at, score: model.score[weekday * SLOTS_PER_DAY + s] ?? 0, index: s })
   }
   return slots
@@ -183,7 +178,7 @@ export function planNext(input: PlanInput): PlannedNudge | null {
   }
   let day = localTime(start, input.zone).day
   for (let d = 0; d < PLAN.horizonDays; d++, day = nextDay(day)) {
-    let best: PlannedNudge | null = null
+    const plans: (PlannedNudge & { score: number })[] = []
     for (const network of settings.networks) {
       const model = input.models.get(network)
       if (!model) continue
@@ -191,9 +186,17 @@ export function planNext(input: PlanInput): PlannedNudge | null {
         capOf(settings.nudges, network) - (sentPerDay.get(`${network}\n${day}`) ?? 0)
       if (remaining <= 0) continue
       const planned = planDay(input, items, day, network, model, start, remaining, gap)
-      if (planned && (!best || planned.at < best.at)) best = planned
+      if (planned) plans.push(planned)
     }
-    if (best) return best
+    if (plans.length === 0) continue
+    // Enough new items for every network: the earliest goes first. Otherwise the item goes
+    // where it reaches the larger share of that network's audience.
+    const earliest = plans.reduce((a, b) => (b.at < a.at ? b : a))
+    const strongest = plans.reduce((a, b) =>
+      b.score > a.score || (b.score === a.score && b.at < a.at) ? b : a,
+    )
+    const { score: _score, ...chosen } = items.length >= plans.length ? earliest : strongest
+    return chosen
   }
   return null
 }
@@ -207,7 +210,7 @@ function planDay(
   start: number,
   remaining: number,
   gap: number,
-): PlannedNudge | null {
+): (PlannedNudge & { score: number }) | null {
   const slots = daySlots(day, input, model)
   if (slots.length === 0) return null
   const dayBest = Math.max(...slots.map((slot) => slot.score))
@@ -282,7 +285,7 @@ function planDay(
     why.code = code
     why.deadline = deadline === null ? null : new Date(deadline).toISOString()
   }
-  return { at, network, itemId: item.id, why }
+  return { at, network, itemId: item.id, why, score: chosen.score }
 }
 
 /** Settings as stored, with the nudge part defaulted. */

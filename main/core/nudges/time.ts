@@ -62,10 +62,41 @@ export function localTime(instant: number, zone: string): LocalTime {
   }
 }
 
+/** Memo of weekSlot: models read the same click times again at every replan. */
+const slotMemo = new Map<string, number>()
+
 /** Slot of the week (0 … SLOTS_PER_WEEK-1) an instant falls in, in the zone. */
 export function weekSlot(instant: number, zone: string): number {
+  const key = `${zone}\n${instant}`
+  const memo = slotMemo.get(key)
+  if (memo !== undefined) return memo
   const t = localTime(instant, zone)
-  return t.weekday * SLOTS_PER_DAY + Math.floor(t.minute / SLOT_MINUTES)
+  const slot = t.weekday * SLOTS_PER_DAY + Math.floor(t.minute / SLOT_MINUTES)
+  if (slotMemo.size > 200_000) slotMemo.clear()
+  slotMemo.set(key, slot)
+  return slot
+}
+
+const dayMemo = new Map<string, { at: number; minute: number }[]>()
+
+/**
+ * The instants at which each slot of a local day begins, skipping wall times that do not exist
+ * (spring forward) and taking the first of repeated ones (autumn).
+ */
+export function slotsOfDay(day: string, zone: string): { at: number; minute: number }[] {
+  const key = `${zone}\n${day}`
+  const memo = dayMemo.get(key)
+  if (memo) return memo
+  const slots: { at: number; minute: number }[] = []
+  for (let s = 0; s < SLOTS_PER_DAY; s++) {
+    const minute = s * SLOT_MINUTES
+    const at = instantOf(day, minute, zone)
+    const local = localTime(at, zone)
+    if (local.day === day && local.minute === minute) slots.push({ at, minute })
+  }
+  if (dayMemo.size > 20_000) dayMemo.clear()
+  dayMemo.set(key, slots)
+  return slots
 }
 
 /** Offset of the zone from UTC at an instant, in minutes (Paris in summer: +120). */
