@@ -59,7 +59,8 @@ export function ItemEditor({ item }: { item: Item }) {
         <Presence itemId={item.id} />
       </header>
 
-      <section className="editor-grid" aria-label={t('nav.items')}>
+      {/* Not a second "Items" landmark beside the list's (axe landmark-unique). */}
+      <section className="editor-grid">
         <CommitField
           wide
           label={t('field.title')}
@@ -392,7 +393,7 @@ function Lifecycle({
         {t(`lifecycle.hint.${item.status}`)}
       </span>
       <span className="muted small">
-        {t('audience.label')}: <AudienceLabel item={item} testId="lifecycle-audience" />
+        {t('audience.prefix')} <AudienceLabel item={item} testId="lifecycle-audience" />
       </span>
       {item.status === 'draft' || item.status === 'approved' ? (
         <button

@@ -165,7 +165,7 @@ function ItemList({ items }: { items: Item[] }) {
               <button
                 type="button"
                 className="icon-button"
-                aria-label={`${t('item.up')}: ${item.title}`}
+                aria-label={t('item.upNamed', { title: item.title })}
                 disabled={index === 0}
                 onClick={() => move(index, -1)}
               >
@@ -174,7 +174,7 @@ function ItemList({ items }: { items: Item[] }) {
               <button
                 type="button"
                 className="icon-button"
-                aria-label={`${t('item.down')}: ${item.title}`}
+                aria-label={t('item.downNamed', { title: item.title })}
                 disabled={index === items.length - 1}
                 onClick={() => move(index, 1)}
               >
