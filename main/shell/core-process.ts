@@ -8,6 +8,7 @@ import {
 } from 'electron'
 import { CoreClient, nodePortTransport } from '../../common/contract/client'
 import { ChildMessage } from '../core/process-protocol'
+import { CORE_EXEC_ARGV } from '../core/runtime-flags'
 import { IPC } from './ipc'
 import { externalUrl } from './security'
 
@@ -37,6 +38,7 @@ export class CoreProcess {
     const child = utilityProcess.fork(join(import.meta.dirname, 'core.js'), [], {
       serviceName: 'Porte-voix core',
       stdio: 'inherit',
+      execArgv: [...CORE_EXEC_ARGV],
       env: {
         ...process.env,
         ...(this.sqliteBinding ? { PORTE_VOIX_SQLITE_BINDING: this.sqliteBinding } : {}),

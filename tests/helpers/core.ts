@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
 import { CoreClient, type Transport, webSocketTransport } from '../../common/contract/client'
+import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
 import { type Exit, spawnUntilListening, tempDir } from './process'
 
 /**
@@ -69,6 +70,7 @@ export function hostEntry(): string {
 export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProcess> {
   const dataDir = opts.dataDir ?? tempDir('porte-voix-core-')
   const args = [
+    ...CORE_EXEC_ARGV,
     hostEntry(),
     '--data-dir',
     dataDir,
