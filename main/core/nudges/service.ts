@@ -56,6 +56,7 @@ const EVENING_MINUTE = 18 * 60 + 30
 export class NudgeService implements Disposable {
   readonly store: NudgeStore
   private readonly scheduler: NudgeScheduler
+  private cached: { key: string; models: Map<Network, AudienceModel> } | null = null
 
   constructor(private readonly options: NudgeServiceOptions) {
     this.store = new NudgeStore(options.db)
@@ -150,11 +151,23 @@ export class NudgeService implements Disposable {
     const zone = this.zone(settings)
     const clicks = this.store.clicks(now - CLICK_HISTORY_MS)
     const nudges = this.store.nudges(now - NUDGE_HISTORY_MS)
+    // Decay moves slowly: the same inputs within the hour give the same models.
+    const key = JSON.stringify([
+      zone,
+      settings.networks,
+      clicks.length,
+      clicks.at(-1)?.at ?? 0,
+      nudges.map((n) => `${n.id}${n.outcome ?? ''}`).join(),
+      context?.pooled?.map((p) => p.clicks) ?? [],
+      Math.floor(now / 3_600_000),
+    ])
+    if (this.cached?.key === key) return this.cached.models
     const models = new Map<Network, AudienceModel>()
     for (const network of settings.networks) {
       const pooled = context?.pooled?.find((curve) => curve.network === network) ?? null
       models.set(network, buildModel({ network, zone, now, clicks, pooled, nudges }))
     }
+    this.cached = { key, models }
     return models
   }
 

@@ -51,7 +51,20 @@ export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
 }
 
+const localMemo = new Map<string, LocalTime>()
+
 export function localTime(instant: number, zone: string): LocalTime {
+  // Replans read the same instants (past nudges, slot starts) again and again.
+  const key = `${zone}\n${instant}`
+  const memo = localMemo.get(key)
+  if (memo) return memo
+  const computed = computeLocalTime(instant, zone)
+  if (localMemo.size > 200_000) localMemo.clear()
+  localMemo.set(key, computed)
+  return computed
+}
+
+function computeLocalTime(instant: number, zone: string): LocalTime {
   const parts: Record<string, string> = {}
   for (const part of format(zone).formatToParts(instant)) parts[part.type] = part.value
   const hour = Number(parts.hour) % 24
