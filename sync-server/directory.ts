@@ -2,6 +2,7 @@ import { membersMap, putMember, workspaceMap } from '../common/doc/directory-doc
 import type { TokenClaims } from '../common/model/invitation'
 import type { Member, Workspace } from '../common/model/member'
 import type { Logger } from './log'
+import type { WorkspaceStore } from './persistence/workspace-store'
 import type { RoomManager } from './rooms/room-manager'
 
 function sameMember(value: unknown, member: Member): boolean {
@@ -47,4 +48,28 @@ export async function recordMember(
     })
     log.info('directory updated', { room: room.name, member: member.id, role: member.role })
   })
+}
+
+/**
+ * Drop from each workspace's directory the members the relay no longer knows (`delete-member`
+ * ran in the admin tool): their name leaves every replica at the next sync. Removed members stay
+ * listed (earlier approvals still name them) until deleted.
+ */
+export async function pruneDirectories(
+  rooms: RoomManager,
+  workspaces: WorkspaceStore,
+  log: Logger,
+): Promise<void> {
+  for (const workspace of workspaces.listWorkspaces()) {
+    await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, (room) => {
+      const stale = [...membersMap(room.doc).keys()].filter(
+        (id) => workspaces.getMemberRecord(id)?.workspaceId !== workspace.id,
+      )
+      if (stale.length === 0) return
+      room.changeByRelay((d) => {
+        for (const id of stale) membersMap(d).delete(id)
+      })
+      log.info('directory pruned', { room: room.name, removed: stale.length })
+    })
+  }
 }

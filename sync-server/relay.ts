@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { createApi } from './api/router'
 import { LiveAccess } from './auth/live-access'
 import type { RelayConfig } from './config'
-import { recordMember } from './directory'
+import { pruneDirectories, recordMember } from './directory'
 import { authorizeUpgrade } from './http/authorize'
 import { createHttpServer } from './http/server'
 import type { Logger } from './log'
@@ -39,9 +39,20 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     compactEvery: config.compactEvery,
   })
   const connections = new Set<Connection>()
+  let memberCount = workspaces.countMembers()
   const access = new LiveAccess(db, workspaces, log, {
     maxPerMember: config.maxConnectionsPerMember,
     pollMs: config.membershipPollMs,
+    // Fewer members than before: someone was deleted; their name leaves the directories.
+    onExternalChange: () => {
+      const count = workspaces.countMembers()
+      const deleted = count < memberCount
+      memberCount = count
+      if (!deleted) return
+      pruneDirectories(rooms, workspaces, log).catch((error: unknown) =>
+        log.error('directory prune failed', { error: (error as Error).message }),
+      )
+    },
   })
   const stats = () => ({ rooms: rooms.loadedCount, connections: connections.size })
 

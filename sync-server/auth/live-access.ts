@@ -37,6 +37,8 @@ export type LiveAccessOptions = {
   maxPerMember: number
   /** How often to look whether another process (the admin tool) changed the database. */
   pollMs: number
+  /** Another process changed the database (after live connections were re-checked). */
+  onExternalChange?: () => void
 }
 
 /**
@@ -133,7 +135,6 @@ export class LiveAccess {
   }
 
   #poll(): void {
-    if (this.#byMember.size === 0) return
     let version: number
     try {
       version = this.#readVersion()
@@ -144,6 +145,7 @@ export class LiveAccess {
     if (version === this.#dataVersion) return
     this.#dataVersion = version
     this.recheck()
+    this.#options.onExternalChange?.()
   }
 
   #readVersion(): number {

@@ -145,6 +145,10 @@ export class WorkspaceStore {
     return rows.map((row) => ({ ...toRecord(row), devices: row.devices, lastSeen: row.last_seen }))
   }
 
+  countMembers(): number {
+    return this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM members').get()?.n ?? 0
+  }
+
   /** A role change keeps the generation: the member's devices renew into the new role. */
   setRole(id: string, role: Role): boolean {
     return this.#db.prepare('UPDATE members SET role = ? WHERE id = ?').run(role, id).changes > 0

@@ -220,8 +220,18 @@ describe('relay:admin on a live relay', () => {
     })
     expect(JSON.stringify(exported)).not.toMatch(/127\.0\.0\.1/)
 
+    // A colleague's replica of the directory: Erin's name leaves it once she is deleted.
+    const colleague = await inviteByCli('Gus', 'employee')
+    const watcher = await RawClient.connect(roomUrl(relay.url, acme, 'directory', colleague.token))
+    await watcher.sync()
+    expect(watcher.doc.getMap('members').has(erin.memberId)).toBe(true)
     const deleted = await relay.admin(['delete-member', '--member', erin.memberId])
     expect(deleted.code, deleted.stderr).toBe(0)
+    await waitFor(
+      'Erin gone from the directory',
+      () => !watcher.doc.getMap('members').has(erin.memberId),
+    )
+    await watcher.close()
     expect((await relay.admin(['list-members', '--workspace', acme])).stdout).not.toContain(
       erin.memberId,
     )
