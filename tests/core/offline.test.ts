@@ -33,7 +33,7 @@ describe('offline start and catch-up', () => {
           url: `https://example.com/${i}`,
           objective: i % 2 ? 'awareness' : 'talent',
           priority: i * 5,
-          status: 'approved',
+          status: 'published',
           captions: { linkedin: `Caption ${i}` },
         }),
       )
@@ -65,7 +65,7 @@ describe('offline start and catch-up', () => {
       title: 'Written while the relay was down',
       url: 'https://example.com/late',
       objective: 'campaign',
-      status: 'approved',
+      status: 'published',
     })
     const first = created[0]
     if (!first) throw new Error('no item')

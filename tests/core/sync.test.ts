@@ -44,7 +44,7 @@ describe('two cores and one relay', () => {
       title: 'Q3 launch event',
       url: 'https://example.com/q3',
       objective: 'campaign',
-      status: 'approved',
+      status: 'published',
       topics: ['launch'],
       captions: { linkedin: 'Join us' },
     })
