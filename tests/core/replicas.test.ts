@@ -56,6 +56,8 @@ describe('window replicas through two cores and a relay', () => {
       url: 'https://example.com/co',
       objective: 'awareness',
       captions: { linkedin: 'Hello' },
+      // Published: in the queue document, which employees' windows hold too.
+      status: 'published',
     })
 
     // Bob's window edits the caption in its own replica.
