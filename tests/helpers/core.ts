@@ -35,6 +35,8 @@ export type CoreProcess = {
 
 export type StartCoreOptions = {
   dataDir?: string
+  /** Node/V8 flags instead of the core's own (CORE_EXEC_ARGV), e.g. to measure their effect. */
+  execArgv?: readonly string[]
   /** Extra flags for the host (main/host/main.ts). */
   args?: string[]
   startTimeoutMs?: number
@@ -70,7 +72,7 @@ export function hostEntry(): string {
 export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProcess> {
   const dataDir = opts.dataDir ?? tempDir('porte-voix-core-')
   const args = [
-    ...CORE_EXEC_ARGV,
+    ...(opts.execArgv ?? CORE_EXEC_ARGV),
     hostEntry(),
     '--data-dir',
     dataDir,
