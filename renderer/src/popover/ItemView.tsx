@@ -35,7 +35,7 @@ export function ItemView({ entry }: { entry: QueueEntry }) {
           onError={() => setImageFailed(true)}
         />
       ) : null}
-      <h2 data-testid="item-title">{item.title}</h2>
+      <h1 data-testid="item-title">{item.title}</h1>
       <p className="item-meta">
         <ObjectiveBadge objective={item.objective} t={t} />
         {campaign ? (
@@ -47,7 +47,7 @@ export function ItemView({ entry }: { entry: QueueEntry }) {
       </p>
       {item.why ? (
         <section className="why">
-          <h3>{t('item.why')}</h3>
+          <h2 className="section-title">{t('item.why')}</h2>
           <p data-testid="item-why">{item.why}</p>
         </section>
       ) : null}
@@ -127,7 +127,7 @@ function ShareComposer({
   return (
     <section className="composer" aria-label={t('item.caption')}>
       <div className="composer-head">
-        <h3>{t('item.caption')}</h3>
+        <h2 className="section-title">{t('item.caption')}</h2>
         {draft !== undefined && draft !== suggestion ? (
           <button type="button" className="link small" onClick={() => resetDraft(item.id, network)}>
             {t('item.reset')}
@@ -180,8 +180,12 @@ function ShareComposer({
         type="button"
         className="primary share"
         data-testid="share-button"
-        disabled={busy || check.blockedBy !== null}
-        onClick={() => void share(item.id, network)}
+        // Busy is aria-disabled, not disabled: a disabled button drops keyboard focus.
+        disabled={check.blockedBy !== null}
+        aria-disabled={busy}
+        onClick={() => {
+          if (!busy) void share(item.id, network)
+        }}
       >
         {busy
           ? t('item.sharing')
