@@ -29,15 +29,21 @@ export function openDatabase({ file, migrations = MIGRATIONS }: OpenDatabaseOpti
   // build apart from node_modules (scripts/electron-native.mjs) and names it here.
   const nativeBinding = process.env.PORTE_VOIX_SQLITE_BINDING
   const db = new Database(file, nativeBinding ? { nativeBinding } : {})
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  // Deleted rows are zeroed, not left in free pages: content moved out of a document (a
-  // rewritten history) must be gone from the file, not merely unreachable.
-  db.pragma('secure_delete = ON')
-  // Other readers (a test opening the file read-only, a backup) must not make writes fail.
-  db.pragma('busy_timeout = 5000')
-  migrate(db, migrations)
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    // Deleted rows are zeroed, not left in free pages: content moved out of a document (a
+    // rewritten history) must be gone from the file, not merely unreachable.
+    db.pragma('secure_delete = ON')
+    // Other readers (a test opening the file read-only, a backup) must not make writes fail.
+    db.pragma('busy_timeout = 5000')
+    migrate(db, migrations)
+  } catch (error) {
+    // A start that fails here (disk full during a migration, a corrupt file) leaves no handle open.
+    db.close()
+    throw error
+  }
   return db
 }
 

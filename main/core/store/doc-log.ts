@@ -6,9 +6,45 @@ export type DocLogOptions = {
   compactEvery?: number
   /** Test seam: called inside the compaction transaction after the snapshot is written. */
   afterSnapshotWrite?: (doc: string) => void
+  /** Storage started failing (a fault) or works again (null). */
+  onFault?: (fault: StorageFault | null) => void
 }
 
 export type CompactionResult = { doc: string; uptoSeq: number; merged: number; bytes: number }
+
+/**
+ * The log could not store updates (disk full, I/O error, read-only file): what windows and the
+ * status show. `unsaved` updates are held in memory, in order, and written as soon as SQLite
+ * accepts them again (retried every RETRY_MS and before each new append).
+ */
+export type StorageFault = { message: string; code: string; unsaved: number; since: string }
+
+/** How often held updates are retried while storage fails. */
+const RETRY_MS = 1_000
+
+/** A SQLite failure said in words a person can act on. */
+export function storageMessage(error: unknown): { code: string; message: string } {
+  const code = (error as { code?: unknown }).code
+  const text = error instanceof Error ? error.message : String(error)
+  switch (code) {
+    case 'SQLITE_FULL':
+      return { code, message: 'The disk is full: changes are kept in memory until space is freed' }
+    case 'SQLITE_IOERR':
+    case 'SQLITE_IOERR_WRITE':
+    case 'SQLITE_IOERR_FSYNC':
+      return {
+        code,
+        message: `The disk could not be written (${text}): changes are kept in memory`,
+      }
+    case 'SQLITE_READONLY':
+      return { code, message: 'The data file is read-only: changes are kept in memory' }
+    default:
+      return {
+        code: typeof code === 'string' ? code : 'STORAGE',
+        message: `Changes could not be saved (${text}); they are kept in memory`,
+      }
+  }
+}
 
 type SnapshotRow = { upto_seq: number; data: Buffer }
 
@@ -25,6 +61,13 @@ export class DocLog {
   private readonly due = new Set<string>()
   private compactionScheduled = false
   private closed = false
+  private readonly onFault: ((fault: StorageFault | null) => void) | undefined
+  /** Updates SQLite refused, oldest first: written before anything newer. */
+  private readonly unsaved: { doc: string; data: Buffer }[] = []
+  private currentFault: StorageFault | null = null
+  private retryTimer: NodeJS.Timeout | null = null
+  /** Work to redo once storage is back (a derived table that could not be written). */
+  private readonly repairs: (() => void)[] = []
 
   private readonly insertUpdate
   private readonly selectSnapshot
@@ -44,6 +87,7 @@ export class DocLog {
   ) {
     this.compactEvery = options.compactEvery ?? 500
     this.afterSnapshotWrite = options.afterSnapshotWrite
+    this.onFault = options.onFault
     this.insertUpdate = db.prepare<[string, Buffer]>(
       'INSERT INTO doc_updates (doc, data) VALUES (?, ?)',
     )
@@ -77,16 +121,102 @@ export class DocLog {
     this.deleteSnapshot = db.prepare<[string]>('DELETE FROM doc_snapshots WHERE doc = ?')
   }
 
-  /** Append one update durably (the insert commits before this returns). Returns its seq. */
-  append(doc: string, update: Uint8Array): number {
-    const info = this.insertUpdate.run(
-      doc,
-      Buffer.from(update.buffer, update.byteOffset, update.length),
-    )
+  /**
+   * Append one update durably (the insert commits before this returns). Returns its seq, or null
+   * when SQLite refused it. It never throws: it runs inside the document's update handler, where
+   * a throw would stop the other listeners (the relay link, the windows, the queue table) after
+   * Yjs already applied the update, leaving them out of step with memory. A refused update is
+   * held in memory, in order, and written first once SQLite accepts writes again; `fault` says
+   * so meanwhile. (Dropping it instead is not an option: this client's later updates build on
+   * it, and nobody could integrate them.)
+   */
+  append(doc: string, update: Uint8Array): number | null {
+    const data = Buffer.from(update.buffer, update.byteOffset, update.length)
+    if (this.unsaved.length > 0) {
+      this.unsaved.push({ doc, data })
+      this.flush()
+      return null
+    }
+    let seq: number
+    try {
+      seq = Number(this.insertUpdate.run(doc, data).lastInsertRowid)
+    } catch (error) {
+      this.unsaved.push({ doc, data })
+      this.fail(error)
+      return null
+    }
+    this.counted(doc)
+    return seq
+  }
+
+  /** Why updates are not being stored, or null when everything is on disk. */
+  get fault(): StorageFault | null {
+    return this.currentFault
+  }
+
+  /**
+   * Something derived from the log (the queue table) could not be written: `repair` redoes it
+   * once storage works again (repairs run in the order they failed), and until then the log
+   * reports the fault. Called from update handlers, which must not throw.
+   */
+  failedDerived(error: unknown, repair: () => void): void {
+    this.repairs.push(repair)
+    this.fail(error)
+  }
+
+  /**
+   * Try to write the held updates now (in one transaction), then the repairs; true when nothing
+   * is left to do.
+   */
+  flush(): boolean {
+    if (this.unsaved.length === 0 && this.currentFault === null) return true
+    try {
+      if (this.unsaved.length > 0) {
+        this.db.transaction(() => {
+          for (const entry of this.unsaved) this.insertUpdate.run(entry.doc, entry.data)
+        })()
+        const written = this.unsaved.splice(0)
+        for (const entry of written) this.counted(entry.doc)
+      }
+      while (this.repairs.length > 0) {
+        ;(this.repairs[0] as () => void)()
+        this.repairs.shift()
+      }
+    } catch (error) {
+      this.fail(error)
+      return false
+    }
+    this.clearRetry()
+    this.currentFault = null
+    this.onFault?.(null)
+    return true
+  }
+
+  private counted(doc: string): void {
     const count = (this.sinceCompaction.get(doc) ?? 0) + 1
     this.sinceCompaction.set(doc, count)
     if (this.compactEvery > 0 && count >= this.compactEvery) this.scheduleCompaction(doc)
-    return Number(info.lastInsertRowid)
+  }
+
+  private fail(error: unknown): void {
+    const { code, message } = storageMessage(error)
+    const first = this.currentFault === null
+    this.currentFault = {
+      code,
+      message,
+      unsaved: this.unsaved.length,
+      since: this.currentFault?.since ?? new Date().toISOString(),
+    }
+    if (first || this.currentFault.unsaved % 100 === 1) this.onFault?.(this.currentFault)
+    if (this.retryTimer === null && !this.closed) {
+      this.retryTimer = setInterval(() => this.flush(), RETRY_MS)
+      this.retryTimer.unref()
+    }
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== null) clearInterval(this.retryTimer)
+    this.retryTimer = null
   }
 
   /**
@@ -168,10 +298,16 @@ export class DocLog {
     this.sinceCompaction.delete(doc)
   }
 
-  /** Stop background compaction; pending work is dropped (the caller compacts on close). */
-  close(): void {
+  /**
+   * Stop background compaction (pending work is dropped: the caller compacts on close) and the
+   * retry timer, after a last try to write held updates. Returns how many could not be written.
+   */
+  close(): number {
+    this.flush()
     this.closed = true
+    this.clearRetry()
     this.due.clear()
+    return this.unsaved.length
   }
 
   // Compaction runs off the update path (setImmediate) so a burst of edits is not slowed down.
@@ -184,7 +320,14 @@ export class DocLog {
       if (this.closed) return
       const docs = [...this.due]
       this.due.clear()
-      for (const name of docs) this.compact(name)
+      for (const name of docs) {
+        try {
+          this.compact(name)
+        } catch {
+          // Compaction is an optimisation: with the disk full it waits for the next round (the
+          // updates stay in the log, nothing is lost).
+        }
+      }
     })
   }
 }

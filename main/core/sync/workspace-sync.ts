@@ -105,7 +105,17 @@ export class WorkspaceSync implements Disposable {
       doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
         if (!held) return
         if (origin !== LOADED_FROM_STORE) docLog.append(key, update)
-        options.onUpdate?.(name, update, origin, tr)
+        try {
+          options.onUpdate?.(name, update, origin, tr)
+        } catch (error) {
+          // A throw out of an 'update' listener leaves Yjs emitting no more updates for this doc
+          // (nothing logged, sent or shown after it). What failed is derived (the queue table,
+          // with the disk full): the doc log replays it, in order, once writes work again.
+          docLog.failedDerived(error, () => options.onUpdate?.(name, update, origin, tr))
+          options.log?.(
+            `sync: could not derive "${name}" (${String(error)}); redone when storage works`,
+          )
+        }
       })
       docs[name] = doc
       const aw = new Awareness(doc)
