@@ -213,8 +213,9 @@ describe('the nudge scheduler over simulated months (fast-check)', () => {
             previous = entry
           }
           // After a sleep: recomputed, not replayed. What was due while asleep comes at most once.
-          if (wokeAt !== null) {
-            const burst = shown.filter((e) => e.at >= wokeAt && e.at < wokeAt + 60_000)
+          const woke = wokeAt as number | null
+          if (woke !== null) {
+            const burst = shown.filter((e) => e.at >= woke && e.at < woke + 60_000)
             expect(burst.length).toBeLessThanOrEqual(1)
           }
         } finally {
