@@ -64,11 +64,12 @@ describe('champion studio through the contract (real cores, real relay)', () => 
   }
 
   /**
-   * A submitted item written through a champion's window replica (what a relay-side proposal
-   * ends up as); only for the forbidden-calls check, which needs no real proposal.
+   * A submitted item written through a champion's window replica of the curation document
+   * (what a relay-side proposal ends up as); only for the forbidden-calls check, which needs no
+   * real proposal.
    */
   async function submittedByReplica(author: Member, title: string): Promise<string> {
-    const window = openReplica(alice.client, 'queue')
+    const window = openReplica(alice.client, 'curation')
     const now = new Date().toISOString()
     const id = `item_prop${Math.random().toString(36).slice(2, 10)}`
     const item: Item = {
@@ -99,11 +100,16 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       // Forward the window's edit to the core as the renderer binding does.
       const encoder = encoding.createEncoder()
       syncProtocol.writeUpdate(encoder, update)
-      alice.client.send({ t: 'doc', doc: 'queue', data: toBase64(encoding.toUint8Array(encoder)) })
+      alice.client.send({
+        t: 'doc',
+        doc: 'curation',
+        data: toBase64(encoding.toUint8Array(encoder)),
+      })
     })
     insertItem(window.doc, item)
-    await waitFor('proposal reaches the employee core', async () =>
-      (await eve.client.call('queue.list', {})).some((i) => i.id === id),
+    // Proposals are the curators': another champion's core has it, no employee's does.
+    await waitFor('proposal reaches the other champion', async () =>
+      (await bob.client.call('queue.list', {})).some((i) => i.id === id),
     )
     window.close()
     return id
@@ -188,8 +194,8 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       reason: 'We do not share competitors’ content',
     })
     expect(rejected.status).toBe('archived')
-    const seen = await waitFor('rejection at the author', async () => {
-      const item = await eve.client.call('item.get', { id })
+    const seen = await waitFor('rejection at the other champion', async () => {
+      const item = await bob.client.call('item.get', { id })
       return item.moderation?.decision === 'rejected' ? item : undefined
     })
     expect(seen.moderation).toMatchObject({
@@ -198,6 +204,8 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       reason: 'We do not share competitors’ content',
     })
     expect(seen.status).toBe('archived')
+    // The author's core holds no copy of the item: the relay tells it the fate of its own.
+    await expect(eve.client.call('item.get', { id })).rejects.toThrow(/No item/)
     const mine = await waitFor('the author’s proposal list shows the reason', async () =>
       (await eve.client.call('proposal.listMine', {})).find(
         (p) => p.id === id && p.state === 'rejected',
@@ -487,8 +495,9 @@ describe('champion studio through the contract (real cores, real relay)', () => 
       ),
     )
     expect(polled.lastPolledAt).not.toBeNull()
-    const draft = await waitFor('periodic draft reaches everyone', async () =>
-      (await eve.client.call('queue.list', { status: ['draft'] })).find(
+    // Drafts are the curators' (curation document): the other champions get it, employees not.
+    const draft = await waitFor('periodic draft reaches the other champions', async () =>
+      (await alice.client.call('queue.list', { status: ['draft'] })).find(
         (item) => item.url === `${feeds.origin}/periodic-entry`,
       ),
     )
