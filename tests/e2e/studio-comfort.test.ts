@@ -160,6 +160,49 @@ describe('studio lifecycle, limits and settings in Chromium', () => {
     expect(reloads).toEqual([])
   })
 
+  it('the popover’s sticky Share button never covers the hints saying why it is disabled', async () => {
+    const item = await alice.client.call('item.create', {
+      title: 'Sticky share check',
+      url: 'https://example.com/sticky',
+      objective: 'awareness',
+      status: 'published',
+      priority: 100,
+      why: 'Why this matters to the team. '.repeat(8),
+    })
+    await alice.client.call('item.setCaption', {
+      id: item.id,
+      network: 'linkedin',
+      text: 'Our news. {{why it matters to you}}',
+    })
+    const origin = `http://127.0.0.1:${eve.port}`
+    const context = await newContext(browser.browser, { origin })
+    contexts.push(context)
+    const popover = await context.newPage()
+    // A short window: the Share button's place is below the fold, so it sticks to the bottom.
+    await popover.setViewportSize({ width: 380, height: 360 })
+    await popover.goto(`${origin}/index.html`)
+    const row = popover.getByTestId('queue-item').filter({ hasText: item.title })
+    await row.waitFor(WAIT)
+    await row.getByRole('button').click()
+    await popover.getByTestId('share-blocked-hint').waitFor(WAIT)
+    expect(await popover.getByTestId('share-button').isDisabled()).toBe(true)
+    await popover
+      .getByTestId('caption')
+      .evaluate((element) => element.scrollIntoView({ block: 'center' }))
+    // The placeholder hint, the button and the line under it are all on screen and on top.
+    for (const testId of ['placeholder-warning', 'share-button', 'share-blocked-hint']) {
+      const visible = await popover.getByTestId(testId).evaluate((element) => {
+        const box = element.getBoundingClientRect()
+        if (box.top < 0 || box.bottom > window.innerHeight) return `off screen (${box.bottom})`
+        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2)
+        return hit === element || element.contains(hit)
+          ? 'ok'
+          : `covered by ${hit?.outerHTML.slice(0, 60)}`
+      })
+      expect(`${testId}: ${visible}`).toBe(`${testId}: ok`)
+    }
+  })
+
   for (const language of LANGUAGES) {
     it(`[${language}] says who sees an item, and Approved is not Published until one click`, async () => {
       await switchLanguage(language)

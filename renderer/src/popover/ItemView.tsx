@@ -154,48 +154,56 @@ function ShareComposer({
             : t('item.length', { used: check.measure.used, limit: check.measure.limit })}
         </span>
       </div>
-      {check.measure.over ? (
-        <p className="warning" role="alert" data-testid="over-limit">
-          {t('item.over', { n: -(check.measure.remaining ?? 0), network: name })}
-        </p>
-      ) : null}
-      {check.unfilled.length > 0 ? (
-        <div className="placeholder-help" data-testid="placeholder-warning">
-          <p>{t('item.placeholders')}</p>
-          <div className="chips">
-            {placeholders(text).map((found) => (
-              <button
-                key={`${found.start}-${found.end}`}
-                type="button"
-                className="chip"
-                onClick={() => selectInCaption(found.start, found.end)}
-              >
-                {found.label || '…'}
-              </button>
-            ))}
+      {/*
+        What blocks sharing (too long, placeholders left) sticks with the Share button as one
+        block: a sticky button never covers the hint that explains it.
+      */}
+      <div className="share-bar">
+        {check.measure.over ? (
+          <p className="warning" role="alert" data-testid="over-limit">
+            {t('item.over', { n: -(check.measure.remaining ?? 0), network: name })}
+          </p>
+        ) : null}
+        {check.unfilled.length > 0 ? (
+          <div className="placeholder-help" data-testid="placeholder-warning">
+            <p>{t('item.placeholders')}</p>
+            <div className="chips">
+              {placeholders(text).map((found) => (
+                <button
+                  key={`${found.start}-${found.end}`}
+                  type="button"
+                  className="chip"
+                  onClick={() => selectInCaption(found.start, found.end)}
+                >
+                  {found.label || '…'}
+                </button>
+              ))}
+            </div>
           </div>
-        </div>
-      ) : null}
-      <button
-        type="button"
-        className="primary share"
-        data-testid="share-button"
-        // Busy is aria-disabled, not disabled: a disabled button drops keyboard focus.
-        disabled={check.blockedBy !== null}
-        aria-disabled={busy}
-        onClick={() => {
-          if (!busy) void share(item.id, network)
-        }}
-      >
-        {busy
-          ? t('item.sharing')
-          : shared
-            ? t('item.shareAgain', { network: name })
-            : t('item.share', { network: name })}
-      </button>
-      {check.blockedBy === 'placeholders' ? (
-        <p className="muted small">{t('item.placeholdersBlock')}</p>
-      ) : null}
+        ) : null}
+        <button
+          type="button"
+          className="primary share"
+          data-testid="share-button"
+          // Busy is aria-disabled, not disabled: a disabled button drops keyboard focus.
+          disabled={check.blockedBy !== null}
+          aria-disabled={busy}
+          onClick={() => {
+            if (!busy) void share(item.id, network)
+          }}
+        >
+          {busy
+            ? t('item.sharing')
+            : shared
+              ? t('item.shareAgain', { network: name })
+              : t('item.share', { network: name })}
+        </button>
+        {check.blockedBy === 'placeholders' ? (
+          <p className="muted small" data-testid="share-blocked-hint">
+            {t('item.placeholdersBlock')}
+          </p>
+        ) : null}
+      </div>
       {result?.kind === 'done' ? (
         <p
           className="success"
