@@ -216,6 +216,13 @@ describe('popover messages and account (Chromium)', () => {
 
     const page = await open(chromium.browser, employee, 'en')
     await page.getByTestId('nav-settings').click()
+    // A setting changed elsewhere (the studio, another window) is followed live, no reload.
+    await page.getByTestId('account').waitFor(WAIT)
+    await employee.client.call('settings.update', { language: 'fr', theme: 'dark' })
+    await expect.poll(() => page.getByTestId('nav-settings').textContent(), WAIT).toBe('Réglages')
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
+    await employee.client.call('settings.update', { language: 'system', theme: 'system' })
+    await expect.poll(() => page.getByTestId('nav-settings').textContent(), WAIT).toBe('Settings')
     expect(await page.getByTestId('account-who').textContent()).toBe('Signed in as Eric (employee)')
     expect(await page.getByTestId('account-workspace').textContent()).toContain('Workspace: Acme')
 

@@ -204,6 +204,8 @@ export const useStore = create<State>((set, get) => {
           void get().refreshMine()
         }
       })
+      // Theme and language changed in another window (the studio, another popover): follow.
+      client.on('settings.changed', (settings) => set({ settings }))
       client.on('queue.changed', () => {
         void get().refreshQueue()
         // A champion's decision on my proposal arrives with the queue.
@@ -243,7 +245,14 @@ export const useStore = create<State>((set, get) => {
         set({ status: await client.call('status.get', {}), joinError: null, error: null })
         await Promise.all([get().refreshQueue(), get().refreshMine()])
       } catch (error) {
-        set({ joinError: describeError(error, 'join') })
+        // A refused first join leaves its reason in the status as a Problem code.
+        const status = await client.call('status.get', {}).catch(() => null)
+        const refusal = status && !status.session && status.problem ? status.problem : null
+        set({
+          joinError: refusal
+            ? describeError({ problem: refusal }, 'join')
+            : describeError(error, 'join'),
+        })
         throw error
       }
     },
