@@ -293,8 +293,9 @@ describe('POST /api/v1/proposals', () => {
     const count = (await champion.client.call('queue.list', {})).filter((i) => i.id === proposal.id)
     expect(count).toHaveLength(1)
 
-    // A champion's decision reaches the author.
-    const doc = champion.core.joined().sync.docs.queue
+    // A champion's decision (in the curation document, which the author does not hold) reaches
+    // the author through the relay.
+    const doc = champion.core.joined().sync.docs.curation
     const map = doc.getMap('items').get(proposal.id) as { set(key: string, value: unknown): void }
     doc.transact(() => {
       map.set('moderation', {
