@@ -31,7 +31,8 @@ function item(id: string, title: string): Item {
     captions: { linkedin: 'Read this' },
     variants: {},
     imageUrl: null,
-    status: 'approved',
+    // Published: the queue document holds nothing else (the relay refuses other statuses).
+    status: 'published',
     publishAt: null,
     expiresAt: null,
     priority: 0,
