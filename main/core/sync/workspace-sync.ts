@@ -1,10 +1,9 @@
-import * as encoding from 'lib0/encoding'
 import { Awareness } from 'y-protocols/awareness'
-import * as syncProtocol from 'y-protocols/sync'
-import { messageSync, WebsocketProvider } from 'y-websocket'
+import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { SyncState } from '../../../common/contract/api'
 import type { Problem } from '../../../common/contract/problems'
+import { RELAY_CLOSE } from '../../../common/doc/limits'
 import {
   type Access,
   accessFor,
@@ -57,14 +56,13 @@ type Link = {
   refusedProblem: Problem | null
 }
 
-/**
- * y-websocket drops a connection that received nothing for 30 s; with no awareness of its own
- * the core asks for the relay's state vector now and then, so a quiet room stays open and a dead
- * one is still noticed by that watchdog. This is what y-websocket's `resyncInterval` option does,
- * but the option reads the global `WebSocket.OPEN`, which Node 20 (the dev host, the tests, our
- * `engines` floor) does not define: the timer would throw a ReferenceError once connected.
+/*
+ * y-websocket drops a connection that received nothing for 30 s. The relay sends idle
+ * connections a heartbeat of a few bytes every 10 s (sync-server/rooms/room-manager.ts), so a
+ * quiet room stays open and a dead relay is still noticed by that watchdog; the core no longer
+ * asks for a full sync every 10 s (each answer carried the whole delete set). It resyncs when it
+ * reconnects, which is when something may have been missed.
  */
-const KEEPALIVE_MS = 10_000
 
 /**
  * Keeps a local replica of each of the workspace's documents in step with the relay.
@@ -140,7 +138,6 @@ export class WorkspaceSync implements Disposable {
       this.links.push(link)
       this.lifecycle.add(toDisposable(() => link.provider.destroy()))
     }
-    this.lifecycle.add(this.clock.setInterval(() => this.ping(), KEEPALIVE_MS))
     for (const link of this.links) link.provider.connect()
     this.recompute()
   }
@@ -265,8 +262,11 @@ export class WorkspaceSync implements Disposable {
         // Several cores can live in one process (tests): never talk around the relay.
         disableBc: true,
         maxBackoffTime: this.options.maxBackoffMs ?? 5_000,
+        // 1009: a change over the relay's frame limit; resending it at once would only repeat.
         shouldReconnect: (event) =>
-          link.refused === null && !(event.code >= 4400 && event.code < 4500),
+          link.refused === null &&
+          !(event.code >= 4400 && event.code < 4500) &&
+          event.code !== RELAY_CLOSE.changeTooLarge,
       }),
     }
     const { provider } = link
@@ -323,17 +323,6 @@ export class WorkspaceSync implements Disposable {
       },
       this.options.refusedRetryMs ?? 5 * 60_000,
     )
-  }
-
-  private ping(): void {
-    for (const link of this.links) {
-      const ws = link.provider.ws
-      if (!link.provider.wsconnected || !ws || ws.readyState !== 1) continue
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, messageSync)
-      syncProtocol.writeSyncStep1(encoder, link.provider.doc)
-      ws.send(encoding.toUint8Array(encoder))
-    }
   }
 
   private setError(message: string, problem: Problem): void {
