@@ -198,6 +198,14 @@ export const methods = {
     result: ShareOutcome,
   },
   'stats.mine': { params: empty, result: PersonalStats },
+  /**
+   * An item's image, fetched and kept by the core, as a data: URL (null when it cannot be had):
+   * windows load no third-party URL, so image hosts never see employees' addresses.
+   */
+  'image.get': {
+    params: z.object({ url: HttpUrl }),
+    result: z.object({ dataUrl: z.string().nullable() }),
+  },
   'proposal.create': { params: NewProposal, result: ProposalView },
   'proposal.listMine': { params: empty, result: z.array(ProposalView) },
   /** The next nudge and why, and the audience heatmaps (My stats). */

@@ -9,8 +9,9 @@ export const CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   // React writes styles through the CSSOM, which CSP allows; no inline <style> or eval is needed.
   "style-src 'self'",
-  // Item images come from the web; only https and the app's own files.
-  "img-src 'self' https: data:",
+  // No remote image: the core fetches item images and hands them over as data: URLs, so an
+  // image host never sees an employee's address (main/core/images).
+  "img-src 'self' data:",
   "font-src 'self'",
   // Windows reach the core through a MessagePort in the app; 'self' (which in CSP3 covers ws: to
   // the same host) only serves the dev server's reload socket and the dev/test host.

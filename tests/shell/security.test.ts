@@ -50,6 +50,11 @@ describe('content security policy', () => {
     expect(directives.get('connect-src')).toEqual(["'self'"])
   })
 
+  it('loads no remote image: item images come from the core as data: URLs', () => {
+    expect(directives.get('img-src')).toEqual(["'self'", 'data:'])
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/https?:/)
+  })
+
   it('never allows inline script or eval', () => {
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline')
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval')

@@ -176,4 +176,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'image cache',
+    sql: `
+      -- Item images, fetched once by the core (public addresses only, bounded) and served to the
+      -- windows, which load no third-party URL: an image host never sees employees' addresses,
+      -- and images show offline. A failed fetch is remembered (bytes NULL) so it is not retried
+      -- on every paint.
+      CREATE TABLE image_cache (
+        url          TEXT PRIMARY KEY,
+        content_type TEXT,
+        bytes        BLOB,
+        error        TEXT,
+        fetched_at   TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ]

@@ -1,9 +1,9 @@
-import { useState } from 'react'
 import type { QueueEntry } from '../../../common/contract/api'
 import type { Network } from '../../../common/model/networks'
 import { placeholders } from '../../../common/share/captions'
 import { sharePagePrefillsCaption } from '../../../common/share/posted-text'
 import { CampaignBadge, ObjectiveBadge } from '../components/Badges'
+import { ItemImage } from '../components/ItemImage'
 import type { Described } from '../state/errors'
 import { checkShare, draftKey, previewLink, safeImageUrl } from '../state/logic'
 import { useStore, useT } from '../state/store'
@@ -19,23 +19,23 @@ export function ItemView({ entry }: { entry: QueueEntry }) {
   const setChosen = useStore((state) => state.chooseNetwork)
   const network = chosen && networks.includes(chosen) ? chosen : (networks[0] ?? null)
   const image = safeImageUrl(item.imageUrl)
-  const [imageFailed, setImageFailed] = useState(false)
+  const client = useStore((state) => state.client)
 
   return (
     <article className="item-view" data-testid="item-view">
       <button type="button" className="link back" onClick={() => select(null)}>
         ← {t('item.back')}
       </button>
-      {image && !imageFailed ? (
-        <img
-          className="item-image"
-          src={image}
-          alt={t('item.imageAlt', { title: item.title })}
-          referrerPolicy="no-referrer"
-          onError={() => setImageFailed(true)}
-        />
-      ) : null}
-      <h1 data-testid="item-title">{item.title}</h1>
+      {/* The core fetches and keeps the image: the window loads no third-party URL. */}
+      <ItemImage
+        client={client}
+        url={image}
+        className="item-image"
+        alt={t('item.imageAlt', { title: item.title })}
+      />
+      <h1 data-testid="item-title" dir="auto">
+        {item.title}
+      </h1>
       <p className="item-meta">
         <ObjectiveBadge objective={item.objective} t={t} />
         {campaign ? (

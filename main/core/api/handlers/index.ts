@@ -1,4 +1,5 @@
 import type { MethodName } from '../../../../common/contract/api'
+import { imageHandlers } from '../../images/handlers'
 import { accountHandlers } from './account-handlers'
 import { nudgeHandlers } from './nudge-handlers'
 import { queueHandlers } from './queue-handlers'
@@ -9,6 +10,7 @@ import type { Handler } from './types'
 /** Every method of the contract has exactly one handler; a missing one fails typecheck here. */
 export const handlers: { [M in MethodName]: Handler<M> } = {
   ...accountHandlers,
+  ...imageHandlers,
   ...nudgeHandlers,
   ...queueHandlers,
   ...shareHandlers,
