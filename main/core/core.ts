@@ -263,11 +263,18 @@ export class Core implements CoreContext {
     // The table is derived: rebuilding it at start also repairs a crash between the log append
     // and the table update (two transactions).
     keepQueuePublished(sync, this.store.docLog, this.log)
-    const { changed, invalid } = rebuildQueueTable(sync, this.store.queue)
-    for (const entry of invalid)
-      this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
-    if (changed > 0) this.events.queueChanged()
     for (const connection of this.events.connections) connection.replicas.use(sync)
+    // Just after start rather than during it: reading and validating every item is most of a
+    // large queue's start (~1 s for 1,000 items on a loaded machine), and the table persists, so
+    // windows read it meanwhile; a repair shows up as a queue change.
+    const rebuild = setImmediate(() => {
+      if (this.workspace.sync !== sync) return
+      const { changed, invalid } = rebuildQueueTable(sync, this.store.queue)
+      for (const entry of invalid)
+        this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
+      if (changed > 0) this.events.queueChanged()
+    })
+    this.lifecycle.add(toDisposable(() => clearImmediate(rebuild)))
   }
 
   /** Runs after the update is in the doc log: derive the table, then tell windows. */
