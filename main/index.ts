@@ -5,6 +5,7 @@ import { canCurate } from '../common/model/member'
 import { CoreProcess } from './shell/core-process'
 import { findDeepLink, PROTOCOL } from './shell/deep-link'
 import { IPC } from './shell/ipc'
+import { NudgeNotifications } from './shell/nudge-notifications'
 import { popoverPosition } from './shell/popover-position'
 import { isTrustedSender, POPOVER_SIZE } from './shell/security'
 import { AppTray } from './shell/tray'
@@ -31,6 +32,7 @@ if (!app.requestSingleInstanceLock()) {
   )
   let coreClient: CoreClient | null = null
   let tray: AppTray | null = null
+  let nudges: NudgeNotifications | null = null
   let popover: BrowserWindow | null = null
   let studio: BrowserWindow | null = null
   let pendingLink: string | null = findDeepLink(process.argv)
@@ -135,6 +137,7 @@ if (!app.requestSingleInstanceLock()) {
       updateTray()
       tray?.setRole(status.session ? canCurate(status.session.role) : false)
     })
+    nudges?.listen(client)
     client.on('queue.changed', () => {
       if (popover?.isVisible()) return
       hasNews = true
@@ -150,6 +153,18 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     hardenSession(session.defaultSession)
+    // Before the core starts, so its first client gets the nudge listener.
+    nudges = new NudgeNotifications({
+      client: () => coreClient,
+      openItem: (itemId) => {
+        showPopover()
+        const contents = popover?.webContents
+        if (!contents) return
+        const send = () => contents.send(IPC.openItem, itemId)
+        if (contents.isLoading()) contents.once('did-finish-load', send)
+        else send()
+      },
+    })
     tray = new AppTray({
       open: showPopover,
       openStudio: showStudio,

@@ -219,6 +219,11 @@ export const methods = {
     params: z.object({ id: Id.optional(), until: SnoozeKind }),
     result: z.object({ snoozedUntil: Timestamp }),
   },
+  /** The shell saw the machine resume, the time zone or the wall clock change: replan. */
+  'system.changed': {
+    params: z.object({ what: z.enum(['resume', 'time-zone', 'clock']) }),
+    result: z.null(),
+  },
 
   // The champion studio.
   'item.approve': {

@@ -9,6 +9,8 @@ export interface DesktopBridge {
   openStudio(): void
   /** An invitation link opened from the OS (porte-voix://join?…): shown to the person to confirm. */
   onInvitation(listener: (link: string) => void): void
+  /** A nudge notification was clicked: show this item (absent from an older preload). */
+  onOpenItem?(listener: (itemId: string) => void): void
 }
 
 /** The message under which the preload hands the core's MessagePort to the page. */

@@ -21,6 +21,11 @@ const bridge: DesktopBridge = {
       if (typeof link === 'string') listener(link)
     })
   },
+  onOpenItem: (listener) => {
+    ipcRenderer.on(IPC.openItem, (_event, itemId: unknown) => {
+      if (typeof itemId === 'string') listener(itemId)
+    })
+  },
 }
 
 contextBridge.exposeInMainWorld('porteVoix', bridge)

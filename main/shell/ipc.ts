@@ -12,4 +12,6 @@ export const IPC = {
   hidePopover: 'porte-voix:hide-popover',
   /** window → main: open the champion studio. */
   openStudio: 'porte-voix:open-studio',
+  /** main → popover: a nudge notification was clicked; show this item. */
+  openItem: 'porte-voix:open-item',
 } as const

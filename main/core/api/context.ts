@@ -23,4 +23,6 @@ export interface CoreContext {
   join(invitation: string): Promise<Session>
   leave(): Promise<void>
   now(): string
+  /** Resume from sleep, a new time zone, a wall-clock jump (reported by the shell). */
+  environmentChanged(what: 'resume' | 'time-zone' | 'clock'): void
 }

@@ -6,6 +6,7 @@ type NudgeMethods =
   | 'nudge.shared'
   | 'nudge.dismiss'
   | 'nudge.later'
+  | 'system.changed'
 
 /** Nudges: the next one and why, and what came of each (the model learns from outcomes). */
 export const nudgeHandlers: HandlerGroup<NudgeMethods> = {
@@ -23,4 +24,8 @@ export const nudgeHandlers: HandlerGroup<NudgeMethods> = {
     return null
   },
   'nudge.later': (ctx, { id, until }) => ctx.nudges.later(id, until),
+  'system.changed': (ctx, { what }) => {
+    ctx.environmentChanged(what)
+    return null
+  },
 }
