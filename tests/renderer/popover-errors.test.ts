@@ -115,6 +115,10 @@ describe('describeStatus', () => {
       vars: { relay: '127.0.0.1:9' },
     })
     expect(describeStatus({ ...status, sync: 'synced' })).toBeNull()
+    // The core's Problem wins over the text.
+    expect(describeStatus({ ...status, problem: { code: 'memberRemoved' } })?.key).toBe(
+      'problem.memberRemoved',
+    )
   })
 })
 
