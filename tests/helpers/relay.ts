@@ -122,6 +122,10 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
     String(opts.port ?? 0),
     '--data-dir',
     dataDir,
+    // Tests open many sockets with one member's token; the cap has its own test (admin.test.ts).
+    // A test's own --max-connections-per-member comes later and wins.
+    '--max-connections-per-member',
+    '1000',
     ...(opts.args ?? []),
   ]
   const started = await spawnUntilListening({
