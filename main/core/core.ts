@@ -1,5 +1,5 @@
 import type * as Y from 'yjs'
-import type { CoreStatus, Session } from '../../common/contract/api'
+import type { CoreStatus, Nudge, Session } from '../../common/contract/api'
 import type { Transport } from '../../common/contract/client'
 import { readWorkspaceName } from '../../common/doc/directory-doc'
 import type { DocName } from '../../common/doc/rooms'
@@ -39,6 +39,8 @@ export type CoreOptions = {
   outboxMaxBackoffMs?: number
   /** Every timer of the core runs on this clock (tests pass a SimulatedClock). */
   clock?: Clock
+  /** Told of every nudge shown, besides the windows (the dev host writes them to a file). */
+  onNudge?: (nudge: Nudge) => void
   log?: (line: string) => void
 }
 
@@ -168,7 +170,10 @@ export class Core implements CoreContext {
             ? workspaceNudgeContext({ session, sync }, store.queue, table)
             : null
         },
-        show: (nudge) => this.events.emit('nudge.show', nudge),
+        show: (nudge) => {
+          this.events.emit('nudge.show', nudge)
+          options.onNudge?.(nudge)
+        },
         log: this.log,
       }),
     )

@@ -8,6 +8,7 @@
  */
 import { Core } from '../core/core'
 import { isLoopbackHost, parseHostArgs } from './args'
+import { notificationsFile } from './notifications'
 import { fileOpener } from './opener'
 import { serveCore } from './server'
 
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     dataDir: options.dataDir,
     log,
     opener: fileOpener(options.dataDir, log),
+    onNudge: notificationsFile(options.dataDir, log),
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
     ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
   })
