@@ -256,7 +256,9 @@ export class Connection {
       case 'sync-step2':
       case 'sync-update': {
         if (this.access !== 'write') {
-          this.#dropped('update from read-only connection', message.update.byteLength)
+          this.#dropped('update from read-only connection', message.update.byteLength, {
+            kind: message.kind,
+          })
           return
         }
         const result = room.applyClientUpdate(message.update, this)

@@ -212,13 +212,17 @@ function offenders(): Offender[] {
   ]
 }
 
-async function pool<T>(items: T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: T[],
+  width: number,
+  run: (item: T, lane: number) => Promise<void>,
+): Promise<void> {
   let next = 0
   await Promise.all(
-    Array.from({ length: width }, async () => {
+    Array.from({ length: width }, async (_, lane) => {
       while (next < items.length) {
         const item = items[next++] as T
-        await run(item)
+        await run(item, lane)
       }
     }),
   )
@@ -238,6 +242,18 @@ describe('bad input', () => {
     const ws = await relay.createWorkspace('Acme')
     const { token } = await relay.issueToken({ workspaceId: ws, name: 'Chris', role: 'champion' })
     const url = roomUrl(relay.url, ws, 'queue', token)
+    // One member per lane: the relay caps live connections per member.
+    const laneUrls = await Promise.all(
+      Array.from({ length: 16 }, async (_, i) =>
+        roomUrl(
+          relay.url,
+          ws,
+          'queue',
+          (await relay.issueToken({ workspaceId: ws, name: `Offender ${i}`, role: 'champion' }))
+            .token,
+        ),
+      ),
+    )
 
     const bystander = provider(relay.url, ws, 'queue', token)
     const writer = provider(relay.url, ws, 'queue', token)
@@ -251,8 +267,8 @@ describe('bad input', () => {
     expect(cases.length).toBeGreaterThanOrEqual(1000)
     const wrong: string[] = []
     let written = 0
-    await pool(cases, 16, async (offender) => {
-      const client = await RawClient.connect(url, { sendLocalUpdates: false })
+    await pool(cases, laneUrls.length, async (offender, lane) => {
+      const client = await RawClient.connect(laneUrls[lane] as string, { sendLocalUpdates: false })
       for (const frame of offender.frames) client.send(frame)
       const { code, reason } = await client.closed
       if (code !== offender.expectedCode) {
