@@ -160,6 +160,23 @@ describe('popover messages and account (Chromium)', () => {
     await expect
       .poll(() => fr.getByTestId('propose-message').textContent(), WAIT)
       .toContain('sera envoyée')
+
+    // Leaving (keeping my history): what is kept is said before, what happened after.
+    await fr.getByTestId('nav-settings').click()
+    expect(await fr.getByTestId('account-who').textContent()).toBe(
+      'Connecté en tant que Eric (collaborateur)',
+    )
+    await fr.getByTestId('account-leave').click()
+    expect(await fr.getByTestId('account-confirm').textContent()).toContain('Quitter')
+    await fr.getByTestId('account-confirm-yes').click()
+    const notice = fr.getByTestId('join-notice')
+    await notice.waitFor(WAIT)
+    expect(await notice.textContent()).toContain('Vous avez quitté l’espace')
+    expect(await notice.textContent()).toContain('sont conservés')
+    // Kept: my proposals are still on this device (the export says so), my settings too.
+    const kept = await employee.client.call('account.export', {})
+    expect(kept.session).toBeNull()
+    expect(kept.proposals.map((p) => p.title)).toContain('Autre rapport')
     await fr.context().close()
   })
 

@@ -4,7 +4,7 @@
  * and goes offline through the UI only; the test reads what the core handed its opener, the
  * clipboard, and the relay's SQLite.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Page } from 'playwright-core'
@@ -72,6 +72,10 @@ async function stopStack(stack: Partial<Stack>): Promise<void> {
   await stack.chromium?.close()
   await Promise.all([stack.champion?.stop(), stack.employee?.stop()])
   await stack.relay?.stop()
+  // Every folder the stack made goes with it.
+  for (const dir of [stack.champion?.dataDir, stack.employee?.dataDir, stack.relay?.dataDir]) {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /**
