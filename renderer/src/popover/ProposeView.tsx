@@ -1,14 +1,34 @@
-import { type FormEvent, useState } from 'react'
+import { type FormEvent, useEffect, useState } from 'react'
 import { type Described, describeError, proposalReason } from '../state/errors'
 import { useLanguage, useStore, useT } from '../state/store'
 
 const EMPTY = { url: '', title: '', note: '', caption: '' }
+
+/**
+ * A champion's decision lives in the curators' document, which this device does not hold: the
+ * core asks the relay when the list is read. While the list is on screen with a proposal still
+ * awaiting review, read it again now and then (one small request, only while shown).
+ */
+const AWAITING_REFRESH_MS = 5_000
+
+function useFatesWhileShown(awaiting: boolean): void {
+  const refreshMine = useStore((state) => state.refreshMine)
+  useEffect(() => {
+    void refreshMine()
+  }, [refreshMine])
+  useEffect(() => {
+    if (!awaiting) return
+    const timer = setInterval(() => void refreshMine(), AWAITING_REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [awaiting, refreshMine])
+}
 
 export function ProposeView() {
   const t = useT()
   const language = useLanguage()
   const propose = useStore((state) => state.propose)
   const proposals = useStore((state) => state.proposals)
+  useFatesWhileShown(proposals.some((p) => p.state === 'pending' || p.state === 'sending'))
   const [form, setForm] = useState(EMPTY)
   const [busy, setBusy] = useState(false)
   const [message, setMessage] = useState<{ ok: boolean; said: Described } | null>(null)
