@@ -82,10 +82,13 @@ export function inQuietHours(
   return false
 }
 
-/** FNV-1a: the same member and item always get the same place in a window. */
-export function staggerFraction(memberId: string, itemId: string): number {
+/**
+ * FNV-1a: a member always gets the same place in a network's window on a given day, whichever
+ * item it is (replanning with new content never moves the time), and colleagues get different ones.
+ */
+export function staggerFraction(memberId: string, key: string): number {
   let hash = 0x811c9dc5
-  for (const char of `${memberId}\n${itemId}`) {
+  for (const char of `${memberId}\n${key}`) {
     hash ^= char.codePointAt(0) ?? 0
     hash = Math.imul(hash, 0x01000193) >>> 0
   }
@@ -274,7 +277,8 @@ function planDay(
   }
   const span = lastSlot.at + SLOT_MS - first.at
   let at =
-    first.at + Math.floor((staggerFraction(input.memberId, item.id) * span) / MINUTE) * MINUTE
+    first.at +
+    Math.floor((staggerFraction(input.memberId, `${network}\n${day}`) * span) / MINUTE) * MINUTE
   at = Math.max(at, Math.ceil(start / MINUTE) * MINUTE)
   // Never past the window (start may be inside its last minute), nor into quiet hours.
   if (at >= lastSlot.at + SLOT_MS) return null
