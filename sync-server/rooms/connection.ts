@@ -57,6 +57,8 @@ const SYNC_REQUEST_BURST = 5
 const SYNC_REQUEST_REFILL_MS = 3000
 /** Refused frames (read-only updates, excess sync requests) are logged once per interval. */
 const DROP_LOG_INTERVAL_MS = 60_000
+/** After a storage failure, how long a connection is kept (reading nothing) before 1013. */
+const STORAGE_RETRY_MS = 1000
 /** A heartbeat: an awareness update with no entries, which y-websocket applies as a no-op. */
 const HEARTBEAT = new Uint8Array([1, 1, 0])
 
@@ -102,6 +104,8 @@ export class Connection {
    */
   #awaitingStep2 = false
   #held: Uint8Array[] = []
+  /** Storage refused this connection's change: it is closed shortly, nothing more is read. */
+  #draining = false
   #heldBytes = 0
   #closed = false
   readonly #ws: WebSocket
@@ -174,7 +178,7 @@ export class Connection {
   }
 
   #onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    if (this.#closed) return
+    if (this.#closed || this.#draining) return
     if (!isBinary) {
       this.#refuse(CLOSE.unsupportedData, 'text frames are not supported')
       return
@@ -210,6 +214,7 @@ export class Connection {
   }
 
   #handle(room: Room, frame: Uint8Array): void {
+    if (this.#draining) return
     try {
       this.#dispatch(room, decodeClientMessage(frame))
     } catch (error) {
@@ -223,8 +228,15 @@ export class Connection {
           room: this.roomName,
           error: error.message,
         })
-        // 1013 "try again later": y-websocket reconnects and resends what the relay lacks.
-        this.close(CLOSE.tryAgainLater, 'storage unavailable')
+        // 1013 "try again later": y-websocket reconnects and resends what the relay lacks. It
+        // reconnects within 100 ms, so closing at once would make a full disk a hot loop (a
+        // resent step 2 and a room rebuild each time): frames are dropped for a second first.
+        if (this.#draining) return
+        this.#draining = true
+        setTimeout(
+          () => this.close(CLOSE.tryAgainLater, 'storage unavailable'),
+          STORAGE_RETRY_MS,
+        ).unref()
       } else {
         this.#log.error('unexpected error handling a frame', {
           conn: this.id,
