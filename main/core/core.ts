@@ -190,9 +190,25 @@ export class Core implements CoreContext {
 
   /** Open the data directory and, if a workspace was joined, start from SQLite and sync. */
   static async open(options: CoreOptions): Promise<Core> {
-    const store = openStore(options.dataDir, { compactEvery: options.compactEvery ?? 500 })
-    const core = new Core(store, options)
-    core.workspace.resume()
+    // The status names a storage fault (disk full) as it starts and ends (see doc-log.ts).
+    let onFault = () => {}
+    const store = openStore(options.dataDir, {
+      compactEvery: options.compactEvery ?? 500,
+      onFault: () => onFault(),
+    })
+    let started: Core | null = null
+    try {
+      started = new Core(store, options)
+      started.workspace.resume()
+    } catch (error) {
+      // A start that fails halfway leaves nothing open: database, sync, timers (close() disposes
+      // what the constructor registered, the store last; without a core, the store alone).
+      if (started) await started.close().catch(() => undefined)
+      else store.close()
+      throw error
+    }
+    const core = started
+    onFault = () => core.events.statusMaybeChanged()
     core.renewal.update()
     core.events.primeStatus()
     // Whatever a previous run left in the outbox goes out as soon as the relay answers.
@@ -221,7 +237,8 @@ export class Core implements CoreContext {
     return {
       session: session ? this.toSession(session) : null,
       sync: sync?.status.sync ?? 'offline',
-      lastError: sync?.status.lastError ?? null,
+      // Changes not written to disk matter more than a connection: they are said first.
+      lastError: this.store.docLog.fault?.message ?? sync?.status.lastError ?? null,
       problem:
         this.renewal.problem ??
         sync?.status.problem ??

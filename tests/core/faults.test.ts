@@ -52,12 +52,15 @@ describe('the core with a disk that fills up mid-stream', () => {
     for (const error of errors) expect(error).toMatch(/disk is full/i)
     expect(core.store.docLog.fault?.message).toMatch(/disk is full/i)
     expect(core.store.docLog.fault?.unsaved).toBeGreaterThan(0)
+    // The windows are told, in the status every window shows.
+    expect((await client.call('status.get', {})).lastError).toMatch(/disk is full/i)
 
     // Space returns: the held changes are written, the derived table catches up, the fault
     // clears, and work goes on (Yjs still emits updates: nothing got stuck on the failure).
     db.pragma('max_page_count = 1073741823')
     expect(core.store.docLog.flush()).toBe(true)
     expect(core.store.docLog.fault).toBeNull()
+    expect((await client.call('status.get', {})).lastError ?? '').not.toMatch(/disk/i)
     acknowledged.push((await create('after')).id)
     const listed = new Set((await client.call('queue.list', {})).map((item) => item.id))
     for (const id of acknowledged) expect(listed.has(id), id).toBe(true)
