@@ -285,6 +285,11 @@ describe('studio lifecycle, limits and settings in Chromium', () => {
       expect(await refused.textContent()).toContain(says.refused)
       const after = await alice.client.call('item.get', { id: item.id })
       expect(after.captions.linkedin).toBe(`${nearly}bcd`)
+      // The counter writes thousands the language's way.
+      const sep = language === 'fr' ? NARROW_NBSP : ','
+      expect(await page.getByTestId('counter-linkedin').textContent()).toContain(
+        `10${sep}000 / 3${sep}000`,
+      )
       expect(await page.getByTestId('sync-status').getAttribute('class')).not.toContain('offline')
     })
 

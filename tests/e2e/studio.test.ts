@@ -247,7 +247,7 @@ describe('champion studio in Chromium', () => {
       .toContain('Alice Martin')
     // The preview shows the caption as text, with the network's limit.
     await expect.poll(() => pageA.getByTestId('preview-linkedin').textContent(), WAIT).toBe(finalA)
-    expect(await pageA.getByTestId('counter-linkedin').textContent()).toMatch(/\/ 3000/)
+    expect(await pageA.getByTestId('counter-linkedin').textContent()).toMatch(/\/ 3,000/)
 
     // The employee's core receives the result, in its queue and its SQLite file.
     await waitFor('employee core has the co-edited caption', async () => {

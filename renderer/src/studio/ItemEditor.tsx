@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { captionText, type ItemFieldProblem } from '../../../common/doc/queue-doc'
+import { formatNumber } from '../../../common/format/typography'
 import {
   ITEM_LIMITS,
   ITEM_STATUSES,
@@ -337,6 +338,7 @@ function Preview({
   caption: ReturnType<typeof replicaCaption>
 }) {
   const t = useST()
+  const language = useStudio((state) => state.language)
   const text = useYText(caption)
   const posted = postedText(network, text, item.url)
   const size = measure(network, text, item.url)
@@ -348,8 +350,10 @@ function Preview({
         </span>
         <span className={`counter${size.over ? ' over' : ''}`} data-testid={`counter-${network}`}>
           {size.limit === null
-            ? `${size.used} · ${t('item.noLimit')}`
-            : `${size.used} / ${size.limit}${size.over ? ` · ${t('item.over')}` : ''}`}
+            ? `${formatNumber(size.used, language)} · ${t('item.noLimit')}`
+            : `${formatNumber(size.used, language)} / ${formatNumber(size.limit, language)}${
+                size.over ? ` · ${t('item.over')}` : ''
+              }`}
         </span>
       </div>
       {/* Text only: captions come from other people and are never rendered as markup. */}

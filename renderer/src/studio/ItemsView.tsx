@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react'
+import { formatNumber } from '../../../common/format/typography'
 import {
   ITEM_STATUSES,
   type Item,
@@ -16,6 +17,7 @@ import { useST, useStudio } from './store'
 /** The item list with search and filters, and the editor of the selected item. */
 export function ItemsView() {
   const t = useST()
+  const language = useStudio((state) => state.language)
   const items = useStudio((state) => state.items)
   const allItems = useStudio((state) => state.allItems)
   const selectedId = useStudio((state) => state.selectedId)
@@ -28,7 +30,8 @@ export function ItemsView() {
         <Filters />
         <div className="list-head">
           <span className="muted small" data-testid="item-count">
-            {items.length} {t(items.length === 1 ? 'items.one' : 'items.count')}
+            {formatNumber(items.length, language)}{' '}
+            {t(items.length === 1 ? 'items.one' : 'items.count')}
           </span>
           <button
             type="button"
