@@ -475,7 +475,9 @@ describe('champion studio in Chromium', () => {
         : undefined
     })
     expect(mine.rejected.reason).toBe('We do not relay competitors’ news.')
-    expect((await eve.client.call('item.get', { id: doomed.id })).moderation).toMatchObject({
+    // The decision is the curators' record; the author's core holds no copy of the item.
+    await expect(eve.client.call('item.get', { id: doomed.id })).rejects.toThrow(/No item/)
+    expect((await bob.client.call('item.get', { id: doomed.id })).moderation).toMatchObject({
       decision: 'rejected',
       reason: 'We do not relay competitors’ news.',
     })
