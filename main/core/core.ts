@@ -11,6 +11,7 @@ import { workspaceNudgeContext } from './nudges/context'
 import { NudgeService } from './nudges/service'
 import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
 import { OutboxSender } from './shares/outbox-sender'
+import { watchFates } from './shares/proposal-fates'
 import { ShareStore } from './shares/share-store'
 import { Shares } from './shares/shares'
 import { keepQueuePublished, projectUpdate, rebuildQueueTable } from './store/queue-projection'
@@ -155,6 +156,19 @@ export class Core implements CoreContext {
       changed: (what) => this.events.mineChanged(what),
       log: this.log,
     })
+    // Decisions on my proposals come from the relay (employees do not hold curation).
+    this.lifecycle.add(
+      watchFates({
+        clock,
+        session: () => this.workspace.session,
+        views: () => {
+          const session = this.workspace.session
+          const sync = this.workspace.sync
+          return session && sync ? this.shares.listMine({ session, sync }) : []
+        },
+        changed: () => this.events.mineChanged({ shares: false }),
+      }),
+    )
     this.feeds = this.lifecycle.add(
       new StudioFeeds(this, store.db, { ...feedOptionsFromEnv(), clock, log: this.log }),
     )

@@ -68,3 +68,41 @@ export function withFates(
     return view
   })
 }
+
+/** While some of my proposals await a decision, ask the relay this often (a few hundred bytes). */
+export const FATE_POLL_MS = 10_000
+
+export type FateWatchOptions = {
+  clock: { setInterval(fn: () => void, everyMs: number): { dispose(): void | Promise<void> } }
+  /** The joined session, or null. */
+  session: () => StoredSession | null
+  /** My proposals as the core lists them (with what the relay said so far). */
+  views: () => readonly ProposalView[]
+  /** A fate changed: the windows re-list my proposals. */
+  changed: () => void
+  everyMs?: number
+}
+
+/**
+ * The decision on a proposal used to reach its author through the queue document; it is now in
+ * curation, which the author does not hold. While a proposal of mine is delivered and undecided,
+ * the core asks the relay now and then, and says so when a fate changed.
+ */
+export function watchFates(options: FateWatchOptions): { dispose(): void | Promise<void> } {
+  let busy = false
+  return options.clock.setInterval(() => {
+    const session = options.session()
+    if (!session || busy) return
+    const before = withFates(options.views(), known.get(keyOf(session)) ?? new Map())
+    if (!before.some((view) => view.state === 'pending')) return
+    busy = true
+    void refreshFates(session)
+      .then((fates) => {
+        const after = withFates(options.views(), fates)
+        if (JSON.stringify(after) !== JSON.stringify(before)) options.changed()
+      })
+      .finally(() => {
+        busy = false
+      })
+  }, options.everyMs ?? FATE_POLL_MS)
+}
