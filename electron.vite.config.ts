@@ -14,6 +14,25 @@ const mainEntries = {
 }
 
 /**
+ * Pure-JS dependencies go into the bundle: resolving and compiling them as separate packages at
+ * every start costs more than reading one larger file. Native (better-sqlite3) and packages with
+ * optional native parts (ws) stay external, as does what only the relay uses.
+ */
+const externalizeDeps = {
+  exclude: [
+    'zod',
+    'yjs',
+    'lib0',
+    'y-protocols',
+    'jose',
+    'fast-xml-parser',
+    'htmlparser2',
+    'ipaddr.js',
+    'y-websocket',
+  ],
+}
+
+/**
  * PORTE_VOIX_HOST_BUILD_DIR=DIR builds only the main process's bundle into DIR: the test suite's
  * global setup does that once per run, so tests never run a stale out/ nor race a build of it.
  */
@@ -22,9 +41,9 @@ const hostOnlyDir = process.env.PORTE_VOIX_HOST_BUILD_DIR
 // Top-level folders (main/, renderer/) instead of electron-vite's src/ layout need explicit entries.
 export default defineConfig(
   hostOnlyDir
-    ? { main: { build: { outDir: hostOnlyDir, lib: { entry: mainEntries } } } }
+    ? { main: { build: { outDir: hostOnlyDir, lib: { entry: mainEntries }, externalizeDeps } } }
     : {
-        main: { build: { lib: { entry: mainEntries } } },
+        main: { build: { lib: { entry: mainEntries }, externalizeDeps } },
         preload: {
           build: {
             // Sandboxed preloads cannot be ES modules.
