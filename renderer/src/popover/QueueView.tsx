@@ -117,7 +117,9 @@ export function QueueView() {
                 className={sharedOn.length > 0 ? 'item-row shared' : 'item-row'}
                 onClick={() => select(item.id)}
               >
-                <span className="item-title">{item.title}</span>
+                <span className="item-title" dir="auto">
+                  {item.title}
+                </span>
                 <span className="item-badges">
                   <ObjectiveBadge objective={item.objective} t={t} />
                   {campaign ? (
