@@ -4,6 +4,7 @@ import { useLanguage, useStore, useT } from '../state/store'
 import { ItemView } from './ItemView'
 import { JoinView } from './JoinView'
 import { NavTabs } from './NavTabs'
+import { NudgeBanner } from './nudges/NudgeBanner'
 import { ProposeView } from './ProposeView'
 import { QueueView } from './QueueView'
 import { SettingsView } from './SettingsView'
@@ -57,6 +58,7 @@ export function PopoverApp() {
       <StatusBar />
       <NavTabs />
       <ErrorBanner />
+      <NudgeBanner />
       <div className="content">
         {view === 'queue' ? selected ? <ItemView entry={selected} /> : <QueueView /> : null}
         {view === 'propose' ? <ProposeView /> : null}

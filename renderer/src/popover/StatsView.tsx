@@ -2,6 +2,7 @@ import { OBJECTIVES } from '../../../common/model/item'
 import { NETWORKS } from '../../../common/model/networks'
 import { BarChart, Breakdown } from '../components/BarChart'
 import { useLanguage, useStore, useT } from '../state/store'
+import { AudienceHeatmap } from './nudges/AudienceHeatmap'
 
 export function StatsView() {
   const t = useT()
@@ -84,6 +85,7 @@ export function StatsView() {
           </div>
         </div>
       )}
+      <AudienceHeatmap />
     </section>
   )
 }
