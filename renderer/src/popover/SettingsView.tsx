@@ -5,6 +5,7 @@ import { type Described, describeError } from '../state/errors'
 import { type SettingsDraft, settingsDraft, settingsPatch } from '../state/logic'
 import { useStore, useT } from '../state/store'
 import { AccountSection } from './AccountSection'
+import { NudgeSettingsSection } from './nudges/NudgeSettingsSection'
 
 function timeZones(): string[] {
   try {
@@ -179,6 +180,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
       <button type="submit" className="primary" disabled={busy} data-testid="settings-save">
         {busy ? t('settings.saving') : t('settings.save')}
       </button>
+      <NudgeSettingsSection />
     </form>
   )
 }
