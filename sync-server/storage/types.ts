@@ -1,0 +1,133 @@
+import type { RoomRef } from '../../common/doc/rooms'
+
+/**
+ * The relay's storage seam (issue 11). Rooms only ever talk to a `DocStore`; the embedded
+ * default is SQLite (`storage/sqlite/`), the multi-node backend Redis streams + PostgreSQL
+ * snapshots (`storage/redis/`, `storage/postgres/`).
+ *
+ * Only the document log is pluggable here. The relational tables (workspaces, members, shares)
+ * stay behind their existing store classes (persistence/*-store.ts): they are read on every
+ * upgrade and API call, synchronously, from SQLite; a PostgreSQL backend mirrors them behind the
+ * same class shapes rather than through this interface, so the hot document path does not pay
+ * for a generic relational abstraction.
+ *
+ * Contract every implementation keeps:
+ * - calls for one room take effect in call order (a per-room serial queue, see `SerialQueue`, or
+ *   an ordered connection), and `append` resolves only once its updates are durable: a room
+ *   broadcasts a change only after its append resolved;
+ * - the store assigns sequence numbers (never the caller): with several nodes writing one room,
+ *   only the store knows the next one;
+ * - `compact` works from STORED data (snapshot + stored updates up to `uptoSeq`), never from a
+ *   node's in-memory doc, so it cannot delete another writer's updates it never saw.
+ */
+export type StoredDoc = {
+  snapshot: Uint8Array | null
+  /** Seq of the last update folded into the snapshot (0 when none). */
+  snapshotSeq: number
+  /** Updates after the snapshot, in seq order. */
+  updates: Uint8Array[]
+  /** Highest seq stored for the room (snapshot or update). */
+  lastSeq: number
+}
+
+export type CompactResult = {
+  /** Updates folded into the snapshot and removed from the log. */
+  removedUpdates: number
+  snapshotBytes: number
+  /** The seq the snapshot now covers (≤ the one asked for: nothing beyond what was stored). */
+  uptoSeq: number
+}
+
+export interface DocStore {
+  load(room: string): Promise<StoredDoc>
+  /**
+   * Append `updates` (in order) to the room's log; resolves with the seq the store gave the last
+   * one (the first got `seq - updates.length + 1`) once they are durable. Rejects if they were
+   * not stored (disk full, storage down): the caller must then not broadcast them.
+   */
+  append(room: string, updates: readonly Uint8Array[]): Promise<number>
+  /**
+   * Fold the stored snapshot and stored updates with seq ≤ `uptoSeq` into one snapshot, and
+   * delete those updates, atomically: a crash in between leaves the old snapshot and log.
+   */
+  compact(room: string, uptoSeq: number): Promise<CompactResult>
+  /** Updates currently in the room's log (tests, compaction policy). */
+  countUpdates(room: string): Promise<number>
+  /** Who may compact a room (or own a data dir) at a time. */
+  readonly leases: LeaseProvider
+  /** Flush what is pending and release resources; later calls reject. */
+  close(): Promise<void>
+}
+
+/**
+ * A time-bounded exclusive right (Redis `SET NX PX` across nodes; in-process for SQLite, whose
+ * data dir is already held by one process through its local lock file).
+ */
+export interface Lease {
+  readonly key: string
+  /** Extend by the lease's ttl; false if it was lost (expired and taken by someone else). */
+  renew(): Promise<boolean>
+  release(): Promise<void>
+}
+
+export interface LeaseProvider {
+  /** The lease on `key` for `ttlMs`, or null if someone else holds it. */
+  acquire(key: string, ttlMs: number): Promise<Lease | null>
+}
+
+/** Who caused a change: a connection (its id and member) or the relay itself. */
+export type ChangeOrigin = { kind: 'peer'; peerId: number; member?: string } | { kind: 'relay' }
+
+export type LoadPayload = { room: string; ref: RoomRef; lastSeq: number; pendingUpdates: number }
+export type ConnectPayload = {
+  room: string
+  ref: RoomRef
+  peerId: number
+  member?: string
+  access?: 'read' | 'write' | 'none'
+}
+/** One validated change (possibly several Yjs updates from one client frame). */
+export type ChangePayload = {
+  room: string
+  ref: RoomRef
+  updates: readonly Uint8Array[]
+  origin: ChangeOrigin
+}
+export type StorePayload = ChangePayload & { firstSeq: number; lastSeq: number }
+
+/**
+ * Extension points a room calls, in the spirit of Hocuspocus extensions; every hook is optional
+ * and may be async.
+ * - onLoad: after a room's doc was built from storage, before anyone is served from it.
+ * - onConnect: a peer joined a loaded room.
+ * - onChange: after validation, before the append: awaited before broadcast; throwing refuses
+ *   nothing already applied (log only) — it is for observers (click tracking, boards).
+ * - onStore: after the durable append, not awaited by the broadcast.
+ * Hook errors are logged and never reach the client.
+ */
+export type RoomHooks = {
+  onLoad?(payload: LoadPayload): void | Promise<void>
+  onConnect?(payload: ConnectPayload): void | Promise<void>
+  onChange?(payload: ChangePayload): void | Promise<void>
+  onStore?(payload: StorePayload): void | Promise<void>
+}
+
+/**
+ * Runs async tasks one after another (per room): what a store that has no ordered connection
+ * uses to keep call order, and what a room uses to broadcast in append order.
+ */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve()
+
+  run<T>(task: () => T | Promise<T>): Promise<T> {
+    const next = this.#tail.then(task, task)
+    // The queue goes on after a failure; the caller sees it through `next`.
+    this.#tail = next.catch(() => {})
+    return next
+  }
+
+  /** Resolves once everything queued so far has settled. */
+  idle(): Promise<void> {
+    return this.#tail.then(() => {})
+  }
+}
