@@ -13,10 +13,6 @@ export default defineConfig({
     // admin allows it (main/core/net/address-policy.ts); the tests are that admin. Tests of the
     // refusal pass the strict policy explicitly, or clear this in their child's environment.
     env: { PORTE_VOIX_ALLOW_INTERNAL_HOSTS: '127.0.0.1' },
-    // Feed and image fixtures are served on 127.0.0.1, which the core refuses to reach unless an
-    // admin allows it (main/core/net/address-policy.ts); the tests are that admin. Tests of the
-    // refusal pass the strict policy explicitly, or clear this in their child's environment.
-    env: { PORTE_VOIX_ALLOW_INTERNAL_HOSTS: '127.0.0.1' },
     hookTimeout: 60_000,
   },
 })
