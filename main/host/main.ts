@@ -7,6 +7,7 @@
  * Prints exactly one line on stdout when ready (tests wait for it); logs go to stderr.
  */
 import { Core } from '../core/core'
+import { clockFromEnv } from '../core/lifecycle'
 import { isLoopbackHost, parseHostArgs } from './args'
 import { notificationsFile } from './notifications'
 import { fileOpener } from './opener'
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
     log,
     opener: fileOpener(options.dataDir, log),
     onNudge: notificationsFile(options.dataDir, log),
+    // End-to-end tests compress time (PORTE_VOIX_CLOCK_SPEED) to see a nudge arrive.
+    clock: clockFromEnv(process.env),
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
     ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
   })

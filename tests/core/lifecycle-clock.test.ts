@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
+  clockFromEnv,
   DisposableStore,
   MutableDisposable,
+  ScaledClock,
   SimulatedClock,
   SystemClock,
   toDisposable,
@@ -112,5 +114,20 @@ describe('DisposableStore, synchronous part', () => {
     for (const n of [1, 2, 3]) store.add(toDisposable(() => void gone.push(n)))
     void store.dispose()
     expect(gone).toEqual([3, 2, 1])
+  })
+})
+
+describe('ScaledClock', () => {
+  it('starts where told, runs faster, and fires timers in scaled time', async () => {
+    const clock = new ScaledClock(Date.parse('2026-03-02T08:00:00Z'), 3_600)
+    expect(clock.now()).toBeGreaterThanOrEqual(Date.parse('2026-03-02T08:00:00Z'))
+    // An hour of clock time is a second of real time.
+    const fired = await new Promise<number>((resolve) =>
+      clock.setTimeout(() => resolve(clock.now()), 3_600_000),
+    )
+    expect(fired).toBeGreaterThanOrEqual(Date.parse('2026-03-02T09:00:00Z'))
+    expect(clock.pending).toBe(0)
+    expect(clockFromEnv({})).toBeInstanceOf(SystemClock)
+    expect(clockFromEnv({ PORTE_VOIX_CLOCK_SPEED: '60' })).toBeInstanceOf(ScaledClock)
   })
 })

@@ -208,3 +208,44 @@ export class SimulatedClock implements Clock {
     timer.fn()
   }
 }
+
+/**
+ * A compressed clock for end-to-end runs: starts at `start` and runs `speed` times faster than
+ * real time (a day in 86 s at speed 1000), on Node's timers. The dev host uses it when
+ * PORTE_VOIX_CLOCK_SPEED is set, so a browser test can wait for a nudge planned hours ahead.
+ */
+export class ScaledClock implements Clock {
+  private readonly real = new SystemClock()
+  private readonly realStart = Date.now()
+
+  constructor(
+    private readonly start: number,
+    private readonly speed: number,
+  ) {
+    if (!(speed > 0) || !Number.isFinite(start)) throw new Error('ScaledClock: bad start or speed')
+  }
+
+  now(): number {
+    return this.start + (Date.now() - this.realStart) * this.speed
+  }
+
+  get pending(): number {
+    return this.real.pending
+  }
+
+  setTimeout(fn: () => void, delayMs: number): Disposable {
+    return this.real.setTimeout(fn, delayMs / this.speed)
+  }
+
+  setInterval(fn: () => void, everyMs: number): Disposable {
+    return this.real.setInterval(fn, everyMs / this.speed)
+  }
+}
+
+/** The clock the environment asks for: PORTE_VOIX_CLOCK_SPEED (and _START, ISO) or the system's. */
+export function clockFromEnv(env: NodeJS.ProcessEnv): Clock {
+  const speed = Number(env.PORTE_VOIX_CLOCK_SPEED ?? '')
+  if (!(speed > 0) || speed === 1) return new SystemClock()
+  const start = env.PORTE_VOIX_CLOCK_START ? Date.parse(env.PORTE_VOIX_CLOCK_START) : Date.now()
+  return new ScaledClock(start, speed)
+}

@@ -1,4 +1,4 @@
-export { type Clock, SimulatedClock, SystemClock } from './clock'
+export { type Clock, clockFromEnv, ScaledClock, SimulatedClock, SystemClock } from './clock'
 export {
   type Disposable,
   DisposableStore,
