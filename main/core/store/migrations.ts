@@ -193,4 +193,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    name: 'my results',
+    sql: `
+      -- my_clicks (migration 7) now also holds which share a click is on, as the relay reported
+      -- it: a fetch replaces a share's clicks as a whole, and nudges keep reading network and at.
+      ALTER TABLE my_clicks ADD COLUMN share_id TEXT;
+      ALTER TABLE my_clicks ADD COLUMN is_unique INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX my_clicks_share ON my_clicks (share_id);
+      -- Sign-ups attributed to my shares (id: the sign-up system's idempotency id).
+      CREATE TABLE my_conversions (
+        id       TEXT PRIMARY KEY,
+        share_id TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        value    REAL,
+        at       TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX my_conversions_share ON my_conversions (share_id);
+      -- When the relay last answered a results fetch (My stats says how fresh it is).
+      CREATE TABLE results_fetch (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        fetched_at TEXT NOT NULL
+      );
+    `,
+  },
 ]

@@ -1,0 +1,127 @@
+import { MAX_RESULTS_SHARES, MyResults } from '../../../common/model/results'
+import type { Clock, Disposable } from '../lifecycle'
+import { MutableDisposable } from '../lifecycle'
+import { relayApiUrl } from '../shares/relay-api'
+import type { StoredSession } from '../store/session'
+import type { ResultsStore } from './results-store'
+
+/** Clicks trickle in for days after a share: asking every ten minutes is plenty. */
+export const RESULTS_EVERY_MS = 10 * 60_000
+const MIN_BACKOFF_MS = 30_000
+const MAX_BACKOFF_MS = 30 * 60_000
+const REQUEST_TIMEOUT_MS = 15_000
+/** At most this many of my newest shares per round (older ones rarely get new clicks). */
+const MAX_SHARES_PER_ROUND = 5 * MAX_RESULTS_SHARES
+
+export type ResultsFetcherOptions = {
+  clock: Clock
+  store: ResultsStore
+  /** HMAC(device secret, share id): the proof my share reports carried (ShareStore.proof). */
+  proof: (shareId: string) => string
+  session: () => StoredSession | null
+  /** New figures are in SQLite: the windows re-read My stats. */
+  changed: () => void
+  log: (line: string) => void
+  everyMs?: number
+  minBackoffMs?: number
+  maxBackoffMs?: number
+  fetcher?: typeof fetch
+}
+
+/**
+ * Fetches the clicks and conversions of my shares from the relay (`POST /api/v1/results/mine`,
+ * proving ownership share by share) into SQLite: after each sync and every ten minutes, backing
+ * off while the relay cannot be reached or refuses. Never throws; figures stay what SQLite holds.
+ */
+export class ResultsFetcher implements Disposable {
+  private readonly timer = new MutableDisposable()
+  private running: Promise<void> | null = null
+  private again = false
+  private failures = 0
+  private disposed = false
+  private readonly abort = new AbortController()
+
+  constructor(private readonly options: ResultsFetcherOptions) {}
+
+  /** Fetch now (after sync, or a share delivered); a fetch under way is followed by another. */
+  kick(): void {
+    if (this.disposed) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.timer.clear()
+    this.running = this.round().finally(() => {
+      this.running = null
+      if (this.disposed) return
+      if (this.again) {
+        this.again = false
+        this.kick()
+      } else this.schedule()
+    })
+  }
+
+  /** Resolves when the fetch under way (if any) is done; for tests. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running
+  }
+
+  dispose(): void {
+    this.disposed = true
+    this.abort.abort()
+    this.timer.dispose()
+  }
+
+  private schedule(): void {
+    const o = this.options
+    const delay =
+      this.failures === 0
+        ? (o.everyMs ?? RESULTS_EVERY_MS)
+        : Math.min(
+            o.maxBackoffMs ?? MAX_BACKOFF_MS,
+            (o.minBackoffMs ?? MIN_BACKOFF_MS) * 2 ** (this.failures - 1),
+          )
+    this.timer.value = o.clock.setTimeout(() => this.kick(), delay)
+  }
+
+  private async round(): Promise<void> {
+    const session = this.options.session()
+    if (!session) return
+    const ids = this.options.store
+      .reportedShareIds(session.claims.ws)
+      .slice(0, MAX_SHARES_PER_ROUND)
+    if (ids.length === 0) return
+    try {
+      for (let i = 0; i < ids.length; i += MAX_RESULTS_SHARES) {
+        const batch = ids.slice(i, i + MAX_RESULTS_SHARES)
+        const results = await this.fetchBatch(session, batch)
+        if (this.disposed) return
+        this.options.store.replace(batch, results, new Date(this.options.clock.now()))
+      }
+      this.failures = 0
+      this.options.changed()
+    } catch (error) {
+      if (this.disposed) return
+      this.failures++
+      this.options.log(`results: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  private async fetchBatch(session: StoredSession, ids: readonly string[]): Promise<MyResults> {
+    const fetcher = this.options.fetcher ?? fetch
+    const response = await fetcher(relayApiUrl(session.relayUrl, 'results/mine'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ shares: ids.map((id) => ({ id, proof: this.options.proof(id) })) }),
+      signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+    })
+    if (!response.ok) {
+      await response.body?.cancel()
+      throw new Error(`relay answered HTTP ${response.status}`)
+    }
+    // Not the relay's answer (a captive portal's page): nothing is replaced.
+    const parsed = MyResults.safeParse(await response.json().catch(() => null))
+    if (!parsed.success) throw new Error('not a results answer')
+    return parsed.data
+  }
+}
