@@ -6,6 +6,8 @@ import { pruneDirectories, recordMember } from './directory'
 import { authorizeUpgrade } from './http/authorize'
 import { createHttpServer } from './http/server'
 import type { Logger } from './log'
+import { instrumentAppend } from './metrics/instrument-store'
+import { RelayMetrics } from './metrics/metrics'
 import { type Db, ensurePrivateDir, openDatabase } from './persistence/database'
 import { lockDataDir } from './persistence/lock'
 import { ShareStore } from './persistence/share-store'
@@ -18,6 +20,11 @@ export type Relay = {
   host: string
   port: number
   stats(): { rooms: number; connections: number }
+  metrics: RelayMetrics
+  /**
+   * Drain and stop: no new connections, every client closed with 1012 (service restart: clients
+   * reconnect, to another node behind a load balancer), storage flushed and closed.
+   */
   close(): Promise<void>
 }
 
@@ -33,12 +40,18 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     throw error
   }
   const store = new SqliteStore(db)
+  const connections = new Set<Connection>()
+  // Sources read at scrape time; `rooms` exists by the first scrape.
+  const metrics = new RelayMetrics({
+    connections: () => connections.size,
+    rooms: () => rooms.loadedCount,
+  })
+  instrumentAppend(store, metrics)
   const workspaces = new WorkspaceStore(db)
   const rooms = new RoomManager(store, log, {
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
   })
-  const connections = new Set<Connection>()
   let memberCount = workspaces.countMembers()
   const access = new LiveAccess(db, workspaces, log, {
     maxPerMember: config.maxConnectionsPerMember,
@@ -60,6 +73,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     maxMessageBytes: config.maxMessageBytes,
     log,
     health: stats,
+    metrics: () => metrics.render(),
     authorize: (req) => authorizeUpgrade(req, secret, workspaces),
     api: createApi({
       secret,
@@ -84,6 +98,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         { maxMessageBytes: config.maxMessageBytes },
       )
       connections.add(connection)
+      metrics.connectionsAccepted.inc()
       // An invitation token has no device id of its own: it counts as one device until renewed.
       access.add(connection, generation, device ?? `invitation-${generation}`)
       log.info('connection accepted', {
@@ -144,15 +159,21 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   let closing: Promise<void> | null = null
   const close = () => {
     closing ??= (async () => {
+      metrics.draining.set(1)
       clearInterval(keepalive)
       access.close()
+      // Stop accepting first: an upgrade arriving now gets no socket, so no client is served by a
+      // relay that is about to go.
       server.close()
-      log.info('closing connections', { count: connections.size })
+      log.info('draining connections', { count: connections.size })
       for (const connection of [...connections]) {
-        connection.close(CLOSE.goingAway, 'relay shutting down')
+        connection.close(SERVICE_RESTART, 'relay restarting, reconnect')
       }
       wss.close()
+      // Every update received so far was stored before it was sent; closeAll compacts and
+      // flushes what the rooms still hold before the database closes.
       await rooms.closeAll()
+      await closeFramesSent(wss, DRAIN_CLOSE_WAIT_MS)
       db.close()
       unlock()
       server.closeAllConnections()
@@ -160,5 +181,28 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     return closing
   }
 
-  return { host: address.address, port: address.port, stats, close }
+  return { host: address.address, port: address.port, stats, metrics, close }
+}
+
+/** RFC 6455 1012 "service restart": y-websocket and the core reconnect (unlike 4400–4499). */
+const SERVICE_RESTART = 1012
+
+/** How long a drain waits for clients to answer the close frame before cutting their sockets. */
+const DRAIN_CLOSE_WAIT_MS = 2000
+
+/**
+ * Resolve once every socket has finished its closing handshake (so each client saw 1012, not a
+ * reset it might treat differently), or after `ms`.
+ */
+function closeFramesSent(wss: { clients: Set<unknown> }, ms: number): Promise<void> {
+  if (wss.clients.size === 0) return Promise.resolve()
+  return new Promise((resolve) => {
+    const deadline = Date.now() + ms
+    const poll = setInterval(() => {
+      if (wss.clients.size === 0 || Date.now() >= deadline) {
+        clearInterval(poll)
+        resolve()
+      }
+    }, 20)
+  })
 }

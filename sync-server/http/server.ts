@@ -8,6 +8,7 @@ import {
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from '../log'
+import { METRICS_CONTENT_TYPE } from '../metrics/metrics'
 import type { Authorization, authorizeUpgrade, Refusal } from './authorize'
 
 export type HealthSource = () => { rooms: number; connections: number }
@@ -17,6 +18,8 @@ export type HttpServerOptions = {
   maxMessageBytes: number
   log: Logger
   health: HealthSource
+  /** `GET /metrics`: Prometheus text (see metrics/metrics.ts). */
+  metrics?: () => string
   authorize: (req: IncomingMessage) => ReturnType<typeof authorizeUpgrade>
   /**
    * Last check, synchronous with accepting (the per-member connection cap): nothing can slip in
@@ -75,6 +78,11 @@ export function createHttpServer(options: HttpServerOptions): {
       const body = JSON.stringify({ ok: true, ...options.health() })
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       res.end(body)
+      return
+    }
+    if (req.method === 'GET' && path === '/metrics' && options.metrics) {
+      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' })
+      res.end(options.metrics())
       return
     }
     if (options.api?.(req, res)) return

@@ -1,0 +1,62 @@
+import type { RelayMetrics } from './metrics'
+
+/** The one storage call every stored update goes through, whatever the backend. */
+type Appending<A extends unknown[], R> = {
+  append(room: string, ...rest: A): R
+}
+
+function updateCount(args: unknown[]): number {
+  // append(room, firstSeq, updates[]) on SQLite; a backend appending one update counts one.
+  for (const arg of args) if (Array.isArray(arg)) return arg.length
+  return 1
+}
+
+/**
+ * Count stored updates and storage failures, and time each append to the end of the event-loop
+ * turn it ran in: a room broadcasts right after its append returns (or resolves), so that end is
+ * when every peer's socket has been handed the frames. One setImmediate per turn, not per update.
+ * Wraps the instance's method so that rooms keep calling the store they were given.
+ */
+export function instrumentAppend<A extends unknown[], R>(
+  store: Appending<A, R>,
+  metrics: RelayMetrics,
+): void {
+  const append = store.append.bind(store)
+  const started: number[] = []
+  const flush = () => {
+    const now = performance.now()
+    for (const t of started) metrics.fanout.observe((now - t) / 1000)
+    started.length = 0
+  }
+  const begin = (t: number) => {
+    if (started.length === 0) setImmediate(flush)
+    started.push(t)
+  }
+  store.append = (room: string, ...rest: A): R => {
+    const t = performance.now()
+    let result: R
+    try {
+      result = append(room, ...rest)
+    } catch (error) {
+      metrics.storageErrors.inc()
+      throw error
+    }
+    const count = updateCount(rest)
+    if (result instanceof Promise) {
+      return result.then(
+        (value: unknown) => {
+          metrics.updates.inc(count)
+          begin(t)
+          return value
+        },
+        (error: unknown) => {
+          metrics.storageErrors.inc()
+          throw error
+        },
+      ) as R
+    }
+    metrics.updates.inc(count)
+    begin(t)
+    return result
+  }
+}
