@@ -33,6 +33,20 @@ export const RelayConfig = z.object({
   maxConnectionsPerMember: intFrom(1, 1000),
   /** How often the relay looks for membership changes made by the admin tool. */
   membershipPollMs: intFrom(50, 60_000),
+  /**
+   * Where visitors reach this relay (`https://go.example.com`): short links are
+   * `<publicUrl>/s/<code>`; published to members in the directory. Unset: links stay direct.
+   */
+  publicUrl: z
+    .string()
+    .trim()
+    .url()
+    .refine(
+      (u) => /^https?:\/\/[^/?#@]+(\/[^?#]*)?$/i.test(u),
+      'public URL must be http(s) with no query',
+    )
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
 })
 export type RelayConfig = z.infer<typeof RelayConfig>
 
@@ -102,6 +116,11 @@ export const RELAY_FLAGS = {
     arg: '<n>',
     env: 'PORTE_VOIX_RELAY_MAX_CONNECTIONS_PER_MEMBER',
     help: 'sockets one member may hold, 3 per device (default 12)',
+  },
+  'public-url': {
+    arg: '<url>',
+    env: 'PORTE_VOIX_RELAY_PUBLIC_URL',
+    help: 'public address for tracked short links <url>/s/<code> (default: none, direct links)',
   },
   'membership-poll-ms': {
     arg: '<ms>',

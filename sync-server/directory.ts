@@ -26,6 +26,8 @@ export async function recordMember(
   workspace: Workspace,
   claims: TokenClaims,
   log: Logger,
+  /** The relay's --public-url (short links), or null: members mint links from it. */
+  publicUrl: string | null = null,
 ): Promise<void> {
   const member: Member = {
     id: claims.sub,
@@ -36,13 +38,17 @@ export async function recordMember(
   await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, (room) => {
     const doc = room.doc
     const info = workspaceMap(doc)
-    const needsWorkspace = info.get('id') !== workspace.id || info.get('name') !== workspace.name
+    const needsWorkspace =
+      info.get('id') !== workspace.id ||
+      info.get('name') !== workspace.name ||
+      (info.get('publicUrl') ?? null) !== publicUrl
     const needsMember = !sameMember(membersMap(doc).get(member.id), member)
     if (!needsWorkspace && !needsMember) return
     room.changeByRelay((d) => {
       if (needsWorkspace) {
         workspaceMap(d).set('id', workspace.id)
         workspaceMap(d).set('name', workspace.name)
+        workspaceMap(d).set('publicUrl', publicUrl)
       }
       if (needsMember) putMember(d, member)
     })

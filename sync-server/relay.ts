@@ -5,6 +5,9 @@ import type { RelayConfig } from './config'
 import { pruneDirectories, recordMember } from './directory'
 import { authorizeUpgrade } from './http/authorize'
 import { createHttpServer } from './http/server'
+import { LinkIndexer } from './links/indexer'
+import { LinkStore } from './links/link-store'
+import { createRedirect } from './links/redirect'
 import type { Logger } from './log'
 import { instrumentAppend } from './metrics/instrument-store'
 import { RelayMetrics } from './metrics/metrics'
@@ -48,9 +51,12 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   })
   instrumentAppend(store, metrics)
   const workspaces = new WorkspaceStore(db)
+  const links = new LinkStore(db)
+  const indexer = new LinkIndexer(links, log)
   const rooms = new RoomManager(store, log, {
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
+    onLoad: (room) => indexer.onLoad(room),
   })
   let memberCount = workspaces.countMembers()
   const access = new LiveAccess(db, workspaces, log, {
@@ -75,14 +81,21 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     health: stats,
     metrics: () => metrics.render(),
     authorize: (req) => authorizeUpgrade(req, secret, workspaces),
-    api: createApi({
-      secret,
-      workspaces,
-      shares: new ShareStore(db),
-      rooms,
-      log,
-      deviceTokenSeconds: config.deviceTokenSeconds,
-    }),
+    api: (
+      (redirect, api) => (req, res) =>
+        redirect(req, res) || api(req, res)
+    )(
+      createRedirect({ links, indexer, rooms, workspaces, log }),
+      createApi({
+        secret,
+        workspaces,
+        shares: new ShareStore(db),
+        links,
+        rooms,
+        log,
+        deviceTokenSeconds: config.deviceTokenSeconds,
+      }),
+    ),
     admit: ({ claims }) => access.admit(claims.sub),
     onConnection: (ws, { claims, ref, generation, device }, req) => {
       const connection = new Connection(
@@ -111,11 +124,12 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       })
       const workspace = workspaces.getWorkspace(ref.workspaceId)
       if (workspace) {
-        recordMember(rooms, workspace, claims, log).catch((error: unknown) =>
-          log.error('directory update failed', {
-            member: claims.sub,
-            error: (error as Error).message,
-          }),
+        recordMember(rooms, workspace, claims, log, config.publicUrl ?? null).catch(
+          (error: unknown) =>
+            log.error('directory update failed', {
+              member: claims.sub,
+              error: (error as Error).message,
+            }),
         )
       }
     },

@@ -30,3 +30,9 @@ export function readWorkspaceName(doc: Y.Doc): string | null {
   const name = workspaceMap(doc).get('name')
   return typeof name === 'string' ? name : null
 }
+
+/** The relay's public address for tracked short links (`<url>/s/<code>`), or null: direct links. */
+export function readPublicUrl(doc: Y.Doc): string | null {
+  const url = workspaceMap(doc).get('publicUrl')
+  return typeof url === 'string' && /^https?:\/\//.test(url) ? url : null
+}

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { LinkStore } from '../links/link-store'
 import type { Logger } from '../log'
 import type { ShareStore } from '../persistence/share-store'
 import type { WorkspaceStore } from '../persistence/workspace-store'
@@ -12,6 +13,7 @@ export type ApiDeps = {
   secret: string
   workspaces: WorkspaceStore
   shares: ShareStore
+  links: LinkStore
   rooms: RoomManager
   log: Logger
   /** Lifetime of the device tokens POST /api/v1/token/renew hands out. */

@@ -88,6 +88,60 @@ const MIGRATIONS: string[] = [
      connections INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (member_id, device)
    ) WITHOUT ROWID;`,
+  // Tracked short links, clicks, leaderboard opt-ins and conversions (issue 9, sync-server/links/).
+  // link_items is fed by a room hook so a click never loads a document; its rows are kept after
+  // archive. clicks hold no IP and no member: `visitor` is an HMAC under a daily key kept only in
+  // memory. share_members links a share to a member only while that member is opted in.
+  `CREATE TABLE link_items (
+     workspace_id TEXT NOT NULL,
+     item_id TEXT NOT NULL,
+     url TEXT NOT NULL,
+     campaign_id TEXT,
+     campaign_slug TEXT NOT NULL,
+     objective TEXT NOT NULL,
+     source_kind TEXT NOT NULL,
+     PRIMARY KEY (workspace_id, item_id)
+   ) WITHOUT ROWID;
+   CREATE TABLE clicks (
+     workspace_id TEXT NOT NULL,
+     share_id TEXT NOT NULL,
+     item_id TEXT NOT NULL,
+     network TEXT NOT NULL,
+     at TEXT NOT NULL,
+     visitor TEXT,
+     is_unique INTEGER NOT NULL
+   );
+   CREATE INDEX clicks_by_share ON clicks(workspace_id, share_id, visitor);
+   CREATE TABLE leaderboard (
+     workspace_id TEXT NOT NULL,
+     member_id TEXT NOT NULL,
+     opted_at TEXT NOT NULL,
+     PRIMARY KEY (workspace_id, member_id)
+   ) WITHOUT ROWID;
+   CREATE TABLE share_members (
+     workspace_id TEXT NOT NULL,
+     share_id TEXT NOT NULL,
+     member_id TEXT NOT NULL,
+     PRIMARY KEY (workspace_id, share_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX share_members_by_member ON share_members(workspace_id, member_id);
+   CREATE TABLE conversion_keys (
+     key_hash TEXT PRIMARY KEY,
+     workspace_id TEXT NOT NULL,
+     campaign_id TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE conversions (
+     workspace_id TEXT NOT NULL,
+     idempotency_id TEXT NOT NULL,
+     campaign_id TEXT NOT NULL,
+     share_id TEXT,
+     kind TEXT NOT NULL,
+     value REAL,
+     at TEXT NOT NULL,
+     PRIMARY KEY (workspace_id, idempotency_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX conversions_by_share ON conversions(workspace_id, share_id);`,
 ]
 
 export type OpenOptions = {

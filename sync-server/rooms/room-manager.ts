@@ -3,9 +3,11 @@ import { unpublishedEntries } from '../../common/doc/curation-doc'
 import { itemsMap } from '../../common/doc/queue-doc'
 import { type RoomRef, roomName } from '../../common/doc/rooms'
 import type { Logger } from '../log'
-import type { SqliteStore } from '../persistence/sqlite-store'
+import { SqliteStore } from '../persistence/sqlite-store'
+import { SqliteDocStore } from '../storage/sqlite/doc-store'
+import type { DocStore, RoomHooks } from '../storage/types'
 import { migrateQueueRoom } from './curation-migration'
-import { Room } from './room'
+import { loadDoc, Room } from './room'
 
 type Entry = { room: Room; holds: number; idleTimer: NodeJS.Timeout | null }
 
@@ -14,6 +16,10 @@ export type RoomManagerOptions = {
   compactEvery: number
   /** Idle peers get a few-byte frame this often (see Peer.heartbeat); default 10 s. */
   heartbeatMs?: number
+  /** Called once a room is loaded, before anyone is served (the short links' queue index). */
+  onLoad?: (room: Room) => void
+  /** Extension points every room calls (see RoomHooks). */
+  hooks?: RoomHooks
 }
 
 /**
@@ -31,15 +37,16 @@ const TRY_AGAIN_LATER = 1013
  * writers), and compacts + unloads them after `idleUnloadMs` without any holder.
  */
 export class RoomManager {
-  readonly #store: SqliteStore
+  readonly #store: DocStore
   readonly #log: Logger
   readonly #options: RoomManagerOptions
   readonly #entries = new Map<string, Entry>()
   readonly #loading = new Map<string, Promise<Entry>>()
   readonly #heartbeat: NodeJS.Timeout
 
-  constructor(store: SqliteStore, log: Logger, options: RoomManagerOptions) {
-    this.#store = store
+  /** A raw SqliteStore (tests, tools) gets the embedded DocStore around it. */
+  constructor(store: DocStore | SqliteStore, log: Logger, options: RoomManagerOptions) {
+    this.#store = store instanceof SqliteStore ? new SqliteDocStore(store) : store
     this.#log = log
     this.#options = options
     const every = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
@@ -51,6 +58,10 @@ export class RoomManager {
         for (const peer of room.peers) peer.heartbeat?.(now, every)
     }, every / 2)
     this.#heartbeat.unref()
+  }
+
+  get store(): DocStore {
+    return this.#store
   }
 
   get loadedCount(): number {
@@ -77,8 +88,16 @@ export class RoomManager {
       await nextTick()
       const started = performance.now()
       try {
-        const room = new Room(ref, name, this.#store, this.#log, this.#options.compactEvery, (r) =>
-          this.#onBroken(r),
+        const loaded = await loadDoc(this.#store, name)
+        const room = new Room(
+          ref,
+          name,
+          this.#store,
+          loaded,
+          this.#log,
+          this.#options.compactEvery,
+          (r) => this.#onBroken(r),
+          this.#options.hooks,
         )
         if (ref.doc === 'queue') {
           try {
@@ -89,8 +108,21 @@ export class RoomManager {
             throw error
           }
         }
+        const onLoad = this.#options.hooks?.onLoad
+        if (onLoad) {
+          try {
+            await onLoad({ room: name, ref, lastSeq: room.lastSeq, pendingUpdates: loaded.pending })
+          } catch (error) {
+            this.#log.error('room hook failed', {
+              room: name,
+              hook: 'onLoad',
+              error: (error as Error).message,
+            })
+          }
+        }
         const entry: Entry = { room, holds: 0, idleTimer: null }
         this.#entries.set(name, entry)
+        this.#options.onLoad?.(room)
         this.#log.info('room loaded', {
           room: name,
           seq: room.lastSeq,
@@ -110,7 +142,7 @@ export class RoomManager {
     if (unpublishedEntries(queue.doc, itemsMap(queue.doc).keys()).length === 0) return
     const curation = await this.acquire({ workspaceId: queue.ref.workspaceId, doc: 'curation' })
     try {
-      migrateQueueRoom(queue, curation, this.#log)
+      await migrateQueueRoom(queue, curation, this.#log)
     } finally {
       this.release(curation)
     }
@@ -121,7 +153,7 @@ export class RoomManager {
     if (!entry || entry.room !== room) return
     entry.holds = Math.max(0, entry.holds - 1)
     if (entry.holds > 0) return
-    entry.idleTimer = setTimeout(() => this.#unload(room.name), this.#options.idleUnloadMs)
+    entry.idleTimer = setTimeout(() => void this.#unload(room.name), this.#options.idleUnloadMs)
     entry.idleTimer.unref()
   }
 
@@ -141,27 +173,28 @@ export class RoomManager {
   }
 
   /** Hold a room only for the duration of `fn` (relay-authored changes). */
-  async with<T>(ref: RoomRef, fn: (room: Room) => T): Promise<T> {
+  async with<T>(ref: RoomRef, fn: (room: Room) => T | Promise<T>): Promise<T> {
     const room = await this.acquire(ref)
     try {
-      return fn(room)
+      return await fn(room)
     } finally {
       this.release(room)
     }
   }
 
-  #unload(name: string, why: 'unload' | 'shutdown' = 'unload'): void {
+  async #unload(name: string, why: 'unload' | 'shutdown' = 'unload'): Promise<void> {
     const entry = this.#entries.get(name)
     if (!entry || (entry.holds > 0 && why === 'unload')) return
     if (entry.idleTimer) clearTimeout(entry.idleTimer)
     this.#entries.delete(name)
     try {
-      entry.room.compact(why)
+      await entry.room.compact(why)
     } catch (error) {
       // The log is intact: the next load replays it. Say so rather than crash the relay.
       this.#log.error('compaction failed', { room: name, error: (error as Error).message })
     }
     entry.room.destroy()
+    if (this.#store instanceof SqliteDocStore) this.#store.forget(name)
     this.#log.info('room unloaded', { room: name, why })
   }
 
@@ -169,6 +202,7 @@ export class RoomManager {
   async closeAll(): Promise<void> {
     clearInterval(this.#heartbeat)
     await Promise.allSettled([...this.#loading.values()])
-    for (const name of [...this.#entries.keys()]) this.#unload(name, 'shutdown')
+    await Promise.all([...this.#entries.keys()].map((name) => this.#unload(name, 'shutdown')))
+    await this.#store.close()
   }
 }

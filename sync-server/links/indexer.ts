@@ -1,0 +1,93 @@
+import type * as Y from 'yjs'
+import { campaignsMap, itemsMap } from '../../common/doc/queue-doc'
+import { campaignSlug, parseWebLink } from '../../common/share/tracked-link'
+import type { Logger } from '../log'
+import type { Peer, Room } from '../rooms/room'
+import type { LinkStore, LinkTarget } from './link-store'
+
+/** Changes are indexed this long after the last one: a burst of keystrokes costs one pass. */
+const INDEX_DEBOUNCE_MS = 250
+
+/**
+ * Item id → target from a queue doc's plain fields. Only published items are in the queue, and
+ * only they can be shared; rows are never deleted, so links of archived items keep working.
+ */
+export function targetsOf(doc: Y.Doc): Map<string, LinkTarget> {
+  const names = new Map<string, string>()
+  for (const [id, campaign] of campaignsMap(doc)) {
+    const name = campaign.get('name')
+    if (typeof name === 'string') names.set(id, name)
+  }
+  const targets = new Map<string, LinkTarget>()
+  for (const [id, map] of itemsMap(doc)) {
+    const url = map.get('url')
+    const campaignId = map.get('campaignId')
+    const objective = map.get('objective')
+    const sourceKind = map.get('sourceKind')
+    if (typeof url !== 'string') continue
+    try {
+      parseWebLink(url)
+    } catch {
+      continue
+    }
+    const campaign = typeof campaignId === 'string' ? campaignId : null
+    targets.set(id, {
+      url,
+      campaignId: campaign,
+      campaignSlug: campaignSlug(campaign === null ? null : (names.get(campaign) ?? null)),
+      objective: typeof objective === 'string' ? objective : 'awareness',
+      sourceKind: typeof sourceKind === 'string' ? sourceKind : 'other',
+    })
+  }
+  return targets
+}
+
+/**
+ * The room hook that keeps link_items current: index the queue when it loads, then after every
+ * stored change. It listens as a silent peer (rooms send peers only what is already stored), so
+ * no click ever loads a document.
+ */
+export class LinkIndexer {
+  readonly #links: LinkStore
+  readonly #log: Logger
+  readonly #indexed = new Set<string>()
+
+  constructor(links: LinkStore, log: Logger) {
+    this.#links = links
+    this.#log = log
+  }
+
+  /** Whether a workspace's queue was indexed since the relay started. */
+  indexed(workspaceId: string): boolean {
+    return this.#indexed.has(workspaceId)
+  }
+
+  onLoad(room: Room): void {
+    if (room.ref.doc !== 'queue') return
+    this.#index(room)
+    let timer: NodeJS.Timeout | null = null
+    const peer: Peer = {
+      id: -1,
+      send: () => {
+        if (timer) return
+        timer = setTimeout(() => {
+          timer = null
+          if (!room.broken) this.#index(room)
+        }, INDEX_DEBOUNCE_MS)
+        timer.unref()
+      },
+      close: () => room.removePeer(peer),
+    }
+    room.addPeer(peer)
+  }
+
+  #index(room: Room): void {
+    try {
+      const written = this.#links.putTargets(room.ref.workspaceId, targetsOf(room.doc))
+      this.#indexed.add(room.ref.workspaceId)
+      if (written > 0) this.#log.info('link targets indexed', { room: room.name, written })
+    } catch (error) {
+      this.#log.error('link indexing failed', { room: room.name, error: (error as Error).message })
+    }
+  }
+}
