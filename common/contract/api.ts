@@ -14,6 +14,7 @@ import {
 } from '../model/item'
 import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
+import { AudienceSizes, MyResultsStats } from '../model/results'
 import { NewProposal, PersonalStats, ProposalView, ShareEvent, ShareId } from '../model/share'
 import { NudgeSettings, SnoozeKind } from '../nudges/settings'
 import { NudgeWhy } from '../nudges/why'
@@ -68,6 +69,10 @@ export const Settings = z.object({
   theme: z.enum(['system', 'light', 'dark']),
   /** Working days, caps per network, minimum gap; absent from an older core: the defaults. */
   nudges: NudgeSettings.optional(),
+  /** My audience size per network (kept on this device; reach and click-through use it). */
+  audience: AudienceSizes.optional(),
+  /** On the team leaderboard (off by default; turning it off removes my name from it). */
+  leaderboardOptIn: z.boolean().optional(),
 })
 export type Settings = z.infer<typeof Settings>
 
@@ -198,6 +203,8 @@ export const methods = {
     result: ShareOutcome,
   },
   'stats.mine': { params: empty, result: PersonalStats },
+  /** My clicks and conversions per share, item and network, per day, by hour (from SQLite). */
+  'results.mine': { params: empty, result: MyResultsStats },
   /**
    * An item's image, fetched and kept by the core, as a data: URL (null when it cannot be had):
    * windows load no third-party URL, so image hosts never see employees' addresses.

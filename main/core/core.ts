@@ -9,6 +9,7 @@ import { CoreEvents } from './core-events'
 import { type Clock, DisposableStore, SystemClock, toDisposable } from './lifecycle'
 import { workspaceNudgeContext } from './nudges/context'
 import { NudgeService } from './nudges/service'
+import { MyResultsService } from './results'
 import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
 import { OutboxSender } from './shares/outbox-sender'
 import { watchFates } from './shares/proposal-fates'
@@ -57,6 +58,7 @@ export class Core implements CoreContext {
   readonly shares: Shares
   readonly feeds: StudioFeeds
   readonly nudges: NudgeService
+  readonly results: MyResultsService
   private readonly lifecycle = new DisposableStore()
   private readonly events: CoreEvents
   private readonly workspace: WorkspaceSession
@@ -106,7 +108,10 @@ export class Core implements CoreContext {
         onUpdate: (doc, update, origin, tr) => this.onUpdate(doc, update, origin, tr),
         onStatus: (synced) => {
           // Connected again: what waits in the outbox need not wait for its backoff.
-          if (synced) this.outbox.relayReachable()
+          if (synced) {
+            this.outbox.relayReachable()
+            this.results.fetcher.kick()
+          }
           this.renewal.update(this.workspace.sync?.status.problem?.code ?? null)
           this.events.statusMaybeChanged()
         },
@@ -137,7 +142,11 @@ export class Core implements CoreContext {
             : null
         },
         // Deliveries and failures change the outbox, never my shares.
-        onChange: () => this.events.mineChanged({ shares: false }),
+        onChange: () => {
+          this.events.mineChanged({ shares: false })
+          // A share the relay now has can be asked about.
+          this.results.fetcher.kick()
+        },
         log: this.log,
         ...(options.outboxMinBackoffMs !== undefined
           ? { minBackoffMs: options.outboxMinBackoffMs }
@@ -187,6 +196,20 @@ export class Core implements CoreContext {
         show: (nudge) => {
           this.events.emit('nudge.show', nudge)
           options.onNudge?.(nudge)
+        },
+        log: this.log,
+      }),
+    )
+    // My clicks and conversions: fetched after each sync and now and then, kept in SQLite.
+    this.results = this.lifecycle.add(
+      new MyResultsService(store.db, store.queue, {
+        clock,
+        proof: (shareId) => table.proof(shareId),
+        session: () => this.workspace.session,
+        // New clicks: My stats re-reads, and the nudges learn from them.
+        changed: () => {
+          this.events.mineChanged({ shares: false })
+          this.nudges.changed()
         },
         log: this.log,
       }),

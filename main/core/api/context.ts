@@ -1,5 +1,6 @@
 import type { CoreStatus, Session } from '../../../common/contract/api'
 import type { NudgeService } from '../nudges/service'
+import type { MyResultsService } from '../results'
 import type { Shares } from '../shares/shares'
 import type { Store } from '../store/store'
 import type { StudioFeeds } from '../studio/feeds'
@@ -17,6 +18,8 @@ export interface CoreContext {
   readonly feeds: StudioFeeds
   /** When to nudge, and what came of the nudges. */
   readonly nudges: NudgeService
+  /** My clicks and conversions, fetched from the relay into SQLite. */
+  readonly results: MyResultsService
   status(): CoreStatus
   /** The joined workspace, or a `not_joined` ContractError. */
   joined(): Joined

@@ -3,6 +3,7 @@ import { imageHandlers } from '../../images/handlers'
 import { accountHandlers } from './account-handlers'
 import { nudgeHandlers } from './nudge-handlers'
 import { queueHandlers } from './queue-handlers'
+import { resultsHandlers } from './results-handlers'
 import { shareHandlers } from './share-handlers'
 import { studioHandlers } from './studio-handlers'
 import type { Handler } from './types'
@@ -13,6 +14,7 @@ export const handlers: { [M in MethodName]: Handler<M> } = {
   ...imageHandlers,
   ...nudgeHandlers,
   ...queueHandlers,
+  ...resultsHandlers,
   ...shareHandlers,
   ...studioHandlers,
 }
