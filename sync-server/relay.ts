@@ -8,6 +8,7 @@ import { createHttpServer } from './http/server'
 import { LinkIndexer } from './links/indexer'
 import { LinkStore } from './links/link-store'
 import { createRedirect } from './links/redirect'
+import { ResultsStore } from './links/results-store'
 import type { Logger } from './log'
 import { instrumentAppend } from './metrics/instrument-store'
 import { RelayMetrics } from './metrics/metrics'
@@ -52,6 +53,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   instrumentAppend(store, metrics)
   const workspaces = new WorkspaceStore(db)
   const links = new LinkStore(db)
+  const shares = new ShareStore(db)
   const indexer = new LinkIndexer(links, log)
   const rooms = new RoomManager(store, log, {
     idleUnloadMs: config.idleUnloadMs,
@@ -89,8 +91,9 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       createApi({
         secret,
         workspaces,
-        shares: new ShareStore(db),
+        shares,
         links,
+        results: new ResultsStore(db, shares),
         rooms,
         log,
         deviceTokenSeconds: config.deviceTokenSeconds,

@@ -1,12 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { LinkStore } from '../links/link-store'
+import type { ResultsStore } from '../links/results-store'
 import type { Logger } from '../log'
 import type { ShareStore } from '../persistence/share-store'
 import type { WorkspaceStore } from '../persistence/workspace-store'
 import type { RoomManager } from '../rooms/room-manager'
 import { AccessRefused, postRenewToken } from './auth'
+import { CAMPAIGN_KEYS_PATH, postConversion, postConversionKey } from './conversions'
+import { postLeaderboard } from './leaderboard'
 import { getMyProposals, postProposal } from './proposals'
 import { ApiError, sendError } from './respond'
+import { postMyResults } from './results'
 import { getSharesSummary, postShares } from './shares'
 
 export type ApiDeps = {
@@ -14,6 +18,7 @@ export type ApiDeps = {
   workspaces: WorkspaceStore
   shares: ShareStore
   links: LinkStore
+  results: ResultsStore
   rooms: RoomManager
   log: Logger
   /** Lifetime of the device tokens POST /api/v1/token/renew hands out. */
@@ -31,7 +36,13 @@ const ROUTES: Record<string, Route> = {
   '/api/v1/proposals': { method: 'POST', run: postProposal },
   '/api/v1/proposals/mine': { method: 'GET', run: getMyProposals },
   '/api/v1/token/renew': { method: 'POST', run: postRenewToken },
+  '/api/v1/results/mine': { method: 'POST', run: postMyResults },
+  '/api/v1/leaderboard': { method: 'POST', run: postLeaderboard },
+  '/api/v1/conversions': { method: 'POST', run: postConversion },
 }
+
+/** `/api/v1/campaigns/<id>/conversion-keys`: the one route with an id in its path. */
+const CAMPAIGN_KEYS_ROUTE: Route = { method: 'POST', run: postConversionKey }
 
 /**
  * The relay's HTTP API under `/api/v1/`. Returns false for other paths (the server answers
@@ -41,7 +52,11 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     if (!path.startsWith('/api/')) return false
-    const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined
+    const route = Object.hasOwn(ROUTES, path)
+      ? ROUTES[path]
+      : CAMPAIGN_KEYS_PATH.test(path)
+        ? CAMPAIGN_KEYS_ROUTE
+        : undefined
     const fail = (error: ApiError) => {
       deps.log.warn('api request refused', {
         method: req.method,

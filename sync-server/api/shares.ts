@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { OwnerProof, ShareEvent } from '../../common/model/share'
+import type { ResultsStore } from '../links/results-store'
 import type { Logger } from '../log'
 import { ShareConflictError, type ShareStore } from '../persistence/share-store'
 import type { WorkspaceStore } from '../persistence/workspace-store'
@@ -27,6 +28,8 @@ export type SharesDeps = {
   workspaces: WorkspaceStore
   shares: ShareStore
   log: Logger
+  /** Links new shares to their member only if that member opted in to the leaderboard. */
+  results?: ResultsStore
 }
 
 /**
@@ -55,6 +58,7 @@ export async function postShares(
     }
     throw error
   }
+  deps.results?.linkIfOptedIn(claims.ws, claims.sub, result.acceptedIds)
   // No member in the line either: the log must not say who shared what.
   deps.log.info('shares received', {
     workspace: claims.ws,
