@@ -279,7 +279,9 @@ function planDay(
   let at =
     first.at +
     Math.floor((staggerFraction(input.memberId, `${network}\n${day}`) * span) / MINUTE) * MINUTE
-  at = Math.max(at, Math.ceil(start / MINUTE) * MINUTE)
+  // Late (a timer fired after its time, the machine was busy): now, not the next minute, or
+  // a late timer would chase a time always a little ahead.
+  at = Math.max(at, start)
   // Never past the window (start may be inside its last minute), nor into quiet hours.
   if (at >= lastSlot.at + SLOT_MS) return null
   if (inQuietHours(input.settings.quietHours, localTime(at, input.zone).minute)) return null
