@@ -6,6 +6,7 @@ import { type SettingsDraft, settingsDraft, settingsPatch } from '../state/logic
 import { useStore, useT } from '../state/store'
 import { AccountSection } from './AccountSection'
 import { NudgeSettingsSection } from './nudges/NudgeSettingsSection'
+import { ResultsSettingsSection } from './stats/ResultsSettingsSection'
 
 function timeZones(): string[] {
   try {
@@ -181,6 +182,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
         {busy ? t('settings.saving') : t('settings.save')}
       </button>
       <NudgeSettingsSection />
+      <ResultsSettingsSection />
     </form>
   )
 }

@@ -3,6 +3,7 @@ import { NETWORKS } from '../../../common/model/networks'
 import { BarChart, Breakdown } from '../components/BarChart'
 import { useLanguage, useStore, useT } from '../state/store'
 import { AudienceHeatmap } from './nudges/AudienceHeatmap'
+import { MyResultsSection } from './stats/MyResultsSection'
 
 export function StatsView() {
   const t = useT()
@@ -85,6 +86,7 @@ export function StatsView() {
           </div>
         </div>
       )}
+      <MyResultsSection />
       <AudienceHeatmap />
     </section>
   )
