@@ -97,6 +97,14 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         rooms,
         log,
         deviceTokenSeconds: config.deviceTokenSeconds,
+        onMemberDeleted: () => {
+          // Same process: data_version does not move, so re-check and prune here.
+          access.recheck()
+          memberCount = workspaces.countMembers()
+          pruneDirectories(rooms, workspaces, log).catch((error: unknown) =>
+            log.error('directory prune failed', { error: (error as Error).message }),
+          )
+        },
       }),
     ),
     admit: ({ claims }) => access.admit(claims.sub),

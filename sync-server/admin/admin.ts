@@ -273,9 +273,12 @@ export function exportMember(dataDir: string, memberId: string): MemberExport {
  * connections close. Anonymous aggregates (share counts) stay: they never named the member.
  */
 export function deleteMember(dataDir: string, memberId: string): { deleted: string } {
-  return withStore(dataDir, (store) => {
-    requireMember(store, memberId)
-    store.deleteMember(memberId)
-    return { deleted: memberId }
-  })
+  return withStore(dataDir, (store) => forgetMember(store, memberId))
+}
+
+/** The deletion itself, on an open store: the admin tool and `DELETE /api/v1/members/me` share it. */
+export function forgetMember(store: WorkspaceStore, memberId: string): { deleted: string } {
+  requireMember(store, memberId)
+  store.deleteMember(memberId)
+  return { deleted: memberId }
 }

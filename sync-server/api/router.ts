@@ -8,6 +8,7 @@ import type { RoomManager } from '../rooms/room-manager'
 import { AccessRefused, postRenewToken } from './auth'
 import { CAMPAIGN_KEYS_PATH, postConversion, postConversionKey } from './conversions'
 import { postLeaderboard } from './leaderboard'
+import { deleteMe } from './members'
 import { getMyProposals, postProposal } from './proposals'
 import { ApiError, sendError } from './respond'
 import { postMyResults } from './results'
@@ -23,10 +24,12 @@ export type ApiDeps = {
   log: Logger
   /** Lifetime of the device tokens POST /api/v1/token/renew hands out. */
   deviceTokenSeconds: number
+  /** DELETE /api/v1/members/me ran: re-check live sockets and prune directories at once. */
+  onMemberDeleted?: () => void
 }
 
 type Route = {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   run: (req: IncomingMessage, res: ServerResponse, deps: ApiDeps) => Promise<void>
 }
 
@@ -39,6 +42,7 @@ const ROUTES: Record<string, Route> = {
   '/api/v1/results/mine': { method: 'POST', run: postMyResults },
   '/api/v1/leaderboard': { method: 'POST', run: postLeaderboard },
   '/api/v1/conversions': { method: 'POST', run: postConversion },
+  '/api/v1/members/me': { method: 'DELETE', run: deleteMe },
 }
 
 /** `/api/v1/campaigns/<id>/conversion-keys`: the one route with an id in its path. */
