@@ -170,7 +170,8 @@ export const methods = {
   'account.export': { params: empty, result: AccountExport },
   /** Leave the workspace and delete everything this device holds about me. */
   'account.leaveAndDelete': {
-    params: empty,
+    /** localOnly: the person chose to delete on this device only (the relay was unreachable). */
+    params: z.object({ localOnly: z.boolean().optional() }).strict(),
     /** Whether the relay deleted what it holds about me too (false: local only, said so). */
     result: z.object({ relayDeleted: z.boolean() }),
   },

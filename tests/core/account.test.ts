@@ -11,13 +11,20 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Core } from '../../main/core/core'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { fileOpener } from '../../main/host/opener'
+import { listMembers } from '../../sync-server/admin/admin'
 import { clientOf, fakeInvitation } from '../helpers/core'
+import { type RelayProcess, startRelay } from '../helpers/relay'
 
 const dirs: string[] = []
 const cores: Core[] = []
+const relays: RelayProcess[] = []
 
 afterAll(async () => {
   for (const core of cores) await core.close()
+  for (const relay of relays) {
+    await relay.stop()
+    rmSync(relay.dataDir, { recursive: true, force: true })
+  }
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -83,7 +90,17 @@ describe('account: export my data, leave and delete', () => {
     expect(exported.proposals.map((p) => p.id)).toEqual([proposal.id])
     expect(exported.pendingOutbox).toBe(2)
 
-    expect(await client.call('account.leaveAndDelete', {})).toEqual({ relayDeleted: false })
+    // The relay (a fake address here) cannot be reached: nothing is deleted, the person is told.
+    await expect(client.call('account.leaveAndDelete', {})).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/relay could not delete your data.*this device only/),
+    })
+    expect((await client.call('status.get', {})).session?.memberId).toBe('mem_me')
+    expect((await client.call('stats.mine', {})).total).toBe(1)
+    // Their choice then: this device only, and the answer says the relay kept its copy.
+    expect(await client.call('account.leaveAndDelete', { localOnly: true })).toEqual({
+      relayDeleted: false,
+    })
     expect((await client.call('status.get', {})).session).toBeNull()
     expect((await client.call('settings.get', {})).language).toBe('system')
     expect((await client.call('stats.mine', {})).total).toBe(0)
@@ -102,5 +119,23 @@ describe('account: export my data, leave and delete', () => {
     } finally {
       db.close()
     }
+  })
+
+  it('online, the relay deletes what it holds about me first (its database no longer has me)', async () => {
+    const relay = await startRelay()
+    relays.push(relay)
+    const workspaceId = await relay.createWorkspace('Acme')
+    const invitation = await relay.invite({ workspaceId, name: 'Erin', role: 'employee' })
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-account-'))
+    dirs.push(dataDir)
+    const core = await Core.open({ dataDir, opener: fileOpener(dataDir, () => {}) })
+    cores.push(core)
+    const client = clientOf(core)
+    const session = await client.call('workspace.join', { invitation })
+    expect(listMembers(relay.dataDir, workspaceId).map((m) => m.id)).toContain(session.memberId)
+
+    expect(await client.call('account.leaveAndDelete', {})).toEqual({ relayDeleted: true })
+    expect(listMembers(relay.dataDir, workspaceId).map((m) => m.id)).not.toContain(session.memberId)
+    expect((await client.call('status.get', {})).session).toBeNull()
   })
 })

@@ -111,6 +111,39 @@ export function receiptProblem(url: string, sent: unknown, text: string | null):
   return null
 }
 
+/**
+ * `DELETE /api/v1/members/me` ("Leave and delete"): `delivered` only with the relay's own receipt
+ * naming this member; never throws (network errors become `retry`).
+ */
+export async function deleteMe(relayUrl: string, token: string): Promise<Outcome> {
+  let response: Response
+  try {
+    response = await fetch(relayApiUrl(relayUrl, 'members/me'), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    })
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code
+    return { kind: 'retry', error: `relay unreachable (${cause ?? (error as Error).message})` }
+  }
+  let text = ''
+  try {
+    text = await response.text()
+  } catch {
+    // The status says enough.
+  }
+  const outcome = classify(response.status, response.ok ? '' : errorMessage(text))
+  if (outcome.kind !== 'delivered') return outcome
+  try {
+    const json = JSON.parse(text) as { deleted?: unknown }
+    if (typeof json.deleted === 'string') return outcome
+  } catch {
+    // Not JSON: not the relay's answer.
+  }
+  return { kind: 'retry', error: "not the relay's answer; a captive portal or proxy?" }
+}
+
 /** The relay answers errors as `{ error: { code, message } }`; keep it short for the log. */
 function errorMessage(text: string): string {
   try {

@@ -1,5 +1,7 @@
 import type { AccountExport } from '../../../../common/contract/api'
+import { ContractError } from '../../../../common/contract/messages'
 import { ProposalSubmission, type ProposalView, ShareEvent } from '../../../../common/model/share'
+import { deleteMe } from '../../shares/relay-api'
 import type { Db } from '../../store/database'
 import { DEFAULT_SETTINGS } from '../../store/settings'
 import type { CoreContext } from '../context'
@@ -109,18 +111,31 @@ function exportAccount(ctx: CoreContext): AccountExport {
 export const accountHandlers: HandlerGroup<'account.export' | 'account.leaveAndDelete'> = {
   'account.export': (ctx) => exportAccount(ctx),
 
-  'account.leaveAndDelete': async (ctx) => {
+  'account.leaveAndDelete': async (ctx, params) => {
+    const session = ctx.status().session ? ctx.joined().session : null
+    let relayDeleted = false
+    if (session && !params.localOnly) {
+      // The relay first, while this device still holds the token: if it cannot be reached,
+      // nothing is deleted and the person chooses (try again, or this device only).
+      const outcome = await deleteMe(session.relayUrl, session.token)
+      if (outcome.kind !== 'delivered') {
+        throw new ContractError(
+          'unavailable',
+          `The relay could not delete your data (${outcome.error}); nothing was deleted. Try again when online, or delete on this device only.`,
+        )
+      }
+      relayDeleted = true
+    }
     // Leaving stops sync and removes the workspace's documents and queue.
-    if (ctx.status().session) await ctx.leave()
+    if (session) await ctx.leave()
     // Then every row this device holds: shares, stats, proposals, outbox, settings, feed and
-    // nudge state. The relay has no member-facing delete API: what it
-    // received stays there until an admin runs `relay:admin delete-member` (the window says so).
+    // nudge state.
     const db = ctx.store.db
     db.transaction(() => {
       for (const table of userTables(db)) db.prepare(`DELETE FROM "${table}"`).run()
     })()
     // Through the store, so windows following the settings go back to the defaults at once.
     ctx.store.settings.update(DEFAULT_SETTINGS)
-    return { relayDeleted: false }
+    return { relayDeleted }
   },
 }
