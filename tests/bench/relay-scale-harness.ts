@@ -1,0 +1,310 @@
+/**
+ * Shared harness of the side-by-side relay benchmarks (tests/bench/relay-scale*.ts): the
+ * Porte-voix relay (built JavaScript from the committed sources, as `npm run relay` runs it,
+ * durability on) and the stock `@y/websocket-server` 0.1.1 (tests/bench/stock-server.ts), each
+ * in its own process on loopback, with light protocol clients in this process. Server CPU and
+ * memory come from /proc/<pid>/stat and /proc/<pid>/status.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { createWorkspace, invite } from '../../sync-server/admin/admin'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const MESSAGE_SYNC = 0
+const SYNC_STEP1 = 0
+const SYNC_STEP2 = 1
+const SYNC_UPDATE = 2
+
+export function syncFrame(type: number, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, MESSAGE_SYNC)
+  encoding.writeVarUint(e, type)
+  encoding.writeVarUint8Array(e, payload)
+  return encoding.toUint8Array(e)
+}
+
+/** utime + stime of a process, ms. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
+/** Resident set size of a process, KiB. */
+export function rssKiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))
+  return Number(line?.replace(/\D+/g, '') ?? Number.NaN)
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
+}
+
+export type Server = {
+  name: 'porte-voix' | 'stock'
+  pid: number
+  /** A URL for one connection to `room` as a fresh member (our relay issues a token). */
+  url(room: string, member?: number): Promise<string>
+  stop(): Promise<void>
+}
+
+function spawnListening(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8')
+      const m = /listening on ws:\/\/[^\s:]+:(\d+)/.exec(out)
+      if (m) {
+        child.stdout?.off('data', onData)
+        // Keep draining output so the child never blocks on a full pipe.
+        child.stdout?.resume()
+        done({ child, port: Number(m[1]) })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (out.length < 4000) out += chunk.toString('utf8')
+    })
+    child.once('exit', (code) =>
+      fail(new Error(`server exited (${code}) before listening: ${out}`)),
+    )
+  })
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((done) => {
+    child.once('exit', () => done())
+    child.kill('SIGTERM')
+  })
+}
+
+let builtDir: string | null = null
+/** The commit whose relay is measured (BENCH_REF=<commit>; default the last commit). */
+const REF = process.env.BENCH_REF ?? 'HEAD'
+/**
+ * Bundle the relay from the last commit (not the working tree, which other people may be
+ * editing), with package.json's build:relay flags, into out/ (so node_modules resolve).
+ */
+export function buildRelay(): string {
+  if (builtDir) return builtDir
+  mkdirSync(join(ROOT, 'out', 'test-hosts'), { recursive: true })
+  const dir = mkdtempSync(join(ROOT, 'out', 'test-hosts', 'bench-relay-'))
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  execFileSync('sh', ['-c', `git archive ${REF} sync-server common | tar -x -C ${dir}`], {
+    cwd: ROOT,
+  })
+  const script =
+    (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>
+    )['build:relay'] ?? ''
+  const args = script
+    .split(/\s+/)
+    .slice(1)
+    .map((a) => (a.startsWith('--outdir=') ? `--outdir=${join(dir, 'out')}` : a))
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'), args, { cwd: dir })
+  builtDir = dir
+  return dir
+}
+
+export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> {
+  const dir = buildRelay()
+  const dataDir = mkdtempSync(join(tmpdir(), 'porte-voix-bench-'))
+  const secret = 'bench-secret-bench-secret-bench-secret-0123'
+  const env = { ...process.env, PORTE_VOIX_RELAY_SECRET: secret }
+  const { child, port } = await spawnListening(
+    [
+      join(dir, 'out', 'main.js'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--max-connections-per-member',
+      '1000',
+      ...extraArgs,
+    ],
+    env,
+  )
+  const workspaceId = createWorkspace(dataDir, { name: 'Bench' }).id
+  const tokens = new Map<number, string>()
+  const base = `ws://127.0.0.1:${port}`
+  return {
+    name: 'porte-voix',
+    pid: child.pid as number,
+    async url(_room, member = 0) {
+      let token = tokens.get(member)
+      if (!token) {
+        token = (
+          await invite(
+            dataDir,
+            {
+              workspaceId,
+              name: `m${member}`,
+              role: 'champion',
+              ttlSeconds: 86_400,
+              relayUrl: base,
+            },
+            env,
+          )
+        ).token
+        tokens.set(member, token)
+      }
+      // Our relay's rooms are a workspace's documents; every scenario uses the queue of its own
+      // workspace or this one.
+      return `${base}/${workspaceId}/queue?token=${encodeURIComponent(token)}`
+    },
+    async stop() {
+      await stopChild(child)
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function startStock(): Promise<Server> {
+  const { child, port } = await spawnListening(
+    ['--import', 'tsx', join(ROOT, 'tests', 'bench', 'stock-server.ts')],
+    process.env,
+  )
+  return {
+    name: 'stock',
+    pid: child.pid as number,
+    async url(room) {
+      return `ws://127.0.0.1:${port}/${room}`
+    },
+    stop: () => stopChild(child),
+  }
+}
+
+/**
+ * A light observer: sends sync step 1 with an empty state vector, counts the update frames it
+ * receives (timestamped on arrival) and applies none of them, so that thousands fit in this
+ * process.
+ */
+export class Observer {
+  readonly ws: WebSocket
+  updates = 0
+  synced = false
+  onUpdate: ((now: number, index: number) => void) | null = null
+  readonly ready: Promise<void>
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url, { perMessageDeflate: false })
+    this.ready = new Promise((done, fail) => {
+      this.ws.once('open', () => this.ws.send(syncFrame(SYNC_STEP1, new Uint8Array([0]))))
+      this.ws.on('message', (data: Buffer) => {
+        const now = performance.now()
+        const d = decoding.createDecoder(new Uint8Array(data))
+        if (decoding.readVarUint(d) !== MESSAGE_SYNC) return
+        const type = decoding.readVarUint(d)
+        // Servers hold a client's updates until its sync step 2 arrives: answer their step 1.
+        if (type === SYNC_STEP1)
+          this.ws.send(syncFrame(SYNC_STEP2, this.stateFor(decoding.readVarUint8Array(d))))
+        else if (type === SYNC_STEP2 && !this.synced) {
+          this.synced = true
+          done()
+        } else if (type === SYNC_UPDATE) {
+          this.onUpdate?.(now, this.updates)
+          this.updates++
+        }
+      })
+      this.ws.once('error', fail)
+      this.ws.once('close', (code) => fail(new Error(`closed ${code} before sync`)))
+    })
+  }
+
+  /** The update a server's sync step 1 asks for: an observer holds nothing. */
+  protected stateFor(_stateVector: Uint8Array): Uint8Array {
+    return EMPTY_UPDATE
+  }
+
+  close(): void {
+    this.ws.terminate()
+  }
+}
+
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
+
+/** A writer with its own Y.Doc; each `edit()` is one small update frame. */
+export class Writer extends Observer {
+  readonly doc = new Y.Doc()
+  #n = 0
+  constructor(url: string) {
+    super(url)
+    this.doc.on('update', (update: Uint8Array) => {
+      if (this.ws.readyState === this.ws.OPEN) this.ws.send(syncFrame(SYNC_UPDATE, update))
+    })
+  }
+  protected override stateFor(stateVector: Uint8Array): Uint8Array {
+    return Y.encodeStateAsUpdate(this.doc, stateVector)
+  }
+  edit(): void {
+    this.doc.getArray<number>('bench').push([this.#n++])
+  }
+}
+
+/** Open `count` observers `batch` at a time (a connection storm would measure the backlog). */
+export async function openObservers(urls: string[], batch = 100): Promise<Observer[]> {
+  const all: Observer[] = []
+  for (let i = 0; i < urls.length; i += batch) {
+    const group = urls.slice(i, i + batch).map((u) => new Observer(u))
+    await Promise.all(group.map((o) => o.ready))
+    all.push(...group)
+  }
+  return all
+}
+
+export async function until(
+  what: string,
+  check: () => boolean,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Run `run` against a fresh server of each kind per round, in alternating order. */
+export async function interleaved<T>(
+  rounds: number,
+  run: (server: Server, round: number) => Promise<T>,
+): Promise<{ ours: T[]; stock: T[] }> {
+  const ours: T[] = []
+  const stock: T[] = []
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ['porte-voix', 'stock'] : ['stock', 'porte-voix']
+    for (const name of order) {
+      const server = name === 'stock' ? await startStock() : await startPorteVoix()
+      try {
+        const result = await run(server, round)
+        ;(name === 'stock' ? stock : ours).push(result)
+      } finally {
+        await server.stop()
+      }
+    }
+  }
+  return { ours, stock }
+}
+
+export const median = (values: number[]) => percentile(values, 50)

@@ -1,0 +1,172 @@
+/**
+ * Side-by-side relay benchmarks, Porte-voix vs the stock @y/websocket-server 0.1.1, interleaved
+ * (fresh servers per round, alternating order), server CPU from /proc:
+ *
+ *   npx tsx tests/bench/relay-scale.ts [fanout|edits|idle|connect ...]
+ *
+ * fanout   1 writer → FANOUT observers (default 1000): p50/p95 latency, CPU per update per observer
+ * edits    single-writer edits per second (EDITS as fast as the server takes them, one observer)
+ * idle     IDLE idle connections (default 3000): marginal RSS per connection
+ * connect  CONNECT distinct members (default 1000) connecting, 100 at a time: connections/s
+ *
+ * Loopback only; clients share this process (latencies are upper bounds); each scenario stops by
+ * itself. This machine has 2 cores shared with other work: compare ratios within a run.
+ */
+import {
+  cpuMs,
+  interleaved,
+  median,
+  Observer,
+  openObservers,
+  percentile,
+  rssKiB,
+  type Server,
+  sleep,
+  until,
+  Writer,
+} from './relay-scale-harness'
+
+const ROUNDS = Number(process.env.ROUNDS ?? 2)
+const FANOUT = Number(process.env.FANOUT ?? 1000)
+const FANOUT_EDITS = Number(process.env.FANOUT_EDITS ?? 200)
+const EDITS = Number(process.env.EDITS ?? 5000)
+const IDLE = Number(process.env.IDLE ?? 3000)
+const CONNECT = Number(process.env.CONNECT ?? 1000)
+
+const f = (n: number, d = 1) => n.toFixed(d)
+
+/** One URL per connection; our relay caps sockets per member at 1,000, so a member per 1,000. */
+async function urlsFor(server: Server, room: string, count: number): Promise<string[]> {
+  const urls: string[] = []
+  for (let i = 0; i < count; i++) urls.push(await server.url(room, 1 + Math.floor(i / 1000)))
+  return urls
+}
+
+async function fanout(server: Server) {
+  const room = `fanout-${Date.now()}`
+  const url = await server.url(room)
+  const writer = new Writer(url)
+  await writer.ready
+  const observers = await openObservers(await urlsFor(server, room, FANOUT))
+  const sentAt: number[] = []
+  const latencies: number[] = []
+  for (const o of observers)
+    o.onUpdate = (now, i) => {
+      const t = sentAt[i]
+      if (t !== undefined) latencies.push(now - t)
+    }
+  await sleep(500)
+  const cpu0 = cpuMs(server.pid)
+  for (let i = 0; i < FANOUT_EDITS; i++) {
+    sentAt.push(performance.now())
+    writer.edit()
+    await sleep(20)
+  }
+  await until('every delivery', () => latencies.length >= FANOUT_EDITS * FANOUT)
+  const cpu = cpuMs(server.pid) - cpu0
+  for (const o of [writer, ...observers]) o.close()
+  return {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    usPerDelivery: (cpu * 1000) / (FANOUT_EDITS * FANOUT),
+  }
+}
+
+async function edits(server: Server) {
+  const url = await server.url(`edits-${Date.now()}`)
+  const writer = new Writer(url)
+  const observer = new Observer(url)
+  await Promise.all([writer.ready, observer.ready])
+  await sleep(300)
+  const cpu0 = cpuMs(server.pid)
+  const t0 = performance.now()
+  let sent = 0
+  while (sent < EDITS) {
+    // Stay at most 100 edits ahead of the observer: the rate is what the server sustains.
+    while (sent < EDITS && sent - observer.updates < 100) {
+      writer.edit()
+      sent++
+    }
+    await new Promise((r) => setImmediate(r))
+  }
+  await until('every edit at the observer', () => observer.updates >= EDITS)
+  const wall = performance.now() - t0
+  const cpu = cpuMs(server.pid) - cpu0
+  writer.close()
+  observer.close()
+  return { perSecond: (EDITS / wall) * 1000, usPerEdit: (cpu * 1000) / EDITS }
+}
+
+async function idle(server: Server) {
+  const room = `idle-${Date.now()}`
+  const urls = await urlsFor(server, room, IDLE + 1)
+  // Warm up: the room loaded and one connection's code paths run before the baseline.
+  const first = await openObservers(urls.slice(0, 1))
+  await sleep(1000)
+  const before = rssKiB(server.pid)
+  const rest = await openObservers(urls.slice(1))
+  await sleep(2000)
+  const after = rssKiB(server.pid)
+  for (const o of [...first, ...rest]) o.close()
+  return { kibPerConnection: (after - before) / IDLE }
+}
+
+async function connect(server: Server) {
+  const room = `connect-${Date.now()}`
+  // Tokens are issued before the clock starts: the admin tool's cost is not the relay's.
+  const urls: string[] = []
+  for (let m = 0; m < CONNECT; m++) urls.push(await server.url(room, m + 1))
+  const cpu0 = cpuMs(server.pid)
+  const t0 = performance.now()
+  const observers = await openObservers(urls, 100)
+  const wall = performance.now() - t0
+  const cpu = cpuMs(server.pid) - cpu0
+  for (const o of observers) o.close()
+  return { perSecond: (CONNECT / wall) * 1000, cpuMsPerConnect: cpu / CONNECT, wallMs: wall }
+}
+
+const scenarios = process.argv.slice(2)
+const want = (name: string) => scenarios.length === 0 || scenarios.includes(name)
+console.log(
+  `relay-scale (node ${process.version}), ${ROUNDS} interleaved rounds, Porte-voix vs stock`,
+)
+
+if (want('fanout')) {
+  const r = await interleaved(ROUNDS, fanout)
+  const line = (name: string, xs: Awaited<ReturnType<typeof fanout>>[]) =>
+    `  ${name.padEnd(10)} p50 ${xs.map((x) => f(x.p50)).join('/')} ms  p95 ${xs.map((x) => f(x.p95)).join('/')} ms  CPU ${xs.map((x) => f(x.usPerDelivery, 2)).join('/')} µs per update per observer`
+  console.log(`fanout: 1 writer → ${FANOUT} observers, ${FANOUT_EDITS} edits at 50/s`)
+  console.log(line('porte-voix', r.ours))
+  console.log(line('stock', r.stock))
+  console.log(
+    `  ratio CPU ${f(median(r.ours.map((x) => x.usPerDelivery)) / median(r.stock.map((x) => x.usPerDelivery)), 2)}×`,
+  )
+}
+if (want('edits')) {
+  const r = await interleaved(ROUNDS, edits)
+  const line = (name: string, xs: Awaited<ReturnType<typeof edits>>[]) =>
+    `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} edits/s  CPU ${xs.map((x) => f(x.usPerEdit)).join('/')} µs per edit`
+  console.log(`edits: one writer, ${EDITS} edits, one observer`)
+  console.log(line('porte-voix', r.ours))
+  console.log(line('stock', r.stock))
+  console.log(
+    `  ratio CPU per edit ${f(median(r.ours.map((x) => x.usPerEdit)) / median(r.stock.map((x) => x.usPerEdit)), 2)}×`,
+  )
+}
+if (want('idle')) {
+  const r = await interleaved(ROUNDS, idle)
+  const line = (name: string, xs: Awaited<ReturnType<typeof idle>>[]) =>
+    `  ${name.padEnd(10)} ${xs.map((x) => f(x.kibPerConnection)).join('/')} KiB per idle connection`
+  console.log(`idle: ${IDLE} idle connections on one room, RSS delta`)
+  console.log(line('porte-voix', r.ours))
+  console.log(line('stock', r.stock))
+}
+if (want('connect')) {
+  const r = await interleaved(ROUNDS, connect)
+  const line = (name: string, xs: Awaited<ReturnType<typeof connect>>[]) =>
+    `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} connects/s (${xs.map((x) => f(x.wallMs, 0)).join('/')} ms)  CPU ${xs.map((x) => f(x.cpuMsPerConnect, 2)).join('/')} ms per connect`
+  console.log(`connect: ${CONNECT} distinct members, 100 at a time, to sync step 2`)
+  console.log(line('porte-voix', r.ours))
+  console.log(line('stock', r.stock))
+}
+process.exit(0)
