@@ -1,6 +1,7 @@
 import type * as Y from 'yjs'
 import type { QueueEntry, Settings, ShareOutcome } from '../../../common/contract/api'
 import { ContractError } from '../../../common/contract/messages'
+import { readPublicUrl } from '../../../common/doc/directory-doc'
 import { campaignsMap, readCampaigns } from '../../../common/doc/queue-doc'
 import type { Campaign } from '../../../common/model/campaign'
 import { newId } from '../../../common/model/ids'
@@ -22,6 +23,7 @@ import {
   shareTarget,
   trackedUrl,
 } from '../../../common/share'
+import { shortLink } from '../../../common/share/short-link'
 import { isLive, rankQueue } from '../queue/ranking'
 import { computeStats } from '../stats/personal-stats'
 import { itemFromJson, type QueueTable } from '../store/queue-table'
@@ -43,6 +45,33 @@ export type SharesDeps = {
 
 function ownerOf(joined: Pick<Joined, 'session'>): Owner {
   return { workspaceId: joined.session.claims.ws, memberId: joined.session.claims.sub }
+}
+
+/**
+ * The link a share publishes: `<public-url>/s/<code>` when the relay publishes a public address
+ * in the directory (clicks are counted there, then redirected to the item with the four UTM
+ * parameters), else the direct UTM link. The code is minted here, offline, from ids only. The
+ * direct link is built either way: it checks that the item's URL may be shared at all.
+ */
+function linkFor(
+  joined: Joined,
+  item: Item,
+  options: { network: Network; campaign: string | null; shareId: string },
+): string {
+  const direct = trackedUrl(item.url, options)
+  const publicUrl = readPublicUrl(joined.sync.docs.directory)
+  if (publicUrl === null) return direct
+  try {
+    return shortLink(publicUrl, {
+      workspaceId: joined.session.claims.ws,
+      itemId: item.id,
+      network: options.network,
+      shareId: options.shareId,
+    })
+  } catch {
+    // An id outside the code's alphabet (an old item): the direct link still works.
+    return direct
+  }
 }
 
 /** The person's time zone: the one set in Settings, else the system's. */
@@ -129,7 +158,7 @@ export class Shares {
     let tracked: string
     let target: string
     try {
-      tracked = trackedUrl(item.url, { network, campaign: campaign?.name ?? null, shareId })
+      tracked = linkFor(joined, item, { network, campaign: campaign?.name ?? null, shareId })
       target = shareTarget(network, {
         url: tracked,
         text,

@@ -13,6 +13,9 @@ export const DEFAULT_SETTINGS: Settings = {
   language: 'system',
   theme: 'system',
   nudges: DEFAULT_NUDGE_SETTINGS,
+  // My results: no audience entered, not on the leaderboard unless I opt in.
+  audience: {},
+  leaderboardOptIn: false,
 }
 
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/

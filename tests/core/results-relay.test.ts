@@ -1,0 +1,132 @@
+/**
+ * My results end to end against a real relay with --public-url: the employee's core mints the
+ * short link offline from the directory's public address, a visitor follows it (twice; a preview
+ * bot once), and the core fetches the clicks of its own shares with its ownership proofs into
+ * SQLite, where My stats and the nudges read them, also once the relay is gone.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { parseShortCode } from '../../common/share/short-link'
+import { Core } from '../../main/core/core'
+import { NudgeStore } from '../../main/core/nudges/nudge-store'
+import { clientOf } from '../helpers/core'
+import { tempDir } from '../helpers/process'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
+
+const PUBLIC = 'http://go.porte-voix.test'
+const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+const LINKEDIN_BOT =
+  'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)'
+
+const cores: Core[] = []
+let relay: RelayProcess | null = null
+
+afterAll(async () => {
+  for (const core of cores) await core.close()
+  await relay?.stop()
+})
+
+async function openCore() {
+  const core = await Core.open({
+    dataDir: tempDir('pv-results-'),
+    joinWaitMs: 3_000,
+    maxBackoffMs: 300,
+    outboxMinBackoffMs: 50,
+    outboxMaxBackoffMs: 400,
+    opener: { open: async () => {} },
+  })
+  cores.push(core)
+  return { core, client: clientOf(core) }
+}
+
+describe('my results through a real relay', () => {
+  it('mints <public-url>/s/<code>, counts a visitor once as unique and not the bot, and keeps my clicks offline', async () => {
+    relay = await startRelay({ args: ['--public-url', PUBLIC] })
+    const workspaceId = await relay.createWorkspace('Acme')
+    const champion = await openCore()
+    await champion.client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
+    })
+    const item = await champion.client.call('item.create', {
+      title: 'Launch',
+      url: 'https://acme.example/launch?ref=blog',
+      objective: 'awareness',
+      status: 'published',
+      captions: { linkedin: 'Launch' },
+    })
+    const employee = await openCore()
+    await employee.client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
+    })
+    await waitFor(
+      'the item in my queue and the directory synced',
+      async () =>
+        (await employee.client.call('queue.forMe', {})).length === 1 &&
+        (await employee.client.call('status.get', {})).sync === 'synced',
+    )
+    // No clicks yet, nothing fetched yet: My stats says so rather than showing zeros as facts.
+    expect((await employee.client.call('results.mine', {})).totals.clicks).toBe(0)
+
+    const share = await employee.client.call('share.perform', {
+      itemId: item.id,
+      network: 'linkedin',
+      text: 'Our launch',
+    })
+    expect(share.trackedUrl.startsWith(`${PUBLIC}/s/`)).toBe(true)
+    const code = share.trackedUrl.slice(`${PUBLIC}/s/`.length)
+    expect(parseShortCode(code)).toEqual({
+      workspaceId,
+      itemId: item.id,
+      network: 'linkedin',
+      shareId: share.shareId,
+    })
+
+    const follow = async (ua: string) => {
+      const response = await fetch(`${relay?.httpUrl}/s/${code}`, {
+        redirect: 'manual',
+        headers: { 'user-agent': ua },
+      })
+      await response.arrayBuffer()
+      return response.headers.get('location')
+    }
+    const landing = `https://acme.example/launch?ref=blog&utm_source=linkedin&utm_medium=employee-advocacy&utm_campaign=evergreen&utm_content=${share.shareId}`
+    expect(await follow(LINKEDIN_BOT)).toBe(landing)
+    expect(await follow(FIREFOX)).toBe(landing)
+    expect(await follow(FIREFOX)).toBe(landing)
+
+    await waitFor(
+      'my clicks fetched',
+      async () => {
+        employee.core.results.fetcher.kick()
+        await employee.core.results.fetcher.idle()
+        return (await employee.client.call('results.mine', {})).totals.clicks === 2
+      },
+      { timeoutMs: 20_000 },
+    )
+    const stats = await employee.client.call('results.mine', {})
+    expect(stats.totals).toEqual({ shares: 1, clicks: 2, uniqueClicks: 1, conversions: 0 })
+    expect(stats.perShare[0]).toMatchObject({ shareId: share.shareId, title: 'Launch', clicks: 2 })
+    expect(stats.fetchedAt).not.toBeNull()
+    expect(stats.heatmap.flat().reduce((s, n) => s + n, 0)).toBe(2)
+    // The nudges learn from the same clicks.
+    expect(new NudgeStore(employee.core.store.db).clicks(0)).toHaveLength(2)
+
+    // The audience I enter gives reach and click-through.
+    await employee.client.call('settings.update', { audience: { linkedin: 400 } })
+    const withReach = await employee.client.call('results.mine', {})
+    expect(withReach.perNetwork).toMatchObject([
+      { network: 'linkedin', shares: 1, audience: 400, reach: 400, clickThrough: 1 / 400 },
+    ])
+
+    // The relay goes away: my results stay.
+    await relay.stop()
+    relay = null
+    await waitFor(
+      'offline',
+      async () => (await employee.client.call('status.get', {})).sync === 'offline',
+    )
+    employee.core.results.fetcher.kick()
+    await employee.core.results.fetcher.idle()
+    expect((await employee.client.call('results.mine', {})).totals).toEqual(stats.totals)
+  })
+})
