@@ -1,15 +1,4 @@
-import type { Network } from '../../../common/model/networks'
-
-/** The networks' names: brands, the same in every language and in both windows. */
-export const NETWORK_NAMES: Record<Network, string> = {
-  linkedin: 'LinkedIn',
-  x: 'X',
-  facebook: 'Facebook',
-  bluesky: 'Bluesky',
-  mastodon: 'Mastodon',
-  whatsapp: 'WhatsApp',
-  email: 'E-mail',
-}
+import { NETWORK_NAMES, type Network } from '../../../common/model/networks'
 
 const networkMessages = Object.fromEntries(
   Object.entries(NETWORK_NAMES).map(([network, name]) => [`network.${network}`, name]),
@@ -270,6 +259,11 @@ const en = {
   'account.relayKept':
     'The relay keeps what it already received (your shares and proposals, without stats); ask your admin to delete it (relay:admin delete-member).',
   'account.relayDeleted': 'The relay deleted what it held about you, except anonymous totals.',
+  'account.relayDeletes':
+    'The relay is asked to delete what it holds about you too (anonymous totals stay); if it cannot be reached, nothing is deleted until you choose.',
+  'account.relayUnreachable':
+    'The relay could not be reached, so nothing was deleted. Try again when you are online, or delete on this device only (the relay then keeps what it already received).',
+  'account.deleteLocalOnly': 'Delete on this device only',
   'account.confirm': 'Yes, leave',
   'account.cancel': 'Cancel',
   'account.leaving': 'Leaving…',
@@ -539,6 +533,11 @@ const fr: Record<MessageKey, string> = {
     'Le relais conserve ce qu’il a déjà reçu (vos partages et propositions, sans statistiques) ; demandez à votre admin de le supprimer (relay:admin delete-member).',
   'account.relayDeleted':
     'Le relais a supprimé ce qu’il conservait sur vous, hors totaux anonymes.',
+  'account.relayDeletes':
+    'Le relais est aussi prié de supprimer ce qu’il conserve sur vous (les totaux anonymes restent) ; s’il est injoignable, rien n’est supprimé sans votre choix.',
+  'account.relayUnreachable':
+    'Le relais est injoignable : rien n’a été supprimé. Réessayez une fois en ligne, ou supprimez sur cet appareil seulement (le relais garde alors ce qu’il a déjà reçu).',
+  'account.deleteLocalOnly': 'Supprimer sur cet appareil seulement',
   'account.confirm': 'Oui, quitter',
   'account.cancel': 'Annuler',
   'account.leaving': 'Départ…',

@@ -21,6 +21,12 @@ function download(data: AccountExport): string {
 
 type Pending = 'leave' | 'delete' | null
 
+/** The core's answer when the relay could not delete my data (account-handlers.ts). */
+function relayUnreachable(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  return code === 'unavailable' && typeof message === 'string' && /relay could not/.test(message)
+}
+
 /** Who I am, where, my data and leaving: what is kept and what is deleted is said before. */
 export function AccountSection() {
   const t = useT()
@@ -31,6 +37,8 @@ export function AccountSection() {
   const [confirming, setConfirming] = useState<Pending>(null)
   const [busy, setBusy] = useState(false)
   const [message, setMessage] = useState<{ ok: boolean; said: Described } | null>(null)
+  // The relay could not delete (offline): the person may delete on this device only.
+  const [offerLocal, setOfferLocal] = useState(false)
   if (!session) return null
   const workspace = session.workspaceName ?? session.workspaceId
   let relay = session.relayUrl
@@ -43,9 +51,16 @@ export function AccountSection() {
   const run = async (action: () => Promise<void>) => {
     setBusy(true)
     setMessage(null)
+    setOfferLocal(false)
     try {
       await action()
     } catch (error) {
+      if (action === leaveAndDelete && relayUnreachable(error)) {
+        setConfirming(null)
+        setOfferLocal(true)
+        setMessage({ ok: false, said: { key: 'account.relayUnreachable' } })
+        return
+      }
       setMessage({ ok: false, said: describeError(error, 'account') })
     } finally {
       setBusy(false)
@@ -111,7 +126,7 @@ export function AccountSection() {
           {t('account.leaveDelete')}
         </button>
         <p className="muted small">
-          {t('account.leaveDeleteHelp')} {t('account.relayKept')}
+          {t('account.leaveDeleteHelp')} {t('account.relayDeletes')}
         </p>
       </div>
 
@@ -143,6 +158,17 @@ export function AccountSection() {
         >
           {t.say(message.said)}
         </p>
+      ) : null}
+      {offerLocal ? (
+        <button
+          type="button"
+          className="secondary danger"
+          data-testid="account-delete-local"
+          disabled={busy}
+          onClick={() => void run(() => leaveAndDelete(true))}
+        >
+          {t('account.deleteLocalOnly')}
+        </button>
       ) : null}
     </section>
   )

@@ -73,7 +73,8 @@ type State = {
   /** Said once on the join view after leaving (what was kept, what was deleted). */
   notice: Described | null
   leave(): Promise<void>
-  leaveAndDelete(): Promise<void>
+  /** localOnly: the relay could not be reached and the person chose this device only. */
+  leaveAndDelete(localOnly?: boolean): Promise<void>
   exportData(): Promise<AccountExport>
 }
 
@@ -369,10 +370,13 @@ export const useStore = create<State>((set, get) => {
       await afterLeaving({ key: 'account.left' })
     },
 
-    async leaveAndDelete() {
+    async leaveAndDelete(localOnly = false) {
       const { client } = get()
       if (!client) return
-      const { relayDeleted } = await client.call('account.leaveAndDelete', {})
+      const { relayDeleted } = await client.call(
+        'account.leaveAndDelete',
+        localOnly ? { localOnly } : {},
+      )
       await afterLeaving({ key: relayDeleted ? 'account.deletedAll' : 'account.deletedLocal' })
     },
 
