@@ -34,34 +34,39 @@ function hourCycle(language: string): { hourCycle?: 'h23' } {
   return language.toLowerCase().startsWith('fr') ? { hourCycle: 'h23' } : {}
 }
 
-/** A date and time in the person's language ("12 mars 2026, 14:30" / "Mar 12, 2026, 2:30 PM"). */
-export function formatDateTime(
-  instant: string | number | Date | null,
+type Instant = string | number | Date | null
+type DateOptions = { timeZone?: string | null; style?: 'medium' | 'long' }
+
+/** Formats a valid instant with the given fields; a missing or unreadable instant reads as ''. */
+function formatInstant(
+  instant: Instant,
   language: string,
-  options: { timeZone?: string | null; style?: 'medium' | 'long' } = {},
+  timeZone: string | null | undefined,
+  fields: Intl.DateTimeFormatOptions,
 ): string {
   if (instant === null) return ''
   const date = new Date(instant)
   if (Number.isNaN(date.getTime())) return ''
   return new Intl.DateTimeFormat(language, {
-    dateStyle: options.style ?? 'medium',
-    timeStyle: 'short',
-    ...hourCycle(language),
-    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+    ...fields,
+    ...(timeZone ? { timeZone } : {}),
   }).format(date)
 }
 
-/** A date without time, in the person's language ("12 mars 2026"). */
-export function formatDay(
-  instant: string | number | Date | null,
+/** A date and time in the person's language ("12 mars 2026, 14:30" / "Mar 12, 2026, 2:30 PM"). */
+export function formatDateTime(
+  instant: Instant,
   language: string,
-  options: { timeZone?: string | null; style?: 'medium' | 'long' } = {},
+  options: DateOptions = {},
 ): string {
-  if (instant === null) return ''
-  const date = new Date(instant)
-  if (Number.isNaN(date.getTime())) return ''
-  return new Intl.DateTimeFormat(language, {
-    dateStyle: options.style ?? 'long',
-    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
-  }).format(date)
+  return formatInstant(instant, language, options.timeZone, {
+    dateStyle: options.style ?? 'medium',
+    timeStyle: 'short',
+    ...hourCycle(language),
+  })
+}
+
+/** A date without time, in the person's language ("12 mars 2026"). */
+export function formatDay(instant: Instant, language: string, options: DateOptions = {}): string {
+  return formatInstant(instant, language, options.timeZone, { dateStyle: options.style ?? 'long' })
 }
