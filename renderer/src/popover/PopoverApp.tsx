@@ -1,5 +1,4 @@
-import { useEffect } from 'react'
-import { themeAttribute } from '../state/logic'
+import { useDocumentPreferences } from '../state/document-preferences'
 import { useLanguage, useStore, useT } from '../state/store'
 import { ItemView } from './ItemView'
 import { JoinView } from './JoinView'
@@ -11,22 +10,11 @@ import { SettingsView } from './SettingsView'
 import { StatsView } from './StatsView'
 import { StatusBar } from './StatusBar'
 
-/** Applies language and theme to the document: `lang` for screen readers, `data-theme` for CSS. */
-function useDocumentPreferences(): void {
-  const language = useLanguage()
-  const theme = useStore((state) => state.settings?.theme)
-  useEffect(() => {
-    document.documentElement.lang = language
-  }, [language])
-  useEffect(() => {
-    const attribute = themeAttribute(theme)
-    if (attribute) document.documentElement.dataset.theme = attribute
-    else delete document.documentElement.dataset.theme
-  }, [theme])
-}
-
 export function PopoverApp() {
-  useDocumentPreferences()
+  useDocumentPreferences(
+    useLanguage(),
+    useStore((state) => state.settings?.theme),
+  )
   const t = useT()
   const status = useStore((state) => state.status)
   const offeredInvitation = useStore((state) => state.offeredInvitation)

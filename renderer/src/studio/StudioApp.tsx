@@ -1,8 +1,7 @@
 import './studio.css'
-import { useEffect } from 'react'
 import { formatBytes } from '../../../common/format/typography'
 import { canCurate } from '../../../common/model/member'
-import { themeAttribute } from '../state/logic'
+import { useDocumentPreferences } from '../state/document-preferences'
 import { CampaignsView } from './CampaignsView'
 import { FeedsView } from './FeedsView'
 import { ItemsView } from './ItemsView'
@@ -11,23 +10,12 @@ import { type StudioView, useST, useStudio } from './store'
 
 const VIEWS: readonly StudioView[] = ['items', 'review', 'campaigns', 'feeds']
 
-/** Language and theme on the document (`lang` for screen readers, `data-theme` for CSS), live. */
-function useDocumentPreferences(): void {
-  const language = useStudio((state) => state.language)
-  const theme = useStudio((state) => state.theme)
-  useEffect(() => {
-    document.documentElement.lang = language
-  }, [language])
-  useEffect(() => {
-    const attribute = themeAttribute(theme)
-    if (attribute) document.documentElement.dataset.theme = attribute
-    else delete document.documentElement.dataset.theme
-  }, [theme])
-}
-
 /** The champion studio window (index.html#studio). */
 export function StudioApp() {
-  useDocumentPreferences()
+  useDocumentPreferences(
+    useStudio((state) => state.language),
+    useStudio((state) => state.theme),
+  )
   const t = useST()
   const client = useStudio((state) => state.client)
   const status = useStudio((state) => state.status)
