@@ -12,3 +12,14 @@ export const NETWORKS = [
 ] as const
 export const Network = z.enum(NETWORKS)
 export type Network = z.infer<typeof Network>
+
+/** The networks' names: brands, the same in every language, in both windows and in notifications. */
+export const NETWORK_NAMES: Record<Network, string> = {
+  linkedin: 'LinkedIn',
+  x: 'X',
+  facebook: 'Facebook',
+  bluesky: 'Bluesky',
+  mastodon: 'Mastodon',
+  whatsapp: 'WhatsApp',
+  email: 'E-mail',
+}

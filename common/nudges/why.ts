@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Network } from '../model/networks'
+import { NETWORK_NAMES, Network } from '../model/networks'
 
 /**
  * Why a nudge comes now, as a code and variables (windows translate it); `whyText` renders it in
@@ -18,16 +18,6 @@ export const NudgeWhy = z.object({
   deadline: z.string().nullable(),
 })
 export type NudgeWhy = z.infer<typeof NudgeWhy>
-
-const NETWORK_NAMES: Record<Network, string> = {
-  linkedin: 'LinkedIn',
-  x: 'X',
-  facebook: 'Facebook',
-  bluesky: 'Bluesky',
-  mastodon: 'Mastodon',
-  whatsapp: 'WhatsApp',
-  email: 'email',
-}
 
 const DAYS = {
   en: ['Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays', 'Sundays'],

@@ -8,11 +8,10 @@ import {
   OBJECTIVES,
   SOURCE_KINDS,
 } from '../../../common/model/item'
-import { NETWORKS, type Network } from '../../../common/model/networks'
+import { NETWORK_NAMES, NETWORKS, type Network } from '../../../common/model/networks'
 import { measure } from '../../../common/share/length'
 import { postedText, sharePagePrefillsCaption } from '../../../common/share/posted-text'
 import { ChoiceSelect } from '../components/ChoiceSelect'
-import { NETWORK_NAMES } from '../i18n/messages'
 import { AudienceLabel } from './Audience'
 import { CollabEditor, useYText } from './CollabEditor'
 import { CampaignSelect, CommitField, DateTimeField, Field } from './fields'
