@@ -6,6 +6,8 @@ import type { DocName } from '../../common/doc/rooms'
 import { Connection } from './api/connection'
 import type { CoreContext } from './api/context'
 import { CoreEvents } from './core-events'
+import { cacheFor as imageCacheFor } from './images/handlers'
+import { ImagePrefetcher } from './images/prefetch'
 import { type Clock, DisposableStore, SystemClock, toDisposable } from './lifecycle'
 import { workspaceNudgeContext } from './nudges/context'
 import { NudgeService } from './nudges/service'
@@ -60,6 +62,7 @@ export class Core implements CoreContext {
   readonly nudges: NudgeService
   readonly results: MyResultsService
   private readonly lifecycle = new DisposableStore()
+  private readonly images: ImagePrefetcher
   private readonly events: CoreEvents
   private readonly workspace: WorkspaceSession
   private readonly renewal: TokenRenewal
@@ -75,6 +78,8 @@ export class Core implements CoreContext {
     const clock = this.clock
     // Disposed in reverse order: the store closes last, after everything that writes to it.
     this.lifecycle.add(toDisposable(() => store.close()))
+    // Queue items' images fetched ahead, so an item never opened online has its image offline.
+    this.images = this.lifecycle.add(new ImagePrefetcher(store.db, imageCacheFor(store.db).cache))
     const table = new ShareStore(store.db)
     table.pruneDelivered(new Date(clock.now()))
     this.events = new CoreEvents({
@@ -82,7 +87,10 @@ export class Core implements CoreContext {
       queueCount: () => this.store.queue.count(),
       pendingOutbox: () => this.shares.pendingOutbox(this.workspace.session),
       // The queue or my shares changed: the next nudge may too (once per burst).
-      changed: () => this.nudges.changed(),
+      changed: () => {
+        this.nudges.changed()
+        this.images.schedule()
+      },
     })
     // Device tokens renewed before they expire, and at once into a changed role.
     this.renewal = this.lifecycle.add(

@@ -6,7 +6,8 @@ import { ImageCache } from './image-cache'
 /** One cache per database (the core has one; tests may open several cores in a process). */
 const caches = new WeakMap<Db, { cache: ImageCache; isItemImage: (url: string) => boolean }>()
 
-function cacheFor(db: Db) {
+/** The database's image cache, shared by image.get and the prefetcher (one fetch per URL). */
+export function cacheFor(db: Db) {
   let entry = caches.get(db)
   if (!entry) {
     const known = db.prepare<[string], { one: number }>(
