@@ -35,7 +35,7 @@ export async function recordMember(
     displayName: claims.name,
     role: claims.role,
   }
-  await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, (room) => {
+  await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, async (room) => {
     const doc = room.doc
     const info = workspaceMap(doc)
     const needsWorkspace =
@@ -44,7 +44,7 @@ export async function recordMember(
       (info.get('publicUrl') ?? null) !== publicUrl
     const needsMember = !sameMember(membersMap(doc).get(member.id), member)
     if (!needsWorkspace && !needsMember) return
-    room.changeByRelay((d) => {
+    await room.changeByRelay((d) => {
       if (needsWorkspace) {
         workspaceMap(d).set('id', workspace.id)
         workspaceMap(d).set('name', workspace.name)
@@ -67,12 +67,12 @@ export async function pruneDirectories(
   log: Logger,
 ): Promise<void> {
   for (const workspace of workspaces.listWorkspaces()) {
-    await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, (room) => {
+    await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, async (room) => {
       const stale = [...membersMap(room.doc).keys()].filter(
         (id) => workspaces.getMemberRecord(id)?.workspaceId !== workspace.id,
       )
       if (stale.length === 0) return
-      room.changeByRelay((d) => {
+      await room.changeByRelay((d) => {
         for (const id of stale) membersMap(d).delete(id)
       })
       log.info('directory pruned', { room: room.name, removed: stale.length })

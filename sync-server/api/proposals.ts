@@ -73,7 +73,7 @@ export async function postProposal(
   const published = await deps.rooms.with(ref(claims, 'queue'), (room) =>
     itemsMap(room.doc).get(submission.id),
   )
-  const created = await deps.rooms.with(ref(claims, 'curation'), (room) => {
+  const created = await deps.rooms.with(ref(claims, 'curation'), async (room) => {
     const items = itemsMap(room.doc)
     const existing: unknown = items.get(submission.id) ?? published
     if (existing !== undefined) {
@@ -97,7 +97,7 @@ export async function postProposal(
       )
     }
     try {
-      room.changeByRelay((doc) => insertItem(doc, item))
+      await room.changeByRelay((doc) => insertItem(doc, item))
     } catch (error) {
       if (error instanceof StorageError) {
         throw new ApiError(503, 'unavailable', 'the relay could not store the proposal; retry')

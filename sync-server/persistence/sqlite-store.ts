@@ -59,6 +59,7 @@ export class SqliteStore {
   readonly #deleteUpdatesUpTo
   readonly #countUpdates
   readonly #maxSeq
+  readonly #selectUpdatesUpTo
 
   constructor(db: Db) {
     this.#db = db
@@ -82,6 +83,35 @@ export class SqliteStore {
     this.#maxSeq = db.prepare<[string], { m: number | null }>(
       'SELECT max(seq) AS m FROM updates WHERE room = ?',
     )
+    this.#selectUpdatesUpTo = db.prepare<[string, number, number], UpdateRow>(
+      'SELECT seq, data FROM updates WHERE room = ? AND seq > ? AND seq <= ? ORDER BY seq',
+    )
+  }
+
+  /** The database, for callers that group several calls in one transaction. */
+  get db(): Db {
+    return this.#db
+  }
+
+  /** Highest seq stored for the room (snapshot or update), 0 when none. */
+  lastSeq(room: string): number {
+    const snapshotSeq = this.#selectSnapshot.get(room)?.upto_seq ?? 0
+    return Math.max(snapshotSeq, this.#maxSeq.get(room)?.m ?? 0)
+  }
+
+  /** The snapshot and the stored updates after it up to `uptoSeq` (what a compaction folds). */
+  loadUpTo(room: string, uptoSeq: number): StoredRoom {
+    return this.#db.transaction(() => {
+      const snapshot = this.#selectSnapshot.get(room)
+      const snapshotSeq = snapshot?.upto_seq ?? 0
+      const rows = this.#selectUpdatesUpTo.all(room, snapshotSeq, uptoSeq)
+      return {
+        snapshot: snapshot ? bytes(snapshot.data) : null,
+        snapshotSeq,
+        updates: rows.map((row) => bytes(row.data)),
+        lastSeq: rows.at(-1)?.seq ?? snapshotSeq,
+      }
+    })()
   }
 
   load(room: string): StoredRoom {
@@ -99,13 +129,18 @@ export class SqliteStore {
     })()
   }
 
-  /** Append updates with consecutive seqs starting at `firstSeq`, committed before returning. */
+  /**
+   * Append updates with consecutive seqs starting at `firstSeq`, committed before returning
+   * (or with the caller's transaction, when one is open: group commit).
+   */
   append(room: string, firstSeq: number, updates: readonly Uint8Array[]): void {
-    this.#db.transaction(() => {
+    const insert = () => {
       updates.forEach((update, i) => {
         this.#insertUpdate.run(room, firstSeq + i, update)
       })
-    })()
+    }
+    if (this.#db.inTransaction) insert()
+    else this.#db.transaction(insert)()
   }
 
   /**

@@ -223,20 +223,7 @@ export class Connection {
       } else if (error instanceof SchemaRefusal) {
         this.#refuse(CLOSE.brokenSchema, `update refused: ${error.message}`)
       } else if (error instanceof StorageError) {
-        this.#log.error('storage failure', {
-          conn: this.id,
-          room: this.roomName,
-          error: error.message,
-        })
-        // 1013 "try again later": y-websocket reconnects and resends what the relay lacks. It
-        // reconnects within 100 ms, so closing at once would make a full disk a hot loop (a
-        // resent step 2 and a room rebuild each time): frames are dropped for a second first.
-        if (this.#draining) return
-        this.#draining = true
-        setTimeout(
-          () => this.close(CLOSE.tryAgainLater, 'storage unavailable'),
-          STORAGE_RETRY_MS,
-        ).unref()
+        this.#storageFailed(error)
       } else {
         this.#log.error('unexpected error handling a frame', {
           conn: this.id,
@@ -248,6 +235,36 @@ export class Connection {
     }
   }
 
+  #storageFailed(error: Error): void {
+    this.#log.error('storage failure', {
+      conn: this.id,
+      room: this.roomName,
+      error: error.message,
+    })
+    // 1013 "try again later": y-websocket reconnects and resends what the relay lacks. It
+    // reconnects within 100 ms, so closing at once would make a full disk a hot loop (a
+    // resent step 2 and a room rebuild each time): frames are dropped for a second first.
+    if (this.#draining || this.#closed) return
+    this.#draining = true
+    setTimeout(
+      () => this.close(CLOSE.tryAgainLater, 'storage unavailable'),
+      STORAGE_RETRY_MS,
+    ).unref()
+  }
+
+  /** Storage answers after the frame was handled: a refusal closes the connection then. */
+  #watchStored(result: ApplyResult): void {
+    result.stored.catch((error: unknown) => {
+      if (error instanceof StorageError) this.#storageFailed(error)
+      else
+        this.#log.error('unexpected error storing a change', {
+          conn: this.id,
+          room: this.roomName,
+          error: (error as Error).stack ?? String(error),
+        })
+    })
+  }
+
   #dispatch(room: Room, message: ClientMessage): void {
     switch (message.kind) {
       case 'sync-step1': {
@@ -256,13 +273,23 @@ export class Connection {
           this.#dropped('sync request over the rate limit', message.stateVector.byteLength)
           return
         }
-        this.send(encodeSync(SYNC_STEP2, room.diffFor(message.stateVector)))
         // Ask a writer for what it has and we lack (offline edits). A reader's answer would be
         // dropped anyway, so it is not asked.
-        if (this.access === 'write') {
-          this.#awaitingStep2 = true
-          this.send(encodeSync(SYNC_STEP1, room.stateVector()))
-        }
+        const ask = this.access === 'write'
+        if (ask) this.#awaitingStep2 = true
+        const stateVector = message.stateVector
+        // Answered once what was applied before is stored and sent: the answer then holds only
+        // durable changes, and follows every update broadcast before it.
+        void room.idle().then(() => {
+          if (this.#closed) return
+          try {
+            this.send(encodeSync(SYNC_STEP2, room.diffFor(stateVector)))
+            if (ask) this.send(encodeSync(SYNC_STEP1, room.stateVector()))
+          } catch (error) {
+            if (error instanceof StorageError) this.#storageFailed(error)
+            else this.close(CLOSE.internalError, 'internal error')
+          }
+        })
         return
       }
       case 'sync-step2':
@@ -274,6 +301,7 @@ export class Connection {
           return
         }
         const result = room.applyClientUpdate(message.update, this)
+        this.#watchStored(result)
         this.#reportRepairs(result)
         if (message.kind === 'sync-step2') {
           if (result.dropped) {
@@ -333,6 +361,7 @@ export class Connection {
     for (const update of held) {
       if (this.#closed) return
       const result = room.applyClientUpdate(update, this)
+      this.#watchStored(result)
       this.#reportRepairs(result)
       if (result.dropped) this.#hold(update, result)
     }

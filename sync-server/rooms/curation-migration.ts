@@ -22,13 +22,18 @@ export type QueueMigration = { moved: number; dropped: number; generation: strin
  *
  * Returns null when there was nothing to move.
  */
-export function migrateQueueRoom(queue: Room, curation: Room, log: Logger): QueueMigration | null {
+export async function migrateQueueRoom(
+  queue: Room,
+  curation: Room,
+  log: Logger,
+): Promise<QueueMigration | null> {
   const items = itemsMap(queue.doc)
   const ids = unpublishedEntries(queue.doc, items.keys())
   if (ids.length === 0) return null
   let moved = 0
   let dropped = 0
-  curation.changeByRelay((doc) => {
+  // Stored in curation before the queue loses them.
+  await curation.changeByRelay((doc) => {
     const target = itemsMap(doc)
     for (const id of ids) {
       if (target.has(id)) continue
@@ -41,13 +46,13 @@ export function migrateQueueRoom(queue: Room, curation: Room, log: Logger): Queu
     }
   })
   const generation = newId('gen')
-  queue.changeByRelay((doc) => {
+  await queue.changeByRelay((doc) => {
     const source = itemsMap(doc)
     for (const id of ids) source.delete(id)
     setHistoryGeneration(doc, generation)
   })
   // A fresh snapshot of the cleaned doc replaces every stored update and the old snapshot.
-  queue.compact('periodic')
+  await queue.compact('periodic')
   log.info('queue migrated: curation content moved out of the published queue', {
     room: queue.name,
     moved,

@@ -7,7 +7,7 @@ import {
 import * as Y from 'yjs'
 import type { Access, RoomRef } from '../../common/doc/rooms'
 import type { Logger } from '../log'
-import type { SqliteStore } from '../persistence/sqlite-store'
+import { SqliteStore } from '../persistence/sqlite-store'
 import { encodeAwareness, encodeSync, ProtocolError, SYNC_UPDATE } from '../protocol/messages'
 import {
   type AwarenessEntry,
@@ -16,6 +16,7 @@ import {
   encodeAwarenessEntries,
   presenceName,
 } from '../protocol/payloads'
+import { type DocStore, type RoomHooks, SerialQueue, type StoredDoc } from '../storage/types'
 import { checkSchema, type Dropped, dropPending, prepareDoc, type Repair } from '../validation'
 
 /** SQLite refused a write (disk full, I/O error): the client may retry later, it did no wrong. */
@@ -48,8 +49,12 @@ export interface Peer {
   heartbeat?(now: number, everyMs: number): void
 }
 
-/** What became of a client's update: parts that could never integrate, fields repaired. */
-export type ApplyResult = { dropped: Dropped | null; repairs: Repair[] }
+/**
+ * What became of a client's update: parts that could never integrate, fields repaired, and
+ * `stored`, which settles once the change is durable and broadcast (rejects with StorageError if
+ * storage refused it: it was then never sent to anyone).
+ */
+export type ApplyResult = { dropped: Dropped | null; repairs: Repair[]; stored: Promise<void> }
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 
@@ -72,9 +77,22 @@ export type LoadedDoc = {
   dropped: Dropped | null
 }
 
-/** Build a Y.Doc from what the store holds for a room (snapshot first, then the log in order). */
-export function loadDoc(store: SqliteStore, name: string): LoadedDoc {
-  const stored = store.load(name)
+/**
+ * Build a Y.Doc from what the store holds for a room (snapshot first, then the log in order).
+ * Synchronous for the raw SQLite store (tools and tests read a data dir offline).
+ */
+export function loadDoc(store: SqliteStore, name: string): LoadedDoc
+export function loadDoc(store: DocStore, name: string): Promise<LoadedDoc>
+export function loadDoc(
+  store: SqliteStore | DocStore,
+  name: string,
+): LoadedDoc | Promise<LoadedDoc> {
+  if (store instanceof SqliteStore) return buildDoc(store.load(name))
+  return store.load(name).then(buildDoc)
+}
+
+/** A doc from stored data; data that cannot integrate is dropped (see LoadedDoc). */
+export function buildDoc(stored: StoredDoc): LoadedDoc {
   const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates
   const result = { lastSeq: stored.lastSeq, pending: stored.updates.length }
   const doc = new Y.Doc()
@@ -103,7 +121,8 @@ export function loadDoc(store: SqliteStore, name: string): LoadedDoc {
 
 /**
  * One loaded document and the connections on it. Every change — from a client or from the relay
- * itself — is appended to SQLite and committed *before* it is sent to anyone.
+ * itself — is applied in memory at once (validation), appended to the store, and sent to anyone
+ * only once the store said it is durable. Broadcasts keep the order changes were applied in.
  */
 export class Room {
   readonly name: string
@@ -116,7 +135,12 @@ export class Room {
   /** Updates appended since the last snapshot; drives periodic compaction. */
   #sinceSnapshot: number
   #captured: Uint8Array[] | null = null
-  readonly #store: SqliteStore
+  readonly #store: DocStore
+  readonly #hooks: RoomHooks
+  /** Broadcasts (and compactions, reloads) in the order their changes were applied. */
+  readonly #order = new SerialQueue()
+  /** An append failed: changes are refused until the doc was rebuilt from storage. */
+  #failed = false
   readonly #log: Logger
   readonly #compactEvery: number
   /** `#sinceSnapshot` at which the next periodic compaction runs (postponed after a failure). */
@@ -131,19 +155,21 @@ export class Room {
   constructor(
     ref: RoomRef,
     name: string,
-    store: SqliteStore,
+    store: DocStore,
+    loaded: LoadedDoc,
     log: Logger,
     compactEvery: number,
     onBroken: (room: Room) => void = () => {},
+    hooks: RoomHooks = {},
   ) {
     this.ref = ref
     this.name = name
     this.#store = store
+    this.#hooks = hooks
     this.#log = log
     this.#compactEvery = compactEvery
     this.#compactAt = compactEvery
     this.#onBroken = onBroken
-    const loaded = loadDoc(store, name)
     this.doc = loaded.doc
     this.#lastSeq = loaded.lastSeq
     this.#sinceSnapshot = loaded.pending
@@ -162,6 +188,11 @@ export class Room {
 
   get broken(): boolean {
     return this.#broken
+  }
+
+  /** Resolves once every change applied so far is stored and broadcast (or refused). */
+  idle(): Promise<void> {
+    return this.#order.idle()
   }
 
   /** Log what loading had to leave out, and start watching the new doc. */
@@ -196,10 +227,12 @@ export class Room {
    * Run `fn` against the doc, then durably append what it changed and broadcast it to every
    * peer but `origin` (to `origin` too when `fn` returns true: the relay changed what it sent).
    * If `fn` throws, the in-memory doc may hold part of the change: it is rebuilt from storage so
-   * nothing unstored is ever served.
+   * nothing unstored is ever served. The returned promise settles once the change is stored and
+   * sent (StorageError if the store refused it: then it was sent to no one).
    */
-  #change(fn: (doc: Y.Doc) => boolean, origin: Peer | null): void {
+  #change(fn: (doc: Y.Doc) => boolean, origin: Peer | null): Promise<void> {
     if (this.#broken) throw new StorageError('room unavailable: storage failed')
+    if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
     const captured: Uint8Array[] = []
     this.#captured = captured
     let echo: boolean
@@ -207,25 +240,91 @@ export class Room {
       echo = fn(this.doc)
     } catch (error) {
       this.#captured = null
-      this.#reload()
+      this.#rollBack()
       throw error
     }
     this.#captured = null
-    if (captured.length === 0) return
-    const firstSeq = this.#lastSeq + 1
-    try {
-      this.#store.append(this.name, firstSeq, captured)
-    } catch (error) {
-      // Not stored, so not sent: forget it in memory too. The client still holds the change and
-      // hands it back when it resyncs.
-      this.#reload()
-      throw new StorageError(`could not store update: ${(error as Error).message}`)
+    if (captured.length === 0) return Promise.resolve()
+    // Appends start at once (the store commits the appends of one turn together); broadcasts
+    // wait for them in order.
+    const stored = this.#store.append(this.name, captured)
+    stored.catch(() => {})
+    const hooks = this.#hooks
+    const payload =
+      hooks.onChange || hooks.onStore
+        ? {
+            room: this.name,
+            ref: this.ref,
+            updates: captured,
+            origin:
+              origin === null
+                ? ({ kind: 'relay' } as const)
+                : ({ kind: 'peer', peerId: origin.id, member: origin.member } as const),
+          }
+        : null
+    const changed =
+      payload && hooks.onChange ? this.#hook('onChange', hooks.onChange(payload)) : null
+    return this.#order.run(async () => {
+      let lastSeq: number
+      try {
+        lastSeq = await stored
+      } catch (error) {
+        this.#storeFailed()
+        throw new StorageError(`could not store update: ${(error as Error).message}`)
+      }
+      // An earlier change of this batch was refused: this one was applied on top of it.
+      if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
+      this.#lastSeq = lastSeq
+      this.#sinceSnapshot += captured.length
+      if (changed) await changed
+      for (const update of captured)
+        this.broadcast(encodeSync(SYNC_UPDATE, update), echo ? null : origin)
+      if (payload && hooks.onStore) {
+        const firstSeq = lastSeq - captured.length + 1
+        void this.#hook('onStore', hooks.onStore({ ...payload, firstSeq, lastSeq }))
+      }
+      if (this.#sinceSnapshot >= this.#compactAt) await this.#compactPeriodically()
+    })
+  }
+
+  /**
+   * `fn` threw (refused update): the doc may hold part of it. A store that can load at once
+   * (SQLite) rebuilds it before the next frame; others refuse changes until the rebuild.
+   */
+  #rollBack(): void {
+    const store = this.#store
+    if (!store.loadNow) {
+      this.#storeFailed()
+      return
     }
-    this.#lastSeq += captured.length
-    this.#sinceSnapshot += captured.length
-    for (const update of captured)
-      this.broadcast(encodeSync(SYNC_UPDATE, update), echo ? null : origin)
-    if (this.#sinceSnapshot >= this.#compactAt) this.#compactPeriodically()
+    let loaded: LoadedDoc
+    try {
+      loaded = buildDoc(store.loadNow(this.name))
+    } catch (error) {
+      this.#breakDown(error)
+      return
+    }
+    this.#replaceDoc(loaded)
+  }
+
+  /** Not stored, so not sent: forget it in memory too, once what is in flight has settled. */
+  #storeFailed(): void {
+    if (this.#failed) return
+    this.#failed = true
+    void this.#order.run(() => this.#reload())
+  }
+
+  /** A hook's failure is logged; it never reaches the client nor stops the broadcast. */
+  async #hook(name: string, result: void | Promise<void>): Promise<void> {
+    try {
+      await result
+    } catch (error) {
+      this.#log.error('room hook failed', {
+        room: this.name,
+        hook: name,
+        error: (error as Error).message,
+      })
+    }
   }
 
   /**
@@ -233,9 +332,9 @@ export class Room {
    * whose update triggered it, and loses nothing (the log is intact). Report it and try again
    * `compactEvery` updates later rather than on every update.
    */
-  #compactPeriodically(): void {
+  async #compactPeriodically(): Promise<void> {
     try {
-      this.compact('periodic')
+      await this.#compactNow('periodic')
     } catch (error) {
       this.#compactAt = this.#sinceSnapshot + this.#compactEvery
       this.#log.error('compaction failed', {
@@ -252,24 +351,34 @@ export class Room {
    * updates): it is marked broken and handed to its owner, which closes its connections so
    * they reconnect to a fresh load once storage is back.
    */
-  #reload(): void {
+  async #reload(): Promise<void> {
+    if (this.#broken) return
     let loaded: LoadedDoc
     try {
-      loaded = loadDoc(this.#store, this.name)
+      loaded = await loadDoc(this.#store, this.name)
     } catch (error) {
-      this.#broken = true
-      this.#log.error('room reload failed, closing its connections', {
-        room: this.name,
-        error: (error as Error).message,
-      })
-      this.#onBroken(this)
+      this.#breakDown(error)
       return
     }
+    this.#replaceDoc(loaded)
+  }
+
+  #breakDown(error: unknown): void {
+    this.#broken = true
+    this.#log.error('room reload failed, closing its connections', {
+      room: this.name,
+      error: (error as Error).message,
+    })
+    this.#onBroken(this)
+  }
+
+  #replaceDoc(loaded: LoadedDoc): void {
     this.doc.destroy()
     this.doc = loaded.doc
     this.#lastSeq = loaded.lastSeq
     this.#sinceSnapshot = loaded.pending
     this.#loaded(loaded)
+    this.#failed = false
     this.#log.warn('room reloaded from storage after a failed update', { room: this.name })
   }
 
@@ -281,8 +390,8 @@ export class Room {
    */
   applyClientUpdate(update: Uint8Array, origin: Peer): ApplyResult {
     checkUpdate(update)
-    const result: ApplyResult = { dropped: null, repairs: [] }
-    this.#change(
+    const result: Omit<ApplyResult, 'stored'> = { dropped: null, repairs: [] }
+    const stored = this.#change(
       (doc) =>
         doc.transact((tr) => {
           try {
@@ -296,12 +405,15 @@ export class Room {
         }, origin),
       origin,
     )
-    return result
+    return { ...result, stored }
   }
 
-  /** A change authored by the relay itself (e.g. the directory of members). */
-  changeByRelay(fn: (doc: Y.Doc) => void): void {
-    this.#change((doc) => {
+  /**
+   * A change authored by the relay itself (e.g. the directory of members): applied at once,
+   * settled once stored and sent (rejects with StorageError if it was not stored).
+   */
+  changeByRelay(fn: (doc: Y.Doc) => void): Promise<void> {
+    return this.#change((doc) => {
       doc.transact(() => fn(doc), 'relay')
       return false
     }, null)
@@ -310,6 +422,10 @@ export class Room {
   /** Sync step 2 for a client's state vector; never from a doc storage could not rebuild. */
   diffFor(stateVector: Uint8Array): Uint8Array {
     if (this.#broken) throw new StorageError('room unavailable: storage failed')
+    // Serve only what is durable: the changes of this group-commit window are committed first.
+    if (this.#store.flush && !this.#store.flush())
+      throw new StorageError('room unavailable: could not store pending changes')
+    if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
     return Y.encodeStateAsUpdate(this.doc, stateVector)
   }
 
@@ -433,6 +549,18 @@ export class Room {
 
   addPeer(peer: Peer): void {
     this.peers.add(peer)
+    const onConnect = this.#hooks.onConnect
+    if (onConnect)
+      void this.#hook(
+        'onConnect',
+        onConnect({
+          room: this.name,
+          ref: this.ref,
+          peerId: peer.id,
+          member: peer.member,
+          access: peer.access,
+        }),
+      )
   }
 
   removePeer(peer: Peer): void {
@@ -445,20 +573,30 @@ export class Room {
     removeAwarenessStates(this.awareness, [...record.ids], 'disconnect')
   }
 
-  /** Fold the log into one snapshot (state of the loaded doc) and delete it, in one transaction. */
-  compact(why: 'periodic' | 'unload' | 'shutdown'): void {
-    if (this.#sinceSnapshot === 0 || this.#broken) return
+  /**
+   * Fold the stored log into one snapshot, from what the store holds (not this doc: another
+   * node's updates may be stored that this one never saw), once what is in flight is stored.
+   */
+  compact(why: 'periodic' | 'unload' | 'shutdown'): Promise<void> {
+    return this.#order.run(() => this.#compactNow(why))
+  }
+
+  async #compactNow(why: 'periodic' | 'unload' | 'shutdown'): Promise<void> {
+    if (this.#sinceSnapshot === 0 || this.#broken || this.#failed) return
     const started = performance.now()
-    const snapshot = Y.encodeStateAsUpdate(this.doc)
-    const removed = this.#store.compact(this.name, snapshot, this.#lastSeq)
-    this.#sinceSnapshot = 0
+    const folding = this.#sinceSnapshot
+    const { removedUpdates, snapshotBytes, uptoSeq } = await this.#store.compact(
+      this.name,
+      this.#lastSeq,
+    )
+    this.#sinceSnapshot = Math.max(0, this.#sinceSnapshot - folding)
     this.#compactAt = this.#compactEvery
     this.#log.info('room compacted', {
       room: this.name,
       why,
-      uptoSeq: this.#lastSeq,
-      removedUpdates: removed,
-      snapshotBytes: snapshot.byteLength,
+      uptoSeq,
+      removedUpdates,
+      snapshotBytes,
       ms: Math.round(performance.now() - started),
     })
   }

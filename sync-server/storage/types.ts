@@ -41,6 +41,18 @@ export type CompactResult = {
 export interface DocStore {
   load(room: string): Promise<StoredDoc>
   /**
+   * Optional synchronous load (with every pending append committed first), for stores that can
+   * (SQLite): a room then rolls a refused update back before its next frame. Without it, a room
+   * refuses changes (StorageError) until its asynchronous rebuild is done.
+   */
+  loadNow?(room: string): StoredDoc
+  /**
+   * Optional: commit every pending append now; false if that failed (they are then rejected).
+   * A room calls it before serving its doc to a new client (sync step 2), so what it serves is
+   * durable even within a group-commit window.
+   */
+  flush?(): boolean
+  /**
    * Append `updates` (in order) to the room's log; resolves with the seq the store gave the last
    * one (the first got `seq - updates.length + 1`) once they are durable. Rejects if they were
    * not stored (disk full, storage down): the caller must then not broadcast them.

@@ -184,15 +184,18 @@ describe('a failing periodic compaction', () => {
     client.on('update', (update: Uint8Array) => room.applyClientUpdate(update, writer))
     try {
       for (let i = 0; i < 6; i++) client.getArray('a').push([i])
+      await room.idle()
       // Due at 2 updates (fails), then 4 (fails), then 6; not at each of 3, 4, 5, 6.
       expect(attempts).toBe(3)
       expect(lines.filter((l) => l.includes('ERROR compaction failed'))).toHaveLength(3)
       failing = false
       for (let i = 6; i < 8; i++) client.getArray('a').push([i])
+      await room.idle()
       expect(attempts).toBe(4)
       expect(store.load('ws_conn/queue').updates).toHaveLength(0)
       // Back to the normal cadence after a success.
       for (let i = 8; i < 10; i++) client.getArray('a').push([i])
+      await room.idle()
       expect(attempts).toBe(5)
     } finally {
       rooms.release(room)

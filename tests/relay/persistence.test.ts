@@ -93,11 +93,12 @@ describe('relay persistence', () => {
           const client = new Y.Doc()
           client.on('update', (update: Uint8Array) => room.applyClientUpdate(update, peer))
           for (const e of edits) applyEdit(client, e)
+          await room.idle()
           expectSameDoc(room.doc, client)
           expect(store.countUpdates('ws_prop/queue')).toBeLessThan(every)
           // What is on disk (snapshot + remaining log) is the same document.
           expectSameDoc(loadDoc(store, 'ws_prop/queue').doc, client)
-          room.compact('shutdown')
+          await room.compact('shutdown')
           expect(store.countUpdates('ws_prop/queue')).toBe(0)
           expectSameDoc(loadDoc(store, 'ws_prop/queue').doc, client)
           rooms.release(room)
@@ -128,18 +129,19 @@ describe('relay persistence', () => {
     const updates: Uint8Array[] = []
     client.on('update', (u: Uint8Array) => updates.push(u))
     client.getText('text').insert(0, 'kept')
-    room.applyClientUpdate(updates[0] as Uint8Array, peer)
+    await room.applyClientUpdate(updates[0] as Uint8Array, peer).stored
     expect(sent).toHaveLength(1)
     store.failing = true
     client.getText('text').insert(4, ' lost')
-    expect(() => room.applyClientUpdate(updates[1] as Uint8Array, peer)).toThrow(
+    await expect(room.applyClientUpdate(updates[1] as Uint8Array, peer).stored).rejects.toThrow(
       /could not store update: disk full/,
     )
+    await room.idle() // rebuilt from storage
     expect(room.doc.getText('text').toString()).toBe('kept')
     expect(sent).toHaveLength(1)
     // Once storage is back, the client's resend is accepted.
     store.failing = false
-    room.applyClientUpdate(updates[1] as Uint8Array, peer)
+    await room.applyClientUpdate(updates[1] as Uint8Array, peer).stored
     expect(room.doc.getText('text').toString()).toBe('kept lost')
     expect(sent).toHaveLength(2)
     rooms.release(room)

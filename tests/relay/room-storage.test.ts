@@ -76,7 +76,7 @@ describe('room storage faults, in process', () => {
     room.addPeer(writer)
     const client = editor()
     client.doc.getText('t').insert(0, 'kept')
-    room.applyClientUpdate(client.next(), writer)
+    await room.applyClientUpdate(client.next(), writer).stored
     expect(watcher.frames).toHaveLength(1)
 
     // The disk fails for appends and for the reload that follows the failed append.
@@ -84,7 +84,10 @@ describe('room storage faults, in process', () => {
     store.failLoads = true
     client.doc.getText('t').insert(4, ' refused')
     const refused = client.next()
-    expect(() => room.applyClientUpdate(refused, writer)).toThrow(/could not store update/)
+    await expect(room.applyClientUpdate(refused, writer).stored).rejects.toThrow(
+      /could not store update/,
+    )
+    await room.idle() // the reload after the failed append ran (and failed)
     expect(lines.join('\n')).toMatch(/room reload failed, closing its connections/)
     expect(watcher.closedWith).toBe(1013)
     expect(writer.closedWith).toBe(1013)
@@ -102,7 +105,7 @@ describe('room storage faults, in process', () => {
     again.addPeer(watcher2)
     again.applyClientUpdate(refused, writer)
     client.doc.getText('t').insert(0, '> ')
-    again.applyClientUpdate(client.next(), writer)
+    await again.applyClientUpdate(client.next(), writer).stored
     expect(watcher2.frames).toHaveLength(2)
     expect(loadDoc(store, 'ws_reload/queue').doc.getText('t').toString()).toBe('> kept refused')
     rooms.release(again)
@@ -132,7 +135,7 @@ describe('room storage faults, in process', () => {
     const watcher = recorder(2)
     room.addPeer(watcher)
     good.doc.getText('t').insert(4, ' and more')
-    room.applyClientUpdate(good.next(), recorder(1))
+    await room.applyClientUpdate(good.next(), recorder(1)).stored
     expect(watcher.frames).toHaveLength(1)
     expect(room.doc.store.pendingStructs).toBeNull()
     rooms.release(room)
