@@ -10,7 +10,7 @@ import { STRICT_POLICY } from '../../main/core/net/address-policy'
 import { DATABASE_FILE, openDatabase } from '../../main/core/store/database'
 import { clientOf, fakeInvitation } from '../helpers/core'
 import { rejectionOf } from '../helpers/errors'
-import { type FixtureServer, redirect, startFixtureServer } from './fixture-server'
+import { type FixtureServer, type Route, redirect, startFixtureServer } from './fixture-server'
 
 // The smallest valid PNG (1×1, transparent).
 const PNG = Buffer.from(
@@ -18,12 +18,9 @@ const PNG = Buffer.from(
   'base64',
 )
 
-let server: FixtureServer
-const dirs: string[] = []
-const cores = new Set<Core>()
-
-beforeAll(async () => {
-  server = await startFixtureServer({
+/** An image host: a PNG, a page, an SVG with a script, a PNG too big to keep. */
+function imageRoutes(): Record<string, Route> {
+  return {
     '/logo.png': (_req, res) => {
       res.writeHead(200, { 'content-type': 'image/png' })
       res.end(PNG)
@@ -40,7 +37,15 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'image/png' })
       res.end(Buffer.alloc(3 * 1024 * 1024))
     },
-  })
+  }
+}
+
+let server: FixtureServer
+const dirs: string[] = []
+const cores = new Set<Core>()
+
+beforeAll(async () => {
+  server = await startFixtureServer(imageRoutes())
   server.routes.set('/moved.png', redirect(`${server.origin}/logo.png`))
 })
 
@@ -98,24 +103,7 @@ describe('item images: fetched once by the core, kept, served to windows', () =>
   })
 
   it('keeps raster images only, bounded, from public addresses only', async () => {
-    const origin = await startFixtureServer({
-      '/page.html': (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/html' })
-        res.end('<h1>not an image</h1>')
-      },
-      '/drawing.svg': (_req, res) => {
-        res.writeHead(200, { 'content-type': 'image/svg+xml' })
-        res.end('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
-      },
-      '/huge.png': (_req, res) => {
-        res.writeHead(200, { 'content-type': 'image/png' })
-        res.end(Buffer.alloc(3 * 1024 * 1024))
-      },
-      '/logo.png': (_req, res) => {
-        res.writeHead(200, { 'content-type': 'image/png' })
-        res.end(PNG)
-      },
-    })
+    const origin = await startFixtureServer(imageRoutes())
     const db = openDatabase({ file: path.join(tempDir(), DATABASE_FILE) })
     try {
       const cache = new ImageCache(db)
