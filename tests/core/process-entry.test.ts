@@ -1,8 +1,9 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { CoreClient, type Transport } from '../../common/contract/client'
 import { ChildMessage } from '../../main/core/process-protocol'
 import { fakeInvitation } from '../helpers/core'
+import { mainPortLike, type ParentPortListener } from '../helpers/parent-port'
 import { tempDir } from '../helpers/process'
 import { waitFor } from '../helpers/wait'
 
@@ -11,25 +12,12 @@ import { waitFor } from '../helpers/wait'
  * (events shaped `{ data, ports }`) and MessagePorts for windows. Node's MessagePort stands in
  * for MessagePortMain behind a small adapter.
  */
-type Listener = (event: { data: unknown; ports: unknown[] }) => void
-
-function mainPortLike(port: MessagePort) {
-  return {
-    on(event: 'message' | 'close', listener: (event: { data: unknown }) => void) {
-      if (event === 'message') port.on('message', (data: unknown) => listener({ data }))
-      else port.on('close', () => (listener as () => void)())
-    },
-    postMessage: (message: unknown) => port.postMessage(message),
-    start: () => port.start(),
-  }
-}
-
 describe('process entry (utility process)', () => {
   it('opens the core on request and serves windows over transferred ports', async () => {
     const toParent: unknown[] = []
-    const listeners: Listener[] = []
+    const listeners: ParentPortListener[] = []
     const parentPort = {
-      on: (_event: 'message', listener: Listener) => listeners.push(listener),
+      on: (_event: 'message', listener: ParentPortListener) => listeners.push(listener),
       postMessage: (message: unknown) => toParent.push(message),
     }
     Object.assign(process, { parentPort })

@@ -1,10 +1,11 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { CoreClient, type Transport } from '../../common/contract/client'
 import { ContractError } from '../../common/contract/messages'
 import { ChildMessage } from '../../main/core/process-protocol'
 import { fakeInvitation } from '../helpers/core'
 import { rejectionOf } from '../helpers/errors'
+import { mainPortLike, type ParentPortListener } from '../helpers/parent-port'
 import { tempDir } from '../helpers/process'
 import { waitFor } from '../helpers/wait'
 
@@ -14,29 +15,16 @@ import { waitFor } from '../helpers/wait'
  * `open-external` and the core waits for that answer. Driven as Electron drives the entry (see
  * process-entry.test.ts).
  */
-type Listener = (event: { data: unknown; ports: unknown[] }) => void
-
-function mainPortLike(port: MessagePort) {
-  return {
-    on(event: 'message' | 'close', listener: (event: { data: unknown }) => void) {
-      if (event === 'message') port.on('message', (data: unknown) => listener({ data }))
-      else port.on('close', () => (listener as () => void)())
-    },
-    postMessage: (message: unknown) => port.postMessage(message),
-    start: () => port.start(),
-  }
-}
-
 describe('a share whose page main could not open is taken back', () => {
   it('waits for main: refused → no share, nothing to send; opened → recorded', async () => {
     const toParent: unknown[] = []
-    const listeners: Listener[] = []
+    const listeners: ParentPortListener[] = []
     let answer: string | null = 'no application can open https links'
     const send = (data: unknown, ports: unknown[] = []) => {
       for (const listener of listeners) listener({ data, ports })
     }
     const parentPort = {
-      on: (_event: 'message', listener: Listener) => listeners.push(listener),
+      on: (_event: 'message', listener: ParentPortListener) => listeners.push(listener),
       postMessage: (message: unknown) => {
         toParent.push(message)
         const parsed = ChildMessage.parse(message)
