@@ -1,12 +1,15 @@
-import { Notification, powerMonitor } from 'electron'
+import { app, Notification, powerMonitor } from 'electron'
 import type { Nudge } from '../../common/contract/api'
 import type { CoreClient } from '../../common/contract/client'
+import { nudgeNotificationText } from './nudge-text'
 
 export type NudgeNotificationsOptions = {
   /** Main's current contract client (null while the core restarts). */
   client: () => CoreClient | null
   /** Open the popover on this item. */
   openItem: (itemId: string) => void
+  /** The OS's preferred languages, for the 'system' language setting (default: Electron's). */
+  systemLanguages?: () => readonly string[]
   log?: (line: string) => void
 }
 
@@ -34,17 +37,29 @@ export class NudgeNotifications {
 
   /** Call with each new client (the core restarted): nudges come as events on it. */
   listen(client: CoreClient): void {
-    client.on('nudge.show', (nudge) => this.show(nudge))
+    client.on('nudge.show', (nudge) => {
+      void this.show(nudge).catch((error: unknown) =>
+        this.options.log?.(`nudges: notification failed: ${String(error)}`),
+      )
+    })
   }
 
-  private show(nudge: Nudge): void {
+  private async show(nudge: Nudge): Promise<void> {
     if (!Notification.isSupported()) return
+    // The person's language now (settings may have changed since the core planned the nudge).
+    const language = await this.options
+      .client()
+      ?.call('settings.get', {})
+      .then((settings) => settings.language)
+      .catch(() => undefined)
+    const systemLanguages = this.options.systemLanguages?.() ?? app.getPreferredSystemLanguages()
+    const text = nudgeNotificationText(nudge, language, systemLanguages)
     const notification = new Notification({
-      title: nudge.title,
-      body: nudge.whyText,
+      title: text.title,
+      body: text.body,
       actions: [
-        { type: 'button', text: 'Share' },
-        { type: 'button', text: 'Later' },
+        { type: 'button', text: text.share },
+        { type: 'button', text: text.later },
       ],
     })
     let answered = false
