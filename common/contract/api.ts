@@ -167,6 +167,11 @@ export const methods = {
     result: Session.extend({ problem: Problem.nullable().optional() }),
   },
   'workspace.leave': { params: empty, result: z.null() },
+  /** Drop the changes the relay refused (and this device's unsent state of those documents). */
+  'doc.discardRefused': {
+    params: empty,
+    result: z.object({ discarded: z.array(z.enum(DOC_NAMES)) }),
+  },
   'account.export': { params: empty, result: AccountExport },
   /** Leave the workspace and delete everything this device holds about me. */
   'account.leaveAndDelete': {

@@ -316,6 +316,10 @@ export class Core implements CoreContext {
    * The machine woke up, the time zone changed or the wall clock jumped (the shell reports
    * them): timers run on the monotonic clock, so what is aimed at local times is replanned.
    */
+  discardRefused(): DocName[] {
+    return this.workspace.discardRefused()
+  }
+
   environmentChanged(what: 'resume' | 'time-zone' | 'clock'): void {
     this.log(`core: ${what}, replanning`)
     this.nudges.changed()

@@ -158,6 +158,24 @@ export class WorkspaceSession implements Disposable {
     this.syncing?.setNetwork(enabled)
   }
 
+  /**
+   * A change the relay refused (too large, unintegrable, breaking an item) would be resent on
+   * every reconnect: drop this device's log of each such document and sync again, so the
+   * replica becomes the relay's copy. Unsent changes to those documents go with it (said in the
+   * window). Returns the documents discarded; none when the relay refused nothing.
+   */
+  discardRefused(): DocName[] {
+    const session = this.current
+    const docs = this.syncing?.changeRefusedDocs() ?? []
+    if (!session || docs.length === 0 || this.joining) return []
+    this.stopSync()
+    for (const doc of docs) this.options.store.docLog.remove(roomName(session.claims.ws, doc))
+    this.options.log?.(`sync: discarded the refused local state of ${docs.join(', ')}`)
+    this.startSync(session)
+    this.options.onStatus(false)
+    return docs
+  }
+
   dispose(): void {
     this.stopSync()
   }

@@ -1,4 +1,5 @@
 import type { CoreStatus, Session } from '../../../common/contract/api'
+import type { DocName } from '../../../common/doc/rooms'
 import type { NudgeService } from '../nudges/service'
 import type { MyResultsService } from '../results'
 import type { Shares } from '../shares/shares'
@@ -25,6 +26,8 @@ export interface CoreContext {
   joined(): Joined
   join(invitation: string): Promise<Session>
   leave(): Promise<void>
+  /** Resync from the relay the documents whose change it refused; returns them. */
+  discardRefused(): DocName[]
   now(): string
   /** Resume from sleep, a new time zone, a wall-clock jump (reported by the shell). */
   environmentChanged(what: 'resume' | 'time-zone' | 'clock'): void

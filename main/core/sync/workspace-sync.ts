@@ -54,7 +54,11 @@ type Link = {
   refused: string | null
   /** Why, as a code (set with `refused`). */
   refusedProblem: Problem | null
+  /** The relay closed it over a change of ours (1009, 4422, 4423): resending cannot help. */
+  changeRefused: boolean
 }
+
+const CHANGE_REFUSED_CODES = new Set<number>(Object.values(RELAY_CLOSE))
 
 /*
  * y-websocket drops a connection that received nothing for 30 s. The relay sends idle
@@ -174,6 +178,11 @@ export class WorkspaceSync implements Disposable {
     })
   }
 
+  /** Documents whose link the relay closed over a change of ours (see discard in the session). */
+  changeRefusedDocs(): DocName[] {
+    return this.links.filter((link) => link.changeRefused).map((link) => link.doc)
+  }
+
   isRefused(): boolean {
     return this.links.some((link) => link.refused !== null)
   }
@@ -253,6 +262,7 @@ export class WorkspaceSync implements Disposable {
       failed: false,
       refused: null,
       refusedProblem: null,
+      changeRefused: false,
       provider: new WebsocketProvider(session.relayUrl, roomName(session.claims.ws, name), doc, {
         connect: false,
         awareness: this.awareness[name],
@@ -300,6 +310,7 @@ export class WorkspaceSync implements Disposable {
       const problem = link.refusedProblem ?? terminal.problem
       link.refused = message
       link.refusedProblem = problem
+      if (CHANGE_REFUSED_CODES.has(code)) link.changeRefused = true
       this.options.log?.(`sync ${name}: stopped, ${message}`)
       this.setError(message, problem)
       this.scheduleRefusedRetry()

@@ -6,6 +6,7 @@ import { queueHandlers } from './queue-handlers'
 import { resultsHandlers } from './results-handlers'
 import { shareHandlers } from './share-handlers'
 import { studioHandlers } from './studio-handlers'
+import { syncHandlers } from './sync-handlers'
 import type { Handler } from './types'
 
 /** Every method of the contract has exactly one handler; a missing one fails typecheck here. */
@@ -17,4 +18,5 @@ export const handlers: { [M in MethodName]: Handler<M> } = {
   ...resultsHandlers,
   ...shareHandlers,
   ...studioHandlers,
+  ...syncHandlers,
 }

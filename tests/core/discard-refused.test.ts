@@ -1,0 +1,98 @@
+/**
+ * Issue 8.3: a change the relay refuses (here over its frame limit, close 1009) is not resent in
+ * a loop, and the person can discard it: the document is synced again from the relay's copy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { Core } from '../../main/core/core'
+import { clientOf } from '../helpers/core'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
+
+const dirs: string[] = []
+const cores: Core[] = []
+const relays: RelayProcess[] = []
+
+afterAll(async () => {
+  for (const core of cores) await core.close()
+  for (const relay of relays) {
+    await relay.stop()
+    rmSync(relay.dataDir, { recursive: true, force: true })
+  }
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Queue-room connections the relay accepted so far (one per connect of the core's link). */
+function queueConnections(relay: RelayProcess, workspaceId: string): number {
+  return relay
+    .logs()
+    .split('\n')
+    .filter((line) => line.includes('connection accepted') && line.includes(`${workspaceId}/queue`))
+    .length
+}
+
+describe('doc.discardRefused', () => {
+  it('drops a change the relay refused and syncs the document again, with no resend loop', async () => {
+    const relay = await startRelay({ args: ['--max-message-bytes', '4096'] })
+    relays.push(relay)
+    const workspaceId = await relay.createWorkspace('Acme')
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-discard-'))
+    dirs.push(dataDir)
+    const core = await Core.open({ dataDir, maxBackoffMs: 200, refusedRetryMs: 3_600_000 })
+    cores.push(core)
+    const client = clientOf(core)
+    await client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name: 'Cam', role: 'champion' }),
+    })
+    const kept = await client.call('item.create', {
+      title: 'Small',
+      url: 'https://acme.example/small',
+      objective: 'awareness',
+      status: 'published',
+    })
+    await waitFor('synced', async () => (await client.call('status.get', {})).sync === 'synced')
+    // Nothing refused yet: nothing to discard.
+    expect(await client.call('doc.discardRefused', {})).toEqual({ discarded: [] })
+
+    // A caption within the item limit but over this relay's 4 KB frame limit.
+    const big = await client.call('item.create', {
+      title: 'Big',
+      url: 'https://acme.example/big',
+      objective: 'awareness',
+      status: 'published',
+      captions: { linkedin: 'x'.repeat(9_000) },
+    })
+    const refused = await waitFor('the relay refused it', async () => {
+      const status = await client.call('status.get', {})
+      return status.problem?.code === 'changeTooLarge' ? status : undefined
+    })
+    expect(refused.sync).toBe('offline')
+    const afterRefusal = queueConnections(relay, workspaceId)
+    // Later calls see the same stopped link: no reconnect, no resend (retry is an hour away).
+    for (let i = 0; i < 5; i++) await client.call('status.get', {})
+    expect(queueConnections(relay, workspaceId)).toBe(afterRefusal)
+
+    expect(await client.call('doc.discardRefused', {})).toEqual({ discarded: ['queue'] })
+    await waitFor(
+      'synced again',
+      async () => (await client.call('status.get', {})).sync === 'synced',
+    )
+    const ids = await waitFor('the queue back from the relay', async () => {
+      const list = (await client.call('queue.list', {})).map((item) => item.id)
+      return list.includes(kept.id) ? list : undefined
+    })
+    expect(ids).not.toContain(big.id)
+    expect((await client.call('status.get', {})).problem).toBeNull()
+    // One new connection for the resync, and the relay never held the big item.
+    expect(queueConnections(relay, workspaceId)).toBe(afterRefusal + 1)
+    await core.close()
+    cores.pop()
+    const reopened = await Core.open({ dataDir })
+    cores.push(reopened)
+    const again = (await clientOf(reopened).call('queue.list', {})).map((item) => item.id)
+    expect(again).toContain(kept.id)
+    expect(again).not.toContain(big.id)
+  })
+})
