@@ -307,6 +307,11 @@ export class Core implements CoreContext {
     return this.workspace.leave()
   }
 
+  /** Resync from the relay the documents whose change it refused (doc.discardRefused). */
+  discardRefused(): DocName[] {
+    return this.workspace.discardRefused()
+  }
+
   /** Work offline on purpose (tests, and later a "pause sync" switch); edits are kept locally. */
   setNetwork(enabled: boolean): void {
     this.workspace.setNetwork(enabled)
@@ -316,10 +321,6 @@ export class Core implements CoreContext {
    * The machine woke up, the time zone changed or the wall clock jumped (the shell reports
    * them): timers run on the monotonic clock, so what is aimed at local times is replanned.
    */
-  discardRefused(): DocName[] {
-    return this.workspace.discardRefused()
-  }
-
   environmentChanged(what: 'resume' | 'time-zone' | 'clock'): void {
     this.log(`core: ${what}, replanning`)
     this.nudges.changed()
