@@ -1,6 +1,7 @@
 import './nudges.css'
 import { useEffect, useState } from 'react'
 import type { NudgePreview } from '../../../../common/contract/api'
+import { whyText } from '../../../../common/nudges/why'
 import { useLanguage, useStore, useT } from '../../state/store'
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h)
@@ -47,7 +48,7 @@ export function AudienceHeatmap() {
             ? t('nudges.next', {
                 when: when.format(new Date(preview.next.at)),
                 title: preview.next.title,
-                why: preview.next.whyText,
+                why: whyText(preview.next.why, language),
               })
             : t('nudges.none')}
       </p>
@@ -58,9 +59,9 @@ export function AudienceHeatmap() {
           data-testid={`heatmap-${audience.network}`}
         >
           <figcaption className="small">
-            {t(`network.${audience.network}`)} · {audience.whyText}
+            {t(`network.${audience.network}`)} · {whyText(audience.why, language)}
           </figcaption>
-          <table aria-label={audience.whyText}>
+          <table aria-label={whyText(audience.why, language)}>
             <tbody>
               {audience.hours.map((row, d) => (
                 <tr key={days[d]}>

@@ -1,7 +1,8 @@
 import './nudges.css'
 import { useEffect, useState } from 'react'
 import type { Nudge } from '../../../../common/contract/api'
-import { useStore, useT } from '../../state/store'
+import { whyText } from '../../../../common/nudges/why'
+import { useLanguage, useStore, useT } from '../../state/store'
 
 /** A notification click in the desktop app opens the popover on the item (registered once). */
 let bridgeListening = false
@@ -21,6 +22,8 @@ function listenToBridge(): void {
  */
 export function NudgeBanner() {
   const t = useT()
+  // The core renders whyText without the OS locale; the window knows the language it speaks.
+  const language = useLanguage()
   const client = useStore((state) => state.client)
   const select = useStore((state) => state.select)
   const setView = useStore((state) => state.setView)
@@ -38,7 +41,7 @@ export function NudgeBanner() {
   return (
     <div className="nudge-banner" role="status" data-testid="nudge-banner">
       <strong>{nudge.title}</strong>
-      <span className="muted small">{nudge.whyText}</span>
+      <span className="muted small">{whyText(nudge.why, language)}</span>
       <span className="nudge-actions">
         <button
           type="button"
