@@ -57,6 +57,8 @@ export class LinkStore {
   readonly #upsert
   readonly #seen
   readonly #insertClick
+  /** UTC day of the last clearing of old visitor hashes (done at start and once a day). */
+  #clearedDay = -1
 
   constructor(db: Db) {
     this.#db = db
@@ -122,6 +124,11 @@ export class LinkStore {
    * click this share in the last 24 h. Returns whether it was unique.
    */
   recordClick(click: ClickInput): boolean {
+    const day = Math.floor(click.at.getTime() / DAY_MS)
+    if (day !== this.#clearedDay) {
+      this.#clearedDay = day
+      this.forgetOldVisitors(click.at)
+    }
     const keys = this.#keys.keysFor(click.at)
     const hashes = keys.map((k) => visitorHash(k, click.ip, click.uaFamily))
     const since = new Date(click.at.getTime() - DAY_MS).toISOString()
