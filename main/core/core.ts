@@ -214,6 +214,7 @@ export class Core implements CoreContext {
         clock,
         proof: (shareId) => table.proof(shareId),
         session: () => this.workspace.session,
+        leaderboardOptIn: () => store.settings.get().leaderboardOptIn ?? false,
         // New clicks: My stats re-reads, and the nudges learn from them.
         changed: () => {
           this.events.mineChanged({ shares: false })
@@ -223,6 +224,9 @@ export class Core implements CoreContext {
       }),
     )
     this.lifecycle.add(toDisposable(store.settings.onChange(() => this.nudges.changed())))
+    this.lifecycle.add(
+      toDisposable(store.settings.onChange(() => this.results.fetcher.settingsChanged())),
+    )
     // Disposed first: no event leaves while the rest shuts down.
     this.lifecycle.add(this.events)
     // Every window follows theme and language as soon as one of them changes a setting.

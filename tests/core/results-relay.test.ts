@@ -4,10 +4,13 @@
  * bot once), and the core fetches the clicks of its own shares with its ownership proofs into
  * SQLite, where My stats and the nudges read them, also once the relay is gone.
  */
+import path from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseShortCode } from '../../common/share/short-link'
 import { Core } from '../../main/core/core'
 import { NudgeStore } from '../../main/core/nudges/nudge-store'
+import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
@@ -25,6 +28,21 @@ afterAll(async () => {
   for (const core of cores) await core.close()
   await relay?.stop()
 })
+
+/** Which of my shares the relay links to me (only while I am opted in to the leaderboard). */
+function linkedTo(memberId: string): string[] {
+  if (!relay) return []
+  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
+  try {
+    return (
+      db.prepare('SELECT share_id FROM share_members WHERE member_id = ?').all(memberId) as {
+        share_id: string
+      }[]
+    ).map((row) => row.share_id)
+  } finally {
+    db.close()
+  }
+}
 
 async function openCore() {
   const core = await Core.open({
@@ -56,7 +74,12 @@ describe('my results through a real relay', () => {
     })
     const employee = await openCore()
     await employee.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
+      invitation: await relay.invite({
+        workspaceId,
+        name: 'Eric',
+        role: 'employee',
+        memberId: 'mem_eric',
+      }),
     })
     await waitFor(
       'the item in my queue and the directory synced',
@@ -90,7 +113,9 @@ describe('my results through a real relay', () => {
       return response.headers.get('location')
     }
     const landing = `https://acme.example/launch?ref=blog&utm_source=linkedin&utm_medium=employee-advocacy&utm_campaign=evergreen&utm_content=${share.shareId}`
-    expect(await follow(LINKEDIN_BOT)).toBe(landing)
+    // The relay learns the item's URL from the queue document (a room hook): wait for it with a
+    // preview bot, which is redirected but never counted.
+    await waitFor('the relay redirects', async () => (await follow(LINKEDIN_BOT)) === landing)
     expect(await follow(FIREFOX)).toBe(landing)
     expect(await follow(FIREFOX)).toBe(landing)
 
@@ -117,6 +142,15 @@ describe('my results through a real relay', () => {
     expect(withReach.perNetwork).toMatchObject([
       { network: 'linkedin', shares: 1, audience: 400, reach: 400, clickThrough: 1 / 400 },
     ])
+
+    // Off by default: the relay does not know the share is mine. Opting in links it; opting
+    // out removes the link again.
+    expect(linkedTo('mem_eric')).toEqual([])
+    await employee.client.call('settings.update', { leaderboardOptIn: true })
+    await waitFor('linked after opting in', () => linkedTo('mem_eric').length === 1)
+    expect(linkedTo('mem_eric')).toEqual([share.shareId])
+    await employee.client.call('settings.update', { leaderboardOptIn: false })
+    await waitFor('unlinked after opting out', () => linkedTo('mem_eric').length === 0)
 
     // The relay goes away: my results stay.
     await relay.stop()

@@ -22,6 +22,8 @@ export type ResultsFetcherOptions = {
   /** New figures are in SQLite: the windows re-read My stats. */
   changed: () => void
   log: (line: string) => void
+  /** The leaderboard opt-in as set in Settings (sent to the relay when it differs). */
+  leaderboardOptIn?: () => boolean
   everyMs?: number
   minBackoffMs?: number
   maxBackoffMs?: number
@@ -61,6 +63,21 @@ export class ResultsFetcher implements Disposable {
     })
   }
 
+  /** Settings changed: send the leaderboard choice now if the relay does not have it yet. */
+  settingsChanged(): void {
+    // A round under way may be sending the previous choice: check again once it is done.
+    if (this.running) this.again = true
+    const session = this.options.session()
+    if (session && this.leaderboardPending(session.claims.ws) !== null) this.kick()
+  }
+
+  /** The choice to send, or null when the relay has it (never opted in: nothing to send). */
+  private leaderboardPending(workspaceId: string): boolean | null {
+    const wanted = this.options.leaderboardOptIn?.() ?? false
+    const sent = this.options.store.leaderboardSent(workspaceId)
+    return wanted === (sent ?? false) ? null : wanted
+  }
+
   /** Resolves when the fetch under way (if any) is done; for tests. */
   async idle(): Promise<void> {
     while (this.running) await this.running
@@ -90,8 +107,10 @@ export class ResultsFetcher implements Disposable {
     const ids = this.options.store
       .reportedShareIds(session.claims.ws)
       .slice(0, MAX_SHARES_PER_ROUND)
-    if (ids.length === 0) return
     try {
+      const optIn = this.leaderboardPending(session.claims.ws)
+      if (optIn !== null) await this.sendLeaderboard(session, optIn, ids)
+      if (ids.length === 0) return
       for (let i = 0; i < ids.length; i += MAX_RESULTS_SHARES) {
         const batch = ids.slice(i, i + MAX_RESULTS_SHARES)
         const results = await this.fetchBatch(session, batch)
@@ -105,6 +124,33 @@ export class ResultsFetcher implements Disposable {
       this.failures++
       this.options.log(`results: ${error instanceof Error ? error.message : String(error)}`)
     }
+  }
+
+  /** Opting in links my shares so far (newest, with proofs); opting out removes every link. */
+  private async sendLeaderboard(
+    session: StoredSession,
+    optIn: boolean,
+    ids: readonly string[],
+  ): Promise<void> {
+    const fetcher = this.options.fetcher ?? fetch
+    const shares = optIn
+      ? ids.slice(0, MAX_RESULTS_SHARES).map((id) => ({ id, proof: this.options.proof(id) }))
+      : []
+    const response = await fetcher(relayApiUrl(session.relayUrl, 'leaderboard'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ optIn, shares }),
+      signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+    })
+    const answer = (await response.json().catch(() => null)) as { optedIn?: unknown } | null
+    if (!response.ok || answer?.optedIn !== optIn) {
+      throw new Error(`leaderboard choice not taken (HTTP ${response.status})`)
+    }
+    this.options.store.setLeaderboardSent(
+      session.claims.ws,
+      optIn,
+      new Date(this.options.clock.now()),
+    )
   }
 
   private async fetchBatch(session: StoredSession, ids: readonly string[]): Promise<MyResults> {

@@ -31,6 +31,8 @@ export class ResultsStore {
   private readonly selectConversions
   private readonly selectFetched
   private readonly upsertFetched
+  private readonly selectLeaderboard
+  private readonly upsertLeaderboard
 
   constructor(private readonly db: Db) {
     // Shares the relay already has (none pending in the outbox), newest first.
@@ -73,10 +75,27 @@ export class ResultsStore {
     this.selectFetched = db.prepare<[], { fetched_at: string }>(
       'SELECT fetched_at FROM results_fetch WHERE id = 1',
     )
+    this.selectLeaderboard = db.prepare<[string], { opt_in: number }>(
+      'SELECT opt_in FROM leaderboard_sent WHERE workspace_id = ?',
+    )
+    this.upsertLeaderboard = db.prepare<[string, number, string]>(
+      `INSERT INTO leaderboard_sent (workspace_id, opt_in, sent_at) VALUES (?, ?, ?)
+       ON CONFLICT (workspace_id) DO UPDATE SET opt_in = excluded.opt_in, sent_at = excluded.sent_at`,
+    )
     this.upsertFetched = db.prepare<[string]>(
       `INSERT INTO results_fetch (id, fetched_at) VALUES (1, ?)
        ON CONFLICT (id) DO UPDATE SET fetched_at = excluded.fetched_at`,
     )
+  }
+
+  /** The leaderboard choice the relay last acknowledged here, or null: never sent. */
+  leaderboardSent(workspaceId: string): boolean | null {
+    const row = this.selectLeaderboard.get(workspaceId)
+    return row ? row.opt_in === 1 : null
+  }
+
+  setLeaderboardSent(workspaceId: string, optIn: boolean, at: Date): void {
+    this.upsertLeaderboard.run(workspaceId, optIn ? 1 : 0, at.toISOString())
   }
 
   /** Ids of my shares in this workspace that the relay has been told of, newest first. */

@@ -218,4 +218,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'leaderboard choice sent',
+    sql: `
+      -- The leaderboard choice the relay last acknowledged, per workspace: a change made offline
+      -- (opting out above all, which removes my name) is sent again until the relay has it.
+      CREATE TABLE leaderboard_sent (
+        workspace_id TEXT PRIMARY KEY,
+        opt_in       INTEGER NOT NULL,
+        sent_at      TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
