@@ -158,9 +158,10 @@ const en = {
   'refused.changeRefused':
     'A change was refused, so nobody else got it. The text is back as the others have it.',
   'refused.relayTooLarge':
-    'The relay refused a change as too large: nobody else got it. Undo your last change in the editor (↶) and make it in smaller steps.',
+    'The relay refused a change as too large: nobody else got it, and this document no longer syncs. Discard it to get the relay’s copy back (your changes to it not sent yet are lost), then make it in smaller steps.',
   'refused.relayRefused':
-    'The relay refused a change: nobody else got it. Undo your last change in the editor (↶).',
+    'The relay refused a change: nobody else got it, and this document no longer syncs. Discard it to get the relay’s copy back (your changes to it not sent yet are lost).',
+  'refused.discard': 'Discard the change',
   'campaign.endsToday': 'ends today',
   'campaign.oneDayLeft': '1 day left',
   'campaign.daysLeftN': '{days} days left',
@@ -327,9 +328,10 @@ const frWritten: Record<StudioMessageKey, string> = {
   'refused.changeRefused':
     'Une modification a été refusée : personne d’autre ne l’a reçue. Le texte est revenu tel que les autres l’ont.',
   'refused.relayTooLarge':
-    'Le relais a refusé une modification trop volumineuse : personne d’autre ne l’a reçue. Annulez votre dernière modification dans l’éditeur (↶) et faites-la en plusieurs fois.',
+    'Le relais a refusé une modification trop volumineuse : personne d’autre ne l’a reçue, et ce document ne se synchronise plus. Abandonnez-la pour retrouver la version du relais (vos modifications pas encore envoyées sont perdues), puis faites-la en plusieurs fois.',
   'refused.relayRefused':
-    'Le relais a refusé une modification : personne d’autre ne l’a reçue. Annulez votre dernière modification dans l’éditeur (↶).',
+    'Le relais a refusé une modification : personne d’autre ne l’a reçue, et ce document ne se synchronise plus. Abandonnez-la pour retrouver la version du relais (vos modifications pas encore envoyées sont perdues).',
+  'refused.discard': 'Abandonner la modification',
   'campaign.endsToday': 'se termine aujourd’hui',
   'campaign.oneDayLeft': '1 jour restant',
   'campaign.daysLeftN': '{days} jours restants',

@@ -125,13 +125,15 @@ function ErrorBanner() {
 
 /**
  * A change of mine that nobody else got: refused by the core before sending (it was discarded,
- * the texts are back as the core has them), or by the relay (the status says so; undo it).
+ * the texts are back as the core has them), or by the relay (the status says so; Discard drops
+ * it and resyncs the document from the relay).
  */
 function RefusedBanner() {
   const t = useST()
   const language = useStudio((state) => state.language)
   const refused = useStudio((state) => state.refused)
   const clear = useStudio((state) => state.clearRefused)
+  const discard = useStudio((state) => state.discardRelayRefused)
   const problem = useStudio((state) => state.status?.problem ?? null)
   const relayRefused =
     problem?.code === 'changeTooLarge' || problem?.code === 'changeRefused' ? problem : null
@@ -160,7 +162,16 @@ function RefusedBanner() {
         <button type="button" className="link" onClick={clear}>
           {t('error.dismiss')}
         </button>
-      ) : null}
+      ) : (
+        <button
+          type="button"
+          className="link"
+          data-testid="change-refused-discard"
+          onClick={() => void discard()}
+        >
+          {t('refused.discard')}
+        </button>
+      )}
     </div>
   )
 }

@@ -82,6 +82,8 @@ type StudioState = {
   pollFeeds(): Promise<void>
   clearError(): void
   clearRefused(): void
+  /** Drop the change the relay refused: the core resyncs that document, the replicas restart. */
+  discardRelayRefused(): Promise<void>
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
@@ -364,6 +366,15 @@ export const useStudio = create<StudioState>((set, get) => {
 
     clearRefused() {
       set({ refused: null })
+    },
+
+    async discardRelayRefused() {
+      const done = await attempt((c) => c.call('doc.discardRefused', {}))
+      if (!done) return
+      // The core's replica is the relay's copy again: this window's replicas start over from it.
+      syncReplica(true)
+      set({ refused: null })
+      await get().refresh()
     },
   }
 })
