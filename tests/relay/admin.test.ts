@@ -2,12 +2,11 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
 import { parseInvitation } from '../../common/model/invitation'
 import { RELAY_FLAGS } from '../../sync-server/config'
 import { type RelayProcess, runRelayCli, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
-import { RawClient, roomUrl } from './support'
+import { RawClient, roomUrl, tryConnect } from './support'
 
 let relay: RelayProcess
 let acme: string
@@ -43,38 +42,15 @@ async function inviteByCli(name: string, role: string) {
   return { link, memberId, expires, token: parseInvitation(link).token }
 }
 
-type Upgrade = { status: number; problem: string | null; body: string } | { ws: WebSocket }
-
-function upgrade(url: string): Promise<Upgrade> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url)
-    ws.on('open', () => resolve({ ws }))
-    ws.on('unexpected-response', (_req, res) => {
-      let body = ''
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8')
-      })
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          problem: (res.headers['x-porte-voix-problem'] as string | undefined) ?? null,
-          body,
-        }),
-      )
-    })
-    ws.on('error', reject)
-  })
-}
-
 async function expectRefused(url: string, status: number, problem: string): Promise<void> {
-  const result = await upgrade(url)
+  const result = await tryConnect(url)
   if ('ws' in result) {
     result.ws.close()
     throw new Error(`expected a ${status} refusal, the upgrade was accepted`)
   }
-  expect(result.status).toBe(status)
-  expect(result.problem).toBe(problem)
-  expect(JSON.parse(result.body)).toMatchObject({ error: { problem } })
+  expect(result.refused.status).toBe(status)
+  expect(result.refused.problem).toBe(problem)
+  expect(JSON.parse(result.refused.body)).toMatchObject({ error: { problem } })
 }
 
 async function summary(token: string): Promise<{ status: number; problem: string | null }> {
@@ -250,7 +226,7 @@ describe('relay:admin on a live relay', () => {
     await expectRefused(url, 429, 'tooManyConnections')
     await clients[0]?.close()
     await waitFor('a slot freed', async () => {
-      const result = await upgrade(url)
+      const result = await tryConnect(url)
       if ('ws' in result) {
         result.ws.close()
         return true

@@ -12,7 +12,8 @@ import {
 } from '../../sync-server/protocol/messages'
 import { waitFor } from '../helpers/wait'
 
-export type Refusal = { status: number; body: string }
+/** An HTTP refusal of an upgrade; `problem` is the x-porte-voix-problem header, when sent. */
+export type Refusal = { status: number; problem: string | null; body: string }
 
 /** Try a WebSocket upgrade; resolve with the open socket or the HTTP refusal. */
 export function tryConnect(url: string): Promise<{ ws: WebSocket } | { refused: Refusal }> {
@@ -24,8 +25,13 @@ export function tryConnect(url: string): Promise<{ ws: WebSocket } | { refused: 
       res.on('data', (chunk: Buffer) => {
         body += chunk.toString('utf8')
       })
-      res.on('end', () => resolve({ refused: { status: res.statusCode ?? 0, body } }))
-      res.on('error', () => resolve({ refused: { status: res.statusCode ?? 0, body } }))
+      const refused = () => ({
+        status: res.statusCode ?? 0,
+        problem: (res.headers['x-porte-voix-problem'] as string | undefined) ?? null,
+        body,
+      })
+      res.on('end', () => resolve({ refused: refused() }))
+      res.on('error', () => resolve({ refused: refused() }))
     })
     ws.on('error', (error) => reject(error))
   })
