@@ -16,6 +16,7 @@ import { databasePath, openDatabase } from '../../main/core/store/database'
 import { launchChromium, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, fakeInvitation, startCore } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
+import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
 import { waitFor } from '../helpers/wait'
 
@@ -255,6 +256,107 @@ describe("the heatmap shows the curve learned from my shares' clicks (Chromium)"
       ),
     ).toBe('covers')
     expect(await peaks()).toEqual(top)
+    await context.close()
+  })
+})
+
+describe('the heatmap learns from clicks on my short links through a real relay (Chromium)', () => {
+  const PUBLIC = 'http://go.porte-voix.test'
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+  const BOT =
+    'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)'
+  let relay: RelayProcess | undefined
+  let champion: CoreProcess | undefined
+  let employee: CoreProcess | undefined
+  let chromium: TestBrowser | undefined
+
+  afterAll(async () => {
+    await chromium?.close()
+    await employee?.stop()
+    await champion?.stop()
+    await relay?.stop()
+  })
+
+  it('shows the hour my audience clicked as the peak, and names it', async () => {
+    relay = await startRelay({ args: ['--public-url', PUBLIC] })
+    const workspaceId = await relay.createWorkspace('Acme')
+    ;[champion, employee, chromium] = await Promise.all([
+      startCore(),
+      startCore(),
+      launchChromium(),
+    ])
+    await champion.client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
+    })
+    const item = await champion.client.call('item.create', {
+      title: 'Launch',
+      url: 'https://acme.example/launch',
+      objective: 'awareness',
+      status: 'published',
+      captions: { linkedin: 'Launch' },
+    })
+    await employee.client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
+    })
+    await employee.client.call('settings.update', { timeZone: 'UTC', networks: ['linkedin'] })
+    const mine = employee
+    await waitFor(
+      'the item in my queue, synced',
+      async () =>
+        (await mine.client.call('queue.forMe', {})).length === 1 &&
+        (await mine.client.call('status.get', {})).sync === 'synced',
+    )
+    const share = await employee.client.call('share.perform', {
+      itemId: item.id,
+      network: 'linkedin',
+      text: 'Our launch',
+    })
+    expect(share.trackedUrl.startsWith(`${PUBLIC}/s/`)).toBe(true)
+    const link = `${relay.httpUrl}/s/${share.trackedUrl.slice(`${PUBLIC}/s/`.length)}`
+    const follow = async (ua: string) => {
+      const response = await fetch(link, { redirect: 'manual', headers: { 'user-agent': ua } })
+      await response.arrayBuffer()
+      return response.status
+    }
+    // The relay learns the item's URL from the queue document; a preview bot is never counted.
+    await waitFor('the relay redirects', async () => ((await follow(BOT)) === 302 ? true : null))
+    const clickedAt = Date.now()
+    for (let i = 0; i < 10; i++) expect(await follow(FIREFOX)).toBe(302)
+    // A restarted core fetches my results as soon as it is connected again.
+    const dataDir = employee.dataDir
+    await employee.stop()
+    employee = await startCore({ dataDir, args: ['--static', rendererDir()] })
+    const restarted = employee
+    await waitFor('my clicks fetched', async () =>
+      (await restarted.client.call('results.mine', {})).totals.clicks === 10 ? true : null,
+    )
+
+    const context = await chromium.browser.newContext({ viewport: { width: 380, height: 580 } })
+    const page = await context.newPage()
+    await page.goto(`http://127.0.0.1:${employee.port}/index.html`)
+    await page.getByTestId('nav-stats').click()
+    const heatmap = page.getByTestId('heatmap-linkedin')
+    await heatmap.waitFor(WAIT)
+    const top = await heatmap
+      .locator('tr')
+      .evaluateAll((rows) =>
+        rows.flatMap((row, day) =>
+          [...row.querySelectorAll('td')].flatMap((cell, hour) =>
+            cell.getAttribute('data-level') === '4' ? [day * 24 + hour] : [],
+          ),
+        ),
+      )
+    // The clicks' hour (UTC, Monday first) is at the top, with at most its neighbours.
+    const at = new Date(clickedAt)
+    const clickedCell = ((at.getUTCDay() + 6) % 7) * 24 + at.getUTCHours()
+    const near = (cell: number) =>
+      Math.min(Math.abs(cell - clickedCell), 168 - Math.abs(cell - clickedCell))
+    expect(top.some((cell) => near(cell) === 0 || near(cell) === 1)).toBe(true)
+    expect(top.every((cell) => near(cell) <= 1)).toBe(true)
+    const day = new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: 'UTC' }).format(at)
+    expect(await heatmap.locator('figcaption').textContent()).toContain(
+      `Your LinkedIn audience clicks most on ${day}s `,
+    )
     await context.close()
   })
 })
