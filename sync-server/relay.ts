@@ -50,7 +50,6 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     connections: () => connections.size,
     rooms: () => rooms.loadedCount,
   })
-  instrumentAppend(store, metrics)
   const workspaces = new WorkspaceStore(db)
   const links = new LinkStore(db)
   const shares = new ShareStore(db)
@@ -60,6 +59,8 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     compactEvery: config.compactEvery,
     onLoad: (room) => indexer.onLoad(room),
   })
+  // The store rooms append to (group commit included), so latency counts the wait for the commit.
+  instrumentAppend(rooms.store, metrics)
   let memberCount = workspaces.countMembers()
   const access = new LiveAccess(db, workspaces, log, {
     maxPerMember: config.maxConnectionsPerMember,
