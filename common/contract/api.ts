@@ -211,6 +211,8 @@ export const methods = {
   'stats.mine': { params: empty, result: PersonalStats },
   /** My clicks and conversions per share, item and network, per day, by hour (from SQLite). */
   'results.mine': { params: empty, result: MyResultsStats },
+  /** Ask the relay for my latest clicks now (My stats opened); resolves once SQLite has them. */
+  'results.refresh': { params: empty, result: z.null() },
   /**
    * An item's image, fetched and kept by the core, as a data: URL (null when it cannot be had):
    * windows load no third-party URL, so image hosts never see employees' addresses.

@@ -122,8 +122,8 @@ describe('my results through a real relay', () => {
     await waitFor(
       'my clicks fetched',
       async () => {
-        employee.core.results.fetcher.kick()
-        await employee.core.results.fetcher.idle()
+        // What My stats does when opened.
+        await employee.client.call('results.refresh', {})
         return (await employee.client.call('results.mine', {})).totals.clicks === 2
       },
       { timeoutMs: 20_000 },

@@ -1,6 +1,12 @@
 import type { HandlerGroup } from './types'
 
 /** My results (issue 9): clicks and conversions of my shares, read from SQLite. */
-export const resultsHandlers: HandlerGroup<'results.mine'> = {
+export const resultsHandlers: HandlerGroup<'results.mine' | 'results.refresh'> = {
+  // Never fails: offline, My stats shows what SQLite holds (and says when it was fetched).
+  'results.refresh': async (ctx) => {
+    ctx.results.fetcher.kick()
+    await ctx.results.fetcher.idle()
+    return null
+  },
   'results.mine': (ctx) => ctx.results.mine(ctx.store.settings.get(), new Date(ctx.now())),
 }

@@ -28,6 +28,11 @@ export function MyResultsSection() {
         .then((next) => live && setStats(next))
         .catch(() => {})
     load()
+    // Opening My stats asks the relay for fresh clicks; mine.changed follows when they arrive.
+    void client
+      .call('results.refresh', {})
+      .then(load)
+      .catch(() => {})
     const offMine = client.on('mine.changed', load)
     const offSettings = client.on('settings.changed', load)
     return () => {
