@@ -20,6 +20,8 @@ export type RoomManagerOptions = {
   onLoad?: (room: Room) => void
   /** Extension points every room calls (see RoomHooks). */
   hooks?: RoomHooks
+  /** Read-only connections get updates merged this often (0 = each at once, the default). */
+  readerFanoutMs?: number
 }
 
 /**
@@ -98,6 +100,7 @@ export class RoomManager {
           this.#options.compactEvery,
           (r) => this.#onBroken(r),
           this.#options.hooks,
+          this.#options.readerFanoutMs ?? 0,
         )
         if (ref.doc === 'queue') {
           try {

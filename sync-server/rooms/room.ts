@@ -141,6 +141,13 @@ export class Room {
   readonly #order = new SerialQueue()
   /** An append failed: changes are refused until the doc was rebuilt from storage. */
   #failed = false
+  /**
+   * Read-only peers get stored updates merged every `#coalesceMs` (0: at once, like writers):
+   * employees need no keystroke latency, and a typing burst costs one send per reader.
+   */
+  readonly #coalesceMs: number
+  #forReaders: Uint8Array[] = []
+  #readerTimer: NodeJS.Timeout | null = null
   readonly #log: Logger
   readonly #compactEvery: number
   /** `#sinceSnapshot` at which the next periodic compaction runs (postponed after a failure). */
@@ -161,7 +168,9 @@ export class Room {
     compactEvery: number,
     onBroken: (room: Room) => void = () => {},
     hooks: RoomHooks = {},
+    coalesceMs = 0,
   ) {
+    this.#coalesceMs = coalesceMs
     this.ref = ref
     this.name = name
     this.#store = store
@@ -277,8 +286,7 @@ export class Room {
       this.#lastSeq = lastSeq
       this.#sinceSnapshot += captured.length
       if (changed) await changed
-      for (const update of captured)
-        this.broadcast(encodeSync(SYNC_UPDATE, update), echo ? null : origin)
+      this.#fanOut(captured, echo ? null : origin)
       if (payload && hooks.onStore) {
         const firstSeq = lastSeq - captured.length + 1
         void this.#hook('onStore', hooks.onStore({ ...payload, firstSeq, lastSeq }))
@@ -543,6 +551,34 @@ export class Room {
     this.broadcast(encodeAwareness(encodeAwarenessUpdate(this.awareness, changed)), peer)
   }
 
+  /** Stored updates: to writers at once, to readers merged on the room's one timer. */
+  #fanOut(updates: readonly Uint8Array[], except: Peer | null): void {
+    if (this.#coalesceMs <= 0) {
+      for (const update of updates) this.broadcast(encodeSync(SYNC_UPDATE, update), except)
+      return
+    }
+    for (const update of updates) {
+      const frame = encodeSync(SYNC_UPDATE, update)
+      for (const peer of this.peers)
+        if (peer !== except && peer.access === 'write') peer.send(frame)
+    }
+    this.#forReaders.push(...updates)
+    if (this.#readerTimer === null) {
+      this.#readerTimer = setTimeout(() => this.#flushReaders(), this.#coalesceMs)
+      this.#readerTimer.unref()
+    }
+  }
+
+  #flushReaders(): void {
+    this.#readerTimer = null
+    const pending = this.#forReaders
+    this.#forReaders = []
+    if (pending.length === 0) return
+    const merged = pending.length === 1 ? (pending[0] as Uint8Array) : Y.mergeUpdates(pending)
+    const frame = encodeSync(SYNC_UPDATE, merged)
+    for (const peer of this.peers) if (peer.access !== 'write') peer.send(frame)
+  }
+
   broadcast(frame: Uint8Array, except: Peer | null): void {
     for (const peer of this.peers) if (peer !== except) peer.send(frame)
   }
@@ -602,6 +638,9 @@ export class Room {
   }
 
   destroy(): void {
+    if (this.#readerTimer) clearTimeout(this.#readerTimer)
+    this.#readerTimer = null
+    this.#forReaders = []
     this.awareness.destroy()
     this.doc.destroy()
   }
