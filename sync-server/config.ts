@@ -23,6 +23,8 @@ export const RelayConfig = z.object({
   idleUnloadMs: intFrom(0, 24 * 3600 * 1000),
   /** Compact a room once this many updates were appended since its last snapshot. */
   compactEvery: intFrom(1, 10_000_000),
+  /** Read-only connections (employees) get stored updates merged this often; 0 = at once. */
+  readerFanoutMs: intFrom(0, 60_000),
   /** Keepalive: a connection that does not answer a ping within one interval is dropped. */
   pingIntervalMs: intFrom(100, 3600 * 1000),
   /** SQLite `synchronous` level; see persistence/database.ts for why `normal` is the default. */
@@ -57,6 +59,7 @@ export const DEFAULTS = {
   maxMessageBytes: 1024 * 1024,
   idleUnloadMs: 30_000,
   compactEvery: 500,
+  readerFanoutMs: 300,
   pingIntervalMs: 30_000,
   synchronous: 'normal',
   deviceTokenSeconds: 30 * 86_400,
@@ -96,6 +99,11 @@ export const RELAY_FLAGS = {
     arg: '<n>',
     env: 'PORTE_VOIX_RELAY_COMPACT_EVERY',
     help: 'compact a room every n updates (default 500)',
+  },
+  'reader-fanout-ms': {
+    arg: '<ms>',
+    env: 'PORTE_VOIX_RELAY_READER_FANOUT_MS',
+    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 300, 0 = off)',
   },
   'ping-interval-ms': {
     arg: '<ms>',

@@ -57,6 +57,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   const rooms = new RoomManager(store, log, {
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
+    readerFanoutMs: config.readerFanoutMs,
     onLoad: (room) => indexer.onLoad(room),
   })
   // The store rooms append to (group commit included), so latency counts the wait for the commit.
