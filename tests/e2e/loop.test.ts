@@ -1,0 +1,132 @@
+/**
+ * Close the loop in Chromium (issue 9): a relay with --public-url, the champion's core, the
+ * employee's core serving the built popover. The employee shares; a visitor's page opens the short
+ * link and lands on a fixture site on 127.0.0.1 (the item's URL) with the four UTM parameters;
+ * the click shows in the employee's My stats, and still does with the relay gone.
+ */
+import { rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
+import { type CoreProcess, startCore } from '../helpers/core'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { rendererDir } from '../helpers/renderer'
+import { waitFor } from '../helpers/wait'
+
+const WAIT = { timeout: 20_000 }
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+let relay: RelayProcess | null = null
+let champion: CoreProcess | null = null
+let employee: CoreProcess | null = null
+let chromium: TestBrowser | null = null
+let site: Server | null = null
+let siteUrl = ''
+
+beforeAll(async () => {
+  // The item's own site: a fixture page on loopback that says which query it was opened with.
+  site = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end(`<!doctype html><title>Launch</title><p id="landed">${req.url ?? ''}</p>`)
+  })
+  await new Promise<void>((resolve) => site?.listen(0, '127.0.0.1', resolve))
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
+  const port = await freePort()
+  relay = await startRelay({ port, args: ['--public-url', `http://127.0.0.1:${port}`] })
+  ;[champion, employee, chromium] = await Promise.all([
+    startCore(),
+    startCore({ args: ['--static', rendererDir()] }),
+    launchChromium(),
+  ])
+})
+
+afterAll(async () => {
+  await chromium?.close()
+  await Promise.all([champion?.stop(), employee?.stop()])
+  await relay?.stop()
+  for (const dir of [champion?.dataDir, employee?.dataDir, relay?.dataDir]) {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  }
+  await new Promise((resolve) => (site ? site.close(resolve) : resolve(null)))
+})
+
+describe('close the loop (Chromium, real relay with --public-url)', () => {
+  it('a visitor follows the short link to the item with UTM parameters; the click shows in My stats, offline too', async () => {
+    if (!relay || !champion || !employee || !chromium) throw new Error('stack not started')
+    const workspaceId = await relay.createWorkspace('Acme')
+    await champion.client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
+    })
+    const item = await champion.client.call('item.create', {
+      title: 'Our launch',
+      url: `${siteUrl}/launch?ref=blog`,
+      objective: 'awareness',
+      status: 'published',
+      captions: { linkedin: 'Our launch' },
+    })
+    await employee.client.call('workspace.join', {
+      invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
+    })
+    const employeeClient = employee.client
+    await waitFor(
+      'the item and the directory at the employee',
+      async () =>
+        (await employeeClient.call('queue.forMe', {})).length === 1 &&
+        (await employeeClient.call('status.get', {})).sync === 'synced',
+    )
+    const share = await employeeClient.call('share.perform', {
+      itemId: item.id,
+      network: 'linkedin',
+      text: 'Our launch',
+    })
+    expect(share.trackedUrl.startsWith(`http://127.0.0.1:${relay.port}/s/`)).toBe(true)
+
+    // The visitor: another browser context, as someone who saw the post.
+    const visitor = await chromium.browser.newContext()
+    const page = await visitor.newPage()
+    const expected = `/launch?ref=blog&utm_source=linkedin&utm_medium=employee-advocacy&utm_campaign=evergreen&utm_content=${share.shareId}`
+    // The relay learns the item's URL from the queue document just after it is written.
+    await waitFor('the visitor lands on the item', async () => {
+      await page.goto(share.trackedUrl)
+      return page.url() === `${siteUrl}${expected}`
+    })
+    expect(await page.locator('#landed').textContent()).toBe(expected)
+    await visitor.close()
+
+    // The employee's popover: My stats shows the click (fetched when the view opens).
+    const context = await newContext(chromium.browser, {
+      origin: `http://127.0.0.1:${employee.port}`,
+    })
+    const popover = await context.newPage()
+    await popover.goto(`http://127.0.0.1:${employee.port}/`)
+    await popover.getByTestId('nav-stats').click()
+    await popover.getByTestId('my-results').waitFor(WAIT)
+    await expect
+      .poll(async () => {
+        // Re-open the view until the fetch is in (a redirect is counted just before it answers).
+        await popover.getByTestId('nav-queue').click()
+        await popover.getByTestId('nav-stats').click()
+        return popover.getByTestId('results-clicks').textContent()
+      }, WAIT)
+      .toContain('1')
+    expect(await popover.getByTestId('results-by-share').textContent()).toContain('Our launch')
+
+    // The relay goes away: the click is still there after a reload.
+    await relay.stop()
+    relay = null
+    await popover.reload()
+    await popover.getByTestId('nav-stats').click()
+    await expect
+      .poll(() => popover.getByTestId('results-clicks').textContent(), WAIT)
+      .toContain('1')
+    await context.close()
+  })
+})
