@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Role } from '../../common/model/member'
 import { createWorkspace, invite } from '../../sync-server/admin/admin'
-import { type Exit, spawnUntilListening, tempDir } from './process'
+import { type Exit, removeTempDir, spawnUntilListening, tempDir } from './process'
 
 /**
  * Start a real relay as a child process (not detached), for integration tests.
@@ -176,4 +176,29 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
     logs: started.logs,
     exited: started.exited,
   }
+}
+
+/** Stops a test's relay and removes its data folder; nothing to do when it never started. */
+export async function stopRelay(relay: RelayProcess | undefined): Promise<void> {
+  if (!relay) return
+  await relay.stop()
+  removeTempDir(relay.dataDir)
+}
+
+/** A relay with one workspace (Acme) and two members' tokens, for tests about roles. */
+export type RelayTeam = {
+  relay: RelayProcess
+  ws: string
+  /** Chloé, champion. */
+  championToken: string
+  /** Émile, employee. */
+  employeeToken: string
+}
+
+export async function startRelayTeam(opts: StartRelayOptions = {}): Promise<RelayTeam> {
+  const relay = await startRelay(opts)
+  const ws = await relay.createWorkspace('Acme')
+  const champion = await relay.issueToken({ workspaceId: ws, name: 'Chloé', role: 'champion' })
+  const employee = await relay.issueToken({ workspaceId: ws, name: 'Émile', role: 'employee' })
+  return { relay, ws, championToken: champion.token, employeeToken: employee.token }
 }

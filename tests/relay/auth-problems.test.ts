@@ -1,7 +1,6 @@
-import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../../sync-server/auth/tokens'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { roomUrl, tryConnect } from './support'
 
 /** Each refused upgrade names its reason as a problem code, in a header and in the JSON body. */
@@ -13,8 +12,7 @@ beforeAll(async () => {
   acme = await relay.createWorkspace('Acme')
 })
 afterAll(async () => {
-  await relay?.stop()
-  if (relay) rmSync(relay.dataDir, { recursive: true, force: true })
+  await stopRelay(relay)
 })
 
 async function problemOf(url: string): Promise<{ status: number; problem: string }> {

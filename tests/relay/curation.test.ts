@@ -11,7 +11,7 @@ import { type CoreProcess, startCore } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
 import { databaseBytes, foundIn } from '../helpers/db-bytes'
 import { removeTempDir } from '../helpers/process'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { type RelayProcess, startRelay, startRelayTeam, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl, tryConnect } from './support'
 
@@ -38,16 +38,10 @@ describe('the curation document is the curators’ alone', () => {
   let employeeToken: string
 
   beforeAll(async () => {
-    relay = await startRelay()
-    ws = await relay.createWorkspace('Acme')
-    championToken = (await relay.issueToken({ workspaceId: ws, name: 'Chloé', role: 'champion' }))
-      .token
-    employeeToken = (await relay.issueToken({ workspaceId: ws, name: 'Émile', role: 'employee' }))
-      .token
+    ;({ relay, ws, championToken, employeeToken } = await startRelayTeam())
   })
   afterAll(async () => {
-    await relay?.stop()
-    if (relay) removeTempDir(relay.dataDir)
+    await stopRelay(relay)
   })
 
   it('refuses an employee’s connection to curation (403) and accepts a champion’s', async () => {

@@ -1,7 +1,6 @@
-import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeMember, setRole } from '../../sync-server/admin/admin'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { RawClient, roomUrl } from './support'
 
 /**
@@ -17,8 +16,7 @@ beforeAll(async () => {
   acme = await relay.createWorkspace('Acme')
 })
 afterAll(async () => {
-  await relay?.stop()
-  if (relay) rmSync(relay.dataDir, { recursive: true, force: true })
+  await stopRelay(relay)
 })
 
 async function live(role: 'champion' | 'employee') {

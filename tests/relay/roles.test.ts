@@ -13,7 +13,7 @@ import {
   SYNC_UPDATE,
 } from '../../sync-server/protocol/messages'
 import { loadDoc } from '../../sync-server/rooms/room'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { type RelayProcess, startRelay, startRelayTeam, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { countLines, provider, RawClient, roomUrl, synced } from './support'
 
@@ -51,15 +51,10 @@ let championToken: string
 let employeeToken: string
 
 beforeAll(async () => {
-  relay = await startRelay()
-  ws = await relay.createWorkspace('Acme')
-  championToken = (await relay.issueToken({ workspaceId: ws, name: 'Chloé', role: 'champion' }))
-    .token
-  employeeToken = (await relay.issueToken({ workspaceId: ws, name: 'Émile', role: 'employee' }))
-    .token
+  ;({ relay, ws, championToken, employeeToken } = await startRelayTeam())
 })
 afterAll(async () => {
-  await relay?.stop()
+  await stopRelay(relay)
 })
 
 /** What a fresh champion sees in the queue right now. */
