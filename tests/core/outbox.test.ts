@@ -3,13 +3,12 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CoreClient } from '../../common/contract/client'
 import { newShareId } from '../../common/share'
 import { Core, type CoreOptions } from '../../main/core/core'
 import { receiptProblem, relayApiUrl } from '../../main/core/shares/relay-api'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { DB_FILE } from '../../sync-server/persistence/database'
-import { clientOf, fakeInvitation } from '../helpers/core'
+import { clientOf, fakeInvitation, publishItem } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -74,16 +73,6 @@ function relayShareIds(relay: RelayProcess): string[] {
   }
 }
 
-async function publish(client: CoreClient, title: string) {
-  return client.call('item.create', {
-    title,
-    url: `https://acme.example/${encodeURIComponent(title)}`,
-    objective: 'awareness',
-    status: 'published',
-    captions: { linkedin: title },
-  })
-}
-
 describe('relay API URL', () => {
   it('is the relay URL over http(s), keeping a path prefix', () => {
     expect(relayApiUrl('ws://127.0.0.1:4455', 'shares')).toBe('http://127.0.0.1:4455/api/v1/shares')
@@ -102,7 +91,7 @@ describe('outbox against a real relay', () => {
     await champion.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
     })
-    const item = await publish(champion.client, 'Launch')
+    const item = await publishItem(champion.client, 'Launch')
     const employeeDir = tempDir('pv-outbox-')
     let employee = await openCore(employeeDir)
     await employee.client.call('workspace.join', {
@@ -205,7 +194,7 @@ describe('outbox against a misbehaving relay', () => {
     const invitation = fakeInvitation({ role: 'champion', relayUrl: `ws://127.0.0.1:${port}` })
     await client.call('workspace.join', { invitation })
     const token = new URLSearchParams(invitation.split('?')[1]).get('token')
-    const item = await publish(client, 'Report')
+    const item = await publishItem(client, 'Report')
     const share = async () =>
       (await client.call('share.perform', { itemId: item.id, network: 'x', text: 'Read this' }))
         .shareId
@@ -294,7 +283,7 @@ describe("delivery means delivery: a 2xx without the relay's receipt is not deli
     await client.call('workspace.join', {
       invitation: fakeInvitation({ role: 'champion', relayUrl: `ws://127.0.0.1:${port}` }),
     })
-    const item = await publish(client, 'Portal')
+    const item = await publishItem(client, 'Portal')
     const { shareId } = await client.call('share.perform', {
       itemId: item.id,
       network: 'x',

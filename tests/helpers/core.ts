@@ -172,3 +172,14 @@ export function clientOf(core: { attach(transport: Transport): unknown }): CoreC
   core.attach(pair.b)
   return new CoreClient(pair.a)
 }
+
+/** A published item with a LinkedIn caption, titled and addressed after `title`. */
+export async function publishItem(client: CoreClient, title: string) {
+  return client.call('item.create', {
+    title,
+    url: `https://acme.example/${encodeURIComponent(title)}`,
+    objective: 'awareness',
+    status: 'published',
+    captions: { linkedin: title },
+  })
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { readTokenClaims } from '../../common/model/invitation'
 import { Core } from '../../main/core/core'
-import { clientOf } from '../helpers/core'
+import { clientOf, publishItem } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -47,16 +47,6 @@ async function joined(invitation: string) {
   return opened
 }
 
-async function publish(client: CoreClient, title: string) {
-  return client.call('item.create', {
-    title,
-    url: `https://acme.example/${encodeURIComponent(title)}`,
-    objective: 'awareness',
-    status: 'published',
-    captions: { linkedin: title },
-  })
-}
-
 describe('device token renewal', () => {
   it('renews before the invitation expires and keeps syncing past its expiry', async () => {
     const champion = await joined(
@@ -78,7 +68,7 @@ describe('device token renewal', () => {
     const stored = employee.core.store.session.get()
     expect(stored?.claims.exp).toBeGreaterThan(original.exp)
     expect(stored?.token).not.toBe(new URL(link).searchParams.get('token'))
-    const item = await publish(champion.client, 'After expiry')
+    const item = await publishItem(champion.client, 'After expiry')
     await waitFor('the item reaches the employee', async () =>
       (await employee.client.call('queue.forMe', {})).some((e) => e.item.id === item.id),
     )
