@@ -82,16 +82,18 @@ function structureKey(doc: Y.Doc, id: string): string {
   return parts.sort().join('|')
 }
 
+/** useSyncExternalStore's subscribe: any change to any item of `doc` (none without a doc). */
+function subscribeItems(doc: Y.Doc | null): (onChange: () => void) => () => void {
+  return (onChange) => {
+    if (!doc) return () => {}
+    const items = itemsMap(doc)
+    items.observeDeep(onChange)
+    return () => items.unobserveDeep(onChange)
+  }
+}
+
 export function useItemStructure(doc: Y.Doc | null, id: string): string {
-  return useSyncExternalStore(
-    (onChange) => {
-      if (!doc) return () => {}
-      const items = itemsMap(doc)
-      items.observeDeep(onChange)
-      return () => items.unobserveDeep(onChange)
-    },
-    () => (doc ? structureKey(doc, id) : ''),
-  )
+  return useSyncExternalStore(subscribeItems(doc), () => (doc ? structureKey(doc, id) : ''))
 }
 
 const textKeys = new WeakMap<Y.Text, number>()
@@ -113,18 +115,10 @@ function useItemSnapshot(
   id: string,
   snapshot: (item: Y.Map<unknown>) => string,
 ) {
-  return useSyncExternalStore(
-    (onChange) => {
-      if (!doc) return () => {}
-      const items = itemsMap(doc)
-      items.observeDeep(onChange)
-      return () => items.unobserveDeep(onChange)
-    },
-    () => {
-      const item = doc ? replicaItem(doc, id) : null
-      return item ? snapshot(item) : ''
-    },
-  )
+  return useSyncExternalStore(subscribeItems(doc), () => {
+    const item = doc ? replicaItem(doc, id) : null
+    return item ? snapshot(item) : ''
+  })
 }
 
 /** The networks whose caption really has text (tabs mark them), as the replica holds them now. */
