@@ -59,7 +59,9 @@ export const DEFAULTS = {
   maxMessageBytes: 1024 * 1024,
   idleUnloadMs: 30_000,
   compactEvery: 500,
-  readerFanoutMs: 300,
+  // Off by default for now: with 300 ms the old-layout migration test (an employee's core
+  // rewriting its history after the relay's new generation) fails; see the S11a report.
+  readerFanoutMs: 0,
   pingIntervalMs: 30_000,
   synchronous: 'normal',
   deviceTokenSeconds: 30 * 86_400,
@@ -103,7 +105,7 @@ export const RELAY_FLAGS = {
   'reader-fanout-ms': {
     arg: '<ms>',
     env: 'PORTE_VOIX_RELAY_READER_FANOUT_MS',
-    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 300, 0 = off)',
+    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 0 = off; ~300 recommended)',
   },
   'ping-interval-ms': {
     arg: '<ms>',
