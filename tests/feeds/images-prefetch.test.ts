@@ -96,6 +96,10 @@ describe('item images prefetched when the queue changes', () => {
       urls.every((url) => cachedImages(employee.dataDir).some((row) => row.url === url)),
     )
     expect(cachedImages(employee.dataDir).every((row) => row.n === PNG.length)).toBe(true)
+    // The champion's core prefetches them too: count hits only once both are done.
+    await waitFor('the champion cached every image', () =>
+      urls.every((url) => cachedImages(champion.dataDir).some((row) => row.url === url)),
+    )
     const hits = paths.map((name) => hosted.hits.get(name) ?? 0)
 
     // A later queue change does not fetch cached images again.
