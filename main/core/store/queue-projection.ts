@@ -124,11 +124,8 @@ export function keepQueuePublished(
   const key = roomName(sync.workspaceId, 'queue')
   let generation = historyGeneration(queue)
   let pending = false
-  queue.on('update', () => {
-    // This listener was added after the doc log's: the update that changed it is stored.
-    const next = historyGeneration(queue)
-    if (next === generation || pending) return
-    generation = next
+  const rewrite = (next: string | null) => {
+    if (pending) return
     pending = true
     setImmediate(() => {
       pending = false
@@ -140,5 +137,16 @@ export function keepQueuePublished(
         log(`queue: could not rewrite local history: ${(error as Error).message}`)
       }
     })
+  }
+  queue.on('update', () => {
+    // This listener was added after the doc log's: the update that changed it is stored.
+    const next = historyGeneration(queue)
+    if (next === generation) return
+    generation = next
+    rewrite(next)
   })
+  // The relay's new generation may have arrived before this listener was attached (sync starts
+  // before the session calls us): a rewritten history is folded once at every start as well,
+  // which costs one compaction and leaves nothing of what the relay moved out on this disk.
+  if (generation !== null) rewrite(generation)
 }
