@@ -91,7 +91,7 @@ describe('migrating a workspace of the old layout (everything in the queue)', ()
 
   // Skipped for now: under a full, loaded suite the employee's file still holds moved-out content
   // after 20 s in about half the runs (it passes alone). Issue 8 stays open until the race is
-  // found; see the stop note. The migration itself is still exercised by the relay's own logs.
+  // found; see the stop note.
   it.skip('moves drafts, proposals and archive to curation; employees’ files are clean after reconnecting', async () => {
     relay = await startRelay()
     dirs.push(relay.dataDir)
