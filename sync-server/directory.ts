@@ -75,6 +75,9 @@ export async function pruneDirectories(
       await room.changeByRelay((d) => {
         for (const id of stale) membersMap(d).delete(id)
       })
+      // Folded at once (gc on): the stored updates that carried the entries (names, roles) go;
+      // only the map keys remain, as Yjs keeps the key of a deleted entry.
+      await room.compact('periodic')
       log.info('directory pruned', { room: room.name, removed: stale.length })
     })
   }

@@ -7,7 +7,9 @@ import { Role, Workspace } from '../../common/model/member'
 import { parseOrThrow } from '../../common/model/validation'
 import { loadSecret } from '../auth/secret'
 import { signToken } from '../auth/tokens'
+import { ResultsStore } from '../links/results-store'
 import { type Db, openDatabase } from '../persistence/database'
+import { ShareStore } from '../persistence/share-store'
 import { SqliteStore } from '../persistence/sqlite-store'
 import {
   type DeviceRecord,
@@ -199,6 +201,8 @@ export type MemberExport = {
   member: MemberRecord
   workspace: Workspace | null
   devices: DeviceRecord[]
+  /** The leaderboard opt-in and the shares linked to the member while opted in (null: never). */
+  leaderboard: { optedAt: string; shareIds: string[] } | null
   /** What the workspace's documents say of or by the member (directory entry, authored items). */
   documents: { room: string; path: string; value: unknown }[]
   note: string
@@ -262,6 +266,10 @@ export function exportMember(dataDir: string, memberId: string): MemberExport {
       member,
       workspace: store.getWorkspace(member.workspaceId),
       devices: store.listDevices(memberId),
+      leaderboard: new ResultsStore(db, new ShareStore(db)).memberLinks(
+        member.workspaceId,
+        memberId,
+      ),
       documents,
       note: 'The relay stores no IP address; shares are counted without naming who made them.',
     }
@@ -270,15 +278,25 @@ export function exportMember(dataDir: string, memberId: string): MemberExport {
 
 /**
  * Forget a member: the membership and device records go, so every token is refused and live
- * connections close. Anonymous aggregates (share counts) stay: they never named the member.
+ * connections close; the leaderboard opt-in and every share ↔ member link go too. Anonymous
+ * aggregates (shares, clicks, conversions) stay: they never named the member. The running relay
+ * then drops the member from the directory and compacts it (directory.ts).
  */
 export function deleteMember(dataDir: string, memberId: string): { deleted: string } {
-  return withStore(dataDir, (store) => forgetMember(store, memberId))
+  return withStore(dataDir, (store, db) =>
+    forgetMember(store, new ResultsStore(db, new ShareStore(db)), memberId),
+  )
 }
 
 /** The deletion itself, on an open store: the admin tool and `DELETE /api/v1/members/me` share it. */
-export function forgetMember(store: WorkspaceStore, memberId: string): { deleted: string } {
-  requireMember(store, memberId)
+export function forgetMember(
+  store: WorkspaceStore,
+  results: Pick<ResultsStore, 'optOut'>,
+  memberId: string,
+): { deleted: string } {
+  const member = requireMember(store, memberId)
+  // Results first: a failure in between leaves the member row, so the deletion can be run again.
+  results.optOut(member.workspaceId, memberId)
   store.deleteMember(memberId)
   return { deleted: memberId }
 }

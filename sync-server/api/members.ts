@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { forgetMember } from '../admin/admin'
+import type { ResultsStore } from '../links/results-store'
 import type { Logger } from '../log'
 import type { WorkspaceStore } from '../persistence/workspace-store'
 import { authenticate } from './auth'
@@ -8,6 +9,7 @@ import { sendJson } from './respond'
 export type MembersDeps = {
   secret: string
   workspaces: WorkspaceStore
+  results: Pick<ResultsStore, 'optOut'>
   log: Logger
   /** After a deletion: close the member's live sockets and drop them from the directory now. */
   onMemberDeleted?: () => void
@@ -24,7 +26,7 @@ export async function deleteMe(
 ): Promise<void> {
   const claims = await authenticate(req, deps.secret, deps.workspaces)
   req.resume()
-  const result = forgetMember(deps.workspaces, claims.sub)
+  const result = forgetMember(deps.workspaces, deps.results, claims.sub)
   deps.log.info('member deleted on their request', { workspace: claims.ws, member: claims.sub })
   sendJson(res, 200, result)
   deps.onMemberDeleted?.()

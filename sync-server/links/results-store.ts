@@ -77,6 +77,26 @@ export class ResultsStore {
     )
   }
 
+  /** A member's opt-in and linked shares, for `export-member`; null when not opted in. */
+  memberLinks(
+    workspaceId: string,
+    memberId: string,
+  ): { optedAt: string; shareIds: string[] } | null {
+    const opted = this.#db
+      .prepare<[string, string], { opted_at: string }>(
+        'SELECT opted_at FROM leaderboard WHERE workspace_id = ? AND member_id = ?',
+      )
+      .get(workspaceId, memberId)
+    if (!opted) return null
+    const shareIds = this.#db
+      .prepare<[string, string], { share_id: string }>(
+        'SELECT share_id FROM share_members WHERE workspace_id = ? AND member_id = ? ORDER BY share_id',
+      )
+      .all(workspaceId, memberId)
+      .map((row) => row.share_id)
+    return { optedAt: opted.opted_at, shareIds }
+  }
+
   /** Opt in, linking the shares the member proves are theirs (now and in later reports). */
   optIn(
     workspaceId: string,
