@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DOC_NAMES } from '../doc/rooms'
+import { Board } from '../model/board'
 import { Campaign, NewCampaign } from '../model/campaign'
 import { Id } from '../model/ids'
 import {
@@ -14,6 +15,13 @@ import {
 } from '../model/item'
 import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
+import {
+  Challenge,
+  ChallengePatch,
+  MyRecognition,
+  NewChallenge,
+  WorkspaceSettings,
+} from '../model/recognition'
 import { AudienceSizes, MyResultsStats } from '../model/results'
 import { NewProposal, PersonalStats, ProposalView, ShareEvent, ShareId } from '../model/share'
 import { NudgeSettings, SnoozeKind } from '../nudges/settings'
@@ -213,6 +221,13 @@ export const methods = {
   'results.mine': { params: empty, result: MyResultsStats },
   /** Ask the relay for my latest clicks now (My stats opened); resolves once SQLite has them. */
   'results.refresh': { params: empty, result: z.null() },
+  /** The team's results (the relay's `board` document, as this device last synced it). */
+  'board.get': { params: empty, result: Board },
+  /** My points, and my rank and challenge standings if I opted in to the leaderboard. */
+  'recognition.mine': { params: empty, result: MyRecognition },
+  /** Point weights and CPC/CPM set by champions (every member reads them). */
+  'workspace.settings.get': { params: empty, result: WorkspaceSettings },
+  'challenge.list': { params: empty, result: z.array(Challenge) },
   /**
    * An item's image, fetched and kept by the core, as a data: URL (null when it cannot be had):
    * windows load no third-party URL, so image hosts never see employees' addresses.
@@ -254,6 +269,24 @@ export const methods = {
     result: Campaign,
   },
   'members.list': { params: empty, result: z.array(Member) },
+  'workspace.settings.update': {
+    params: WorkspaceSettings.partial(),
+    result: WorkspaceSettings,
+  },
+  'challenge.create': { params: NewChallenge, result: Challenge },
+  'challenge.update': {
+    params: z.object({ id: Id, patch: ChallengePatch }),
+    result: Challenge,
+  },
+  'challenge.remove': { params: z.object({ id: Id }), result: z.null() },
+  /**
+   * A new conversion key for a campaign, minted by the relay: shown once (the relay keeps only
+   * its hash), for the company's sign-up system (`POST /api/v1/conversions`).
+   */
+  'campaign.createConversionKey': {
+    params: z.object({ campaignId: Id }),
+    result: z.object({ key: z.string().min(8).max(200), endpoint: z.string().url() }),
+  },
   'feed.list': { params: empty, result: z.array(FeedSourceView) },
   'feed.add': { params: z.object({ url: HttpUrl }), result: FeedSourceView },
   'feed.remove': { params: z.object({ id: Id }), result: z.null() },
@@ -276,6 +309,8 @@ export const events = {
    * document): it is not in the core's replica, so the window discards it and says why.
    */
   'doc.refused': z.object({ doc: z.enum(DOC_NAMES), problem: Problem }),
+  /** The board document changed (the relay rewrites it a few seconds after new results). */
+  'board.changed': z.object({ updatedAt: Timestamp.nullable() }),
   /** The queue table changed (after a local edit or a remote update was stored). */
   'queue.changed': z.object({ count: z.number().int() }),
   /** My shares or proposals changed (a share recorded, an outbox entry delivered, a decision). */
