@@ -157,6 +157,11 @@ export type ReadItemResult = { item: Item; problems: ItemFieldProblem[] } | { is
 
 /** Without these an item cannot be named, linked or attributed: it is refused, not repaired. */
 const ESSENTIAL_FIELDS = ['id', 'url', 'authorId', 'createdAt'] as const
+/**
+ * Built once: a zod schema built per call (here, per item read) is compiled anew at its first
+ * parse, which was most of a 1,000-item queue's start-up rebuild.
+ */
+const ESSENTIAL_SCHEMA = ItemSchema.pick({ id: true, url: true, authorId: true, createdAt: true })
 
 /** Cut to at most `max` UTF-16 units without splitting a surrogate pair. */
 function cut(value: string, max: number): string {
@@ -176,8 +181,7 @@ export function readItem(map: ItemMap): ReadItemResult {
   for (const field of PLAIN_ITEM_FIELDS) raw[field] = map.get(field)
   // Items written before moderation existed have no such field.
   raw.moderation ??= null
-  const essential = ItemSchema.pick({ id: true, url: true, authorId: true, createdAt: true })
-  const checked = essential.safeParse(raw)
+  const checked = ESSENTIAL_SCHEMA.safeParse(raw)
   if (!checked.success) return { issues: describeIssues(checked.error) }
   const defaults = itemWithDefaults({
     id: checked.data.id,
