@@ -9,7 +9,13 @@ import type { DocStore, RoomHooks } from '../storage/types'
 import { migrateQueueRoom } from './curation-migration'
 import { loadDoc, Room } from './room'
 
-type Entry = { room: Room; holds: number; idleTimer: NodeJS.Timeout | null }
+type Entry = {
+  room: Room
+  holds: number
+  idleTimer: NodeJS.Timeout | null
+  /** Stops following other nodes' changes to the room (stores shared by several nodes). */
+  unwatch?: () => void
+}
 
 export type RoomManagerOptions = {
   idleUnloadMs: number
@@ -124,6 +130,9 @@ export class RoomManager {
           }
         }
         const entry: Entry = { room, holds: 0, idleTimer: null }
+        // From the loaded seq, not room.lastSeq: the migration's appends may have moved it past
+        // another node's entries.
+        this.#follow(entry, loaded.lastSeq)
         this.#entries.set(name, entry)
         this.#options.onLoad?.(room)
         this.#log.info('room loaded', {
@@ -138,6 +147,20 @@ export class RoomManager {
     })()
     this.#loading.set(name, loading)
     return loading
+  }
+
+  /** Several nodes share the store: apply what the others store, relay presence both ways. */
+  #follow(entry: Entry, afterSeq: number): void {
+    const store = this.#store
+    const { room } = entry
+    if (!store.watch) return
+    entry.unwatch = store.watch(room.name, afterSeq, {
+      updates: (updates, lastSeq) => room.applyRemote(updates, lastSeq),
+      resync: (stored) => room.resyncFrom(stored),
+      awareness: (update) => room.applyRemoteAwareness(update),
+    })
+    const publish = store.publishAwareness?.bind(store)
+    if (publish) room.publishAwareness = (update) => publish(room.name, update)
   }
 
   /** Before anyone is served: drafts and proposals of an older layout leave the queue. */
@@ -169,6 +192,7 @@ export class RoomManager {
     const entry = this.#entries.get(room.name)
     if (entry?.room === room) {
       if (entry.idleTimer) clearTimeout(entry.idleTimer)
+      entry.unwatch?.()
       this.#entries.delete(room.name)
     }
     for (const peer of [...room.peers]) peer.close?.(TRY_AGAIN_LATER, 'storage unavailable')
@@ -189,6 +213,7 @@ export class RoomManager {
     const entry = this.#entries.get(name)
     if (!entry || (entry.holds > 0 && why === 'unload')) return
     if (entry.idleTimer) clearTimeout(entry.idleTimer)
+    entry.unwatch?.()
     this.#entries.delete(name)
     try {
       await entry.room.compact(why)

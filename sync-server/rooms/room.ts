@@ -58,6 +58,9 @@ export type ApplyResult = { dropped: Dropped | null; repairs: Repair[]; stored: 
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 
+/** Origin of changes another node stored, and of presence it relayed. */
+const REMOTE = Symbol('another node')
+
 /** Presence is a name, a colour and a cursor: anything bigger is not relayed to every peer. */
 export const MAX_AWARENESS_BYTES = 32 * 1024
 /** Presence client ids one connection may speak for (one per Y.Doc it syncs, with spare). */
@@ -158,6 +161,10 @@ export class Room {
   /** Storage failed and the doc could not be rebuilt from it: nothing may be served or applied. */
   #broken = false
   readonly #onBroken: (room: Room) => void
+  /** Applying what another node stored (not captured: it is stored already). */
+  #remote = false
+  /** Set by the room manager when other nodes share the room: local presence goes to them. */
+  publishAwareness: ((update: Uint8Array) => void) | null = null
 
   constructor(
     ref: RoomRef,
@@ -226,9 +233,10 @@ export class Room {
 
   #watch(doc: Y.Doc): void {
     doc.on('update', (update: Uint8Array) => {
-      // Only changes made through #change are expected; anything else is a bug worth seeing.
+      // Only changes made through #change (or stored by another node) are expected; anything
+      // else is a bug worth seeing.
       if (this.#captured) this.#captured.push(update)
-      else this.#log.error('uncaptured room change ignored', { room: this.name })
+      else if (!this.#remote) this.#log.error('uncaptured room change ignored', { room: this.name })
     })
   }
 
@@ -283,7 +291,8 @@ export class Room {
       }
       // An earlier change of this batch was refused: this one was applied on top of it.
       if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
-      this.#lastSeq = lastSeq
+      // Another node's later entries may have been applied already: lastSeq never goes back.
+      this.#lastSeq = Math.max(this.#lastSeq, lastSeq)
       this.#sinceSnapshot += captured.length
       if (changed) await changed
       this.#fanOut(captured, echo ? null : origin)
@@ -548,7 +557,44 @@ export class Room {
       origin instanceof Object && this.peers.has(origin as Peer) ? (origin as Peer) : null
     const changed = [...added, ...updated, ...removed]
     if (changed.length === 0) return
-    this.broadcast(encodeAwareness(encodeAwarenessUpdate(this.awareness, changed)), peer)
+    const update = encodeAwarenessUpdate(this.awareness, changed)
+    this.broadcast(encodeAwareness(update), peer)
+    // Other nodes time presence out on their own ('timeout'); what came from them stays here.
+    if (this.publishAwareness && origin !== REMOTE && origin !== 'timeout')
+      this.publishAwareness(update)
+  }
+
+  /** Presence another node's connections published: to every peer here, never back. */
+  applyRemoteAwareness(update: Uint8Array): void {
+    applyAwarenessUpdate(this.awareness, update, REMOTE)
+  }
+
+  /**
+   * Updates another node stored (so durable already): applied and sent to every peer here.
+   * With `diff`, only what this doc lacked is sent (a resync after a snapshot).
+   */
+  applyRemote(updates: readonly Uint8Array[], lastSeq: number, diff = false): void {
+    if (this.#broken) return
+    const before = diff ? Y.encodeStateVector(this.doc) : null
+    this.#remote = true
+    try {
+      this.doc.transact(() => {
+        for (const update of updates) Y.applyUpdate(this.doc, update, REMOTE)
+      }, REMOTE)
+    } finally {
+      this.#remote = false
+    }
+    this.#lastSeq = Math.max(this.#lastSeq, lastSeq)
+    if (before) {
+      const missing = Y.encodeStateAsUpdate(this.doc, before)
+      this.#fanOut([missing], null)
+    } else this.#fanOut(updates, null)
+  }
+
+  /** Another node compacted entries this one never read: merge everything stored. */
+  resyncFrom(stored: StoredDoc): void {
+    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates
+    this.applyRemote(parts, stored.lastSeq, true)
   }
 
   /** Stored updates: to writers at once, to readers merged on the room's one timer. */

@@ -67,8 +67,25 @@ export interface DocStore {
   countUpdates(room: string): Promise<number>
   /** Who may compact a room (or own a data dir) at a time. */
   readonly leases: LeaseProvider
+  /**
+   * Optional (several nodes on one store): follow what OTHER nodes append to `room` after
+   * `afterSeq`, and their presence; returns the unsubscribe. A node's own appends are not fed back.
+   */
+  watch?(room: string, afterSeq: number, listener: RoomFeedListener): () => void
+  /** Optional: hand a presence update to the other nodes holding `room` (never stored). */
+  publishAwareness?(room: string, update: Uint8Array): void
   /** Flush what is pending and release resources; later calls reject. */
   close(): Promise<void>
+}
+
+/** What a store that several nodes share feeds a room with (see DocStore.watch). */
+export type RoomFeedListener = {
+  /** Updates another node stored, in seq order; `lastSeq` is the seq of the last one. */
+  updates(updates: Uint8Array[], lastSeq: number): void
+  /** Entries were trimmed before this node read them: here is everything stored now. */
+  resync(stored: StoredDoc): void
+  /** A presence update from another node's connections. */
+  awareness(update: Uint8Array): void
 }
 
 /**

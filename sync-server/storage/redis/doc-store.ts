@@ -1,0 +1,488 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import Redis, { type RedisOptions } from 'ioredis'
+import type { Logger } from '../../log'
+import { PgSnapshots } from '../postgres/snapshots'
+import { foldUpdates } from '../sqlite/doc-store'
+import type {
+  CompactResult,
+  DocStore,
+  Lease,
+  LeaseProvider,
+  RoomFeedListener,
+  StoredDoc,
+} from '../types'
+
+/** The multi-node backend could not be reached at start: one line for the operator. */
+export class StorageStartError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StorageStartError'
+  }
+}
+
+/*
+ * Keys, with the room in a hash tag so that one room's keys live on one Redis Cluster slot:
+ *   pv:{room}:s   the room's update stream; entry id `0-<seq>`, fields n (node) and u (update)
+ *   pv:{room}:n   the room's last assigned seq
+ *   pv:{room}:l   the room's compaction lease
+ *   pv:{room}:a   pub/sub channel for presence
+ *   pv:wake:<node> a node's own stream, written to interrupt its blocking XREAD
+ */
+const streamKey = (room: string) => `pv:{${room}}:s`
+const counterKey = (room: string) => `pv:{${room}}:n`
+const leaseKey = (room: string) => `pv:{${room}}:l`
+const presenceChannel = (room: string) => `pv:{${room}}:a`
+const PRESENCE_PREFIX = /^pv:\{(.*)\}:a$/
+
+/**
+ * One append = consecutive seqs from the room's counter and one stream entry per update, atomic.
+ * The counter missing means Redis lost its data: refuse, so the room reloads (and re-seeds it
+ * from PostgreSQL) rather than reuse seqs a snapshot already covers.
+ */
+const APPEND = `
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return redis.error_reply('SEQLOST room sequence unknown, reload')
+end
+local n = #ARGV - 1
+local last = redis.call('INCRBY', KEYS[2], n)
+local first = last - n + 1
+for i = 1, n do
+  redis.call('XADD', KEYS[1], string.format('0-%d', first + i - 1), 'n', ARGV[1], 'u', ARGV[i + 1])
+end
+return last`
+
+/** Make the counter at least ARGV[1] (the highest seq known from PostgreSQL and the stream). */
+const SEED = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`
+
+/** Delete or extend the lease only if we still hold it. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`
+
+type StoreRedis = Redis & {
+  pvAppend(stream: string, counter: string, node: string, ...updates: Buffer[]): Promise<number>
+  pvSeed(counter: string, seq: number): Promise<number>
+  pvRelease(key: string, token: string): Promise<number>
+  pvRenew(key: string, token: string, ttlMs: number): Promise<number>
+}
+
+function defineScripts(redis: Redis): StoreRedis {
+  redis.defineCommand('pvAppend', { numberOfKeys: 2, lua: APPEND })
+  redis.defineCommand('pvSeed', { numberOfKeys: 1, lua: SEED })
+  redis.defineCommand('pvRelease', { numberOfKeys: 1, lua: RELEASE })
+  redis.defineCommand('pvRenew', { numberOfKeys: 1, lua: RENEW })
+  return redis as StoreRedis
+}
+
+type Entry = { seq: number; node: string; update: Uint8Array }
+type RawEntry = [Buffer, Buffer[]]
+
+function seqOf(id: Buffer | string): number {
+  const text = id.toString()
+  const dash = text.indexOf('-')
+  return Number(text.slice(dash + 1))
+}
+
+function parseEntry([id, fields]: RawEntry): Entry {
+  let node = ''
+  let update = new Uint8Array()
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = (fields[i] as Buffer).toString()
+    const value = fields[i + 1] as Buffer
+    if (name === 'n') node = value.toString()
+    else if (name === 'u') update = new Uint8Array(value)
+  }
+  return { seq: seqOf(id), node, update }
+}
+
+class RedisLeases implements LeaseProvider {
+  readonly #redis: StoreRedis
+  constructor(redis: StoreRedis) {
+    this.#redis = redis
+  }
+
+  async acquire(key: string, ttlMs: number): Promise<Lease | null> {
+    const token = randomUUID()
+    const ok = await this.#redis.set(key, token, 'PX', ttlMs, 'NX')
+    if (ok !== 'OK') return null
+    const redis = this.#redis
+    return {
+      key,
+      renew: async () => (await redis.pvRenew(key, token, ttlMs)) === 1,
+      release: async () => {
+        await redis.pvRelease(key, token)
+      },
+    }
+  }
+}
+
+type Watch = { cursor: number; listener: RoomFeedListener; busy: boolean }
+
+export type RedisDocStoreOptions = {
+  redisUrl: string
+  postgresUrl: string
+  log: Logger
+  /** How long a compaction may hold a room's lease (it renews nothing: compactions are short). */
+  compactLeaseMs?: number
+}
+
+/**
+ * The multi-node DocStore: updates go to a Redis stream per room (the store-assigned seq is the
+ * entry id `0-<seq>`), snapshots to PostgreSQL. An append resolves once Redis answered the
+ * script that added it (with `appendfsync always`, once it is on Redis's disk); appends of one
+ * event-loop turn leave in one pipeline (ioredis auto-pipelining) and Redis fsyncs them together.
+ * While Redis cannot be reached, appends reject at once (no offline queue): the room refuses the
+ * change, its clients keep it and send it again once they reconnect.
+ *
+ * Compaction (under a Redis lease) folds PostgreSQL's snapshot and the stream's entries into a
+ * new snapshot, commits it in PostgreSQL, and only then trims the stream up to it; a crash in
+ * between leaves both, and load skips entries the snapshot covers.
+ *
+ * Every node reads the streams of the rooms it holds on one dedicated connection (one XREAD
+ * BLOCK for all of them) and feeds other nodes' entries to its rooms; presence goes through
+ * pub/sub and is never stored.
+ */
+export class RedisDocStore implements DocStore {
+  readonly leases: LeaseProvider
+  /** This process among the nodes: its own entries are not fed back to it. */
+  readonly nodeId = randomBytes(6).toString('hex')
+  readonly #redis: StoreRedis
+  readonly #reader: Redis
+  readonly #sub: Redis
+  readonly #pg: PgSnapshots
+  readonly #log: Logger
+  readonly #leaseMs: number
+  readonly #watches = new Map<string, Watch>()
+  readonly #wakeKey: string
+  #closed = false
+  #readerLoop: Promise<void> | null = null
+  #readerWaiting: (() => void) | null = null
+
+  private constructor(o: RedisDocStoreOptions) {
+    this.#log = o.log
+    this.#leaseMs = o.compactLeaseMs ?? 30_000
+    this.#wakeKey = `pv:wake:${this.nodeId}`
+    const retryStrategy = (times: number) => Math.min(50 * times, 1_000)
+    const common: RedisOptions = { lazyConnect: true, retryStrategy, connectTimeout: 5_000 }
+    // The store's connection never queues: a command while Redis is away fails at once, and
+    // one in flight when the link drops is failed, not silently resent (the room decides).
+    this.#redis = defineScripts(
+      new Redis(o.redisUrl, {
+        ...common,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+        enableAutoPipelining: true,
+        commandTimeout: 10_000,
+      }),
+    )
+    this.#reader = new Redis(o.redisUrl, { ...common, maxRetriesPerRequest: null })
+    this.#sub = new Redis(o.redisUrl, { ...common, maxRetriesPerRequest: null })
+    for (const [name, connection] of [
+      ['store', this.#redis],
+      ['reader', this.#reader],
+      ['presence', this.#sub],
+    ] as const) {
+      connection.on('error', (error: Error) =>
+        this.#log.warn('redis connection error', { connection: name, error: error.message }),
+      )
+    }
+    this.#sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
+      this.#onPresence(channel, message),
+    )
+    this.#pg = new PgSnapshots(o.postgresUrl, o.log)
+    this.leases = new RedisLeases(this.#redis)
+  }
+
+  /** Connect to both and create PostgreSQL's table; StorageStartError if either is unreachable. */
+  static async open(o: RedisDocStoreOptions): Promise<RedisDocStore> {
+    const store = new RedisDocStore(o)
+    try {
+      await Promise.all([store.#redis.connect(), store.#reader.connect(), store.#sub.connect()])
+      await store.#redis.ping()
+    } catch (error) {
+      store.#disconnect()
+      await store.#pg.close().catch(() => {})
+      throw new StorageStartError(
+        `cannot reach Redis at ${redact(o.redisUrl)}: ${(error as Error).message}`,
+      )
+    }
+    try {
+      await store.#pg.open()
+    } catch (error) {
+      store.#disconnect()
+      await store.#pg.close().catch(() => {})
+      throw new StorageStartError(
+        `cannot reach PostgreSQL at ${redact(o.postgresUrl)}: ${(error as Error).message}`,
+      )
+    }
+    return store
+  }
+
+  /**
+   * Snapshot + stream entries after it. The stream is read FIRST: a compaction trims only
+   * after its snapshot is committed, so whatever was trimmed by the time PostgreSQL is read is
+   * in the snapshot it returns.
+   */
+  async load(room: string): Promise<StoredDoc> {
+    if (this.#closed) throw new Error('store closed')
+    const raw = (await this.#redis.xrangeBuffer(streamKey(room), '-', '+')) as RawEntry[]
+    const snap = await this.#pg.get(room)
+    const snapshotSeq = snap?.upto ?? 0
+    const entries = raw.map(parseEntry).filter((e) => e.seq > snapshotSeq)
+    const lastSeq = Math.max(snapshotSeq, entries.at(-1)?.seq ?? 0)
+    const first = entries[0]
+    if (first && first.seq !== snapshotSeq + 1)
+      this.#log.error('room stream has a gap after its snapshot (Redis lost data?)', {
+        room,
+        snapshotSeq,
+        firstSeq: first.seq,
+      })
+    await this.#redis.pvSeed(counterKey(room), lastSeq)
+    return {
+      snapshot: snap?.snapshot ?? null,
+      snapshotSeq,
+      updates: entries.map((e) => e.update),
+      lastSeq,
+    }
+  }
+
+  async append(room: string, updates: readonly Uint8Array[]): Promise<number> {
+    if (this.#closed) throw new Error('store closed')
+    if (updates.length === 0) throw new Error('nothing to append')
+    const last = await this.#redis.pvAppend(
+      streamKey(room),
+      counterKey(room),
+      this.nodeId,
+      ...updates.map((u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)),
+    )
+    return Number(last)
+  }
+
+  async compact(room: string, uptoSeq: number): Promise<CompactResult> {
+    const lease = await this.leases.acquire(leaseKey(room), this.#leaseMs)
+    // Another node is compacting this room: its snapshot will cover (about) the same.
+    if (!lease) return { removedUpdates: 0, snapshotBytes: 0, uptoSeq: 0 }
+    try {
+      // Same order as load (stream, then snapshot); under the lease nobody trims meanwhile.
+      const raw = (await this.#redis.xrangeBuffer(
+        streamKey(room),
+        '-',
+        `0-${uptoSeq}`,
+      )) as RawEntry[]
+      const snap = await this.#pg.get(room)
+      const snapshotSeq = snap?.upto ?? 0
+      const entries = raw.map(parseEntry).filter((e) => e.seq > snapshotSeq)
+      const upto = entries.at(-1)?.seq ?? snapshotSeq
+      let snapshotBytes = 0
+      if (upto > snapshotSeq) {
+        const snapshot = foldUpdates({
+          snapshot: snap?.snapshot ?? null,
+          snapshotSeq,
+          updates: entries.map((e) => e.update),
+          lastSeq: upto,
+        })
+        snapshotBytes = snapshot.byteLength
+        await this.#pg.put(room, snapshot, upto)
+      }
+      // Only now that PostgreSQL holds everything up to `upto`.
+      const removedUpdates =
+        upto > 0 ? Number(await this.#redis.xtrim(streamKey(room), 'MINID', `0-${upto + 1}`)) : 0
+      return { removedUpdates, snapshotBytes, uptoSeq: upto }
+    } finally {
+      await lease.release().catch(() => {})
+    }
+  }
+
+  async countUpdates(room: string): Promise<number> {
+    return Number(await this.#redis.xlen(streamKey(room)))
+  }
+
+  watch(room: string, afterSeq: number, listener: RoomFeedListener): () => void {
+    const watch: Watch = { cursor: afterSeq, listener, busy: false }
+    this.#watches.set(room, watch)
+    this.#sub
+      .subscribe(presenceChannel(room))
+      .catch((error: unknown) =>
+        this.#log.warn('presence subscribe failed', { room, error: (error as Error).message }),
+      )
+    this.#wakeReader()
+    return () => {
+      if (this.#watches.get(room) !== watch) return
+      this.#watches.delete(room)
+      if (!this.#closed) this.#sub.unsubscribe(presenceChannel(room)).catch(() => {})
+      this.#wakeReader()
+    }
+  }
+
+  publishAwareness(room: string, update: Uint8Array): void {
+    // Presence is best effort: lost while Redis is away, renewed by clients every 15 s.
+    const message = Buffer.concat([Buffer.from(this.nodeId), Buffer.from(update)])
+    this.#redis.publish(presenceChannel(room), message).catch(() => {})
+  }
+
+  #onPresence(channel: Buffer, message: Buffer): void {
+    const room = PRESENCE_PREFIX.exec(channel.toString())?.[1]
+    if (room === undefined) return
+    const node = message.subarray(0, this.nodeId.length).toString()
+    if (node === this.nodeId) return
+    const watch = this.#watches.get(room)
+    if (!watch) return
+    try {
+      watch.listener.awareness(new Uint8Array(message.subarray(this.nodeId.length)))
+    } catch (error) {
+      this.#log.warn('presence from another node refused', {
+        room,
+        error: (error as Error).message,
+      })
+    }
+  }
+
+  /** Interrupt the reader's blocking XREAD so that it picks up a changed set of rooms. */
+  #wakeReader(): void {
+    if (this.#closed) return
+    if (this.#readerWaiting) {
+      const wake = this.#readerWaiting
+      this.#readerWaiting = null
+      wake()
+    }
+    if (!this.#readerLoop) {
+      this.#readerLoop = this.#read()
+      return
+    }
+    this.#redis.xadd(this.#wakeKey, 'MAXLEN', '1', '*', 'w', '1').catch(() => {})
+  }
+
+  /** One loop per node: XREAD BLOCK over every held room's stream (and the wake stream). */
+  async #read(): Promise<void> {
+    // The wake stream is this node's own: read from its start, so no wake is ever missed.
+    let wakeId = '0-0'
+    let failures = 0
+    while (!this.#closed) {
+      if (this.#watches.size === 0) {
+        await new Promise<void>((resolve) => {
+          this.#readerWaiting = resolve
+        })
+        continue
+      }
+      const rooms = [...this.#watches.keys()]
+      const keys = [this.#wakeKey, ...rooms.map(streamKey)]
+      const ids = [wakeId, ...rooms.map((r) => `0-${this.#watches.get(r)?.cursor ?? 0}`)]
+      let result: [Buffer, RawEntry[]][] | null
+      try {
+        result = (await this.#reader.xreadBuffer(
+          'COUNT',
+          1000,
+          'BLOCK',
+          10_000,
+          'STREAMS',
+          ...keys,
+          ...ids,
+        )) as [Buffer, RawEntry[]][] | null
+        failures = 0
+      } catch (error) {
+        if (this.#closed) return
+        if (failures++ === 0)
+          this.#log.warn('stream read failed, retrying', { error: (error as Error).message })
+        await new Promise((r) => setTimeout(r, Math.min(100 * failures, 1_000)))
+        continue
+      }
+      if (!result) continue
+      for (const [key, raw] of result) {
+        const name = key.toString()
+        if (name === this.#wakeKey) {
+          const lastWake = raw.at(-1)
+          if (lastWake) wakeId = lastWake[0].toString()
+          continue
+        }
+        const room = name.slice('pv:{'.length, -'}:s'.length)
+        const watch = this.#watches.get(room)
+        if (watch) await this.#deliver(room, watch, raw.map(parseEntry))
+      }
+    }
+  }
+
+  async #deliver(room: string, watch: Watch, entries: Entry[]): Promise<void> {
+    const others: Uint8Array[] = []
+    let last = watch.cursor
+    for (const entry of entries) {
+      if (entry.seq <= last) continue
+      if (entry.seq !== last + 1) {
+        // Trimmed before this node read them (another node compacted): take the stored state.
+        if (others.length > 0) this.#feed(room, watch, others, last)
+        others.length = 0
+        await this.#resync(room, watch)
+        if (this.#watches.get(room) !== watch) return
+        last = watch.cursor
+        if (entry.seq <= last) continue
+      }
+      last = entry.seq
+      if (entry.node !== this.nodeId) others.push(entry.update)
+    }
+    if (others.length > 0) this.#feed(room, watch, others, last)
+    watch.cursor = Math.max(watch.cursor, last)
+  }
+
+  #feed(room: string, watch: Watch, updates: Uint8Array[], lastSeq: number): void {
+    try {
+      watch.listener.updates(updates, lastSeq)
+    } catch (error) {
+      this.#log.error('applying another node update failed', {
+        room,
+        error: (error as Error).message,
+      })
+    }
+    watch.cursor = Math.max(watch.cursor, lastSeq)
+  }
+
+  async #resync(room: string, watch: Watch): Promise<void> {
+    for (let attempt = 1; !this.#closed && this.#watches.get(room) === watch; attempt++) {
+      try {
+        const stored = await this.load(room)
+        watch.listener.resync(stored)
+        watch.cursor = Math.max(watch.cursor, stored.lastSeq)
+        return
+      } catch (error) {
+        if (attempt === 1)
+          this.#log.warn('room resync failed, retrying', {
+            room,
+            error: (error as Error).message,
+          })
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1_000)))
+      }
+    }
+  }
+
+  #disconnect(): void {
+    this.#redis.disconnect()
+    this.#reader.disconnect()
+    this.#sub.disconnect()
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#watches.clear()
+    this.#readerWaiting?.()
+    this.#disconnect()
+    await this.#readerLoop?.catch(() => {})
+    await this.#pg.close().catch(() => {})
+  }
+}
+
+/** A URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '<invalid url>'
+  }
+}
