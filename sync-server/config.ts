@@ -49,6 +49,17 @@ export const RelayConfig = z.object({
     )
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
+  /** Several nodes: documents in Redis streams (redis://…), snapshots in PostgreSQL (both). */
+  redisUrl: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/\S+$/, 'Redis URL must be redis:// or rediss://')
+    .optional(),
+  postgresUrl: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'PostgreSQL URL must be postgres:// or postgresql://')
+    .optional(),
 })
 export type RelayConfig = z.infer<typeof RelayConfig>
 
@@ -132,6 +143,16 @@ export const RELAY_FLAGS = {
     env: 'PORTE_VOIX_RELAY_PUBLIC_URL',
     help: 'public address for tracked short links <url>/s/<code> (default: none, direct links)',
   },
+  'redis-url': {
+    arg: '<url>',
+    env: 'PORTE_VOIX_RELAY_REDIS_URL',
+    help: 'several nodes: document streams in this Redis (with --postgres-url; default: embedded SQLite)',
+  },
+  'postgres-url': {
+    arg: '<url>',
+    env: 'PORTE_VOIX_RELAY_POSTGRES_URL',
+    help: 'several nodes: document snapshots in this PostgreSQL (with --redis-url)',
+  },
   'membership-poll-ms': {
     arg: '<ms>',
     env: 'PORTE_VOIX_RELAY_MEMBERSHIP_POLL_MS',
@@ -211,5 +232,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): RelayConfig
   if (!parsed.success) {
     throw new ConfigError(`Invalid relay configuration: ${describeIssues(parsed.error).join('; ')}`)
   }
+  if ((parsed.data.redisUrl === undefined) !== (parsed.data.postgresUrl === undefined))
+    throw new ConfigError(
+      'Invalid relay configuration: --redis-url and --postgres-url go together (several nodes), or neither (SQLite)',
+    )
   return parsed.data
 }

@@ -3,6 +3,7 @@ import { ConfigError, parseConfig, USAGE, wantsHelp } from './config'
 import { createLogger } from './log'
 import { DataDirLockedError } from './persistence/lock'
 import { startRelay } from './relay'
+import { StorageStartError } from './storage/redis/doc-store'
 
 /** `npm run relay -- [flags]`: start a relay and stop it cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     synchronous: config.synchronous,
     deviceTokenSeconds: config.deviceTokenSeconds,
     maxConnectionsPerMember: config.maxConnectionsPerMember,
+    storage: config.redisUrl ? 'redis+postgres' : 'sqlite',
   })
   // The one line tests and scripts wait for; keep its format stable.
   process.stdout.write(`porte-voix relay listening on ws://${relay.host}:${relay.port}\n`)
@@ -51,6 +53,7 @@ main().catch((error: unknown) => {
   const known =
     error instanceof ConfigError ||
     error instanceof DataDirLockedError ||
+    error instanceof StorageStartError ||
     (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
   const message = known ? (error as Error).message : ((error as Error).stack ?? String(error))
   process.stderr.write(`porte-voix relay failed to start: ${message}\n`)

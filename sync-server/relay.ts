@@ -19,6 +19,7 @@ import { SqliteStore } from './persistence/sqlite-store'
 import { WorkspaceStore } from './persistence/workspace-store'
 import { CLOSE, Connection } from './rooms/connection'
 import { RoomManager } from './rooms/room-manager'
+import { RedisDocStore } from './storage/redis/doc-store'
 
 export type Relay = {
   host: string
@@ -35,13 +36,29 @@ export type Relay = {
 /** Wire storage, rooms and the HTTP/WebSocket server together, and start listening. */
 export async function startRelay(config: RelayConfig, secret: string, log: Logger): Promise<Relay> {
   ensurePrivateDir(config.dataDir)
-  const unlock = lockDataDir(config.dataDir)
+  // Several nodes (Redis + PostgreSQL) share one data dir's SQLite file for the relational
+  // tables (same host, WAL): documents are not in it, so its single-owner lock is not taken.
+  const cluster = config.redisUrl !== undefined && config.postgresUrl !== undefined
+  const unlock = cluster ? () => {} : lockDataDir(config.dataDir)
   let db: Db
   try {
     db = openDatabase(config.dataDir, { synchronous: config.synchronous })
   } catch (error) {
     unlock()
     throw error
+  }
+  let docStore: RedisDocStore | null = null
+  if (config.redisUrl !== undefined && config.postgresUrl !== undefined) {
+    try {
+      docStore = await RedisDocStore.open({
+        redisUrl: config.redisUrl,
+        postgresUrl: config.postgresUrl,
+        log,
+      })
+    } catch (error) {
+      db.close()
+      throw error
+    }
   }
   const store = new SqliteStore(db)
   const connections = new Set<Connection>()
@@ -54,7 +71,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   const links = new LinkStore(db)
   const shares = new ShareStore(db)
   const indexer = new LinkIndexer(links, log)
-  const rooms = new RoomManager(store, log, {
+  const rooms = new RoomManager(docStore ?? store, log, {
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
     readerFanoutMs: config.readerFanoutMs,

@@ -161,6 +161,8 @@ export class RedisDocStore implements DocStore {
   readonly #watches = new Map<string, Watch>()
   readonly #wakeKey: string
   #closed = false
+  /** The last connection error, for a start failure's message. */
+  #lastError = ''
   #readerLoop: Promise<void> | null = null
   #readerWaiting: (() => void) | null = null
 
@@ -189,9 +191,10 @@ export class RedisDocStore implements DocStore {
       ['reader', this.#reader],
       ['presence', this.#sub],
     ] as const) {
-      connection.on('error', (error: Error) =>
-        this.#log.warn('redis connection error', { connection: name, error: error.message }),
-      )
+      connection.on('error', (error: Error) => {
+        this.#lastError = error.message
+        this.#log.warn('redis connection error', { connection: name, error: error.message })
+      })
     }
     this.#sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
       this.#onPresence(channel, message),
@@ -210,7 +213,7 @@ export class RedisDocStore implements DocStore {
       store.#disconnect()
       await store.#pg.close().catch(() => {})
       throw new StorageStartError(
-        `cannot reach Redis at ${redact(o.redisUrl)}: ${(error as Error).message}`,
+        `cannot reach Redis at ${redact(o.redisUrl)}: ${store.#lastError || (error as Error).message}`,
       )
     }
     try {
