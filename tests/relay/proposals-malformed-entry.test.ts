@@ -49,7 +49,8 @@ beforeAll(async () => {
   await writer.close()
   await relay.stop()
   seedStored(`${acme}/curation`, (doc) => {
-    const items = itemsMap(doc)
+    // Typed as items; written as whatever a faulty writer put there.
+    const items = itemsMap(doc) as unknown as Y.Map<unknown>
     items.set('item_text', 'not an item')
     items.set('item_number', 42)
     items.set('item_null', null)
