@@ -1,0 +1,80 @@
+import type { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import { removeTempDir, tempDir } from '../helpers/process'
+import { type RelayProcess, type StartRelayOptions, startRelay } from '../helpers/relay'
+import type { TestServer } from '../helpers/servers'
+import { provider } from '../relay/support'
+
+/**
+ * Relay nodes on one Redis + PostgreSQL, sharing one data dir (its SQLite holds the relational
+ * tables: workspaces, members, secret; documents are in Redis + PostgreSQL).
+ */
+export type Cluster = {
+  dataDir: string
+  nodes: RelayProcess[]
+  /** Start one more node on the same storage (a node started late, or a replacement). */
+  add(opts?: StartRelayOptions): Promise<RelayProcess>
+  /** Stop every node still running, and remove the data dir. */
+  stop(): Promise<void>
+}
+
+export function clusterArgs(redis: TestServer, postgres: TestServer): string[] {
+  return ['--redis-url', redis.url, '--postgres-url', postgres.url]
+}
+
+export async function startCluster(
+  count: number,
+  redis: TestServer,
+  postgres: TestServer,
+  opts: StartRelayOptions = {},
+): Promise<Cluster> {
+  const dataDir = tempDir('porte-voix-cluster-')
+  const nodes: RelayProcess[] = []
+  const add = async (more: StartRelayOptions = {}) => {
+    const node = await startRelay({
+      ...opts,
+      ...more,
+      dataDir,
+      args: [...clusterArgs(redis, postgres), ...(opts.args ?? []), ...(more.args ?? [])],
+    })
+    nodes.push(node)
+    return node
+  }
+  // One after another: the first creates the data dir's secret the others read.
+  for (let i = 0; i < count; i++) await add()
+  return {
+    dataDir,
+    nodes,
+    add,
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()))
+      removeTempDir(dataDir)
+    },
+  }
+}
+
+/** A real y-websocket client on `node` that can be moved to another node (next reconnect). */
+export function clientOn(
+  node: RelayProcess,
+  workspaceId: string,
+  token: string,
+  doc: 'queue' | 'directory' = 'queue',
+): WebsocketProvider {
+  return provider(node.url, workspaceId, doc, token, new Y.Doc())
+}
+
+export function moveTo(client: WebsocketProvider, node: RelayProcess): void {
+  client.serverUrl = node.url
+}
+
+/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
