@@ -17,7 +17,14 @@ export type CompactionResult = { doc: string; uptoSeq: number; merged: number; b
  * status show. `unsaved` updates are held in memory, in order, and written as soon as SQLite
  * accepts them again (retried every RETRY_MS and before each new append).
  */
-export type StorageFault = { message: string; code: string; unsaved: number; since: string }
+export type StorageFault = {
+  message: string
+  code: string
+  /** What the windows say (storageFull for a full disk, storageFailed for any other failure). */
+  problem: 'storageFull' | 'storageFailed'
+  unsaved: number
+  since: string
+}
 
 /** How often held updates are retried while storage fails. */
 const RETRY_MS = 1_000
@@ -28,20 +35,20 @@ export function storageMessage(error: unknown): { code: string; message: string 
   const text = error instanceof Error ? error.message : String(error)
   switch (code) {
     case 'SQLITE_FULL':
-      return { code, message: 'The disk is full: changes are kept in memory until space is freed' }
+      return { code, message: 'The disk is full: changes cannot be saved until space is freed' }
     case 'SQLITE_IOERR':
     case 'SQLITE_IOERR_WRITE':
     case 'SQLITE_IOERR_FSYNC':
       return {
         code,
-        message: `The disk could not be written (${text}): changes are kept in memory`,
+        message: `The disk could not be written (${text}): changes cannot be saved`,
       }
     case 'SQLITE_READONLY':
-      return { code, message: 'The data file is read-only: changes are kept in memory' }
+      return { code, message: 'The data file is read-only: changes cannot be saved' }
     default:
       return {
         code: typeof code === 'string' ? code : 'STORAGE',
-        message: `Changes could not be saved (${text}); they are kept in memory`,
+        message: `Changes could not be saved (${text})`,
       }
   }
 }
@@ -132,9 +139,13 @@ export class DocLog {
    */
   append(doc: string, update: Uint8Array): number | null {
     const data = Buffer.from(update.buffer, update.byteOffset, update.length)
-    if (this.unsaved.length > 0) {
+    // Held updates go first, in order; once they are written this one is appended as usual.
+    if (this.unsaved.length > 0 && !this.flush()) {
       this.unsaved.push({ doc, data })
-      this.flush()
+      this.currentFault = this.currentFault && {
+        ...this.currentFault,
+        unsaved: this.unsaved.length,
+      }
       return null
     }
     let seq: number
@@ -204,6 +215,7 @@ export class DocLog {
     this.currentFault = {
       code,
       message,
+      problem: code === 'SQLITE_FULL' ? 'storageFull' : 'storageFailed',
       unsaved: this.unsaved.length,
       since: this.currentFault?.since ?? new Date().toISOString(),
     }
@@ -272,7 +284,11 @@ export class DocLog {
       this.deleteUpdatesUpTo.run(doc, last)
       return { doc, uptoSeq: last, merged: rows.length, bytes: merged.length }
     })
-    const result = run()
+    // IMMEDIATE: the write lock is taken before the first read. A deferred transaction that
+    // reads and then writes cannot wait for a lock another connection holds (SQLite returns
+    // SQLITE_BUSY at once, without the busy timeout), so a reader or backup checkpointing the
+    // file at that moment made the compaction fail, e.g. the rewrite that erases moved-out content.
+    const result = run.immediate()
     if (result) {
       // What is left after the snapshot counts towards the next compaction.
       this.sinceCompaction.set(doc, this.countUpdatesAfter.get(doc, result.uptoSeq)?.n ?? 0)

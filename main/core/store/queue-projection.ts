@@ -101,6 +101,9 @@ export function projectUpdate(
  *   moved out), the stored log and snapshot of the document are folded into one snapshot of
  *   the current, garbage-collected state, so the content that left is gone from this disk too.
  */
+/** How long a failed rewrite of the queue's local history waits before it is tried again. */
+const REWRITE_RETRY_MS = 1_000
+
 /** Origin of the core's own moves between documents (not a window's edit). */
 const LAYOUT_ORIGIN = Symbol('queue-layout')
 
@@ -124,19 +127,25 @@ export function keepQueuePublished(
   const key = roomName(sync.workspaceId, 'queue')
   let generation = historyGeneration(queue)
   let pending = false
-  const rewrite = (next: string | null) => {
+  const rewrite = (next: string | null, delayMs = 0) => {
     if (pending) return
     pending = true
-    setImmediate(() => {
+    const timer = setTimeout(() => {
       pending = false
+      if (queue.isDestroyed) return
       try {
         const result = docLog.compact(key)
         log(`queue: history replaced by the relay (${next}); local history rewritten`)
         if (!result) log('queue: nothing to rewrite')
       } catch (error) {
-        log(`queue: could not rewrite local history: ${(error as Error).message}`)
+        // Until it succeeds the moved-out content is still in this file: try again (a busy or
+        // full disk passes), not only at the next start.
+        log(`queue: could not rewrite local history (${(error as Error).message}); retrying`)
+        rewrite(next, REWRITE_RETRY_MS)
       }
-    })
+    }, delayMs)
+    // Never what keeps the process alive; a stopped sync (destroyed doc) ends the retries.
+    timer.unref()
   }
   queue.on('update', () => {
     // This listener was added after the doc log's: the update that changed it is stored.
