@@ -1,12 +1,19 @@
 import { type FormEvent, useState } from 'react'
 import { campaignDaysLeft, formatDay } from '../../../common/format/dates'
 import { formatNumber } from '../../../common/format/typography'
-import type { Campaign, NewCampaign } from '../../../common/model/campaign'
+import {
+  CAMPAIGN_GOAL_KINDS,
+  type Campaign,
+  type CampaignGoalKind,
+  campaignGoalKind,
+  type NewCampaign,
+} from '../../../common/model/campaign'
 import { OBJECTIVES, type Objective } from '../../../common/model/item'
 import { ChoiceSelect } from '../components/ChoiceSelect'
 import { useNow } from './Audience'
+import { CampaignProgress } from './CampaignProgress'
 import { Field, FormButtons, fromLocalInput, toLocalInput } from './fields'
-import { useST, useStudio } from './store'
+import { type ConversionKey, useST, useStudio } from './store'
 
 /** Campaigns: objective, goal metric and target, deadline, attached items. */
 export function CampaignsView() {
@@ -56,8 +63,10 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
         </span>
       </header>
       <p className="goal">
-        <strong>{formatNumber(campaign.goalTarget, language)}</strong> {campaign.goalMetric}
+        <strong>{formatNumber(campaign.goalTarget, language)}</strong> {campaign.goalMetric}{' '}
+        <span className="muted small">({t(`goalKind.${campaignGoalKind(campaign)}`)})</span>
       </p>
+      <CampaignProgress campaign={campaign} />
       <p className="muted small" data-testid="campaign-deadline">
         {formatDay(campaign.deadline, language, { timeZone })} ·{' '}
         <span data-testid="campaign-days-left">
@@ -101,11 +110,89 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
             </option>
           ))}
         </select>
-        <button type="button" className="button" onClick={() => setEditing(true)}>
+        <button
+          type="button"
+          className="button"
+          aria-label={t('campaign.edit')}
+          onClick={() => setEditing(true)}
+        >
           ✎
         </button>
       </div>
+      <ConversionKeySection campaign={campaign} />
     </article>
+  )
+}
+
+/**
+ * The campaign's conversion key for the company's sign-up system: minted by the relay and shown
+ * once (the relay keeps only its hash), with the endpoint and how to call it.
+ */
+function ConversionKeySection({ campaign }: { campaign: Campaign }) {
+  const t = useST()
+  const createKey = useStudio((state) => state.createConversionKey)
+  const [minted, setMinted] = useState<ConversionKey | null>(null)
+  const [copied, setCopied] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const mint = async () => {
+    setBusy(true)
+    setCopied(false)
+    setMinted(await createKey(campaign.id))
+    setBusy(false)
+  }
+  const copy = async () => {
+    if (!minted) return
+    await navigator.clipboard.writeText(minted.key)
+    setCopied(true)
+  }
+  return (
+    <section className="conversion-key" data-testid="conversion-key">
+      <h4 className="sub-head">{t('conversionKey.title')}</h4>
+      {minted ? (
+        <>
+          <p className="small" role="status">
+            {t('conversionKey.shownOnce')}
+          </p>
+          <div className="row">
+            <input
+              readOnly
+              className="mono"
+              aria-label={t('conversionKey.key')}
+              value={minted.key}
+              data-testid="conversion-key-value"
+              onFocus={(event) => event.target.select()}
+            />
+            <button
+              type="button"
+              className="button"
+              data-testid="conversion-key-copy"
+              onClick={() => void copy()}
+            >
+              {copied ? t('conversionKey.copied') : t('conversionKey.copy')}
+            </button>
+          </div>
+          <p className="small">
+            {t('conversionKey.endpoint')}{' '}
+            <code data-testid="conversion-key-endpoint">{minted.endpoint}</code>
+          </p>
+          <p className="muted small">
+            {t('conversionKey.how', { header: 'x-porte-voix-conversion-key' })}{' '}
+            <code>{'{ "idempotencyId", "utmContent", "kind", "value" }'}</code>
+          </p>
+        </>
+      ) : (
+        <p className="muted small">{t('conversionKey.help')}</p>
+      )}
+      <button
+        type="button"
+        className="button"
+        data-testid="conversion-key-create"
+        disabled={busy}
+        onClick={() => void mint()}
+      >
+        {minted ? t('conversionKey.another') : t('conversionKey.create')}
+      </button>
+    </section>
   )
 }
 
@@ -120,6 +207,9 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
   const [objective, setObjective] = useState<Objective>(campaign?.objective ?? 'campaign')
   const [goalMetric, setGoalMetric] = useState(campaign?.goalMetric ?? '')
   const [goalTarget, setGoalTarget] = useState(String(campaign?.goalTarget ?? ''))
+  const [goalKind, setGoalKind] = useState<CampaignGoalKind>(
+    campaign ? campaignGoalKind(campaign) : 'conversions',
+  )
   const [deadline, setDeadline] = useState(toLocalInput(campaign?.deadline ?? null))
   const submit = async (event: FormEvent) => {
     event.preventDefault()
@@ -128,6 +218,7 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
       objective,
       goalMetric,
       goalTarget: Math.round(Number(goalTarget)),
+      goalKind,
       deadline: fromLocalInput(deadline) ?? '',
     }
     if (!campaign || !opened) {
@@ -141,6 +232,7 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
     if (objective !== opened.objective) patch.objective = value.objective
     if (goalMetric !== opened.goalMetric) patch.goalMetric = value.goalMetric
     if (goalTarget !== String(opened.goalTarget)) patch.goalTarget = value.goalTarget
+    if (goalKind !== campaignGoalKind(opened)) patch.goalKind = value.goalKind
     if (deadline !== toLocalInput(opened.deadline)) patch.deadline = value.deadline
     if (Object.keys(patch).length === 0) {
       onDone()
@@ -160,6 +252,15 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
           labelOf={(o) => t(`objective.${o}`)}
           value={objective}
           onChange={setObjective}
+        />
+      </Field>
+      <Field label={t('campaign.goalKind')}>
+        <ChoiceSelect
+          choices={CAMPAIGN_GOAL_KINDS}
+          labelOf={(kind) => t(`goalKind.${kind}`)}
+          value={goalKind}
+          testId="campaign-goal-kind"
+          onChange={setGoalKind}
         />
       </Field>
       <Field label={t('campaign.goalMetric')}>

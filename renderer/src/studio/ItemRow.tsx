@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
+import { formatNumber } from '../../../common/format/typography'
 import type { Item } from '../../../common/model/item'
-import { useStudio } from './store'
+import { useST, useStudio } from './store'
 
 /**
  * One row of a studio item list (items, review): the item's title and `meta` on a button that
@@ -29,8 +30,25 @@ export function ItemRow({
       >
         <span className="studio-item-title">{item.title}</span>
         <span className="studio-item-meta">{meta}</span>
+        <ItemCounts itemId={item.id} />
       </button>
       {children}
     </li>
+  )
+}
+
+/** Shares and clicks of the item, from the board (nothing until it was shared). */
+function ItemCounts({ itemId }: { itemId: string }) {
+  const t = useST()
+  const language = useStudio((state) => state.language)
+  const counts = useStudio((state) => state.boardItems[itemId])
+  if (!counts || (counts.shares === 0 && counts.clicks === 0)) return null
+  return (
+    <span className="studio-item-counts muted small" data-testid="item-counts">
+      {t('items.counts', {
+        shares: formatNumber(counts.shares, language),
+        clicks: formatNumber(counts.clicks, language),
+      })}
+    </span>
   )
 }

@@ -5,10 +5,19 @@ import { useDocumentPreferences } from '../state/document-preferences'
 import { CampaignsView } from './CampaignsView'
 import { FeedsView } from './FeedsView'
 import { ItemsView } from './ItemsView'
+import { RecognitionView } from './RecognitionView'
+import { ResultsView } from './ResultsView'
 import { ReviewView } from './ReviewView'
 import { type StudioView, useST, useStudio } from './store'
 
-const VIEWS: readonly StudioView[] = ['items', 'review', 'campaigns', 'feeds']
+const VIEWS: readonly StudioView[] = [
+  'items',
+  'review',
+  'campaigns',
+  'results',
+  'recognition',
+  'feeds',
+]
 
 /** The champion studio window (index.html#studio). */
 export function StudioApp() {
@@ -51,6 +60,8 @@ export function StudioApp() {
           {view === 'items' ? <ItemsView /> : null}
           {view === 'review' ? <ReviewView /> : null}
           {view === 'campaigns' ? <CampaignsView /> : null}
+          {view === 'results' ? <ResultsView /> : null}
+          {view === 'recognition' ? <RecognitionView /> : null}
           {view === 'feeds' ? <FeedsView /> : null}
         </div>
       </div>
@@ -148,7 +159,9 @@ function RefusedBanner() {
             size: formatBytes(bytes, language),
             limit: formatBytes(limit, language),
           })
-        : t('refused.changeRefused')
+        : refused.problem.code === 'storageFull' || refused.problem.code === 'storageFailed'
+          ? t('refused.storageFull')
+          : t('refused.changeRefused')
   } else {
     text =
       relayRefused?.code === 'changeTooLarge'

@@ -5,6 +5,7 @@ import type { Problem } from '../../../common/contract/problems'
 import { WindowReplica } from '../../../common/contract/replica'
 import type { DocName } from '../../../common/doc/rooms'
 import { formatNumber } from '../../../common/format/typography'
+import { type Board, type BoardItem, EMPTY_BOARD } from '../../../common/model/board'
 import type { Campaign, NewCampaign } from '../../../common/model/campaign'
 import type {
   Item,
@@ -15,6 +16,12 @@ import type {
   SourceKind,
 } from '../../../common/model/item'
 import { canCurate, type Member } from '../../../common/model/member'
+import type {
+  Challenge,
+  ChallengePatch,
+  NewChallenge,
+  WorkspaceSettings,
+} from '../../../common/model/recognition'
 import {
   type StudioLanguage,
   type StudioMessageKey,
@@ -23,7 +30,10 @@ import {
 } from '../i18n/studio-messages'
 import { presenceFor } from './presence'
 
-export type StudioView = 'items' | 'review' | 'campaigns' | 'feeds'
+export type StudioView = 'items' | 'review' | 'campaigns' | 'results' | 'recognition' | 'feeds'
+
+/** A campaign's conversion key, as the relay minted it: shown once, never fetched again. */
+export type ConversionKey = { campaignId: string; key: string; endpoint: string }
 
 export type ItemFilter = {
   search: string
@@ -58,6 +68,13 @@ type StudioState = {
   campaigns: Campaign[]
   members: Member[]
   feeds: FeedSourceView[]
+  /** The team's results (the relay's board document, as the core last synced it). */
+  board: Board
+  /** The board's items by id, for the counts beside each item in the lists. */
+  boardItems: Record<string, BoardItem>
+  /** Point weights and CPC/CPM (null until the core answered). */
+  workspaceSettings: WorkspaceSettings | null
+  challenges: Challenge[]
   filter: ItemFilter
   view: StudioView
   selectedId: string | null
@@ -77,6 +94,12 @@ type StudioState = {
   reject(id: string, reason: string): Promise<boolean>
   createCampaign(campaign: NewCampaign): Promise<Campaign | null>
   updateCampaign(id: string, patch: Partial<NewCampaign>): Promise<boolean>
+  createConversionKey(campaignId: string): Promise<ConversionKey | null>
+  saveWorkspaceSettings(patch: Partial<WorkspaceSettings>): Promise<boolean>
+  createChallenge(challenge: NewChallenge): Promise<boolean>
+  updateChallenge(id: string, patch: ChallengePatch): Promise<boolean>
+  removeChallenge(id: string): Promise<void>
+  refreshBoard(): Promise<void>
   addFeed(url: string): Promise<boolean>
   removeFeed(id: string): Promise<void>
   pollFeeds(): Promise<void>
@@ -224,6 +247,32 @@ export const useStudio = create<StudioState>((set, get) => {
       ])
       set({ campaigns, members, feeds })
     })
+    // Apart from the above: a failure here must not leave the campaigns unloaded.
+    await attempt(async (c) => {
+      const [workspaceSettings, challenges] = await Promise.all([
+        c.call('workspace.settings.get', {}),
+        c.call('challenge.list', {}),
+      ])
+      set({ workspaceSettings, challenges })
+    })
+  }
+
+  async function loadBoard(): Promise<void> {
+    if (!isCurator(get().status)) return
+    await attempt(async (c) => {
+      const board = await c.call('board.get', {})
+      set({ board, boardItems: Object.fromEntries(board.items.map((i) => [i.itemId, i])) })
+    })
+  }
+
+  let boardTimer: ReturnType<typeof setTimeout> | null = null
+  /** The relay rewrites the board in bursts of entries: one fetch per 250 ms at most. */
+  function scheduleBoard(): void {
+    if (boardTimer) return
+    boardTimer = setTimeout(() => {
+      boardTimer = null
+      void loadBoard()
+    }, 250)
   }
 
   return {
@@ -241,6 +290,10 @@ export const useStudio = create<StudioState>((set, get) => {
     campaigns: [],
     members: [],
     feeds: [],
+    board: EMPTY_BOARD,
+    boardItems: {},
+    workspaceSettings: null,
+    challenges: [],
     filter: EMPTY_FILTER,
     view: 'items',
     selectedId: null,
@@ -262,6 +315,7 @@ export const useStudio = create<StudioState>((set, get) => {
       })
       // Remote edits (other champions) and mine both land here once stored by the core.
       client.on('queue.changed', () => scheduleRefresh())
+      client.on('board.changed', () => scheduleBoard())
       // Theme and language follow the settings live, whichever window changed them.
       client.on('settings.changed', (settings) => set(fromSettings(settings)))
       client.on('doc.refused', ({ doc, problem }) => {
@@ -280,7 +334,11 @@ export const useStudio = create<StudioState>((set, get) => {
     },
 
     async refresh() {
-      await Promise.all([refreshItems(), refreshOthers()])
+      await Promise.all([refreshItems(), refreshOthers(), loadBoard()])
+    },
+
+    async refreshBoard() {
+      await loadBoard()
     },
 
     setView(view) {
@@ -288,6 +346,7 @@ export const useStudio = create<StudioState>((set, get) => {
       get().select(null)
       // Campaigns and feeds changed elsewhere announce no queue change: fetched on arrival.
       void refreshOthers()
+      if (view === 'results' || view === 'recognition') void loadBoard()
     },
 
     setFilter(filter) {
@@ -340,6 +399,34 @@ export const useStudio = create<StudioState>((set, get) => {
       const done = await attempt((c) => c.call('campaign.update', { id, patch }))
       await refreshOthers()
       return done !== null
+    },
+
+    async createConversionKey(campaignId) {
+      const minted = await attempt((c) => c.call('campaign.createConversionKey', { campaignId }))
+      return minted ? { campaignId, ...minted } : null
+    },
+
+    async saveWorkspaceSettings(patch) {
+      const saved = await attempt((c) => c.call('workspace.settings.update', patch))
+      if (saved) set({ workspaceSettings: saved })
+      return saved !== null
+    },
+
+    async createChallenge(challenge) {
+      const created = await attempt((c) => c.call('challenge.create', challenge))
+      await refreshOthers()
+      return created !== null
+    },
+
+    async updateChallenge(id, patch) {
+      const done = await attempt((c) => c.call('challenge.update', { id, patch }))
+      await refreshOthers()
+      return done !== null
+    },
+
+    async removeChallenge(id) {
+      await attempt((c) => c.call('challenge.remove', { id }))
+      await refreshOthers()
     },
 
     async addFeed(url) {
