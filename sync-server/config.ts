@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { DOC_NAMES } from '../common/doc/rooms'
 import { describeIssues } from '../common/model/validation'
 
 /**
@@ -76,7 +77,8 @@ export const DEFAULTS = {
   pingIntervalMs: 30_000,
   synchronous: 'normal',
   deviceTokenSeconds: 30 * 86_400,
-  maxConnectionsPerMember: 12,
+  // Every document of a workspace on each of 4 devices (4 × 4 with the board).
+  maxConnectionsPerMember: DOC_NAMES.length * 4,
   membershipPollMs: 500,
 } as const
 
@@ -136,7 +138,7 @@ export const RELAY_FLAGS = {
   'max-connections-per-member': {
     arg: '<n>',
     env: 'PORTE_VOIX_RELAY_MAX_CONNECTIONS_PER_MEMBER',
-    help: 'sockets one member may hold, 3 per device (default 12)',
+    help: `sockets one member may hold, one per document per device (default ${DOC_NAMES.length * 4})`,
   },
   'public-url': {
     arg: '<url>',

@@ -8,6 +8,14 @@ import {
   itemWithDefaults,
 } from '../model/item'
 import { NETWORKS, type Network } from '../model/networks'
+import {
+  type Challenge,
+  Challenge as ChallengeSchema,
+  DEFAULT_POINT_WEIGHTS,
+  MediaValue,
+  PointWeights,
+  type WorkspaceSettings,
+} from '../model/recognition'
 import { describeIssues } from '../model/validation'
 import { setText } from './text'
 
@@ -333,4 +341,72 @@ export function readCampaigns(doc: Y.Doc): { campaigns: Campaign[]; invalid: Inv
     else invalid.push({ id, issues: describeIssues(parsed.error) })
   }
   return { campaigns, invalid }
+}
+
+/*
+ * Workspace settings and challenges (issue 9, points 2 and 6), in the queue document so every
+ * member reads them and curators write them:
+ *
+ *   settings:   Y.Map  { points: PointWeights, value: MediaValue | null }  plain JSON values
+ *   challenges: Y.Map<challengeId, Challenge>                             plain JSON values
+ *
+ * Reads are tolerant (an absent or invalid entry reads as the default, or is skipped); the relay
+ * refuses writes that do not parse (sync-server/validation).
+ */
+export function settingsMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap<unknown>('settings')
+}
+
+export function challengesMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap<unknown>('challenges')
+}
+
+export function readWorkspaceSettings(doc: Y.Doc): WorkspaceSettings {
+  const map = settingsMap(doc)
+  const points = PointWeights.safeParse(map.get('points'))
+  const value = MediaValue.safeParse(map.get('value'))
+  return {
+    points: points.success ? points.data : DEFAULT_POINT_WEIGHTS,
+    value: value.success ? value.data : null,
+  }
+}
+
+/** Set the given fields (already valid); `value: null` clears CPC/CPM. */
+export function writeWorkspaceSettings(doc: Y.Doc, patch: Partial<WorkspaceSettings>): void {
+  doc.transact(() => {
+    const map = settingsMap(doc)
+    if (patch.points !== undefined) map.set('points', { ...patch.points })
+    if (patch.value !== undefined) {
+      if (patch.value === null) map.delete('value')
+      else map.set('value', { ...patch.value })
+    }
+  })
+}
+
+export function readChallenges(doc: Y.Doc): { challenges: Challenge[]; invalid: InvalidEntry[] } {
+  const challenges: Challenge[] = []
+  const invalid: InvalidEntry[] = []
+  for (const [id, value] of challengesMap(doc).entries()) {
+    const parsed = ChallengeSchema.safeParse(value)
+    if (parsed.success && parsed.data.id === id) challenges.push(parsed.data)
+    else
+      invalid.push({
+        id,
+        issues: parsed.success ? ['id does not match its key'] : describeIssues(parsed.error),
+      })
+  }
+  challenges.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.id.localeCompare(b.id))
+  return { challenges, invalid }
+}
+
+/** Add or replace a challenge (already valid). */
+export function upsertChallenge(doc: Y.Doc, challenge: Challenge): void {
+  challengesMap(doc).set(challenge.id, JSON.parse(JSON.stringify(challenge)) as unknown)
+}
+
+export function removeChallenge(doc: Y.Doc, id: string): boolean {
+  const map = challengesMap(doc)
+  if (!map.has(id)) return false
+  map.delete(id)
+  return true
 }

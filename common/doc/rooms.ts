@@ -8,8 +8,10 @@ import { canCurate, type Role } from '../model/member'
  * - `curation`: drafts, proposals awaiting review, moderation, approved-but-unpublished and
  *   archived items. Curators only: employees cannot even connect to it.
  * - `directory`: the workspace's name and members, written only by the relay.
+ * - `board`: the team's results (common/model/board.ts), written only by the relay from its
+ *   share, click and conversion tables; it holds no data about a member who did not opt in.
  */
-export const DOC_NAMES = ['queue', 'curation', 'directory'] as const
+export const DOC_NAMES = ['queue', 'curation', 'directory', 'board'] as const
 export type DocName = (typeof DOC_NAMES)[number]
 
 /** `none`: the relay refuses the connection (403), the core never syncs or stores the doc. */
@@ -23,6 +25,7 @@ export function accessFor(doc: DocName, role: Role): Access {
     case 'curation':
       return canCurate(role) ? 'write' : 'none'
     case 'directory':
+    case 'board':
       return 'read'
   }
 }

@@ -85,6 +85,7 @@ export const NewChallenge = ChallengeFields.omit({ id: true }).refine(
 )
 /** A patch is checked against the stored challenge once merged (the period as a whole). */
 export const ChallengePatch = ChallengeFields.omit({ id: true }).partial()
+export type ChallengePatch = z.infer<typeof ChallengePatch>
 export type NewChallenge = z.infer<typeof NewChallenge>
 
 /** The queue document's `settings` map as the windows see it (defaults filled in). */

@@ -99,5 +99,20 @@ export const MyResultsStats = z.object({
   daily: z.array(z.object({ date: z.string(), shares: Count, clicks: Count })),
   /** Clicks by local weekday (0 = Monday) × hour: `heatmap[weekday][hour]`. */
   heatmap: z.array(z.array(Count).length(24)).length(7),
+  /**
+   * Earned media value: what my clicks and impressions would have cost as ads, from the
+   * workspace's CPC/CPM (champions set them): clicks × cpc + impressions ÷ 1000 × cpm, where
+   * impressions is my reach (shares × the audience I entered). Null until CPC/CPM are set.
+   */
+  earnedMediaValue: z
+    .object({
+      currency: z.string(),
+      amount: z.number().min(0),
+      clicks: Count,
+      impressions: Count,
+      cpc: z.number().min(0),
+      cpm: z.number().min(0),
+    })
+    .nullable(),
 })
 export type MyResultsStats = z.infer<typeof MyResultsStats>

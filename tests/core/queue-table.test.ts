@@ -19,7 +19,12 @@ const item = makeItem
 
 /** A workspace's replicas as the projection sees them, for a role. */
 function replicas(role: Role, queue = new Y.Doc()): ProjectionSync {
-  const docs: Record<DocName, Y.Doc> = { queue, curation: new Y.Doc(), directory: new Y.Doc() }
+  const docs: Record<DocName, Y.Doc> = {
+    queue,
+    curation: new Y.Doc(),
+    directory: new Y.Doc(),
+    board: new Y.Doc(),
+  }
   return { docs, access: (doc: DocName): Access => accessFor(doc, role) }
 }
 

@@ -1,4 +1,5 @@
 import type { Settings } from '../../../common/contract/api'
+import type { MediaValue } from '../../../common/model/recognition'
 import type { MyResultsStats } from '../../../common/model/results'
 import type { Disposable } from '../lifecycle'
 import { statsTimeZone } from '../shares/shares'
@@ -26,7 +27,7 @@ export class MyResultsService implements Disposable {
   }
 
   /** My stats for the joined workspace (none joined: no shares to count). */
-  mine(settings: Settings, now: Date): MyResultsStats {
+  mine(settings: Settings, now: Date, mediaValue: MediaValue | null = null): MyResultsStats {
     const ws = this.options.session()?.claims.ws ?? ''
     return computeMyStats({
       shares: this.store.shares(ws),
@@ -37,6 +38,7 @@ export class MyResultsService implements Disposable {
       fetchedAt: this.store.fetchedAt(),
       now,
       timeZone: statsTimeZone(settings),
+      mediaValue,
     })
   }
 

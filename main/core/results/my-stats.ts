@@ -1,4 +1,5 @@
 import { NETWORKS, type Network } from '../../../common/model/networks'
+import type { MediaValue } from '../../../common/model/recognition'
 import type { AudienceSizes, MyResultsStats } from '../../../common/model/results'
 import { localDate } from '../stats/personal-stats'
 import type { ResultShare, StoredClick, StoredConversion } from './results-store'
@@ -45,6 +46,8 @@ export function computeMyStats(input: {
   fetchedAt: string | null
   now: Date
   timeZone: string
+  /** The workspace's CPC/CPM, or null (no earned media value). */
+  mediaValue?: MediaValue | null
 }): MyResultsStats {
   const { shares, clicks, conversions, audience, now, timeZone } = input
   type Counts = { clicks: number; uniqueClicks: number; conversions: number }
@@ -152,6 +155,20 @@ export function computeMyStats(input: {
     if (row) row[hour] = (row[hour] ?? 0) + 1
   }
 
+  const impressions = perNetwork.reduce((sum, row) => sum + (row.reach ?? 0), 0)
+  const value = input.mediaValue ?? null
+  const earnedMediaValue = value
+    ? {
+        currency: value.currency,
+        // Cents: a sum of many small products carries float noise otherwise.
+        amount: Math.round((clickTotal * value.cpc + (impressions / 1000) * value.cpm) * 100) / 100,
+        clicks: clickTotal,
+        impressions,
+        cpc: value.cpc,
+        cpm: value.cpm,
+      }
+    : null
+
   return {
     fetchedAt: input.fetchedAt,
     totals: {
@@ -165,5 +182,6 @@ export function computeMyStats(input: {
     perNetwork,
     daily: [...perDay.entries()].map(([date, counts]) => ({ date, ...counts })),
     heatmap,
+    earnedMediaValue,
   }
 }

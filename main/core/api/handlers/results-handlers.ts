@@ -1,4 +1,12 @@
+import { readWorkspaceSettings } from '../../../../common/doc/queue-doc'
+import type { CoreContext } from '../context'
 import type { HandlerGroup } from './types'
+
+/** The workspace's CPC/CPM when joined (earned media value), else null. */
+function mediaValue(ctx: CoreContext) {
+  if (ctx.status().session === null) return null
+  return readWorkspaceSettings(ctx.joined().sync.docs.queue).value
+}
 
 /** My results (issue 9): clicks and conversions of my shares, read from SQLite. */
 export const resultsHandlers: HandlerGroup<'results.mine' | 'results.refresh'> = {
@@ -8,5 +16,6 @@ export const resultsHandlers: HandlerGroup<'results.mine' | 'results.refresh'> =
     await ctx.results.fetcher.idle()
     return null
   },
-  'results.mine': (ctx) => ctx.results.mine(ctx.store.settings.get(), new Date(ctx.now())),
+  'results.mine': (ctx) =>
+    ctx.results.mine(ctx.store.settings.get(), new Date(ctx.now()), mediaValue(ctx)),
 }
