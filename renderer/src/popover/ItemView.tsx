@@ -7,6 +7,7 @@ import { ItemImage } from '../components/ItemImage'
 import type { Described } from '../state/errors'
 import { checkShare, draftKey, previewLink, safeImageUrl } from '../state/logic'
 import { useStore, useT } from '../state/store'
+import { CampaignProgressLine } from './CampaignProgressLine'
 import { CaptionEditor, selectInCaption } from './CaptionEditor'
 
 export function ItemView({ entry }: { entry: QueueEntry }) {
@@ -45,6 +46,7 @@ export function ItemView({ entry }: { entry: QueueEntry }) {
           <span className="muted small">{t('item.source', { source: item.source })}</span>
         ) : null}
       </p>
+      {campaign ? <CampaignProgressLine campaign={campaign} /> : null}
       {item.why ? (
         <section className="why">
           <h2 className="section-title">{t('item.why')}</h2>

@@ -4,6 +4,7 @@ import { BarChart, Breakdown } from '../components/BarChart'
 import { useLanguage, useStore, useT } from '../state/store'
 import { AudienceHeatmap } from './nudges/AudienceHeatmap'
 import { MyResultsSection } from './stats/MyResultsSection'
+import { RecognitionSection } from './stats/RecognitionSection'
 
 export function StatsView() {
   const t = useT()
@@ -87,6 +88,7 @@ export function StatsView() {
         </div>
       )}
       <MyResultsSection />
+      <RecognitionSection />
       <AudienceHeatmap />
     </section>
   )
