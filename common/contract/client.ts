@@ -102,7 +102,8 @@ export class CoreClient {
         if (!pending) return
         this.pending.delete(message.id)
         if (!message.ok) {
-          pending.reject(new ContractError(message.error.code, message.error.message))
+          const { code, message: text, problem } = message.error
+          pending.reject(new ContractError(code, text, problem))
           return
         }
         const result = methods[pending.method].result.safeParse(message.result)

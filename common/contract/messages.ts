@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DOC_NAMES } from '../doc/rooms'
+import { Problem } from './problems'
 
 /**
  * Framing of the contract. Yjs payloads (y-protocols sync and awareness messages) travel
@@ -33,7 +34,8 @@ const Response = z.discriminatedUnion('ok', [
     t: z.literal('res'),
     id: z.number().int(),
     ok: z.literal(false),
-    error: z.object({ code: ErrorCode, message: z.string() }),
+    // `problem`: what the window says, when the core knows (e.g. storageFull).
+    error: z.object({ code: ErrorCode, message: z.string(), problem: Problem.optional() }),
   }),
 ])
 
@@ -47,10 +49,12 @@ export type ServerMessage = z.infer<typeof ServerMessage>
 
 export class ContractError extends Error {
   readonly code: ErrorCode
-  constructor(code: ErrorCode, message: string) {
+  readonly problem: Problem | undefined
+  constructor(code: ErrorCode, message: string, problem?: Problem) {
     super(message)
     this.name = 'ContractError'
     this.code = code
+    this.problem = problem
   }
 }
 

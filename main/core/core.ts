@@ -283,12 +283,14 @@ export class Core implements CoreContext {
   status(): CoreStatus {
     const session = this.workspace.session
     const sync = this.workspace.sync
+    const fault = this.store.docLog.fault
     return {
       session: session ? this.toSession(session) : null,
       sync: sync?.status.sync ?? 'offline',
       // Changes not written to disk matter more than a connection: they are said first.
-      lastError: this.store.docLog.fault?.message ?? sync?.status.lastError ?? null,
+      lastError: fault?.message ?? sync?.status.lastError ?? null,
       problem:
+        (fault ? { code: fault.problem } : null) ??
         this.renewal.problem ??
         sync?.status.problem ??
         (session ? null : this.workspace.lastRefusal),

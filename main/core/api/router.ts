@@ -9,8 +9,18 @@ function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)
 }
 
-function failure(id: number, code: ContractError['code'], message: string): ServerMessage {
-  return { t: 'res', id, ok: false, error: { code, message } }
+function failure(
+  id: number,
+  code: ContractError['code'],
+  message: string,
+  problem?: ContractError['problem'],
+): ServerMessage {
+  return {
+    t: 'res',
+    id,
+    ok: false,
+    error: problem ? { code, message, problem } : { code, message },
+  }
 }
 
 /**
@@ -45,7 +55,7 @@ export async function route(
     }
     return { t: 'res', id, ok: true, result: result.data }
   } catch (error) {
-    if (error instanceof ContractError) return failure(id, error.code, error.message)
+    if (error instanceof ContractError) return failure(id, error.code, error.message, error.problem)
     if (error instanceof ValidationError)
       return failure(id, 'bad_request', `${method}: ${error.message}`)
     if (error instanceof InvitationError) return failure(id, 'bad_request', error.message)

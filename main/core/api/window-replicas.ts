@@ -95,6 +95,17 @@ export class WindowReplicas implements Disposable {
             })
             return
           }
+          const fault = sync.storageFault()
+          if (fault) {
+            // Not stored, so not made: the window starts over from the core's state and says why.
+            this.log(`window: refused a change to "${doc}": ${fault.message}`)
+            this.send({
+              t: 'event',
+              name: 'doc.refused',
+              payload: { doc, problem: problem(fault.problem) },
+            })
+            return
+          }
           Y.applyUpdate(ydoc, update, this)
           return
         }

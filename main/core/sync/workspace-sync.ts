@@ -2,7 +2,8 @@ import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { SyncState } from '../../../common/contract/api'
-import type { Problem } from '../../../common/contract/problems'
+import { ContractError } from '../../../common/contract/messages'
+import { type Problem, problem } from '../../../common/contract/problems'
 import { RELAY_CLOSE } from '../../../common/doc/limits'
 import {
   type Access,
@@ -19,7 +20,7 @@ import {
   SystemClock,
   toDisposable,
 } from '../lifecycle'
-import type { DocLog } from '../store/doc-log'
+import type { DocLog, StorageFault } from '../store/doc-log'
 import type { StoredSession } from '../store/session'
 import { describeConnectionError, describeTerminalClose, RelaySocket } from './relay-errors'
 
@@ -44,6 +45,11 @@ export type WorkspaceSyncOptions = {
 /** Origin of updates replayed from SQLite at start: already stored, not to be appended again. */
 export const LOADED_FROM_STORE = Symbol('loaded-from-store')
 
+/** A local change refused, or not saved, because the doc log cannot write (disk full). */
+export function storageError(fault: StorageFault): ContractError {
+  return new ContractError('unavailable', fault.message, problem(fault.problem))
+}
+
 type Link = {
   doc: DocName
   provider: WebsocketProvider
@@ -59,6 +65,9 @@ type Link = {
 }
 
 const CHANGE_REFUSED_CODES = new Set<number>(Object.values(RELAY_CLOSE))
+
+/** How often a sync paused by failing storage checks whether it can write again. */
+const STORAGE_RETRY_MS = 1_000
 
 /*
  * y-websocket drops a connection that received nothing for 30 s. The relay sends idle
@@ -82,12 +91,17 @@ export class WorkspaceSync implements Disposable {
   /** Everything this sync holds; destroy() disposes it (providers, replicas, timers). */
   private readonly lifecycle = new DisposableStore()
   private readonly refusedTimer = this.lifecycle.add(new MutableDisposable())
+  private readonly storageTimer = this.lifecycle.add(new MutableDisposable())
   private readonly clock: Clock
   /** waitForSync callers, told after every change of state (see settle). */
   private readonly waiters = new Set<() => void>()
   private settleScheduled = false
   private destroyed = false
   private paused = false
+  /** Links disconnected because storage fails: what arrives could not be stored either. */
+  private storagePaused = false
+  /** Local updates the doc log could not append (see guardLocalWrites). */
+  private unsavedLocal = 0
 
   constructor(private readonly options: WorkspaceSyncOptions) {
     const { session, docLog } = options
@@ -103,10 +117,14 @@ export class WorkspaceSync implements Disposable {
       const held = accessFor(name, session.claims.role) !== 'none'
       if (held) docLog.loadInto(key, doc, LOADED_FROM_STORE)
       else docLog.remove(key)
+      if (held) this.guardLocalWrites(doc)
       // Registered before the provider's own listener: Yjs calls 'update' listeners in order.
       doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
         if (!held) return
-        if (origin !== LOADED_FROM_STORE) docLog.append(key, update)
+        if (origin !== LOADED_FROM_STORE && docLog.append(key, update) === null) {
+          if (!(origin instanceof WebsocketProvider)) this.unsavedLocal++
+          this.storageFailing()
+        }
         try {
           options.onUpdate?.(name, update, origin, tr)
         } catch (error) {
@@ -148,6 +166,68 @@ export class WorkspaceSync implements Disposable {
 
   get status(): SyncStatus {
     return this.current
+  }
+
+  /**
+   * Local changes (the core's API, feeds, migrations: every `doc.transact` on a replica) are made
+   * only when the doc log can store them, so memory never runs ahead of the log for a change a
+   * caller was told is done. While storage fails a change is refused before it is made (after one
+   * more try to write what is held); the one during which storage began to fail is already in
+   * memory, so it is held (written first once space returns, because later updates build on it)
+   * and its caller is told it is not saved. Remote updates go through Y.applyUpdate, not this.
+   */
+  private guardLocalWrites(doc: Y.Doc): void {
+    const transact = doc.transact.bind(doc)
+    const { docLog } = this.options
+    doc.transact = <T>(f: (tr: Y.Transaction) => T, origin?: unknown): T => {
+      // Nested calls run inside the outer transaction: only the outermost is checked.
+      if (doc._transaction !== null) return transact(f, origin)
+      const fault = this.storageFault()
+      if (fault) throw storageError(fault)
+      const before = this.unsavedLocal
+      const result = transact(f, origin)
+      if (this.unsavedLocal !== before && docLog.fault) throw storageError(docLog.fault)
+      return result
+    }
+  }
+
+  /**
+   * Whether a local change can be stored now (held updates written first), else why not. Window
+   * updates arrive as bytes and are checked with this before they are applied.
+   */
+  storageFault(): StorageFault | null {
+    if (this.options.docLog.flush()) {
+      this.storageResumed()
+      return null
+    }
+    this.storageFailing()
+    return this.options.docLog.fault
+  }
+
+  /**
+   * Storage fails: stop receiving what could not be stored either (the links go offline until
+   * storage works), and check now and then whether it works again. The relay keeps everything;
+   * the resync on reconnecting fetches what arrived meanwhile.
+   */
+  private storageFailing(): void {
+    if (this.storagePaused || this.destroyed) return
+    this.storagePaused = true
+    this.options.log?.(`sync: storage fails (${this.options.docLog.fault?.message}); links paused`)
+    for (const link of this.links) link.provider.disconnect()
+    this.storageTimer.value = this.clock.setInterval(() => {
+      if (!this.destroyed && this.options.docLog.flush()) this.storageResumed()
+    }, STORAGE_RETRY_MS)
+    this.recompute()
+  }
+
+  /** Storage works again (everything held is written): the links reconnect and resync. */
+  storageResumed(): void {
+    if (!this.storagePaused || this.destroyed) return
+    this.storagePaused = false
+    this.storageTimer.clear()
+    this.options.log?.('sync: storage works again; links resume')
+    if (!this.paused) for (const link of this.links) link.provider.connect()
+    this.recompute()
   }
 
   get workspaceId(): string {
@@ -217,7 +297,7 @@ export class WorkspaceSync implements Disposable {
       link.provider.params = { ...link.provider.params, token }
       link.refused = null
       link.refusedProblem = null
-      if (this.paused) continue
+      if (this.paused || this.storagePaused) continue
       link.provider.disconnect()
       link.provider.connect()
     }
@@ -232,7 +312,7 @@ export class WorkspaceSync implements Disposable {
       if (enabled) {
         link.refused = null
         link.refusedProblem = null
-        link.provider.connect()
+        if (!this.storagePaused) link.provider.connect()
       } else link.provider.disconnect()
     }
     this.recompute()
@@ -328,7 +408,7 @@ export class WorkspaceSync implements Disposable {
         for (const link of this.links) {
           link.refused = null
           link.refusedProblem = null
-          link.provider.connect()
+          if (!this.paused && !this.storagePaused) link.provider.connect()
         }
         this.recompute()
       },
@@ -351,6 +431,7 @@ export class WorkspaceSync implements Disposable {
     if (this.links.length > 0 && this.links.every((link) => link.synced)) sync = 'synced'
     else if (
       this.paused ||
+      this.storagePaused ||
       this.isRefused() ||
       this.links.some((link) => link.failed && !link.connected)
     )

@@ -158,7 +158,7 @@ const en = {
   'refused.changeRefused':
     'A change was refused, so nobody else got it. The text is back as the others have it.',
   'refused.storageFull':
-    'The disk is full: your change could not be saved, so it was not made. Free some space and make it again.',
+    'Your change could not be saved on this computer (the disk is full or cannot be written), so it was not made. Free some space and make it again.',
   'refused.relayTooLarge':
     'The relay refused a change as too large: nobody else got it, and this document no longer syncs. Discard it to get the relay’s copy back (your changes to it not sent yet are lost), then make it in smaller steps.',
   'refused.relayRefused':
@@ -434,7 +434,7 @@ const frWritten: Record<StudioMessageKey, string> = {
   'refused.changeRefused':
     'Une modification a été refusée : personne d’autre ne l’a reçue. Le texte est revenu tel que les autres l’ont.',
   'refused.storageFull':
-    'Le disque est plein : votre modification n’a pas pu être enregistrée, elle n’a donc pas été faite. Libérez de la place et refaites-la.',
+    'Votre modification n’a pas pu être enregistrée sur cet ordinateur (disque plein ou impossible à écrire) : elle n’a donc pas été faite. Libérez de la place et refaites-la.',
   'refused.relayTooLarge':
     'Le relais a refusé une modification trop volumineuse : personne d’autre ne l’a reçue, et ce document ne se synchronise plus. Abandonnez-la pour retrouver la version du relais (vos modifications pas encore envoyées sont perdues), puis faites-la en plusieurs fois.',
   'refused.relayRefused':
