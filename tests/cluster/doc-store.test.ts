@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import { silentLogger } from '../../sync-server/log'
 import type { Peer } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
+import { PgSnapshots } from '../../sync-server/storage/postgres/snapshots'
 import { RedisDocStore } from '../../sync-server/storage/redis/doc-store'
 import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
 import { waitFor } from '../helpers/wait'
@@ -79,6 +80,30 @@ describe('the Redis + PostgreSQL DocStore', () => {
     }
   })
 
+  it('loads a room whose compaction crashed after the snapshot commit, before the trim', async () => {
+    const a = await open()
+    const snapshots = new PgSnapshots(postgres.url, silentLogger)
+    try {
+      const room = 'ws_crash/directory'
+      await a.load(room)
+      await a.append(room, [edit('s1'), edit('s2'), edit('s3')])
+      // The snapshot of seqs 1–2 is committed; the process dies before XTRIM.
+      const folded = new Y.Doc()
+      for (const k of ['s1', 's2']) Y.applyUpdate(folded, edit(k))
+      await snapshots.put(room, Y.encodeStateAsUpdate(folded), 2)
+      expect(await a.countUpdates(room)).toBe(3)
+      const stored = await a.load(room)
+      expect(stored).toMatchObject({ snapshotSeq: 2, lastSeq: 3 })
+      expect(stored.updates).toHaveLength(1)
+      // The next compaction trims what the snapshot already covers too.
+      expect(await a.compact(room, 3)).toMatchObject({ uptoSeq: 3, removedUpdates: 3 })
+      expect(await snapshots.get(room)).toMatchObject({ upto: 3 })
+    } finally {
+      await snapshots.close()
+      await a.close()
+    }
+  })
+
   it('refuses a compaction while another holds the lease', async () => {
     const a = await open()
     try {
@@ -135,6 +160,41 @@ describe('the Redis + PostgreSQL DocStore', () => {
       managers[1]?.release(roomB)
     } finally {
       await Promise.all(managers.map((m) => m.closeAll()))
+    }
+  })
+
+  it('hands a node that missed trimmed entries everything stored, then the entries after it', async () => {
+    const [a, b] = [await open(), await open()]
+    try {
+      const room = 'ws_gap/directory'
+      await a.load(room)
+      await a.append(room, [edit('one'), edit('two')])
+      await a.compact(room, 2)
+      expect(await a.countUpdates(room)).toBe(0)
+      // B follows from seq 0 as if it had loaded before the compaction and read nothing since.
+      const fed: string[] = []
+      const doc = new Y.Doc()
+      const seen = (d: Y.Doc) => Object.keys(d.getMap('m').toJSON()).sort().join(',')
+      b.watch(room, 0, {
+        updates: (updates) => {
+          for (const u of updates) Y.applyUpdate(doc, u)
+          fed.push(`updates:${seen(doc)}`)
+        },
+        resync: (stored) => {
+          if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
+          for (const u of stored.updates) Y.applyUpdate(doc, u)
+          fed.push(`resync:${stored.snapshotSeq}:${seen(doc)}`)
+        },
+        awareness: () => {},
+      })
+      await a.append(room, [edit('three')])
+      await waitFor('B fed', () => fed.length > 0 && seen(doc) === 'one,three,two')
+      expect(fed).toEqual(['resync:2:one,three,two'])
+      await a.append(room, [edit('four')])
+      await waitFor('B fed the next entry', () => fed.length === 2)
+      expect(fed[1]).toBe('updates:four,one,three,two')
+    } finally {
+      await Promise.all([a.close(), b.close()])
     }
   })
 
