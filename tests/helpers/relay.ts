@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import type { Role } from '../../common/model/member'
 import { createWorkspace, invite } from '../../sync-server/admin/admin'
 import { type Exit, removeTempDir, spawnUntilListening, tempDir } from './process'
+import { startPostgres, startRedis } from './servers'
 
 /**
  * Start a real relay as a child process (not detached), for integration tests.
@@ -107,7 +108,25 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayPro
   }
 }
 
+/**
+ * PORTE_VOIX_TEST_RELAY_BACKEND=cluster runs every test relay on the Redis + PostgreSQL backend
+ * (one redis-server and one PostgreSQL per test worker, started on first use, gone with it).
+ */
+let clusterStorage: Promise<string[]> | null = null
+function backendArgs(args: string[]): Promise<string[]> {
+  if (process.env.PORTE_VOIX_TEST_RELAY_BACKEND !== 'cluster' || args.includes('--redis-url'))
+    return Promise.resolve([])
+  clusterStorage ??= Promise.all([startRedis(), startPostgres()]).then(([redis, postgres]) => [
+    '--redis-url',
+    redis.url,
+    '--postgres-url',
+    postgres.url,
+  ])
+  return clusterStorage
+}
+
 async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
+  const backend = await backendArgs(opts.args ?? [])
   const dataDir = opts.dataDir ?? tempDir('porte-voix-relay-')
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env }
   // A secret leaking in from the developer's shell would make restarts with a different env fail.
@@ -126,6 +145,7 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
     // A test's own --max-connections-per-member comes later and wins.
     '--max-connections-per-member',
     '1000',
+    ...backend,
     ...(opts.args ?? []),
   ]
   const started = await spawnUntilListening({
