@@ -83,6 +83,10 @@ export function MyResultsSection() {
         ))}
       </div>
 
+      {stats.earnedMediaValue ? (
+        <EarnedMedia value={stats.earnedMediaValue} language={language} />
+      ) : null}
+
       <fieldset className="results-days">
         <legend className="sr-only">{t('results.period')}</legend>
         {([30, 90] as const).map((n) => (
@@ -225,5 +229,34 @@ export function MyResultsSection() {
         </table>
       </figure>
     </section>
+  )
+}
+
+/**
+ * Earned media value, shown once champions set CPC/CPM: what my clicks and impressions would
+ * have cost as ads, said in one line with the figures it comes from.
+ */
+function EarnedMedia({
+  value,
+  language,
+}: {
+  value: NonNullable<MyResultsStats['earnedMediaValue']>
+  language: string
+}) {
+  const t = useT()
+  const money = new Intl.NumberFormat(language, { style: 'currency', currency: value.currency })
+  const number = new Intl.NumberFormat(language)
+  return (
+    <p className="results-emv" data-testid="results-emv">
+      <strong>{t('results.emv', { amount: money.format(value.amount) })}</strong>{' '}
+      <span className="muted small">
+        {t('results.emvHelp', {
+          clicks: number.format(value.clicks),
+          impressions: number.format(value.impressions),
+          cpc: money.format(value.cpc),
+          cpm: money.format(value.cpm),
+        })}
+      </span>
+    </p>
   )
 }
