@@ -1,4 +1,6 @@
+import * as Y from 'yjs'
 import { membersMap, putMember, workspaceMap } from '../common/doc/directory-doc'
+import { roomName } from '../common/doc/rooms'
 import type { TokenClaims } from '../common/model/invitation'
 import type { Member, Workspace } from '../common/model/member'
 import type { Logger } from './log'
@@ -65,8 +67,11 @@ export async function pruneDirectories(
   rooms: RoomManager,
   workspaces: WorkspaceStore,
   log: Logger,
+  /** Only these workspaces (default: all). */
+  only?: readonly string[],
 ): Promise<void> {
   for (const workspace of workspaces.listWorkspaces()) {
+    if (only && !only.includes(workspace.id)) continue
     await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, async (room) => {
       const stale = [...membersMap(room.doc).keys()].filter(
         (id) => workspaces.getMemberRecord(id)?.workspaceId !== workspace.id,
@@ -81,4 +86,31 @@ export async function pruneDirectories(
       log.info('directory pruned', { room: room.name, removed: stale.length })
     })
   }
+}
+
+/**
+ * At start: members deleted while the relay was stopped leave the directories now. Stored
+ * directories are read without loading their rooms; only one that names a forgotten member is
+ * loaded and pruned.
+ */
+export async function pruneStoredDirectories(
+  rooms: RoomManager,
+  workspaces: WorkspaceStore,
+  log: Logger,
+): Promise<void> {
+  const stale: string[] = []
+  for (const workspace of workspaces.listWorkspaces()) {
+    const stored = await rooms.store.load(roomName(workspace.id, 'directory'))
+    if (stored.lastSeq === 0) continue
+    const doc = new Y.Doc()
+    try {
+      if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
+      for (const update of stored.updates) Y.applyUpdate(doc, update)
+      const known = (id: string) => workspaces.getMemberRecord(id)?.workspaceId === workspace.id
+      if ([...membersMap(doc).keys()].some((id) => !known(id))) stale.push(workspace.id)
+    } finally {
+      doc.destroy()
+    }
+  }
+  if (stale.length > 0) await pruneDirectories(rooms, workspaces, log, stale)
 }

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { createApi } from './api/router'
 import { LiveAccess } from './auth/live-access'
 import type { RelayConfig } from './config'
-import { pruneDirectories, recordMember } from './directory'
+import { pruneDirectories, pruneStoredDirectories, recordMember } from './directory'
 import { authorizeUpgrade } from './http/authorize'
 import { createHttpServer } from './http/server'
 import { LinkIndexer } from './links/indexer'
@@ -198,6 +198,9 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     throw error
   }
   server.on('error', (error) => log.error('server error', { error: error.message }))
+  pruneStoredDirectories(rooms, workspaces, log).catch((error: unknown) =>
+    log.error('directory prune failed', { error: (error as Error).message }),
+  )
   const address = server.address() as AddressInfo
 
   let closing: Promise<void> | null = null

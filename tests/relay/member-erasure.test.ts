@@ -184,4 +184,24 @@ describe('a deleted member leaves nothing in the relay file that names them (iss
     await expectForgotten(fay, name)
     expect(query('SELECT id FROM shares WHERE workspace_id = ?', acme)).toHaveLength(sharesBefore)
   })
+
+  it('a member deleted while the relay is stopped leaves the directory when it starts', async () => {
+    const name = 'Gil Ardouvin'
+    const gil = await activeMember(name, 'gil-tablet')
+    await gil.live.close()
+    await directory.close()
+    const { dataDir, port } = relay
+    await relay.stop()
+    const result = await relay.admin(['delete-member', '--member', gil.memberId])
+    expect(result.code, result.stderr).toBe(0)
+    relay = await startRelay({ dataDir, port })
+    await waitFor(
+      `${name}'s name gone from the relay's file`,
+      () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [name]).length === 0,
+    )
+    expect(tablesNaming(gil.memberId)).toEqual([])
+    expect(foundIn(bytesOutsideDirectory(), [gil.memberId])).toEqual([])
+    expect(storedDirectory().getMap('members').has(gil.memberId)).toBe(false)
+    expect(relay.logs()).toContain('directory pruned')
+  })
 })
