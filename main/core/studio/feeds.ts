@@ -235,6 +235,11 @@ export class StudioFeeds implements Disposable {
     for (const entry of result.invalid) {
       this.options.log?.(`feeds: skipped an invalid entry ${entry.id}: ${entry.issues.join('; ')}`)
     }
+    for (const entry of result.tooLarge) {
+      this.options.log?.(
+        `feeds: refused entry ${entry.id}: its change would be ${entry.bytes} bytes, over the ${entry.limit}-byte limit of a change sent to the relay`,
+      )
+    }
   }
 
   private record(result: FeedPollResult): void {
