@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { createApi } from './api/router'
 import { LiveAccess } from './auth/live-access'
+import { BoardService } from './board/board-service'
+import { touchBoardOnWrites } from './board/triggers'
 import type { RelayConfig } from './config'
 import { pruneDirectories, pruneStoredDirectories, recordMember } from './directory'
 import { authorizeUpgrade } from './http/authorize'
@@ -48,12 +50,15 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     throw error
   }
   let docStore: RedisDocStore | null = null
+  // Set once metrics exist (below): the stream lag per peer node.
+  let lag: ((node: string, seconds: number) => void) | null = null
   if (config.redisUrl !== undefined && config.postgresUrl !== undefined) {
     try {
       docStore = await RedisDocStore.open({
         redisUrl: config.redisUrl,
         postgresUrl: config.postgresUrl,
         log,
+        onLag: (node, seconds) => lag?.(node, seconds),
       })
     } catch (error) {
       db.close()
@@ -67,16 +72,37 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     connections: () => connections.size,
     rooms: () => rooms.loadedCount,
   })
+  lag = (node, seconds) => metrics.streamLag.set(seconds, { source: node })
   const workspaces = new WorkspaceStore(db)
   const links = new LinkStore(db)
   const shares = new ShareStore(db)
   const indexer = new LinkIndexer(links, log)
+  const results = new ResultsStore(db, shares)
   const rooms = new RoomManager(docStore ?? store, log, {
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
     readerFanoutMs: config.readerFanoutMs,
     onLoad: (room) => indexer.onLoad(room),
+    hooks: {
+      // Settings, challenges and items (objective, campaign) live in the queue; a board loaded
+      // after a restart or a month's turn is brought up to date.
+      onStore: ({ ref }) => {
+        if (ref.doc === 'queue') board.touch(ref.workspaceId)
+      },
+      onLoad: ({ ref }) => {
+        if (ref.doc === 'board') board.touch(ref.workspaceId)
+      },
+    },
   })
+  // The team's results, written by the relay only (board/), a few seconds behind new results.
+  const board = new BoardService({
+    db,
+    rooms,
+    workspaces,
+    log,
+    debounceMs: config.boardDebounceMs,
+  })
+  touchBoardOnWrites(board, { shares, links, results })
   // The store rooms append to (group commit included), so latency counts the wait for the commit.
   instrumentAppend(rooms.store, metrics)
   let memberCount = workspaces.countMembers()
@@ -89,6 +115,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       const deleted = count < memberCount
       memberCount = count
       if (!deleted) return
+      board.touchAll()
       pruneDirectories(rooms, workspaces, log).catch((error: unknown) =>
         log.error('directory prune failed', { error: (error as Error).message }),
       )
@@ -112,13 +139,14 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         workspaces,
         shares,
         links,
-        results: new ResultsStore(db, shares),
+        results,
         rooms,
         log,
         deviceTokenSeconds: config.deviceTokenSeconds,
         onMemberDeleted: () => {
           // Same process: data_version does not move, so re-check and prune here.
           access.recheck()
+          board.touchAll()
           memberCount = workspaces.countMembers()
           pruneDirectories(rooms, workspaces, log).catch((error: unknown) =>
             log.error('directory prune failed', { error: (error as Error).message }),
@@ -217,6 +245,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         connection.close(SERVICE_RESTART, 'relay restarting, reconnect')
       }
       wss.close()
+      await board.close()
       // Every update received so far was stored before it was sent; closeAll compacts and
       // flushes what the rooms still hold before the database closes.
       await rooms.closeAll()

@@ -22,7 +22,8 @@ export class StorageStartError extends Error {
 
 /*
  * Keys, with the room in a hash tag so that one room's keys live on one Redis Cluster slot:
- *   pv:{room}:s   the room's update stream; entry id `0-<seq>`, fields n (node) and u (update)
+ *   pv:{room}:s   the room's update stream; entry id `0-<seq>`, fields n (node), t (the node's
+ *                 clock at append, ms: stream lag) and u (update)
  *   pv:{room}:n   the room's last assigned seq
  *   pv:{room}:l   the room's compaction lease
  *   pv:{room}:a   pub/sub channel for presence
@@ -43,11 +44,11 @@ const APPEND = `
 if redis.call('EXISTS', KEYS[2]) == 0 then
   return redis.error_reply('SEQLOST room sequence unknown, reload')
 end
-local n = #ARGV - 1
+local n = #ARGV - 2
 local last = redis.call('INCRBY', KEYS[2], n)
 local first = last - n + 1
 for i = 1, n do
-  redis.call('XADD', KEYS[1], string.format('0-%d', first + i - 1), 'n', ARGV[1], 'u', ARGV[i + 1])
+  redis.call('XADD', KEYS[1], string.format('0-%d', first + i - 1), 'n', ARGV[1], 't', ARGV[2], 'u', ARGV[i + 2])
 end
 return last`
 
@@ -66,7 +67,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0`
 
 type StoreRedis = Redis & {
-  pvAppend(stream: string, counter: string, node: string, ...updates: Buffer[]): Promise<number>
+  pvAppend(
+    stream: string,
+    counter: string,
+    node: string,
+    at: number,
+    ...updates: Buffer[]
+  ): Promise<number>
   pvSeed(counter: string, seq: number): Promise<number>
   pvRelease(key: string, token: string): Promise<number>
   pvRenew(key: string, token: string, ttlMs: number): Promise<number>
@@ -80,7 +87,7 @@ function defineScripts(redis: Redis): StoreRedis {
   return redis as StoreRedis
 }
 
-type Entry = { seq: number; node: string; update: Uint8Array }
+type Entry = { seq: number; node: string; at: number; update: Uint8Array }
 type RawEntry = [Buffer, Buffer[]]
 
 function seqOf(id: Buffer | string): number {
@@ -91,14 +98,16 @@ function seqOf(id: Buffer | string): number {
 
 function parseEntry([id, fields]: RawEntry): Entry {
   let node = ''
+  let at = 0
   let update = new Uint8Array()
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = (fields[i] as Buffer).toString()
     const value = fields[i + 1] as Buffer
     if (name === 'n') node = value.toString()
+    else if (name === 't') at = Number(value.toString())
     else if (name === 'u') update = new Uint8Array(value)
   }
-  return { seq: seqOf(id), node, update }
+  return { seq: seqOf(id), node, at, update }
 }
 
 class RedisLeases implements LeaseProvider {
@@ -130,6 +139,8 @@ export type RedisDocStoreOptions = {
   log: Logger
   /** How long a compaction may hold a room's lease (it renews nothing: compactions are short). */
   compactLeaseMs?: number
+  /** How old the newest entry from another node was when this node fanned it out (metrics). */
+  onLag?: (node: string, seconds: number) => void
 }
 
 /**
@@ -158,6 +169,7 @@ export class RedisDocStore implements DocStore {
   readonly #pg: PgSnapshots
   readonly #log: Logger
   readonly #leaseMs: number
+  readonly #onLag: ((node: string, seconds: number) => void) | undefined
   readonly #watches = new Map<string, Watch>()
   readonly #wakeKey: string
   #closed = false
@@ -169,6 +181,7 @@ export class RedisDocStore implements DocStore {
   private constructor(o: RedisDocStoreOptions) {
     this.#log = o.log
     this.#leaseMs = o.compactLeaseMs ?? 30_000
+    this.#onLag = o.onLag
     this.#wakeKey = `pv:wake:${this.nodeId}`
     const retryStrategy = (times: number) => Math.min(50 * times, 1_000)
     const common: RedisOptions = { lazyConnect: true, retryStrategy, connectTimeout: 5_000 }
@@ -263,6 +276,7 @@ export class RedisDocStore implements DocStore {
       streamKey(room),
       counterKey(room),
       this.nodeId,
+      Date.now(),
       ...updates.map((u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)),
     )
     return Number(last)
@@ -414,6 +428,7 @@ export class RedisDocStore implements DocStore {
   async #deliver(room: string, watch: Watch, entries: Entry[]): Promise<void> {
     const others: Uint8Array[] = []
     let last = watch.cursor
+    let newest: Entry | null = null
     for (const entry of entries) {
       if (entry.seq <= last) continue
       if (entry.seq !== last + 1) {
@@ -426,9 +441,13 @@ export class RedisDocStore implements DocStore {
         if (entry.seq <= last) continue
       }
       last = entry.seq
-      if (entry.node !== this.nodeId) others.push(entry.update)
+      if (entry.node !== this.nodeId) {
+        others.push(entry.update)
+        newest = entry
+      }
     }
     if (others.length > 0) this.#feed(room, watch, others, last)
+    if (newest && this.#onLag) this.#onLag(newest.node, Math.max(0, Date.now() - newest.at) / 1000)
     watch.cursor = Math.max(watch.cursor, last)
   }
 
