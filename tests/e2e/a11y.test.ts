@@ -190,7 +190,7 @@ describe('accessibility (axe-core in Chromium)', () => {
     await page.getByTestId('studio-item').filter({ hasText: itemTitle }).first().click()
     await page.getByTestId('item-editor').waitFor(WAIT)
     found.push(...(await violations(page, 'studio editor')))
-    for (const view of ['review', 'campaigns', 'feeds'] as const) {
+    for (const view of ['review', 'campaigns', 'results', 'recognition', 'feeds'] as const) {
       await page.getByTestId(`nav-${view}`).click()
       await page.waitForTimeout(0)
       await page.locator('h1, h2').first().waitFor(WAIT)

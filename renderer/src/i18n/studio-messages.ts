@@ -232,7 +232,8 @@ const en = {
   'results.points': 'Points',
   'results.challengeOf': 'Challenge: {name}',
   'results.export': 'Export CSV',
-  'results.exportNamed': 'Export {table} as CSV',
+  // Starts with the button's visible text: its accessible name must contain it (axe).
+  'results.exportNamed': 'Export CSV: {table}',
   'metric.shares': 'Most shares',
   'metric.clicks': 'Most clicks',
   'metric.conversions': 'Most sign-ups',
@@ -508,7 +509,7 @@ const frWritten: Record<StudioMessageKey, string> = {
   'results.points': 'Points',
   'results.challengeOf': 'Défi : {name}',
   'results.export': 'Exporter en CSV',
-  'results.exportNamed': 'Exporter {table} en CSV',
+  'results.exportNamed': 'Exporter en CSV : {table}',
   'metric.shares': 'Le plus de partages',
   'metric.clicks': 'Le plus de clics',
   'metric.conversions': 'Le plus d’inscriptions',
