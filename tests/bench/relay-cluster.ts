@@ -6,8 +6,9 @@
  *    have it. Same-node latency is write → Redis ack → broadcast; cross-node adds B's XREAD.
  *    Also the same on a single SQLite relay, for reference. Prints p50/p95 of each and of the
  *    per-edit difference (the hop).
- * 2. CPU per delivery per node: one writer, OBSERVERS observers all on one SQLite node, then
- *    spread over three cluster nodes; server CPU from /proc divided by deliveries.
+ * 2. CPU per delivery per node: one writer and OBSERVERS observers on one SQLite node, then
+ *    OBSERVERS observers on each of three cluster nodes (so each node delivers as much per
+ *    edit as the single node); server CPU from /proc divided by each node's deliveries.
  * Not part of `npm test` (timing).
  */
 import { readFileSync } from 'node:fs'
@@ -89,8 +90,10 @@ async function fanout(writerNode: RelayProcess, nodes: RelayProcess[], label: st
   const { ws, token } = await team(writerNode)
   const writer = await RawClient.connect(roomUrl(writerNode.url, ws, 'queue', token))
   await writer.sync()
+  // OBSERVERS per node: each node makes as many deliveries per edit as the single node does.
+  const total = OBSERVERS * nodes.length
   const observers: RawClient[] = []
-  for (let i = 0; i < OBSERVERS; i++) {
+  for (let i = 0; i < total; i++) {
     const node = nodes[i % nodes.length] as RelayProcess
     const c = await RawClient.connect(roomUrl(node.url, ws, 'queue', token), {
       sendLocalUpdates: false,
@@ -111,13 +114,13 @@ async function fanout(writerNode: RelayProcess, nodes: RelayProcess[], label: st
     })
   }
   const cpu = nodes.map((n, i) => cpuMs(n.pid) - (cpuBefore[i] ?? 0))
-  const deliveries = OBSERVERS * FANOUT_EDITS
+  const deliveries = total * FANOUT_EDITS
   const perNode = cpu.map((ms, i) => {
     const held = observers.filter((_, k) => k % nodes.length === i).length
     return `${((ms * 1000) / (held * FANOUT_EDITS)).toFixed(1)} µs`
   })
   console.log(
-    `${label}: ${OBSERVERS} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms = ${((cpu.reduce((a, b) => a + b, 0) * 1000) / deliveries).toFixed(1)} µs per delivery in all; per node per delivery it holds: ${perNode.join(', ')}`,
+    `${label}: ${total} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms = ${((cpu.reduce((a, b) => a + b, 0) * 1000) / deliveries).toFixed(1)} µs per delivery in all; per node per delivery it holds: ${perNode.join(', ')}`,
   )
   for (const c of [writer, ...observers]) c.ws.terminate()
 }
