@@ -26,6 +26,12 @@ import type { WorkspaceSync } from './sync/workspace-sync'
 import type { Joined } from './workspace'
 import { WorkspaceSession } from './workspace-session'
 
+/**
+ * How long after the core's start the queue table's rebuild waits: the windows' first requests
+ * (one round trip each, a few milliseconds) go first. See syncStarted.
+ */
+const START_REBUILD_DELAY_MS = 1_000
+
 export type CoreOptions = {
   dataDir: string
   /** Upper bound of the reconnect backoff (y-websocket's exponential backoff). */
@@ -46,6 +52,8 @@ export type CoreOptions = {
   /** Told of every nudge shown, besides the windows (the dev host writes them to a file). */
   onNudge?: (nudge: Nudge) => void
   log?: (line: string) => void
+  /** Told as each step of open() ends (the dev host's start trace, for benchmarks). */
+  onStartStep?: (step: string) => void
 }
 
 /**
@@ -68,6 +76,8 @@ export class Core implements CoreContext {
   private readonly renewal: TokenRenewal
   private readonly outbox: OutboxSender
   private readonly log: (line: string) => void
+  /** True while open() resumes the stored session (see syncStarted). */
+  private starting = false
 
   private constructor(
     readonly store: Store,
@@ -245,10 +255,16 @@ export class Core implements CoreContext {
       compactEvery: options.compactEvery ?? 500,
       onFault: () => onFault(),
     })
+    const step = options.onStartStep ?? (() => {})
+    step('SQLite open')
     let started: Core | null = null
     try {
       started = new Core(store, options)
+      step('services built')
+      started.starting = true
       started.workspace.resume()
+      started.starting = false
+      step('replicas loaded from SQLite, sync started')
     } catch (error) {
       // A start that fails halfway leaves nothing open: database, sync, timers (close() disposes
       // what the constructor registered, the store last; without a core, the store alone).
@@ -266,6 +282,7 @@ export class Core implements CoreContext {
     core.feeds.start()
     // The first nudge is planned from what SQLite holds; sync and settings replan it.
     core.nudges.changed()
+    step('background services started')
     return core
   }
 
@@ -342,17 +359,27 @@ export class Core implements CoreContext {
     // and the table update (two transactions).
     keepQueuePublished(sync, this.store.docLog, this.log)
     for (const connection of this.events.connections) connection.replicas.use(sync)
-    // Just after start rather than during it: reading and validating every item is most of a
-    // large queue's start (~1 s for 1,000 items on a loaded machine), and the table persists, so
-    // windows read it meanwhile; a repair shows up as a queue change.
-    const rebuild = setImmediate(() => {
+    // Not during the start: reading and validating every item is a large queue's biggest step
+    // after loading it (~150 ms for 1,000 items on a quiet machine, several times that loaded),
+    // and the table persists, so windows read it meanwhile; a repair shows up as a queue change.
+    // At the core's start it waits a moment more, so the windows' first requests (the popover's
+    // first screen) are answered before it; after a join or a role change it runs at once.
+    const rebuild = () => {
       if (this.workspace.sync !== sync) return
       const { changed, invalid } = rebuildQueueTable(sync, this.store.queue)
       for (const entry of invalid)
         this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
       if (changed > 0) this.events.queueChanged()
-    })
-    this.lifecycle.add(toDisposable(() => clearImmediate(rebuild)))
+    }
+    if (this.starting) {
+      // A real timer, not the core's clock: a simulated clock in tests would never run it.
+      const timer = setTimeout(rebuild, START_REBUILD_DELAY_MS)
+      timer.unref()
+      this.lifecycle.add(toDisposable(() => clearTimeout(timer)))
+    } else {
+      const immediate = setImmediate(rebuild)
+      this.lifecycle.add(toDisposable(() => clearImmediate(immediate)))
+    }
   }
 
   /** Runs after the update is in the doc log: derive the table, then tell windows. */

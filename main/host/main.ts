@@ -4,7 +4,10 @@
  * (out/main/host.js: bundled with the app's core by electron-vite, run by plain Node)
  * Loopback only: the core has no authentication, so any other --host needs
  * --unsafe-listen-anywhere.
- * Prints exactly one line on stdout when ready (tests wait for it); logs go to stderr.
+ * Prints two lines on stdout: `… bound to http://…` as soon as the port is bound (windows may load
+ * and connect: their frames wait for the core, as the app's ports do), then `… listening on ws://…`
+ * once the core is open (tests wait for that one); logs go to stderr.
+ * PORTE_VOIX_START_TRACE=1 logs the start's steps with their time since the process started.
  */
 import { Core } from '../core/core'
 import { clockFromEnv } from '../core/lifecycle'
@@ -14,6 +17,14 @@ import { fileOpener } from './opener'
 import { serveCore } from './server'
 
 const log = (line: string) => process.stderr.write(`[core] ${line}\n`)
+const tracing = process.env.PORTE_VOIX_START_TRACE === '1'
+/** A start step, timed from the process's start (performance.timeOrigin), for benchmarks. */
+const trace = (step: string) => {
+  if (tracing) {
+    const now = performance.now()
+    log(`start +${now.toFixed(0)} ms (at ${(performance.timeOrigin + now).toFixed(0)}): ${step}`)
+  }
+}
 
 async function main(): Promise<void> {
   let options: ReturnType<typeof parseHostArgs>
@@ -23,20 +34,37 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
     process.exit(2)
   }
-  const core = await Core.open({
+  trace('modules loaded, main() entered')
+  if (options.unsafeListenAnywhere && !isLoopbackHost(options.host)) {
+    log(`WARNING: listening on ${options.host} without authentication (--unsafe-listen-anywhere)`)
+  }
+  // The port is bound before the core opens (SQLite, replicas, sync), as in the app, where the
+  // window and the core's utilityProcess start together: a window may load and connect, and its
+  // frames wait for the core.
+  let opened: (core: Promise<Core>) => void = () => {}
+  const opening = new Promise<Core>((resolve) => {
+    opened = resolve
+  })
+  const host = await serveCore(opening, options, log)
+  process.stdout.write(
+    `porte-voix core host bound to http://${urlHost(options.host)}:${host.port}, opening the core\n`,
+  )
+  trace('port bound')
+  const open = Core.open({
     dataDir: options.dataDir,
     log,
     opener: fileOpener(options.dataDir, log),
     onNudge: notificationsFile(options.dataDir, log),
     // End-to-end tests compress time (PORTE_VOIX_CLOCK_SPEED) to see a nudge arrive.
     clock: clockFromEnv(process.env),
+    onStartStep: trace,
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
     ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
   })
-  if (options.unsafeListenAnywhere && !isLoopbackHost(options.host)) {
-    log(`WARNING: listening on ${options.host} without authentication (--unsafe-listen-anywhere)`)
-  }
-  const host = await serveCore(core, options, log)
+  // Windows waiting on `opening` are closed if it fails (server.ts); main() exits below.
+  opened(open)
+  const core = await open
+  trace('core open')
   process.stdout.write(
     `porte-voix core host listening on ws://${urlHost(options.host)}:${host.port}\n`,
   )

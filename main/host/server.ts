@@ -12,9 +12,10 @@ export type RunningHost = { port: number; close(): Promise<void> }
  * One core served to many windows over WebSocket (one connection per window), plus optionally
  * the built renderer as static files. Bound to loopback by default; browser origins other than
  * the host's own are refused so that a web page cannot drive the core.
+ * `core` may still be opening: pages load meanwhile, and a connection's frames wait for it.
  */
 export async function serveCore(
-  core: Core,
+  core: Core | Promise<Core>,
   options: HostOptions,
   log: (line: string) => void,
 ): Promise<RunningHost> {
@@ -22,6 +23,7 @@ export async function serveCore(
     if (options.staticDir) serveStatic(options.staticDir, req, res, log)
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('porte-voix core host\n')
   })
+  const opening = Promise.resolve(core)
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes })
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', (error) => log(`host: socket error: ${error.message}`))
@@ -33,7 +35,7 @@ export async function serveCore(
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n')
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, log))
+    wss.handleUpgrade(req, socket, head, (ws) => attach(opening, ws, log))
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -53,8 +55,10 @@ export async function serveCore(
   }
 }
 
-function attach(core: Core, ws: WebSocket, log: (line: string) => void): void {
+function attach(opening: Promise<Core>, ws: WebSocket, log: (line: string) => void): void {
   const messageListeners: ((text: string) => void)[] = []
+  /** Frames received before the core was open and attached, delivered in order once it is. */
+  let early: string[] | null = []
   const closeListeners: ((reason: string) => void)[] = []
   ws.on('error', (error) => log(`host: connection error: ${error.message}`))
   ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -63,7 +67,8 @@ function attach(core: Core, ws: WebSocket, log: (line: string) => void): void {
       return
     }
     const text = rawToString(data)
-    for (const listener of messageListeners) listener(text)
+    if (early) early.push(text)
+    else for (const listener of messageListeners) listener(text)
   })
   ws.on('close', (code, reason) => {
     for (const listener of closeListeners) listener(`${code} ${reason.toString()}`.trim())
@@ -75,7 +80,18 @@ function attach(core: Core, ws: WebSocket, log: (line: string) => void): void {
     onMessage: (listener) => messageListeners.push(listener),
     onClose: (listener) => closeListeners.push(listener),
   }
-  core.attach(transport)
+  opening.then(
+    (core) => {
+      // The window went away while the core was opening: nothing to attach.
+      if (ws.readyState !== WebSocket.OPEN) return
+      core.attach(transport)
+      const queued = early ?? []
+      early = null
+      for (const text of queued) for (const listener of messageListeners) listener(text)
+    },
+    // The host exits when the core cannot open (main.ts); the window is told why it closes.
+    () => ws.close(1011, 'the core could not open'),
+  )
 }
 
 function rawToString(data: RawData): string {

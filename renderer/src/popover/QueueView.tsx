@@ -17,6 +17,7 @@ function useFirstPaintMark(count: number): void {
   useEffect(() => {
     if (paintMarked || count === 0) return
     paintMarked = true
+    performance.mark('pv:queue-committed', { detail: { count } })
     requestAnimationFrame(() => {
       setTimeout(() => performance.mark('pv:queue-painted', { detail: { count } }), 0)
     })

@@ -116,6 +116,9 @@ const isNotJoined = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'not_joined'
 
 export const useStore = create<State>((set, get) => {
+  /** The first screen, asked for together with the status when the window connects. */
+  let firstScreen: Promise<QueueEntry[] | null> | null = null
+
   const loadQueue = coalesced(async () => {
     const { client, status } = get()
     if (!client || !status?.session) return
@@ -123,7 +126,11 @@ export const useStore = create<State>((set, get) => {
       // Opening: the first screen first (a small message, a short list to lay out), painted
       // before the whole queue is asked for.
       if (!get().queueLoaded) {
-        const first = await client.call('queue.forMe', { limit: FIRST_SCREEN })
+        const early = firstScreen
+        firstScreen = null
+        const first =
+          (early ? await early : null) ??
+          (await client.call('queue.forMe', { limit: FIRST_SCREEN }))
         const partial = first.length === FIRST_SCREEN
         set({ queue: first, queueLoaded: true, queuePartial: partial, error: null })
         if (!partial) return
@@ -220,6 +227,11 @@ export const useStore = create<State>((set, get) => {
         // Shares change the ranking and the "shared" marks; an outbox delivery changes neither.
         if (sharesChanged) void get().refreshQueue()
       })
+      // Asked for with the status rather than after it (one round trip less before the first
+      // rows); not joined, it fails and is forgotten.
+      firstScreen = client
+        .call('queue.forMe', { limit: FIRST_SCREEN })
+        .catch((): QueueEntry[] | null => null)
       const [status, settings] = await Promise.all([
         client.call('status.get', {}),
         client.call('settings.get', {}),
