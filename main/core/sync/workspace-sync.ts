@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import type { SyncState } from '../../../common/contract/api'
 import { ContractError } from '../../../common/contract/messages'
 import { type Problem, problem } from '../../../common/contract/problems'
-import { RELAY_CLOSE } from '../../../common/doc/limits'
+import { MAX_CHANGE_BYTES, RELAY_CLOSE } from '../../../common/doc/limits'
 import {
   type Access,
   accessFor,
@@ -102,6 +102,8 @@ export class WorkspaceSync implements Disposable {
   private storagePaused = false
   /** Local updates the doc log could not append (see guardLocalWrites). */
   private unsavedLocal = 0
+  /** Local updates over MAX_CHANGE_BYTES, never sent (see holdOversized). */
+  private oversizedLocal = 0
 
   constructor(private readonly options: WorkspaceSyncOptions) {
     const { session, docLog } = options
@@ -124,6 +126,16 @@ export class WorkspaceSync implements Disposable {
         if (origin !== LOADED_FROM_STORE && docLog.append(key, update) === null) {
           if (!(origin instanceof WebsocketProvider)) this.unsavedLocal++
           this.storageFailing()
+        }
+        // Before the provider's listener sends it: a local change over what the relay takes is
+        // never sent (the relay would close on it, and every reconnect would resend it).
+        if (
+          origin !== LOADED_FROM_STORE &&
+          !(origin instanceof WebsocketProvider) &&
+          update.byteLength > MAX_CHANGE_BYTES
+        ) {
+          this.oversizedLocal++
+          this.holdOversized(name, update.byteLength)
         }
         try {
           options.onUpdate?.(name, update, origin, tr)
@@ -185,10 +197,37 @@ export class WorkspaceSync implements Disposable {
       const fault = this.storageFault()
       if (fault) throw storageError(fault)
       const before = this.unsavedLocal
+      const oversized = this.oversizedLocal
       const result = transact(f, origin)
       if (this.unsavedLocal !== before && docLog.fault) throw storageError(docLog.fault)
+      if (this.oversizedLocal !== oversized) {
+        throw new ContractError(
+          'bad_request',
+          `The change is larger than the relay accepts (over ${MAX_CHANGE_BYTES} bytes): not sent`,
+          problem('changeTooLarge', { limit: MAX_CHANGE_BYTES }),
+        )
+      }
       return result
     }
+  }
+
+  /**
+   * A change of ours too large for the relay (the core's own, or one typed through the API: a
+   * window's is refused before it is made): its link stops before the provider sends it, exactly
+   * as if the relay had refused it, so the person sees why and can discard it
+   * (doc.discardRefused); it is never sent, so nothing reconnects and resends it in a loop.
+   */
+  private holdOversized(doc: DocName, bytes: number): void {
+    const link = this.links.find((entry) => entry.doc === doc)
+    if (!link || this.destroyed) return
+    const message = `A change of ${bytes} bytes to "${doc}" is over the ${MAX_CHANGE_BYTES}-byte limit of the relay: not sent`
+    this.options.log?.(`sync ${doc}: stopped, ${message}`)
+    link.changeRefused = true
+    link.refused = message
+    link.refusedProblem = problem('changeTooLarge', { bytes, limit: MAX_CHANGE_BYTES })
+    link.provider.disconnect()
+    this.setError(message, link.refusedProblem)
+    this.recompute()
   }
 
   /**
