@@ -26,6 +26,8 @@ export const RelayConfig = z.object({
   compactEvery: intFrom(1, 10_000_000),
   /** Read-only connections (employees) get stored updates merged this often; 0 = at once. */
   readerFanoutMs: intFrom(0, 60_000),
+  /** The board document is rebuilt at most this long after a share, click or conversion. */
+  boardDebounceMs: intFrom(10, 60_000),
   /** Keepalive: a connection that does not answer a ping within one interval is dropped. */
   pingIntervalMs: intFrom(100, 3600 * 1000),
   /** SQLite `synchronous` level; see persistence/database.ts for why `normal` is the default. */
@@ -74,6 +76,7 @@ export const DEFAULTS = {
   // Off by default for now: with 300 ms the old-layout migration test (an employee's core
   // rewriting its history after the relay's new generation) fails; see the S11a report.
   readerFanoutMs: 0,
+  boardDebounceMs: 2_000,
   pingIntervalMs: 30_000,
   synchronous: 'normal',
   deviceTokenSeconds: 30 * 86_400,
@@ -119,6 +122,11 @@ export const RELAY_FLAGS = {
     arg: '<ms>',
     env: 'PORTE_VOIX_RELAY_READER_FANOUT_MS',
     help: 'merge updates sent to read-only connections over this window; writers get each at once (default 0 = off; ~300 recommended)',
+  },
+  'board-debounce-ms': {
+    arg: '<ms>',
+    env: 'PORTE_VOIX_RELAY_BOARD_DEBOUNCE_MS',
+    help: 'rebuild the board (team results) at most this long after new results (default 2000)',
   },
   'ping-interval-ms': {
     arg: '<ms>',

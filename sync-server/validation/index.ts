@@ -1,6 +1,7 @@
 import type * as Y from 'yjs'
 import { changedItemIds, unpublishedEntries } from '../../common/doc/curation-doc'
 import { checkCampaigns, checkItems, type Repair, SchemaRefusal } from './items'
+import { checkChallenges, checkSettings } from './recognition'
 
 export { type Dropped, dropPending } from './integrity'
 export { type Repair, SchemaRefusal } from './items'
@@ -10,8 +11,12 @@ export { type Repair, SchemaRefusal } from './items'
  * every document that holds items (`queue`, and `curation` for drafts and proposals), so they
  * share one rule. Documents not listed (the relay-written `directory`) get no schema check.
  */
-const RULES: Record<string, { items?: true; campaigns?: true }> = {
-  queue: { items: true, campaigns: true },
+const RULES: Record<
+  string,
+  { items?: true; campaigns?: true; settings?: true; challenges?: true }
+> = {
+  // settings (point weights, CPC/CPM) and challenges: issue 9, common/doc/queue-doc.ts.
+  queue: { items: true, campaigns: true, settings: true, challenges: true },
   curation: { items: true },
 }
 
@@ -20,6 +25,8 @@ export function prepareDoc(docName: string, doc: Y.Doc): void {
   const rule = RULES[docName]
   if (rule?.items) doc.getMap('items')
   if (rule?.campaigns) doc.getMap('campaigns')
+  if (rule?.settings) doc.getMap('settings')
+  if (rule?.challenges) doc.getMap('challenges')
 }
 
 /**
@@ -33,6 +40,8 @@ export function checkSchema(docName: string, doc: Y.Doc, tr: Y.Transaction): Rep
   // prepareDoc made them Y.Maps at load, before any update could create them as plain types.
   if (rule.items) checkItems(doc.getMap('items'), tr, (repair) => repairs.push(repair))
   if (rule.campaigns) checkCampaigns(doc.getMap('campaigns'), tr)
+  if (rule.settings) checkSettings(doc.getMap('settings'), tr)
+  if (rule.challenges) checkChallenges(doc.getMap('challenges'), tr)
   // Every member syncs the queue: only published items may be in it (the rest is curation's).
   if (docName === 'queue') {
     const unpublished = unpublishedEntries(doc, changedItemIds(tr, doc))

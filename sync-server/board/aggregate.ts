@@ -1,0 +1,374 @@
+import {
+  BOARD_DAYS,
+  type BoardCounts,
+  type BoardDay,
+  type ChallengeStandings,
+  CLICK_CURVE_ALL,
+  type Leaderboard,
+} from '../../common/model/board'
+import { OBJECTIVES, type Objective, SOURCE_KINDS, type SourceKind } from '../../common/model/item'
+import { NETWORKS, type Network } from '../../common/model/networks'
+import { type Challenge, type PointWeights, pointsFor } from '../../common/model/recognition'
+import {
+  challengeScore,
+  inMonth,
+  monthOf,
+  type ScoredShare,
+  tally,
+} from '../../common/model/standings'
+import type { Db } from '../persistence/database'
+
+/** What the board document holds, computed from the relay's tables (board/writer.ts writes it). */
+export type BoardContent = {
+  items: Map<string, BoardCounts & { itemId: string; daily: BoardDay[] }>
+  networks: Map<Network, BoardCounts>
+  objectives: Map<Objective, BoardCounts>
+  sourceKinds: Map<SourceKind, BoardCounts>
+  campaigns: Map<string, BoardCounts & { campaignId: string; daily: BoardDay[] }>
+  clickCurve: Map<Network | typeof CLICK_CURVE_ALL, number[]>
+  leaderboard: Leaderboard
+  challenges: Map<string, ChallengeStandings>
+}
+
+type ShareRow = {
+  id: string
+  item_id: string
+  network: string
+  objective: string
+  campaign_id: string | null
+  shared_at: string
+  source_kind: string | null
+  member_id: string | null
+}
+type ClickRow = {
+  share_id: string
+  item_id: string
+  network: string
+  at: string
+  is_unique: number
+  objective: string | null
+  source_kind: string | null
+  campaign_id: string | null
+}
+type ConversionRow = {
+  share_id: string | null
+  campaign_id: string
+  value: number | null
+  at: string
+}
+
+const isNetwork = (v: string): v is Network => (NETWORKS as readonly string[]).includes(v)
+const isObjective = (v: string | null): v is Objective =>
+  v !== null && (OBJECTIVES as readonly string[]).includes(v)
+const isSourceKind = (v: string | null): v is SourceKind =>
+  v !== null && (SOURCE_KINDS as readonly string[]).includes(v)
+
+const zero = (): BoardCounts => ({
+  shares: 0,
+  clicks: 0,
+  uniqueClicks: 0,
+  conversions: 0,
+  conversionValue: 0,
+})
+
+type Event =
+  | { kind: 'share' }
+  | { kind: 'click'; unique: boolean }
+  | { kind: 'conversion'; value: number | null }
+
+function add(counts: BoardCounts, event: Event): void {
+  if (event.kind === 'share') counts.shares++
+  else if (event.kind === 'click') {
+    counts.clicks++
+    if (event.unique) counts.uniqueClicks++
+  } else {
+    counts.conversions++
+    // Cents, so repeated sums stay exact enough to compare between rebuilds.
+    if (event.value !== null && event.value > 0)
+      counts.conversionValue = Math.round((counts.conversionValue + event.value) * 100) / 100
+  }
+}
+
+/** Per-day counts, the last BOARD_DAYS UTC days with any activity (oldest first). */
+class Daily {
+  readonly #days = new Map<string, BoardDay>()
+  constructor(private readonly since: string) {}
+  add(at: string, event: Event): void {
+    const day = new Date(at).toISOString().slice(0, 10)
+    if (day < this.since) return
+    let row = this.#days.get(day)
+    if (!row) {
+      row = { day, shares: 0, clicks: 0, conversions: 0 }
+      this.#days.set(day, row)
+    }
+    if (event.kind === 'share') row.shares++
+    else if (event.kind === 'click') row.clicks++
+    else row.conversions++
+  }
+  list(): BoardDay[] {
+    return [...this.#days.values()].sort((a, b) => a.day.localeCompare(b.day))
+  }
+}
+
+function bump<K>(map: Map<K, BoardCounts>, key: K, event: Event): void {
+  let counts = map.get(key)
+  if (!counts) {
+    counts = zero()
+    map.set(key, counts)
+  }
+  add(counts, event)
+}
+
+/**
+ * Everything on a workspace's board, from its share, click, conversion, link and leaderboard
+ * tables. Member identity is read only through share_members, which holds links of opted-in
+ * members only; the aggregates never carry it.
+ */
+export function aggregateBoard(
+  db: Db,
+  workspaceId: string,
+  input: {
+    weights: PointWeights
+    challenges: readonly Challenge[]
+    /** Display names of current members (the relay's members table); others are left out. */
+    memberName: (memberId: string) => string | null
+    now: Date
+  },
+): BoardContent {
+  const since = new Date(input.now.getTime() - (BOARD_DAYS - 1) * 86_400_000)
+    .toISOString()
+    .slice(0, 10)
+  const items = new Map<string, BoardCounts>()
+  const itemDaily = new Map<string, Daily>()
+  const networks = new Map<Network, BoardCounts>()
+  const objectives = new Map<Objective, BoardCounts>()
+  const sourceKinds = new Map<SourceKind, BoardCounts>()
+  const campaigns = new Map<string, BoardCounts>()
+  const campaignDaily = new Map<string, Daily>()
+  const curves = new Map<Network | typeof CLICK_CURVE_ALL, number[]>()
+  const curve = (key: Network | typeof CLICK_CURVE_ALL) => {
+    let c = curves.get(key)
+    if (!c) {
+      c = new Array<number>(168).fill(0)
+      curves.set(key, c)
+    }
+    return c
+  }
+  const record = (
+    facts: {
+      itemId: string | null
+      network: string | null
+      objective: string | null
+      sourceKind: string | null
+      campaignId: string | null
+    },
+    at: string,
+    event: Event,
+  ) => {
+    if (facts.itemId !== null) {
+      bump(items, facts.itemId, event)
+      let daily = itemDaily.get(facts.itemId)
+      if (!daily) {
+        daily = new Daily(since)
+        itemDaily.set(facts.itemId, daily)
+      }
+      daily.add(at, event)
+    }
+    if (facts.network !== null && isNetwork(facts.network)) bump(networks, facts.network, event)
+    if (isObjective(facts.objective)) bump(objectives, facts.objective, event)
+    if (isSourceKind(facts.sourceKind)) bump(sourceKinds, facts.sourceKind, event)
+    if (facts.campaignId !== null) {
+      bump(campaigns, facts.campaignId, event)
+      let daily = campaignDaily.get(facts.campaignId)
+      if (!daily) {
+        daily = new Daily(since)
+        campaignDaily.set(facts.campaignId, daily)
+      }
+      daily.add(at, event)
+    }
+  }
+
+  // Shares, with what the link index knows of their item (source kind) and, for opted-in
+  // members only, who made them.
+  const shares = new Map<string, ShareRow>()
+  for (const row of db
+    .prepare<[string], ShareRow>(
+      `SELECT s.id, s.item_id, s.network, s.objective, s.campaign_id, s.shared_at,
+              li.source_kind, sm.member_id
+         FROM shares s
+         LEFT JOIN link_items li ON li.workspace_id = s.workspace_id AND li.item_id = s.item_id
+         LEFT JOIN share_members sm ON sm.workspace_id = s.workspace_id AND sm.share_id = s.id
+        WHERE s.workspace_id = ?`,
+    )
+    .iterate(workspaceId)) {
+    shares.set(row.id, row)
+    record(
+      {
+        itemId: row.item_id,
+        network: row.network,
+        objective: row.objective,
+        sourceKind: row.source_kind,
+        campaignId: row.campaign_id,
+      },
+      row.shared_at,
+      { kind: 'share' },
+    )
+  }
+
+  const uniqueByShare = new Map<string, number>()
+  for (const row of db
+    .prepare<[string], ClickRow>(
+      `SELECT c.share_id, c.item_id, c.network, c.at, c.is_unique,
+              li.objective, li.source_kind, li.campaign_id
+         FROM clicks c
+         LEFT JOIN link_items li ON li.workspace_id = c.workspace_id AND li.item_id = c.item_id
+        WHERE c.workspace_id = ?`,
+    )
+    .iterate(workspaceId)) {
+    const share = shares.get(row.share_id)
+    const unique = row.is_unique === 1
+    if (unique) uniqueByShare.set(row.share_id, (uniqueByShare.get(row.share_id) ?? 0) + 1)
+    // The code names the item and network; a reported share also says objective and campaign.
+    record(
+      {
+        itemId: row.item_id,
+        network: row.network,
+        objective: share?.objective ?? row.objective,
+        sourceKind: share?.source_kind ?? row.source_kind,
+        campaignId: share ? share.campaign_id : row.campaign_id,
+      },
+      row.at,
+      { kind: 'click', unique },
+    )
+    const at = new Date(row.at)
+    const slot = at.getUTCDay() * 24 + at.getUTCHours()
+    if (Number.isFinite(slot)) {
+      const all = curve(CLICK_CURVE_ALL)
+      all[slot] = (all[slot] ?? 0) + 1
+      if (isNetwork(row.network)) {
+        const mine = curve(row.network)
+        mine[slot] = (mine[slot] ?? 0) + 1
+      }
+    }
+  }
+
+  const conversionsByShare = new Map<string, number>()
+  for (const row of db
+    .prepare<[string], ConversionRow>(
+      'SELECT share_id, campaign_id, value, at FROM conversions WHERE workspace_id = ?',
+    )
+    .iterate(workspaceId)) {
+    const share = row.share_id ? shares.get(row.share_id) : undefined
+    if (row.share_id)
+      conversionsByShare.set(row.share_id, (conversionsByShare.get(row.share_id) ?? 0) + 1)
+    // The key names the campaign; the share (once reported) names item, network and kind.
+    record(
+      {
+        itemId: share?.item_id ?? null,
+        network: share?.network ?? null,
+        objective: share?.objective ?? null,
+        sourceKind: share?.source_kind ?? null,
+        campaignId: row.campaign_id,
+      },
+      row.at,
+      { kind: 'conversion', value: row.value },
+    )
+  }
+
+  // Standings: every share counts for the team; opted-in members' shares for them too.
+  const team: ScoredShare[] = []
+  const byMember = new Map<string, ScoredShare[]>()
+  for (const share of shares.values()) {
+    if (!isNetwork(share.network)) continue
+    const scored: ScoredShare = {
+      sharedAt: share.shared_at,
+      network: share.network,
+      uniqueClicks: uniqueByShare.get(share.id) ?? 0,
+      conversions: conversionsByShare.get(share.id) ?? 0,
+      item: {
+        objective: share.objective,
+        sourceKind: share.source_kind ?? '',
+        campaignId: share.campaign_id,
+      },
+    }
+    team.push(scored)
+    if (share.member_id !== null) {
+      const list = byMember.get(share.member_id) ?? []
+      list.push(scored)
+      byMember.set(share.member_id, list)
+    }
+  }
+  const optedIn = db
+    .prepare<[string], { member_id: string }>(
+      'SELECT member_id FROM leaderboard WHERE workspace_id = ? ORDER BY member_id',
+    )
+    .all(workspaceId)
+    .flatMap((row) => {
+      const name = input.memberName(row.member_id)
+      return name === null ? [] : [{ memberId: row.member_id, displayName: name }]
+    })
+
+  const month = monthOf(input.now)
+  const leaderRows = optedIn.map((member) => {
+    const counts = tally(inMonth(byMember.get(member.memberId) ?? [], month))
+    return { ...member, points: pointsFor(counts, input.weights), ...counts }
+  })
+  const leaderboard: Leaderboard = {
+    month,
+    rows: rank(leaderRows, (row) => row.points),
+  }
+
+  const challenges = new Map<string, ChallengeStandings>()
+  for (const challenge of input.challenges) {
+    const rows = optedIn.map((member) => ({
+      ...member,
+      score: challengeScore(challenge, byMember.get(member.memberId) ?? [], input.weights),
+    }))
+    challenges.set(challenge.id, {
+      challengeId: challenge.id,
+      teamScore: challengeScore(challenge, team, input.weights),
+      standings: rank(rows, (row) => row.score),
+    })
+  }
+
+  return {
+    items: new Map(
+      [...items].map(([itemId, counts]) => [
+        itemId,
+        { itemId, ...counts, daily: itemDaily.get(itemId)?.list() ?? [] },
+      ]),
+    ),
+    networks,
+    objectives,
+    sourceKinds,
+    campaigns: new Map(
+      [...campaigns].map(([campaignId, counts]) => [
+        campaignId,
+        { campaignId, ...counts, daily: campaignDaily.get(campaignId)?.list() ?? [] },
+      ]),
+    ),
+    clickCurve: curves,
+    leaderboard,
+    challenges,
+  }
+}
+
+/** Best first, ties share a rank, then by name and id so rebuilds order them the same way. */
+function rank<T extends { memberId: string; displayName: string }>(
+  rows: readonly T[],
+  score: (row: T) => number,
+): (T & { rank: number })[] {
+  const sorted = [...rows].sort(
+    (a, b) =>
+      score(b) - score(a) ||
+      a.displayName.localeCompare(b.displayName) ||
+      a.memberId.localeCompare(b.memberId),
+  )
+  let previous: { score: number; rank: number } | null = null
+  return sorted.map((row, index) => {
+    const s = score(row)
+    const r: number = previous && previous.score === s ? previous.rank : index + 1
+    previous = { score: s, rank: r }
+    return { ...row, rank: r }
+  })
+}

@@ -1,0 +1,196 @@
+import type * as Y from 'yjs'
+import { boardMap, pruneKeys, putIfChanged } from '../../common/doc/board-doc'
+import { readChallenges, readWorkspaceSettings } from '../../common/doc/queue-doc'
+import type { Logger } from '../log'
+import type { Db } from '../persistence/database'
+import type { WorkspaceStore } from '../persistence/workspace-store'
+import type { RoomManager } from '../rooms/room-manager'
+import { aggregateBoard, type BoardContent } from './aggregate'
+
+/** Default lag of the board behind a new share, click or conversion. */
+export const BOARD_DEBOUNCE_MS = 2_000
+
+export type BoardServiceOptions = {
+  db: Db
+  rooms: RoomManager
+  workspaces: WorkspaceStore
+  log: Logger
+  /** Rebuild at most this long after the first change since the last rebuild. */
+  debounceMs?: number
+  now?: () => Date
+}
+
+type Pending = { timer: NodeJS.Timeout | null; running: Promise<void> | null; again: boolean }
+
+/**
+ * The relay's `board` writer (issue 9, point 5). Share reports, clicks, conversions, opt-in
+ * changes and queue edits call touch(workspace); the board is rebuilt from the tables once per
+ * window (a throttle, not a sliding debounce: a steady stream of clicks cannot postpone it), and
+ * only entries that changed are written. A click only marks its workspace: the redirect never
+ * waits for the board.
+ */
+export class BoardService {
+  readonly #o: BoardServiceOptions
+  readonly #pending = new Map<string, Pending>()
+  #closed = false
+
+  constructor(options: BoardServiceOptions) {
+    this.#o = options
+  }
+
+  touch(workspaceId: string): void {
+    if (this.#closed) return
+    let pending = this.#pending.get(workspaceId)
+    if (!pending) {
+      pending = { timer: null, running: null, again: false }
+      this.#pending.set(workspaceId, pending)
+    }
+    if (pending.running) {
+      pending.again = true
+      return
+    }
+    if (pending.timer) return
+    const entry = pending
+    entry.timer = setTimeout(
+      () => this.#run(workspaceId, entry),
+      this.#o.debounceMs ?? BOARD_DEBOUNCE_MS,
+    )
+    entry.timer.unref()
+  }
+
+  /** Every workspace (a member was deleted: their rows leave every board). */
+  touchAll(): void {
+    for (const workspace of this.#o.workspaces.listWorkspaces()) this.touch(workspace.id)
+  }
+
+  /** Rebuild now and resolve once written (tests, and a close that flushes). */
+  async rebuildNow(workspaceId: string): Promise<void> {
+    await this.#rebuild(workspaceId)
+  }
+
+  /** Resolves once no rebuild is scheduled or running. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const busy = [...this.#pending.values()].filter((p) => p.timer || p.running)
+      if (busy.length === 0) return
+      await Promise.all(busy.map((p) => p.running ?? new Promise((r) => setTimeout(r, 10))))
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const pending of this.#pending.values()) {
+      if (pending.timer) clearTimeout(pending.timer)
+      pending.timer = null
+    }
+    await Promise.all([...this.#pending.values()].map((p) => p.running))
+  }
+
+  #run(workspaceId: string, pending: Pending): void {
+    pending.timer = null
+    if (this.#closed) return
+    pending.running = this.#rebuild(workspaceId)
+      .catch((error: unknown) =>
+        this.#o.log.error('board rebuild failed', {
+          workspace: workspaceId,
+          error: (error as Error).message,
+        }),
+      )
+      .finally(() => {
+        pending.running = null
+        if (pending.again) {
+          pending.again = false
+          this.touch(workspaceId)
+        } else this.#pending.delete(workspaceId)
+      })
+  }
+
+  async #rebuild(workspaceId: string): Promise<void> {
+    const { rooms, workspaces, db, log } = this.#o
+    if (!workspaces.getWorkspace(workspaceId)) return
+    const { settings, challenges } = await rooms.with({ workspaceId, doc: 'queue' }, (room) => ({
+      settings: readWorkspaceSettings(room.doc),
+      challenges: readChallenges(room.doc).challenges,
+    }))
+    const now = this.#o.now?.() ?? new Date()
+    const content = aggregateBoard(db, workspaceId, {
+      weights: settings.points,
+      challenges,
+      memberName: (id) => {
+        const record = workspaces.getMemberRecord(id)
+        return record && record.workspaceId === workspaceId && record.removedAt === null
+          ? record.displayName
+          : null
+      },
+      now,
+    })
+    await rooms.with({ workspaceId, doc: 'board' }, async (room) => {
+      const before = membersOnBoard(room.doc)
+      if (!differs(room.doc, content)) return
+      await room.changeByRelay((doc) => write(doc, content, now))
+      const after = membersOnBoard(room.doc)
+      const left = [...before].filter((id) => !after.has(id))
+      // A member who opted out (or was deleted) leaves the stored history too, not only the
+      // current state: the updates that named them are folded away at once (gc on).
+      if (left.length > 0) await room.compact('periodic')
+      log.info('board updated', { workspace: workspaceId, left: left.length })
+    })
+  }
+}
+
+function membersOnBoard(d: Y.Doc): Set<string> {
+  const ids = new Set<string>()
+  const collect = (rows: unknown) => {
+    if (!Array.isArray(rows)) return
+    for (const row of rows) {
+      const id = (row as { memberId?: unknown } | null)?.memberId
+      if (typeof id === 'string') ids.add(id)
+    }
+  }
+  collect(boardMap(d, 'leaderboard').get('rows'))
+  for (const value of boardMap(d, 'challenges').values())
+    collect((value as { standings?: unknown } | null)?.standings)
+  return ids
+}
+
+type Entries = [string, unknown][]
+
+function sections(content: BoardContent): [Parameters<typeof boardMap>[1], Entries][] {
+  return [
+    ['items', [...content.items]],
+    ['networks', [...content.networks]],
+    ['objectives', [...content.objectives]],
+    ['sourceKinds', [...content.sourceKinds]],
+    ['campaigns', [...content.campaigns]],
+    ['clickCurve', [...content.clickCurve]],
+    [
+      'leaderboard',
+      [
+        ['month', content.leaderboard.month],
+        ['rows', content.leaderboard.rows],
+      ],
+    ],
+    ['challenges', [...content.challenges]],
+  ]
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/** Whether writing `content` would change anything (no empty transactions every few seconds). */
+function differs(d: Y.Doc, content: BoardContent): boolean {
+  for (const [name, entries] of sections(content)) {
+    const map = boardMap(d, name)
+    if (map.size !== entries.length) return true
+    for (const [key, value] of entries) if (!same(map.get(key), value)) return true
+  }
+  return false
+}
+
+function write(d: Y.Doc, content: BoardContent, now: Date): void {
+  for (const [name, entries] of sections(content)) {
+    const map = boardMap(d, name)
+    for (const [key, value] of entries) putIfChanged(map, key, value)
+    pruneKeys(map, new Set(entries.map(([key]) => key)))
+  }
+  boardMap(d, 'meta').set('updatedAt', now.toISOString())
+}
