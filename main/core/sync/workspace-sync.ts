@@ -117,8 +117,20 @@ export class WorkspaceSync implements Disposable {
       // A document the role may not hold (curation, for an employee) is never synced or stored;
       // one left from an earlier role on this device is erased. It stays an empty replica.
       const held = accessFor(name, session.claims.role) !== 'none'
-      if (held) docLog.loadInto(key, doc, LOADED_FROM_STORE)
-      else docLog.remove(key)
+      try {
+        if (held) docLog.loadInto(key, doc, LOADED_FROM_STORE)
+        else docLog.remove(key)
+      } catch (error) {
+        // Nothing made so far may outlive a failed start: an Awareness keeps an interval timer
+        // running (and the process alive) until it is destroyed.
+        doc.destroy()
+        for (const made of Object.values(awareness)) made.destroy()
+        for (const made of Object.values(docs)) made.destroy()
+        throw new Error(
+          `The copy of the workspace's "${name}" document stored on this device cannot be read (${error instanceof Error ? error.message : String(error)}): the data file is damaged`,
+          { cause: error },
+        )
+      }
       if (held) this.guardLocalWrites(doc)
       // Registered before the provider's own listener: Yjs calls 'update' listeners in order.
       doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
