@@ -10,7 +10,7 @@ import { CoreClient, nodePortTransport } from '../../common/contract/client'
 import { ChildMessage } from '../core/process-protocol'
 import { CORE_EXEC_ARGV } from '../core/runtime-flags'
 import { IPC } from './ipc'
-import { externalUrl } from './security'
+import { answerOpenExternal, REFUSED_URL } from './open-external'
 
 /**
  * The core (SQLite, sync, nudges) lives in a utilityProcess so that it keeps running while windows
@@ -70,23 +70,15 @@ export class CoreProcess {
     }
     const message = parsed.data
     switch (message.type) {
-      case 'open-external': // The core checked the URL already; main does not trust a child process and checks again.
-        {
-          const url = externalUrl(message.url)
-          const answer = (error: string | null) =>
-            this.child?.postMessage({ type: 'opened', id: message.id, error })
-          if (url) {
-            // The core takes the share back unless the page really opened.
-            shell.openExternal(url).then(
-              () => answer(null),
-              (error: unknown) => answer(error instanceof Error ? error.message : String(error)),
-            )
-          } else {
+      case 'open-external':
+        // The core checked the URL already; main does not trust a child process and checks again.
+        // The core takes the share back unless the page really opened.
+        void answerOpenExternal(message, (url) => shell.openExternal(url)).then((answer) => {
+          if (answer.error === REFUSED_URL)
             console.error('[main] refused to open a non-web URL from the core')
-            answer('refused: not a web or mail address')
-          }
-          return
-        }
+          this.child?.postMessage(answer)
+        })
+        return
       case 'error':
         console.error(`[main] core error: ${message.message}`)
         return
