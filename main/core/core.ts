@@ -1,6 +1,7 @@
 import type * as Y from 'yjs'
 import type { CoreStatus, Nudge, Session } from '../../common/contract/api'
 import type { Transport } from '../../common/contract/client'
+import { readBoard } from '../../common/doc/board-doc'
 import { readWorkspaceName } from '../../common/doc/directory-doc'
 import type { DocName } from '../../common/doc/rooms'
 import { Connection } from './api/connection'
@@ -397,6 +398,11 @@ export class Core implements CoreContext {
       }
     } else if (doc === 'directory') {
       this.events.statusMaybeChanged()
+    } else if (doc === 'board' && sync) {
+      // The team's results changed: the studio's results view and My stats re-read them, and
+      // the nudges' pooled layer (the team's click curve) may move.
+      this.events.emit('board.changed', { updatedAt: readBoard(sync.docs.board).updatedAt })
+      this.nudges.changed()
     }
     for (const connection of this.events.connections) connection.onDocUpdate(doc, update, origin)
   }
