@@ -26,6 +26,8 @@ import { waitFor } from '../helpers/wait'
 const WAIT = { timeout: 30_000 }
 
 let relay: RelayProcess | null = null
+/** Kept apart: the relay is stopped (and set to null) inside the test, its folder goes after. */
+let relayDir: string | null = null
 let champion: CoreProcess | null = null
 let employee: CoreProcess | null = null
 let chromium: TestBrowser | null = null
@@ -42,6 +44,7 @@ beforeAll(async () => {
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
   const port = await freePort()
   relay = await startRelay({ port, args: ['--public-url', `http://127.0.0.1:${port}`] })
+  relayDir = relay.dataDir
   ;[champion, employee, chromium] = await Promise.all([
     startCore({ args: ['--static', rendererDir()] }),
     startCore({ args: ['--static', rendererDir()] }),
@@ -53,7 +56,7 @@ afterAll(async () => {
   await chromium?.close()
   await Promise.all([champion?.stop(), employee?.stop()])
   await relay?.stop()
-  for (const dir of [champion?.dataDir, employee?.dataDir, relay?.dataDir]) {
+  for (const dir of [champion?.dataDir, employee?.dataDir, relayDir]) {
     if (dir) rmSync(dir, { recursive: true, force: true })
   }
   await new Promise((resolve) => (site ? site.close(resolve) : resolve(null)))
@@ -220,9 +223,13 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
     await expect
       .poll(() => popover.getByTestId('results-emv').textContent(), WAIT)
       .toContain('Earned media value: €4.00')
-    // My points: one share (10) and two clicks (1 each) by default weights; opted in, a rank.
+    // My points by the default weights: one share (10) and one unique click (1); opted in, a rank.
     await popover.getByTestId('my-recognition').waitFor(WAIT)
-    await expect.poll(() => popover.getByTestId('points-month').textContent(), WAIT).toMatch(/^12/)
+    const points = () => popover.getByTestId('points-month').locator('.tile-value').textContent()
+    await expect.poll(points, WAIT).toBe('11')
+    await expect
+      .poll(() => popover.getByTestId('my-rank').locator('.tile-value').textContent(), WAIT)
+      .toBe('1')
 
     // The champion's results view: the board (written by the relay, synced) has the clicks.
     await studio.getByTestId('nav-results').click()
@@ -247,6 +254,11 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
     await expect
       .poll(async () => (await rowCells(studio, 'results-leaderboard', employeeId))[0], WAIT)
       .toBe('Eric')
+    // Its points are the ones the employee's device counted.
+    expect((await rowCells(studio, 'results-leaderboard', employeeId)).slice(1, 3)).toEqual([
+      '1',
+      '11',
+    ])
     // The challenge's standings: Eric with one share of a talent item.
     if (!challenge) throw new Error('no challenge')
     await expect

@@ -33,8 +33,9 @@ export function RecognitionView() {
       </div>
       {settings ? (
         <>
-          <PointsForm key={JSON.stringify(settings.points)} weights={settings.points} />
-          <ValueForm key={JSON.stringify(settings.value)} />
+          {/* Opened with the settings as first loaded: a save re-renders them without a remount. */}
+          <PointsForm weights={settings.points} />
+          <ValueForm />
         </>
       ) : null}
       <div className="page-head">
