@@ -130,5 +130,7 @@ describe('a start-up that fails halfway leaks nothing', () => {
       expect(again.stdout).toMatch(/opened/)
       expect(again.code).toBe(0)
     },
+    // Two child processes that compile the core with tsx, each allowed its 60 s liveness bound.
+    180_000,
   )
 })
