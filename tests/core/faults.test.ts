@@ -68,7 +68,8 @@ describe('the core with a disk that fills up mid-stream', () => {
     const refusedTitles = new Set(refused.map((entry) => entry.title))
     expect(during.filter((item) => refusedTitles.has(item.title)).length).toBeLessThanOrEqual(1)
     expect(core.store.docLog.fault?.problem).toBe('storageFull')
-    expect(core.store.docLog.fault?.unsaved).toBe(1)
+    // At most that one update is held (none when what failed first was the derived table).
+    expect(core.store.docLog.fault?.unsaved).toBeLessThanOrEqual(1)
     // The windows are told, in the status every window shows, as a code.
     const status = await client.call('status.get', {})
     expect(status.problem?.code).toBe('storageFull')
