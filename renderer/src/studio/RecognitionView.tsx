@@ -32,11 +32,11 @@ export function RecognitionView() {
         <h2 className="pane-title">{t('recognition.title')}</h2>
       </div>
       {settings ? (
-        <>
+        <div className="cards recognition-forms">
           {/* Opened with the settings as first loaded: a save re-renders them without a remount. */}
           <PointsForm weights={settings.points} />
           <ValueForm />
-        </>
+        </div>
       ) : null}
       <div className="page-head">
         <h3 className="sub-head">{t('challenges.title')}</h3>
@@ -267,7 +267,8 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge | null; onD
   const campaigns = useStudio((state) => state.campaigns)
   const now = new Date()
   const monthStart = new Date(now.getFullYear(), now.getMonth(), 1)
-  const monthEnd = new Date(now.getFullYear(), now.getMonth() + 1, 1)
+  // The month's last minute: the period reads "1 – 31 December", not "– 1 January".
+  const monthEnd = new Date(now.getFullYear(), now.getMonth() + 1, 0, 23, 59)
   const [name, setName] = useState(challenge?.name ?? '')
   const [metric, setMetric] = useState<ChallengeMetric>(challenge?.metric ?? 'shares')
   const [objective, setObjective] = useState<Objective | null>(challenge?.filter.objective ?? null)

@@ -188,7 +188,8 @@ export function ResultsView() {
           { label: t('results.member') },
           { label: t('results.rank'), numeric: true },
           { label: t('results.points'), numeric: true },
-          ...counts.filter((_, i) => i !== 2),
+          // The leaderboard counts unique clicks (common/model/standings).
+          ...counts.filter((_, i) => i !== 1),
         ]}
         rows={(leaderboard?.rows ?? []).map((row) => ({
           key: row.memberId,

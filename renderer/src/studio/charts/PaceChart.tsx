@@ -66,7 +66,7 @@ export default function PaceChart({
         series: [
           {},
           { label: labels.actual, stroke: accent, width: 2, fill: 'rgba(59,91,219,0.08)' },
-          { label: labels.pace, stroke: text, width: 1, dash: [6, 4] },
+          { label: labels.pace, stroke: text, width: 1, dash: [6, 4], points: { show: false } },
         ],
       },
       [series.x, series.actual, series.pace],
