@@ -227,6 +227,10 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
     await popover.getByTestId('my-recognition').waitFor(WAIT)
     const points = () => popover.getByTestId('points-month').locator('.tile-value').textContent()
     await expect.poll(points, WAIT).toBe('11')
+    // Opted in: my standing in the talent challenge (one share of a talent item) and the team's.
+    await expect
+      .poll(() => popover.getByTestId('my-challenges').textContent(), WAIT)
+      .toContain('Me: 1 · the team: 1 · my rank: 1')
     await expect
       .poll(() => popover.getByTestId('my-rank').locator('.tile-value').textContent(), WAIT)
       .toBe('1')
@@ -370,6 +374,12 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
     await studio.getByTestId('nav-results').click()
     await expect.poll(() => studio.getByTestId('nav-results').textContent(), WAIT).toBe('Résultats')
     expect(await studio.getByTestId('results-items-csv').textContent()).toBe('Exporter en CSV')
+    expect(
+      await studio
+        .getByTestId('campaign-pace-card')
+        .getByTestId('campaign-progress-value')
+        .textContent(),
+    ).toBe('1 sur 10 inscriptions / conversions')
 
     // The relay goes away: My stats still shows the clicks.
     await relay.stop()
