@@ -113,7 +113,7 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
         <button
           type="button"
           className="button"
-          aria-label={t('campaign.edit')}
+          title={t('campaign.edit')}
           onClick={() => setEditing(true)}
         >
           ✎
