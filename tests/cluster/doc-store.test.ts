@@ -2,6 +2,7 @@ import * as decoding from 'lib0/decoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { itemsMap } from '../../common/doc/queue-doc'
 import { silentLogger } from '../../sync-server/log'
 import type { Peer } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
@@ -195,6 +196,36 @@ describe('the Redis + PostgreSQL DocStore', () => {
       expect(fed[1]).toBe('updates:four,one,three,two')
     } finally {
       await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('rolls a refused update back at once, so the next writer is not refused meanwhile', async () => {
+    const store = await open()
+    const rooms = new RoomManager(store, silentLogger, {
+      idleUnloadMs: 60_000,
+      compactEvery: 1_000_000,
+    })
+    try {
+      const room = await rooms.acquire({ workspaceId: 'ws_refuse', doc: 'queue' })
+      const [faulty, good] = [peer(1), peer(2)]
+      await room.applyClientUpdate(edit('before'), good).stored
+      // A new item with no link cannot be repaired: refused, and the doc rebuilt from storage.
+      const bad = new Y.Doc()
+      const map = new Y.Map<unknown>()
+      itemsMap(bad).set('itm_nolink', map)
+      map.set('id', 'itm_nolink')
+      map.set('status', 'published')
+      map.set('title', 'No link')
+      expect(() => room.applyClientUpdate(Y.encodeStateAsUpdate(bad), faulty)).toThrow()
+      // The very next frame, in the same turn, is taken and stored.
+      await room.applyClientUpdate(edit('after'), good).stored
+      expect(itemsMap(room.doc).has('itm_nolink')).toBe(false)
+      expect(Object.keys(room.doc.getMap('m').toJSON()).sort()).toEqual(['after', 'before'])
+      const stored = await store.load(room.name)
+      expect(stored.updates).toHaveLength(2)
+      rooms.release(room)
+    } finally {
+      await rooms.closeAll()
     }
   })
 

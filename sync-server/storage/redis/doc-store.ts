@@ -133,6 +133,13 @@ class RedisLeases implements LeaseProvider {
 
 type Watch = { cursor: number; listener: RoomFeedListener; busy: boolean }
 
+/**
+ * What is stored for a loaded room, kept in memory so that `loadNow` can rebuild the room at
+ * once after a refused update (as SQLite does), instead of refusing every writer's changes
+ * until an asynchronous reload. Costs a second copy of the updates since the last snapshot.
+ */
+type Cached = { snapshot: Uint8Array | null; snapshotSeq: number; updates: Map<number, Uint8Array> }
+
 export type RedisDocStoreOptions = {
   redisUrl: string
   postgresUrl: string
@@ -171,6 +178,9 @@ export class RedisDocStore implements DocStore {
   readonly #leaseMs: number
   readonly #onLag: ((node: string, seconds: number) => void) | undefined
   readonly #watches = new Map<string, Watch>()
+  readonly #cache = new Map<string, Cached>()
+  /** Appends sent and not yet answered, per room, in call order (part of what loadNow serves). */
+  readonly #pending = new Map<string, Set<readonly Uint8Array[]>>()
   readonly #wakeKey: string
   #closed = false
   /** The last connection error, for a start failure's message. */
@@ -261,6 +271,7 @@ export class RedisDocStore implements DocStore {
         firstSeq: first.seq,
       })
     await this.#redis.pvSeed(counterKey(room), lastSeq)
+    this.#remember(room, snap?.snapshot ?? null, snapshotSeq, entries)
     return {
       snapshot: snap?.snapshot ?? null,
       snapshotSeq,
@@ -269,17 +280,76 @@ export class RedisDocStore implements DocStore {
     }
   }
 
+  /** Merge stored data into the room's cache: the newer snapshot, every update after it. */
+  #remember(
+    room: string,
+    snapshot: Uint8Array | null,
+    snapshotSeq: number,
+    entries: readonly { seq: number; update: Uint8Array }[],
+  ): void {
+    let cached = this.#cache.get(room)
+    if (!cached) {
+      cached = { snapshot: null, snapshotSeq: 0, updates: new Map() }
+      this.#cache.set(room, cached)
+    }
+    if (snapshotSeq > cached.snapshotSeq || (snapshot && !cached.snapshot)) {
+      cached.snapshot = snapshot
+      cached.snapshotSeq = snapshotSeq
+      for (const seq of cached.updates.keys()) if (seq <= snapshotSeq) cached.updates.delete(seq)
+    }
+    for (const { seq, update } of entries)
+      if (seq > cached.snapshotSeq) cached.updates.set(seq, update)
+  }
+
+  /**
+   * The room as stored, from memory, with this node's appends in flight after it (they are
+   * applied in the room's doc already): a refused update is rolled back before the next frame.
+   */
+  loadNow(room: string): StoredDoc {
+    const cached = this.#cache.get(room)
+    if (!cached) throw new Error(`room ${room} is not loaded on this node`)
+    const seqs = [...cached.updates.keys()].sort((a, b) => a - b)
+    const updates = seqs.map((seq) => cached.updates.get(seq) as Uint8Array)
+    for (const batch of this.#pending.get(room) ?? []) updates.push(...batch)
+    return {
+      snapshot: cached.snapshot,
+      snapshotSeq: cached.snapshotSeq,
+      updates,
+      lastSeq: Math.max(cached.snapshotSeq, seqs.at(-1) ?? 0),
+    }
+  }
+
   async append(room: string, updates: readonly Uint8Array[]): Promise<number> {
     if (this.#closed) throw new Error('store closed')
     if (updates.length === 0) throw new Error('nothing to append')
-    const last = await this.#redis.pvAppend(
-      streamKey(room),
-      counterKey(room),
-      this.nodeId,
-      Date.now(),
-      ...updates.map((u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)),
-    )
-    return Number(last)
+    let pending = this.#pending.get(room)
+    if (!pending) {
+      pending = new Set()
+      this.#pending.set(room, pending)
+    }
+    pending.add(updates)
+    try {
+      const last = Number(
+        await this.#redis.pvAppend(
+          streamKey(room),
+          counterKey(room),
+          this.nodeId,
+          Date.now(),
+          ...updates.map((u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)),
+        ),
+      )
+      if (this.#cache.has(room))
+        this.#remember(
+          room,
+          null,
+          0,
+          updates.map((update, i) => ({ seq: last - updates.length + 1 + i, update })),
+        )
+      return last
+    } finally {
+      pending.delete(updates)
+      if (pending.size === 0 && this.#pending.get(room) === pending) this.#pending.delete(room)
+    }
   }
 
   async compact(room: string, uptoSeq: number): Promise<CompactResult> {
@@ -307,6 +377,7 @@ export class RedisDocStore implements DocStore {
         })
         snapshotBytes = snapshot.byteLength
         await this.#pg.put(room, snapshot, upto)
+        if (this.#cache.has(room)) this.#remember(room, snapshot, upto, [])
       }
       // Only now that PostgreSQL holds everything up to `upto`.
       const removedUpdates =
@@ -333,6 +404,7 @@ export class RedisDocStore implements DocStore {
     return () => {
       if (this.#watches.get(room) !== watch) return
       this.#watches.delete(room)
+      this.#cache.delete(room)
       if (!this.#closed) this.#sub.unsubscribe(presenceChannel(room)).catch(() => {})
       this.#wakeReader()
     }
@@ -442,6 +514,7 @@ export class RedisDocStore implements DocStore {
       }
       last = entry.seq
       if (entry.node !== this.nodeId) {
+        if (this.#cache.has(room)) this.#remember(room, null, 0, [entry])
         others.push(entry.update)
         newest = entry
       }
