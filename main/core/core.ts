@@ -209,7 +209,12 @@ export class Core implements CoreContext {
           const session = this.workspace.session
           const sync = this.workspace.sync
           return session && sync
-            ? workspaceNudgeContext({ session, sync }, store.queue, table)
+            ? workspaceNudgeContext({ session, sync }, store.queue, table, {
+                // The team's curve (board) in my zone, without my own clicks.
+                zone: store.settings.get().timeZone,
+                now: clock.now(),
+                mine: this.nudges.store.clicks(0),
+              })
             : null
         },
         show: (nudge) => {
