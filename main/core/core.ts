@@ -11,6 +11,7 @@ import { cacheFor as imageCacheFor } from './images/handlers'
 import { ImagePrefetcher } from './images/prefetch'
 import { type Clock, DisposableStore, SystemClock, toDisposable } from './lifecycle'
 import { workspaceNudgeContext } from './nudges/context'
+import { languageOf, processLanguages } from './nudges/language'
 import { NudgeService } from './nudges/service'
 import { MyResultsService } from './results'
 import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
@@ -50,6 +51,11 @@ export type CoreOptions = {
   outboxMaxBackoffMs?: number
   /** Every timer of the core runs on this clock (tests pass a SimulatedClock). */
   clock?: Clock
+  /**
+   * The OS's preferred languages as the shell reports them (what settings.language 'system'
+   * means for the texts the core writes); default: the process's locale (nudges/language.ts).
+   */
+  systemLanguages?: readonly string[]
   /** Told of every nudge shown, besides the windows (the dev host writes them to a file). */
   onNudge?: (nudge: Nudge) => void
   log?: (line: string) => void
@@ -205,6 +211,7 @@ export class Core implements CoreContext {
         db: store.db,
         clock,
         settings: () => store.settings.get(),
+        systemLanguage: languageOf(options.systemLanguages ?? processLanguages()),
         context: () => {
           const session = this.workspace.session
           const sync = this.workspace.sync

@@ -39,6 +39,7 @@ parentPort.on('message', ({ data, ports }) => {
         dataDir: message.dataDir,
         log,
         opener,
+        ...(message.systemLanguages ? { systemLanguages: message.systemLanguages } : {}),
       })
       opening.then(
         (opened) => {

@@ -6,7 +6,12 @@ import { z } from 'zod'
  * transfers with an `attach` message, and the contract flows over that port.
  */
 export const ParentMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('open'), dataDir: z.string().min(1) }),
+  z.object({
+    type: z.literal('open'),
+    dataDir: z.string().min(1),
+    /** The OS's preferred languages (app.getPreferredSystemLanguages): 'system' for the core. */
+    systemLanguages: z.array(z.string().max(100)).max(50).optional(),
+  }),
   /** Carries one MessagePort in `ports[0]`: a window's end of the contract. */
   z.object({ type: z.literal('attach') }),
   z.object({ type: z.literal('close') }),

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import {
+  app,
   type BrowserWindow,
   MessageChannelMain,
   shell,
@@ -44,7 +45,12 @@ export class CoreProcess {
         ...(this.sqliteBinding ? { PORTE_VOIX_SQLITE_BINDING: this.sqliteBinding } : {}),
       },
     })
-    child.postMessage({ type: 'open', dataDir: this.dataDir })
+    child.postMessage({
+      type: 'open',
+      dataDir: this.dataDir,
+      // The core writes nudges' why in the person's language when settings say 'system'.
+      systemLanguages: app.getPreferredSystemLanguages(),
+    })
     child.on('message', (data: unknown) => this.onChildMessage(data))
     child.on('exit', (code) => {
       this.child = null
