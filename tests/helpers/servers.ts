@@ -36,6 +36,15 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
+/**
+ * A test worker killed outright (no 'exit' handlers) would leave the server running: a small
+ * watchdog kills it once this process is gone, and ends by itself once the server is gone.
+ */
+function watchParent(pid: number): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -0 ${process.pid} 2>/dev/null || kill -9 ${pid} 2>/dev/null`
+  spawn('sh', ['-c', script], { stdio: 'ignore', detached: true }).unref()
+}
+
 /** A port nobody listens on right now (the server binds it a moment later). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -61,6 +70,7 @@ function spawnReady(
 ): Promise<Spawned> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...ids })
   running.add(child)
+  if (child.pid) watchParent(child.pid)
   let output = ''
   const exited = new Promise<void>((done) =>
     child.once('exit', () => {
