@@ -75,20 +75,3 @@ export function challengeScore(
       return pointsFor(counted, weights)
   }
 }
-
-/** Best first; equal scores share a rank (1, 1, 3). `tie` orders equals stably. */
-export function ranked<T>(
-  rows: readonly T[],
-  score: (row: T) => number,
-  tie: (a: T, b: T) => number,
-): (T & { rank: number })[] {
-  const sorted = [...rows].sort((a, b) => score(b) - score(a) || tie(a, b))
-  const out: (T & { rank: number })[] = []
-  sorted.forEach((row, index) => {
-    const previous = out[index - 1]
-    const rank =
-      previous && score(sorted[index - 1] as T) === score(row) ? previous.rank : index + 1
-    out.push({ ...row, rank })
-  })
-  return out
-}
