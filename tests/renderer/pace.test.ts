@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { paceSeries } from '../../renderer/src/studio/pace'
+import { dailyClicks, paceSeries } from '../../renderer/src/studio/pace'
 
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`) / 1000
 
@@ -59,5 +59,16 @@ describe('campaign pace chart series', () => {
       new Date('2026-12-01T00:00:00Z'),
     )
     expect(far.x.length).toBe(401)
+  })
+})
+
+describe('an item’s trend', () => {
+  it('lists the last days’ clicks oldest first, zero on days without activity', () => {
+    const daily = [
+      { day: '2026-11-01', shares: 1, clicks: 9, conversions: 0 },
+      { day: '2026-11-29', shares: 1, clicks: 4, conversions: 0 },
+      { day: '2026-12-01', shares: 0, clicks: 2, conversions: 1 },
+    ]
+    expect(dailyClicks(daily, new Date('2026-12-01T23:00:00Z'), 4)).toEqual([0, 4, 0, 2])
   })
 })

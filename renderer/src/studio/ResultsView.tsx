@@ -1,6 +1,6 @@
 import { lazy, Suspense, useMemo } from 'react'
 import { formatDateTime, formatDay } from '../../../common/format/dates'
-import type { BoardCounts, BoardDay } from '../../../common/model/board'
+import type { BoardCounts } from '../../../common/model/board'
 import { type Campaign, campaignGoalKind } from '../../../common/model/campaign'
 import { campaignProgress } from '../../../common/model/campaign-progress'
 import { OBJECTIVES, SOURCE_KINDS } from '../../../common/model/item'
@@ -8,7 +8,7 @@ import { NETWORK_NAMES, NETWORKS } from '../../../common/model/networks'
 import type { Challenge } from '../../../common/model/recognition'
 import { useNow } from './Audience'
 import { CampaignProgress } from './CampaignProgress'
-import { paceSeries } from './pace'
+import { dailyClicks, paceSeries } from './pace'
 import { type ResultsColumn, type ResultsRow, ResultsTable, Sparkline } from './ResultsTable'
 import { type StudioTranslate, useST, useStudio } from './store'
 
@@ -16,18 +16,6 @@ import { type StudioTranslate, useST, useStudio } from './store'
 const PaceChart = lazy(() => import('./charts/PaceChart'))
 
 const TREND_DAYS = 30
-const DAY_MS = 86_400_000
-
-/** Clicks per day over the last 30 UTC days (the board lists only days with activity). */
-function trend(daily: readonly BoardDay[], now: Date): number[] {
-  const byDay = new Map(daily.map((d) => [d.day, d.clicks]))
-  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS
-  return Array.from(
-    { length: TREND_DAYS },
-    (_, i) =>
-      byDay.get(new Date(today - (TREND_DAYS - 1 - i) * DAY_MS).toISOString().slice(0, 10)) ?? 0,
-  )
-}
 
 /** Clicks per share, to two decimals (null when nothing was shared). */
 const perShare = (counts: BoardCounts) =>
@@ -68,7 +56,7 @@ export function ResultsView() {
         cells: [title, ...countCells(item)],
         extra: (
           <Sparkline
-            values={trend(item.daily, now)}
+            values={dailyClicks(item.daily, now, TREND_DAYS)}
             label={t('results.trendOf', { title, n: TREND_DAYS })}
           />
         ),

@@ -55,3 +55,13 @@ export function paceSeries(
   }
   return series
 }
+
+/** Clicks per day over the last `days` UTC days, oldest first (the board lists active days only). */
+export function dailyClicks(daily: readonly BoardDay[], now: Date, days: number): number[] {
+  const byDay = new Map(daily.map((d) => [d.day, d.clicks]))
+  const today = dayStart(now.getTime())
+  return Array.from(
+    { length: days },
+    (_, i) => byDay.get(new Date(today - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10)) ?? 0,
+  )
+}
