@@ -8,7 +8,7 @@
  *
  *   npm run build && npx tsx tests/bench/core-memory.ts [runs]
  */
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
 import { startCore } from '../helpers/core'
 import { tempDir } from '../helpers/process'
@@ -19,13 +19,29 @@ const RUNS = Math.max(3, Number(process.argv[2] ?? 3))
 const SETTLE_MS = 5_000
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
 
-type Row = { flags: string; empty: number[]; queue: number[]; afterPopover: number[] }
+type Row = {
+  flags: string
+  empty: number[]
+  queue: number[]
+  afterPopover: number[]
+  /** RssAnon (private memory) and RssFile (mapped files: mostly the node binary, shared). */
+  anon: number[]
+  file: number[]
+}
+
+/** The kernel's split of a process's RSS, in MiB. */
+function rssSplit(pid: number): { anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+  return { anon: kib('RssAnon') / 1024, file: kib('RssFile') / 1024 }
+}
 
 async function main(): Promise<void> {
   const prepared = await prepareQueue(ITEMS)
   const rows: Row[] = [
-    { flags: CORE_EXEC_ARGV.join(' '), empty: [], queue: [], afterPopover: [] },
-    { flags: '(none)', empty: [], queue: [], afterPopover: [] },
+    { flags: CORE_EXEC_ARGV.join(' '), empty: [], queue: [], afterPopover: [], anon: [], file: [] },
+    { flags: '(none)', empty: [], queue: [], afterPopover: [], anon: [], file: [] },
   ]
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -47,6 +63,9 @@ async function main(): Promise<void> {
         if (queue.length !== ITEMS) throw new Error(`${queue.length} items, not ${ITEMS}`)
         await settle()
         row.afterPopover.push(rssMiB(core.pid))
+        const split = rssSplit(core.pid)
+        row.anon.push(split.anon)
+        row.file.push(split.file)
         await core.stop()
         rmSync(dataDir, { recursive: true, force: true })
         process.stderr.write(
@@ -63,10 +82,16 @@ async function main(): Promise<void> {
     emptyMedianMiB: Number(median(row.empty).toFixed(1)),
     queueAtRestMedianMiB: Number(median(row.queue).toFixed(1)),
     afterPopoverMedianMiB: Number(median(row.afterPopover).toFixed(1)),
+    afterPopoverRangeMiB: [
+      Number(Math.min(...row.afterPopover).toFixed(1)),
+      Number(Math.max(...row.afterPopover).toFixed(1)),
+    ],
+    afterPopoverAnonMedianMiB: Number(median(row.anon).toFixed(1)),
+    afterPopoverFileMedianMiB: Number(median(row.file).toFixed(1)),
   }))
   for (const f of figures) {
     console.log(
-      `core RSS at rest, flags ${f.flags}, median of ${f.runs}: empty ${f.emptyMedianMiB} MiB; ${ITEMS} items ${f.queueAtRestMedianMiB} MiB; after the popover's queue.forMe ${f.afterPopoverMedianMiB} MiB`,
+      `core RSS at rest, flags ${f.flags}, median of ${f.runs}: empty ${f.emptyMedianMiB} MiB; ${ITEMS} items ${f.queueAtRestMedianMiB} MiB; after the popover's queue.forMe ${f.afterPopoverMedianMiB} MiB (${f.afterPopoverRangeMiB.join('–')}; anon ${f.afterPopoverAnonMedianMiB}, file-backed ${f.afterPopoverFileMedianMiB})`,
     )
   }
   console.log(JSON.stringify(figures))

@@ -3,6 +3,8 @@
  * (user+sys from /proc/<pid>/stat), on the built host (out/main/host.js) with the core's V8 flags:
  * an empty data dir, and an employee's with a synced 1,000-item queue. CPU time is the figure to
  * compare on a shared machine: other processes stretch the wall time, much less the CPU time.
+ * Also prints the host's start trace (PORTE_VOIX_START_TRACE=1): when each step of the start
+ * ended, since the process started.
  *
  *   npm run build && npx tsx tests/bench/core-start.ts [runs]
  */
@@ -21,11 +23,19 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS
 }
 
-async function measure(dataDir: string): Promise<{ wall: number; cpu: number }> {
+// The host's start trace (main/host/main.ts): each step's time since the process started.
+process.env.PORTE_VOIX_START_TRACE = '1'
+const steps = new Map<string, number[]>()
+
+async function measure(dataDir: string, label: string): Promise<{ wall: number; cpu: number }> {
   const t0 = Date.now()
   const core = await startCore({ dataDir })
   const wall = Date.now() - t0
   const cpu = cpuMs(core.pid)
+  for (const match of core.logs().matchAll(/start \+(\d+) ms \(at \d+\): (.+)/g)) {
+    const key = `${label}: ${match[2]}`
+    steps.set(key, [...(steps.get(key) ?? []), Number(match[1])])
+  }
   await core.stop()
   return { wall, cpu }
 }
@@ -39,10 +49,10 @@ async function main(): Promise<void> {
   try {
     for (let run = 1; run <= RUNS; run++) {
       const empty = tempDir('porte-voix-bench-empty-')
-      rows.empty.push(await measure(empty))
+      rows.empty.push(await measure(empty, 'empty'))
       rmSync(empty, { recursive: true, force: true })
       const dataDir = prepared.copy()
-      rows.queue.push(await measure(dataDir))
+      rows.queue.push(await measure(dataDir, `${ITEMS} items`))
       rmSync(dataDir, { recursive: true, force: true })
       process.stderr.write(
         `run ${run}: empty ${JSON.stringify(rows.empty.at(-1))}, ${ITEMS} items ${JSON.stringify(rows.queue.at(-1))}\n`,
@@ -61,6 +71,12 @@ async function main(): Promise<void> {
     ]),
   )
   console.log(`core host start, median of ${RUNS}: ${JSON.stringify(figures)}`)
+  console.log('start steps, ms since the process started (median, min–max):')
+  for (const [step, values] of steps) {
+    console.log(
+      `  ${String(median(values)).padStart(6)}  (${Math.min(...values)}–${Math.max(...values)})  ${step}`,
+    )
+  }
 }
 
 main().then(
