@@ -1,5 +1,8 @@
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import { Awareness } from 'y-protocols/awareness'
-import { WebsocketProvider } from 'y-websocket'
+import * as syncProtocol from 'y-protocols/sync'
+import { messageSync, WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { SyncState } from '../../../common/contract/api'
 import { ContractError } from '../../../common/contract/messages'
@@ -23,6 +26,7 @@ import {
 import type { DocLog, StorageFault } from '../store/doc-log'
 import type { StoredSession } from '../store/session'
 import { describeConnectionError, describeTerminalClose, RelaySocket } from './relay-errors'
+import { splitUpdate } from './split-update'
 
 /** `problem`: the same failure as `lastError`, as a code the windows translate. */
 export type SyncStatus = { sync: SyncState; lastError: string | null; problem: Problem | null }
@@ -411,6 +415,7 @@ export class WorkspaceSync implements Disposable {
       }),
     }
     const { provider } = link
+    this.answerSyncRequests(provider, name)
     provider.on('status', ({ status }) => {
       link.connected = status === 'connected'
       if (link.connected) link.failed = false
@@ -447,6 +452,51 @@ export class WorkspaceSync implements Disposable {
       this.scheduleRefusedRetry()
     })
     return link
+  }
+
+  /**
+   * The relay's sync step 1 asks for everything it lacks. After a long offline stretch that may
+   * be more than its frame limit even though every change fitted on its own: one sync step 2
+   * would be closed (1009) and the offline work would never leave this device. Such an answer is
+   * sent as several updates that each fit, in an order the relay can integrate one by one, then
+   * the delete set as the step 2 (which tells the relay the answer is complete). The usual small
+   * answer is written exactly as y-protocols does, from the same single encoding.
+   */
+  private answerSyncRequests(provider: WebsocketProvider, name: DocName): void {
+    const handlers = provider.messageHandlers
+    const standard = handlers[messageSync]
+    if (!standard) return
+    handlers[messageSync] = (encoder, decoder, from, emitSynced, messageType) => {
+      if (decoding.peekVarUint(decoder) !== syncProtocol.messageYjsSyncStep1) {
+        standard(encoder, decoder, from, emitSynced, messageType)
+        return
+      }
+      decoding.readVarUint(decoder)
+      const stateVector = decoding.readVarUint8Array(decoder)
+      const update = Y.encodeStateAsUpdate(from.doc, stateVector)
+      if (update.byteLength <= MAX_CHANGE_BYTES) {
+        encoding.writeVarUint(encoder, messageSync)
+        encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
+        encoding.writeVarUint8Array(encoder, update)
+        return
+      }
+      // Nothing is written to `encoder`: y-websocket sends it only when it holds more than a byte.
+      const { structs, deletes } = splitUpdate(update, stateVector, MAX_CHANGE_BYTES)
+      const ws = from.ws
+      if (!ws) return
+      const frame = (type: number, payload: Uint8Array) => {
+        const out = encoding.createEncoder()
+        encoding.writeVarUint(out, messageSync)
+        encoding.writeVarUint(out, type)
+        encoding.writeVarUint8Array(out, payload)
+        return encoding.toUint8Array(out)
+      }
+      for (const part of structs) ws.send(frame(syncProtocol.messageYjsUpdate, part))
+      ws.send(frame(syncProtocol.messageYjsSyncStep2, deletes))
+      this.options.log?.(
+        `sync ${name}: ${update.byteLength} bytes the relay lacked sent as ${structs.length} updates and the delete set`,
+      )
+    }
   }
 
   /** A refused token will not become valid by hammering the relay: try again much later. */
