@@ -229,6 +229,9 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   pruneStoredDirectories(rooms, workspaces, log).catch((error: unknown) =>
     log.error('directory prune failed', { error: (error as Error).message }),
   )
+  // Boards brought up to date at start: a member deleted or removed while the relay was stopped
+  // leaves the leaderboard (and the stored board), a new month starts its own.
+  board.touchAll()
   const address = server.address() as AddressInfo
 
   let closing: Promise<void> | null = null
