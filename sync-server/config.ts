@@ -73,9 +73,8 @@ export const DEFAULTS = {
   maxMessageBytes: 1024 * 1024,
   idleUnloadMs: 30_000,
   compactEvery: 500,
-  // Off by default for now: with 300 ms the old-layout migration test (an employee's core
-  // rewriting its history after the relay's new generation) fails; see the S11a report.
-  readerFanoutMs: 0,
+  // Employees get champions' edits merged every 250 ms; writers get each at once.
+  readerFanoutMs: 250,
   boardDebounceMs: 2_000,
   pingIntervalMs: 30_000,
   synchronous: 'normal',
@@ -121,7 +120,7 @@ export const RELAY_FLAGS = {
   'reader-fanout-ms': {
     arg: '<ms>',
     env: 'PORTE_VOIX_RELAY_READER_FANOUT_MS',
-    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 0 = off; ~300 recommended)',
+    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 250; 0 = at once)',
   },
   'board-debounce-ms': {
     arg: '<ms>',

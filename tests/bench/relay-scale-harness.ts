@@ -52,7 +52,7 @@ export type Server = {
   name: 'porte-voix' | 'stock'
   pid: number
   /** A URL for one connection to `room` as a fresh member (our relay issues a token). */
-  url(room: string, member?: number): Promise<string>
+  url(room: string, member?: number, role?: 'champion' | 'employee'): Promise<string>
   stop(): Promise<void>
 }
 
@@ -144,28 +144,29 @@ export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> 
     env,
   )
   const workspaceId = createWorkspace(dataDir, { name: 'Bench' }).id
-  const tokens = new Map<number, string>()
+  const tokens = new Map<string, string>()
   const base = `ws://127.0.0.1:${port}`
   return {
     name: 'porte-voix',
     pid: child.pid as number,
-    async url(_room, member = 0) {
-      let token = tokens.get(member)
+    async url(_room, member = 0, role = 'champion') {
+      const key = `${role}-${member}`
+      let token = tokens.get(key)
       if (!token) {
         token = (
           await invite(
             dataDir,
             {
               workspaceId,
-              name: `m${member}`,
-              role: 'champion',
+              name: `${role[0]}${member}`,
+              role,
               ttlSeconds: 86_400,
               relayUrl: base,
             },
             env,
           )
         ).token
-        tokens.set(member, token)
+        tokens.set(key, token)
       }
       // Our relay's rooms are a workspace's documents; every scenario uses the queue of its own
       // workspace or this one.

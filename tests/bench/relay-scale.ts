@@ -8,6 +8,8 @@
  * edits    single-writer edits per second (EDITS as fast as the server takes them, one observer)
  * idle     IDLE idle connections (default 3000): marginal RSS per connection
  * connect  CONNECT distinct members (default 1000) connecting, 100 at a time: connections/s
+ * typing   a champion typing KEYS keystrokes (default 100) at 10/s to TYPING employees (default
+ *          1000, read-only; ours merges their updates every --reader-fanout-ms): CPU per keystroke
  *
  * Loopback only; clients share this process (latencies are upper bounds); each scenario stops by
  * itself. This machine has 2 cores shared with other work: compare ratios within a run.
@@ -32,14 +34,48 @@ const FANOUT_EDITS = Number(process.env.FANOUT_EDITS ?? 200)
 const EDITS = Number(process.env.EDITS ?? 5000)
 const IDLE = Number(process.env.IDLE ?? 3000)
 const CONNECT = Number(process.env.CONNECT ?? 1000)
+const TYPING = Number(process.env.TYPING ?? 1000)
+const KEYS = Number(process.env.KEYS ?? 100)
 
 const f = (n: number, d = 1) => n.toFixed(d)
 
 /** One URL per connection; our relay caps sockets per member at 1,000, so a member per 1,000. */
-async function urlsFor(server: Server, room: string, count: number): Promise<string[]> {
+async function urlsFor(
+  server: Server,
+  room: string,
+  count: number,
+  role: 'champion' | 'employee' = 'champion',
+): Promise<string[]> {
   const urls: string[] = []
-  for (let i = 0; i < count; i++) urls.push(await server.url(room, 1 + Math.floor(i / 1000)))
+  for (let i = 0; i < count; i++) urls.push(await server.url(room, 1 + Math.floor(i / 1000), role))
   return urls
+}
+
+async function typing(server: Server) {
+  const room = `typing-${Date.now()}`
+  const writer = new Writer(await server.url(room))
+  await writer.ready
+  const employees = await openObservers(await urlsFor(server, room, TYPING, 'employee'))
+  const lastAt = new Array<number>(employees.length).fill(0)
+  employees.forEach((o, i) => {
+    o.onUpdate = (now) => {
+      lastAt[i] = now
+    }
+  })
+  await sleep(500)
+  const cpu0 = cpuMs(server.pid)
+  let lastSent = 0
+  for (let i = 0; i < KEYS; i++) {
+    lastSent = performance.now()
+    writer.edit()
+    await sleep(100)
+  }
+  // Done once every employee got a frame after the last keystroke (its own, or the merge holding it).
+  await until('the last keystroke at every employee', () => lastAt.every((t) => t >= lastSent))
+  const cpu = cpuMs(server.pid) - cpu0
+  const frames = employees.reduce((n, o) => n + o.updates, 0) / employees.length
+  for (const o of [writer, ...employees]) o.close()
+  return { usPerKey: (cpu * 1000) / KEYS, framesPerEmployee: frames }
 }
 
 async function fanout(server: Server) {
@@ -168,5 +204,16 @@ if (want('connect')) {
   console.log(`connect: ${CONNECT} distinct members, 100 at a time, to sync step 2`)
   console.log(line('porte-voix', r.ours))
   console.log(line('stock', r.stock))
+}
+if (want('typing')) {
+  const r = await interleaved(ROUNDS, typing)
+  const line = (name: string, xs: Awaited<ReturnType<typeof typing>>[]) =>
+    `  ${name.padEnd(10)} CPU ${xs.map((x) => f(x.usPerKey, 0)).join('/')} µs per keystroke  ${xs.map((x) => f(x.framesPerEmployee, 0)).join('/')} frames per employee`
+  console.log(`typing: one champion, ${KEYS} keystrokes at 10/s, ${TYPING} employees`)
+  console.log(line('porte-voix', r.ours))
+  console.log(line('stock', r.stock))
+  console.log(
+    `  ratio CPU per keystroke ${f(median(r.ours.map((x) => x.usPerKey)) / median(r.stock.map((x) => x.usPerKey)), 2)}×`,
+  )
 }
 process.exit(0)
