@@ -276,7 +276,7 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
     await studio.getByTestId('nav-items').click()
     await expect
       .poll(() => studio.getByTestId('item-counts').first().textContent(), WAIT)
-      .toBe('1 shares · 2 clicks')
+      .toBe('1 share · 2 clicks')
 
     // A conversion key, created in the studio and shown once with its endpoint.
     await studio.getByTestId('nav-campaigns').click()

@@ -1,5 +1,4 @@
 import type { ReactNode } from 'react'
-import { formatNumber } from '../../../common/format/typography'
 import type { Item } from '../../../common/model/item'
 import { useST, useStudio } from './store'
 
@@ -43,11 +42,16 @@ function ItemCounts({ itemId }: { itemId: string }) {
   const language = useStudio((state) => state.language)
   const counts = useStudio((state) => state.boardItems[itemId])
   if (!counts || (counts.shares === 0 && counts.clicks === 0)) return null
+  // French says "0 partage, 1 partage": the language's own plural rule, not n === 1.
+  const plural = new Intl.PluralRules(language)
   return (
     <span className="studio-item-counts muted small" data-testid="item-counts">
-      {t('items.counts', {
-        shares: formatNumber(counts.shares, language),
-        clicks: formatNumber(counts.clicks, language),
+      {t(plural.select(counts.shares) === 'one' ? 'items.shares.one' : 'items.shares.other', {
+        n: counts.shares,
+      })}
+      {' · '}
+      {t(plural.select(counts.clicks) === 'one' ? 'items.clicks.one' : 'items.clicks.other', {
+        n: counts.clicks,
       })}
     </span>
   )
