@@ -25,6 +25,8 @@ async function freePort(): Promise<number> {
 }
 
 let relay: RelayProcess | null = null
+/** Kept apart: the test stops the relay (and forgets it) half-way, its folder must still go. */
+let relayDataDir: string | null = null
 let champion: CoreProcess | null = null
 let employee: CoreProcess | null = null
 let chromium: TestBrowser | null = null
@@ -41,6 +43,7 @@ beforeAll(async () => {
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
   const port = await freePort()
   relay = await startRelay({ port, args: ['--public-url', `http://127.0.0.1:${port}`] })
+  relayDataDir = relay.dataDir
   ;[champion, employee, chromium] = await Promise.all([
     startCore(),
     startCore({ args: ['--static', rendererDir()] }),
@@ -52,7 +55,7 @@ afterAll(async () => {
   await chromium?.close()
   await Promise.all([champion?.stop(), employee?.stop()])
   await relay?.stop()
-  for (const dir of [champion?.dataDir, employee?.dataDir, relay?.dataDir]) {
+  for (const dir of [champion?.dataDir, employee?.dataDir, relayDataDir]) {
     if (dir) rmSync(dir, { recursive: true, force: true })
   }
   await new Promise((resolve) => (site ? site.close(resolve) : resolve(null)))
