@@ -1,8 +1,16 @@
 import * as Y from 'yjs'
-import { membersMap, putMember, workspaceMap } from '../common/doc/directory-doc'
-import { roomName } from '../common/doc/rooms'
+import { setHistoryGeneration } from '../common/doc/curation-doc'
+import {
+  eraseDeletedMembers,
+  membersMap,
+  putMember,
+  workspaceMap,
+} from '../common/doc/directory-doc'
+import { itemsMap } from '../common/doc/queue-doc'
+import { type DocName, roomName } from '../common/doc/rooms'
+import { newId } from '../common/model/ids'
 import type { TokenClaims } from '../common/model/invitation'
-import type { Member, Workspace } from '../common/model/member'
+import { DELETED_MEMBER, type Member, type Workspace } from '../common/model/member'
 import type { Logger } from './log'
 import type { WorkspaceStore } from './persistence/workspace-store'
 import type { RoomManager } from './rooms/room-manager'
@@ -59,9 +67,40 @@ export async function recordMember(
 }
 
 /**
+ * In `doc` (queue or curation), the ids in `gone` become DELETED_MEMBER wherever items name a
+ * member (author, approver, moderation): the content stays, nobody is named. Returns the
+ * fields to rewrite and their new values.
+ */
+function namingFields(doc: Y.Doc, gone: ReadonlySet<string>): [Y.Map<unknown>, string, unknown][] {
+  const fields: [Y.Map<unknown>, string, unknown][] = []
+  for (const item of itemsMap(doc).values()) {
+    if (!(item instanceof Y.Map)) continue
+    for (const field of ['authorId', 'approverId']) {
+      const value = item.get(field)
+      if (typeof value === 'string' && gone.has(value)) fields.push([item, field, DELETED_MEMBER])
+    }
+    const moderation: unknown = item.get('moderation')
+    if (typeof moderation === 'object' && moderation !== null) {
+      const by = (moderation as Record<string, unknown>).by
+      if (typeof by === 'string' && gone.has(by))
+        fields.push([item, 'moderation', { ...moderation, by: DELETED_MEMBER }])
+    }
+  }
+  return fields
+}
+
+/** Documents whose items name their authors and approvers. */
+const ITEM_DOCS: readonly DocName[] = ['queue', 'curation']
+
+/**
  * Drop from each workspace's directory the members the relay no longer knows (`delete-member`
- * ran in the admin tool): their name leaves every replica at the next sync. Removed members stay
- * listed (earlier approvals still name them) until deleted.
+ * ran in the admin tool, or `DELETE /members/me`), and erase them (issue 8.13): their id leaves
+ * the items they authored or approved (rewritten to DELETED_MEMBER, content kept), then their
+ * directory entry, key included (eraseDeletedMembers). Each document's stored history is folded
+ * at once (gc on: the old values go with it) and gets a new `history` generation, so cores fold
+ * their own copies too. Items first: until the directory is pruned, the next run (or start)
+ * still finds the member there and finishes. Removed members stay listed (earlier approvals
+ * still name them) until deleted.
  */
 export async function pruneDirectories(
   rooms: RoomManager,
@@ -72,16 +111,36 @@ export async function pruneDirectories(
 ): Promise<void> {
   for (const workspace of workspaces.listWorkspaces()) {
     if (only && !only.includes(workspace.id)) continue
-    await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, async (room) => {
-      const stale = [...membersMap(room.doc).keys()].filter(
+    const directory = { workspaceId: workspace.id, doc: 'directory' } as const
+    const stale = await rooms.with(directory, (room) =>
+      [...membersMap(room.doc)._map.keys()].filter(
         (id) => workspaces.getMemberRecord(id)?.workspaceId !== workspace.id,
-      )
-      if (stale.length === 0) return
-      await room.changeByRelay((d) => {
-        for (const id of stale) membersMap(d).delete(id)
+      ),
+    )
+    if (stale.length === 0) continue
+    const gone = new Set(stale)
+    for (const doc of ITEM_DOCS) {
+      await rooms.with({ workspaceId: workspace.id, doc }, async (room) => {
+        if (namingFields(room.doc, gone).length === 0) return
+        let rewritten = 0
+        await room.changeByRelay((d) => {
+          const fields = namingFields(d, gone)
+          for (const [item, field, value] of fields) item.set(field, value)
+          rewritten = fields.length
+          setHistoryGeneration(d, newId('gen'))
+        })
+        await room.compact('periodic')
+        log.info('deleted members anonymised', { room: room.name, fields: rewritten })
       })
-      // Folded at once (gc on): the stored updates that carried the entries (names, roles) go;
-      // only the map keys remain, as Yjs keeps the key of a deleted entry.
+    }
+    await rooms.with(directory, async (room) => {
+      await room.changeByRelay((d) => {
+        for (const id of stale) if (membersMap(d).has(id)) membersMap(d).delete(id)
+        setHistoryGeneration(d, newId('gen'))
+      })
+      // The live doc forgets the keys too (what it serves and writes from now on); the fold
+      // below does the same to the stored history (see foldUpdates).
+      eraseDeletedMembers(room.doc)
       await room.compact('periodic')
       log.info('directory pruned', { room: room.name, removed: stale.length })
     })
@@ -107,7 +166,8 @@ export async function pruneStoredDirectories(
       if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
       for (const update of stored.updates) Y.applyUpdate(doc, update)
       const known = (id: string) => workspaces.getMemberRecord(id)?.workspaceId === workspace.id
-      if ([...membersMap(doc).keys()].some((id) => !known(id))) stale.push(workspace.id)
+      // Deleted entries count too: their key is erased only by the prune.
+      if ([...membersMap(doc)._map.keys()].some((id) => !known(id))) stale.push(workspace.id)
     } finally {
       doc.destroy()
     }

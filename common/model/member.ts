@@ -23,3 +23,10 @@ export const Workspace = z.object({
   name: z.string().trim().min(1, 'workspace name is empty').max(120),
 })
 export type Workspace = z.infer<typeof Workspace>
+
+/**
+ * What a deleted member's id becomes where their work stays (items they authored or approved,
+ * moderation decisions): one fixed id, so content is kept and nobody is named (issue 8.13).
+ * Windows show it as "a former member".
+ */
+export const DELETED_MEMBER = 'deleted-member'

@@ -23,6 +23,7 @@ import { keepQueuePublished, projectUpdate, rebuildQueueTable } from './store/qu
 import type { StoredSession } from './store/session'
 import { openStore, type Store } from './store/store'
 import { feedOptionsFromEnv, StudioFeeds } from './studio/feeds'
+import { followHistoryRewrites } from './sync/history-follow'
 import { TokenRenewal } from './sync/token-renewal'
 import type { WorkspaceSync } from './sync/workspace-sync'
 import type { Joined } from './workspace'
@@ -293,8 +294,11 @@ export class Core implements CoreContext {
     core.outbox.kick()
     // Feed sources are polled now and then while a champion's core runs (no-op for employees).
     core.feeds.start()
-    // The first nudge is planned from what SQLite holds; sync and settings replan it.
-    core.nudges.changed()
+    // The first nudge is planned from what SQLite holds (sync and settings replan it), just after
+    // the start: planning reads the whole queue, and windows that connected while the core was
+    // opening (their frames are answered as soon as open() returns) get their first screen first.
+    const plan = setImmediate(() => core.nudges.changed())
+    core.lifecycle.add(toDisposable(() => clearImmediate(plan)))
     step('background services started')
     return core
   }
@@ -371,6 +375,7 @@ export class Core implements CoreContext {
     // The table is derived: rebuilding it at start also repairs a crash between the log append
     // and the table update (two transactions).
     keepQueuePublished(sync, this.store.docLog, this.log)
+    followHistoryRewrites(sync, this.store.docLog, this.log)
     for (const connection of this.events.connections) connection.replicas.use(sync)
     // Not during the start: reading and validating every item is a large queue's biggest step
     // after loading it (~150 ms for 1,000 items on a quiet machine, several times that loaded),

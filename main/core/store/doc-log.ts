@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import { eraseDeletedMembers } from '../../../common/doc/directory-doc'
 import type { Db } from './database'
 
 export type DocLogOptions = {
@@ -276,6 +277,8 @@ export class DocLog {
         if (snapshot) Y.applyUpdate(ydoc, new Uint8Array(snapshot.data))
         for (const row of rows) Y.applyUpdate(ydoc, new Uint8Array(row.data))
       })
+      // A deleted member's id leaves the directory's history with its entry (issue 8.13).
+      if (doc.endsWith('/directory')) eraseDeletedMembers(ydoc)
       const merged = Y.encodeStateAsUpdate(ydoc)
       ydoc.destroy()
       const last = rows[rows.length - 1]?.seq ?? limit

@@ -369,12 +369,15 @@ export class RedisDocStore implements DocStore {
       const upto = entries.at(-1)?.seq ?? snapshotSeq
       let snapshotBytes = 0
       if (upto > snapshotSeq) {
-        const snapshot = foldUpdates({
-          snapshot: snap?.snapshot ?? null,
-          snapshotSeq,
-          updates: entries.map((e) => e.update),
-          lastSeq: upto,
-        })
+        const snapshot = foldUpdates(
+          {
+            snapshot: snap?.snapshot ?? null,
+            snapshotSeq,
+            updates: entries.map((e) => e.update),
+            lastSeq: upto,
+          },
+          room,
+        )
         snapshotBytes = snapshot.byteLength
         await this.#pg.put(room, snapshot, upto)
         if (this.#cache.has(room)) this.#remember(room, snapshot, upto, [])

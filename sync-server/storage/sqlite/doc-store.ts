@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import { eraseDeletedMembers } from '../../../common/doc/directory-doc'
 import type { SqliteStore } from '../../persistence/sqlite-store'
 import { dropPending } from '../../validation'
 import type { CompactResult, DocStore, Lease, LeaseProvider, StoredDoc } from '../types'
@@ -15,7 +16,7 @@ type Pending = {
  * Fold a snapshot and updates into one snapshot, as a fresh doc holds them: deleted content is
  * garbage-collected and data that can never integrate is left out.
  */
-export function foldUpdates(stored: StoredDoc): Uint8Array {
+export function foldUpdates(stored: StoredDoc, room?: string): Uint8Array {
   const doc = new Y.Doc()
   try {
     doc.transact(() => {
@@ -23,11 +24,18 @@ export function foldUpdates(stored: StoredDoc): Uint8Array {
       for (const update of stored.updates) Y.applyUpdate(doc, update)
     })
     dropPending(doc)
+    // A deleted member's id leaves the directory's history with its entry (issue 8.13).
+    if (room?.endsWith('/directory')) eraseDeletedMembers(doc)
     return Y.encodeStateAsUpdate(doc)
   } finally {
     doc.destroy()
   }
 }
+
+/** How often the checkpoint timer looks; a tick without writes counts as a pause. */
+const CHECKPOINT_TICK_MS = 250
+/** Rows written after which a checkpoint runs even without a pause (~1,000 WAL pages). */
+const CHECKPOINT_AFTER_ROWS = 500
 
 /**
  * One process holds a SQLite data dir (persistence/lock.ts), so leases only need to exclude
@@ -71,10 +79,52 @@ export class SqliteDocStore implements DocStore {
   #scheduled = false
   #closed = false
   /** Transactions committed and appends in them, for benchmarks. */
-  readonly commits = { transactions: 0, appends: 0 }
+  readonly commits = { transactions: 0, appends: 0, checkpoints: 0 }
+  /** SQLite's total_changes() (rows this connection wrote, documents and tables alike). */
+  readonly #changes: () => number
+  #changesAtCheckpoint = 0
+  #changesAtTick = 0
+  readonly #checkpointTimer: NodeJS.Timeout
 
   constructor(store: SqliteStore) {
     this.#store = store
+    // SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages, i.e.
+    // before that turn's broadcasts: it is turned off and a PASSIVE checkpoint (never waits for
+    // readers) runs from a timer instead, once writes pause for a tick, or after
+    // CHECKPOINT_AFTER_ROWS rows of writes that never pause — after broadcasts, not before them.
+    store.db.pragma('wal_autocheckpoint = 0')
+    const count = store.db.prepare('SELECT total_changes()').pluck()
+    this.#changes = () => count.get() as number
+    this.#changesAtCheckpoint = this.#changesAtTick = this.#changes()
+    this.#checkpointTimer = setInterval(() => this.#tick(), CHECKPOINT_TICK_MS)
+    this.#checkpointTimer.unref()
+  }
+
+  #tick(): void {
+    if (this.#closed) return
+    let changes: number
+    try {
+      changes = this.#changes()
+    } catch {
+      return
+    }
+    const quiet = changes === this.#changesAtTick
+    this.#changesAtTick = changes
+    const written = changes - this.#changesAtCheckpoint
+    if (written === 0 || (!quiet && written < CHECKPOINT_AFTER_ROWS)) return
+    if (this.checkpoint()) this.#changesAtCheckpoint = changes
+  }
+
+  /** A PASSIVE checkpoint now (what a busy reader holds stays in the WAL for the next one). */
+  checkpoint(): boolean {
+    try {
+      this.#store.db.pragma('wal_checkpoint(PASSIVE)')
+      this.commits.checkpoints++
+      return true
+    } catch {
+      // A failed checkpoint leaves the WAL as it was; the next tick tries again.
+      return false
+    }
   }
 
   get raw(): SqliteStore {
@@ -136,7 +186,7 @@ export class SqliteDocStore implements DocStore {
   async compact(room: string, uptoSeq: number): Promise<CompactResult> {
     this.flush()
     const stored = this.#store.loadUpTo(room, uptoSeq)
-    const snapshot = foldUpdates(stored)
+    const snapshot = foldUpdates(stored, room)
     const removedUpdates = this.#store.compact(room, snapshot, stored.lastSeq)
     return { removedUpdates, snapshotBytes: snapshot.byteLength, uptoSeq: stored.lastSeq }
   }
@@ -154,5 +204,7 @@ export class SqliteDocStore implements DocStore {
   async close(): Promise<void> {
     this.flush()
     this.#closed = true
+    // Closing the database's last connection checkpoints and removes the WAL itself.
+    clearInterval(this.#checkpointTimer)
   }
 }
