@@ -30,8 +30,8 @@ import type { Joined } from './workspace'
 import { WorkspaceSession } from './workspace-session'
 
 /**
- * How long after the core's start the queue table's rebuild waits: the windows' first requests
- * (one round trip each, a few milliseconds) go first. See syncStarted.
+ * How long after the core's start the queue table's rebuild and the first nudge plan wait: the
+ * windows' first requests (one round trip each, a few milliseconds) go first. See syncStarted.
  */
 const START_REBUILD_DELAY_MS = 1_000
 
@@ -294,11 +294,12 @@ export class Core implements CoreContext {
     core.outbox.kick()
     // Feed sources are polled now and then while a champion's core runs (no-op for employees).
     core.feeds.start()
-    // The first nudge is planned from what SQLite holds (sync and settings replan it), just after
-    // the start: planning reads the whole queue, and windows that connected while the core was
-    // opening (their frames are answered as soon as open() returns) get their first screen first.
-    const plan = setImmediate(() => core.nudges.changed())
-    core.lifecycle.add(toDisposable(() => clearImmediate(plan)))
+    // The first nudge is planned from what SQLite holds (sync and settings replan it), a moment
+    // after the start: planning reads the whole queue, and the windows' first requests go first
+    // (a real timer, like the rebuild's: a simulated clock would never run it).
+    const plan = setTimeout(() => core.nudges.changed(), START_REBUILD_DELAY_MS)
+    plan.unref()
+    core.lifecycle.add(toDisposable(() => clearTimeout(plan)))
     step('background services started')
     return core
   }
