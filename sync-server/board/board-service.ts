@@ -1,6 +1,8 @@
 import type * as Y from 'yjs'
 import { boardMap, pruneKeys, putIfChanged } from '../../common/doc/board-doc'
+import { setHistoryGeneration } from '../../common/doc/curation-doc'
 import { readChallenges, readWorkspaceSettings } from '../../common/doc/queue-doc'
+import { newId } from '../../common/model/ids'
 import type { Logger } from '../log'
 import type { Db } from '../persistence/database'
 import type { WorkspaceStore } from '../persistence/workspace-store'
@@ -113,6 +115,7 @@ export class BoardService {
       challenges: readChallenges(room.doc).challenges,
     }))
     const now = this.#o.now?.() ?? new Date()
+    const started = performance.now()
     const content = aggregateBoard(db, workspaceId, {
       weights: settings.points,
       challenges,
@@ -132,8 +135,16 @@ export class BoardService {
       const left = [...before].filter((id) => !after.has(id))
       // A member who opted out (or was deleted) leaves the stored history too, not only the
       // current state: the updates that named them are folded away at once (gc on).
-      if (left.length > 0) await room.compact('periodic')
-      log.info('board updated', { workspace: workspaceId, left: left.length })
+      // A new history generation tells cores to fold their stored copies too (issue 8.13).
+      if (left.length > 0) {
+        await room.changeByRelay((doc) => setHistoryGeneration(doc, newId('gen')))
+        await room.compact('periodic')
+      }
+      log.info('board updated', {
+        workspace: workspaceId,
+        left: left.length,
+        ms: Math.round(performance.now() - started),
+      })
     })
   }
 }

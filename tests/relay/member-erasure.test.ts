@@ -3,11 +3,14 @@ import { copyFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { WebsocketProvider } from 'y-websocket'
+import { WebSocket } from 'ws'
+import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { insertItem } from '../../common/doc/queue-doc'
+import { DELETED_MEMBER } from '../../common/model/member'
 import { newShareId } from '../../common/share'
 import { DB_FILE } from '../../sync-server/persistence/database'
+import { type CoreProcess, startCore } from '../helpers/core'
 import { databaseBytes, foundIn } from '../helpers/db-bytes'
 import { makeItem } from '../helpers/items'
 import { tempDir } from '../helpers/process'
@@ -18,12 +21,18 @@ import { provider, RawClient, roomUrl, synced } from './support'
 /**
  * Issue 8.13: deleting a member (the admin's `delete-member` or the member's own
  * `DELETE /api/v1/members/me`) removes everything the relay's file holds that names them —
- * leaderboard opt-in and share links included — and keeps the anonymous share counts.
+ * leaderboard opt-in, share links, their id in items they authored or approved (rewritten to
+ * DELETED_MEMBER, content kept) and their directory entry's key — and keeps the anonymous share
+ * counts. A champion's core that was connected (or offline during the deletion) keeps working
+ * and its own file no longer names them either.
  */
 let relay: RelayProcess
 let acme: string
 let champion: WebsocketProvider
+let curation: WebsocketProvider
 let directory: RawClient
+/** A champion's core process, connected throughout: it must follow the erasure. */
+let core: CoreProcess
 
 const proofOf = (device: string, shareId: string) =>
   createHash('sha256').update(`${device}:${shareId}`).digest('base64url')
@@ -99,12 +108,24 @@ beforeAll(async () => {
   champion = provider(relay.url, acme, 'queue', chloe.token)
   await synced(champion)
   insertItem(champion.doc, makeItem('item_launch', { status: 'published' }))
+  curation = new WebsocketProvider(relay.url, `${acme}/curation`, new Y.Doc(), {
+    params: { token: chloe.token },
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  })
+  await synced(curation)
   directory = await RawClient.connect(roomUrl(relay.url, acme, 'directory', chloe.token))
   await directory.sync()
+  core = await startCore()
+  await core.client.call('workspace.join', {
+    invitation: await relay.invite({ workspaceId: acme, name: 'Dora', role: 'champion' }),
+  })
 })
 
 afterAll(async () => {
+  await core?.stop()
   champion?.destroy()
+  curation?.destroy()
   await directory?.close()
   if (relay) await stopRelay(relay)
 })
@@ -135,28 +156,106 @@ async function activeMember(name: string, device: string) {
     }),
   ).toBe(200)
   expect(await post('shares', member.token, { events: [share(newShareId())] })).toBe(200)
+  // Items the member proposed (author) and approved, in the published queue and in curation.
+  const moderation = {
+    decision: 'approved' as const,
+    by: member.memberId,
+    at: '2026-01-02T00:00:00.000Z',
+    reason: null,
+  }
+  const published = `item_pub_${device.replace(/\W/g, '_')}`
+  const proposal = `item_prop_${device.replace(/\W/g, '_')}`
+  insertItem(
+    champion.doc,
+    makeItem(published, {
+      status: 'published',
+      authorId: member.memberId,
+      approverId: member.memberId,
+      moderation,
+      title: `Kept ${device}`,
+    }),
+  )
+  insertItem(
+    curation.doc,
+    makeItem(proposal, {
+      status: 'submitted',
+      authorId: member.memberId,
+      title: `Proposed on ${device}`,
+    }),
+  )
+  await waitFor(
+    `${name}'s items stored`,
+    () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [published, proposal]).length === 2,
+  )
+  await waitFor(`${name}'s items on the champion's core`, async () => {
+    const items = await core.client.call('queue.list', {})
+    return items.some((i) => i.id === published)
+  })
   // The setup holds what the deletion must remove.
   expect(tablesNaming(member.memberId).sort()).toEqual(
     ['leaderboard', 'member_devices', 'members', 'share_members'].sort(),
   )
   expect(query('SELECT * FROM share_members WHERE member_id = ?', member.memberId)).toHaveLength(2)
-  return { ...member, live }
+  return { ...member, live, published, proposal }
 }
 
-async function expectForgotten(member: { memberId: string; live: RawClient }, name: string) {
+type Erased = { memberId: string; live: RawClient; published: string; proposal: string }
+
+/** The items stay, with DELETED_MEMBER where they named the member. */
+function expectAnonymised(member: Erased) {
+  const item = champion.doc.getMap<Y.Map<unknown>>('items').get(member.published)
+  expect(item?.get('title')).toMatch(/^Kept /)
+  expect(item?.get('authorId')).toBe(DELETED_MEMBER)
+  expect(item?.get('approverId')).toBe(DELETED_MEMBER)
+  expect((item?.get('moderation') as { by?: string } | undefined)?.by).toBe(DELETED_MEMBER)
+  const proposal = curation.doc.getMap<Y.Map<unknown>>('items').get(member.proposal)
+  expect(proposal?.get('authorId')).toBe(DELETED_MEMBER)
+}
+
+/** The champion's core that was connected: still syncing, and its file names the member nowhere. */
+async function expectCoreForgot(member: Erased, name: string) {
+  await waitFor(`the core shows ${name}'s item by a former member`, async () => {
+    const items = await core.client.call('queue.list', {})
+    return items.find((i) => i.id === member.published)?.authorId === DELETED_MEMBER
+  })
+  const members = await core.client.call('members.list', {})
+  expect(members.map((m) => m.id)).not.toContain(member.memberId)
+  expect(members.map((m) => m.displayName)).toContain('Dora')
+  // The core's file too: its queue, curation, directory and board logs are folded.
+  await waitFor(
+    `${name}'s id and name gone from the core's file`,
+    () => foundIn(databaseBytes(core.dataDir), [member.memberId, name]).length === 0,
+  )
+  // Still works: a new item reaches the relay.
+  const made = await core.client.call('item.create', {
+    title: `After ${name}`,
+    url: 'https://acme.example/after',
+    objective: 'awareness',
+    status: 'published',
+  })
+  await waitFor('the core still syncs', () => champion.doc.getMap('items').has(made.id))
+}
+
+async function expectForgotten(member: Erased, name: string) {
   expect((await member.live.closed).code).toBe(4403)
   await waitFor(
     `${name} gone from the directory`,
     () => !directory.doc.getMap('members').has(member.memberId),
   )
   expect(tablesNaming(member.memberId)).toEqual([])
-  // The prune is folded into a fresh snapshot: the name no longer sits in a stored update.
+  // Nothing at all: items rewritten, directory key erased, every room's history folded.
   await waitFor(
-    `${name}'s name gone from the relay's file`,
-    () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [name]).length === 0,
+    `${name}'s id and name gone from the relay's file`,
+    () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [name, member.memberId]).length === 0,
   )
   expect(foundIn(bytesOutsideDirectory(), [member.memberId])).toEqual([])
   expect(storedDirectory().getMap('members').has(member.memberId)).toBe(false)
+  await waitFor(`${name}'s items anonymised`, () => {
+    const item = champion.doc.getMap<Y.Map<unknown>>('items').get(member.published)
+    return item?.get('authorId') === DELETED_MEMBER
+  })
+  expectAnonymised(member)
+  await expectCoreForgot(member, name)
 }
 
 describe('a deleted member leaves nothing in the relay file that names them (issue 8.13)', () => {
@@ -201,7 +300,13 @@ describe('a deleted member leaves nothing in the relay file that names them (iss
     )
     expect(tablesNaming(gil.memberId)).toEqual([])
     expect(foundIn(bytesOutsideDirectory(), [gil.memberId])).toEqual([])
+    await waitFor(
+      `${name}'s id gone from the relay's file`,
+      () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [gil.memberId]).length === 0,
+    )
     expect(storedDirectory().getMap('members').has(gil.memberId)).toBe(false)
-    expect(relay.logs()).toContain('directory pruned')
+    await waitFor('the prune logged', () => relay.logs().includes('directory pruned'))
+    // The champion's core, offline while the member was deleted, follows once it reconnects.
+    await expectCoreForgot(gil, name)
   })
 })

@@ -12,7 +12,8 @@ const RETRY_MS = 1_000
  * generation. Fold this device's stored log of that document into one garbage-collected snapshot,
  * so the old values leave this disk too; for the directory the deleted entries' keys are erased
  * from the live doc and the fold (doc-log's compact). The queue has its own follower
- * (keepQueuePublished), which also moves content; this is for curation and the directory.
+ * (keepQueuePublished), which also moves content; this is for curation, the directory and the
+ * board (a deleted or opted-out member's leaderboard row).
  */
 export function followHistoryRewrites(
   sync: {
@@ -23,7 +24,7 @@ export function followHistoryRewrites(
   docLog: Pick<DocLog, 'compact'>,
   log: (line: string) => void,
 ): void {
-  for (const name of ['curation', 'directory'] as const) {
+  for (const name of ['curation', 'directory', 'board'] as const) {
     if (sync.access(name) === 'none') continue
     const doc = sync.docs[name]
     const key = roomName(sync.workspaceId, name)
