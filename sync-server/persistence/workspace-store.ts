@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3'
 import type { Member, Role, Workspace } from '../../common/model/member'
 import type { Db } from './database'
 
@@ -53,6 +54,7 @@ export class WorkspaceStore {
   readonly #db: Db
   readonly #selectMember
   readonly #touchDevice
+  #selectWorkspace: Database.Statement<[string], WorkspaceRow> | null = null
 
   constructor(db: Db) {
     this.#db = db
@@ -75,9 +77,11 @@ export class WorkspaceStore {
   }
 
   getWorkspace(id: string): Workspace | null {
-    const row = this.#db
-      .prepare<[string], WorkspaceRow>('SELECT id, name FROM workspaces WHERE id = ?')
-      .get(id)
+    // Read twice per upgrade: prepared once (compiling it was a visible part of a connect).
+    this.#selectWorkspace ??= this.#db.prepare<[string], WorkspaceRow>(
+      'SELECT id, name FROM workspaces WHERE id = ?',
+    )
+    const row = this.#selectWorkspace.get(id)
     return row ? { id: row.id, name: row.name } : null
   }
 

@@ -96,7 +96,7 @@ export class Connection {
   #syncTokens = SYNC_REQUEST_BURST
   #syncRefilledAt = Date.now()
   /** Refused frames not yet logged, by reason; the last time each was logged. */
-  readonly #drops = new Map<string, { count: number; loggedAt: number }>()
+  #drops: Map<string, { count: number; loggedAt: number }> | null = null
   /**
    * We asked this writer for what it has (our sync step 1) and its step 2 has not come yet.
    * Meanwhile an update it makes may build on offline edits only that step 2 brings: such an
@@ -388,6 +388,8 @@ export class Connection {
   /** A refused or altered frame: one log line for the first, then one per interval with a count. */
   #dropped(reason: string, bytes: number, fields: LogFields = {}): void {
     const now = Date.now()
+    // Made on the first refusal: an idle connection carries no Map (issue 11.3, idle memory).
+    this.#drops ??= new Map()
     const record = this.#drops.get(reason) ?? { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
     record.count++
     this.#drops.set(reason, record)

@@ -7,7 +7,7 @@ import { SqliteStore } from '../persistence/sqlite-store'
 import { SqliteDocStore } from '../storage/sqlite/doc-store'
 import type { DocStore, RoomHooks } from '../storage/types'
 import { migrateQueueRoom } from './curation-migration'
-import { loadDoc, Room } from './room'
+import { loadDoc, Room, spread } from './room'
 
 type Entry = {
   room: Room
@@ -179,7 +179,11 @@ export class RoomManager {
     if (!entry || entry.room !== room) return
     entry.holds = Math.max(0, entry.holds - 1)
     if (entry.holds > 0) return
-    entry.idleTimer = setTimeout(() => void this.#unload(room.name), this.#options.idleUnloadMs)
+    // Spread: rooms left together (a meeting's end) are not all compacted on one turn.
+    entry.idleTimer = setTimeout(
+      () => void this.#unload(room.name),
+      spread(this.#options.idleUnloadMs),
+    )
     entry.idleTimer.unref()
   }
 

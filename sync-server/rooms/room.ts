@@ -123,6 +123,14 @@ export function buildDoc(stored: StoredDoc): LoadedDoc {
 }
 
 /**
+ * `n` plus up to a tenth more, at random: rooms loaded or compacted together (a busy hour's
+ * start, a restart) then compact on different turns instead of in one burst (issue 11.3).
+ */
+export function spread(n: number): number {
+  return n + Math.floor(Math.random() * (n / 10))
+}
+
+/**
  * One loaded document and the connections on it. Every change — from a client or from the relay
  * itself — is applied in memory at once (validation), appended to the store, and sent to anyone
  * only once the store said it is durable. Broadcasts keep the order changes were applied in.
@@ -184,7 +192,7 @@ export class Room {
     this.#hooks = hooks
     this.#log = log
     this.#compactEvery = compactEvery
-    this.#compactAt = compactEvery
+    this.#compactAt = spread(compactEvery)
     this.#onBroken = onBroken
     this.doc = loaded.doc
     this.#lastSeq = loaded.lastSeq
@@ -672,7 +680,7 @@ export class Room {
       this.#lastSeq,
     )
     this.#sinceSnapshot = Math.max(0, this.#sinceSnapshot - folding)
-    this.#compactAt = this.#compactEvery
+    this.#compactAt = spread(this.#compactEvery)
     this.#log.info('room compacted', {
       room: this.name,
       why,

@@ -61,7 +61,9 @@ function spawnListening(
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, {
+    // Both servers can be told to collect garbage (SIGUSR2, see gcAndWait).
+    const gcHook = ['--expose-gc', '--require', join(ROOT, 'tests', 'bench', 'gc-on-signal.cjs')]
+    const child = spawn(process.execPath, [...gcHook, ...args], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,6 +76,7 @@ function spawnListening(
         child.stdout?.off('data', onData)
         // Keep draining output so the child never blocks on a full pipe.
         child.stdout?.resume()
+        children.set(child.pid as number, child)
         done({ child, port: Number(m[1]) })
       }
     }
@@ -87,6 +90,23 @@ function spawnListening(
   })
 }
 
+/** A full GC in the server (SIGUSR2 → gc-on-signal.cjs), resolved once it answered. */
+export function gcAndWait(server: Server): Promise<void> {
+  const child = children.get(server.pid)
+  if (!child?.stderr) return Promise.resolve()
+  const stderr = child.stderr
+  return new Promise((done) => {
+    const onData = (chunk: Buffer) => {
+      if (!chunk.toString('utf8').includes('gc done')) return
+      stderr.off('data', onData)
+      done()
+    }
+    stderr.on('data', onData)
+    child.kill('SIGUSR2')
+  })
+}
+const children = new Map<number, ChildProcess>()
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((done) => {
@@ -96,7 +116,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 let builtDir: string | null = null
-/** The commit whose relay is measured (BENCH_REF=<commit>; default the last commit). */
+/**
+ * The commit whose relay is measured (BENCH_REF=<commit>; default the last commit); RELAY_ARGS
+ * adds flags to it (e.g. `--reader-fanout-ms 500`).
+ */
 const REF = process.env.BENCH_REF ?? 'HEAD'
 /**
  * Bundle the relay from the last commit (not the working tree, which other people may be
@@ -296,7 +319,10 @@ export async function interleaved<T>(
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? ['porte-voix', 'stock'] : ['stock', 'porte-voix']
     for (const name of order) {
-      const server = name === 'stock' ? await startStock() : await startPorteVoix()
+      const server =
+        name === 'stock'
+          ? await startStock()
+          : await startPorteVoix((process.env.RELAY_ARGS ?? '').split(' ').filter(Boolean))
       try {
         const result = await run(server, round)
         ;(name === 'stock' ? stock : ours).push(result)

@@ -6,7 +6,7 @@
  *
  * fanout   1 writer → FANOUT observers (default 1000): p50/p95 latency, CPU per update per observer
  * edits    single-writer edits per second (EDITS as fast as the server takes them, one observer)
- * idle     IDLE idle connections (default 3000): marginal RSS per connection
+ * idle     IDLE idle connections (default 3000): marginal RSS per connection, read after a full GC
  * connect  CONNECT distinct members (default 1000) connecting, 100 at a time: connections/s
  * typing   a champion typing KEYS keystrokes (default 100) at 10/s to TYPING employees (default
  *          1000, read-only; ours merges their updates every --reader-fanout-ms): CPU per keystroke
@@ -16,6 +16,7 @@
  */
 import {
   cpuMs,
+  gcAndWait,
   interleaved,
   median,
   Observer,
@@ -139,9 +140,12 @@ async function idle(server: Server) {
   // Warm up: the room loaded and one connection's code paths run before the baseline.
   const first = await openObservers(urls.slice(0, 1))
   await sleep(1000)
+  await gcAndWait(server)
   const before = rssKiB(server.pid)
   const rest = await openObservers(urls.slice(1))
   await sleep(2000)
+  await gcAndWait(server)
+  await sleep(200)
   const after = rssKiB(server.pid)
   for (const o of [...first, ...rest]) o.close()
   return { kibPerConnection: (after - before) / IDLE }
