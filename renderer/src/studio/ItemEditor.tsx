@@ -8,6 +8,7 @@ import {
   OBJECTIVES,
   SOURCE_KINDS,
 } from '../../../common/model/item'
+import { DELETED_MEMBER } from '../../../common/model/member'
 import { NETWORK_NAMES, NETWORKS, type Network } from '../../../common/model/networks'
 import { measure } from '../../../common/share/length'
 import { postedText, sharePagePrefillsCaption } from '../../../common/share/posted-text'
@@ -51,7 +52,11 @@ export function ItemEditor({ item }: { item: Item }) {
             </span>
             <AudienceLabel item={item} testId="editor-audience" />
             <span className="muted">
-              {author ? `${t('item.by')} ${author.displayName}` : ''}
+              {author
+                ? `${t('item.by')} ${author.displayName}`
+                : item.authorId === DELETED_MEMBER
+                  ? `${t('item.by')} ${t('item.formerMember')}`
+                  : ''}
               {item.source ? ` · ${item.source}` : ''}
             </span>
           </p>

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { Item } from '../../../common/model/item'
+import { DELETED_MEMBER } from '../../../common/model/member'
 import { formatDate } from './fields'
 import { ItemEditor } from './ItemEditor'
 import { ItemRow } from './ItemRow'
@@ -34,8 +35,12 @@ export function ReviewView() {
                   testId="review-item"
                   meta={
                     <span className="muted small">
-                      {t('item.createdBy')} {author?.displayName ?? item.authorId} ·{' '}
-                      {formatDate(item.createdAt, language)}
+                      {t('item.createdBy')}{' '}
+                      {author?.displayName ??
+                        (item.authorId === DELETED_MEMBER
+                          ? t('item.formerMember')
+                          : item.authorId)}{' '}
+                      · {formatDate(item.createdAt, language)}
                     </span>
                   }
                 />
