@@ -34,12 +34,14 @@ describe('splitUpdate', () => {
       for (let index = 0; index < 15; index++) {
         const item = new Y.Map<unknown>()
         map.set(`s${session}-${index}`, item)
+        item.set('title', `Title ${session}/${index}`)
         item.set('caption', new Y.Text(`${session}/${index} `.padEnd(3_000, 'x')))
         const list = new Y.Array<string>()
         item.set('variants', list)
         list.push([`v${session}`])
         if (session > 0) {
           const earlier = map.get(`s${session - 1}-${index}`) as Y.Map<unknown>
+          earlier.set('title', `Title ${session - 1}/${index}, revised in ${session}`)
           const text = earlier.get('caption') as Y.Text
           text.insert(10, 'y'.repeat(1_500))
           text.delete(0, 4)
@@ -52,12 +54,17 @@ describe('splitUpdate', () => {
 
     const update = Y.encodeStateAsUpdate(device, stateVector)
     expect(update.byteLength).toBeGreaterThan(BUDGET * 5)
-    const { structs, deletes } = splitUpdate(update, stateVector, BUDGET)
+    const { structs, deletes } = splitUpdate(update, stateVector, BUDGET, device)
     expect(structs.length).toBeGreaterThan(5)
     for (const part of structs) {
       expect(part.byteLength).toBeLessThanOrEqual(BUDGET)
       Y.applyUpdate(relay, part)
       expect(pending(relay)).toBe(false)
+      // The relay checks items as each part arrives: a title replaced offline is never missing
+      // in between (the replica no longer holds the value it replaced).
+      for (const [key, item] of relay.getMap<Y.Map<unknown>>('items')) {
+        if (key.startsWith('s')) expect(typeof item.get('title'), key).toBe('string')
+      }
     }
     Y.applyUpdate(relay, deletes)
     expect(pending(relay)).toBe(false)

@@ -28,34 +28,119 @@ type Struct = Y.Item | Y.GC | Y.Skip
 /**
  * `update` is what `Y.encodeStateAsUpdate(doc, stateVector)` returned for `stateVector`. A struct
  * larger than `budget` on its own becomes a part of its own (the relay decides on it, as before).
+ * With `doc`, parts end between entries where they can (see cleanCuts).
  */
 export function splitUpdate(
   update: Uint8Array,
   stateVector: Uint8Array,
   budget: number,
+  doc?: Y.Doc,
 ): SplitUpdate {
-  const { structs } = Y.decodeUpdate(update)
+  const decoded = Y.decodeUpdate(update).structs
+  const structs = doc ? decoded.map((struct) => withLiveValue(doc, struct)) : decoded
   const ordered = dependencyOrder(structs, Y.decodeStateVector(stateVector))
+  const sizes = ordered.map(encodedSize)
+  const clean = cleanCuts(ordered, doc)
   const parts: Uint8Array[] = []
-  let part: Struct[] = []
-  let partBytes = 0
-  let partClients = new Set<number>()
-  for (const struct of ordered) {
-    const bytes = encodedSize(struct)
-    if (part.length > 0 && partBytes + bytes + CLIENT_HEADER_BYTES > budget) {
-      parts.push(encodeStructs(part))
-      part = []
-      partBytes = 0
-      partClients = new Set()
+  let start = 0
+  while (start < ordered.length) {
+    // The longest run from `start` that fits (one struct at least)...
+    let end = start
+    let bytes = 0
+    const clients = new Set<number>()
+    while (end < ordered.length) {
+      const struct = ordered[end] as Struct
+      const add = (sizes[end] ?? 0) + (clients.has(struct.id.client) ? 0 : CLIENT_HEADER_BYTES)
+      if (end > start && bytes + add > budget) break
+      bytes += add
+      clients.add(struct.id.client)
+      end++
     }
-    part.push(struct)
-    partBytes += bytes + (partClients.has(struct.id.client) ? 0 : CLIENT_HEADER_BYTES)
-    partClients.add(struct.id.client)
+    // ...ended where no entry is cut in two, if there is such a place in it.
+    let cut = end
+    while (cut > start + 1 && !clean[cut]) cut--
+    if (!clean[cut]) cut = end
+    parts.push(encodeStructs(ordered.slice(start, cut)))
+    start = cut
   }
-  if (part.length > 0) parts.push(encodeStructs(part))
   // Same update, every struct skipped: its delete set alone.
   const deletes = Y.diffUpdate(update, Y.encodeStateVectorFromUpdate(update))
   return { structs: parts, deletes }
+}
+
+/**
+ * `clean[p]`: cutting before `ordered[p]` leaves every entry (a key of a root map: an item, a
+ * campaign) whole on one side. The relay checks each update's entries as it applies it, and a
+ * half-arrived entry can look broken: a value replaced offline is sent as deleted content (its
+ * text is gone from the replica) and its replacement may be further on, so an item cut between
+ * them has no title at the relay, which repairs or refuses it. Without `doc`, every cut is clean.
+ */
+function cleanCuts(ordered: Struct[], doc: Y.Doc | undefined): boolean[] {
+  const clean = new Array<boolean>(ordered.length + 1).fill(true)
+  if (!doc) return clean
+  const entries = ordered.map((struct) => entryOf(doc, struct))
+  const last = new Map<string, number>()
+  entries.forEach((entry, index) => {
+    if (entry !== null) last.set(entry, index)
+  })
+  let reach = -1
+  entries.forEach((entry, index) => {
+    clean[index] = reach < index
+    if (entry !== null) reach = Math.max(reach, last.get(entry) ?? index)
+  })
+  return clean
+}
+
+/**
+ * A map value replaced offline is in the replica as deleted content (Yjs dropped its value), and
+ * its replacement may come in a later part: at the relay, in between, the key would have no value
+ * (an item with no title, repaired or refused). It is sent with the key's current value instead;
+ * the replacement, when it arrives, deletes it as usual, so both sides end the same.
+ */
+function withLiveValue(doc: Y.Doc, struct: Struct): Struct {
+  if (!(struct instanceof Y.Item) || !(struct.content instanceof Y.ContentDeleted)) return struct
+  let found: Y.Item | Y.GC
+  try {
+    found = Y.getItem(doc.store, struct.id)
+  } catch {
+    return struct
+  }
+  if (!(found instanceof Y.Item) || found.parentSub === null) return struct
+  const parent: unknown = found.parent
+  if (!(parent instanceof Y.AbstractType)) return struct
+  const live = parent._map.get(found.parentSub)
+  if (!live || live.deleted || !(live.content instanceof Y.ContentAny)) return struct
+  const value = live.content.getContent().at(-1)
+  return new Y.Item(
+    struct.id,
+    null,
+    struct.origin,
+    null,
+    struct.rightOrigin,
+    struct.parent,
+    struct.parentSub,
+    new Y.ContentAny(Array.from({ length: struct.length }, () => value)),
+  )
+}
+
+/** The root map key a struct's item sits under in `doc` (null for collected structs). */
+function entryOf(doc: Y.Doc, struct: Struct): string | null {
+  if (!(struct instanceof Y.Item)) return null
+  let found: Y.Item | Y.GC
+  try {
+    found = Y.getItem(doc.store, struct.id)
+  } catch {
+    return null
+  }
+  let item: Y.Item | Y.GC = found
+  for (;;) {
+    if (!(item instanceof Y.Item)) return null
+    const parent: unknown = item.parent
+    if (!(parent instanceof Y.AbstractType)) return null
+    const above: Y.Item | null = parent._item
+    if (above === null) return `${Y.findRootTypeKey(parent)}\u0000${item.parentSub ?? ''}`
+    item = above
+  }
 }
 
 /**

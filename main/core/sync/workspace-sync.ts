@@ -481,7 +481,7 @@ export class WorkspaceSync implements Disposable {
         return
       }
       // Nothing is written to `encoder`: y-websocket sends it only when it holds more than a byte.
-      const { structs, deletes } = splitUpdate(update, stateVector, MAX_CHANGE_BYTES)
+      const { structs, deletes } = splitUpdate(update, stateVector, MAX_CHANGE_BYTES, from.doc)
       const ws = from.ws
       if (!ws) return
       const frame = (type: number, payload: Uint8Array) => {
