@@ -166,14 +166,24 @@ export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> 
     ],
     env,
   )
-  const workspaceId = createWorkspace(dataDir, { name: 'Bench' }).id
+  // A room of the other server is one of our workspaces' queue: a workspace per room name.
+  const workspaces = new Map<string, string>()
+  const workspaceOf = (room: string) => {
+    let id = workspaces.get(room)
+    if (!id) {
+      id = createWorkspace(dataDir, { name: 'Bench' }).id
+      workspaces.set(room, id)
+    }
+    return id
+  }
   const tokens = new Map<string, string>()
   const base = `ws://127.0.0.1:${port}`
   return {
     name: 'porte-voix',
     pid: child.pid as number,
-    async url(_room, member = 0, role = 'champion') {
-      const key = `${role}-${member}`
+    async url(room, member = 0, role = 'champion') {
+      const workspaceId = workspaceOf(room)
+      const key = `${workspaceId}-${role}-${member}`
       let token = tokens.get(key)
       if (!token) {
         token = (
@@ -191,8 +201,6 @@ export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> 
         ).token
         tokens.set(key, token)
       }
-      // Our relay's rooms are a workspace's documents; every scenario uses the queue of its own
-      // workspace or this one.
       return `${base}/${workspaceId}/queue?token=${encodeURIComponent(token)}`
     },
     async stop() {

@@ -8,6 +8,8 @@
  * edits    single-writer edits per second (EDITS as fast as the server takes them, one observer)
  * idle     IDLE idle connections (default 3000): marginal RSS per connection, read after a full GC
  * connect  CONNECT distinct members (default 1000) connecting, 100 at a time: connections/s
+ * rooms    ROOMS busy rooms (default 500), a writer and an observer each, every writer at 2 edits/s
+ *          for ROOMS_SECONDS (default 20): p50/p99 writer → observer, CPU per edit
  * typing   a champion typing KEYS keystrokes (default 100) at 10/s to TYPING employees (default
  *          1000, read-only; ours merges their updates every --reader-fanout-ms): CPU per keystroke
  *
@@ -36,6 +38,8 @@ const EDITS = Number(process.env.EDITS ?? 5000)
 const IDLE = Number(process.env.IDLE ?? 3000)
 const CONNECT = Number(process.env.CONNECT ?? 1000)
 const TYPING = Number(process.env.TYPING ?? 1000)
+const ROOMS = Number(process.env.ROOMS ?? 500)
+const ROOMS_SECONDS = Number(process.env.ROOMS_SECONDS ?? 20)
 const KEYS = Number(process.env.KEYS ?? 100)
 
 const f = (n: number, d = 1) => n.toFixed(d)
@@ -50,6 +54,51 @@ async function urlsFor(
   const urls: string[] = []
   for (let i = 0; i < count; i++) urls.push(await server.url(room, 1 + Math.floor(i / 1000), role))
   return urls
+}
+
+async function rooms(server: Server) {
+  const stamp = Date.now()
+  const pairs: { writer: Writer; observer: Observer; sentAt: number[] }[] = []
+  const latencies: number[] = []
+  for (let i = 0; i < ROOMS; i += 50) {
+    const group: (typeof pairs)[number][] = []
+    for (let j = i; j < Math.min(ROOMS, i + 50); j++) {
+      const url = await server.url(`busy-${stamp}-${j}`)
+      group.push({ writer: new Writer(url), observer: new Observer(url), sentAt: [] })
+    }
+    await Promise.all(group.flatMap((p) => [p.writer.ready, p.observer.ready]))
+    pairs.push(...group)
+  }
+  for (const p of pairs)
+    p.observer.onUpdate = (now, i) => {
+      const t = p.sentAt[i]
+      if (t !== undefined) latencies.push(now - t)
+    }
+  await sleep(1000)
+  const cpu0 = cpuMs(server.pid)
+  // Every writer at 2 edits/s, spread evenly over each 500 ms (ROOMS edits per second in all).
+  const ticks = ROOMS_SECONDS * 2
+  const perSlot = Math.max(1, Math.ceil(ROOMS / 50))
+  for (let tick = 0; tick < ticks; tick++) {
+    for (let slot = 0; slot < ROOMS; slot += perSlot) {
+      for (const p of pairs.slice(slot, slot + perSlot)) {
+        p.sentAt.push(performance.now())
+        p.writer.edit()
+      }
+      await sleep(10)
+    }
+  }
+  await until('every edit at its observer', () => latencies.length >= ticks * ROOMS)
+  const cpu = cpuMs(server.pid) - cpu0
+  for (const p of pairs) {
+    p.writer.close()
+    p.observer.close()
+  }
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    usPerEdit: (cpu * 1000) / (ticks * ROOMS),
+  }
 }
 
 async function typing(server: Server) {
@@ -208,6 +257,19 @@ if (want('connect')) {
   console.log(`connect: ${CONNECT} distinct members, 100 at a time, to sync step 2`)
   console.log(line('porte-voix', r.ours))
   console.log(line('stock', r.stock))
+}
+if (want('rooms')) {
+  const r = await interleaved(ROUNDS, rooms)
+  const line = (name: string, xs: Awaited<ReturnType<typeof rooms>>[]) =>
+    `  ${name.padEnd(10)} p50 ${xs.map((x) => f(x.p50)).join('/')} ms  p99 ${xs.map((x) => f(x.p99)).join('/')} ms  CPU ${xs.map((x) => f(x.usPerEdit)).join('/')} µs per edit`
+  console.log(
+    `rooms: ${ROOMS} rooms, a writer at 2 edits/s and an observer each, ${ROOMS_SECONDS} s`,
+  )
+  console.log(line('porte-voix', r.ours))
+  console.log(line('stock', r.stock))
+  console.log(
+    `  ratio p99 ${f(median(r.ours.map((x) => x.p99)) / median(r.stock.map((x) => x.p99)), 2)}×  CPU ${f(median(r.ours.map((x) => x.usPerEdit)) / median(r.stock.map((x) => x.usPerEdit)), 2)}×`,
+  )
 }
 if (want('typing')) {
   const r = await interleaved(ROUNDS, typing)
