@@ -40,12 +40,15 @@ type ShareRow = {
   source_kind: string | null
   member_id: string | null
 }
+/** Clicks grouped by share, UTC day and UTC hour of the week: SQLite counts, not JS. */
 type ClickRow = {
   share_id: string
   item_id: string
   network: string
-  at: string
-  is_unique: number
+  day: string
+  how: number
+  n: number
+  u: number
   objective: string | null
   source_kind: string | null
   campaign_id: string | null
@@ -73,14 +76,14 @@ const zero = (): BoardCounts => ({
 
 type Event =
   | { kind: 'share' }
-  | { kind: 'click'; unique: boolean }
+  | { kind: 'click'; n: number; unique: number }
   | { kind: 'conversion'; value: number | null }
 
 function add(counts: BoardCounts, event: Event): void {
   if (event.kind === 'share') counts.shares++
   else if (event.kind === 'click') {
-    counts.clicks++
-    if (event.unique) counts.uniqueClicks++
+    counts.clicks += event.n
+    counts.uniqueClicks += event.unique
   } else {
     counts.conversions++
     // Cents, so repeated sums stay exact enough to compare between rebuilds.
@@ -93,8 +96,7 @@ function add(counts: BoardCounts, event: Event): void {
 class Daily {
   readonly #days = new Map<string, BoardDay>()
   constructor(private readonly since: string) {}
-  add(at: string, event: Event): void {
-    const day = new Date(at).toISOString().slice(0, 10)
+  add(day: string, event: Event): void {
     if (day < this.since) return
     let row = this.#days.get(day)
     if (!row) {
@@ -102,7 +104,7 @@ class Daily {
       this.#days.set(day, row)
     }
     if (event.kind === 'share') row.shares++
-    else if (event.kind === 'click') row.clicks++
+    else if (event.kind === 'click') row.clicks += event.n
     else row.conversions++
   }
   list(): BoardDay[] {
@@ -162,7 +164,7 @@ export function aggregateBoard(
       sourceKind: string | null
       campaignId: string | null
     },
-    at: string,
+    day: string,
     event: Event,
   ) => {
     if (facts.itemId !== null) {
@@ -172,7 +174,7 @@ export function aggregateBoard(
         daily = new Daily(since)
         itemDaily.set(facts.itemId, daily)
       }
-      daily.add(at, event)
+      daily.add(day, event)
     }
     if (facts.network !== null && isNetwork(facts.network)) bump(networks, facts.network, event)
     if (isObjective(facts.objective)) bump(objectives, facts.objective, event)
@@ -184,8 +186,12 @@ export function aggregateBoard(
         daily = new Daily(since)
         campaignDaily.set(facts.campaignId, daily)
       }
-      daily.add(at, event)
+      daily.add(day, event)
     }
+  }
+  const dayOf = (at: string) => {
+    const t = Date.parse(at)
+    return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 10) : ''
   }
 
   // Shares, with what the link index knows of their item (source kind) and, for opted-in
@@ -210,7 +216,7 @@ export function aggregateBoard(
         sourceKind: row.source_kind,
         campaignId: row.campaign_id,
       },
-      row.shared_at,
+      dayOf(row.shared_at),
       { kind: 'share' },
     )
   }
@@ -218,16 +224,19 @@ export function aggregateBoard(
   const uniqueByShare = new Map<string, number>()
   for (const row of db
     .prepare<[string], ClickRow>(
-      `SELECT c.share_id, c.item_id, c.network, c.at, c.is_unique,
+      `SELECT c.share_id, c.item_id, c.network, substr(c.at, 1, 10) AS day,
+              CAST(strftime('%w', c.at) AS INTEGER) * 24 + CAST(strftime('%H', c.at) AS INTEGER) AS how,
+              COUNT(*) AS n, SUM(c.is_unique) AS u,
               li.objective, li.source_kind, li.campaign_id
          FROM clicks c
          LEFT JOIN link_items li ON li.workspace_id = c.workspace_id AND li.item_id = c.item_id
-        WHERE c.workspace_id = ?`,
+        WHERE c.workspace_id = ?
+        GROUP BY c.share_id, c.item_id, c.network, day, how`,
     )
     .iterate(workspaceId)) {
     const share = shares.get(row.share_id)
-    const unique = row.is_unique === 1
-    if (unique) uniqueByShare.set(row.share_id, (uniqueByShare.get(row.share_id) ?? 0) + 1)
+    const unique = row.u
+    if (unique > 0) uniqueByShare.set(row.share_id, (uniqueByShare.get(row.share_id) ?? 0) + unique)
     // The code names the item and network; a reported share also says objective and campaign.
     record(
       {
@@ -237,17 +246,16 @@ export function aggregateBoard(
         sourceKind: share?.source_kind ?? row.source_kind,
         campaignId: share ? share.campaign_id : row.campaign_id,
       },
-      row.at,
-      { kind: 'click', unique },
+      row.day,
+      { kind: 'click', n: row.n, unique },
     )
-    const at = new Date(row.at)
-    const slot = at.getUTCDay() * 24 + at.getUTCHours()
-    if (Number.isFinite(slot)) {
+    const slot = row.how
+    if (Number.isInteger(slot) && slot >= 0 && slot < 168) {
       const all = curve(CLICK_CURVE_ALL)
-      all[slot] = (all[slot] ?? 0) + 1
+      all[slot] = (all[slot] ?? 0) + row.n
       if (isNetwork(row.network)) {
         const mine = curve(row.network)
-        mine[slot] = (mine[slot] ?? 0) + 1
+        mine[slot] = (mine[slot] ?? 0) + row.n
       }
     }
   }
@@ -270,7 +278,7 @@ export function aggregateBoard(
         sourceKind: share?.source_kind ?? null,
         campaignId: row.campaign_id,
       },
-      row.at,
+      dayOf(row.at),
       { kind: 'conversion', value: row.value },
     )
   }

@@ -136,6 +136,16 @@ beforeAll(async () => {
     endsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
     prize: 'Lunch',
   })
+  // The relay learns the items' URLs from the queue (a room hook): short links redirect after.
+  await waitFor('both items indexed', () => {
+    const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
+    try {
+      const { n } = db.prepare('SELECT COUNT(*) AS n FROM link_items').get() as { n: number }
+      return n === 2 ? true : null
+    } finally {
+      db.close()
+    }
+  })
   reader = await RawClient.connect(roomUrl(relay.url, acme, 'board', tokens.eric as string))
   await reader.sync()
 })
