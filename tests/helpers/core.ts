@@ -40,6 +40,8 @@ export type StartCoreOptions = {
   /** Extra flags for the host (main/host/main.ts). */
   args?: string[]
   startTimeoutMs?: number
+  /** The host's environment instead of the test's (e.g. without PORTE_VOIX_ALLOW_INTERNAL_HOSTS). */
+  env?: NodeJS.ProcessEnv
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -87,7 +89,7 @@ export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProces
     name: 'core host',
     args,
     cwd: ROOT,
-    env: process.env,
+    env: opts.env ?? process.env,
     listening: LISTENING,
     timeoutMs: opts.startTimeoutMs ?? 30_000,
   })
