@@ -94,8 +94,12 @@ export function createHttpServer(options: HttpServerOptions): {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
     else socket.destroy()
   })
+  // One listener for every socket: a closure made in the upgrade handler would share its scope
+  // (req, head) and keep the request alive as long as the WebSocket (~1 KiB per connection).
+  const onUpgradeSocketError = (error: Error) =>
+    log.warn('socket error during upgrade', { error: error.message })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', (error) => log.warn('socket error during upgrade', { error: error.message }))
+    socket.on('error', onUpgradeSocketError)
     const remote = remoteOf(req)
     options.authorize(req).then(
       (decision) => {
