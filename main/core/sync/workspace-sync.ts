@@ -474,14 +474,28 @@ export class WorkspaceSync implements Disposable {
       decoding.readVarUint(decoder)
       const stateVector = decoding.readVarUint8Array(decoder)
       const update = Y.encodeStateAsUpdate(from.doc, stateVector)
-      if (update.byteLength <= MAX_CHANGE_BYTES) {
+      const whole = () => {
         encoding.writeVarUint(encoder, messageSync)
         encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
         encoding.writeVarUint8Array(encoder, update)
+      }
+      if (update.byteLength <= MAX_CHANGE_BYTES) {
+        whole()
         return
       }
+      let split: ReturnType<typeof splitUpdate>
+      try {
+        split = splitUpdate(update, stateVector, MAX_CHANGE_BYTES, from.doc)
+      } catch (error) {
+        // Not expected from a replica's own encoding; the one step 2 is what y-protocols sends.
+        this.options.log?.(
+          `sync ${name}: could not split the answer (${String(error)}); sent whole`,
+        )
+        whole()
+        return
+      }
+      const { structs, deletes } = split
       // Nothing is written to `encoder`: y-websocket sends it only when it holds more than a byte.
-      const { structs, deletes } = splitUpdate(update, stateVector, MAX_CHANGE_BYTES, from.doc)
       const ws = from.ws
       if (!ws) return
       const frame = (type: number, payload: Uint8Array) => {
