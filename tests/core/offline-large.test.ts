@@ -28,6 +28,8 @@ afterAll(async () => {
 })
 
 const CAM = 'mem_cam'
+/** Every core's log lines (the split is logged by the core that sends it). */
+const coreLog: string[] = []
 
 /** Queue-room connections of `member` the relay accepted (one per connect of its link). */
 function queueConnections(logs: string, workspaceId: string, member: string): number {
@@ -51,7 +53,12 @@ function bigVariants(seed: number) {
 }
 
 async function open(dataDir: string): Promise<Core> {
-  const core = await Core.open({ dataDir, maxBackoffMs: 200, refusedRetryMs: 3_600_000 })
+  const core = await Core.open({
+    dataDir,
+    maxBackoffMs: 200,
+    refusedRetryMs: 3_600_000,
+    log: (line) => coreLog.push(line),
+  })
   cores.push(core)
   return core
 }
@@ -148,6 +155,12 @@ describe('offline work larger than the relay’s frame limit', () => {
     )
     const status = await clientOf(cam).call('status.get', {})
     expect(status.problem).toBeNull()
+    const split = coreLog
+      .map((line) => /sync queue: (\d+) bytes the relay lacked sent as (\d+) updates/.exec(line))
+      .find((match) => match !== null)
+    expect(Number(split?.[1])).toBeGreaterThan(1024 * 1024)
+    expect(Number(split?.[2])).toBeGreaterThan(1)
+    console.log(`offline answer: ${split?.[1]} bytes in ${split?.[2]} updates`)
     expect(await clientOf(cam).call('doc.discardRefused', {})).toEqual({ discarded: [] })
     // Nothing was closed over a size, as unintegrable or broken, no item was repaired at the
     // relay (a part that left a title missing), and the link connected once.
