@@ -253,6 +253,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       // flushes what the rooms still hold before the database closes.
       await rooms.closeAll()
       await closeFramesSent(wss, DRAIN_CLOSE_WAIT_MS)
+      access.flushTouches()
       db.close()
       unlock()
       server.closeAllConnections()

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 import { z } from 'zod'
 import { TokenClaims } from '../../common/model/invitation'
@@ -42,25 +43,39 @@ function keyOf(secret: string): Uint8Array {
 }
 
 /**
- * The secret imported once as a WebCrypto key: given raw bytes, jose imports them again on every
- * verification (about a third of its CPU, issue 11.3). One relay has one secret.
+ * The common case checked synchronously with node:crypto: a well-formed HS256 token with a
+ * matching signature and a current `exp`, which jose would accept too. jose's asynchronous
+ * WebCrypto verification was a third of the relay's own CPU per connect (issue 11.3). Anything
+ * else (other header, bad signature, expired, odd claims) returns null and goes through jose,
+ * so refusals keep its exact reasons.
  */
-const verifyKeys = new Map<string, Promise<CryptoKey>>()
-function verifyKeyOf(secret: string): Promise<CryptoKey> {
-  let key = verifyKeys.get(secret)
-  if (!key) {
-    key = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['verify'],
-    )
-    // Bounded: a process that verifies with many secrets (tests) keeps only the latest few.
-    if (verifyKeys.size >= 8) verifyKeys.clear()
-    verifyKeys.set(secret, key)
+function fastVerify(secret: string, token: string): unknown {
+  const first = token.indexOf('.')
+  const second = token.indexOf('.', first + 1)
+  if (first <= 0 || second <= first + 1 || token.indexOf('.', second + 1) !== -1) return null
+  let header: unknown
+  let payload: unknown
+  try {
+    header = JSON.parse(Buffer.from(token.slice(0, first), 'base64url').toString('utf8'))
+    payload = JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8'))
+  } catch {
+    return null
   }
-  return key
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return null
+  const h = header as Record<string, unknown>
+  if (h.alg !== ALG || 'crit' in h || 'b64' in h) return null
+  const expected = Buffer.from(
+    createHmac('sha256', secret).update(token.slice(0, second)).digest('base64url'),
+  )
+  const given = Buffer.from(token.slice(second + 1))
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null
+  const claims = payload as Record<string, unknown>
+  const now = Math.floor(Date.now() / 1000)
+  if (typeof claims.exp !== 'number' || claims.exp <= now) return null
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) return null
+  if (claims.iat !== undefined && typeof claims.iat !== 'number') return null
+  return payload
 }
 
 export async function signToken(
@@ -95,7 +110,9 @@ export async function verifyToken(secret: string, token: string): Promise<Verify
   let payload: unknown
   try {
     // The algorithm is pinned so that an `alg: none` or RS/HS confusion token is refused.
-    payload = (await jwtVerify(token, await verifyKeyOf(secret), { algorithms: [ALG] })).payload
+    payload =
+      fastVerify(secret, token) ??
+      (await jwtVerify(token, keyOf(secret), { algorithms: [ALG] })).payload
   } catch (error) {
     if (error instanceof errors.JWTExpired) {
       return { ok: false, reason: 'expired', detail: 'token expired' }

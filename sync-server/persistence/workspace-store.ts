@@ -180,6 +180,21 @@ export class WorkspaceStore {
     this.#touchDevice.run({ member: memberId, device, now: now.toISOString(), n: connected })
   }
 
+  /** Several touches in one transaction (one commit for a turn's connects, not one each). */
+  touchDevices(
+    touches: readonly { member: string; device: string; now: Date; connected: 0 | 1 }[],
+  ): void {
+    this.#db.transaction(() => {
+      for (const t of touches)
+        this.#touchDevice.run({
+          member: t.member,
+          device: t.device,
+          now: t.now.toISOString(),
+          n: t.connected,
+        })
+    })()
+  }
+
   listDevices(memberId: string): DeviceRecord[] {
     return this.#db
       .prepare<[string], DeviceRow>(
