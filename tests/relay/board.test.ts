@@ -15,6 +15,8 @@ import {
   writeWorkspaceSettings,
 } from '../../common/doc/queue-doc'
 import { CLICK_CURVE_ALL } from '../../common/model/board'
+import type { Campaign } from '../../common/model/campaign'
+import { campaignProgress } from '../../common/model/campaign-progress'
 import { newShareId } from '../../common/share'
 import { shortCode } from '../../common/share/short-link'
 import { DB_FILE } from '../../sync-server/persistence/database'
@@ -358,5 +360,104 @@ describe('who may write what', () => {
     expect(settingsMap(champion.doc).has('theme')).toBe(false)
     expect(challengesMap(champion.doc).has('chal_bad')).toBe(false)
     await client.close()
+  })
+})
+
+describe('campaign progress for the shares and clicks goal kinds', () => {
+  it("moves a shares-goal and a clicks-goal campaign's progress from the board's counts", async () => {
+    const deadline = new Date(Date.now() + 10 * 86_400_000).toISOString()
+    const campaigns: Campaign[] = [
+      {
+        id: 'camp_shares',
+        name: 'Share week',
+        objective: 'awareness',
+        goalMetric: 'shares',
+        goalKind: 'shares',
+        goalTarget: 3,
+        deadline,
+      },
+      {
+        id: 'camp_clicks',
+        name: 'Click week',
+        objective: 'awareness',
+        goalMetric: 'clicks',
+        goalKind: 'clicks',
+        goalTarget: 4,
+        deadline,
+      },
+    ]
+    for (const campaign of campaigns) upsertCampaign(champion.doc, campaign)
+    insertItem(
+      champion.doc,
+      makeItem('item_sharesgoal', { status: 'published', campaignId: 'camp_shares' }),
+    )
+    insertItem(
+      champion.doc,
+      makeItem('item_clicksgoal', { status: 'published', campaignId: 'camp_clicks' }),
+    )
+    await waitFor('campaign items indexed', () => {
+      const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
+      try {
+        const { n } = db
+          .prepare(
+            `SELECT COUNT(*) AS n FROM link_items WHERE item_id IN ('item_sharesgoal', 'item_clicksgoal')`,
+          )
+          .get() as { n: number }
+        return n === 2 ? true : null
+      } finally {
+        db.close()
+      }
+    })
+    const progressOf = (id: string) => {
+      const campaign = campaigns.find((c) => c.id === id) as Campaign
+      return campaignProgress(
+        campaign,
+        board().campaigns.find((c) => c.campaignId === id),
+        new Date(),
+        'UTC',
+      )
+    }
+    expect(progressOf('camp_shares')).toMatchObject({ value: 0, target: 3, reached: false })
+    expect(progressOf('camp_clicks')).toMatchObject({ value: 0, target: 4, reached: false })
+
+    // Two shares of the shares-goal item (clicks on them do not move it further).
+    const s1 = newShareId()
+    const s2 = newShareId()
+    await report('eric', 'eric-laptop', s1, 'item_sharesgoal', 'camp_shares')
+    await report('olivia', 'olivia-phone', s2, 'item_sharesgoal', 'camp_shares')
+    await click(s1, 'item_sharesgoal')
+    // One share of the clicks-goal item, clicked three times by one visitor (3 clicks, 1 unique).
+    const c1 = newShareId()
+    await report('eric', 'eric-laptop', c1, 'item_clicksgoal', 'camp_clicks')
+    for (let i = 0; i < 3; i++) await click(c1, 'item_clicksgoal')
+
+    await waitFor('board counts both campaigns', () => {
+      const b = board()
+      const shares = b.campaigns.find((c) => c.campaignId === 'camp_shares')
+      const clicks = b.campaigns.find((c) => c.campaignId === 'camp_clicks')
+      return shares?.shares === 2 && shares.clicks === 1 && clicks?.clicks === 3 ? true : null
+    })
+    expect(board().campaigns.find((c) => c.campaignId === 'camp_clicks')).toMatchObject({
+      shares: 1,
+      clicks: 3,
+      uniqueClicks: 1,
+      conversions: 0,
+    })
+    const shares = progressOf('camp_shares')
+    expect(shares).toMatchObject({ value: 2, target: 3, reached: false, missed: false })
+    expect(shares.fraction).toBeCloseTo(2 / 3)
+    expect(shares.neededPerDay).toBe(1)
+    const clicks = progressOf('camp_clicks')
+    expect(clicks).toMatchObject({ value: 3, target: 4, fraction: 0.75, reached: false })
+    expect(clicks.neededPerDay).toBe(1)
+
+    // The targets reached: a third share, a fourth click.
+    await report('eric', 'eric-laptop', newShareId(), 'item_sharesgoal', 'camp_shares')
+    await click(c1, 'item_clicksgoal')
+    await waitFor('both targets reached', () =>
+      progressOf('camp_shares').reached && progressOf('camp_clicks').reached ? true : null,
+    )
+    expect(progressOf('camp_shares')).toMatchObject({ value: 3, fraction: 1, neededPerDay: 0 })
+    expect(progressOf('camp_clicks')).toMatchObject({ value: 4, fraction: 1, neededPerDay: 0 })
   })
 })
