@@ -45,6 +45,8 @@ const DAY_MS = 86_400_000
 /** Clicks older than this no longer count (they have faded to a few percent anyway). */
 const CLICK_HISTORY_MS = 26 * 7 * DAY_MS
 const NUDGE_HISTORY_MS = 60 * DAY_MS
+/** A share this long after a nudge for the same item is the nudge's doing. */
+const SHARE_WINDOW_MS = DAY_MS
 /** "This evening" begins here, local time. */
 const EVENING_MINUTE = 18 * 60 + 30
 
@@ -106,6 +108,20 @@ export class NudgeService implements Disposable {
 
   shared(id: string): void {
     this.outcome(id, 'shared')
+  }
+
+  /**
+   * I shared an item (share.perform, whichever way I got there: the notification's Share, the
+   * banner, or opening it later): the latest nudge that offered it within a day counts as shared.
+   * No replan here: the share itself changes my shares, which replans.
+   */
+  itemShared(itemId: string): void {
+    const now = this.options.clock.now()
+    const offered = this.store
+      .nudges(now - SHARE_WINDOW_MS)
+      .filter((n) => n.itemId === itemId && n.outcome !== 'shared')
+      .at(-1)
+    if (offered) this.store.setOutcome(offered.id, 'shared', now)
   }
 
   dismiss(id: string): void {

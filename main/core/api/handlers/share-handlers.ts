@@ -7,8 +7,17 @@ export const shareHandlers: HandlerGroup<
 > = {
   'queue.forMe': (ctx, filter) => ctx.shares.forMe(ctx.joined(), filter, new Date(ctx.now())),
 
-  'share.perform': (ctx, params) =>
-    ctx.shares.perform(ctx.joined(), params, ctx.store.settings.get(), new Date(ctx.now())),
+  'share.perform': async (ctx, params) => {
+    const outcome = await ctx.shares.perform(
+      ctx.joined(),
+      params,
+      ctx.store.settings.get(),
+      new Date(ctx.now()),
+    )
+    // A nudge offered this item: it worked (the model learns from it).
+    ctx.nudges.itemShared(params.itemId)
+    return outcome
+  },
 
   // Stats are personal and local: they work before joining and after leaving too.
   'stats.mine': (ctx) => ctx.shares.statsMine(ctx.store.settings.get(), new Date(ctx.now())),
