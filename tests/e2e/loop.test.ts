@@ -109,6 +109,8 @@ describe('close the loop (Chromium, real relay with --public-url)', () => {
       origin: `http://127.0.0.1:${employee.port}`,
     })
     const popover = await context.newPage()
+    const tileValue = (testId: string) =>
+      popover.getByTestId(testId).locator('.tile-value').textContent()
     await popover.goto(`http://127.0.0.1:${employee.port}/`)
     await popover.getByTestId('nav-stats').click()
     await popover.getByTestId('my-results').waitFor(WAIT)
@@ -117,19 +119,27 @@ describe('close the loop (Chromium, real relay with --public-url)', () => {
         // Re-open the view until the fetch is in (a redirect is counted just before it answers).
         await popover.getByTestId('nav-queue').click()
         await popover.getByTestId('nav-stats').click()
-        return popover.getByTestId('results-clicks').textContent()
+        return tileValue('results-clicks')
       }, WAIT)
-      .toContain('1')
-    expect(await popover.getByTestId('results-by-share').textContent()).toContain('Our launch')
+      .toBe('1')
+    // Exact figures (a count of 10 or 21 would not pass): one click, one unique visitor.
+    expect(await tileValue('results-unique')).toBe('1')
+    const row = popover.locator(`[data-testid="results-by-share"] tr[data-key="${share.shareId}"]`)
+    expect(await row.locator('th').textContent()).toContain('Our launch')
+    expect(await row.locator('td').allTextContents()).toEqual([
+      'LinkedIn',
+      '1',
+      '1',
+      expect.any(String),
+    ])
 
     // The relay goes away: the click is still there after a reload.
     await relay.stop()
     relay = null
     await popover.reload()
     await popover.getByTestId('nav-stats').click()
-    await expect
-      .poll(() => popover.getByTestId('results-clicks').textContent(), WAIT)
-      .toContain('1')
+    await expect.poll(() => tileValue('results-clicks'), WAIT).toBe('1')
+    expect(await tileValue('results-unique')).toBe('1')
     await context.close()
   })
 })
