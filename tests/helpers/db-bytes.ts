@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { DATABASE_FILE } from '../../main/core/store/database'
@@ -21,4 +22,40 @@ export function databaseBytes(dataDir: string, fileName: string = DATABASE_FILE)
 
 export function foundIn(bytes: Buffer, secrets: readonly string[]): string[] {
   return secrets.filter((secret) => bytes.includes(Buffer.from(secret, 'utf8')))
+}
+
+/**
+ * Every byte of a copy of the relay's database (WAL included, taken with VACUUM INTO while the
+ * relay runs) after dropping the tables and deleting the rooms' stored updates that are allowed to
+ * hold what is searched for, then VACUUMing so nothing dropped stays in free pages. The copy goes
+ * in a temp folder removed before returning.
+ */
+export function relayBytesWithout(
+  dbFile: string,
+  drop: { tables?: readonly string[]; rooms?: readonly string[] },
+): Buffer {
+  const dir = mkdtempSync(path.join(tmpdir(), 'porte-voix-dbcopy-'))
+  try {
+    const copy = path.join(dir, 'copy.sqlite')
+    const source = new Database(dbFile, { readonly: true })
+    try {
+      source.prepare('VACUUM INTO ?').run(copy)
+    } finally {
+      source.close()
+    }
+    const db = new Database(copy)
+    try {
+      for (const table of drop.tables ?? []) db.exec(`DROP TABLE IF EXISTS "${table}"`)
+      for (const room of drop.rooms ?? []) {
+        db.prepare('DELETE FROM updates WHERE room = ?').run(room)
+        db.prepare('DELETE FROM snapshots WHERE room = ?').run(room)
+      }
+      db.exec('VACUUM')
+    } finally {
+      db.close()
+    }
+    return readFileSync(copy)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
