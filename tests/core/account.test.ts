@@ -4,6 +4,8 @@
  * the SQLite file holds none of it.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
@@ -137,5 +139,47 @@ describe('account: export my data, leave and delete', () => {
     expect(await client.call('account.leaveAndDelete', {})).toEqual({ relayDeleted: true })
     expect(listMembers(relay.dataDir, workspaceId).map((m) => m.id)).not.toContain(session.memberId)
     expect((await client.call('status.get', {})).session).toBeNull()
+  })
+
+  it('a 200 whose receipt names another member (a proxy, a confused relay) deletes nothing', async () => {
+    // Answers every request 200 with a well-formed receipt for someone else.
+    const answers: string[] = []
+    const proxy = createServer((req, res) => {
+      answers.push(`${req.method} ${req.url}`)
+      req.resume()
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ deleted: 'mem_someone_else' }))
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (proxy.address() as AddressInfo).port
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-account-'))
+      dirs.push(dataDir)
+      const core = await Core.open({
+        dataDir,
+        joinWaitMs: 200,
+        opener: fileOpener(dataDir, () => {}),
+      })
+      cores.push(core)
+      const client = clientOf(core)
+      await client.call('workspace.join', {
+        invitation: fakeInvitation({
+          role: 'employee',
+          workspaceId: 'ws_acme',
+          memberId: 'mem_me',
+          relayUrl: `ws://127.0.0.1:${port}`,
+        }),
+      })
+      await expect(client.call('account.leaveAndDelete', {})).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringMatching(/not the relay's answer/),
+      })
+      expect(answers).toContain('DELETE /api/v1/members/me')
+      // Nothing was deleted: still joined, the relay's copy not counted as gone.
+      expect((await client.call('status.get', {})).session?.memberId).toBe('mem_me')
+    } finally {
+      proxy.closeAllConnections()
+      await new Promise<void>((resolve) => proxy.close(() => resolve()))
+    }
   })
 })

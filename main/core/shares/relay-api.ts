@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { ProposalReceipt, ShareReceipt } from '../../../common/model/share'
 
 /**
@@ -115,7 +116,14 @@ export function receiptProblem(url: string, sent: unknown, text: string | null):
  * `DELETE /api/v1/members/me` ("Leave and delete"): `delivered` only with the relay's own receipt
  * naming this member; never throws (network errors become `retry`).
  */
-export async function deleteMe(relayUrl: string, token: string): Promise<Outcome> {
+/** What `DELETE /api/v1/members/me` answers (sync-server/api/members.ts): the deleted member's id. */
+const DeleteReceipt = z.object({ deleted: z.string().min(1) })
+
+export async function deleteMe(
+  relayUrl: string,
+  token: string,
+  memberId: string,
+): Promise<Outcome> {
   let response: Response
   try {
     response = await fetch(relayApiUrl(relayUrl, 'members/me'), {
@@ -135,13 +143,21 @@ export async function deleteMe(relayUrl: string, token: string): Promise<Outcome
   }
   const outcome = classify(response.status, response.ok ? '' : errorMessage(text))
   if (outcome.kind !== 'delivered') return outcome
+  let json: unknown
   try {
-    const json = JSON.parse(text) as { deleted?: unknown }
-    if (typeof json.deleted === 'string') return outcome
+    json = JSON.parse(text)
   } catch {
-    // Not JSON: not the relay's answer.
+    return { kind: 'retry', error: "not the relay's answer (not JSON); a captive portal or proxy?" }
   }
-  return { kind: 'retry', error: "not the relay's answer; a captive portal or proxy?" }
+  const receipt = DeleteReceipt.safeParse(json)
+  const problem = !receipt.success
+    ? 'not a deletion receipt'
+    : receipt.data.deleted !== memberId
+      ? 'the receipt names another member'
+      : null
+  return problem === null
+    ? outcome
+    : { kind: 'retry', error: `not the relay's answer (${problem}); a captive portal or proxy?` }
 }
 
 /** The relay answers errors as `{ error: { code, message } }`; keep it short for the log. */

@@ -117,7 +117,7 @@ export const accountHandlers: HandlerGroup<'account.export' | 'account.leaveAndD
     if (session && !params.localOnly) {
       // The relay first, while this device still holds the token: if it cannot be reached,
       // nothing is deleted and the person chooses (try again, or this device only).
-      const outcome = await deleteMe(session.relayUrl, session.token)
+      const outcome = await deleteMe(session.relayUrl, session.token, session.claims.sub)
       if (outcome.kind !== 'delivered') {
         throw new ContractError(
           'unavailable',
