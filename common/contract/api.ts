@@ -115,6 +115,17 @@ export const NudgePreview = z.object({
 })
 export type NudgePreview = z.infer<typeof NudgePreview>
 
+/** A zone Intl knows ("Europe/Paris", "UTC"); offsets and abbreviations are not zones. */
+function isIanaZone(zone: string): boolean {
+  if (!/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** An item as this employee's popover shows it: ranked, with my caption variant and my shares. */
 export const QueueEntry = z.object({
   item: Item,
@@ -249,9 +260,15 @@ export const methods = {
     params: z.object({ id: Id.optional(), until: SnoozeKind }),
     result: z.object({ snoozedUntil: Timestamp }),
   },
-  /** The shell saw the machine resume, the time zone or the wall clock change: replan. */
+  /**
+   * The shell saw the machine resume, the time zone or the wall clock change: replan. With the
+   * OS's new zone (the core's process keeps the zone it started with), used for 'system' settings.
+   */
   'system.changed': {
-    params: z.object({ what: z.enum(['resume', 'time-zone', 'clock']) }),
+    params: z.object({
+      what: z.enum(['resume', 'time-zone', 'clock']),
+      timeZone: z.string().max(100).refine(isIanaZone, 'not an IANA time zone').optional(),
+    }),
     result: z.null(),
   },
 

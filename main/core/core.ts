@@ -10,6 +10,7 @@ import { CoreEvents } from './core-events'
 import { cacheFor as imageCacheFor } from './images/handlers'
 import { ImagePrefetcher } from './images/prefetch'
 import { type Clock, DisposableStore, SystemClock, toDisposable } from './lifecycle'
+import { JumpWatchingClock } from './nudges/clock-jumps'
 import { workspaceNudgeContext } from './nudges/context'
 import { languageOf, processLanguages } from './nudges/language'
 import { NudgeService } from './nudges/service'
@@ -92,7 +93,10 @@ export class Core implements CoreContext {
     options: CoreOptions,
   ) {
     this.log = options.log ?? (() => {})
-    this.clock = options.clock ?? new SystemClock()
+    // Every timer that fires first looks for a wall-clock jump, which replans the nudges.
+    this.clock = new JumpWatchingClock(options.clock ?? new SystemClock(), (drift) =>
+      this.environmentChanged('clock', undefined, Math.round(drift / 1000)),
+    )
     const clock = this.clock
     // Disposed in reverse order: the store closes last, after everything that writes to it.
     this.lifecycle.add(toDisposable(() => store.close()))
@@ -360,10 +364,18 @@ export class Core implements CoreContext {
 
   /**
    * The machine woke up, the time zone changed or the wall clock jumped (the shell reports
-   * them): timers run on the monotonic clock, so what is aimed at local times is replanned.
+   * them): timers run on the monotonic clock, so what is aimed at local times is replanned. The
+   * OS's new zone, when given, is what 'system' means until the core restarts (its own Intl keeps
+   * the zone the process started with).
    */
-  environmentChanged(what: 'resume' | 'time-zone' | 'clock'): void {
-    this.log(`core: ${what}, replanning`)
+  environmentChanged(
+    what: 'resume' | 'time-zone' | 'clock',
+    timeZone?: string,
+    jumpSeconds?: number,
+  ): void {
+    const detail = timeZone ?? (jumpSeconds !== undefined ? `${jumpSeconds} s` : '')
+    this.log(`core: ${what}${detail ? ` (${detail})` : ''}, replanning`)
+    if (timeZone) this.nudges.setSystemZone(timeZone)
     this.nudges.changed()
   }
 

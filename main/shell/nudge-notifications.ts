@@ -107,10 +107,11 @@ export class NudgeNotifications {
     this.environmentChanged('time-zone')
   }
 
+  /** The zone goes with each event: the core's process keeps the one it started with. */
   private environmentChanged(what: 'resume' | 'time-zone'): void {
     void this.options
       .client()
-      ?.call('system.changed', { what })
+      ?.call('system.changed', { what, timeZone: this.zone })
       .catch((error: unknown) =>
         this.options.log?.(`nudges: ${what} not forwarded: ${String(error)}`),
       )

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Nudge } from '../../common/contract/api'
 import { Core } from '../../main/core/core'
 import { SimulatedClock } from '../../main/core/lifecycle'
+import { systemTimeZone } from '../../main/core/nudges/time'
 import { clientOf, fakeInvitation } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 
@@ -10,7 +11,9 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 /** A joined champion's core on a simulated clock, LinkedIn only, with one published item. */
 async function openCore(clock: SimulatedClock, timeZone: string | null) {
   const events: Nudge[] = []
+  const logs: string[] = []
   const core = await Core.open({
+    log: (line) => logs.push(line),
     dataDir: tempDir('pv-nudge-env-'),
     clock,
     joinWaitMs: 1,
@@ -33,7 +36,7 @@ async function openCore(clock: SimulatedClock, timeZone: string | null) {
   })
   await tick()
   await tick()
-  return { core, client, events, itemId: item.id }
+  return { core, client, events, logs, itemId: item.id }
 }
 
 describe('nudges and what happens around them (core, simulated clock)', () => {
@@ -51,6 +54,60 @@ describe('nudges and what happens around them (core, simulated clock)', () => {
       clock.advance(10 * 60_000)
       await client.call('share.perform', { itemId, network: 'linkedin', text: 'Worth a read' })
       expect(core.nudges.store.get(nudge.id)?.outcome).toBe('shared')
+    } finally {
+      await core.close()
+    }
+  })
+
+  it("a time-zone change from the OS replans in the new zone ('system' setting)", async () => {
+    const clock = new SimulatedClock('2026-03-02T04:00:00Z')
+    const { core, client } = await openCore(clock, null)
+    try {
+      const before = (await client.call('nudge.preview', {})).next?.at
+      expect(before).toBeDefined()
+      // A zone far from the process's own, so the plan must move.
+      const own = systemTimeZone()
+      const zone = own === 'Pacific/Auckland' ? 'America/Los_Angeles' : 'Pacific/Auckland'
+      await client.call('system.changed', { what: 'time-zone', timeZone: zone })
+      const after = (await client.call('nudge.preview', {})).next?.at
+      expect(after).toBeDefined()
+      expect(after).not.toBe(before)
+      // The same plan as a person who set that zone in Settings.
+      await client.call('settings.update', { timeZone: zone })
+      expect((await client.call('nudge.preview', {})).next?.at).toBe(after)
+      await expect(
+        client.call('system.changed', { what: 'time-zone', timeZone: 'Mars/Olympus' }),
+      ).rejects.toThrow(/time zone/)
+      await expect(
+        client.call('system.changed', { what: 'time-zone', timeZone: '+02:00' }),
+      ).rejects.toThrow(/time zone/)
+    } finally {
+      await core.close()
+    }
+  })
+
+  it('a wall-clock jump is seen at the next timer of the core and replans at once', async () => {
+    const clock = new SimulatedClock('2026-03-02T04:00:00Z')
+    const { core, client, events, logs } = await openCore(clock, 'Europe/Paris')
+    try {
+      const planned = Date.parse((await client.call('nudge.preview', {})).next?.at ?? '')
+      expect(planned).toBeGreaterThan(clock.now())
+      // The wall clock is set two hours past the planned nudge; the monotonic clock does not move.
+      clock.jump(planned - clock.now() + 2 * 3_600_000)
+      // Any timer of the core that fires (here one of ours, a second later) notices it.
+      core.clock.setTimeout(() => {}, 1_000)
+      clock.advance(1_000)
+      await tick()
+      expect(logs.some((line) => line.startsWith('core: clock ('))).toBe(true)
+      // Replanned from the new now: shown at once, or planned ahead, never left in the past.
+      const next = (await client.call('nudge.preview', {})).next
+      expect(events.length === 1 || Date.parse(next?.at ?? '') > clock.now()).toBe(true)
+      // Small differences (timers a little late) are not jumps.
+      const count = logs.length
+      clock.jump(30_000)
+      core.clock.setTimeout(() => {}, 1_000)
+      clock.advance(1_000)
+      expect(logs.slice(count).some((line) => line.startsWith('core: clock'))).toBe(false)
     } finally {
       await core.close()
     }

@@ -11,6 +11,7 @@ describe('a busy machine', () => {
     // Every timer fires 20 s after its time, as under load.
     const late: Clock = {
       now: () => sim.now(),
+      monotonic: () => sim.monotonic(),
       setTimeout: (fn, delay) => sim.setTimeout(fn, delay + 20_000),
       setInterval: (fn, every) => sim.setInterval(fn, every),
     }

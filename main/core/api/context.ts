@@ -30,5 +30,5 @@ export interface CoreContext {
   discardRefused(): DocName[]
   now(): string
   /** Resume from sleep, a new time zone, a wall-clock jump (reported by the shell). */
-  environmentChanged(what: 'resume' | 'time-zone' | 'clock'): void
+  environmentChanged(what: 'resume' | 'time-zone' | 'clock', timeZone?: string): void
 }

@@ -10,6 +10,8 @@ import type { Disposable } from './disposable'
 export interface Clock {
   /** Wall-clock time, milliseconds since the epoch. */
   now(): number
+  /** Monotonic time in ms (any origin): compared with now() it shows wall-clock jumps. */
+  monotonic(): number
   setTimeout(fn: () => void, delayMs: number): Disposable
   setInterval(fn: () => void, everyMs: number): Disposable
 }
@@ -28,6 +30,10 @@ export class SystemClock implements Clock {
 
   now(): number {
     return Date.now()
+  }
+
+  monotonic(): number {
+    return performance.now()
   }
 
   /** Timers armed and not yet fired or cancelled. */
@@ -117,6 +123,10 @@ export class SimulatedClock implements Clock {
 
   now(): number {
     return this.wall
+  }
+
+  monotonic(): number {
+    return this.mono
   }
 
   get pending(): number {
@@ -227,6 +237,10 @@ export class ScaledClock implements Clock {
 
   now(): number {
     return this.start + (Date.now() - this.realStart) * this.speed
+  }
+
+  monotonic(): number {
+    return performance.now() * this.speed
   }
 
   get pending(): number {

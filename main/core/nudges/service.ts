@@ -16,7 +16,7 @@ import {
 import { NudgeStore } from './nudge-store'
 import { type NudgeItem, type PlannedNudge, planSettings } from './plan'
 import { NudgeScheduler } from './scheduler'
-import { instantOf, localTime, nextDay, SLOTS_PER_DAY, systemTimeZone } from './time'
+import { instantOf, isTimeZone, localTime, nextDay, SLOTS_PER_DAY, systemTimeZone } from './time'
 
 /** What the service needs to know of the workspace, as of now; null when not joined. */
 export type NudgeContext = {
@@ -59,6 +59,8 @@ export class NudgeService implements Disposable {
   readonly store: NudgeStore
   private readonly scheduler: NudgeScheduler
   private cached: { key: string; models: Map<Network, AudienceModel> } | null = null
+  /** The OS's zone as the shell last reported it (null: the process's own, from its start). */
+  private systemZone: string | null = null
 
   constructor(private readonly options: NudgeServiceOptions) {
     this.store = new NudgeStore(options.db)
@@ -149,8 +151,13 @@ export class NudgeService implements Disposable {
     if (replan) this.changed()
   }
 
+  /** What a 'system' time-zone setting means from now on (the caller replans). */
+  setSystemZone(zone: string): void {
+    if (isTimeZone(zone)) this.systemZone = zone
+  }
+
   private zone(settings: Settings): string {
-    return settings.timeZone ?? systemTimeZone()
+    return settings.timeZone ?? this.systemZone ?? systemTimeZone()
   }
 
   private language(settings: Settings): 'en' | 'fr' {

@@ -24,8 +24,8 @@ export const nudgeHandlers: HandlerGroup<NudgeMethods> = {
     return null
   },
   'nudge.later': (ctx, { id, until }) => ctx.nudges.later(id, until),
-  'system.changed': (ctx, { what }) => {
-    ctx.environmentChanged(what)
+  'system.changed': (ctx, { what, timeZone }) => {
+    ctx.environmentChanged(what, timeZone)
     return null
   },
 }
