@@ -300,10 +300,8 @@ export class Core implements CoreContext {
     core.feeds.start()
     // The first nudge is planned from what SQLite holds (sync and settings replan it), a moment
     // after the start: planning reads the whole queue, and the windows' first requests go first
-    // (a real timer, like the rebuild's: a simulated clock would never run it).
-    const plan = setTimeout(() => core.nudges.changed(), START_REBUILD_DELAY_MS)
-    plan.unref()
-    core.lifecycle.add(toDisposable(() => clearTimeout(plan)))
+    // (on the core's clock: a simulated one runs it when advanced, close() cancels it).
+    core.lifecycle.add(core.clock.setTimeout(() => core.nudges.changed(), START_REBUILD_DELAY_MS))
     step('background services started')
     return core
   }

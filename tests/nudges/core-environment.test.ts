@@ -9,12 +9,12 @@ import { tempDir } from '../helpers/process'
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** A joined champion's core on a simulated clock, LinkedIn only, with one published item. */
-async function openCore(clock: SimulatedClock, timeZone: string | null) {
+async function openCore(clock: SimulatedClock, timeZone: string | null, dataDir?: string) {
   const events: Nudge[] = []
   const logs: string[] = []
   const core = await Core.open({
     log: (line) => logs.push(line),
-    dataDir: tempDir('pv-nudge-env-'),
+    dataDir: dataDir ?? tempDir('pv-nudge-env-'),
     clock,
     joinWaitMs: 1,
     opener: { open: async () => {} },
@@ -111,5 +111,28 @@ describe('nudges and what happens around them (core, simulated clock)', () => {
     } finally {
       await core.close()
     }
+  })
+
+  it("the first plan after a restart runs on the core's clock", async () => {
+    const dataDir = tempDir('pv-nudge-env-')
+    const first = await openCore(
+      new SimulatedClock('2026-03-02T04:00:00Z'),
+      'Europe/Paris',
+      dataDir,
+    )
+    await first.core.close()
+    const clock = new SimulatedClock('2026-03-02T04:05:00Z')
+    const core = await Core.open({ dataDir, clock, joinWaitMs: 1 })
+    try {
+      const client = clientOf(core)
+      // Nothing changed since the start: the first plan waits its moment, then comes.
+      expect((await client.call('nudge.preview', {})).next).toBeNull()
+      clock.advance(1_000)
+      await tick()
+      expect((await client.call('nudge.preview', {})).next?.title).toBe('News')
+    } finally {
+      await core.close()
+    }
+    expect(clock.pending).toBe(0)
   })
 })
