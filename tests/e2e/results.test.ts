@@ -254,6 +254,11 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
       '1',
       '0',
     ])
+    // The comparison charts show the same figures: LinkedIn 1 share and 2 clicks; talent 2 per share.
+    const bars = (chart: string, key: string) =>
+      studio.getByTestId(chart).locator(`g[data-key="${key}"] .bar-value`).allTextContents()
+    expect(await bars('chart-networks', 'linkedin')).toEqual(['1', '2'])
+    expect(await bars('chart-objectives', 'talent')).toEqual(['2'])
     // The employee opted in: on the leaderboard by name.
     await expect
       .poll(async () => (await rowCells(studio, 'results-leaderboard', employeeId))[0], WAIT)

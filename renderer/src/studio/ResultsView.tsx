@@ -8,6 +8,7 @@ import { NETWORK_NAMES, NETWORKS } from '../../../common/model/networks'
 import type { Challenge } from '../../../common/model/recognition'
 import { useNow } from './Audience'
 import { CampaignProgress } from './CampaignProgress'
+import { BarChart, type BarRow } from './charts/BarChart'
 import { dailyClicks, paceSeries } from './pace'
 import { type ResultsColumn, type ResultsRow, ResultsTable, Sparkline } from './ResultsTable'
 import { type StudioTranslate, useST, useStudio } from './store'
@@ -95,6 +96,21 @@ export function ResultsView() {
     }
   })
   const perShareColumn = { label: t('results.clicksPerShare'), numeric: true }
+  const decimal = new Intl.NumberFormat(language, { maximumFractionDigits: 2 })
+  const format = (value: number) => decimal.format(value)
+  // The charts compare the same figures as the tables: first cell the label, then the counts.
+  const networkBars: BarRow[] = networkRows.map((row) => ({
+    key: row.key,
+    label: String(row.cells[0]),
+    values: [Number(row.cells[1]), Number(row.cells[2])],
+  }))
+  const perShareBars = (rows: ResultsRow[]): BarRow[] =>
+    rows.map((row) => ({
+      key: row.key,
+      label: String(row.cells[0]),
+      values: [Number(row.cells[5] ?? 0)],
+    }))
+  const perShareSeries = [{ label: t('results.clicksPerShare'), className: 'bar-clicks' }]
   const leaderboard = board.leaderboard
 
   return (
@@ -126,6 +142,16 @@ export function ResultsView() {
         rows={networkRows}
         empty={t('results.none')}
       />
+      <BarChart
+        testId="chart-networks"
+        title={t('results.chartNetworks')}
+        series={[
+          { label: t('results.shares'), className: 'bar-shares' },
+          { label: t('results.clicks'), className: 'bar-clicks' },
+        ]}
+        rows={networkBars}
+        format={format}
+      />
       <div className="results-pair">
         <ResultsTable
           testId="results-objectives"
@@ -140,6 +166,22 @@ export function ResultsView() {
           columns={[{ label: t('results.sourceKind') }, ...counts, perShareColumn]}
           rows={sourceRows}
           empty={t('results.none')}
+        />
+      </div>
+      <div className="results-pair">
+        <BarChart
+          testId="chart-objectives"
+          title={t('results.chartObjectives')}
+          series={perShareSeries}
+          rows={perShareBars(objectiveRows)}
+          format={format}
+        />
+        <BarChart
+          testId="chart-sources"
+          title={t('results.chartSources')}
+          series={perShareSeries}
+          rows={perShareBars(sourceRows)}
+          format={format}
         />
       </div>
 
