@@ -1,6 +1,7 @@
 import { loadSecret } from './auth/secret'
 import { ConfigError, parseConfig, USAGE, wantsHelp } from './config'
 import { createLogger } from './log'
+import { DatabaseOpenError } from './persistence/database'
 import { DataDirLockedError } from './persistence/lock'
 import { startRelay } from './relay'
 import { StorageStartError } from './storage/redis/doc-store'
@@ -54,6 +55,7 @@ main().catch((error: unknown) => {
     error instanceof ConfigError ||
     error instanceof DataDirLockedError ||
     error instanceof StorageStartError ||
+    error instanceof DatabaseOpenError ||
     (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
   const message = known ? (error as Error).message : ((error as Error).stack ?? String(error))
   process.stderr.write(`porte-voix relay failed to start: ${message}\n`)

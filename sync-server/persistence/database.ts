@@ -161,6 +161,20 @@ export class MissingDatabaseError extends Error {
 }
 
 /**
+ * SQLite refused the data dir's database at start (not a SQLite file, corrupt, unreadable, disk
+ * full during a migration): an operator's matter, said in one line (sync-server/main.ts).
+ */
+export class DatabaseOpenError extends Error {
+  constructor(file: string, cause: Error & { code?: unknown }) {
+    const code = typeof cause.code === 'string' ? ` (${cause.code})` : ''
+    super(
+      `cannot open the relay database ${resolve(file)}: ${cause.message}${code}; restore it from a backup or move it away`,
+    )
+    this.name = 'DatabaseOpenError'
+  }
+}
+
+/**
  * The data directory holds the signing secret and every member's content: owner only (8.11).
  * SQLite creates the -wal and -shm files with the database file's mode, so 0600 there suffices.
  */
@@ -186,7 +200,22 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   }
   ensurePrivateDir(dataDir)
   if (!options.readonly) ensurePrivateFile(file)
-  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true })
+  let db: Db
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true })
+  } catch (error) {
+    throw error instanceof Database.SqliteError ? new DatabaseOpenError(file, error) : error
+  }
+  try {
+    return configure(db, options)
+  } catch (error) {
+    // Closed, so a start that fails here holds no handle on the file (the caller drops the lock).
+    db.close()
+    throw error instanceof Database.SqliteError ? new DatabaseOpenError(file, error) : error
+  }
+}
+
+function configure(db: Db, options: OpenOptions): Db {
   db.pragma('busy_timeout = 5000')
   if (options.readonly) return db
   db.pragma('journal_mode = WAL')

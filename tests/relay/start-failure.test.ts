@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -64,6 +64,48 @@ describe('a relay start that fails halfway leaks nothing', () => {
     const again = await startRelay({ dataDir, port })
     try {
       expect(again.port).toBe(port)
+      const listed = await again.admin(['list-workspaces'])
+      expect(listed.code, listed.stderr).toBe(0)
+      expect(listed.stdout).toContain(acme)
+    } finally {
+      await stopRelay(again)
+    }
+  })
+
+  it('database not a SQLite file: one clear line, exit 1, no lock left; once restored, a start works', async () => {
+    const dataDir = tempDir('porte-voix-start-fail-')
+    dirs.push(dataDir)
+    const first = await startRelay({ dataDir })
+    const acme = await first.createWorkspace('Acme')
+    await first.stop()
+    const dbPath = path.join(dataDir, DB_FILE)
+    // Closed cleanly: the whole database is in the main file (no -wal to keep alongside).
+    expect(existsSync(`${dbPath}-wal`)).toBe(false)
+    const good = readFileSync(dbPath)
+    // A disk that returned junk, a file copied over by mistake: same size, not SQLite.
+    writeFileSync(dbPath, Buffer.alloc(good.length, 'garbage! '))
+
+    const env = { ...process.env }
+    delete env.PORTE_VOIX_RELAY_SECRET
+    const out = await runRelayCli(
+      'main',
+      ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+      env,
+    )
+    expect(out.code).toBe(1)
+    expect(out.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^porte-voix relay failed to start: [^\n]*not a database[^\n]*$/),
+    ])
+    expect(out.stderr).not.toMatch(/\n\s+at /)
+    expect(out.stdout).not.toMatch(/listening on/)
+    expect(readdirSync(dataDir).filter((f) => f.includes('lock'))).toEqual([])
+
+    // The operator restores the file (from a backup, here the bytes it held): a start works.
+    rmSync(`${dbPath}-wal`, { force: true })
+    rmSync(`${dbPath}-shm`, { force: true })
+    writeFileSync(dbPath, good)
+    const again = await startRelay({ dataDir })
+    try {
       const listed = await again.admin(['list-workspaces'])
       expect(listed.code, listed.stderr).toBe(0)
       expect(listed.stdout).toContain(acme)
