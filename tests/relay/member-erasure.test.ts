@@ -218,6 +218,11 @@ async function expectCoreForgot(member: Erased, name: string) {
     const items = await core.client.call('queue.list', {})
     return items.find((i) => i.id === member.published)?.authorId === DELETED_MEMBER
   })
+  // The directory is another document: it may reach the core after the queue does.
+  await waitFor(`the core's directory without ${name}`, async () => {
+    const members = await core.client.call('members.list', {})
+    return !members.some((m) => m.id === member.memberId)
+  })
   const members = await core.client.call('members.list', {})
   expect(members.map((m) => m.id)).not.toContain(member.memberId)
   expect(members.map((m) => m.displayName)).toContain('Dora')
