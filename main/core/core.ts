@@ -17,7 +17,7 @@ import { NudgeService } from './nudges/service'
 import { MyResultsService } from './results'
 import { checkedOpener, type Opener, unavailableOpener } from './shares/opener'
 import { OutboxSender } from './shares/outbox-sender'
-import { watchFates } from './shares/proposal-fates'
+import { type FateWatch, watchFates } from './shares/proposal-fates'
 import { ShareStore } from './shares/share-store'
 import { Shares } from './shares/shares'
 import { keepQueuePublished, projectUpdate, rebuildQueueTable } from './store/queue-projection'
@@ -84,6 +84,8 @@ export class Core implements CoreContext {
   private readonly workspace: WorkspaceSession
   private readonly renewal: TokenRenewal
   private readonly outbox: OutboxSender
+  /** Polls the relay only while a proposal of mine awaits a decision; kicked when mine change. */
+  private readonly fates: FateWatch
   private readonly log: (line: string) => void
   /** True while open() resumes the stored session (see syncStarted). */
   private starting = false
@@ -147,6 +149,7 @@ export class Core implements CoreContext {
         },
         onJoined: () => {
           this.outbox.kick()
+          this.fates.kick()
           // Another workspace (or member) means other shares too.
           this.events.mineChanged({ shares: true })
         },
@@ -174,6 +177,8 @@ export class Core implements CoreContext {
         // Deliveries and failures change the outbox, never my shares.
         onChange: () => {
           this.events.mineChanged({ shares: false })
+          // A proposal the relay now has awaits its decision.
+          this.fates.kick()
           // A share the relay now has can be asked about.
           this.results.fetcher.kick()
         },
@@ -192,11 +197,14 @@ export class Core implements CoreContext {
       // Whatever the host supplies, only http(s) and mailto: get through.
       opener: checkedOpener(options.opener ?? unavailableOpener),
       sender: this.outbox,
-      changed: (what) => this.events.mineChanged(what),
+      changed: (what) => {
+        this.events.mineChanged(what)
+        this.fates.kick()
+      },
       log: this.log,
     })
     // Decisions on my proposals come from the relay (employees do not hold curation).
-    this.lifecycle.add(
+    this.fates = this.lifecycle.add(
       watchFates({
         clock,
         session: () => this.workspace.session,

@@ -73,7 +73,7 @@ export function withFates(
 export const FATE_POLL_MS = 10_000
 
 export type FateWatchOptions = {
-  clock: { setInterval(fn: () => void, everyMs: number): { dispose(): void | Promise<void> } }
+  clock: { setTimeout(fn: () => void, delayMs: number): { dispose(): void | Promise<void> } }
   /** The joined session, or null. */
   session: () => StoredSession | null
   /** My proposals as the core lists them (with what the relay said so far). */
@@ -83,26 +83,64 @@ export type FateWatchOptions = {
   everyMs?: number
 }
 
+export type FateWatch = {
+  /** My proposals may have changed (one made, delivered, joined): poll again if one awaits. */
+  kick(): void
+  dispose(): void
+}
+
 /**
  * The decision on a proposal used to reach its author through the queue document; it is now in
  * curation, which the author does not hold. While a proposal of mine is delivered and undecided,
- * the core asks the relay now and then, and says so when a fate changed.
+ * the core asks the relay now and then, and says so when a fate changed. With none awaiting, no
+ * timer is armed (a core at rest wakes only for what it scheduled); kick() re-arms it.
  */
-export function watchFates(options: FateWatchOptions): { dispose(): void | Promise<void> } {
+export function watchFates(options: FateWatchOptions): FateWatch {
+  let timer: { dispose(): void | Promise<void> } | null = null
   let busy = false
-  return options.clock.setInterval(() => {
+  let disposed = false
+  const everyMs = options.everyMs ?? FATE_POLL_MS
+
+  /** What the core lists now, with the fates known so far, or null when not joined. */
+  const current = (): { session: StoredSession; views: ProposalView[] } | null => {
     const session = options.session()
-    if (!session || busy) return
-    const before = withFates(options.views(), known.get(keyOf(session)) ?? new Map())
-    if (!before.some((view) => view.state === 'pending')) return
+    if (!session) return null
+    return { session, views: withFates(options.views(), known.get(keyOf(session)) ?? new Map()) }
+  }
+  const awaiting = (views: readonly ProposalView[]) => views.some((v) => v.state === 'pending')
+
+  const arm = () => {
+    if (disposed || timer || busy) return
+    const now = current()
+    if (!now || !awaiting(now.views)) return
+    timer = options.clock.setTimeout(check, everyMs)
+  }
+
+  function check(): void {
+    timer = null
+    const now = current()
+    if (!now || !awaiting(now.views)) return
     busy = true
-    void refreshFates(session)
+    void refreshFates(now.session)
       .then((fates) => {
+        if (disposed) return
         const after = withFates(options.views(), fates)
-        if (JSON.stringify(after) !== JSON.stringify(before)) options.changed()
+        if (JSON.stringify(after) !== JSON.stringify(now.views)) options.changed()
       })
       .finally(() => {
         busy = false
+        // Still one awaiting: ask again later; none: stop until kick().
+        arm()
       })
-  }, options.everyMs ?? FATE_POLL_MS)
+  }
+
+  arm()
+  return {
+    kick: arm,
+    dispose: () => {
+      disposed = true
+      void timer?.dispose()
+      timer = null
+    },
+  }
 }
