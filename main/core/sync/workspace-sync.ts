@@ -1,6 +1,6 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { Awareness } from 'y-protocols/awareness'
+import { Awareness, outdatedTimeout, removeAwarenessStates } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import { messageSync, WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -43,8 +43,17 @@ export type WorkspaceSyncOptions = {
   onStatus?: (status: SyncStatus) => void
   /** The core's clock: keepalive, refusal retry and waitForSync's time limit run on it. */
   clock?: Clock
+  /** A connected link that received nothing this long is closed and reconnected (see watchSilence). */
+  silenceTimeoutMs?: number
   log?: (line: string) => void
 }
+
+/**
+ * y-websocket closes a socket that received nothing for 30 s, checked by a 3 s interval per
+ * provider. The relay sends an idle peer a heartbeat every 10 to 15 s (DEFAULT_HEARTBEAT_MS, checked
+ * every half interval): more than two of them missed means the link is dead.
+ */
+export const SILENCE_TIMEOUT_MS = 40_000
 
 /** Origin of updates replayed from SQLite at start: already stored, not to be appended again. */
 export const LOADED_FROM_STORE = Symbol('loaded-from-store')
@@ -57,6 +66,8 @@ export function storageError(fault: StorageFault): ContractError {
 type Link = {
   doc: DocName
   provider: WebsocketProvider
+  /** Closes the socket when the relay stays silent; re-armed on every received message. */
+  silence: Disposable | null
   connected: boolean
   synced: boolean
   failed: boolean
@@ -169,6 +180,7 @@ export class WorkspaceSync implements Disposable {
       const aw = new Awareness(doc)
       // The core is not a person: windows publish their own presence through it.
       aw.setLocalState(null)
+      this.expireRemoteStates(aw)
       awareness[name] = aw
     }
     this.docs = docs
@@ -392,6 +404,7 @@ export class WorkspaceSync implements Disposable {
     const doc = this.docs[name]
     const link: Link = {
       doc: name,
+      silence: null,
       connected: false,
       synced: false,
       failed: false,
@@ -416,9 +429,11 @@ export class WorkspaceSync implements Disposable {
     }
     const { provider } = link
     this.answerSyncRequests(provider, name)
+    this.watchSilence(link)
     provider.on('status', ({ status }) => {
       link.connected = status === 'connected'
       if (link.connected) link.failed = false
+      this.armSilence(link)
       this.recompute()
     })
     provider.on('sync', (synced) => {
@@ -452,6 +467,87 @@ export class WorkspaceSync implements Disposable {
       this.scheduleRefusedRetry()
     })
     return link
+  }
+
+  /**
+   * y-websocket's watchdog wakes every 3 s per provider, idle or not. Instead: one timeout per
+   * link, re-armed by each message received, so a healthy idle link (heartbeats) fires no timer.
+   * It closes the socket as y-websocket's watchdog does (its onclose with no event: a close we
+   * initiated, reconnected with backoff).
+   */
+  private watchSilence(link: Link): void {
+    const { provider } = link
+    clearInterval(
+      (provider as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
+    )
+    const handlers = provider.messageHandlers
+    handlers.forEach((handler, type) => {
+      if (!handler) return
+      handlers[type] = (encoder, decoder, from, emitSynced, messageType) => {
+        this.armSilence(link)
+        handler(encoder, decoder, from, emitSynced, messageType)
+      }
+    })
+    this.lifecycle.add(toDisposable(() => this.disarmSilence(link)))
+  }
+
+  private armSilence(link: Link): void {
+    this.disarmSilence(link)
+    if (this.destroyed || !link.provider.wsconnected) return
+    link.silence = this.clock.setTimeout(() => {
+      link.silence = null
+      const ws = link.provider.ws
+      if (!link.provider.wsconnected || !ws) return
+      this.options.log?.(`sync ${link.doc}: nothing from the relay in a while; reconnecting`)
+      ws.onclose?.call(ws, null as unknown as CloseEvent)
+    }, this.options.silenceTimeoutMs ?? SILENCE_TIMEOUT_MS)
+  }
+
+  private disarmSilence(link: Link): void {
+    void link.silence?.dispose()
+    link.silence = null
+  }
+
+  /**
+   * Awareness renews its own state and expires others' on a 3 s interval. The core publishes no
+   * state of its own (null), so only others' states (relay peers, windows) need expiring: one
+   * timeout to the earliest expiry, armed only while there are such states.
+   */
+  private expireRemoteStates(aw: Awareness): void {
+    clearInterval(
+      (aw as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
+    )
+    let timer: Disposable | null = null
+    const arm = () => {
+      if (timer || this.destroyed) return
+      let earliest = Number.POSITIVE_INFINITY
+      for (const [client, meta] of aw.meta)
+        if (client !== aw.clientID && aw.states.has(client))
+          earliest = Math.min(earliest, meta.lastUpdated + outdatedTimeout)
+      if (earliest === Number.POSITIVE_INFINITY) return
+      timer = this.clock.setTimeout(expire, Math.max(0, earliest - Date.now()))
+    }
+    const expire = () => {
+      timer = null
+      const now = Date.now()
+      const outdated: number[] = []
+      for (const [client, meta] of aw.meta)
+        if (
+          client !== aw.clientID &&
+          aw.states.has(client) &&
+          outdatedTimeout <= now - meta.lastUpdated
+        )
+          outdated.push(client)
+      if (outdated.length > 0) removeAwarenessStates(aw, outdated, 'timeout')
+      arm()
+    }
+    aw.on('update', arm)
+    this.lifecycle.add(
+      toDisposable(() => {
+        void timer?.dispose()
+        timer = null
+      }),
+    )
   }
 
   /**
