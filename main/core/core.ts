@@ -290,6 +290,8 @@ export class Core implements CoreContext {
       started.starting = true
       started.workspace.resume()
       started.starting = false
+      // A proposal of an earlier run may still await its decision.
+      started.fates.kick()
       step('replicas loaded from SQLite, sync started')
     } catch (error) {
       // A start that fails halfway leaves nothing open: database, sync, timers (close() disposes
