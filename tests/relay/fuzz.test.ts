@@ -180,28 +180,44 @@ describe('fuzzed champion updates through a relay process', () => {
     let sent = 0
     let closes = 0
     let bystanderEdits = 0
+    // Refusals of a frame that was only a lane's own honest edits: must stay 0.
+    let honestRefusals = 0
+    const honestRefused: string[] = []
     const codes = new Map<number, number>()
+    // Each lane's own doc: everything it wrote must end up in the bystander's.
+    const sources: Y.Doc[] = []
 
     const lane = async (index: number) => {
       const laneUrl = await url(`Fuzzer ${index}`, 'champion')
       // Honest edits from this lane, in order: these are accepted and must reach everyone.
       const source = new Y.Doc()
+      sources.push(source)
       const honest: Uint8Array[] = []
       source.on('update', (u: Uint8Array) => honest.push(u))
       let client = await RawClient.connect(laneUrl, { sendLocalUpdates: false })
       while (sent < FRAMES) {
         const n = sent++
         let update: Uint8Array
+        let isHonest = false
         if (random() < HONEST_SHARE) {
           EDITS[Math.floor(random() * EDITS.length)]?.(source, n)
-          update = honest.length > 0 ? Y.mergeUpdates(honest.splice(0)) : mutated(random, pool, n)
+          isHonest = honest.length > 0
+          update = isHonest ? Y.mergeUpdates(honest.splice(0)) : mutated(random, pool, n)
         } else update = mutated(random, pool, n)
         const before = client.awarenessFrames
-        client.send(encodeSync(random() < 0.1 ? SYNC_STEP2 : SYNC_UPDATE, update))
+        const asStep2 = random() < 0.1
+        client.send(encodeSync(asStep2 ? SYNC_STEP2 : SYNC_UPDATE, update))
         client.send(encodeQueryAwareness())
         await handled(client, before)
         if (client.closeEvent) {
           closes++
+          if (isHonest) {
+            honestRefusals++
+            const { code, reason } = client.closeEvent
+            honestRefused.push(
+              `lane ${index} frame ${n}${asStep2 ? ' (step 2)' : ''}: ${code} ${reason}`,
+            )
+          }
           codes.set(client.closeEvent.code, (codes.get(client.closeEvent.code) ?? 0) + 1)
           client = await RawClient.connect(laneUrl, { sendLocalUpdates: false })
           // What this lane's refused frame carried of its honest edits comes again later.
@@ -232,6 +248,19 @@ describe('fuzzed champion updates through a relay process', () => {
     expect(bystander.doc.getText('bystander').toString().split(' ').length - 1).toBe(bystanderEdits)
     expect(bystander.doc.store.pendingStructs).toBeNull()
     expect(bystander.doc.store.pendingDs).toBeNull()
+    // Every lane's own edits (none of its honest frames was refused) reached the bystander: its
+    // state vector covers the lane's, its delete set the lane's deletions.
+    // Not asserted yet (issue 8, T8b): some closes land on a lane's honest frame, e.g. 4422
+    // "refers to changes the relay does not have"; whether the relay refuses the honest frame or
+    // the close belongs to an earlier held mutated one is still to be found. Logged below.
+    if (honestRefused.length > 0)
+      console.log(`honest frames closed: ${honestRefused.slice(0, 5).join('; ')}`)
+    expect(sources).toHaveLength(LANES)
+    const bystanderSnapshot = Y.snapshot(bystander.doc)
+    const missing = sources.filter(
+      (source) => !Y.snapshotContainsUpdate(bystanderSnapshot, Y.encodeStateAsUpdate(source)),
+    )
+    expect(missing.map((source) => source.clientID)).toEqual([])
 
     // The stored room, after a restart, is the bystander's doc.
     presence.destroy()
@@ -249,12 +278,16 @@ describe('fuzzed champion updates through a relay process', () => {
     )
     await reader.sync()
     expectSameDoc(reader.doc, bystander.doc)
+    const readerSnapshot = Y.snapshot(reader.doc)
+    for (const source of sources) {
+      expect(Y.snapshotContainsUpdate(readerSnapshot, Y.encodeStateAsUpdate(source))).toBe(true)
+    }
     // Nothing that could never integrate was stored or served (older relays folded it in).
     expect(reader.doc.store.pendingStructs).toBeNull()
     expect(reader.doc.store.pendingDs).toBeNull()
     await reader.close()
     console.log(
-      `fuzz: ${sent} frames, ${closes} refusals ${JSON.stringify(Object.fromEntries(codes))}, relay RSS ${Math.round(rssStart / 1024)} → ${Math.round(rssEnd / 1024)} MiB, relay CPU ${cpu.toFixed(1)} s`,
+      `fuzz: ${sent} frames, ${closes} refusals (${honestRefusals} of honest frames) ${JSON.stringify(Object.fromEntries(codes))}, relay RSS ${Math.round(rssStart / 1024)} → ${Math.round(rssEnd / 1024)} MiB, relay CPU ${cpu.toFixed(1)} s`,
     )
     // Bounded: nothing pending or refused is kept (a leak would grow with the frames).
     expect(rssEnd).toBeLessThan(rssStart + 150 * 1024)
