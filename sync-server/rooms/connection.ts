@@ -283,7 +283,7 @@ export class Connection {
         void room.idle().then(() => {
           if (this.#closed) return
           try {
-            this.send(encodeSync(SYNC_STEP2, room.diffFor(stateVector)))
+            this.send(encodeSync(SYNC_STEP2, room.diffFor(stateVector, this)))
             if (ask) this.send(encodeSync(SYNC_STEP1, room.stateVector()))
           } catch (error) {
             if (error instanceof StorageError) this.#storageFailed(error)

@@ -444,13 +444,21 @@ export class Room {
     }, null)
   }
 
-  /** Sync step 2 for a client's state vector; never from a doc storage could not rebuild. */
-  diffFor(stateVector: Uint8Array): Uint8Array {
+  /**
+   * Sync step 2 for a client's state vector; never from a doc storage could not rebuild.
+   * `to`: the peer it is for. Updates still waiting for the readers' merged send are in the doc,
+   * so in this answer: they go to the other readers now, not to this one a second time.
+   */
+  diffFor(stateVector: Uint8Array, to: Peer | null = null): Uint8Array {
     if (this.#broken) throw new StorageError('room unavailable: storage failed')
     // Serve only what is durable: the changes of this group-commit window are committed first.
     if (this.#store.flush && !this.#store.flush())
       throw new StorageError('room unavailable: could not store pending changes')
     if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
+    if (to && to.access !== 'write' && this.#forReaders.length > 0) {
+      if (this.#readerTimer) clearTimeout(this.#readerTimer)
+      this.#flushReaders(to)
+    }
     return Y.encodeStateAsUpdate(this.doc, stateVector)
   }
 
@@ -623,14 +631,14 @@ export class Room {
     }
   }
 
-  #flushReaders(): void {
+  #flushReaders(except: Peer | null = null): void {
     this.#readerTimer = null
     const pending = this.#forReaders
     this.#forReaders = []
     if (pending.length === 0) return
     const merged = pending.length === 1 ? (pending[0] as Uint8Array) : Y.mergeUpdates(pending)
     const frame = encodeSync(SYNC_UPDATE, merged)
-    for (const peer of this.peers) if (peer.access !== 'write') peer.send(frame)
+    for (const peer of this.peers) if (peer.access !== 'write' && peer !== except) peer.send(frame)
   }
 
   broadcast(frame: Uint8Array, except: Peer | null): void {
