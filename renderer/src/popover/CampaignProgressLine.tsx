@@ -2,6 +2,7 @@ import './stats/stats.css'
 import { formatDay } from '../../../common/format/dates'
 import { type Campaign, campaignGoalKind } from '../../../common/model/campaign'
 import { campaignProgress } from '../../../common/model/campaign-progress'
+import { ProgressBar } from '../components/ProgressBar'
 import { useBoard } from '../state/board'
 import { useLanguage, useStore, useT } from '../state/store'
 
@@ -25,20 +26,13 @@ export function CampaignProgressLine({ campaign }: { campaign: Campaign }) {
   })
   return (
     <section className="campaign-progress" data-testid="campaign-progress">
-      <div
-        className="progress-track"
-        role="progressbar"
-        aria-label={t('progress.of', { name: campaign.name })}
-        aria-valuemin={0}
-        aria-valuemax={progress.target}
-        aria-valuenow={Math.min(progress.value, progress.target)}
-        aria-valuetext={label}
-      >
-        <div
-          className="progress-fill"
-          style={{ width: `${Math.round(progress.fraction * 100)}%` }}
-        />
-      </div>
+      <ProgressBar
+        name={t('progress.of', { name: campaign.name })}
+        label={label}
+        value={progress.value}
+        target={progress.target}
+        fraction={progress.fraction}
+      />
       <p className="small">
         <span data-testid="campaign-progress-value">{label}</span>
         {' · '}

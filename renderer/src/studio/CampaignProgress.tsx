@@ -2,6 +2,7 @@ import { formatDay } from '../../../common/format/dates'
 import { formatNumber } from '../../../common/format/typography'
 import { type Campaign, campaignGoalKind } from '../../../common/model/campaign'
 import { campaignProgress } from '../../../common/model/campaign-progress'
+import { ProgressBar } from '../components/ProgressBar'
 import { useNow } from './Audience'
 import { useST, useStudio } from './store'
 
@@ -19,7 +20,6 @@ export function CampaignProgress({ campaign }: { campaign: Campaign }) {
   const now = useNow()
   const progress = campaignProgress(campaign, counts, now, timeZone ?? undefined)
   const kind = campaignGoalKind(campaign)
-  const percent = Math.round(progress.fraction * 100)
   const deadline = formatDay(campaign.deadline, language, { timeZone })
   const label = t('progress.label', {
     value: formatNumber(progress.value, language),
@@ -28,17 +28,13 @@ export function CampaignProgress({ campaign }: { campaign: Campaign }) {
   })
   return (
     <div className="campaign-progress" data-testid="campaign-progress">
-      <div
-        className="progress-track"
-        role="progressbar"
-        aria-label={t('progress.of', { name: campaign.name })}
-        aria-valuemin={0}
-        aria-valuemax={progress.target}
-        aria-valuenow={Math.min(progress.value, progress.target)}
-        aria-valuetext={label}
-      >
-        <div className="progress-fill" style={{ width: `${percent}%` }} />
-      </div>
+      <ProgressBar
+        name={t('progress.of', { name: campaign.name })}
+        label={label}
+        value={progress.value}
+        target={progress.target}
+        fraction={progress.fraction}
+      />
       <p className="small">
         <span data-testid="campaign-progress-value">{label}</span>{' '}
         <span className="muted">

@@ -8,7 +8,7 @@ import { NETWORK_NAMES, NETWORKS } from '../../../common/model/networks'
 import type { Challenge } from '../../../common/model/recognition'
 import { useNow } from './Audience'
 import { CampaignProgress } from './CampaignProgress'
-import { BarChart, type BarRow } from './charts/BarChart'
+import { type BarRow, GroupedBarChart } from './charts/GroupedBarChart'
 import { dailyClicks, paceSeries } from './pace'
 import { type ResultsColumn, type ResultsRow, ResultsTable, Sparkline } from './ResultsTable'
 import { type StudioTranslate, useST, useStudio } from './store'
@@ -142,7 +142,7 @@ export function ResultsView() {
         rows={networkRows}
         empty={t('results.none')}
       />
-      <BarChart
+      <GroupedBarChart
         testId="chart-networks"
         title={t('results.chartNetworks')}
         series={[
@@ -169,14 +169,14 @@ export function ResultsView() {
         />
       </div>
       <div className="results-pair">
-        <BarChart
+        <GroupedBarChart
           testId="chart-objectives"
           title={t('results.chartObjectives')}
           series={perShareSeries}
           rows={perShareBars(objectiveRows)}
           format={format}
         />
-        <BarChart
+        <GroupedBarChart
           testId="chart-sources"
           title={t('results.chartSources')}
           series={perShareSeries}

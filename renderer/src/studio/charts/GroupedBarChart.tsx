@@ -13,7 +13,7 @@ const BAR = 9
 const GAP = 2
 const ROW_GAP = 8
 
-export function BarChart({
+export function GroupedBarChart({
   title,
   series,
   rows,
