@@ -62,6 +62,31 @@ export function RecognitionView() {
   )
 }
 
+/** A required number of at least 0, kept as typed text until the form is saved. */
+function NumberField(props: {
+  label: string
+  value: string
+  max: number
+  step: number | 'any'
+  testId: string
+  onChange(text: string): void
+}) {
+  return (
+    <Field label={props.label}>
+      <input
+        type="number"
+        required
+        min={0}
+        max={props.max}
+        step={props.step}
+        value={props.value}
+        data-testid={props.testId}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+    </Field>
+  )
+}
+
 function PointsForm({ weights }: { weights: PointWeights }) {
   const t = useST()
   const save = useStudio((state) => state.saveWorkspaceSettings)
@@ -82,18 +107,14 @@ function PointsForm({ weights }: { weights: PointWeights }) {
     setSaved(await save({ points }))
   }
   const field = (key: keyof PointWeights, max: number) => (
-    <Field label={t(`points.${key}`)}>
-      <input
-        type="number"
-        required
-        min={0}
-        max={max}
-        step={1}
-        value={draft[key]}
-        data-testid={`points-${key}`}
-        onChange={(event) => setDraft({ ...draft, [key]: event.target.value })}
-      />
-    </Field>
+    <NumberField
+      label={t(`points.${key}`)}
+      value={draft[key]}
+      max={max}
+      step={1}
+      testId={`points-${key}`}
+      onChange={(text) => setDraft({ ...draft, [key]: text })}
+    />
   )
   return (
     <form className="card form-card" onSubmit={submit} data-testid="points-form">
@@ -153,30 +174,22 @@ function ValueForm() {
           onChange={(event) => setCurrency(event.target.value)}
         />
       </Field>
-      <Field label={t('value.cpc')}>
-        <input
-          required
-          type="number"
-          min={0}
-          max={1000}
-          step="any"
-          value={cpc}
-          data-testid="value-cpc"
-          onChange={(event) => setCpc(event.target.value)}
-        />
-      </Field>
-      <Field label={t('value.cpm')}>
-        <input
-          required
-          type="number"
-          min={0}
-          max={10_000}
-          step="any"
-          value={cpm}
-          data-testid="value-cpm"
-          onChange={(event) => setCpm(event.target.value)}
-        />
-      </Field>
+      <NumberField
+        label={t('value.cpc')}
+        value={cpc}
+        max={1000}
+        step="any"
+        testId="value-cpc"
+        onChange={setCpc}
+      />
+      <NumberField
+        label={t('value.cpm')}
+        value={cpm}
+        max={10_000}
+        step="any"
+        testId="value-cpm"
+        onChange={setCpm}
+      />
       <div className="row">
         <button type="submit" className="button button-primary" data-testid="value-save">
           {t('settings.save')}
