@@ -5,24 +5,15 @@
  * the click shows in the employee's My stats, and still does with the relay gone.
  */
 import { rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { type LandingSite, startLandingSite, startLinkRelay } from '../helpers/landing'
+import type { RelayProcess } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
 import { waitFor } from '../helpers/wait'
 
 const WAIT = { timeout: 20_000 }
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 let relay: RelayProcess | null = null
 /** Kept apart: the test stops the relay (and forgets it) half-way, its folder must still go. */
@@ -30,19 +21,13 @@ let relayDataDir: string | null = null
 let champion: CoreProcess | null = null
 let employee: CoreProcess | null = null
 let chromium: TestBrowser | null = null
-let site: Server | null = null
+let site: LandingSite | null = null
 let siteUrl = ''
 
 beforeAll(async () => {
-  // The item's own site: a fixture page on loopback that says which query it was opened with.
-  site = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-    res.end(`<!doctype html><title>Launch</title><p id="landed">${req.url ?? ''}</p>`)
-  })
-  await new Promise<void>((resolve) => site?.listen(0, '127.0.0.1', resolve))
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
-  const port = await freePort()
-  relay = await startRelay({ port, args: ['--public-url', `http://127.0.0.1:${port}`] })
+  site = await startLandingSite('Launch')
+  siteUrl = site.url
+  relay = await startLinkRelay()
   relayDataDir = relay.dataDir
   ;[champion, employee, chromium] = await Promise.all([
     startCore(),
@@ -58,7 +43,7 @@ afterAll(async () => {
   for (const dir of [champion?.dataDir, employee?.dataDir, relayDataDir]) {
     if (dir) rmSync(dir, { recursive: true, force: true })
   }
-  await new Promise((resolve) => (site ? site.close(resolve) : resolve(null)))
+  await site?.close()
 })
 
 describe('close the loop (Chromium, real relay with --public-url)', () => {

@@ -9,8 +9,6 @@
  * on screen; My stats still shows the clicks with the relay gone; the new views are axe clean.
  */
 import { readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,9 +16,9 @@ import { campaignSlug } from '../../common/share/tracked-link'
 import { parseCsv } from '../../renderer/src/studio/csv'
 import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { type LandingSite, startLandingSite, startLinkRelay } from '../helpers/landing'
+import type { RelayProcess } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
-import { freePort } from '../helpers/servers'
 import { waitFor } from '../helpers/wait'
 
 const WAIT = { timeout: 30_000 }
@@ -31,19 +29,13 @@ let relayDir: string | null = null
 let champion: CoreProcess | null = null
 let employee: CoreProcess | null = null
 let chromium: TestBrowser | null = null
-let site: Server | null = null
+let site: LandingSite | null = null
 let siteUrl = ''
 
 beforeAll(async () => {
-  // The item's own site: a page on loopback that says which query it was opened with.
-  site = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-    res.end(`<!doctype html><title>Talent</title><p id="landed">${req.url ?? ''}</p>`)
-  })
-  await new Promise<void>((resolve) => site?.listen(0, '127.0.0.1', resolve))
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
-  const port = await freePort()
-  relay = await startRelay({ port, args: ['--public-url', `http://127.0.0.1:${port}`] })
+  site = await startLandingSite('Talent')
+  siteUrl = site.url
+  relay = await startLinkRelay()
   relayDir = relay.dataDir
   ;[champion, employee, chromium] = await Promise.all([
     startCore({ args: ['--static', rendererDir()] }),
@@ -59,7 +51,7 @@ afterAll(async () => {
   for (const dir of [champion?.dataDir, employee?.dataDir, relayDir]) {
     if (dir) rmSync(dir, { recursive: true, force: true })
   }
-  await new Promise((resolve) => (site ? site.close(resolve) : resolve(null)))
+  await site?.close()
 })
 
 /** Digits of a figure as shown ("1,234" / "1 234" → 1234). */
