@@ -540,6 +540,10 @@ describe('champion studio in Chromium', () => {
       await expect
         .poll(() => card.locator('.attached li').allTextContents(), WAIT)
         .toEqual([expect.stringContaining('Q3 launch event')])
+      // The employee's core gets it through the relay, merged with others' edits (reader fan-out).
+      await waitFor('the campaign at the employee', async () =>
+        (await eve.client.call('campaign.list', {})).some((c) => c.name === 'Q3 launch'),
+      )
       const campaign = (await eve.client.call('campaign.list', {})).find(
         (c) => c.name === 'Q3 launch',
       )
