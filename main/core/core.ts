@@ -395,7 +395,7 @@ export class Core implements CoreContext {
   private syncStarted(sync: WorkspaceSync): void {
     // The table is derived: rebuilding it at start also repairs a crash between the log append
     // and the table update (two transactions).
-    keepQueuePublished(sync, this.store.docLog, this.log)
+    keepQueuePublished(sync, this.log)
     followHistoryRewrites(sync, this.store.docLog, this.log)
     for (const connection of this.events.connections) connection.replicas.use(sync)
     // Not during the start: reading and validating every item is a large queue's biggest step

@@ -1,15 +1,13 @@
 import * as Y from 'yjs'
 import {
   changedItemIds,
-  historyGeneration,
   isPublished,
   moveItem,
   unpublishedEntries,
 } from '../../../common/doc/curation-doc'
 import { itemsMap, readItem, readItems } from '../../../common/doc/queue-doc'
-import { type Access, type DocName, roomName } from '../../../common/doc/rooms'
+import type { Access, DocName } from '../../../common/doc/rooms'
 import type { Item } from '../../../common/model/item'
-import type { DocLog } from './doc-log'
 import type { QueueTable } from './queue-table'
 
 export { changedItemIds }
@@ -97,21 +95,13 @@ export function projectUpdate(
  * - a curator's replica of an older layout (drafts or proposals in the queue, e.g. made offline
  *   before the relay migrated the workspace) has them moved into curation, so they are kept and
  *   the relay (which refuses unpublished items in the queue) accepts what this core sends;
- * - when the relay rewrote the queue's history (its `history` generation changed: content was
- *   moved out), the stored log and snapshot of the document are folded into one snapshot of
- *   the current, garbage-collected state, so the content that left is gone from this disk too.
+ * - when the relay rewrote the queue's history (content moved out), followHistoryRewrites
+ *   (sync/history-follow.ts) folds the stored log, as for the other documents.
  */
-/** How long a failed rewrite of the queue's local history waits before it is tried again. */
-const REWRITE_RETRY_MS = 1_000
-
 /** Origin of the core's own moves between documents (not a window's edit). */
 const LAYOUT_ORIGIN = Symbol('queue-layout')
 
-export function keepQueuePublished(
-  sync: ProjectionSync & { readonly workspaceId: string },
-  docLog: DocLog,
-  log: (line: string) => void,
-): void {
+export function keepQueuePublished(sync: ProjectionSync, log: (line: string) => void): void {
   const queue = sync.docs.queue
   if (sync.access('curation') === 'write') {
     const stray = unpublishedEntries(queue, itemsMap(queue).keys())
@@ -124,38 +114,4 @@ export function keepQueuePublished(
     }
     if (stray.length > 0) log(`queue: moved ${stray.length} unpublished item(s) to curation`)
   }
-  const key = roomName(sync.workspaceId, 'queue')
-  let generation = historyGeneration(queue)
-  let pending = false
-  const rewrite = (next: string | null, delayMs = 0) => {
-    if (pending) return
-    pending = true
-    const timer = setTimeout(() => {
-      pending = false
-      if (queue.isDestroyed) return
-      try {
-        const result = docLog.compact(key)
-        log(`queue: history replaced by the relay (${next}); local history rewritten`)
-        if (!result) log('queue: nothing to rewrite')
-      } catch (error) {
-        // Until it succeeds the moved-out content is still in this file: try again (a busy or
-        // full disk passes), not only at the next start.
-        log(`queue: could not rewrite local history (${(error as Error).message}); retrying`)
-        rewrite(next, REWRITE_RETRY_MS)
-      }
-    }, delayMs)
-    // Never what keeps the process alive; a stopped sync (destroyed doc) ends the retries.
-    timer.unref()
-  }
-  queue.on('update', () => {
-    // This listener was added after the doc log's: the update that changed it is stored.
-    const next = historyGeneration(queue)
-    if (next === generation) return
-    generation = next
-    rewrite(next)
-  })
-  // The relay's new generation may have arrived before this listener was attached (sync starts
-  // before the session calls us): a rewritten history is folded once at every start as well,
-  // which costs one compaction and leaves nothing of what the relay moved out on this disk.
-  if (generation !== null) rewrite(generation)
 }

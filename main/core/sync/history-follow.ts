@@ -7,13 +7,13 @@ import type { DocLog } from '../store/doc-log'
 const RETRY_MS = 1_000
 
 /**
- * The relay rewrote a document's history to erase a deleted member (issue 8.13: their id left the
- * items they wrote and their directory entry, key included) and marked it with a new `history`
- * generation. Fold this device's stored log of that document into one garbage-collected snapshot,
+ * The relay rewrote a document's history — content moved out of the queue (issue 8.4), or a
+ * deleted member erased (issue 8.13: their id left the items they wrote and their directory
+ * entry, key included) — and marked it with a new `history` generation. Fold this device's stored log of that document into one garbage-collected snapshot,
  * so the old values leave this disk too; for the directory the deleted entries' keys are erased
- * from the live doc and the fold (doc-log's compact). The queue has its own follower
- * (keepQueuePublished), which also moves content; this is for curation, the directory and the
- * board (a deleted or opted-out member's leaderboard row).
+ * from the live doc and the fold (doc-log's compact). The board's rewrite drops a deleted or
+ * opted-out member's leaderboard row. A failed fold (a busy or full disk) is retried until it
+ * works or the sync stops (destroyed doc).
  */
 export function followHistoryRewrites(
   sync: {
@@ -24,7 +24,7 @@ export function followHistoryRewrites(
   docLog: Pick<DocLog, 'compact'>,
   log: (line: string) => void,
 ): void {
-  for (const name of ['curation', 'directory', 'board'] as const) {
+  for (const name of ['queue', 'curation', 'directory', 'board'] as const) {
     if (sync.access(name) === 'none') continue
     const doc = sync.docs[name]
     const key = roomName(sync.workspaceId, name)
