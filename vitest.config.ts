@@ -1,18 +1,42 @@
 import { defineConfig } from 'vitest/config'
 
+/** Options both projects share (projects do not inherit the root's test options). */
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  // Feed and image fixtures are served on 127.0.0.1, which the core refuses to reach unless an
+  // admin allows it (main/core/net/address-policy.ts); the tests are that admin. Tests of the
+  // refusal pass the strict policy explicitly, or clear this in their child's environment.
+  env: { PORTE_VOIX_ALLOW_INTERNAL_HOSTS: '127.0.0.1' },
+}
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
-    // One temp root per run, deleted at the end; the run fails if tests leave anything outside it.
+    // One temp root per run, deleted at the end; the run fails if tests leave anything outside
+    // it. It also starts the run's one redis-server and PostgreSQL for the relay-cluster project.
     globalSetup: ['tests/global-setup.ts'],
     // Integration tests start relays and cores as child processes; two cores here, so keep parallelism modest.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
-    // Feed and image fixtures are served on 127.0.0.1, which the core refuses to reach unless an
-    // admin allows it (main/core/net/address-policy.ts); the tests are that admin. Tests of the
-    // refusal pass the strict policy explicitly, or clear this in their child's environment.
-    env: { PORTE_VOIX_ALLOW_INTERNAL_HOSTS: '127.0.0.1' },
-    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'default',
+          include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
+        },
+      },
+      {
+        // The relay suite again, every test relay on Redis streams + PostgreSQL snapshots (its own
+        // Redis database and PostgreSQL schema on the run's shared servers, helpers/relay.ts).
+        // `--project default` runs one backend only.
+        test: {
+          ...shared,
+          name: 'relay-cluster',
+          include: ['tests/relay/**/*.test.ts'],
+          env: { ...shared.env, PORTE_VOIX_TEST_RELAY_BACKEND: 'cluster' },
+        },
+      },
+    ],
   },
 })

@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import type { TestProject } from 'vitest/node'
+import { startPostgres, startRedis, TEST_REDIS_DATABASES, type TestServer } from './helpers/servers'
 
 /**
  * One temporary root per test run. Workers and every process they start inherit TMPDIR (TMP/TEMP
@@ -20,24 +21,54 @@ const ROOT = resolve(import.meta.dirname, '..')
  * never a stale out/, never racing someone's `npm run build`. Inside the repo so that the bundle's
  * external packages resolve from node_modules.
  */
-function buildHost(runName: string): string {
+async function buildHost(runName: string): Promise<string> {
   const dir = join(ROOT, 'out', 'test-hosts', runName)
-  const result = spawnSync(
+  // Asynchronous: the shared test servers start meanwhile (their readiness timers keep running).
+  const child = spawn(
     process.execPath,
     [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PORTE_VOIX_HOST_BUILD_DIR: dir },
-      encoding: 'utf8',
-    },
+    { cwd: ROOT, env: { ...process.env, PORTE_VOIX_HOST_BUILD_DIR: dir } },
   )
-  if (result.status !== 0) {
-    throw new Error(`building the core host failed:\n${result.stdout}\n${result.stderr}`)
-  }
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8')
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8')
+  })
+  const code = await new Promise<number | null>((done, fail) => {
+    child.once('error', fail)
+    child.once('close', done)
+  })
+  if (code !== 0) throw new Error(`building the core host failed:\n${output}`)
   return join(dir, 'host.js')
 }
 
-export default function setup(project: TestProject): () => void {
+/** The vitest project that runs tests/relay on Redis + PostgreSQL (vitest.config.ts). */
+export const CLUSTER_PROJECT = 'relay-cluster'
+
+/**
+ * One redis-server and one PostgreSQL for the whole run, when relays will run on them (the
+ * cluster project is selected, or PORTE_VOIX_TEST_RELAY_BACKEND=cluster): child processes of
+ * this process, in the run root, their URLs handed to workers through the environment; each test
+ * relay gets its own Redis database and PostgreSQL schema on them (helpers/relay.ts).
+ */
+async function startClusterServers(project: TestProject): Promise<TestServer[]> {
+  const wanted =
+    process.env.PORTE_VOIX_TEST_RELAY_BACKEND === 'cluster' ||
+    project.vitest.projects.some((p) => p.name === CLUSTER_PROJECT)
+  if (!wanted) return []
+  const [redis, postgres] = await Promise.all([
+    startRedis({ databases: TEST_REDIS_DATABASES }),
+    // Two workers' relays (4 connections each, restarts overlapping) and the tests' own readers.
+    startPostgres({ maxConnections: 200 }),
+  ])
+  process.env.PORTE_VOIX_TEST_REDIS_URL = redis.url
+  process.env.PORTE_VOIX_TEST_POSTGRES_URL = postgres.url
+  return [redis, postgres]
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const realTmp = tmpdir()
   // Vitest's own scratch folder (made before this setup, removed after its teardown).
   const vitestScratch = (project.vitest as unknown as { _tmpDir?: unknown })._tmpDir
@@ -46,10 +77,18 @@ export default function setup(project: TestProject): () => void {
   const root = mkdtempSync(join(realTmp, RUN_PREFIX))
   process.env.PORTE_VOIX_REAL_TMPDIR = realTmp
   for (const name of ['TMPDIR', 'TMP', 'TEMP']) process.env[name] = root
-  const hostEntry = buildHost(basename(root))
+  const servers = startClusterServers(project)
+  const [hostEntry, started] = await Promise.all([buildHost(basename(root)), servers]).catch(
+    async (error: unknown) => {
+      // A failed build must not leave the servers running: stopped by pid, their dirs removed.
+      for (const server of await servers.catch(() => [])) await server.stop()
+      throw error
+    },
+  )
   process.env.PORTE_VOIX_HOST_ENTRY = hostEntry
 
-  return () => {
+  return async () => {
+    for (const server of started) await server.stop()
     rmSync(resolve(hostEntry, '..'), { recursive: true, force: true })
     // Restored so that anything after this teardown does not write into the deleted root.
     for (const name of ['TMPDIR', 'TMP', 'TEMP']) process.env[name] = realTmp

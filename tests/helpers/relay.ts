@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import Redis from 'ioredis'
+import pg from 'pg'
 import type { Role } from '../../common/model/member'
 import { createWorkspace, invite } from '../../sync-server/admin/admin'
 import { type Exit, removeTempDir, spawnUntilListening, tempDir } from './process'
-import { startPostgres, startRedis } from './servers'
+import { startPostgres, startRedis, TEST_REDIS_DATABASES } from './servers'
 
 /**
  * Start a real relay as a child process (not detached), for integration tests.
@@ -108,26 +110,92 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayPro
   }
 }
 
+/** The storage a test relay on a data dir uses (see relayBackend). */
+export type RelayBackend =
+  | { kind: 'sqlite' }
+  | { kind: 'cluster'; redisUrl: string; postgresUrl: string }
+
+/** True when test relays run on Redis + PostgreSQL (PORTE_VOIX_TEST_RELAY_BACKEND=cluster). */
+export function onClusterBackend(): boolean {
+  return process.env.PORTE_VOIX_TEST_RELAY_BACKEND === 'cluster'
+}
+
 /**
- * PORTE_VOIX_TEST_RELAY_BACKEND=cluster runs every test relay on the Redis + PostgreSQL backend
- * (one redis-server and one PostgreSQL per test worker, started on first use, gone with it).
+ * The run's one redis-server and PostgreSQL (started by tests/global-setup.ts, URLs in the
+ * environment); a worker started without them (another config) starts its own, gone with it.
  */
-let clusterStorage: Promise<string[]> | null = null
-function backendArgs(args: string[]): Promise<string[]> {
-  if (process.env.PORTE_VOIX_TEST_RELAY_BACKEND !== 'cluster' || args.includes('--redis-url'))
-    return Promise.resolve([])
-  clusterStorage ??= Promise.all([startRedis(), startPostgres()]).then(([redis, postgres]) => [
-    '--redis-url',
-    redis.url,
-    '--postgres-url',
-    postgres.url,
-  ])
-  return clusterStorage
+let sharedServers: Promise<{ redis: string; postgres: string }> | null = null
+function clusterServers(): Promise<{ redis: string; postgres: string }> {
+  sharedServers ??= (async () => {
+    const redis = process.env.PORTE_VOIX_TEST_REDIS_URL
+    const postgres = process.env.PORTE_VOIX_TEST_POSTGRES_URL
+    if (redis && postgres) return { redis, postgres }
+    const [r, p] = await Promise.all([
+      startRedis({ databases: TEST_REDIS_DATABASES }),
+      startPostgres({ maxConnections: 200 }),
+    ])
+    return { redis: r.url, postgres: p.url }
+  })()
+  return sharedServers
+}
+
+/**
+ * Each data dir gets storage of its own on the shared servers: a numbered Redis database and a
+ * PostgreSQL schema (the relay's connections get it as their search_path), so that relays of
+ * parallel tests never see each other's rooms, and a relay restarted on the same data dir finds
+ * its documents again. The number comes from a counter in Redis database 0, shared by workers.
+ */
+const backends = new Map<string, Promise<RelayBackend>>()
+export function relayBackend(dataDir: string): Promise<RelayBackend> {
+  if (!onClusterBackend()) return Promise.resolve({ kind: 'sqlite' })
+  let backend = backends.get(dataDir)
+  if (!backend) {
+    backend = allocateClusterStorage()
+    backends.set(dataDir, backend)
+  }
+  return backend
+}
+
+async function allocateClusterStorage(): Promise<RelayBackend> {
+  const { redis, postgres } = await clusterServers()
+  const counter = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  let n: number
+  try {
+    await counter.connect()
+    n = await counter.incr('porte-voix-test:next-relay')
+  } finally {
+    counter.disconnect()
+  }
+  if (n >= TEST_REDIS_DATABASES)
+    throw new Error(
+      `more than ${TEST_REDIS_DATABASES - 1} test relays on one Redis: raise TEST_REDIS_DATABASES`,
+    )
+  const schema = `relay_${n}`
+  const client = new pg.Client({ connectionString: postgres })
+  await client.connect()
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`)
+  } finally {
+    await client.end()
+  }
+  return {
+    kind: 'cluster',
+    redisUrl: `${redis}/${n}`,
+    postgresUrl: `${postgres}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+  }
+}
+
+/** The relay flags that put `dataDir`'s relay on its backend (none for SQLite, or when set). */
+async function backendArgs(dataDir: string, args: string[]): Promise<string[]> {
+  if (args.includes('--redis-url')) return []
+  const backend = await relayBackend(dataDir)
+  if (backend.kind === 'sqlite') return []
+  return ['--redis-url', backend.redisUrl, '--postgres-url', backend.postgresUrl]
 }
 
 async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
-  const backend = await backendArgs(opts.args ?? [])
   const dataDir = opts.dataDir ?? tempDir('porte-voix-relay-')
+  const backend = await backendArgs(dataDir, opts.args ?? [])
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env }
   // A secret leaking in from the developer's shell would make restarts with a different env fail.
   if (!opts.env?.PORTE_VOIX_RELAY_SECRET) delete env.PORTE_VOIX_RELAY_SECRET

@@ -31,6 +31,9 @@ export type TestServer = {
   logs(): string
 }
 
+/** Numbered Redis databases of a server many test relays share (one each, helpers/relay.ts). */
+export const TEST_REDIS_DATABASES = 4096
+
 const running = new Set<ChildProcess>()
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
@@ -174,7 +177,7 @@ function server(o: {
  * redis-server with the append-only file fsynced on every write (`appendfsync always`), so an
  * acknowledged append survives a restart or a kill, as docs/scaling.md recommends.
  */
-export async function startRedis(): Promise<TestServer> {
+export async function startRedis(o: { databases?: number } = {}): Promise<TestServer> {
   const dir = tempDir('porte-voix-redis-')
   const launch = (port: number) =>
     spawnReady(
@@ -197,6 +200,9 @@ export async function startRedis(): Promise<TestServer> {
         'no',
         '--protected-mode',
         'yes',
+        // One numbered database per test relay when many share this server (helpers/relay.ts).
+        '--databases',
+        String(o.databases ?? 16),
       ],
       /Ready to accept connections/,
       {},
@@ -234,7 +240,7 @@ function postgresIds(): { uid?: number; gid?: number } {
  * A fresh PostgreSQL cluster (initdb on a temp dir, trust auth for user `porte` on 127.0.0.1),
  * with fsync on. Stopped with SIGINT (fast shutdown: clients are disconnected, not waited for).
  */
-export async function startPostgres(): Promise<TestServer> {
+export async function startPostgres(o: { maxConnections?: number } = {}): Promise<TestServer> {
   const dir = tempDir('porte-voix-pg-')
   const ids = postgresIds()
   if (ids.uid !== undefined && ids.gid !== undefined) {
@@ -265,7 +271,7 @@ export async function startPostgres(): Promise<TestServer> {
         '-c',
         'fsync=on',
         '-c',
-        'max_connections=50',
+        `max_connections=${o.maxConnections ?? 50}`,
       ],
       /database system is ready to accept connections/,
       ids,
