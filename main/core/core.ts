@@ -20,7 +20,12 @@ import { OutboxSender } from './shares/outbox-sender'
 import { type FateWatch, watchFates } from './shares/proposal-fates'
 import { ShareStore } from './shares/share-store'
 import { Shares } from './shares/shares'
-import { keepQueuePublished, projectUpdate, rebuildQueueTable } from './store/queue-projection'
+import {
+  keepQueuePublished,
+  projectCampaigns,
+  projectUpdate,
+  rebuildQueueTable,
+} from './store/queue-projection'
 import type { StoredSession } from './store/session'
 import { openStore, type Store } from './store/store'
 import { feedOptionsFromEnv, StudioFeeds } from './studio/feeds'
@@ -63,6 +68,14 @@ export type CoreOptions = {
   log?: (line: string) => void
   /** Told as each step of open() ends (the dev host's start trace, for benchmarks). */
   onStartStep?: (step: string) => void
+  /**
+   * true (the app's utility process and the dev host): open() does not load the stored replicas;
+   * they load after a window's first screen was answered from SQLite, when a request needs them,
+   * or START_REBUILD_DELAY_MS after the start, whichever comes first; `replicas` says how that
+   * went (a damaged stored document fails it, as it fails open() otherwise). Default false:
+   * open() loads them.
+   */
+  deferReplicas?: boolean
 }
 
 /**
@@ -87,14 +100,27 @@ export class Core implements CoreContext {
   /** Polls the relay only while a proposal of mine awaits a decision; kicked when mine change. */
   private readonly fates: FateWatch
   private readonly log: (line: string) => void
-  /** True while open() resumes the stored session (see syncStarted). */
+  /** True while the stored session's replicas load at the start (see syncStarted). */
   private starting = false
+  private readonly onStartStep: (step: string) => void
+  /**
+   * Settles once the stored session's replicas are loaded (at once when none were deferred);
+   * rejected when they cannot be read: the host ends the start as if open() had failed.
+   */
+  readonly replicas: Promise<void>
+  private settleReplicas: (error?: unknown) => void = () => {}
 
   private constructor(
     readonly store: Store,
     options: CoreOptions,
   ) {
     this.log = options.log ?? (() => {})
+    this.onStartStep = options.onStartStep ?? (() => {})
+    this.replicas = new Promise<void>((resolve, reject) => {
+      this.settleReplicas = (error) => (error === undefined ? resolve() : reject(error))
+    })
+    // Observed by whoever awaits it; not an unhandled rejection otherwise.
+    this.replicas.catch(() => {})
     // Every timer that fires first looks for a wall-clock jump, which replans the nudges.
     this.clock = new JumpWatchingClock(options.clock ?? new SystemClock(), (drift) =>
       this.environmentChanged('clock', undefined, Math.round(drift / 1000)),
@@ -287,12 +313,18 @@ export class Core implements CoreContext {
     try {
       started = new Core(store, options)
       step('services built')
+      // The replicas (the queue's Y.Doc above all: ~0.3 s for 1,000 items on a quiet machine)
+      // load after the windows' first screen, answered from SQLite alone (items, campaigns, my
+      // shares): see answered(). A table written before the campaigns were projected cannot
+      // rank alone, so it loads them now, once.
+      const deferred = options.deferReplicas === true && store.queue.campaignsProjected()
       started.starting = true
-      started.workspace.resume()
+      started.workspace.resume({ deferred })
       started.starting = false
-      // A proposal of an earlier run may still await its decision.
-      started.fates.kick()
-      step('replicas loaded from SQLite, sync started')
+      if (started.workspace.pendingStart) {
+        started.armDeferredStart()
+        step('session resumed, replicas deferred')
+      } else started.replicasLoaded()
     } catch (error) {
       // A start that fails halfway leaves nothing open: database, sync, timers (close() disposes
       // what the constructor registered, the store last; without a core, the store alone).
@@ -327,13 +359,35 @@ export class Core implements CoreContext {
     return connection
   }
 
+  /**
+   * The joined workspace's session, or a `not_joined` ContractError; unlike joined(), it does
+   * not need (nor load) the replicas.
+   */
+  session(): { session: StoredSession } {
+    const session = this.workspace.session
+    if (!session) return this.joined()
+    return { session }
+  }
+
+  /**
+   * A window's request was answered. The first `queue.forMe` (the popover's first screen, sent
+   * with `status.get` and `settings.get`) lets the deferred replicas load, in a later macrotask:
+   * frames that arrived with it are answered first.
+   */
+  answered(method: string): void {
+    if (method !== 'queue.forMe' || !this.workspace.pendingStart) return
+    const immediate = setImmediate(() => this.startDeferred())
+    this.lifecycle.add(toDisposable(() => clearImmediate(immediate)))
+  }
+
   status(): CoreStatus {
     const session = this.workspace.session
     const sync = this.workspace.sync
     const fault = this.store.docLog.fault
     return {
       session: session ? this.toSession(session) : null,
-      sync: sync?.status.sync ?? 'offline',
+      // A session whose replicas have not loaded yet is about to connect.
+      sync: sync?.status.sync ?? (session ? 'connecting' : 'offline'),
       // Changes not written to disk matter more than a connection: they are said first.
       lastError: fault?.message ?? sync?.status.lastError ?? null,
       problem:
@@ -345,6 +399,7 @@ export class Core implements CoreContext {
   }
 
   joined(): Joined {
+    this.startDeferred()
     return this.workspace.joined()
   }
 
@@ -392,11 +447,47 @@ export class Core implements CoreContext {
     return this.lifecycle.dispose()
   }
 
+  /** Load the deferred replicas now (first screen answered, a request that needs them, or the timer). */
+  private startDeferred(): void {
+    if (!this.workspace.pendingStart) return
+    this.starting = true
+    try {
+      this.workspace.startDeferred()
+    } catch (error) {
+      this.log(`core: the stored replicas cannot be loaded: ${String(error)}`)
+      this.settleReplicas(error)
+      return
+    } finally {
+      this.starting = false
+    }
+    this.replicasLoaded()
+    this.events.statusMaybeChanged()
+  }
+
+  /** A window may never ask (a core without windows): the replicas load a moment after the start. */
+  private armDeferredStart(): void {
+    // A real timer, not the core's clock, as for the rebuild (see syncStarted).
+    const timer = setTimeout(() => this.startDeferred(), START_REBUILD_DELAY_MS)
+    timer.unref()
+    this.lifecycle.add(toDisposable(() => clearTimeout(timer)))
+  }
+
+  /** The stored session's replicas are loaded and its sync started. */
+  private replicasLoaded(): void {
+    // A proposal of an earlier run may still await its decision.
+    this.fates.kick()
+    this.onStartStep('replicas loaded from SQLite, sync started')
+    this.settleReplicas()
+  }
+
   private syncStarted(sync: WorkspaceSync): void {
     // The table is derived: rebuilding it at start also repairs a crash between the log append
     // and the table update (two transactions).
     keepQueuePublished(sync, this.log)
     followHistoryRewrites(sync, this.store.docLog, this.log)
+    // A table older than the campaigns' projection ranks without them until the rebuild: they
+    // are few, projected at once.
+    if (!this.store.queue.campaignsProjected()) projectCampaigns(sync, this.store.queue)
     for (const connection of this.events.connections) connection.replicas.use(sync)
     // Not during the start: reading and validating every item is a large queue's biggest step
     // after loading it (~150 ms for 1,000 items on a quiet machine, several times that loaded),
@@ -426,15 +517,15 @@ export class Core implements CoreContext {
     const sync = this.workspace.sync
     if ((doc === 'queue' || doc === 'curation') && sync) {
       const { ids, changed, invalid } = projectUpdate(sync, this.store.queue, doc, tr)
-      if (ids.size > 0) {
-        for (const entry of invalid)
-          this.log(`queue: skipped invalid item ${entry.id}: ${entry.issues.join('; ')}`)
-        if (changed > 0) this.events.queueChanged()
-        // A proposal's item (same id as the proposal) changed: maybe a champion's decision.
-        if ([...ids].some((id) => id.startsWith('prop_')))
-          this.events.mineChanged({ shares: false })
-      }
-    } else if (doc === 'directory') {
+      for (const entry of invalid)
+        this.log(`queue: skipped invalid entry ${entry.id}: ${entry.issues.join('; ')}`)
+      // Items or campaigns (their deadlines rank the queue) changed.
+      if (changed > 0) this.events.queueChanged()
+      // A proposal's item (same id as the proposal) changed: maybe a champion's decision.
+      if ([...ids].some((id) => id.startsWith('prop_'))) this.events.mineChanged({ shares: false })
+    } else if (doc === 'directory' && sync) {
+      // The status names the workspace before the replicas load at the next start.
+      this.store.queue.setWorkspaceName(readWorkspaceName(sync.docs.directory))
       this.events.statusMaybeChanged()
     } else if (doc === 'board' && sync) {
       // The team's results changed: the studio's results view and My stats re-read them, and
@@ -449,7 +540,8 @@ export class Core implements CoreContext {
     const directory = this.workspace.sync?.docs.directory
     return {
       workspaceId: session.claims.ws,
-      workspaceName: directory ? readWorkspaceName(directory) : null,
+      workspaceName:
+        (directory ? readWorkspaceName(directory) : null) ?? this.store.queue.workspaceName(),
       memberId: session.claims.sub,
       displayName: session.claims.name,
       role: session.claims.role,

@@ -40,11 +40,17 @@ parentPort.on('message', ({ data, ports }) => {
         log,
         opener,
         ...(message.systemLanguages ? { systemLanguages: message.systemLanguages } : {}),
+        // The popover's first screen is answered from SQLite before the replicas load.
+        deferReplicas: true,
       })
       opening.then(
         (opened) => {
           core = opened
           reply({ type: 'ready' })
+          // A stored document that cannot be read fails the start, only later than open().
+          opened.replicas.catch((error: unknown) =>
+            reply({ type: 'error', message: String(error) }),
+          )
         },
         (error: unknown) => reply({ type: 'error', message: String(error) }),
       )

@@ -43,6 +43,8 @@ export class WorkspaceSession implements Disposable {
   private joining = false
   /** Why the last join was refused, as a code (kept in the status until the next join). */
   private refusal: Problem | null = null
+  /** resume() left the replicas to load later (startDeferred, or the first joined()). */
+  private deferred = false
 
   constructor(private readonly options: WorkspaceSessionOptions) {}
 
@@ -77,15 +79,33 @@ export class WorkspaceSession implements Disposable {
     this.options.onStatus(false)
   }
 
-  /** Start from the stored session, if a workspace was joined before. */
-  resume(): void {
+  /**
+   * Start from the stored session, if a workspace was joined before. `deferred`: the session is
+   * known at once but the replicas load (and sync starts) only at startDeferred() or the first
+   * joined(): what SQLite answers alone (the queue's first screen) goes out before that load.
+   */
+  resume(options: { deferred?: boolean } = {}): void {
     const stored = this.options.store.session.get()
     if (!stored) return
     this.current = stored
-    this.startSync(stored)
+    if (options.deferred) this.deferred = true
+    else this.startSync(stored)
+  }
+
+  /** Whether resume() deferred the replicas and they are not loaded yet. */
+  get pendingStart(): boolean {
+    return this.deferred
+  }
+
+  /** Load the replicas and start the sync that resume({ deferred }) put off; else nothing. */
+  startDeferred(): void {
+    if (!this.deferred) return
+    this.deferred = false
+    if (this.current && !this.syncing) this.startSync(this.current)
   }
 
   joined(): Joined {
+    this.startDeferred()
     if (!this.current || !this.syncing) {
       throw new ContractError('not_joined', 'Join a workspace first (paste your invitation link)')
     }
@@ -145,6 +165,7 @@ export class WorkspaceSession implements Disposable {
     if (!session) throw new ContractError('not_joined', 'No workspace to leave')
     this.stopSync()
     const { store } = this.options
+    this.deferred = false
     // Leaving removes the workspace's data from this device.
     for (const doc of DOC_NAMES) store.docLog.remove(roomName(session.claims.ws, doc))
     store.queue.clear()
@@ -177,11 +198,13 @@ export class WorkspaceSession implements Disposable {
   }
 
   dispose(): void {
+    this.deferred = false
     this.stopSync()
   }
 
   private startSync(session: StoredSession): WorkspaceSync {
     const { options } = this
+    this.deferred = false
     const sync = new WorkspaceSync({
       session,
       docLog: options.store.docLog,

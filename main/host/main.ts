@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     // End-to-end tests compress time (PORTE_VOIX_CLOCK_SPEED) to see a nudge arrive.
     clock: clockFromEnv(process.env),
     onStartStep: trace,
+    // As in the app (process-entry.ts): the first screen is answered before the replicas load.
+    deferReplicas: true,
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
     ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
   })
@@ -70,14 +72,20 @@ async function main(): Promise<void> {
   )
 
   let stopping = false
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return
     stopping = true
     log(`${signal}: shutting down`)
     await host.close()
     await core.close()
-    process.exit(0)
+    process.exit(code)
   }
+  // The deferred replicas failed to load (a damaged data file): the start failed, as when open()
+  // fails, only later.
+  core.replicas.catch((error: unknown) => {
+    log(`fatal: ${error instanceof Error ? error.message : String(error)}`)
+    void stop('start failed', 1)
+  })
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
 }

@@ -88,6 +88,7 @@ export class Connection implements Disposable {
     switch (message.t) {
       case 'req':
         this.send(await route(this.ctx, message, this.log))
+        this.ctx.answered?.(message.method)
         return
       case 'doc':
         this.replicas.handleDoc(message.doc, message.data)

@@ -3,6 +3,7 @@ import type { DocName } from '../../../common/doc/rooms'
 import type { NudgeService } from '../nudges/service'
 import type { MyResultsService } from '../results'
 import type { Shares } from '../shares/shares'
+import type { StoredSession } from '../store/session'
 import type { Store } from '../store/store'
 import type { StudioFeeds } from '../studio/feeds'
 import type { Joined } from '../workspace'
@@ -22,8 +23,12 @@ export interface CoreContext {
   /** My clicks and conversions, fetched from the relay into SQLite. */
   readonly results: MyResultsService
   status(): CoreStatus
-  /** The joined workspace, or a `not_joined` ContractError. */
+  /** The joined workspace, or a `not_joined` ContractError (loads deferred replicas). */
   joined(): Joined
+  /** The joined workspace's session alone (what SQLite answers need), or `not_joined`. */
+  session(): { session: StoredSession }
+  /** A request was answered (sent): the start's deferred work may follow (core.ts). */
+  answered?(method: string): void
   join(invitation: string): Promise<Session>
   leave(): Promise<void>
   /** Resync from the relay the documents whose change it refused; returns them. */

@@ -1,12 +1,9 @@
-import type * as Y from 'yjs'
 import type { QueueEntry, Settings, ShareOutcome } from '../../../common/contract/api'
 import { ContractError } from '../../../common/contract/messages'
 import { readPublicUrl } from '../../../common/doc/directory-doc'
-import { campaignsMap, readCampaigns } from '../../../common/doc/queue-doc'
-import type { Campaign } from '../../../common/model/campaign'
 import { newId } from '../../../common/model/ids'
-import type { Item, Objective } from '../../../common/model/item'
-import { NETWORKS, type Network } from '../../../common/model/networks'
+import type { Item } from '../../../common/model/item'
+import type { Network } from '../../../common/model/networks'
 import {
   type NewProposal,
   type PersonalStats,
@@ -17,14 +14,14 @@ import {
 import {
   clipboardText,
   newShareId,
-  pickVariant,
   ShareError,
   sharePagePrefillsCaption,
   shareTarget,
   trackedUrl,
 } from '../../../common/share'
 import { shortLink } from '../../../common/share/short-link'
-import { isLive, rankQueue } from '../queue/ranking'
+import { type QueueForMeFilter, queueForMe } from '../queue/for-me'
+import { isLive } from '../queue/ranking'
 import { computeStats } from '../stats/personal-stats'
 import { itemFromJson, type QueueTable } from '../store/queue-table'
 import type { StoredSession } from '../store/session'
@@ -84,12 +81,6 @@ export function statsTimeZone(settings: Settings): string {
  * works offline; what the relay must learn goes through the outbox.
  */
 export class Shares {
-  /**
-   * The campaigns of the current queue doc, validated once and kept until they change: forMe
-   * runs on every queue change (a champion typing), campaigns change rarely.
-   */
-  private campaigns: { doc: Y.Doc; byId: Map<string, Campaign> | null } | null = null
-
   constructor(private readonly deps: SharesDeps) {}
 
   /** Entries of this member still waiting for the relay (0 when no workspace is joined). */
@@ -97,42 +88,17 @@ export class Shares {
     return session ? this.deps.table.pendingCount(ownerOf({ session })) : 0
   }
 
-  /** The live queue, most relevant first, with my caption variant and what I already shared. */
-  forMe(
-    joined: Joined,
-    filter: {
-      objective?: Objective | undefined
-      topic?: string | undefined
-      limit?: number | undefined
-    },
-    now: Date,
-  ): QueueEntry[] {
-    const items = this.deps.queue.list({
-      status: ['published'],
-      ...(filter.objective ? { objective: filter.objective } : {}),
-      ...(filter.topic?.trim() ? { topic: filter.topic } : {}),
-    })
-    const campaigns = this.campaignsOf(joined)
-    const shared = this.deps.table.sharedNetworks(joined.session.claims.ws)
-    const memberId = joined.session.claims.sub
-    const ranked = rankQueue(items, { now, campaigns, sharedByMe: new Set(shared.keys()) })
-    const wanted = filter.limit === undefined ? ranked : ranked.slice(0, filter.limit)
-    return wanted.map((item) => {
-      const suggested: Partial<Record<Network, string>> = {}
-      for (const network of NETWORKS) {
-        const caption = item.captions[network]
-        if (caption === undefined) continue
-        const pick = pickVariant([caption, ...(item.variants[network] ?? [])], memberId, item.id)
-        if (pick !== '') suggested[network] = pick
-      }
-      const mine = shared.get(item.id)
-      return {
-        item,
-        campaign: (item.campaignId ? campaigns.get(item.campaignId) : undefined) ?? null,
-        suggested,
-        sharedOn: NETWORKS.filter((network) => mine?.has(network)),
-      }
-    })
+  /**
+   * The live queue, most relevant first (queue/for-me.ts): SQLite alone, so the session is
+   * enough; the replicas need not be loaded.
+   */
+  forMe(joined: Pick<Joined, 'session'>, filter: QueueForMeFilter, now: Date): QueueEntry[] {
+    const source = {
+      queue: this.deps.queue,
+      shared: this.deps.table.sharedNetworks(joined.session.claims.ws),
+      memberId: joined.session.claims.sub,
+    }
+    return queueForMe(source, filter, now)
   }
 
   /**
@@ -153,7 +119,7 @@ export class Shares {
         `Item "${itemId}" is not in your queue (not published yet, expired or withdrawn)`,
       )
     }
-    const campaign = item.campaignId ? this.campaignsOf(joined).get(item.campaignId) : undefined
+    const campaign = item.campaignId ? this.deps.queue.campaigns().get(item.campaignId) : undefined
     const shareId = newShareId()
     let tracked: string
     let target: string
@@ -232,22 +198,6 @@ export class Shares {
       views.push(viewOf(parsed.data, record.outbox, item))
     }
     return views
-  }
-
-  private campaignsOf(joined: Joined): Map<string, Campaign> {
-    const doc = joined.sync.docs.queue
-    let cache = this.campaigns
-    if (cache?.doc !== doc) {
-      // A new doc (joined again, or restarted sync): watch its campaigns from now on.
-      const fresh: { doc: Y.Doc; byId: Map<string, Campaign> | null } = { doc, byId: null }
-      campaignsMap(doc).observeDeep(() => {
-        fresh.byId = null
-      })
-      cache = fresh
-      this.campaigns = fresh
-    }
-    cache.byId ??= new Map(readCampaigns(doc).campaigns.map((c) => [c.id, c]))
-    return cache.byId
   }
 }
 

@@ -231,4 +231,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 11,
+    name: 'campaigns and workspace facts projected',
+    sql: `
+      -- The queue document's campaigns, derived like the items (validated JSON): the first
+      -- screen of the queue (ranked with the campaigns' deadlines) is answered from SQLite alone,
+      -- before the replicas load.
+      CREATE TABLE campaigns (
+        id   TEXT PRIMARY KEY,
+        json TEXT NOT NULL
+      ) WITHOUT ROWID;
+      -- Small facts derived from the replicas for the same reason (the workspace's name), and
+      -- whether the campaigns were ever projected (a table older than this has items but no
+      -- campaigns yet: its first screen waits for the replicas once).
+      CREATE TABLE projected_facts (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ]

@@ -5,7 +5,14 @@ import {
   moveItem,
   unpublishedEntries,
 } from '../../../common/doc/curation-doc'
-import { itemsMap, readItem, readItems } from '../../../common/doc/queue-doc'
+import { readWorkspaceName } from '../../../common/doc/directory-doc'
+import {
+  campaignsMap,
+  itemsMap,
+  readCampaigns,
+  readItem,
+  readItems,
+} from '../../../common/doc/queue-doc'
 import type { Access, DocName } from '../../../common/doc/rooms'
 import type { Item } from '../../../common/model/item'
 import type { QueueTable } from './queue-table'
@@ -41,6 +48,9 @@ function shown(sync: ProjectionSync, item: Item): boolean {
 export function rebuildQueueTable(sync: ProjectionSync, table: QueueTable): ProjectionResult {
   const byId = new Map<string, Item>()
   const invalid: ProjectionResult['invalid'] = []
+  const campaigns = projectCampaigns(sync, table)
+  invalid.push(...campaigns.invalid)
+  table.setWorkspaceName(readWorkspaceName(sync.docs.directory))
   // Curation first, then the queue: an item left in both by an interrupted move reads as its
   // published copy.
   for (const doc of sources(sync).reverse()) {
@@ -48,7 +58,32 @@ export function rebuildQueueTable(sync: ProjectionSync, table: QueueTable): Proj
     invalid.push(...read.invalid)
     for (const item of read.items) if (shown(sync, item)) byId.set(item.id, item)
   }
-  return { changed: table.replaceAll([...byId.values()]), invalid }
+  return { changed: campaigns.changed + table.replaceAll([...byId.values()]), invalid }
+}
+
+/**
+ * The queue document's campaigns into the table (all of them: they are few). The first screen
+ * ranks with them (deadlines) before the replicas load.
+ */
+export function projectCampaigns(sync: ProjectionSync, table: QueueTable): ProjectionResult {
+  const read = readCampaigns(sync.docs.queue)
+  return { changed: table.replaceCampaigns(read.campaigns), invalid: read.invalid }
+}
+
+/** Whether a transaction on the queue document touched its campaigns map or a campaign in it. */
+export function campaignsChanged(transaction: Y.Transaction, doc: Y.Doc): boolean {
+  const campaigns: unknown = campaignsMap(doc)
+  for (const type of transaction.changed.keys()) {
+    if (type === campaigns) return true
+    let current = type
+    while (current._item !== null) {
+      const parent = current._item.parent
+      if (parent === campaigns) return true
+      if (!(parent instanceof Y.AbstractType)) break
+      current = parent
+    }
+  }
+  return false
 }
 
 export function projectItems(
@@ -85,9 +120,18 @@ export function projectUpdate(
   transaction: Y.Transaction,
 ): ProjectionResult & { ids: Set<string> } {
   if (doc !== 'queue' && doc !== 'curation') return { changed: 0, invalid: [], ids: new Set() }
+  const campaigns =
+    doc === 'queue' && campaignsChanged(transaction, transaction.doc)
+      ? projectCampaigns(sync, table)
+      : { changed: 0, invalid: [] }
   const ids = changedItemIds(transaction, transaction.doc)
-  if (ids.size === 0) return { changed: 0, invalid: [], ids }
-  return { ...projectItems(sync, table, ids), ids }
+  if (ids.size === 0) return { ...campaigns, ids }
+  const items = projectItems(sync, table, ids)
+  return {
+    changed: campaigns.changed + items.changed,
+    invalid: [...campaigns.invalid, ...items.invalid],
+    ids,
+  }
 }
 
 /**

@@ -1,8 +1,13 @@
 import type { QueueFilter } from '../../../common/contract/api'
+import type { Campaign } from '../../../common/model/campaign'
 import type { Item } from '../../../common/model/item'
 import type { Db } from './database'
 
 type ItemRow = { json: string }
+
+/** Keys of `projected_facts`. */
+const CAMPAIGNS_PROJECTED = 'campaigns_projected'
+const WORKSPACE_NAME = 'workspace_name'
 
 /**
  * The relational `items` table derived from the queue document: typed columns for filtering
@@ -18,6 +23,14 @@ export class QueueTable {
   private readonly selectOne
   private readonly selectIds
   private readonly countRows
+  private readonly selectCampaigns
+  private readonly upsertCampaign
+  private readonly deleteCampaign
+  private readonly selectFact
+  private readonly upsertFact
+  private readonly deleteFact
+  /** The campaigns as last read or written (a handful; read on every queue.forMe). */
+  private campaignCache: Map<string, Campaign> | null = null
 
   constructor(private readonly db: Db) {
     this.upsertRow = db.prepare(
@@ -40,6 +53,72 @@ export class QueueTable {
     this.selectOne = db.prepare<[string], ItemRow>('SELECT json FROM items WHERE id = ?')
     this.selectIds = db.prepare<[], { id: string }>('SELECT id FROM items')
     this.countRows = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM items')
+    this.selectCampaigns = db.prepare<[], { id: string; json: string }>(
+      'SELECT id, json FROM campaigns',
+    )
+    this.upsertCampaign = db.prepare<[string, string]>(
+      `INSERT INTO campaigns (id, json) VALUES (?, ?)
+       ON CONFLICT (id) DO UPDATE SET json = excluded.json WHERE campaigns.json IS NOT excluded.json`,
+    )
+    this.deleteCampaign = db.prepare<[string]>('DELETE FROM campaigns WHERE id = ?')
+    this.selectFact = db.prepare<[string], { value: string }>(
+      'SELECT value FROM projected_facts WHERE key = ?',
+    )
+    this.upsertFact = db.prepare<[string, string]>(
+      `INSERT INTO projected_facts (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    )
+    this.deleteFact = db.prepare<[string]>('DELETE FROM projected_facts WHERE key = ?')
+  }
+
+  /**
+   * The queue document's campaigns by id, as last projected (validated when written). Empty
+   * until a projection ran: see campaignsProjected.
+   */
+  campaigns(): ReadonlyMap<string, Campaign> {
+    if (!this.campaignCache) {
+      this.campaignCache = new Map(
+        this.selectCampaigns.all().map((row) => [row.id, campaignFromJson(row.json)]),
+      )
+    }
+    return this.campaignCache
+  }
+
+  /**
+   * Make the table hold exactly `campaigns` (they are few: every campaign change re-projects
+   * them all). Returns how many rows changed. Marks the campaigns as projected.
+   */
+  replaceCampaigns(campaigns: readonly Campaign[]): number {
+    const keep = new Map(campaigns.map((campaign) => [campaign.id, campaign]))
+    const changed = this.db.transaction(() => {
+      let n = 0
+      for (const row of this.selectCampaigns.all())
+        if (!keep.has(row.id)) n += this.deleteCampaign.run(row.id).changes
+      for (const campaign of keep.values())
+        n += this.upsertCampaign.run(campaign.id, JSON.stringify(campaign)).changes
+      this.upsertFact.run(CAMPAIGNS_PROJECTED, '1')
+      return n
+    })()
+    this.campaignCache = keep
+    return changed
+  }
+
+  /**
+   * Whether the campaigns were projected since this table learnt to (migration 11). A store with
+   * items but not this was written by an older core: its campaigns are only in the replicas.
+   */
+  campaignsProjected(): boolean {
+    return this.selectFact.get(CAMPAIGNS_PROJECTED) !== undefined || this.count() === 0
+  }
+
+  /** The workspace's name from the directory document, as last projected. */
+  workspaceName(): string | null {
+    return this.selectFact.get(WORKSPACE_NAME)?.value ?? null
+  }
+
+  setWorkspaceName(name: string | null): void {
+    if (name === null) this.deleteFact.run(WORKSPACE_NAME)
+    else if (name !== this.workspaceName()) this.upsertFact.run(WORKSPACE_NAME, name)
   }
 
   /**
@@ -67,8 +146,10 @@ export class QueueTable {
     return this.apply(items, removals)
   }
 
+  /** Everything derived from the workspace's replicas (leave, a refused first join). */
   clear(): void {
-    this.db.exec('DELETE FROM items')
+    this.db.exec('DELETE FROM items; DELETE FROM campaigns; DELETE FROM projected_facts')
+    this.campaignCache = null
   }
 
   count(): number {
@@ -153,6 +234,20 @@ export function itemFromJson(json: string): Item {
   const value: unknown = JSON.parse(json)
   if (!looksLikeItem(value)) throw new Error('The queue table holds a row that is not an item')
   return value
+}
+
+/** A campaign as the table stores it (validated when written, as items are). */
+function campaignFromJson(json: string): Campaign {
+  const value: unknown = JSON.parse(json)
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as Record<string, unknown>).id !== 'string' ||
+    typeof (value as Record<string, unknown>).deadline !== 'string'
+  ) {
+    throw new Error('The campaigns table holds a row that is not a campaign')
+  }
+  return value as Campaign
 }
 
 function looksLikeItem(value: unknown): value is Item {

@@ -5,7 +5,8 @@ import type { HandlerGroup } from './types'
 export const shareHandlers: HandlerGroup<
   'queue.forMe' | 'share.perform' | 'stats.mine' | 'proposal.create' | 'proposal.listMine'
 > = {
-  'queue.forMe': (ctx, filter) => ctx.shares.forMe(ctx.joined(), filter, new Date(ctx.now())),
+  // From SQLite alone: the first screen is answered before the replicas load (core.ts).
+  'queue.forMe': (ctx, filter) => ctx.shares.forMe(ctx.session(), filter, new Date(ctx.now())),
 
   'share.perform': async (ctx, params) => {
     const outcome = await ctx.shares.perform(

@@ -1,0 +1,57 @@
+import type { QueueEntry } from '../../../common/contract/api'
+import type { Objective } from '../../../common/model/item'
+import { NETWORKS, type Network } from '../../../common/model/networks'
+import { pickVariant } from '../../../common/share/captions'
+import type { QueueTable } from '../store/queue-table'
+import { rankQueue } from './ranking'
+
+export type QueueForMeFilter = {
+  objective?: Objective | undefined
+  topic?: string | undefined
+  limit?: number | undefined
+}
+
+export type QueueForMeSource = {
+  /** The items and campaigns, projected from the replicas (store/queue-projection.ts). */
+  queue: QueueTable
+  /** What this member already shared, by item (ShareStore.sharedNetworks). */
+  shared: ReadonlyMap<string, ReadonlySet<Network>>
+  memberId: string
+}
+
+/**
+ * The live queue, most relevant first, with my caption variant and what I already shared. Read
+ * from SQLite alone (items, campaigns, my shares): the first screen is answered before the
+ * replicas load (core.ts).
+ */
+export function queueForMe(
+  source: QueueForMeSource,
+  filter: QueueForMeFilter,
+  now: Date,
+): QueueEntry[] {
+  const { queue, shared, memberId } = source
+  const items = queue.list({
+    status: ['published'],
+    ...(filter.objective ? { objective: filter.objective } : {}),
+    ...(filter.topic?.trim() ? { topic: filter.topic } : {}),
+  })
+  const campaigns = queue.campaigns()
+  const ranked = rankQueue(items, { now, campaigns, sharedByMe: new Set(shared.keys()) })
+  const wanted = filter.limit === undefined ? ranked : ranked.slice(0, filter.limit)
+  return wanted.map((item) => {
+    const suggested: Partial<Record<Network, string>> = {}
+    for (const network of NETWORKS) {
+      const caption = item.captions[network]
+      if (caption === undefined) continue
+      const pick = pickVariant([caption, ...(item.variants[network] ?? [])], memberId, item.id)
+      if (pick !== '') suggested[network] = pick
+    }
+    const mine = shared.get(item.id)
+    return {
+      item,
+      campaign: (item.campaignId ? campaigns.get(item.campaignId) : undefined) ?? null,
+      suggested,
+      sharedOn: NETWORKS.filter((network) => mine?.has(network)),
+    }
+  })
+}
