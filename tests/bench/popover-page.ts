@@ -1,0 +1,266 @@
+/**
+ * Benchmark: the popover page alone, with its core already running (issue 7.8). Where the page's
+ * part of "first paint from core spawn" goes: from navigation start to the bundle evaluated
+ * (`pv:script-run`) and to the first requests sent (the page ready to talk to the core), and from
+ * the first `queue.forMe` answer to the first rows painted. The core host is started once, on a
+ * copy of the 1,000-item fixture (tests/bench/queue-fixture.ts), and answers every load warm, so
+ * these figures are the page's own.
+ *
+ *   npx tsx tests/bench/popover-page.ts [runs] [renderer-dir …] [--profile]
+ *
+ * Several renderer builds (e.g. `npx electron-vite build --outDir /tmp/a`, then /tmp/a/renderer)
+ * are loaded interleaved, one after the other in each round, so that they are compared under the
+ * same load. Default: out/renderer. `--profile` records one Chromium CPU profile per build (CDP,
+ * from before navigation to the paint) and prints the self time by script and by function.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { createServer, type IncomingMessage } from 'node:http'
+import { type AddressInfo, connect, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
+import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
+import { serveStatic } from '../../main/host/static-files'
+import { launchChromium, newContext } from '../helpers/browser'
+import { hostEntry } from '../helpers/core'
+import { spawnUntilListening } from '../helpers/process'
+import { rendererDir } from '../helpers/renderer'
+import { median, prepareQueue } from './queue-fixture'
+
+const ITEMS = 1_000
+const args = process.argv.slice(2)
+const PROFILE = args.includes('--profile')
+const positional = args.filter((arg) => !arg.startsWith('--'))
+const RUNS = Math.max(1, Number(positional[0] ?? 7))
+const DIRS = positional.length > 1 ? positional.slice(1) : [rendererDir()]
+const LISTENING = /porte-voix core host listening on ws:\/\/127\.0\.0\.1:(\d+)/
+
+/** Page steps, ms from navigation start (the page's performance.timeOrigin). */
+const STEPS = [
+  ['documentFetched', 'index.html fetched'],
+  ['scriptFetched', 'entry script fetched'],
+  ['scriptRun', 'bundle evaluated (pv:script-run)'],
+  ['socketCreated', 'WebSocket to the core created'],
+  ['wsOpen', 'WebSocket open'],
+  ['forMeSent', 'first queue.forMe sent'],
+  ['forMeAnswered', 'first queue.forMe answered'],
+  ['committed', 'first rows committed (pv:queue-committed)'],
+  ['painted', 'first rows painted (pv:queue-painted)'],
+  ['answerToPaint', '= answered → painted'],
+] as const
+type Step = (typeof STEPS)[number][0]
+
+type CpuProfile = {
+  nodes: {
+    id: number
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
+  }[]
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/**
+ * Self time per script (or source file, when the build has source maps: `electron-vite build
+ * --sourcemap`) and per function of a CDP CPU profile, in ms.
+ */
+function selfTimes(profile: CpuProfile, dir: string) {
+  const maps = new Map<string, TraceMap | null>()
+  const mapOf = (script: string) => {
+    if (!maps.has(script)) {
+      const file = join(dir, 'assets', `${script}.map`)
+      maps.set(script, existsSync(file) ? new TraceMap(readFileSync(file, 'utf8')) : null)
+    }
+    return maps.get(script) ?? null
+  }
+  const byNode = new Map<number, number>()
+  profile.samples.forEach((id, i) => {
+    byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000)
+  })
+  const byScript = new Map<string, number>()
+  const byFunction = new Map<string, number>()
+  for (const node of profile.nodes) {
+    const ms = byNode.get(node.id) ?? 0
+    if (ms === 0) continue
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame
+    let script = url ? url.replace(/^.*\//, '') : `(${functionName || 'native'})`
+    let line = lineNumber + 1
+    let name = functionName
+    const map = url ? mapOf(script) : null
+    const original = map ? originalPositionFor(map, { line, column: columnNumber }) : null
+    if (original?.source) {
+      script = original.source.replace(/^.*node_modules\//, '').replace(/^(\.\.\/)+/, '')
+      line = original.line ?? line
+      name = original.name ?? name
+    }
+    byScript.set(script, (byScript.get(script) ?? 0) + ms)
+    const fn = `${name || '(anonymous)'} ${script}:${line}`
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms)
+  }
+  const top = (map: Map<string, number>, n: number) =>
+    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
+  return { scripts: top(byScript, 30), functions: top(byFunction, 25) }
+}
+
+async function main(): Promise<void> {
+  const prepared = await prepareQueue(ITEMS)
+  const dataDir = prepared.copy()
+  let staticDir = DIRS[0] ?? ''
+  let corePort = 0
+  const server = createServer((req, res) => serveStatic(staticDir, req, res))
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    const upstream = connect(corePort, '127.0.0.1')
+    upstream.on('error', () => socket.destroy())
+    let request = `${req.method} ${req.url} HTTP/1.1\r\n`
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      request += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`
+    }
+    upstream.write(`${request}\r\n`)
+    if (head.length > 0) upstream.write(head)
+    socket.pipe(upstream).pipe(socket)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const host = await spawnUntilListening({
+    name: 'core host',
+    args: [...CORE_EXEC_ARGV, hostEntry(), '--data-dir', dataDir, '--port', '0'].concat([
+      '--allow-origin',
+      origin,
+    ]),
+    cwd: process.cwd(),
+    env: process.env,
+    listening: LISTENING,
+    timeoutMs: 60_000,
+  })
+  corePort = Number(host.match[1])
+  const chromium = await launchChromium()
+  const results = DIRS.map(() => new Map<Step, number[]>())
+  try {
+    for (let run = 0; run <= RUNS; run++) {
+      for (const [index, dir] of DIRS.entries()) {
+        staticDir = dir
+        const context = await newContext(chromium.browser, { origin })
+        await context.addInitScript(() => {
+          const times: Record<string, number> = {}
+          Object.defineProperty(window, '__pvBench', { value: times })
+          const Native = window.WebSocket
+          window.WebSocket = class extends Native {
+            constructor(url: string | URL, protocols?: string | string[]) {
+              times.socketCreated ??= performance.now()
+              super(url, protocols)
+              this.addEventListener('open', () => {
+                times.wsOpen ??= performance.now()
+              })
+              let forMeId: number | null = null
+              const send = this.send.bind(this)
+              this.send = (data) => {
+                if (
+                  forMeId === null &&
+                  typeof data === 'string' &&
+                  data.includes('"queue.forMe"')
+                ) {
+                  forMeId = (JSON.parse(data) as { id: number }).id
+                  times.forMeSent = performance.now()
+                }
+                send(data)
+              }
+              this.addEventListener('message', (event: MessageEvent) => {
+                if (forMeId !== null && times.forMeAnswered === undefined) {
+                  if (String(event.data).startsWith(`{"t":"res","id":${forMeId},`)) {
+                    times.forMeAnswered = performance.now()
+                  }
+                }
+              })
+            }
+          }
+        })
+        const page = await context.newPage()
+        await page.goto('about:blank')
+        const cdp = PROFILE && run === 1 ? await context.newCDPSession(page) : null
+        if (cdp) {
+          await cdp.send('Profiler.enable')
+          await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+          await cdp.send('Profiler.start')
+        }
+        await page.goto(`${origin}/index.html`)
+        await page.waitForFunction(
+          () => performance.getEntriesByName('pv:queue-painted').length > 0,
+          undefined,
+          { timeout: 60_000, polling: 20 },
+        )
+        const profile = cdp ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }) : null
+        // No named helpers inside: tsx's __name wrapper does not exist in the page.
+        const times = await page.evaluate(() => {
+          const [scriptRun, committed, painted] = [
+            'pv:script-run',
+            'pv:queue-committed',
+            'pv:queue-painted',
+          ].map((name) => performance.getEntriesByName(name)[0]?.startTime ?? null)
+          const probe = (window as unknown as { __pvBench: Record<string, number> }).__pvBench
+          const [navigation] = performance.getEntriesByType('navigation')
+          const script = performance
+            .getEntriesByType('resource')
+            .find((entry) => /\/assets\/index-[^/]*\.js$/.test(entry.name))
+          return {
+            documentFetched: navigation
+              ? (navigation as PerformanceNavigationTiming).responseEnd
+              : null,
+            scriptFetched: script ? (script as PerformanceResourceTiming).responseEnd : null,
+            scriptRun: scriptRun ?? null,
+            socketCreated: probe.socketCreated ?? null,
+            wsOpen: probe.wsOpen ?? null,
+            forMeSent: probe.forMeSent ?? null,
+            forMeAnswered: probe.forMeAnswered ?? null,
+            committed: committed ?? null,
+            painted: painted ?? null,
+          }
+        })
+        await context.close()
+        // Round 0 warms the core and the OS's file cache; not counted.
+        if (run === 0) continue
+        const steps = results[index] as Map<Step, number[]>
+        const record = (step: Step, value: number | null) => {
+          if (value === null) return
+          steps.set(step, [...(steps.get(step) ?? []), value])
+        }
+        for (const [step] of STEPS) if (step !== 'answerToPaint') record(step, times[step])
+        if (times.painted !== null && times.forMeAnswered !== null) {
+          record('answerToPaint', times.painted - times.forMeAnswered)
+        }
+        if (profile) {
+          const { scripts, functions } = selfTimes(profile.profile, dir)
+          console.log(`\nCPU profile, ${dir}: self time by script (ms)`)
+          for (const [name, ms] of scripts) console.log(`  ${ms.toFixed(1).padStart(7)}  ${name}`)
+          console.log('self time by function (ms)')
+          for (const [name, ms] of functions) console.log(`  ${ms.toFixed(1).padStart(7)}  ${name}`)
+        }
+      }
+    }
+  } finally {
+    await chromium.close()
+    server.closeAllConnections()
+    server.close()
+    await host.signal('SIGTERM')
+    rmSync(dataDir, { recursive: true, force: true })
+    await prepared.stop()
+  }
+  console.log(`\npopover page, core already running, ${RUNS} loads per build (median, min–max ms)`)
+  for (const [index, dir] of DIRS.entries()) {
+    console.log(`\n${dir}`)
+    const steps = results[index] as Map<Step, number[]>
+    for (const [step, label] of STEPS) {
+      const values = steps.get(step) ?? []
+      if (values.length === 0) continue
+      console.log(
+        `  ${String(Math.round(median(values))).padStart(6)}  (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})  ${label}`,
+      )
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
