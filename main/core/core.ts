@@ -380,6 +380,10 @@ export class Core implements CoreContext {
     this.lifecycle.add(toDisposable(() => clearImmediate(immediate)))
   }
 
+  replicasNeeded(): void {
+    this.startDeferred()
+  }
+
   status(): CoreStatus {
     const session = this.workspace.session
     const sync = this.workspace.sync

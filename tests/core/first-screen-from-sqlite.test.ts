@@ -10,6 +10,7 @@ import { DATABASE_FILE } from '../../main/core/store/database'
 import { fileOpener } from '../../main/host/opener'
 import { clientOf, fakeInvitation, memoryTransports } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
+import { openReplica } from '../helpers/replica'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -178,6 +179,19 @@ describe('the first screen from SQLite', () => {
       expect(joined.sync.docs.queue.getMap('items').size).toBe(2)
       await core.replicas
     } finally {
+      await closeCore(core)
+    }
+  })
+
+  it("loads the replicas for a window's replica sync", async () => {
+    const steps: string[] = []
+    const core = await open(employeeDir, { defer: true, steps })
+    const replica = openReplica(clientOf(core), 'queue')
+    try {
+      await waitFor('the window replica of the queue', () => replica.doc.getMap('items').size === 2)
+      expect(steps).toContain(REPLICAS_LOADED)
+    } finally {
+      replica.close()
       await closeCore(core)
     }
   })

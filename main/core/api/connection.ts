@@ -91,9 +91,12 @@ export class Connection implements Disposable {
         this.ctx.answered?.(message.method)
         return
       case 'doc':
+        // A window's replica syncs with the core's: deferred replicas load for it first.
+        this.ctx.replicasNeeded?.()
         this.replicas.handleDoc(message.doc, message.data)
         return
       case 'awareness':
+        this.ctx.replicasNeeded?.()
         this.replicas.handleAwareness(message.doc, message.data)
         return
       case 'doc.close':

@@ -29,6 +29,8 @@ export interface CoreContext {
   session(): { session: StoredSession }
   /** A request was answered (sent): the start's deferred work may follow (core.ts). */
   answered?(method: string): void
+  /** A window syncs a replica: deferred replicas load now (core.ts). */
+  replicasNeeded?(): void
   join(invitation: string): Promise<Session>
   leave(): Promise<void>
   /** Resync from the relay the documents whose change it refused; returns them. */
