@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { createApi } from './api/router'
 import { LiveAccess } from './auth/live-access'
 import { BoardService } from './board/board-service'
-import { touchBoardOnWrites } from './board/triggers'
+import { QueueBoardWatch, touchBoardOnWrites } from './board/triggers'
 import type { RelayConfig } from './config'
 import { pruneDirectories, pruneStoredDirectories, recordMember } from './directory'
 import { authorizeUpgrade } from './http/authorize'
@@ -82,12 +82,16 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
     readerFanoutMs: config.readerFanoutMs,
-    onLoad: (room) => indexer.onLoad(room),
+    onLoad: (room) => {
+      indexer.onLoad(room)
+      queueWatch.loaded(room)
+    },
     hooks: {
-      // Settings, challenges and items (objective, campaign) live in the queue; a board loaded
-      // after a restart or a month's turn is brought up to date.
-      onStore: ({ ref }) => {
-        if (ref.doc === 'queue') board.touch(ref.workspaceId)
+      // Settings and challenges live in the queue (items reach the board through link_items,
+      // see touchBoardOnWrites); a board loaded after a restart or a month's turn is brought
+      // up to date.
+      onStore: (payload): void => {
+        queueWatch.stored(payload)
       },
       onLoad: ({ ref }) => {
         if (ref.doc === 'board') board.touch(ref.workspaceId)
@@ -103,6 +107,11 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     debounceMs: config.boardDebounceMs,
   })
   touchBoardOnWrites(board, { shares, links, results })
+  const queueWatch: QueueBoardWatch = new QueueBoardWatch(
+    () => board,
+    (ref) => rooms.peek(ref),
+    { checks: metrics.boardQueueChecks, rebuilds: metrics.boardQueueRebuilds },
+  )
   // The store rooms append to (group commit included), so latency counts the wait for the commit.
   instrumentAppend(rooms.store, metrics)
   let memberCount = workspaces.countMembers()
@@ -248,6 +257,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         connection.close(SERVICE_RESTART, 'relay restarting, reconnect')
       }
       wss.close()
+      queueWatch.close()
       await board.close()
       // Every update received so far was stored before it was sent; closeAll compacts and
       // flushes what the rooms still hold before the database closes.

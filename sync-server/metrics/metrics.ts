@@ -149,6 +149,15 @@ export class RelayMetrics {
     'porte_voix_relay_draining',
     '1 while the relay drains on SIGTERM (no new connections), else 0.',
   )
+  /** Stored queue changes looked at for what the board reads (see board/triggers.ts). */
+  readonly boardQueueChecks = new Counter(
+    'porte_voix_relay_board_queue_checks_total',
+    'Stored queue changes (debounced per workspace) checked for a change of the board inputs.',
+  )
+  readonly boardQueueRebuilds = new Counter(
+    'porte_voix_relay_board_queue_rebuilds_total',
+    'Of those checks, the ones that changed point weights or challenges and asked for a board rebuild.',
+  )
   readonly #started = Date.now()
 
   constructor(sources: MetricsSources) {
@@ -184,6 +193,8 @@ export class RelayMetrics {
         this.fanout,
         this.streamLag,
         this.draining,
+        this.boardQueueChecks,
+        this.boardQueueRebuilds,
       ]
         .map((m) => m.render())
         .join('') + process_

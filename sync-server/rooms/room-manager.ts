@@ -76,6 +76,11 @@ export class RoomManager {
     return this.#entries.size
   }
 
+  /** The room if it is loaded now (never loads it, never holds it). */
+  peek(ref: RoomRef): Room | undefined {
+    return this.#entries.get(roomName(ref.workspaceId, ref.doc))?.room
+  }
+
   /** The room, fully loaded (snapshot + every stored update applied). Pair with `release`. */
   async acquire(ref: RoomRef): Promise<Room> {
     const name = roomName(ref.workspaceId, ref.doc)

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { WebsocketProvider } from 'y-websocket'
+import type * as Y from 'yjs'
+import { readBoard } from '../../common/doc/board-doc'
+import {
+  insertItem,
+  itemsMap,
+  upsertChallenge,
+  writeWorkspaceSettings,
+} from '../../common/doc/queue-doc'
+import { newShareId } from '../../common/share'
+import { shortCode } from '../../common/share/short-link'
+import { makeItem } from '../helpers/items'
+import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
+import { provider, RawClient, roomUrl, synced } from './support'
+
+// Issue 11.3: a queue change rebuilds the board only if it changed what the board reads from
+// the queue (point weights, challenges) or an item's link target (objective, campaign, kind).
+
+let relay: RelayProcess
+let acme: string
+let champion: WebsocketProvider
+let reader: RawClient
+
+async function counters(): Promise<{ checks: number; rebuilds: number }> {
+  const text = await (await fetch(`${relay.httpUrl}/metrics`)).text()
+  const value = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+    return Number(line?.slice(line.lastIndexOf(' ') + 1))
+  }
+  return {
+    checks: value('porte_voix_relay_board_queue_checks_total'),
+    rebuilds: value('porte_voix_relay_board_queue_rebuilds_total'),
+  }
+}
+
+/** Wait until the relay looked at the queue change just made (counted once per look). */
+async function nextCheck(after: number): Promise<{ checks: number; rebuilds: number }> {
+  return waitFor('the queue change checked', async () => {
+    const now = await counters()
+    return now.checks > after ? now : null
+  })
+}
+
+const item = (id: string): Y.Map<unknown> => itemsMap(champion.doc).get(id) as Y.Map<unknown>
+
+beforeAll(async () => {
+  relay = await startRelay({
+    args: ['--public-url', 'https://go.example.test', '--board-debounce-ms', '50'],
+  })
+  acme = await relay.createWorkspace('Acme')
+  const chloe = await relay.issueToken({ workspaceId: acme, name: 'chloe', role: 'champion' })
+  const eric = await relay.issueToken({ workspaceId: acme, name: 'eric', role: 'employee' })
+  champion = provider(relay.url, acme, 'queue', chloe.token)
+  await synced(champion)
+  insertItem(champion.doc, makeItem('item_a', { status: 'published' }))
+  reader = await RawClient.connect(roomUrl(relay.url, acme, 'board', eric.token))
+  await reader.sync()
+})
+
+afterAll(async () => {
+  champion?.destroy()
+  await reader?.close()
+  await stopRelay(relay)
+})
+
+describe('queue changes and the board', () => {
+  it('an edit of an item title asks for no board rebuild; new point weights or a challenge do', async () => {
+    // The item inserted before the test was looked at (it changed no board input).
+    const start = await nextCheck(0)
+    item('item_a').set('title', 'A better title')
+    const titled = await nextCheck(start.checks)
+    expect(titled.rebuilds).toBe(start.rebuilds)
+
+    writeWorkspaceSettings(champion.doc, { points: { share: 3, click: 1, conversion: 9 } })
+    const weighted = await nextCheck(titled.checks)
+    expect(weighted.rebuilds).toBe(titled.rebuilds + 1)
+
+    upsertChallenge(champion.doc, {
+      id: 'chal_a',
+      name: 'Most shares',
+      metric: 'shares',
+      filter: {},
+      startsAt: new Date(Date.now() - 86_400_000).toISOString(),
+      endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      prize: 'Lunch',
+    })
+    const challenged = await nextCheck(weighted.checks)
+    expect(challenged.rebuilds).toBe(weighted.rebuilds + 1)
+    await waitFor('the challenge on the board', () =>
+      readBoard(reader.doc).challenges.some((c) => c.challengeId === 'chal_a') ? true : null,
+    )
+  })
+
+  it("an item's new objective reaches the board through its link target", async () => {
+    const code = shortCode({
+      workspaceId: acme,
+      itemId: 'item_a',
+      network: 'linkedin',
+      shareId: newShareId(),
+    })
+    const response = await fetch(`${relay.httpUrl}/s/${code}`, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0' },
+    })
+    expect(response.status).toBe(302)
+    await waitFor('the click under awareness', () =>
+      readBoard(reader.doc).objectives.awareness?.clicks === 1 ? true : null,
+    )
+    item('item_a').set('objective', 'talent')
+    await waitFor('the click under talent', () =>
+      readBoard(reader.doc).objectives.talent?.clicks === 1 ? true : null,
+    )
+  })
+})
