@@ -160,7 +160,7 @@ export const RELAY_FLAGS = {
   'postgres-url': {
     arg: '<url>',
     env: 'PORTE_VOIX_RELAY_POSTGRES_URL',
-    help: 'several nodes: document snapshots in this PostgreSQL (with --redis-url)',
+    help: 'several nodes: snapshots and the relational tables (members, shares, clicks…) in this PostgreSQL (with --redis-url)',
   },
   'membership-poll-ms': {
     arg: '<ms>',

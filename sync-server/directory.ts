@@ -109,14 +109,11 @@ export async function pruneDirectories(
   /** Only these workspaces (default: all). */
   only?: readonly string[],
 ): Promise<void> {
-  for (const workspace of workspaces.listWorkspaces()) {
+  for (const workspace of await workspaces.listWorkspaces()) {
     if (only && !only.includes(workspace.id)) continue
     const directory = { workspaceId: workspace.id, doc: 'directory' } as const
-    const stale = await rooms.with(directory, (room) =>
-      [...membersMap(room.doc)._map.keys()].filter(
-        (id) => workspaces.getMemberRecord(id)?.workspaceId !== workspace.id,
-      ),
-    )
+    const listed = await rooms.with(directory, (room) => [...membersMap(room.doc)._map.keys()])
+    const stale = await unknownMembers(workspaces, workspace.id, listed)
     if (stale.length === 0) continue
     const gone = new Set(stale)
     for (const doc of ITEM_DOCS) {
@@ -158,19 +155,31 @@ export async function pruneStoredDirectories(
   log: Logger,
 ): Promise<void> {
   const stale: string[] = []
-  for (const workspace of workspaces.listWorkspaces()) {
+  for (const workspace of await workspaces.listWorkspaces()) {
     const stored = await rooms.store.load(roomName(workspace.id, 'directory'))
     if (stored.lastSeq === 0) continue
     const doc = new Y.Doc()
+    let listed: string[]
     try {
       if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
       for (const update of stored.updates) Y.applyUpdate(doc, update)
-      const known = (id: string) => workspaces.getMemberRecord(id)?.workspaceId === workspace.id
       // Deleted entries count too: their key is erased only by the prune.
-      if ([...membersMap(doc)._map.keys()].some((id) => !known(id))) stale.push(workspace.id)
+      listed = [...membersMap(doc)._map.keys()]
     } finally {
       doc.destroy()
     }
+    if ((await unknownMembers(workspaces, workspace.id, listed)).length > 0)
+      stale.push(workspace.id)
   }
   if (stale.length > 0) await pruneDirectories(rooms, workspaces, log, stale)
+}
+
+/** The ids among `ids` that are not (or no longer) members of the workspace. */
+async function unknownMembers(
+  workspaces: WorkspaceStore,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<string[]> {
+  const records = await Promise.all(ids.map((id) => workspaces.getMemberRecord(id)))
+  return ids.filter((_, i) => records[i]?.workspaceId !== workspaceId)
 }

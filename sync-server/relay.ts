@@ -8,19 +8,17 @@ import { pruneDirectories, pruneStoredDirectories, recordMember } from './direct
 import { authorizeUpgrade } from './http/authorize'
 import { createHttpServer } from './http/server'
 import { LinkIndexer } from './links/indexer'
-import { LinkStore } from './links/link-store'
 import { createRedirect } from './links/redirect'
-import { ResultsStore } from './links/results-store'
 import type { Logger } from './log'
 import { instrumentAppend } from './metrics/instrument-store'
 import { RelayMetrics } from './metrics/metrics'
 import { type Db, ensurePrivateDir, openDatabase } from './persistence/database'
 import { lockDataDir } from './persistence/lock'
-import { ShareStore } from './persistence/share-store'
+import { openSqliteRelational, type RelationalStores } from './persistence/relational'
 import { SqliteStore } from './persistence/sqlite-store'
-import { WorkspaceStore } from './persistence/workspace-store'
 import { CLOSE, Connection } from './rooms/connection'
 import { RoomManager } from './rooms/room-manager'
+import { openPgRelational } from './storage/postgres/relational'
 import { RedisDocStore } from './storage/redis/doc-store'
 
 export type Relay = {
@@ -38,18 +36,15 @@ export type Relay = {
 /** Wire storage, rooms and the HTTP/WebSocket server together, and start listening. */
 export async function startRelay(config: RelayConfig, secret: string, log: Logger): Promise<Relay> {
   ensurePrivateDir(config.dataDir)
-  // Several nodes (Redis + PostgreSQL) share one data dir's SQLite file for the relational
-  // tables (same host, WAL): documents are not in it, so its single-owner lock is not taken.
+  // Several nodes (Redis + PostgreSQL, issue 11.2): documents in Redis + PostgreSQL, relational
+  // tables in PostgreSQL; nothing is read from or written to the data dir's SQLite file (it is
+  // not even opened), so a node needs no shared data dir and takes no data-dir lock: what must
+  // happen once per deployment takes a lease in the shared store instead (see `once` below).
   const cluster = config.redisUrl !== undefined && config.postgresUrl !== undefined
   const unlock = cluster ? () => {} : lockDataDir(config.dataDir)
-  let db: Db
-  try {
-    db = openDatabase(config.dataDir, { synchronous: config.synchronous })
-  } catch (error) {
-    unlock()
-    throw error
-  }
+  let db: Db | null = null
   let docStore: RedisDocStore | null = null
+  let relational: RelationalStores
   // Set once metrics exist (below): the stream lag per peer node.
   let lag: ((node: string, seconds: number) => void) | null = null
   if (config.redisUrl !== undefined && config.postgresUrl !== undefined) {
@@ -61,11 +56,37 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         onLag: (node, seconds) => lag?.(node, seconds),
       })
     } catch (error) {
-      db.close()
+      unlock()
       throw error
     }
+    try {
+      relational = await openPgRelational({ url: config.postgresUrl, log, listen: true })
+    } catch (error) {
+      await docStore.close().catch(() => {})
+      throw new Error(
+        `cannot reach PostgreSQL for the relational tables: ${(error as Error).message}`,
+      )
+    }
+  } else {
+    try {
+      db = openDatabase(config.dataDir, { synchronous: config.synchronous })
+    } catch (error) {
+      unlock()
+      throw error
+    }
+    relational = openSqliteRelational(db, { pollMs: config.membershipPollMs, log })
   }
-  const store = new SqliteStore(db)
+  const sqliteDb = db
+  const store = sqliteDb ? new SqliteStore(sqliteDb) : null
+  const closeStorage = async () => {
+    await relational
+      .close()
+      .catch((error: unknown) =>
+        log.error('relational store close failed', { error: (error as Error).message }),
+      )
+    sqliteDb?.close()
+    unlock()
+  }
   const connections = new Set<Connection>()
   // Sources read at scrape time; `rooms` exists by the first scrape.
   const metrics = new RelayMetrics({
@@ -73,12 +94,9 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     rooms: () => rooms.loadedCount,
   })
   lag = (node, seconds) => metrics.streamLag.set(seconds, { source: node })
-  const workspaces = new WorkspaceStore(db)
-  const links = new LinkStore(db)
-  const shares = new ShareStore(db)
+  const { workspaces, links, shares, results } = relational
   const indexer = new LinkIndexer(links, log)
-  const results = new ResultsStore(db, shares)
-  const rooms = new RoomManager(docStore ?? store, log, {
+  const rooms = new RoomManager((docStore ?? store) as RedisDocStore | SqliteStore, log, {
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
     readerFanoutMs: config.readerFanoutMs,
@@ -100,7 +118,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   })
   // The team's results, written by the relay only (board/), a few seconds behind new results.
   const board = new BoardService({
-    db,
+    source: relational.board,
     rooms,
     workspaces,
     log,
@@ -114,23 +132,43 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   )
   // The store rooms append to (group commit included), so latency counts the wait for the commit.
   instrumentAppend(rooms.store, metrics)
-  let memberCount = workspaces.countMembers()
-  const access = new LiveAccess(db, workspaces, log, {
+  let memberCount = await workspaces.countMembers()
+  const access = new LiveAccess(workspaces, relational.watchMembers, log, {
     maxPerMember: config.maxConnectionsPerMember,
-    pollMs: config.membershipPollMs,
     // Fewer members than before: someone was deleted; their name leaves the directories.
     onExternalChange: () => {
-      const count = workspaces.countMembers()
-      const deleted = count < memberCount
-      memberCount = count
-      if (!deleted) return
-      board.touchAll()
-      pruneDirectories(rooms, workspaces, log).catch((error: unknown) =>
-        log.error('directory prune failed', { error: (error as Error).message }),
-      )
+      workspaces
+        .countMembers()
+        .then(
+          (count) => {
+            const deleted = count < memberCount
+            memberCount = count
+            if (!deleted) return
+            board.touchAll()
+            return pruneDirectories(rooms, workspaces, log)
+          },
+          () => {},
+        )
+        .catch((error: unknown) =>
+          log.error('directory prune failed', { error: (error as Error).message }),
+        )
     },
   })
   const stats = () => ({ rooms: rooms.loadedCount, connections: connections.size })
+  /**
+   * Run `task` on one node of the deployment: under the store's lease (Redis across nodes; the
+   * data dir's lock already makes a single node the only one). A node that finds the lease held
+   * leaves the task to its holder.
+   */
+  const once = async (key: string, task: () => Promise<void>) => {
+    const lease = await rooms.store.leases.acquire(`relay:${key}`, ONCE_LEASE_MS)
+    if (!lease) return
+    try {
+      await task()
+    } finally {
+      await lease.release()
+    }
+  }
 
   const { server, wss } = createHttpServer({
     maxMessageBytes: config.maxMessageBytes,
@@ -154,12 +192,17 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         deviceTokenSeconds: config.deviceTokenSeconds,
         onMemberDeleted: () => {
           // Same process: data_version does not move, so re-check and prune here.
-          access.recheck()
+          void access.recheck()
           board.touchAll()
-          memberCount = workspaces.countMembers()
-          pruneDirectories(rooms, workspaces, log).catch((error: unknown) =>
-            log.error('directory prune failed', { error: (error as Error).message }),
-          )
+          workspaces
+            .countMembers()
+            .then((count) => {
+              memberCount = count
+              return pruneDirectories(rooms, workspaces, log)
+            })
+            .catch((error: unknown) =>
+              log.error('directory prune failed', { error: (error as Error).message }),
+            )
         },
       }),
     ),
@@ -189,16 +232,17 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         access: connection.access,
         remote: req.socket.remoteAddress,
       })
-      const workspace = workspaces.getWorkspace(ref.workspaceId)
-      if (workspace) {
-        recordMember(rooms, workspace, claims, log, config.publicUrl ?? null).catch(
-          (error: unknown) =>
-            log.error('directory update failed', {
-              member: claims.sub,
-              error: (error as Error).message,
-            }),
+      workspaces
+        .getWorkspace(ref.workspaceId)
+        .then((workspace) =>
+          workspace ? recordMember(rooms, workspace, claims, log, config.publicUrl ?? null) : null,
         )
-      }
+        .catch((error: unknown) =>
+          log.error('directory update failed', {
+            member: claims.sub,
+            error: (error as Error).message,
+          }),
+        )
     },
   })
 
@@ -229,18 +273,21 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     })
   } catch (error) {
     clearInterval(keepalive)
-    access.close()
-    db.close()
-    unlock()
+    await access.close()
+    await docStore?.close().catch(() => {})
+    await closeStorage()
     throw error
   }
   server.on('error', (error) => log.error('server error', { error: error.message }))
-  pruneStoredDirectories(rooms, workspaces, log).catch((error: unknown) =>
+  // Start-up upkeep: members deleted while the relay was stopped leave the directories, and
+  // boards are brought up to date (a deleted or removed member leaves the leaderboard, a new
+  // month starts its own). With several nodes one of those starting at once does it (a lease).
+  once('startup-upkeep', async () => {
+    board.touchAll()
+    await pruneStoredDirectories(rooms, workspaces, log)
+  }).catch((error: unknown) =>
     log.error('directory prune failed', { error: (error as Error).message }),
   )
-  // Boards brought up to date at start: a member deleted or removed while the relay was stopped
-  // leaves the leaderboard (and the stored board), a new month starts its own.
-  board.touchAll()
   const address = server.address() as AddressInfo
 
   let closing: Promise<void> | null = null
@@ -248,7 +295,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     closing ??= (async () => {
       metrics.draining.set(1)
       clearInterval(keepalive)
-      access.close()
+      void access.close()
       // Stop accepting first: an upgrade arriving now gets no socket, so no client is served by a
       // relay that is about to go.
       server.close()
@@ -263,9 +310,8 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       // flushes what the rooms still hold before the database closes.
       await rooms.closeAll()
       await closeFramesSent(wss, DRAIN_CLOSE_WAIT_MS)
-      access.flushTouches()
-      db.close()
-      unlock()
+      await access.close()
+      await closeStorage()
       server.closeAllConnections()
     })()
     return closing
@@ -273,6 +319,9 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
 
   return { host: address.address, port: address.port, stats, metrics, close }
 }
+
+/** How long a start-up upkeep lease lasts (it is released when done). */
+const ONCE_LEASE_MS = 60_000
 
 /** RFC 6455 1012 "service restart": y-websocket and the core reconnect (unlike 4400–4499). */
 const SERVICE_RESTART = 1012

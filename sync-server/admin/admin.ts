@@ -7,34 +7,61 @@ import { Role, Workspace } from '../../common/model/member'
 import { parseOrThrow } from '../../common/model/validation'
 import { loadSecret } from '../auth/secret'
 import { signToken } from '../auth/tokens'
-import { ResultsStore } from '../links/results-store'
+import type { ResultsStore } from '../links/results-store'
 import { type Db, openDatabase } from '../persistence/database'
-import { ShareStore } from '../persistence/share-store'
+import { openSqliteRelational, type RelationalStores } from '../persistence/relational'
 import { SqliteStore } from '../persistence/sqlite-store'
-import {
-  type DeviceRecord,
-  type MemberRecord,
-  type MemberSummary,
+import type {
+  DeviceRecord,
+  MemberRecord,
+  MemberSummary,
   WorkspaceStore,
 } from '../persistence/workspace-store'
+import { openPgRelational } from '../storage/postgres/relational'
+
+/**
+ * Where the relay's relational tables are: a data dir (its SQLite file, the embedded default) or,
+ * for nodes started with `--postgres-url`, that PostgreSQL (the data dir then only holds the
+ * signing secret, if PORTE_VOIX_RELAY_SECRET is not set).
+ */
+export type AdminTarget = string | { dataDir: string; postgresUrl?: string | undefined }
+
+const dataDirOf = (target: AdminTarget) => (typeof target === 'string' ? target : target.dataDir)
 
 /**
  * What the admin tool does, as functions: the CLI calls them, and so do tests (in-process,
- * against the same data dir as a running relay — WAL makes that safe).
+ * against the same data dir or PostgreSQL as running relays — WAL makes SQLite safe).
  */
-function withStore<T>(
-  dataDir: string,
-  fn: (store: WorkspaceStore, db: Db) => T,
+async function withStores<T>(
+  target: AdminTarget,
+  fn: (stores: RelationalStores, db: Db | null) => Promise<T>,
   options: { create?: boolean } = {},
-): T {
+): Promise<T> {
+  const postgresUrl = typeof target === 'string' ? undefined : target.postgresUrl
+  if (postgresUrl !== undefined) {
+    const stores = await openPgRelational({ url: postgresUrl })
+    try {
+      return await fn(stores, null)
+    } finally {
+      await stores.close()
+    }
+  }
   // Only create-workspace may start a relay database; any other command on a wrong --data-dir
   // says so instead of working on a new, empty one.
-  const db = openDatabase(dataDir, { mustExist: !options.create })
+  const db = openDatabase(dataDirOf(target), { mustExist: !options.create })
   try {
-    return fn(new WorkspaceStore(db), db)
+    return await fn(openSqliteRelational(db), db)
   } finally {
     db.close()
   }
+}
+
+function withStore<T>(
+  target: AdminTarget,
+  fn: (store: WorkspaceStore) => Promise<T>,
+  options: { create?: boolean } = {},
+): Promise<T> {
+  return withStores(target, (stores) => fn(stores.workspaces), options)
 }
 
 export const CreateWorkspaceInput = z.object({
@@ -42,13 +69,13 @@ export const CreateWorkspaceInput = z.object({
   id: Id.optional(),
 })
 
-export function createWorkspace(
-  dataDir: string,
+export async function createWorkspace(
+  target: AdminTarget,
   input: z.input<typeof CreateWorkspaceInput>,
-): Workspace {
+): Promise<Workspace> {
   const { name, id } = parseOrThrow(CreateWorkspaceInput, input, 'workspace')
   const workspace = parseOrThrow(Workspace, { id: id ?? newId('ws'), name }, 'workspace')
-  withStore(dataDir, (store) => store.createWorkspace(workspace), { create: true })
+  await withStore(target, (store) => store.createWorkspace(workspace), { create: true })
   return workspace
 }
 
@@ -77,7 +104,7 @@ export type IssuedInvitation = {
 }
 
 export async function invite(
-  dataDir: string,
+  target: AdminTarget,
   input: InviteInput,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<IssuedInvitation> {
@@ -85,11 +112,11 @@ export async function invite(
   const memberId = parsed.memberId ?? newId('mem')
   const now = new Date()
   const expiresAt = new Date(now.getTime() + parsed.ttlSeconds * 1000)
-  const generation = withStore(dataDir, (store) => {
-    if (!store.getWorkspace(parsed.workspaceId)) {
+  const generation = await withStore(target, async (store) => {
+    if (!(await store.getWorkspace(parsed.workspaceId))) {
       throw new Error(`No workspace "${parsed.workspaceId}" on this relay (create it first)`)
     }
-    const existing = store.getMember(memberId)
+    const existing = await store.getMember(memberId)
     if (existing && existing.workspaceId !== parsed.workspaceId) {
       throw new Error(`Member "${memberId}" belongs to another workspace`)
     }
@@ -105,7 +132,7 @@ export async function invite(
     )
   })
   const token = await signToken(
-    loadSecret(dataDir, env),
+    loadSecret(dataDirOf(target), env),
     {
       memberId,
       workspaceId: parsed.workspaceId,
@@ -125,19 +152,19 @@ export async function invite(
   }
 }
 
-export function listWorkspaces(dataDir: string): Workspace[] {
-  return withStore(dataDir, (store) => store.listWorkspaces())
+export function listWorkspaces(target: AdminTarget): Promise<Workspace[]> {
+  return withStore(target, (store) => store.listWorkspaces())
 }
 
-function requireMember(store: WorkspaceStore, memberId: string): MemberRecord {
-  const member = store.getMemberRecord(memberId)
+async function requireMember(store: WorkspaceStore, memberId: string): Promise<MemberRecord> {
+  const member = await store.getMemberRecord(memberId)
   if (!member) throw new Error(`No member "${memberId}" on this relay (see list-members)`)
   return member
 }
 
-export function listMembers(dataDir: string, workspaceId: string): MemberSummary[] {
-  return withStore(dataDir, (store) => {
-    if (!store.getWorkspace(workspaceId)) {
+export function listMembers(target: AdminTarget, workspaceId: string): Promise<MemberSummary[]> {
+  return withStore(target, async (store) => {
+    if (!(await store.getWorkspace(workspaceId))) {
       throw new Error(`No workspace "${workspaceId}" on this relay (see list-workspaces)`)
     }
     return store.listMembers(workspaceId)
@@ -148,21 +175,21 @@ export function listMembers(dataDir: string, workspaceId: string): MemberSummary
  * Change a member's role. The relay closes the member's live connections within a second; their
  * devices renew their token into the new role and reconnect (see api/auth.ts).
  */
-export function setRole(dataDir: string, memberId: string, role: Role): MemberRecord {
+export function setRole(target: AdminTarget, memberId: string, role: Role): Promise<MemberRecord> {
   const parsedRole = parseOrThrow(Role, role, 'role')
-  return withStore(dataDir, (store) => {
-    const member = requireMember(store, memberId)
+  return withStore(target, async (store) => {
+    const member = await requireMember(store, memberId)
     if (member.removedAt) throw new Error(`Member "${memberId}" was removed; reinvite them instead`)
-    store.setRole(memberId, parsedRole)
+    await store.setRole(memberId, parsedRole)
     return requireMember(store, memberId)
   })
 }
 
 /** Take a member's access back: every token refused, live connections closed within a second. */
-export function removeMember(dataDir: string, memberId: string): MemberRecord {
-  return withStore(dataDir, (store) => {
-    requireMember(store, memberId)
-    store.removeMember(memberId)
+export function removeMember(target: AdminTarget, memberId: string): Promise<MemberRecord> {
+  return withStore(target, async (store) => {
+    await requireMember(store, memberId)
+    await store.removeMember(memberId)
     return requireMember(store, memberId)
   })
 }
@@ -176,13 +203,13 @@ export type ReinviteInput = {
 
 /** A new invitation for an existing (or removed) member; every older token stops working. */
 export async function reinvite(
-  dataDir: string,
+  target: AdminTarget,
   input: ReinviteInput,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<IssuedInvitation> {
-  const member = withStore(dataDir, (store) => requireMember(store, input.memberId))
+  const member = await withStore(target, (store) => requireMember(store, input.memberId))
   return invite(
-    dataDir,
+    target,
     {
       workspaceId: member.workspaceId,
       name: member.displayName,
@@ -251,27 +278,31 @@ function findInDoc(doc: Y.Doc, memberId: string): { path: string; value: unknown
   return found
 }
 
-export function exportMember(dataDir: string, memberId: string): MemberExport {
-  return withStore(dataDir, (store, db) => {
-    const member = requireMember(store, memberId)
-    const rooms = new SqliteStore(db)
+export function exportMember(target: AdminTarget, memberId: string): Promise<MemberExport> {
+  return withStores(target, async (stores, db) => {
+    const store = stores.workspaces
+    const member = await requireMember(store, memberId)
     const documents: MemberExport['documents'] = []
-    for (const room of roomsOf(db, member.workspaceId)) {
-      const doc = loadRoom(rooms, room)
-      for (const entry of findInDoc(doc, memberId)) documents.push({ room, ...entry })
-      doc.destroy()
+    // The documents are in the SQLite file only on a single node; with PostgreSQL they are in
+    // Redis + PostgreSQL, which this command does not read (yet): the note says so.
+    if (db) {
+      const rooms = new SqliteStore(db)
+      for (const room of roomsOf(db, member.workspaceId)) {
+        const doc = loadRoom(rooms, room)
+        for (const entry of findInDoc(doc, memberId)) documents.push({ room, ...entry })
+        doc.destroy()
+      }
     }
     return {
       exportedAt: new Date().toISOString(),
       member,
-      workspace: store.getWorkspace(member.workspaceId),
-      devices: store.listDevices(memberId),
-      leaderboard: new ResultsStore(db, new ShareStore(db)).memberLinks(
-        member.workspaceId,
-        memberId,
-      ),
+      workspace: await store.getWorkspace(member.workspaceId),
+      devices: await store.listDevices(memberId),
+      leaderboard: await stores.results.memberLinks(member.workspaceId, memberId),
       documents,
-      note: 'The relay stores no IP address; shares are counted without naming who made them.',
+      note:
+        'The relay stores no IP address; shares are counted without naming who made them.' +
+        (db ? '' : ' Documents (Redis + PostgreSQL) are not included by this command.'),
     }
   })
 }
@@ -282,21 +313,19 @@ export function exportMember(dataDir: string, memberId: string): MemberExport {
  * aggregates (shares, clicks, conversions) stay: they never named the member. The running relay
  * then drops the member from the directory and compacts it (directory.ts).
  */
-export function deleteMember(dataDir: string, memberId: string): { deleted: string } {
-  return withStore(dataDir, (store, db) =>
-    forgetMember(store, new ResultsStore(db, new ShareStore(db)), memberId),
-  )
+export function deleteMember(target: AdminTarget, memberId: string): Promise<{ deleted: string }> {
+  return withStores(target, (stores) => forgetMember(stores.workspaces, stores.results, memberId))
 }
 
 /** The deletion itself, on an open store: the admin tool and `DELETE /api/v1/members/me` share it. */
-export function forgetMember(
+export async function forgetMember(
   store: WorkspaceStore,
   results: Pick<ResultsStore, 'optOut'>,
   memberId: string,
-): { deleted: string } {
-  const member = requireMember(store, memberId)
+): Promise<{ deleted: string }> {
+  const member = await requireMember(store, memberId)
   // Results first: a failure in between leaves the member row, so the deletion can be run again.
-  results.optOut(member.workspaceId, memberId)
-  store.deleteMember(memberId)
+  await results.optOut(member.workspaceId, memberId)
+  await store.deleteMember(memberId)
   return { deleted: memberId }
 }

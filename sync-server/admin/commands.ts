@@ -25,10 +25,16 @@ import {
 
 /**
  * `npm run relay:admin -- <command> [options]`: works on the same data dir (and secret) as the
- * relay, even while it runs; the relay notices membership changes within a second.
+ * relay, or on the PostgreSQL of relays started with `--postgres-url`, even while they run; the
+ * relays notice membership changes within a second (at once with PostgreSQL).
  */
 const ADMIN_FLAGS = {
   'data-dir': DATA_DIR_FLAG,
+  'postgres-url': {
+    arg: '<url>',
+    env: 'PORTE_VOIX_RELAY_POSTGRES_URL',
+    help: 'the relays run with --postgres-url: members and workspaces are there (the data dir then only holds the secret, if PORTE_VOIX_RELAY_SECRET is unset)',
+  },
   workspace: { arg: '<id>', help: 'workspace id (see list-workspaces)' },
   member: { arg: '<id>', help: 'member id (see list-members)' },
   name: { arg: '<name>', help: 'workspace or member display name' },
@@ -88,6 +94,15 @@ function describeInvitation(issued: IssuedInvitation): string {
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { values, positionals } = parseFlags(ADMIN_FLAGS, argv, env, ADMIN_USAGE, true)
   const dataDir = parse(z.string().trim().min(1), values.dataDir ?? DEFAULTS.dataDir, 'data-dir')
+  const postgresUrl = parse(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'PostgreSQL URL must be postgres:// or postgresql://')
+      .optional(),
+    values.postgresUrl,
+    'postgres-url',
+  )
+  const target = { dataDir, postgresUrl }
   const command = positionals[0]
   if (values.help || positionals.length !== 1) return ADMIN_USAGE
   const relayUrl = (values.relayUrl as string | undefined) ?? defaultRelayUrl(env)
@@ -95,15 +110,13 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
   switch (command) {
     case 'create-workspace': {
       const name = parse(z.string(), values.name, 'name')
-      return createWorkspace(dataDir, { name, id: parse(Id.optional(), values.id, 'id') }).id
+      return (await createWorkspace(target, { name, id: parse(Id.optional(), values.id, 'id') })).id
     }
     case 'list-workspaces':
-      return listWorkspaces(dataDir)
-        .map((w) => `${w.id}\t${w.name}`)
-        .join('\n')
+      return (await listWorkspaces(target)).map((w) => `${w.id}\t${w.name}`).join('\n')
     case 'invite': {
       const issued = await invite(
-        dataDir,
+        target,
         {
           workspaceId: parse(Id, values.workspace, 'workspace'),
           name: parse(z.string(), values.name, 'name'),
@@ -117,7 +130,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
       return describeInvitation(issued)
     }
     case 'list-members': {
-      const members = listMembers(dataDir, parse(Id, values.workspace, 'workspace'))
+      const members = await listMembers(target, parse(Id, values.workspace, 'workspace'))
       if (values.json) return JSON.stringify(members, null, 2)
       const rows = members.map((m) =>
         [
@@ -131,16 +144,16 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
       return ['id\tname\trole\tdevices\tlast seen', ...rows].join('\n')
     }
     case 'set-role': {
-      const member = setRole(dataDir, memberId(), parse(Role, values.role, 'role'))
+      const member = await setRole(target, memberId(), parse(Role, values.role, 'role'))
       return `${member.id}\t${member.displayName}\t${member.role}`
     }
     case 'remove-member': {
-      const member = removeMember(dataDir, memberId())
+      const member = await removeMember(target, memberId())
       return `${member.id}\t${member.displayName}\tremoved ${member.removedAt ?? ''}`
     }
     case 'reinvite': {
       const issued = await reinvite(
-        dataDir,
+        target,
         {
           memberId: memberId(),
           role: parse(Role.optional(), values.role, 'role'),
@@ -152,9 +165,9 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
       return describeInvitation(issued)
     }
     case 'export-member':
-      return JSON.stringify(exportMember(dataDir, memberId()), null, 2)
+      return JSON.stringify(await exportMember(target, memberId()), null, 2)
     case 'delete-member':
-      return JSON.stringify(deleteMember(dataDir, memberId()))
+      return JSON.stringify(await deleteMember(target, memberId()))
     default:
       throw new ConfigError(`Unknown command "${command}"\n${ADMIN_USAGE}`)
   }

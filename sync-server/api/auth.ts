@@ -69,13 +69,13 @@ export async function postRenewToken(
 ): Promise<void> {
   const token = await checkToken(bearer(req), deps.secret)
   if (!token.ok) throw refused(token)
-  const workspace = checkWorkspace(token.claims, deps.workspaces)
+  const workspace = await checkWorkspace(token.claims, deps.workspaces)
   if (workspace) throw refused(workspace)
-  const membership = checkMembership(token, deps.workspaces.getMemberRecord(token.claims.sub))
+  const member = await deps.workspaces.getMemberRecord(token.claims.sub)
+  const membership = checkMembership(token, member)
   if (!membership.ok && membership.kind !== 'role-changed') {
     throw new AccessRefused(403, membership.problem, membership.reason)
   }
-  const member = deps.workspaces.getMemberRecord(token.claims.sub)
   if (!member) throw new AccessRefused(403, 'invitationRevoked', 'not a member of this workspace')
   req.resume()
   const now = new Date()
@@ -93,7 +93,7 @@ export async function postRenewToken(
     },
     now.getTime(),
   )
-  deps.workspaces.touchDevice(member.id, device, now, 0)
+  await deps.workspaces.touchDevice(member.id, device, now, 0)
   const expiresAt = new Date(
     Math.floor(now.getTime() / 1000) * 1000 + deps.deviceTokenSeconds * 1000,
   )

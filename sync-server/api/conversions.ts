@@ -52,7 +52,7 @@ export async function postConversionKey(
     readCampaigns(room.doc).campaigns.some((c) => c.id === campaignId),
   )
   if (!exists) throw new ApiError(404, 'not_found', `no campaign ${campaignId} in the queue`)
-  const key = deps.results.createConversionKey(claims.ws, campaignId, new Date())
+  const key = await deps.results.createConversionKey(claims.ws, campaignId, new Date())
   deps.log.info('conversion key created', { workspace: claims.ws, campaign: campaignId })
   sendJson(res, 201, { campaignId, key, header: CONVERSION_KEY_HEADER })
 }
@@ -67,13 +67,13 @@ export async function postConversion(
   deps: ConversionDeps,
 ): Promise<void> {
   const header = req.headers[CONVERSION_KEY_HEADER]
-  const scope = typeof header === 'string' ? deps.results.keyScope(header.trim()) : null
+  const scope = typeof header === 'string' ? await deps.results.keyScope(header.trim()) : null
   if (!scope)
     throw new ApiError(401, 'unauthorized', `send a valid campaign key in ${CONVERSION_KEY_HEADER}`)
   const report = await readJsonBody(req, ConversionReport, MAX_CONVERSION_BODY)
   const utm = report.utmContent ?? null
   const shareId = utm !== null && ShareId.safeParse(utm).success ? utm : null
-  const result = deps.results.recordConversion(
+  const result = await deps.results.recordConversion(
     scope,
     {
       idempotencyId: report.idempotencyId,

@@ -40,11 +40,11 @@ export async function postLeaderboard(
   const claims = await authenticate(req, deps.secret, deps.workspaces)
   const choice = await readJsonBody(req, LeaderboardChoice, MAX_LEADERBOARD_BODY)
   if (choice.optIn) {
-    const linked = deps.results.optIn(claims.ws, claims.sub, choice.shares, new Date())
+    const linked = await deps.results.optIn(claims.ws, claims.sub, choice.shares, new Date())
     deps.log.info('leaderboard opt-in', { workspace: claims.ws, member: claims.sub, linked })
     sendJson(res, 200, { optedIn: true, linked })
   } else {
-    const removed = deps.results.optOut(claims.ws, claims.sub)
+    const removed = await deps.results.optOut(claims.ws, claims.sub)
     deps.log.info('leaderboard opt-out', { workspace: claims.ws, member: claims.sub, removed })
     sendJson(res, 200, { optedIn: false, removed })
   }

@@ -26,7 +26,7 @@ export async function deleteMe(
 ): Promise<void> {
   const claims = await authenticate(req, deps.secret, deps.workspaces)
   req.resume()
-  const result = forgetMember(deps.workspaces, deps.results, claims.sub)
+  const result = await forgetMember(deps.workspaces, deps.results, claims.sub)
   deps.log.info('member deleted on their request', { workspace: claims.ws, member: claims.sub })
   sendJson(res, 200, result)
   deps.onMemberDeleted?.()

@@ -22,5 +22,5 @@ export async function postMyResults(
 ): Promise<void> {
   const claims = await authenticate(req, deps.secret, deps.workspaces)
   const { shares } = await readJsonBody(req, MyResultsRequest, MAX_RESULTS_BODY)
-  sendJson(res, 200, deps.results.mine(claims.ws, shares))
+  sendJson(res, 200, await deps.results.mine(claims.ws, shares))
 }

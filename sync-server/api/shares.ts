@@ -44,9 +44,9 @@ export async function postShares(
   const claims = await authenticate(req, deps.secret, deps.workspaces)
   const { events } = await readJsonBody(req, ShareReport, MAX_SHARES_BODY)
   // The workspace comes from the token, never from the body; the member is not stored.
-  let result: ReturnType<ShareStore['record']>
+  let result: Awaited<ReturnType<ShareStore['record']>>
   try {
-    result = deps.shares.record(claims.ws, events, new Date())
+    result = await deps.shares.record(claims.ws, events, new Date())
   } catch (error) {
     if (error instanceof ShareConflictError) {
       deps.log.warn('share report refused: ids owned by another device', {
@@ -58,7 +58,7 @@ export async function postShares(
     }
     throw error
   }
-  deps.results?.linkIfOptedIn(claims.ws, claims.sub, result.acceptedIds)
+  await deps.results?.linkIfOptedIn(claims.ws, claims.sub, result.acceptedIds)
   // No member in the line either: the log must not say who shared what.
   deps.log.info('shares received', {
     workspace: claims.ws,
@@ -76,5 +76,5 @@ export async function getSharesSummary(
 ): Promise<void> {
   const claims = await authenticate(req, deps.secret, deps.workspaces)
   requireCurator(claims, 'the team summary')
-  sendJson(res, 200, deps.shares.summary(claims.ws))
+  sendJson(res, 200, await deps.shares.summary(claims.ws))
 }

@@ -1,8 +1,8 @@
 import type { TokenClaims } from '../../common/model/invitation'
 import type { Refusal } from '../http/authorize'
 import type { Logger } from '../log'
-import type { Db } from '../persistence/database'
-import type { WorkspaceStore } from '../persistence/workspace-store'
+import type { MemberWatch } from '../persistence/relational'
+import type { DeviceTouch, WorkspaceStore } from '../persistence/workspace-store'
 import { checkMembership, type MembershipFailure } from './membership'
 
 /**
@@ -35,35 +35,43 @@ type Entry = { connection: LiveConnection; generation: number; device: string }
 export type LiveAccessOptions = {
   /** Sockets one member may hold at once (all devices and documents together). */
   maxPerMember: number
-  /** How often to look whether another process (the admin tool) changed the database. */
-  pollMs: number
-  /** Another process changed the database (after live connections were re-checked). */
+  /** Members changed elsewhere (after live connections were re-checked). */
   onExternalChange?: () => void
 }
 
 /**
- * Live sockets by member, and the watch that takes access back from them. The admin tool writes
- * `members` from another process; SQLite's `data_version` changes exactly when another connection
- * committed, so polling it is one cheap pragma, and only then are the live members re-read.
+ * Live sockets by member, and the watch that takes access back from them. The admin tool (another
+ * process) or another node writes `members`; the relational backend says when (SQLite: its
+ * `data_version` polled, one cheap pragma; PostgreSQL: a NOTIFY from every member write, so a
+ * removal on node A closes sockets on node B at once), and only then are the live members re-read.
  */
 export class LiveAccess {
   readonly #byMember = new Map<string, Map<LiveConnection, Entry>>()
-  readonly #db: Db
   readonly #workspaces: WorkspaceStore
   readonly #log: Logger
   readonly #options: LiveAccessOptions
-  #dataVersion: number
-  #timer: NodeJS.Timeout | null = null
-  #touches: { member: string; device: string; now: Date; connected: 0 | 1 }[] = []
+  #unwatch: (() => void) | null
+  #touches: DeviceTouch[] = []
+  #flushing: Promise<void> = Promise.resolve()
+  /** A recheck running, and whether another was asked for meanwhile (run once after it). */
+  #checking: Promise<void> | null = null
+  #again = false
 
-  constructor(db: Db, workspaces: WorkspaceStore, log: Logger, options: LiveAccessOptions) {
-    this.#db = db
+  constructor(
+    workspaces: WorkspaceStore,
+    watch: MemberWatch,
+    log: Logger,
+    options: LiveAccessOptions,
+  ) {
     this.#workspaces = workspaces
     this.#log = log
     this.#options = options
-    this.#dataVersion = this.#readVersion()
-    this.#timer = setInterval(() => this.#poll(), options.pollMs)
-    this.#timer.unref()
+    this.#unwatch = watch(() => {
+      this.recheck().then(
+        () => this.#options.onExternalChange?.(),
+        () => {},
+      )
+    })
   }
 
   get size(): number {
@@ -105,10 +113,38 @@ export class LiveAccess {
     this.#touch(member, entry.device, 0)
   }
 
-  /** Re-check every live connection against `members` now (also run by the poll). */
-  recheck(): void {
-    for (const [memberId, entries] of [...this.#byMember]) {
-      const member = this.#workspaces.getMemberRecord(memberId)
+  /**
+   * Re-check every live connection against `members` now (also run on every change). Calls that
+   * overlap a running one make it run once more afterwards: its reads may predate the change.
+   */
+  recheck(): Promise<void> {
+    if (this.#checking) {
+      this.#again = true
+      return this.#checking
+    }
+    const run = async () => {
+      do {
+        this.#again = false
+        try {
+          await this.#recheckOnce()
+        } catch (error) {
+          this.#log.error('membership recheck failed', { error: (error as Error).message })
+        }
+      } while (this.#again)
+    }
+    this.#checking = run().finally(() => {
+      this.#checking = null
+    })
+    return this.#checking
+  }
+
+  async #recheckOnce(): Promise<void> {
+    const members = [...this.#byMember.keys()]
+    const records = await Promise.all(members.map((id) => this.#workspaces.getMemberRecord(id)))
+    members.forEach((memberId, i) => {
+      const entries = this.#byMember.get(memberId)
+      if (!entries) return
+      const member = records[i] ?? null
       for (const entry of [...entries.values()]) {
         const check = checkMembership(
           { claims: entry.connection.claims, generation: entry.generation },
@@ -127,31 +163,14 @@ export class LiveAccess {
         entry.connection.close(code, reason)
       }
       if (entries.size === 0) this.#byMember.delete(memberId)
-    }
+    })
   }
 
-  close(): void {
-    if (this.#timer) clearInterval(this.#timer)
-    this.#timer = null
-    this.flushTouches()
-  }
-
-  #poll(): void {
-    let version: number
-    try {
-      version = this.#readVersion()
-    } catch (error) {
-      this.#log.error('membership poll failed', { error: (error as Error).message })
-      return
-    }
-    if (version === this.#dataVersion) return
-    this.#dataVersion = version
-    this.recheck()
-    this.#options.onExternalChange?.()
-  }
-
-  #readVersion(): number {
-    return this.#db.pragma('data_version', { simple: true }) as number
+  /** Stop watching; resolves once the device records touched so far are written. */
+  close(): Promise<void> {
+    this.#unwatch?.()
+    this.#unwatch = null
+    return this.flushTouches()
   }
 
   #touch(member: string, device: string, connected: 0 | 1): void {
@@ -159,22 +178,25 @@ export class LiveAccess {
     // connect was the largest part of the relay's own CPU per connect (issue 11.3).
     this.#touches.push({ member, device, now: new Date(), connected })
     if (this.#touches.length > 1) return
-    setImmediate(() => this.flushTouches())
+    setImmediate(() => void this.flushTouches())
   }
 
   /** Write the device records touched so far (also on close, so none is lost). */
-  flushTouches(): void {
+  flushTouches(): Promise<void> {
     const touches = this.#touches
-    if (touches.length === 0) return
-    this.#touches = []
-    try {
-      this.#workspaces.touchDevices(touches)
-    } catch (error) {
-      // "Last seen" is bookkeeping: never a reason to refuse or drop a connection.
-      this.#log.warn('device record failed', {
-        members: touches.length,
-        error: (error as Error).message,
-      })
+    if (touches.length > 0) {
+      this.#touches = []
+      // In order: one turn's batch after the previous one's.
+      this.#flushing = this.#flushing.then(() =>
+        this.#workspaces.touchDevices(touches).catch((error: unknown) => {
+          // "Last seen" is bookkeeping: never a reason to refuse or drop a connection.
+          this.#log.warn('device record failed', {
+            members: touches.length,
+            error: (error as Error).message,
+          })
+        }),
+      )
     }
+    return this.#flushing
   }
 }

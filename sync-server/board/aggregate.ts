@@ -30,7 +30,7 @@ export type BoardContent = {
   challenges: Map<string, ChallengeStandings>
 }
 
-type ShareRow = {
+export type ShareRow = {
   id: string
   item_id: string
   network: string
@@ -41,7 +41,7 @@ type ShareRow = {
   member_id: string | null
 }
 /** Clicks grouped by share, UTC day and UTC hour of the week: SQLite counts, not JS. */
-type ClickRow = {
+export type ClickRow = {
   share_id: string
   item_id: string
   network: string
@@ -53,7 +53,7 @@ type ClickRow = {
   source_kind: string | null
   campaign_id: string | null
 }
-type ConversionRow = {
+export type ConversionRow = {
   share_id: string | null
   campaign_id: string
   value: number | null
@@ -122,21 +122,101 @@ function bump<K>(map: Map<K, BoardCounts>, key: K, event: Event): void {
 }
 
 /**
- * Everything on a workspace's board, from its share, click, conversion, link and leaderboard
- * tables. Member identity is read only through share_members, which holds links of opted-in
- * members only; the aggregates never carry it.
+ * What a board is computed from, as the tables hold it: shares (with their item's source kind
+ * and, for opted-in members only, who made them), clicks grouped by share × item × network ×
+ * UTC day × hour of week, conversions, and the opted-in member ids (sorted).
  */
-export function aggregateBoard(
-  db: Db,
-  workspaceId: string,
-  input: {
-    weights: PointWeights
-    challenges: readonly Challenge[]
-    /** Display names of current members (the relay's members table); others are left out. */
-    memberName: (memberId: string) => string | null
-    now: Date
-  },
-): BoardContent {
+export type BoardRows = {
+  shares: Iterable<ShareRow>
+  clicks: Iterable<ClickRow>
+  conversions: Iterable<ConversionRow>
+  optedIn: readonly string[]
+}
+
+/** Reads a workspace's BoardRows (SQLite: sqliteBoardRows; PostgreSQL: storage/postgres/). */
+export interface BoardSource {
+  boardRows(workspaceId: string): Promise<BoardRows>
+}
+
+export type BoardInput = {
+  weights: PointWeights
+  challenges: readonly Challenge[]
+  /** Display names of current members (the relay's members table); others are left out. */
+  memberName: (memberId: string) => string | null
+  now: Date
+}
+
+const SHARES_SQL = `SELECT s.id, s.item_id, s.network, s.objective, s.campaign_id, s.shared_at,
+              li.source_kind, sm.member_id
+         FROM shares s
+         LEFT JOIN link_items li ON li.workspace_id = s.workspace_id AND li.item_id = s.item_id
+         LEFT JOIN share_members sm ON sm.workspace_id = s.workspace_id AND sm.share_id = s.id
+        WHERE s.workspace_id = ?`
+
+/** The rows from the relay's SQLite file, read lazily (iterators) as the aggregate walks them. */
+export function sqliteBoardRows(db: Db, workspaceId: string): BoardRows {
+  return {
+    shares: db.prepare<[string], ShareRow>(SHARES_SQL).iterate(workspaceId),
+    clicks: {
+      [Symbol.iterator]: () =>
+        db
+          .prepare<[string], ClickRow>(
+            `SELECT c.share_id, c.item_id, c.network, substr(c.at, 1, 10) AS day,
+              CAST(strftime('%w', c.at) AS INTEGER) * 24 + CAST(strftime('%H', c.at) AS INTEGER) AS how,
+              COUNT(*) AS n, SUM(c.is_unique) AS u,
+              li.objective, li.source_kind, li.campaign_id
+         FROM clicks c
+         LEFT JOIN link_items li ON li.workspace_id = c.workspace_id AND li.item_id = c.item_id
+        WHERE c.workspace_id = ?
+        GROUP BY c.share_id, c.item_id, c.network, day, how`,
+          )
+          .iterate(workspaceId),
+    },
+    conversions: {
+      [Symbol.iterator]: () =>
+        db
+          .prepare<[string], ConversionRow>(
+            'SELECT share_id, campaign_id, value, at FROM conversions WHERE workspace_id = ?',
+          )
+          .iterate(workspaceId),
+    },
+    get optedIn() {
+      return db
+        .prepare<[string], { member_id: string }>(
+          'SELECT member_id FROM leaderboard WHERE workspace_id = ? ORDER BY member_id',
+        )
+        .all(workspaceId)
+        .map((row) => row.member_id)
+    },
+  }
+}
+
+/** The SQLite BoardSource (the embedded default). */
+export class SqliteBoardSource implements BoardSource {
+  constructor(private readonly db: Db) {}
+  async boardRows(workspaceId: string): Promise<BoardRows> {
+    const rows = sqliteBoardRows(this.db, workspaceId)
+    // Read now, inside this call: the caller may await before walking them.
+    return {
+      shares: [...rows.shares],
+      clicks: [...rows.clicks],
+      conversions: [...rows.conversions],
+      optedIn: rows.optedIn,
+    }
+  }
+}
+
+/**
+ * Everything on a workspace's board, from its share, click, conversion, link and leaderboard
+ * tables (SQLite, read as it goes). Member identity is read only through share_members, which
+ * holds links of opted-in members only; the aggregates never carry it.
+ */
+export function aggregateBoard(db: Db, workspaceId: string, input: BoardInput): BoardContent {
+  return aggregateRows(sqliteBoardRows(db, workspaceId), input)
+}
+
+/** The board from rows read by any BoardSource. */
+export function aggregateRows(rows: BoardRows, input: BoardInput): BoardContent {
   const since = new Date(input.now.getTime() - (BOARD_DAYS - 1) * 86_400_000)
     .toISOString()
     .slice(0, 10)
@@ -197,16 +277,7 @@ export function aggregateBoard(
   // Shares, with what the link index knows of their item (source kind) and, for opted-in
   // members only, who made them.
   const shares = new Map<string, ShareRow>()
-  for (const row of db
-    .prepare<[string], ShareRow>(
-      `SELECT s.id, s.item_id, s.network, s.objective, s.campaign_id, s.shared_at,
-              li.source_kind, sm.member_id
-         FROM shares s
-         LEFT JOIN link_items li ON li.workspace_id = s.workspace_id AND li.item_id = s.item_id
-         LEFT JOIN share_members sm ON sm.workspace_id = s.workspace_id AND sm.share_id = s.id
-        WHERE s.workspace_id = ?`,
-    )
-    .iterate(workspaceId)) {
+  for (const row of rows.shares) {
     shares.set(row.id, row)
     record(
       {
@@ -222,18 +293,7 @@ export function aggregateBoard(
   }
 
   const uniqueByShare = new Map<string, number>()
-  for (const row of db
-    .prepare<[string], ClickRow>(
-      `SELECT c.share_id, c.item_id, c.network, substr(c.at, 1, 10) AS day,
-              CAST(strftime('%w', c.at) AS INTEGER) * 24 + CAST(strftime('%H', c.at) AS INTEGER) AS how,
-              COUNT(*) AS n, SUM(c.is_unique) AS u,
-              li.objective, li.source_kind, li.campaign_id
-         FROM clicks c
-         LEFT JOIN link_items li ON li.workspace_id = c.workspace_id AND li.item_id = c.item_id
-        WHERE c.workspace_id = ?
-        GROUP BY c.share_id, c.item_id, c.network, day, how`,
-    )
-    .iterate(workspaceId)) {
+  for (const row of rows.clicks) {
     const share = shares.get(row.share_id)
     const unique = row.u
     if (unique > 0) uniqueByShare.set(row.share_id, (uniqueByShare.get(row.share_id) ?? 0) + unique)
@@ -261,11 +321,7 @@ export function aggregateBoard(
   }
 
   const conversionsByShare = new Map<string, number>()
-  for (const row of db
-    .prepare<[string], ConversionRow>(
-      'SELECT share_id, campaign_id, value, at FROM conversions WHERE workspace_id = ?',
-    )
-    .iterate(workspaceId)) {
+  for (const row of rows.conversions) {
     const share = row.share_id ? shares.get(row.share_id) : undefined
     if (row.share_id)
       conversionsByShare.set(row.share_id, (conversionsByShare.get(row.share_id) ?? 0) + 1)
@@ -306,15 +362,10 @@ export function aggregateBoard(
       byMember.set(share.member_id, list)
     }
   }
-  const optedIn = db
-    .prepare<[string], { member_id: string }>(
-      'SELECT member_id FROM leaderboard WHERE workspace_id = ? ORDER BY member_id',
-    )
-    .all(workspaceId)
-    .flatMap((row) => {
-      const name = input.memberName(row.member_id)
-      return name === null ? [] : [{ memberId: row.member_id, displayName: name }]
-    })
+  const optedIn = rows.optedIn.flatMap((memberId) => {
+    const name = input.memberName(memberId)
+    return name === null ? [] : [{ memberId, displayName: name }]
+  })
 
   const month = monthOf(input.now)
   const leaderRows = optedIn.map((member) => {

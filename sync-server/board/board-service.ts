@@ -4,16 +4,16 @@ import { setHistoryGeneration } from '../../common/doc/curation-doc'
 import { readChallenges, readWorkspaceSettings } from '../../common/doc/queue-doc'
 import { newId } from '../../common/model/ids'
 import type { Logger } from '../log'
-import type { Db } from '../persistence/database'
 import type { WorkspaceStore } from '../persistence/workspace-store'
 import type { RoomManager } from '../rooms/room-manager'
-import { aggregateBoard, type BoardContent } from './aggregate'
+import { aggregateRows, type BoardContent, type BoardSource } from './aggregate'
 
 /** Default lag of the board behind a new share, click or conversion. */
 export const BOARD_DEBOUNCE_MS = 2_000
 
 export type BoardServiceOptions = {
-  db: Db
+  /** The tables the board is computed from (SQLite or PostgreSQL). */
+  source: BoardSource
   rooms: RoomManager
   workspaces: WorkspaceStore
   log: Logger
@@ -67,7 +67,13 @@ export class BoardService {
 
   /** Every workspace (a member was deleted: their rows leave every board). */
   touchAll(): void {
-    for (const workspace of this.#o.workspaces.listWorkspaces()) this.touch(workspace.id)
+    this.#o.workspaces.listWorkspaces().then(
+      (list) => {
+        for (const workspace of list) this.touch(workspace.id)
+      },
+      (error: unknown) =>
+        this.#o.log.error('board rebuild failed', { error: (error as Error).message }),
+    )
   }
 
   /** Rebuild now and resolve once written (tests, and a close that flushes). */
@@ -121,24 +127,27 @@ export class BoardService {
   }
 
   async #rebuild(workspaceId: string): Promise<void> {
-    const { rooms, workspaces, db, log } = this.#o
-    if (!workspaces.getWorkspace(workspaceId)) return
+    const { rooms, workspaces, source, log } = this.#o
+    if (!(await workspaces.getWorkspace(workspaceId))) return
     const { settings, challenges } = await rooms.with({ workspaceId, doc: 'queue' }, (room) => ({
       settings: readWorkspaceSettings(room.doc),
       challenges: readChallenges(room.doc).challenges,
     }))
     const now = this.#o.now?.() ?? new Date()
     const started = performance.now()
+    const rows = await source.boardRows(workspaceId)
+    // Opted-in members' names, read before the (synchronous) aggregate.
+    const names = new Map<string, string>()
+    for (const record of await Promise.all(
+      rows.optedIn.map((id) => workspaces.getMemberRecord(id)),
+    ))
+      if (record && record.workspaceId === workspaceId && record.removedAt === null)
+        names.set(record.id, record.displayName)
     const content = this.#timed(workspaceId, started, () =>
-      aggregateBoard(db, workspaceId, {
+      aggregateRows(rows, {
         weights: settings.points,
         challenges,
-        memberName: (id) => {
-          const record = workspaces.getMemberRecord(id)
-          return record && record.workspaceId === workspaceId && record.removedAt === null
-            ? record.displayName
-            : null
-        },
+        memberName: (id) => names.get(id) ?? null,
         now,
       }),
     )

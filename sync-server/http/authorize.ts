@@ -58,8 +58,11 @@ export async function checkToken(rawToken: string | null, secret: string): Promi
 }
 
 /** The token's workspace must exist on this relay (403: a token for something not here). */
-export function checkWorkspace(claims: TokenClaims, workspaces: WorkspaceStore): Refusal | null {
-  if (!workspaces.getWorkspace(claims.ws)) {
+export async function checkWorkspace(
+  claims: TokenClaims,
+  workspaces: WorkspaceStore,
+): Promise<Refusal | null> {
+  if (!(await workspaces.getWorkspace(claims.ws))) {
     return {
       ok: false,
       status: 403,
@@ -71,8 +74,9 @@ export function checkWorkspace(claims: TokenClaims, workspaces: WorkspaceStore):
 }
 
 /**
- * Token, workspace and membership: what every upgrade and API call must pass. Read from SQLite
- * each time, so a removal or re-invitation by the admin tool (another process) counts at once.
+ * Token, workspace and membership: what every upgrade and API call must pass. Read from the
+ * store each time (a cache the store keeps is invalidated by every member change, on every node),
+ * so a removal or re-invitation by the admin tool (another process) counts at once.
  */
 export async function checkAccess(
   rawToken: string | null,
@@ -80,14 +84,17 @@ export async function checkAccess(
   workspaces: WorkspaceStore,
 ): Promise<TokenCheck> {
   const token = await checkToken(rawToken, secret)
-  return token.ok ? checkMember(token, workspaces) : token
+  return token.ok ? await checkMember(token, workspaces) : token
 }
 
 /** The workspace and membership half of checkAccess, for a token already verified. */
-export function checkMember(token: VerifiedToken, workspaces: WorkspaceStore): TokenCheck {
-  const workspace = checkWorkspace(token.claims, workspaces)
+export async function checkMember(
+  token: VerifiedToken,
+  workspaces: WorkspaceStore,
+): Promise<TokenCheck> {
+  const workspace = await checkWorkspace(token.claims, workspaces)
   if (workspace) return workspace
-  const membership = checkMembership(token, workspaces.getMemberRecord(token.claims.sub))
+  const membership = checkMembership(token, await workspaces.getMemberRecord(token.claims.sub))
   if (!membership.ok) {
     return { ok: false, status: 403, reason: membership.reason, problem: membership.problem }
   }
@@ -133,7 +140,7 @@ export async function authorizeUpgrade(
       problem: 'notAllowed',
     }
   }
-  const access = checkMember(token, workspaces)
+  const access = await checkMember(token, workspaces)
   if (!access.ok) return access
   // Curation (drafts, proposals, moderation) is the curators' alone: not even read access.
   if (accessFor(ref.doc, access.claims.role) === 'none') {

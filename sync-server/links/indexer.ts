@@ -51,6 +51,7 @@ export class LinkIndexer {
   readonly #links: LinkStore
   readonly #log: Logger
   readonly #indexed = new Set<string>()
+  readonly #writes = new Set<Promise<void>>()
 
   constructor(links: LinkStore, log: Logger) {
     this.#links = links
@@ -82,12 +83,32 @@ export class LinkIndexer {
   }
 
   #index(room: Room): void {
+    const workspaceId = room.ref.workspaceId
+    let targets: Map<string, LinkTarget>
     try {
-      const written = this.#links.putTargets(room.ref.workspaceId, targetsOf(room.doc))
-      this.#indexed.add(room.ref.workspaceId)
-      if (written > 0) this.#log.info('link targets indexed', { room: room.name, written })
+      targets = targetsOf(room.doc)
     } catch (error) {
       this.#log.error('link indexing failed', { room: room.name, error: (error as Error).message })
+      return
     }
+    // The doc is read now (this turn); the write may finish later (PostgreSQL).
+    const write = this.#links.putTargets(workspaceId, targets).then(
+      (written) => {
+        this.#indexed.add(workspaceId)
+        if (written > 0) this.#log.info('link targets indexed', { room: room.name, written })
+      },
+      (error: unknown) =>
+        this.#log.error('link indexing failed', {
+          room: room.name,
+          error: (error as Error).message,
+        }),
+    )
+    this.#writes.add(write)
+    write.finally(() => this.#writes.delete(write))
+  }
+
+  /** Resolves once every index write started so far is done (a click after it finds its item). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#writes])
   }
 }

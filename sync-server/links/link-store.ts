@@ -22,7 +22,7 @@ export type ClickInput = {
   at: Date
 }
 
-const DAY_MS = 86_400_000
+export const DAY_MS = 86_400_000
 
 /**
  * The daily visitor key: random, in memory only, replaced every UTC day. Yesterday's key is kept
@@ -45,12 +45,39 @@ export class VisitorKeys {
   }
 }
 
-function visitorHash(key: Buffer, ip: string, uaFamily: string): string {
+export function visitorHash(key: Buffer, ip: string, uaFamily: string): string {
   return createHmac('sha256', key).update(`${ip}\n${uaFamily}`).digest('base64url').slice(0, 22)
 }
 
+/** Item targets (fed by the queue hook) and clicks: SQLite or PostgreSQL. */
+export interface LinkStore {
+  target(workspaceId: string, itemId: string): Promise<LinkTarget | null>
+  /** Write the targets that changed; resolves with how many rows were written. */
+  putTargets(workspaceId: string, targets: Map<string, LinkTarget>): Promise<number>
+  /**
+   * Record a human click. Unique when this visitor (under today's or yesterday's key) did not
+   * click this share in the last 24 h. Resolves with whether it was unique.
+   */
+  recordClick(click: ClickInput): Promise<boolean>
+  /** Clear visitor hashes older than two days (their key is gone); resolves with how many. */
+  forgetOldVisitors(now: Date): Promise<number>
+  clickCount(workspaceId: string): Promise<{ total: number; unique: number }>
+}
+
+/** Whether a stored target already says what `t` says (nothing to write). */
+export function sameTarget(old: LinkTarget | null, t: LinkTarget): boolean {
+  return (
+    old !== null &&
+    old.url === t.url &&
+    old.campaignId === t.campaignId &&
+    old.campaignSlug === t.campaignSlug &&
+    old.objective === t.objective &&
+    old.sourceKind === t.sourceKind
+  )
+}
+
 /** Item targets (fed by the queue hook) and clicks, in the relay's SQLite file. */
-export class LinkStore {
+export class SqliteLinkStore implements LinkStore {
   readonly #db: Db
   readonly #keys = new VisitorKeys()
   readonly #get
@@ -84,26 +111,21 @@ export class LinkStore {
     )
   }
 
-  target(workspaceId: string, itemId: string): LinkTarget | null {
+  async target(workspaceId: string, itemId: string): Promise<LinkTarget | null> {
+    return this.#target(workspaceId, itemId)
+  }
+
+  #target(workspaceId: string, itemId: string): LinkTarget | null {
     const row = this.#get.get(workspaceId, itemId)
     return row ? (row as unknown as LinkTarget) : null
   }
 
   /** Write the targets that changed; returns how many rows were written. */
-  putTargets(workspaceId: string, targets: Map<string, LinkTarget>): number {
+  async putTargets(workspaceId: string, targets: Map<string, LinkTarget>): Promise<number> {
     let written = 0
     this.#db.transaction(() => {
       for (const [itemId, t] of targets) {
-        const old = this.target(workspaceId, itemId)
-        if (
-          old &&
-          old.url === t.url &&
-          old.campaignId === t.campaignId &&
-          old.campaignSlug === t.campaignSlug &&
-          old.objective === t.objective &&
-          old.sourceKind === t.sourceKind
-        )
-          continue
+        if (sameTarget(this.#target(workspaceId, itemId), t)) continue
         this.#upsert.run(
           workspaceId,
           itemId,
@@ -123,11 +145,11 @@ export class LinkStore {
    * Record a human click. Unique when this visitor (under today's or yesterday's key) did not
    * click this share in the last 24 h. Returns whether it was unique.
    */
-  recordClick(click: ClickInput): boolean {
+  async recordClick(click: ClickInput): Promise<boolean> {
     const day = Math.floor(click.at.getTime() / DAY_MS)
     if (day !== this.#clearedDay) {
       this.#clearedDay = day
-      this.forgetOldVisitors(click.at)
+      this.#forget(click.at)
     }
     const keys = this.#keys.keysFor(click.at)
     const hashes = keys.map((k) => visitorHash(k, click.ip, click.uaFamily))
@@ -153,14 +175,18 @@ export class LinkStore {
    * Visitor hashes older than two days can never match again (their key is gone): clear them so
    * the file keeps only counts.
    */
-  forgetOldVisitors(now: Date): number {
+  async forgetOldVisitors(now: Date): Promise<number> {
+    return this.#forget(now)
+  }
+
+  #forget(now: Date): number {
     const before = new Date(now.getTime() - 2 * DAY_MS).toISOString()
     return this.#db
       .prepare('UPDATE clicks SET visitor = NULL WHERE visitor IS NOT NULL AND at < ?')
       .run(before).changes
   }
 
-  clickCount(workspaceId: string): { total: number; unique: number } {
+  async clickCount(workspaceId: string): Promise<{ total: number; unique: number }> {
     const row = this.#db
       .prepare<[string], { total: number; unique: number | null }>(
         'SELECT COUNT(*) AS total, SUM(is_unique) AS "unique" FROM clicks WHERE workspace_id = ?',

@@ -50,7 +50,7 @@ export function createRedirect(
       return true
     }
     resolve(deps, code.workspaceId, code.itemId).then(
-      (target) => {
+      async (target) => {
         if (!target) {
           notFound(res)
           return
@@ -62,15 +62,21 @@ export function createRedirect(
         })
         const ua = req.headers['user-agent']
         if (req.method === 'GET' && !isBot(ua)) {
-          deps.links.recordClick({
-            workspaceId: code.workspaceId,
-            shareId: code.shareId,
-            itemId: code.itemId,
-            network: code.network,
-            ip: req.socket.remoteAddress ?? '',
-            uaFamily: uaFamily(ua ?? ''),
-            at: new Date(),
-          })
+          // Counted before the answer (a redirected click is a stored one); a storage failure
+          // loses the count, never the visitor's way to the item.
+          await deps.links
+            .recordClick({
+              workspaceId: code.workspaceId,
+              shareId: code.shareId,
+              itemId: code.itemId,
+              network: code.network,
+              ip: req.socket.remoteAddress ?? '',
+              uaFamily: uaFamily(ua ?? ''),
+              at: new Date(),
+            })
+            .catch((error: unknown) =>
+              deps.log.error('click not counted', { error: (error as Error).message }),
+            )
         }
         res.writeHead(302, {
           location,
@@ -95,9 +101,10 @@ export function createRedirect(
  * is a 404 with no document touched.
  */
 async function resolve(deps: RedirectDeps, workspaceId: string, itemId: string) {
-  const known = deps.links.target(workspaceId, itemId)
+  const known = await deps.links.target(workspaceId, itemId)
   if (known || deps.indexer.indexed(workspaceId)) return known
-  if (!deps.workspaces.getWorkspace(workspaceId)) return null
+  if (!(await deps.workspaces.getWorkspace(workspaceId))) return null
   await deps.rooms.with({ workspaceId, doc: 'queue' }, () => undefined)
+  await deps.indexer.settled()
   return deps.links.target(workspaceId, itemId)
 }

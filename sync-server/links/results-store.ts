@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { MyResults } from '../../common/model/results'
 import type { Db } from '../persistence/database'
-import type { ShareStore } from '../persistence/share-store'
+import type { SqliteShareStore } from '../persistence/share-store'
 
 /** A conversion as the company's sign-up system reports it. */
 export type ConversionInput = {
@@ -31,17 +31,59 @@ export function conversionKeyHash(key: string): string {
  * the share id only; who made a share is known to the relay only through share_members, which
  * holds rows only for members who opted in to the leaderboard.
  */
-export class ResultsStore {
-  readonly #db: Db
-  readonly #shares: ShareStore
+export interface ResultsStore {
+  /** Clicks and conversions of the shares `proof`s own; others are left out without a word. */
+  mine(workspaceId: string, shares: readonly { id: string; proof: string }[]): Promise<MyResults>
+  optedIn(workspaceId: string, memberId: string): Promise<boolean>
+  /** A member's opt-in and linked shares, for `export-member`; null when not opted in. */
+  memberLinks(
+    workspaceId: string,
+    memberId: string,
+  ): Promise<{ optedAt: string; shareIds: string[] } | null>
+  /** Opt in, linking the shares the member proves are theirs (now and in later reports). */
+  optIn(
+    workspaceId: string,
+    memberId: string,
+    shares: readonly { id: string; proof: string }[],
+    at: Date,
+  ): Promise<number>
+  /** Opt out: the opt-in and every share ↔ member link go. */
+  optOut(workspaceId: string, memberId: string): Promise<number>
+  /** After a share report: link its new ids to the member only if they opted in. */
+  linkIfOptedIn(workspaceId: string, memberId: string, shareIds: readonly string[]): Promise<number>
+  /** A new key for a campaign, returned once; only its hash is kept. */
+  createConversionKey(workspaceId: string, campaignId: string, at: Date): Promise<string>
+  keyScope(key: string): Promise<{ workspaceId: string; campaignId: string } | null>
+  /** Count a conversion once per idempotency id (kept against its share id, reported or not). */
+  recordConversion(
+    scope: { workspaceId: string; campaignId: string },
+    input: ConversionInput,
+    at: Date,
+  ): Promise<{ counted: boolean; attribution: ConversionAttribution }>
+  /** Conversions counted for a campaign (the board's progress toward a sign-ups goal). */
+  conversionCount(workspaceId: string, campaignId: string): Promise<number>
+}
 
-  constructor(db: Db, shares: ShareStore) {
+/** A fresh conversion key (shown once) and the hash that is stored. */
+export function newConversionKey(): { key: string; hash: string } {
+  const key = `${CONVERSION_KEY_PREFIX}${randomBytes(32).toString('base64url')}`
+  return { key, hash: conversionKeyHash(key) }
+}
+
+export class SqliteResultsStore implements ResultsStore {
+  readonly #db: Db
+  readonly #shares: SqliteShareStore
+
+  constructor(db: Db, shares: SqliteShareStore) {
     this.#db = db
     this.#shares = shares
   }
 
   /** Clicks and conversions of the shares `proof`s own; others are left out without a word. */
-  mine(workspaceId: string, shares: readonly { id: string; proof: string }[]): MyResults {
+  async mine(
+    workspaceId: string,
+    shares: readonly { id: string; proof: string }[],
+  ): Promise<MyResults> {
     const clicks = this.#db.prepare<[string, string], { at: string; is_unique: number }>(
       'SELECT at, is_unique FROM clicks WHERE workspace_id = ? AND share_id = ? ORDER BY at',
     )
@@ -54,7 +96,7 @@ export class ResultsStore {
     )
     const result: MyResults = { clicks: [], conversions: [] }
     for (const { id, proof } of shares) {
-      if (!this.#shares.owns(workspaceId, id, proof)) continue
+      if (!this.#shares.ownsNow(workspaceId, id, proof)) continue
       for (const row of clicks.all(workspaceId, id))
         result.clicks.push({ shareId: id, at: row.at, unique: row.is_unique === 1 })
       for (const row of conversions.all(workspaceId, id))
@@ -69,7 +111,11 @@ export class ResultsStore {
     return result
   }
 
-  optedIn(workspaceId: string, memberId: string): boolean {
+  async optedIn(workspaceId: string, memberId: string): Promise<boolean> {
+    return this.#optedIn(workspaceId, memberId)
+  }
+
+  #optedIn(workspaceId: string, memberId: string): boolean {
     return (
       this.#db
         .prepare('SELECT 1 FROM leaderboard WHERE workspace_id = ? AND member_id = ?')
@@ -78,10 +124,10 @@ export class ResultsStore {
   }
 
   /** A member's opt-in and linked shares, for `export-member`; null when not opted in. */
-  memberLinks(
+  async memberLinks(
     workspaceId: string,
     memberId: string,
-  ): { optedAt: string; shareIds: string[] } | null {
+  ): Promise<{ optedAt: string; shareIds: string[] } | null> {
     const opted = this.#db
       .prepare<[string, string], { opted_at: string }>(
         'SELECT opted_at FROM leaderboard WHERE workspace_id = ? AND member_id = ?',
@@ -98,19 +144,19 @@ export class ResultsStore {
   }
 
   /** Opt in, linking the shares the member proves are theirs (now and in later reports). */
-  optIn(
+  async optIn(
     workspaceId: string,
     memberId: string,
     shares: readonly { id: string; proof: string }[],
     at: Date,
-  ): number {
+  ): Promise<number> {
     return this.#db.transaction(() => {
       this.#db
         .prepare(
           'INSERT INTO leaderboard (workspace_id, member_id, opted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
         )
         .run(workspaceId, memberId, at.toISOString())
-      const owned = shares.filter((s) => this.#shares.owns(workspaceId, s.id, s.proof))
+      const owned = shares.filter((s) => this.#shares.ownsNow(workspaceId, s.id, s.proof))
       return this.#link(
         workspaceId,
         memberId,
@@ -120,7 +166,7 @@ export class ResultsStore {
   }
 
   /** Opt out: the opt-in and every share ↔ member link go (secure_delete zeroes the rows). */
-  optOut(workspaceId: string, memberId: string): number {
+  async optOut(workspaceId: string, memberId: string): Promise<number> {
     return this.#db.transaction(() => {
       this.#db
         .prepare('DELETE FROM leaderboard WHERE workspace_id = ? AND member_id = ?')
@@ -132,8 +178,12 @@ export class ResultsStore {
   }
 
   /** After a share report: link its new ids to the member only if they opted in. */
-  linkIfOptedIn(workspaceId: string, memberId: string, shareIds: readonly string[]): number {
-    if (shareIds.length === 0 || !this.optedIn(workspaceId, memberId)) return 0
+  async linkIfOptedIn(
+    workspaceId: string,
+    memberId: string,
+    shareIds: readonly string[],
+  ): Promise<number> {
+    if (shareIds.length === 0 || !this.#optedIn(workspaceId, memberId)) return 0
     return this.#db.transaction(() => this.#link(workspaceId, memberId, shareIds))()
   }
 
@@ -148,17 +198,17 @@ export class ResultsStore {
   }
 
   /** A new key for a campaign, returned once; only its hash is kept. */
-  createConversionKey(workspaceId: string, campaignId: string, at: Date): string {
-    const key = `${CONVERSION_KEY_PREFIX}${randomBytes(32).toString('base64url')}`
+  async createConversionKey(workspaceId: string, campaignId: string, at: Date): Promise<string> {
+    const { key, hash } = newConversionKey()
     this.#db
       .prepare(
         'INSERT INTO conversion_keys (key_hash, workspace_id, campaign_id, created_at) VALUES (?, ?, ?, ?)',
       )
-      .run(conversionKeyHash(key), workspaceId, campaignId, at.toISOString())
+      .run(hash, workspaceId, campaignId, at.toISOString())
     return key
   }
 
-  keyScope(key: string): { workspaceId: string; campaignId: string } | null {
+  async keyScope(key: string): Promise<{ workspaceId: string; campaignId: string } | null> {
     const row = this.#db
       .prepare<[string], { workspace_id: string; campaign_id: string }>(
         'SELECT workspace_id, campaign_id FROM conversion_keys WHERE key_hash = ?',
@@ -171,11 +221,11 @@ export class ResultsStore {
    * Count a conversion once per idempotency id. It is kept against its share id even when that
    * share is not reported yet (an offline share): attribution is a join made when asked.
    */
-  recordConversion(
+  async recordConversion(
     scope: { workspaceId: string; campaignId: string },
     input: ConversionInput,
     at: Date,
-  ): { counted: boolean; attribution: ConversionAttribution } {
+  ): Promise<{ counted: boolean; attribution: ConversionAttribution }> {
     const counted =
       this.#db
         .prepare(
@@ -211,7 +261,7 @@ export class ResultsStore {
   }
 
   /** Conversions counted for a campaign (the board's progress toward a sign-ups goal). */
-  conversionCount(workspaceId: string, campaignId: string): number {
+  async conversionCount(workspaceId: string, campaignId: string): Promise<number> {
     const row = this.#db
       .prepare<[string, string], { n: number }>(
         'SELECT COUNT(*) AS n FROM conversions WHERE workspace_id = ? AND campaign_id = ?',

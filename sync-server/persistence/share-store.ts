@@ -37,9 +37,75 @@ export type ShareRecordResult = {
 /**
  * Share reports from employees' cores. Ids are scoped to the workspace and bound to the first
  * report's owner verifier; the member is not stored. Re-sent ids with the same proof are
- * duplicates (a core re-sending after a lost answer), counted once.
+ * duplicates (a core re-sending after a lost answer), counted once. SQLite (SqliteShareStore)
+ * or PostgreSQL (storage/postgres/relational.ts).
  */
-export class ShareStore {
+export interface ShareStore {
+  /**
+   * Store a batch in one transaction (all or nothing). An id already held under the same verifier
+   * is a duplicate; under another (or reported twice in the batch with different proofs) the
+   * whole batch is refused with ShareConflictError, and the owner's report stays as it was. Rows
+   * stored before ids were owned have no verifier: a report of one is a duplicate that binds nothing.
+   */
+  record(
+    workspaceId: string,
+    events: readonly (ShareEvent & { proof: string })[],
+    receivedAt: Date,
+  ): Promise<ShareRecordResult>
+  /** Whether `proof` owns share `id` of the workspace (for owner queries such as "my clicks"). */
+  owns(workspaceId: string, id: string, proof: string): Promise<boolean>
+  summary(workspaceId: string): Promise<ShareSummary>
+}
+
+export type ShareSummaryRow = { item_id: string; network: Network; n: number }
+
+/** The summary from per item × network counts (both implementations group the same way). */
+export function summaryOf(workspaceId: string, rows: readonly ShareSummaryRow[]): ShareSummary {
+  const summary: ShareSummary = { workspaceId, total: 0, byNetwork: {}, items: [] }
+  const items = new Map<string, ShareSummary['items'][number]>()
+  for (const row of rows) {
+    summary.total += row.n
+    summary.byNetwork[row.network] = (summary.byNetwork[row.network] ?? 0) + row.n
+    let item = items.get(row.item_id)
+    if (!item) {
+      item = { itemId: row.item_id, total: 0, byNetwork: {} }
+      items.set(row.item_id, item)
+    }
+    item.total += row.n
+    item.byNetwork[row.network] = row.n
+  }
+  summary.items = [...items.values()]
+    .sort((a, b) => b.total - a.total || a.itemId.localeCompare(b.itemId))
+    .slice(0, SUMMARY_ITEMS)
+  return summary
+}
+
+/**
+ * Which ids of a batch conflict with their stored owner (or with each other in the batch), and
+ * each id's verifier. `owner` answers for one id: undefined when not stored, null when unowned.
+ */
+export async function checkOwners(
+  events: readonly (ShareEvent & { proof: string })[],
+  owner: (id: string) => Promise<string | null | undefined>,
+): Promise<Map<string, string>> {
+  const conflicts: string[] = []
+  const inBatch = new Map<string, string>()
+  for (const event of events) {
+    const verifier = ownerVerifier(event.proof)
+    const seen = inBatch.get(event.id)
+    if (seen !== undefined) {
+      if (seen !== verifier) conflicts.push(event.id)
+      continue
+    }
+    inBatch.set(event.id, verifier)
+    const stored = await owner(event.id)
+    if (stored !== undefined && stored !== null && stored !== verifier) conflicts.push(event.id)
+  }
+  if (conflicts.length > 0) throw new ShareConflictError(conflicts)
+  return inBatch
+}
+
+export class SqliteShareStore implements ShareStore {
   readonly #db: Db
   readonly #insert
   readonly #owner
@@ -62,7 +128,15 @@ export class ShareStore {
    * whole batch is refused with ShareConflictError, and the owner's report stays as it was. Rows
    * stored before ids were owned have no verifier: a report of one is a duplicate that binds nothing.
    */
-  record(
+  async record(
+    workspaceId: string,
+    events: readonly (ShareEvent & { proof: string })[],
+    receivedAt: Date,
+  ): Promise<ShareRecordResult> {
+    return this.recordNow(workspaceId, events, receivedAt)
+  }
+
+  recordNow(
     workspaceId: string,
     events: readonly (ShareEvent & { proof: string })[],
     receivedAt: Date,
@@ -122,34 +196,22 @@ export class ShareStore {
   }
 
   /** Whether `proof` owns share `id` of the workspace (for owner queries such as "my clicks"). */
-  owns(workspaceId: string, id: string, proof: string): boolean {
+  async owns(workspaceId: string, id: string, proof: string): Promise<boolean> {
+    return this.ownsNow(workspaceId, id, proof)
+  }
+
+  ownsNow(workspaceId: string, id: string, proof: string): boolean {
     const row = this.#owner.get(workspaceId, id)
     return row?.owner_verifier != null && row.owner_verifier === ownerVerifier(proof)
   }
 
-  summary(workspaceId: string): ShareSummary {
+  async summary(workspaceId: string): Promise<ShareSummary> {
     const rows = this.#db
-      .prepare<[string], { item_id: string; network: Network; n: number }>(
+      .prepare<[string], ShareSummaryRow>(
         `SELECT item_id, network, COUNT(*) AS n FROM shares WHERE workspace_id = ?
          GROUP BY item_id, network`,
       )
       .all(workspaceId)
-    const summary: ShareSummary = { workspaceId, total: 0, byNetwork: {}, items: [] }
-    const items = new Map<string, ShareSummary['items'][number]>()
-    for (const row of rows) {
-      summary.total += row.n
-      summary.byNetwork[row.network] = (summary.byNetwork[row.network] ?? 0) + row.n
-      let item = items.get(row.item_id)
-      if (!item) {
-        item = { itemId: row.item_id, total: 0, byNetwork: {} }
-        items.set(row.item_id, item)
-      }
-      item.total += row.n
-      item.byNetwork[row.network] = row.n
-    }
-    summary.items = [...items.values()]
-      .sort((a, b) => b.total - a.total || a.itemId.localeCompare(b.itemId))
-      .slice(0, SUMMARY_ITEMS)
-    return summary
+    return summaryOf(workspaceId, rows)
   }
 }

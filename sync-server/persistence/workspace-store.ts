@@ -3,7 +3,7 @@ import type { Member, Role, Workspace } from '../../common/model/member'
 import type { Db } from './database'
 
 type WorkspaceRow = { id: string; name: string }
-type MemberRow = {
+export type MemberRow = {
   id: string
   workspace_id: string
   display_name: string
@@ -33,10 +33,10 @@ export type DeviceRecord = {
 
 export type MemberSummary = MemberRecord & { devices: number; lastSeen: string | null }
 
-const MEMBER_COLUMNS =
+export const MEMBER_COLUMNS =
   'id, workspace_id, display_name, role, generation, issued_at, expires_at, removed_at'
 
-function toRecord(row: MemberRow): MemberRecord {
+export function toRecord(row: MemberRow): MemberRecord {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -49,8 +49,55 @@ function toRecord(row: MemberRow): MemberRecord {
   }
 }
 
+/**
+ * Workspaces and issued memberships. Asynchronous so that PostgreSQL can hold them (several
+ * nodes on several machines, storage/postgres/relational.ts); the embedded default is SQLite
+ * (SqliteWorkspaceStore). Every implementation passes tests/relay/relational-contract.test.ts.
+ */
+export interface WorkspaceStore {
+  createWorkspace(workspace: Workspace, now?: Date): Promise<void>
+  getWorkspace(id: string): Promise<Workspace | null>
+  listWorkspaces(): Promise<Workspace[]>
+  /**
+   * Record an issued invitation. Inviting an existing member again is a re-invitation: name, role
+   * and expiry are replaced, a removal is lifted, and the generation goes up so that every token
+   * issued before is refused. Resolves with the generation the new token must carry.
+   */
+  upsertMember(member: Member, issuedAt: Date, expiresAt: Date): Promise<number>
+  getMember(id: string): Promise<Member | null>
+  getMemberRecord(id: string): Promise<MemberRecord | null>
+  /** Members of a workspace with how many devices connected and when one was last seen. */
+  listMembers(workspaceId: string): Promise<MemberSummary[]>
+  countMembers(): Promise<number>
+  /** A role change keeps the generation: the member's devices renew into the new role. */
+  setRole(id: string, role: Role): Promise<boolean>
+  /** Removal keeps the row (refusals then say "removed"); a later invitation lifts it. */
+  removeMember(id: string, now?: Date): Promise<boolean>
+  /** Forget a member entirely: the membership and its device records. */
+  deleteMember(id: string): Promise<boolean>
+  /** A device connected (`connected` = 1) or was last seen now (0). */
+  touchDevice(memberId: string, device: string, now: Date, connected: 0 | 1): Promise<void>
+  /** Several touches in one transaction (one commit for a turn's connects, not one each). */
+  touchDevices(touches: readonly DeviceTouch[]): Promise<void>
+  listDevices(memberId: string): Promise<DeviceRecord[]>
+}
+
+export type DeviceTouch = { member: string; device: string; now: Date; connected: 0 | 1 }
+
+/** The member record without the bookkeeping (what most callers need). */
+export function memberOf(record: MemberRecord | null): Member | null {
+  return record
+    ? {
+        id: record.id,
+        workspaceId: record.workspaceId,
+        displayName: record.displayName,
+        role: record.role,
+      }
+    : null
+}
+
 /** Workspaces and issued memberships: plain relational tables in the relay's SQLite file. */
-export class WorkspaceStore {
+export class SqliteWorkspaceStore implements WorkspaceStore {
   readonly #db: Db
   readonly #selectMember
   readonly #touchDevice
@@ -70,13 +117,13 @@ export class WorkspaceStore {
     )
   }
 
-  createWorkspace(workspace: Workspace, now = new Date()): void {
+  async createWorkspace(workspace: Workspace, now = new Date()): Promise<void> {
     this.#db
       .prepare('INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)')
       .run(workspace.id, workspace.name, now.toISOString())
   }
 
-  getWorkspace(id: string): Workspace | null {
+  async getWorkspace(id: string): Promise<Workspace | null> {
     // Read twice per upgrade: prepared once (compiling it was a visible part of a connect).
     this.#selectWorkspace ??= this.#db.prepare<[string], WorkspaceRow>(
       'SELECT id, name FROM workspaces WHERE id = ?',
@@ -85,7 +132,7 @@ export class WorkspaceStore {
     return row ? { id: row.id, name: row.name } : null
   }
 
-  listWorkspaces(): Workspace[] {
+  async listWorkspaces(): Promise<Workspace[]> {
     return this.#db
       .prepare<[], WorkspaceRow>('SELECT id, name FROM workspaces ORDER BY created_at')
       .all()
@@ -96,7 +143,7 @@ export class WorkspaceStore {
    * and expiry are replaced, a removal is lifted, and the generation goes up so that every token
    * issued before is refused. Returns the generation the new token must carry.
    */
-  upsertMember(member: Member, issuedAt: Date, expiresAt: Date): number {
+  async upsertMember(member: Member, issuedAt: Date, expiresAt: Date): Promise<number> {
     const row = this.#db
       .prepare<[string, string, string, string, string, string], { generation: number }>(
         `INSERT INTO members (id, workspace_id, display_name, role, issued_at, expires_at, generation)
@@ -117,25 +164,17 @@ export class WorkspaceStore {
     return row?.generation ?? 1
   }
 
-  getMember(id: string): Member | null {
-    const record = this.getMemberRecord(id)
-    return record
-      ? {
-          id: record.id,
-          workspaceId: record.workspaceId,
-          displayName: record.displayName,
-          role: record.role,
-        }
-      : null
+  async getMember(id: string): Promise<Member | null> {
+    return memberOf(await this.getMemberRecord(id))
   }
 
-  getMemberRecord(id: string): MemberRecord | null {
+  async getMemberRecord(id: string): Promise<MemberRecord | null> {
     const row = this.#selectMember.get(id)
     return row ? toRecord(row) : null
   }
 
   /** Members of a workspace with how many devices connected and when one was last seen. */
-  listMembers(workspaceId: string): MemberSummary[] {
+  async listMembers(workspaceId: string): Promise<MemberSummary[]> {
     const rows = this.#db
       .prepare<[string], MemberRow & { devices: number; last_seen: string | null }>(
         `SELECT ${MEMBER_COLUMNS.split(', ')
@@ -149,17 +188,17 @@ export class WorkspaceStore {
     return rows.map((row) => ({ ...toRecord(row), devices: row.devices, lastSeen: row.last_seen }))
   }
 
-  countMembers(): number {
+  async countMembers(): Promise<number> {
     return this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM members').get()?.n ?? 0
   }
 
   /** A role change keeps the generation: the member's devices renew into the new role. */
-  setRole(id: string, role: Role): boolean {
+  async setRole(id: string, role: Role): Promise<boolean> {
     return this.#db.prepare('UPDATE members SET role = ? WHERE id = ?').run(role, id).changes > 0
   }
 
   /** Removal keeps the row (refusals then say "removed"); a later invitation lifts it. */
-  removeMember(id: string, now = new Date()): boolean {
+  async removeMember(id: string, now = new Date()): Promise<boolean> {
     return (
       this.#db
         .prepare('UPDATE members SET removed_at = ? WHERE id = ? AND removed_at IS NULL')
@@ -168,7 +207,7 @@ export class WorkspaceStore {
   }
 
   /** Forget a member entirely: the membership and its device records. */
-  deleteMember(id: string): boolean {
+  async deleteMember(id: string): Promise<boolean> {
     return this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM member_devices WHERE member_id = ?').run(id)
       return this.#db.prepare('DELETE FROM members WHERE id = ?').run(id).changes > 0
@@ -176,14 +215,12 @@ export class WorkspaceStore {
   }
 
   /** A device connected (`connected` = 1) or was last seen now (0). */
-  touchDevice(memberId: string, device: string, now: Date, connected: 0 | 1): void {
+  async touchDevice(memberId: string, device: string, now: Date, connected: 0 | 1): Promise<void> {
     this.#touchDevice.run({ member: memberId, device, now: now.toISOString(), n: connected })
   }
 
   /** Several touches in one transaction (one commit for a turn's connects, not one each). */
-  touchDevices(
-    touches: readonly { member: string; device: string; now: Date; connected: 0 | 1 }[],
-  ): void {
+  async touchDevices(touches: readonly DeviceTouch[]): Promise<void> {
     this.#db.transaction(() => {
       for (const t of touches)
         this.#touchDevice.run({
@@ -195,7 +232,7 @@ export class WorkspaceStore {
     })()
   }
 
-  listDevices(memberId: string): DeviceRecord[] {
+  async listDevices(memberId: string): Promise<DeviceRecord[]> {
     return this.#db
       .prepare<[string], DeviceRow>(
         `SELECT device, first_seen, last_seen, connections FROM member_devices

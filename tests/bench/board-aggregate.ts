@@ -10,7 +10,7 @@ import path from 'node:path'
 import { DEFAULT_POINT_WEIGHTS } from '../../common/model/recognition'
 import { aggregateBoard } from '../../sync-server/board/aggregate'
 import { openDatabase } from '../../sync-server/persistence/database'
-import { WorkspaceStore } from '../../sync-server/persistence/workspace-store'
+import { SqliteWorkspaceStore } from '../../sync-server/persistence/workspace-store'
 
 const shares = Number(process.argv[2] ?? 2_000)
 const clicks = Number(process.argv[3] ?? 50_000)
@@ -18,7 +18,7 @@ const optedIn = Number(process.argv[4] ?? 100)
 const dir = mkdtempSync(path.join(tmpdir(), 'porte-voix-bench-board-'))
 try {
   const db = openDatabase(dir)
-  new WorkspaceStore(db).createWorkspace({ id: 'ws_bench', name: 'Bench' })
+  await new SqliteWorkspaceStore(db).createWorkspace({ id: 'ws_bench', name: 'Bench' })
   const now = Date.now()
   db.transaction(() => {
     const items = 200

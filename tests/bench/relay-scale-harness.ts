@@ -168,10 +168,10 @@ export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> 
   )
   // A room of the other server is one of our workspaces' queue: a workspace per room name.
   const workspaces = new Map<string, string>()
-  const workspaceOf = (room: string) => {
+  const workspaceOf = async (room: string) => {
     let id = workspaces.get(room)
     if (!id) {
-      id = createWorkspace(dataDir, { name: 'Bench' }).id
+      id = (await createWorkspace(dataDir, { name: 'Bench' })).id
       workspaces.set(room, id)
     }
     return id
@@ -182,7 +182,7 @@ export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> 
     name: 'porte-voix',
     pid: child.pid as number,
     async url(room, member = 0, role = 'champion') {
-      const workspaceId = workspaceOf(room)
+      const workspaceId = await workspaceOf(room)
       const key = `${workspaceId}-${role}-${member}`
       let token = tokens.get(key)
       if (!token) {

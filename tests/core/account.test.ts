@@ -134,10 +134,14 @@ describe('account: export my data, leave and delete', () => {
     cores.push(core)
     const client = clientOf(core)
     const session = await client.call('workspace.join', { invitation })
-    expect(listMembers(relay.dataDir, workspaceId).map((m) => m.id)).toContain(session.memberId)
+    expect((await listMembers(relay.adminTarget, workspaceId)).map((m) => m.id)).toContain(
+      session.memberId,
+    )
 
     expect(await client.call('account.leaveAndDelete', {})).toEqual({ relayDeleted: true })
-    expect(listMembers(relay.dataDir, workspaceId).map((m) => m.id)).not.toContain(session.memberId)
+    expect((await listMembers(relay.adminTarget, workspaceId)).map((m) => m.id)).not.toContain(
+      session.memberId,
+    )
     expect((await client.call('status.get', {})).session).toBeNull()
   })
 

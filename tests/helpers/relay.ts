@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import Redis from 'ioredis'
 import pg from 'pg'
 import type { Role } from '../../common/model/member'
-import { createWorkspace, invite } from '../../sync-server/admin/admin'
+import { type AdminTarget, createWorkspace, invite } from '../../sync-server/admin/admin'
 import { type Exit, removeTempDir, spawnUntilListening, tempDir } from './process'
 import { startPostgres, startRedis, TEST_REDIS_DATABASES } from './servers'
 
@@ -26,6 +26,8 @@ export type RelayProcess = {
   httpUrl: string
   port: number
   dataDir: string
+  /** Where admin functions find this relay's members: its data dir, or its PostgreSQL. */
+  adminTarget: AdminTarget
   /** The HS256 secret the relay signs and verifies tokens with. */
   secret: string
   pid: number
@@ -229,11 +231,17 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
     opts.env?.PORTE_VOIX_RELAY_SECRET ?? readFileSync(join(dataDir, 'secret'), 'utf8').trim()
   const url = `ws://127.0.0.1:${port}`
   const adminEnv = { ...env, PORTE_VOIX_RELAY_SECRET: secret }
+  // With --postgres-url the relay's members and workspaces are in PostgreSQL, not the data dir.
+  const allArgs = [...backend, ...(opts.args ?? [])]
+  const pgAt = allArgs.lastIndexOf('--postgres-url')
+  const postgresUrl = pgAt >= 0 ? allArgs[pgAt + 1] : undefined
+  const target = { dataDir, postgresUrl }
+  const adminArgs = postgresUrl === undefined ? [] : ['--postgres-url', postgresUrl]
 
   // Registers the member and signs a token for them, as the admin CLI's invite does.
   const issue = (o: InviteOptions) =>
     invite(
-      dataDir,
+      target,
       {
         workspaceId: o.workspaceId,
         name: o.name,
@@ -252,13 +260,14 @@ async function startRelayOnce(opts: StartRelayOptions): Promise<RelayProcess> {
     dataDir,
     secret,
     pid: started.pid,
-    createWorkspace: async (name) => createWorkspace(dataDir, { name }).id,
+    createWorkspace: async (name) => (await createWorkspace(target, { name })).id,
     invite: async (o) => (await issue(o)).link,
     issueToken: async (o) => {
       const { token, memberId } = await issue(o)
       return { token, memberId }
     },
-    admin: (args) => runRelayCli('admin', [...args, '--data-dir', dataDir], adminEnv),
+    adminTarget: target,
+    admin: (args) => runRelayCli('admin', [...args, '--data-dir', dataDir, ...adminArgs], adminEnv),
     stop: () => started.signal('SIGTERM'),
     kill: () => started.signal('SIGKILL'),
     logs: started.logs,

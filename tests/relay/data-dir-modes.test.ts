@@ -45,7 +45,7 @@ describe('relay data directory modes', () => {
   it('a directory and database left open to others (0755, 0644) are closed on start', async () => {
     const dataDir = join(tempDir('porte-voix-modes-'), 'old-relay')
     mkdirSync(dataDir, { mode: 0o755 })
-    createWorkspace(dataDir, { name: 'Old' })
+    await createWorkspace(dataDir, { name: 'Old' })
     chmodSync(dataDir, 0o755)
     chmodSync(join(dataDir, 'relay.sqlite'), 0o644)
     const relay = await startRelay({ dataDir })

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { newShareId } from '../../common/share'
-import { LinkStore } from '../../sync-server/links/link-store'
+import { SqliteLinkStore } from '../../sync-server/links/link-store'
 import { openDatabase } from '../../sync-server/persistence/database'
 import { removeTempDir, tempDir } from '../helpers/process'
 
 const dir = tempDir('porte-voix-links-')
 const db = openDatabase(dir)
-const links = new LinkStore(db)
+const links = new SqliteLinkStore(db)
 
 afterAll(() => {
   db.close()
@@ -25,19 +25,19 @@ const click = (shareId: string, at: string, ip = '203.0.113.7', uaFamily = 'fire
   })
 
 describe('click uniqueness and forgetting visitors', () => {
-  it('counts one visitor once within 24 h, across midnight, and again after', () => {
+  it('counts one visitor once within 24 h, across midnight, and again after', async () => {
     const share = newShareId()
-    expect(click(share, '2026-03-01T23:59:00Z')).toBe(true)
-    expect(click(share, '2026-03-02T00:01:00Z')).toBe(false)
-    expect(click(share, '2026-03-02T00:02:00Z', '203.0.113.8')).toBe(true)
-    expect(click(share, '2026-03-02T00:03:00Z', '203.0.113.7', 'safari/ios')).toBe(true)
-    expect(click(share, '2026-03-03T00:05:00Z')).toBe(true)
+    expect(await click(share, '2026-03-01T23:59:00Z')).toBe(true)
+    expect(await click(share, '2026-03-02T00:01:00Z')).toBe(false)
+    expect(await click(share, '2026-03-02T00:02:00Z', '203.0.113.8')).toBe(true)
+    expect(await click(share, '2026-03-02T00:03:00Z', '203.0.113.7', 'safari/ios')).toBe(true)
+    expect(await click(share, '2026-03-03T00:05:00Z')).toBe(true)
   })
 
-  it('clears visitor hashes once their key is gone, and never stores the address', () => {
+  it('clears visitor hashes once their key is gone, and never stores the address', async () => {
     const share = newShareId()
-    click(share, '2026-03-10T10:00:00Z')
-    click(share, '2026-03-13T10:00:00Z')
+    await click(share, '2026-03-10T10:00:00Z')
+    await click(share, '2026-03-13T10:00:00Z')
     const rows = db
       .prepare('SELECT at, visitor FROM clicks WHERE share_id = ? ORDER BY at')
       .all(share) as { at: string; visitor: string | null }[]

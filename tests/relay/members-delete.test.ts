@@ -47,7 +47,7 @@ describe('DELETE /api/v1/members/me (Leave and delete, issue 8.13)', () => {
     expect(await res.json()).toEqual({ deleted: erin.memberId })
 
     // The relay's database no longer has her (read from the file, as the admin tool does).
-    const ids = listMembers(relay.dataDir, acme).map((m) => m.id)
+    const ids = (await listMembers(relay.adminTarget, acme)).map((m) => m.id)
     expect(ids).not.toContain(erin.memberId)
     expect(ids).toContain(gus.memberId)
     expect((await live.closed).code).toBe(4403)

@@ -66,7 +66,7 @@ describe('the production relay (built JavaScript on plain Node)', () => {
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as unknown
     expect(health).toMatchObject({ ok: true, rooms: 0, connections: 0 })
 
-    const workspaceId = createWorkspace(dataDir, { name: 'Acme' }).id
+    const workspaceId = (await createWorkspace(dataDir, { name: 'Acme' })).id
     const secret = readFileSync(join(dataDir, 'secret'), 'utf8').trim()
     const { token } = await invite(
       dataDir,

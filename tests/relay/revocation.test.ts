@@ -34,7 +34,7 @@ describe('revocation on live sockets', () => {
   it('a removed member’s sockets are closed (4403) without any request from them', async () => {
     const { memberId, clients } = await live('champion')
     const started = Date.now()
-    removeMember(relay.dataDir, memberId)
+    await removeMember(relay.adminTarget, memberId)
     const events = await Promise.all(clients.map((c) => c.closed))
     const ms = Date.now() - started
     expect(events).toEqual([
@@ -48,7 +48,7 @@ describe('revocation on live sockets', () => {
   it('a role change closes the sockets with 4000 so the device reconnects and renews', async () => {
     const { memberId, clients } = await live('champion')
     const started = Date.now()
-    setRole(relay.dataDir, memberId, 'employee')
+    await setRole(relay.adminTarget, memberId, 'employee')
     const events = await Promise.all(clients.map((c) => c.closed))
     console.info(`role change: live sockets closed ${Date.now() - started} ms after the commit`)
     for (const event of events) expect(event.code).toBe(4000)
@@ -57,7 +57,7 @@ describe('revocation on live sockets', () => {
   it('other members’ sockets stay open', async () => {
     const keep = await live('employee')
     const gone = await live('employee')
-    removeMember(relay.dataDir, gone.memberId)
+    await removeMember(relay.adminTarget, gone.memberId)
     await Promise.all(gone.clients.map((c) => c.closed))
     for (const client of keep.clients) {
       await client.sync()
