@@ -4,7 +4,7 @@ import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { type LoadedDoc, loadDoc } from '../../sync-server/rooms/room'
 import { RedisDocStore } from '../../sync-server/storage/redis/doc-store'
 import { SqliteDocStore } from '../../sync-server/storage/sqlite/doc-store'
-import type { DocStore } from '../../sync-server/storage/types'
+import type { DocStore, StoredDoc } from '../../sync-server/storage/types'
 import { relayBackend } from './relay'
 
 /**
@@ -56,6 +56,11 @@ async function withStore<T>(
   } finally {
     await store.close()
   }
+}
+
+/** What is stored for the room, as parts (snapshot, then the log's updates): for byte checks. */
+export function readStoredParts(dataDir: string, room: string): Promise<StoredDoc> {
+  return withStore(dataDir, true, (store) => store.load(room))
 }
 
 /** The room's document as stored (snapshot + log), built as a relay loading it would. */

@@ -5,13 +5,12 @@ import { insertItem, itemsMap, readItems } from '../../common/doc/queue-doc'
 import { roomName } from '../../common/doc/rooms'
 import { type Item, type ItemOverrides, newItem } from '../../common/model/item'
 import { openStore } from '../../main/core/store/store'
-import { openDatabase } from '../../sync-server/persistence/database'
-import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { type CoreProcess, startCore } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
 import { databaseBytes, foundIn } from '../helpers/db-bytes'
 import { removeTempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, startRelayTeam, stopRelay } from '../helpers/relay'
+import { readStoredParts, seedStoredDoc } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl, tryConnect } from './support'
 
@@ -129,13 +128,7 @@ describe('migrating a workspace of the old layout (everything in the queue)', ()
     for (const entry of items) insertItem(old, entry)
     const oldUpdate = Y.encodeStateAsUpdate(old)
     const queueRoom = roomName(ws, 'queue')
-    const relayDb = openDatabase(relay.dataDir)
-    try {
-      const store = new SqliteStore(relayDb)
-      store.append(queueRoom, store.load(queueRoom).lastSeq + 1, [oldUpdate])
-    } finally {
-      relayDb.close()
-    }
+    await seedStoredDoc(relay.dataDir, queueRoom, [oldUpdate])
     const core = openStore(employee.dataDir)
     try {
       core.docLog.append(queueRoom, oldUpdate)
@@ -161,10 +154,8 @@ describe('migrating a workspace of the old layout (everything in the queue)', ()
     expect(relay.logs()).toMatch(/queue migrated/)
 
     // The relay's stored queue room holds none of it; its curation room holds all of it.
-    const readDb = openDatabase(relay.dataDir, { readonly: true })
-    try {
-      const store = new SqliteStore(readDb)
-      const stored = store.load(queueRoom)
+    {
+      const stored = await readStoredParts(relay.dataDir, queueRoom)
       const bytes = Buffer.concat(
         [stored.snapshot, ...stored.updates].flatMap((part) => (part ? [Buffer.from(part)] : [])),
       )
@@ -174,7 +165,7 @@ describe('migrating a workspace of the old layout (everything in the queue)', ()
         if (part) Y.applyUpdate(queueDoc, part)
       expect(historyGeneration(queueDoc)).toMatch(/^gen_/)
       expect(readItems(queueDoc).items.map((entry) => entry.id)).toEqual(['item_published'])
-      const curation = store.load(roomName(ws, 'curation'))
+      const curation = await readStoredParts(relay.dataDir, roomName(ws, 'curation'))
       const curationDoc = new Y.Doc()
       for (const part of [curation.snapshot, ...curation.updates])
         if (part) Y.applyUpdate(curationDoc, part)
@@ -186,8 +177,6 @@ describe('migrating a workspace of the old layout (everything in the queue)', ()
         'prop_rejected',
       ])
       expect(moved.find((entry) => entry.id === 'prop_pending')?.why).toBe(SECRETS.note)
-    } finally {
-      readDb.close()
     }
 
     // Champions find everything where it now lives, and a migrated proposal can be published.

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { insertItem, itemsMap } from '../../common/doc/queue-doc'
-import { openDatabase } from '../../sync-server/persistence/database'
-import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { readStoredDoc, seedStoredDoc } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from './support'
 
@@ -19,21 +18,12 @@ let champion: string
 let employee: string
 
 /** Append `change` to a stored room, relay stopped, as the next update of its log. */
-function seedStored(room: string, change: (doc: Y.Doc) => void): void {
-  const db = openDatabase(relay.dataDir, { mustExist: true })
-  try {
-    const store = new SqliteStore(db)
-    const stored = store.load(room)
-    const doc = new Y.Doc()
-    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
-    for (const update of stored.updates) Y.applyUpdate(doc, update)
-    const before = Y.encodeStateVector(doc)
-    change(doc)
-    store.append(room, store.lastSeq(room) + 1, [Y.encodeStateAsUpdate(doc, before)])
-    doc.destroy()
-  } finally {
-    db.close()
-  }
+async function seedStored(room: string, change: (doc: Y.Doc) => void): Promise<void> {
+  const { doc } = await readStoredDoc(relay.dataDir, room)
+  const before = Y.encodeStateVector(doc)
+  change(doc)
+  await seedStoredDoc(relay.dataDir, room, [Y.encodeStateAsUpdate(doc, before)])
+  doc.destroy()
 }
 
 beforeAll(async () => {
@@ -48,7 +38,7 @@ beforeAll(async () => {
   await writer.sync()
   await writer.close()
   await relay.stop()
-  seedStored(`${acme}/curation`, (doc) => {
+  await seedStored(`${acme}/curation`, (doc) => {
     // Typed as items; written as whatever a faulty writer put there.
     const items = itemsMap(doc) as unknown as Y.Map<unknown>
     items.set('item_text', 'not an item')

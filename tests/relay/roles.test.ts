@@ -3,8 +3,6 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { insertItem, itemsMap, setCaption } from '../../common/doc/queue-doc'
 import { Item } from '../../common/model/item'
-import { openDatabase } from '../../sync-server/persistence/database'
-import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import {
   encodeAwareness,
   encodeQueryAwareness,
@@ -12,8 +10,8 @@ import {
   SYNC_STEP2,
   SYNC_UPDATE,
 } from '../../sync-server/protocol/messages'
-import { loadDoc } from '../../sync-server/rooms/room'
 import { type RelayProcess, startRelay, startRelayTeam, stopRelay } from '../helpers/relay'
+import { readStoredDoc } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { countLines, provider, RawClient, roomUrl, synced } from './support'
 
@@ -138,12 +136,11 @@ describe('roles enforced by the relay', () => {
       observer.destroy()
     }
 
-    // And nothing of it is in the relay's SQLite file, read after a restart.
+    // And nothing of it is in the relay's storage (SQLite file, or PostgreSQL + Redis), read
+    // after a restart.
     const { dataDir, port } = relay
     await relay.stop()
-    const db = openDatabase(dataDir)
-    const stored = loadDoc(new SqliteStore(db), `${ws}/queue`).doc
-    db.close()
+    const stored = (await readStoredDoc(dataDir, `${ws}/queue`)).doc
     expect([...itemsMap(stored).keys()].sort()).toEqual(['item_champ1', 'item_champ2'])
     relay = await startRelay({ dataDir, port })
     const afterRestart = await freshChampionView()
