@@ -178,43 +178,70 @@ export type AccountExport = z.infer<typeof AccountExport>
 
 const empty = z.object({}).strict()
 
-export const methods = {
-  'status.get': { params: empty, result: CoreStatus },
-  'workspace.join': {
+/**
+ * A table of schemas built entry by entry on first use (then kept): a window or the core builds
+ * the schemas of the methods it calls or serves, not the whole contract's at load (zod's
+ * constructors were a good part of the popover's and the core's start). Every frame is still
+ * validated with the same schemas; the keys are own enumerable properties, as in a plain table.
+ */
+function builtOnFirstUse<T extends Record<string, () => object>>(
+  builders: T,
+): { readonly [K in keyof T]: ReturnType<T[K]> } {
+  const table = {} as { [K in keyof T]: ReturnType<T[K]> }
+  for (const key of Object.keys(builders) as (keyof T & string)[]) {
+    Object.defineProperty(table, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = (builders[key] as () => ReturnType<T[typeof key]>)()
+        Object.defineProperty(table, key, { value, enumerable: true, writable: false })
+        return value
+      },
+    })
+  }
+  return table
+}
+
+export const methods = builtOnFirstUse({
+  'status.get': () => ({ params: empty, result: CoreStatus }),
+  'workspace.join': () => ({
     params: z.object({ invitation: z.string().min(1).max(8_192) }),
     /** `problem`: joined, but the relay could not be reached yet (relayUnreachable). */
     result: Session.extend({ problem: Problem.nullable().optional() }),
-  },
-  'workspace.leave': { params: empty, result: z.null() },
+  }),
+  'workspace.leave': () => ({ params: empty, result: z.null() }),
   /** Drop the changes the relay refused (and this device's unsent state of those documents). */
-  'doc.discardRefused': {
+  'doc.discardRefused': () => ({
     params: empty,
     result: z.object({ discarded: z.array(z.enum(DOC_NAMES)) }),
-  },
-  'account.export': { params: empty, result: AccountExport },
+  }),
+  'account.export': () => ({ params: empty, result: AccountExport }),
   /** Leave the workspace and delete everything this device holds about me. */
-  'account.leaveAndDelete': {
+  'account.leaveAndDelete': () => ({
     /** localOnly: the person chose to delete on this device only (the relay was unreachable). */
     params: z.object({ localOnly: z.boolean().optional() }).strict(),
     /** Whether the relay deleted what it holds about me too (false: local only, said so). */
     result: z.object({ relayDeleted: z.boolean() }),
-  },
-  'queue.list': { params: QueueFilter, result: z.array(Item) },
-  'item.get': { params: z.object({ id: Id }), result: Item },
-  'item.create': { params: NewItem, result: Item },
-  'item.update': { params: z.object({ id: Id, patch: ItemPatch }), result: Item },
-  'item.setCaption': {
+  }),
+  'queue.list': () => ({ params: QueueFilter, result: z.array(Item) }),
+  'item.get': () => ({ params: z.object({ id: Id }), result: Item }),
+  'item.create': () => ({ params: NewItem, result: Item }),
+  'item.update': () => ({ params: z.object({ id: Id, patch: ItemPatch }), result: Item }),
+  'item.setCaption': () => ({
     params: z.object({ id: Id, network: Network, text: z.string().max(10_000) }),
     result: Item,
-  },
-  'item.setWhy': { params: z.object({ id: Id, text: z.string().max(5_000) }), result: Item },
-  'campaign.list': { params: empty, result: z.array(Campaign) },
-  'campaign.create': { params: NewCampaign, result: Campaign },
-  'settings.get': { params: empty, result: Settings },
-  'settings.update': { params: Settings.partial(), result: Settings },
+  }),
+  'item.setWhy': () => ({
+    params: z.object({ id: Id, text: z.string().max(5_000) }),
+    result: Item,
+  }),
+  'campaign.list': () => ({ params: empty, result: z.array(Campaign) }),
+  'campaign.create': () => ({ params: NewCampaign, result: Campaign }),
+  'settings.get': () => ({ params: empty, result: Settings }),
+  'settings.update': () => ({ params: Settings.partial(), result: Settings }),
 
   // The employee's popover.
-  'queue.forMe': {
+  'queue.forMe': () => ({
     params: z.object({
       objective: Objective.optional(),
       topic: z.string().max(60).optional(),
@@ -222,124 +249,125 @@ export const methods = {
       limit: z.number().int().positive().max(10_000).optional(),
     }),
     result: z.array(QueueEntry),
-  },
-  'share.perform': {
+  }),
+  'share.perform': () => ({
     params: z.object({ itemId: Id, network: Network, text: z.string().max(10_000) }),
     result: ShareOutcome,
-  },
-  'stats.mine': { params: empty, result: PersonalStats },
+  }),
+  'stats.mine': () => ({ params: empty, result: PersonalStats }),
   /** My clicks and conversions per share, item and network, per day, by hour (from SQLite). */
-  'results.mine': { params: empty, result: MyResultsStats },
+  'results.mine': () => ({ params: empty, result: MyResultsStats }),
   /** Ask the relay for my latest clicks now (My stats opened); resolves once SQLite has them. */
-  'results.refresh': { params: empty, result: z.null() },
+  'results.refresh': () => ({ params: empty, result: z.null() }),
   /** The team's results (the relay's `board` document, as this device last synced it). */
-  'board.get': { params: empty, result: Board },
+  'board.get': () => ({ params: empty, result: Board }),
   /** My points, and my rank and challenge standings if I opted in to the leaderboard. */
-  'recognition.mine': { params: empty, result: MyRecognition },
+  'recognition.mine': () => ({ params: empty, result: MyRecognition }),
   /** Point weights and CPC/CPM set by champions (every member reads them). */
-  'workspace.settings.get': { params: empty, result: WorkspaceSettings },
-  'challenge.list': { params: empty, result: z.array(Challenge) },
+  'workspace.settings.get': () => ({ params: empty, result: WorkspaceSettings }),
+  'challenge.list': () => ({ params: empty, result: z.array(Challenge) }),
   /**
    * An item's image, fetched and kept by the core, as a data: URL (null when it cannot be had):
    * windows load no third-party URL, so image hosts never see employees' addresses.
    */
-  'image.get': {
+  'image.get': () => ({
     params: z.object({ url: HttpUrl }),
     result: z.object({ dataUrl: z.string().nullable() }),
-  },
-  'proposal.create': { params: NewProposal, result: ProposalView },
-  'proposal.listMine': { params: empty, result: z.array(ProposalView) },
+  }),
+  'proposal.create': () => ({ params: NewProposal, result: ProposalView }),
+  'proposal.listMine': () => ({ params: empty, result: z.array(ProposalView) }),
   /** The next nudge and why, and the audience heatmaps (My stats). */
-  'nudge.preview': { params: empty, result: NudgePreview },
+  'nudge.preview': () => ({ params: empty, result: NudgePreview }),
   /** What came of a nudge (the model learns from it). */
-  'nudge.opened': { params: z.object({ id: Id }), result: z.null() },
-  'nudge.shared': { params: z.object({ id: Id }), result: z.null() },
-  'nudge.dismiss': { params: z.object({ id: Id }), result: z.null() },
+  'nudge.opened': () => ({ params: z.object({ id: Id }), result: z.null() }),
+  'nudge.shared': () => ({ params: z.object({ id: Id }), result: z.null() }),
+  'nudge.dismiss': () => ({ params: z.object({ id: Id }), result: z.null() }),
   /** Later: no nudge for an hour, until this evening or until tomorrow; the item comes back. */
-  'nudge.later': {
+  'nudge.later': () => ({
     params: z.object({ id: Id.optional(), until: SnoozeKind }),
     result: z.object({ snoozedUntil: Timestamp }),
-  },
+  }),
   /**
    * The shell saw the machine resume, the time zone or the wall clock change: replan. With the
    * OS's new zone (the core's process keeps the zone it started with), used for 'system' settings.
    */
-  'system.changed': {
+  'system.changed': () => ({
     params: z.object({
       what: z.enum(['resume', 'time-zone', 'clock']),
       timeZone: z.string().max(100).refine(isIanaZone, 'not an IANA time zone').optional(),
     }),
     result: z.null(),
-  },
+  }),
 
   // The champion studio.
-  'item.approve': {
+  'item.approve': () => ({
     params: z.object({ id: Id, patch: ItemPatch.optional(), publish: z.boolean().default(true) }),
     result: Item,
-  },
-  'item.reject': {
+  }),
+  'item.reject': () => ({
     params: z.object({ id: Id, reason: z.string().trim().min(1, 'give a reason').max(1_000) }),
     result: Item,
-  },
-  'campaign.update': {
+  }),
+  'campaign.update': () => ({
     params: z.object({ id: Id, patch: NewCampaign.partial() }),
     result: Campaign,
-  },
-  'members.list': { params: empty, result: z.array(Member) },
-  'workspace.settings.update': {
+  }),
+  'members.list': () => ({ params: empty, result: z.array(Member) }),
+  'workspace.settings.update': () => ({
     params: WorkspaceSettings.partial(),
     result: WorkspaceSettings,
-  },
-  'challenge.create': { params: NewChallenge, result: Challenge },
-  'challenge.update': {
+  }),
+  'challenge.create': () => ({ params: NewChallenge, result: Challenge }),
+  'challenge.update': () => ({
     params: z.object({ id: Id, patch: ChallengePatch }),
     result: Challenge,
-  },
-  'challenge.remove': { params: z.object({ id: Id }), result: z.null() },
+  }),
+  'challenge.remove': () => ({ params: z.object({ id: Id }), result: z.null() }),
   /**
    * A new conversion key for a campaign, minted by the relay: shown once (the relay keeps only
    * its hash), for the company's sign-up system (`POST /api/v1/conversions`).
    */
-  'campaign.createConversionKey': {
+  'campaign.createConversionKey': () => ({
     params: z.object({ campaignId: Id }),
     result: z.object({ key: z.string().min(8).max(200), endpoint: z.string().url() }),
-  },
-  'feed.list': { params: empty, result: z.array(FeedSourceView) },
-  'feed.add': { params: z.object({ url: HttpUrl }), result: FeedSourceView },
-  'feed.remove': { params: z.object({ id: Id }), result: z.null() },
-  'feed.poll': { params: empty, result: z.array(FeedSourceView) },
-} as const
+  }),
+  'feed.list': () => ({ params: empty, result: z.array(FeedSourceView) }),
+  'feed.add': () => ({ params: z.object({ url: HttpUrl }), result: FeedSourceView }),
+  'feed.remove': () => ({ params: z.object({ id: Id }), result: z.null() }),
+  'feed.poll': () => ({ params: empty, result: z.array(FeedSourceView) }),
+})
 
 export type Methods = typeof methods
 export type MethodName = keyof Methods
 export type Params<M extends MethodName> = z.input<Methods[M]['params']>
 export type Result<M extends MethodName> = z.infer<Methods[M]['result']>
 
-export const events = {
-  status: CoreStatus,
+export const events = builtOnFirstUse({
+  status: () => CoreStatus,
   /** Show this nudge now (main as a notification, the dev host's page as a banner). */
-  'nudge.show': Nudge,
+  'nudge.show': () => Nudge,
   /** The settings changed (from any window): every window follows theme and language at once. */
-  'settings.changed': Settings,
+  'settings.changed': () => Settings,
   /**
    * A change this window made to a document was refused (too large to send, or breaking the
    * document): it is not in the core's replica, so the window discards it and says why.
    */
-  'doc.refused': z.object({ doc: z.enum(DOC_NAMES), problem: Problem }),
+  'doc.refused': () => z.object({ doc: z.enum(DOC_NAMES), problem: Problem }),
   /** The board document changed (the relay rewrites it a few seconds after new results). */
-  'board.changed': z.object({ updatedAt: Timestamp.nullable() }),
+  'board.changed': () => z.object({ updatedAt: Timestamp.nullable() }),
   /** The queue table changed (after a local edit or a remote update was stored). */
-  'queue.changed': z.object({ count: z.number().int() }),
+  'queue.changed': () => z.object({ count: z.number().int() }),
   /** My shares or proposals changed (a share recorded, an outbox entry delivered, a decision). */
-  'mine.changed': z.object({
-    pendingOutbox: z.number().int(),
-    /**
-     * My shares themselves changed (queue.forMe's ranking and "shared" marks depend on them);
-     * false when only the outbox or a proposal did. Absent from an older core: assume they did.
-     */
-    sharesChanged: z.boolean().default(true),
-  }),
-} as const
+  'mine.changed': () =>
+    z.object({
+      pendingOutbox: z.number().int(),
+      /**
+       * My shares themselves changed (queue.forMe's ranking and "shared" marks depend on them);
+       * false when only the outbox or a proposal did. Absent from an older core: assume they did.
+       */
+      sharesChanged: z.boolean().default(true),
+    }),
+})
 export type Events = typeof events
 export type EventName = keyof Events
 export type EventPayload<E extends EventName> = z.infer<Events[E]>

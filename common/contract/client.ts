@@ -115,8 +115,9 @@ export class CoreClient {
         return
       }
       case 'event': {
+        // Own names only: `toString` or `constructor` from a confused peer is no event.
+        if (!Object.hasOwn(events, message.name)) return
         const schema = events[message.name as EventName]
-        if (!schema) return
         const payload = schema.safeParse(message.payload)
         if (!payload.success) return
         for (const listener of this.listeners.get(message.name) ?? []) listener(payload.data)
