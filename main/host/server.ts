@@ -1,12 +1,21 @@
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
-import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import type { RawData, WebSocket } from 'ws'
 import type { Transport } from '../../common/contract/client'
 import type { Core } from '../core/core'
 import type { HostOptions } from './args'
 import { serveStatic } from './static-files'
 
 export type RunningHost = { port: number; close(): Promise<void> }
+
+/**
+ * `ws` through require(): imported as an ES module, the CommonJS package costs the start ~3x the
+ * CPU (80–120 ms against ~30 ms under load, BENCHMARKS.md "core start to first paint").
+ */
+const { WebSocket: Socket, WebSocketServer } = createRequire(import.meta.url)(
+  'ws',
+) as typeof import('ws')
 
 /**
  * One core served to many windows over WebSocket (one connection per window), plus optionally
@@ -75,7 +84,7 @@ function attach(opening: Promise<Core>, ws: WebSocket, log: (line: string) => vo
   })
   const transport: Transport = {
     send: (text) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(text)
+      if (ws.readyState === Socket.OPEN) ws.send(text)
     },
     onMessage: (listener) => messageListeners.push(listener),
     onClose: (listener) => closeListeners.push(listener),
@@ -83,7 +92,7 @@ function attach(opening: Promise<Core>, ws: WebSocket, log: (line: string) => vo
   opening.then(
     (core) => {
       // The window went away while the core was opening: nothing to attach.
-      if (ws.readyState !== WebSocket.OPEN) return
+      if (ws.readyState !== Socket.OPEN) return
       core.attach(transport)
       const queued = early ?? []
       early = null

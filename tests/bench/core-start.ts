@@ -6,15 +6,23 @@
  * Also prints the host's start trace (PORTE_VOIX_START_TRACE=1): when each step of the start
  * ended, since the process started.
  *
- *   npm run build && npx tsx tests/bench/core-start.ts [runs]
+ * Then, as the popover does, it connects and asks for its first screen (`queue.forMe` with a
+ * limit of 20, `status.get`, `settings.get` at once): "first screen" is spawn → those answered,
+ * wall and CPU time.
+ *
+ *   npm run build && npx tsx tests/bench/core-start.ts [runs] [hostA.js hostB.js]
+ * With two built hosts (e.g. PORTE_VOIX_HOST_BUILD_DIR=DIR npx electron-vite build of two
+ * revisions), runs alternate between them: a before/after ratio on the same machine state.
  */
 import { readFileSync, rmSync } from 'node:fs'
-import { startCore } from '../helpers/core'
+import { connectCore, startCore } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { median, prepareQueue } from './queue-fixture'
 
 const ITEMS = 1_000
 const RUNS = Math.max(3, Number(process.argv[2] ?? 5))
+/** Built hosts to alternate between; none: the one hostEntry() names (out/main/host.js). */
+const ENTRIES = process.argv.slice(3)
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICKS = 100
 
@@ -27,46 +35,70 @@ function cpuMs(pid: number): number {
 process.env.PORTE_VOIX_START_TRACE = '1'
 const steps = new Map<string, number[]>()
 
-async function measure(dataDir: string, label: string): Promise<{ wall: number; cpu: number }> {
+type Figures = { wall: number; cpu: number; firstWall: number; firstCpu: number }
+
+async function measure(dataDir: string, label: string, entry?: string): Promise<Figures> {
+  if (entry) process.env.PORTE_VOIX_HOST_ENTRY = entry
   const t0 = Date.now()
   const core = await startCore({ dataDir })
   const wall = Date.now() - t0
   const cpu = cpuMs(core.pid)
+  // The popover's first requests, sent together (renderer/src/state/store.ts).
+  const client = await connectCore(core.url)
+  await Promise.all([
+    client.call('queue.forMe', { limit: 20 }).catch(() => null),
+    client.call('status.get', {}),
+    client.call('settings.get', {}),
+  ])
+  const firstWall = Date.now() - t0
+  const firstCpu = cpuMs(core.pid)
   for (const match of core.logs().matchAll(/start \+(\d+) ms \(at \d+\): (.+)/g)) {
     const key = `${label}: ${match[2]}`
     steps.set(key, [...(steps.get(key) ?? []), Number(match[1])])
   }
   await core.stop()
-  return { wall, cpu }
+  return { wall, cpu, firstWall, firstCpu }
 }
 
 async function main(): Promise<void> {
+  // The fixture is written by the last host given (the newest store layout: an older core's
+  // table lacks what a newer one needs to answer before the replicas load, and loads them first).
+  const last = ENTRIES.at(-1)
+  if (last) process.env.PORTE_VOIX_HOST_ENTRY = last
   const prepared = await prepareQueue(ITEMS)
-  const rows = {
-    empty: [] as { wall: number; cpu: number }[],
-    queue: [] as { wall: number; cpu: number }[],
+  const entries = ENTRIES.length > 0 ? ENTRIES : [undefined]
+  const rows: Record<string, Figures[]> = {}
+  const push = (name: string, figures: Figures) => {
+    rows[name] = [...(rows[name] ?? []), figures]
   }
   try {
     for (let run = 1; run <= RUNS; run++) {
-      const empty = tempDir('porte-voix-bench-empty-')
-      rows.empty.push(await measure(empty, 'empty'))
-      rmSync(empty, { recursive: true, force: true })
-      const dataDir = prepared.copy()
-      rows.queue.push(await measure(dataDir, `${ITEMS} items`))
-      rmSync(dataDir, { recursive: true, force: true })
-      process.stderr.write(
-        `run ${run}: empty ${JSON.stringify(rows.empty.at(-1))}, ${ITEMS} items ${JSON.stringify(rows.queue.at(-1))}\n`,
-      )
+      for (const [index, entry] of entries.entries()) {
+        const tag = entry ? ` [host ${index + 1}]` : ''
+        const empty = tempDir('porte-voix-bench-empty-')
+        push(`empty${tag}`, await measure(empty, `empty${tag}`, entry))
+        rmSync(empty, { recursive: true, force: true })
+        const dataDir = prepared.copy()
+        push(`queue${tag}`, await measure(dataDir, `${ITEMS} items${tag}`, entry))
+        rmSync(dataDir, { recursive: true, force: true })
+        process.stderr.write(
+          `run ${run}${tag}: empty ${JSON.stringify(rows[`empty${tag}`]?.at(-1))}, ${ITEMS} items ${JSON.stringify(rows[`queue${tag}`]?.at(-1))}\n`,
+        )
+      }
     }
   } finally {
     await prepared.stop()
   }
+  if (ENTRIES.length > 0)
+    ENTRIES.forEach((entry, index) => console.log(`host ${index + 1}: ${entry}`))
   const figures = Object.fromEntries(
     Object.entries(rows).map(([name, values]) => [
       name,
       {
         wallMedianMs: median(values.map((v) => v.wall)),
         cpuMedianMs: median(values.map((v) => v.cpu)),
+        firstScreenWallMedianMs: median(values.map((v) => v.firstWall)),
+        firstScreenCpuMedianMs: median(values.map((v) => v.firstCpu)),
       },
     ]),
   )

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import WebSocket from 'ws'
+import { createRequire } from 'node:module'
 import { type Problem, ProblemCode, problem } from '../../../common/contract/problems'
 
 /**
@@ -9,6 +9,12 @@ import { type Problem, ProblemCode, problem } from '../../../common/contract/pro
  * only as "Unexpected server response: 401", so RelaySocket keeps the answer's status and header.
  */
 export type Refusal = { status: number; problem: ProblemCode | null }
+
+/**
+ * `ws` through require(): imported as an ES module, the CommonJS package costs the core's start
+ * ~3x the CPU (BENCHMARKS.md, "core start to first paint").
+ */
+const { WebSocket } = createRequire(import.meta.url)('ws') as typeof import('ws')
 
 export class RelaySocket extends WebSocket {
   refusal: Refusal | null = null
