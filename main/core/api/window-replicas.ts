@@ -20,6 +20,8 @@ type Subscription = {
   awareness: Awareness
   listener: (change: AwarenessChange, origin: unknown) => void
   clients: Set<number>
+  /** Keeps the core's replica in memory while the window follows it (WorkspaceSync.pin). */
+  pin: Disposable
 }
 
 /**
@@ -140,6 +142,7 @@ export class WindowReplicas implements Disposable {
     const subscription = this.subscriptions.get(doc)
     if (!subscription) return
     subscription.awareness.off('update', subscription.listener)
+    void subscription.pin.dispose()
     // The window's presence leaves with it.
     const gone = [...subscription.clients].filter((id) => subscription.awareness.states.has(id))
     if (gone.length > 0) removeAwarenessStates(subscription.awareness, gone, 'window closed')
@@ -170,7 +173,7 @@ export class WindowReplicas implements Disposable {
       this.sendAwareness(doc, encodeAwarenessUpdate(awareness, changed))
     }
     awareness.on('update', listener)
-    const subscription = { awareness, listener, clients }
+    const subscription = { awareness, listener, clients, pin: sync.pin(doc) }
     this.subscriptions.set(doc, subscription)
     const present = [...awareness.getStates().keys()]
     if (present.length > 0) this.sendAwareness(doc, encodeAwarenessUpdate(awareness, present))

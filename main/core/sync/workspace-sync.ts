@@ -45,7 +45,44 @@ export type WorkspaceSyncOptions = {
   clock?: Clock
   /** A connected link that received nothing this long is closed and reconnected (see watchSilence). */
   silenceTimeoutMs?: number
+  /**
+   * A replica this role only reads that nothing used (no call, no update, no window) for this
+   * long is dropped from memory until it is needed again (see sleep). 0: never.
+   */
+  sleepAfterMs?: number
   log?: (line: string) => void
+}
+
+/** How long a read-only replica stays in memory after its last use (see WorkspaceSync.sleep). */
+export const SLEEP_AFTER_MS = 2_000
+
+/** Told of every update stored (local or remote), after the sync's own onUpdate. */
+export type UpdateObserver = (
+  doc: DocName,
+  update: Uint8Array,
+  origin: unknown,
+  transaction: Y.Transaction,
+) => void
+
+/**
+ * One document's replica. `doc` is null while it sleeps: the doc log holds all of it, and the
+ * provider and awareness point at `shell` (an empty doc with the same client id) until the next
+ * use, message from the relay or (re)connection loads it again (see wake).
+ */
+type Replica = {
+  name: DocName
+  key: string
+  /** The role may hold it (not curation for an employee): stored and synced. */
+  held: boolean
+  /** Held and only read by this role: nothing local can be lost by sleeping (see sleep). */
+  canSleep: boolean
+  doc: Y.Doc | null
+  shell: Y.Doc
+  /** The core's clock when it was last used (see use). */
+  lastUsed: number
+  /** Windows holding it awake (pin). */
+  pins: number
+  timer: Disposable | null
 }
 
 /**
@@ -99,8 +136,13 @@ const STORAGE_RETRY_MS = 1_000
  * provider that sends it to the relay) sees it.
  */
 export class WorkspaceSync implements Disposable {
+  /** The replicas; reading one is a use (it wakes it if it sleeps, see use). */
   readonly docs: Record<DocName, Y.Doc>
   readonly awareness: Record<DocName, Awareness>
+  private readonly replicas: Record<DocName, Replica>
+  private readonly observers = new Set<UpdateObserver>()
+  /** A full GC planned after replicas fell asleep (see sleep). */
+  private gcTimer: Disposable | null = null
   private readonly links: Link[] = []
   private current: SyncStatus = { sync: 'connecting', lastError: null, problem: null }
   /** Everything this sync holds; destroy() disposes it (providers, replicas, timers). */
@@ -124,73 +166,68 @@ export class WorkspaceSync implements Disposable {
     const { session, docLog } = options
     this.clock = options.clock ?? new SystemClock()
     const workspaceId = session.claims.ws
-    const docs = {} as Record<DocName, Y.Doc>
+    const replicas = {} as Record<DocName, Replica>
     const awareness = {} as Record<DocName, Awareness>
+    const now = this.clock.now()
     for (const name of DOC_NAMES) {
       const key = roomName(workspaceId, name)
-      const doc = new Y.Doc()
       // A document the role may not hold (curation, for an employee) is never synced or stored;
       // one left from an earlier role on this device is erased. It stays an empty replica.
-      const held = accessFor(name, session.claims.role) !== 'none'
+      const access = accessFor(name, session.claims.role)
+      const held = access !== 'none'
+      const shell = new Y.Doc()
+      const replica: Replica = {
+        name,
+        key,
+        held,
+        canSleep: access === 'read' && (options.sleepAfterMs ?? SLEEP_AFTER_MS) > 0,
+        doc: null,
+        shell,
+        lastUsed: now,
+        pins: 0,
+        timer: null,
+      }
+      replicas[name] = replica
       try {
-        if (held) docLog.loadInto(key, doc, LOADED_FROM_STORE)
-        else docLog.remove(key)
+        if (!held) docLog.remove(key)
+        this.load(replica)
       } catch (error) {
-        // Nothing made so far may outlive a failed start: an Awareness keeps an interval timer
-        // running (and the process alive) until it is destroyed.
-        doc.destroy()
+        // Nothing made so far may outlive a failed start.
         for (const made of Object.values(awareness)) made.destroy()
-        for (const made of Object.values(docs)) made.destroy()
+        for (const made of Object.values(replicas)) {
+          made.doc?.destroy()
+          made.shell.destroy()
+        }
         throw new Error(
           `The copy of the workspace's "${name}" document stored on this device cannot be read (${error instanceof Error ? error.message : String(error)}): the data file is damaged`,
           { cause: error },
         )
       }
-      if (held) this.guardLocalWrites(doc)
-      // Registered before the provider's own listener: Yjs calls 'update' listeners in order.
-      doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
-        if (!held) return
-        if (origin !== LOADED_FROM_STORE && docLog.append(key, update) === null) {
-          if (!(origin instanceof WebsocketProvider)) this.unsavedLocal++
-          this.storageFailing()
-        }
-        // Before the provider's listener sends it: a local change over what the relay takes is
-        // never sent (the relay would close on it, and every reconnect would resend it).
-        if (
-          origin !== LOADED_FROM_STORE &&
-          !(origin instanceof WebsocketProvider) &&
-          update.byteLength > MAX_CHANGE_BYTES
-        ) {
-          this.oversizedLocal++
-          this.holdOversized(name, update.byteLength)
-        }
-        try {
-          options.onUpdate?.(name, update, origin, tr)
-        } catch (error) {
-          // A throw out of an 'update' listener leaves Yjs emitting no more updates for this doc
-          // (nothing logged, sent or shown after it). What failed is derived (the queue table,
-          // with the disk full): the doc log replays it, in order, once writes work again.
-          docLog.failedDerived(error, () => options.onUpdate?.(name, update, origin, tr))
-          options.log?.(
-            `sync: could not derive "${name}" (${String(error)}); redone when storage works`,
-          )
-        }
-      })
-      docs[name] = doc
-      const aw = new Awareness(doc)
+      // Bound to the shell, which lives as long as the sync: the awareness only takes the doc's
+      // client id (the replica keeps the same one) and is destroyed with it.
+      const aw = new Awareness(shell)
       // The core is not a person: windows publish their own presence through it.
       aw.setLocalState(null)
       this.expireRemoteStates(aw)
       awareness[name] = aw
     }
+    this.replicas = replicas
+    // Every read of `docs` is a use: it wakes a sleeping replica and keeps it awake a while.
+    const docs = {} as Record<DocName, Y.Doc>
+    for (const name of DOC_NAMES)
+      Object.defineProperty(docs, name, { enumerable: true, get: () => this.use(name) })
     this.docs = docs
     this.awareness = awareness
     // Replicas go last (registered first): providers are destroyed before the docs they sync.
     for (const name of DOC_NAMES) {
       this.lifecycle.add(
         toDisposable(() => {
+          const replica = this.replicas[name]
+          void replica.timer?.dispose()
+          replica.timer = null
           this.awareness[name].destroy()
-          this.docs[name].destroy()
+          replica.doc?.destroy()
+          replica.shell.destroy()
         }),
       )
     }
@@ -201,11 +238,189 @@ export class WorkspaceSync implements Disposable {
       this.lifecycle.add(toDisposable(() => link.provider.destroy()))
     }
     for (const link of this.links) link.provider.connect()
+    for (const replica of Object.values(this.replicas)) this.armSleep(replica)
     this.recompute()
+  }
+
+  /**
+   * Load a replica from the doc log into a new Y.Doc (at start, and when a sleeping one wakes),
+   * then listen to it. Loaded before the listeners: what is replayed is already stored.
+   */
+  private load(replica: Replica): Y.Doc {
+    const { docLog } = this.options
+    const { name, key, held } = replica
+    const doc = new Y.Doc()
+    // The same client id across sleeps: a write after a wake continues this replica's clock.
+    doc.clientID = replica.shell.clientID
+    if (held) docLog.loadInto(key, doc, LOADED_FROM_STORE)
+    if (held) this.guardLocalWrites(doc, replica)
+    // Registered before the provider's own listener: Yjs calls 'update' listeners in order.
+    doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
+      if (!held) return
+      if (origin !== LOADED_FROM_STORE && docLog.append(key, update) === null) {
+        if (!(origin instanceof WebsocketProvider)) this.unsavedLocal++
+        this.storageFailing()
+      }
+      // Before the provider's listener sends it: a local change over what the relay takes is
+      // never sent (the relay would close on it, and every reconnect would resend it).
+      if (
+        origin !== LOADED_FROM_STORE &&
+        !(origin instanceof WebsocketProvider) &&
+        update.byteLength > MAX_CHANGE_BYTES
+      ) {
+        this.oversizedLocal++
+        this.holdOversized(name, update.byteLength)
+      }
+      const derive = () => {
+        this.options.onUpdate?.(name, update, origin, tr)
+        for (const observer of this.observers) observer(name, update, origin, tr)
+      }
+      try {
+        derive()
+      } catch (error) {
+        // A throw out of an 'update' listener leaves Yjs emitting no more updates for this doc
+        // (nothing logged, sent or shown after it). What failed is derived (the queue table,
+        // with the disk full): the doc log replays it, in order, once writes work again.
+        docLog.failedDerived(error, derive)
+        this.options.log?.(
+          `sync: could not derive "${name}" (${String(error)}); redone when storage works`,
+        )
+      }
+      this.touch(replica)
+    })
+    replica.doc = doc
+    return doc
   }
 
   get status(): SyncStatus {
     return this.current
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed
+  }
+
+  /** Whether a replica is out of memory now (see sleep); for tests and the log. */
+  isAsleep(doc: DocName): boolean {
+    return this.replicas[doc].doc === null
+  }
+
+  /** Told of every update stored, local or remote, whichever Y.Doc holds the replica then. */
+  observe(observer: UpdateObserver): Disposable {
+    this.observers.add(observer)
+    return toDisposable(() => {
+      this.observers.delete(observer)
+    })
+  }
+
+  /**
+   * Keep a replica in memory while the returned disposable lives (a window syncing it: its
+   * replica follows this one update by update).
+   */
+  pin(doc: DocName): Disposable {
+    const replica = this.replicas[doc]
+    replica.pins++
+    this.use(doc)
+    let released = false
+    return toDisposable(() => {
+      if (released) return
+      released = true
+      replica.pins--
+      this.touch(replica)
+    })
+  }
+
+  /** The replica, woken if it sleeps; a use keeps it awake SLEEP_AFTER_MS more. */
+  private use(name: DocName): Y.Doc {
+    const replica = this.replicas[name]
+    if (this.destroyed) return replica.doc ?? replica.shell
+    const doc = replica.doc ?? this.wake(replica, 'used')
+    this.touch(replica)
+    return doc
+  }
+
+  private touch(replica: Replica): void {
+    replica.lastUsed = this.clock.now()
+    this.armSleep(replica)
+  }
+
+  /**
+   * One timer per awake replica that may sleep, armed at most once per quiet period: a use only
+   * moves `lastUsed`, and the timer, when it fires early, waits for the rest.
+   */
+  private armSleep(replica: Replica, delayMs?: number): void {
+    if (!replica.canSleep || replica.timer || replica.doc === null || this.destroyed) return
+    if (replica.pins > 0) return
+    const quiet = this.options.sleepAfterMs ?? SLEEP_AFTER_MS
+    replica.timer = this.clock.setTimeout(() => {
+      replica.timer = null
+      this.sleep(replica)
+    }, delayMs ?? quiet)
+  }
+
+  /**
+   * Drop a read-only replica nobody used for SLEEP_AFTER_MS (an employee's 1,000-item queue is
+   * ~22 MiB of heap). The doc log holds all of it, so nothing is lost: what arrives from the
+   * relay wakes it first (it is applied, stored and projected as ever), a (re)connection wakes
+   * it so its sync step 1 carries the real state vector, and any read of `docs` wakes it. It
+   * never sleeps while a window holds it, while its link is between connecting and synced, or
+   * for a role that writes the document (see canSleep).
+   */
+  private sleep(replica: Replica): void {
+    const doc = replica.doc
+    if (!doc || this.destroyed || replica.pins > 0) return
+    const quiet = this.options.sleepAfterMs ?? SLEEP_AFTER_MS
+    const idle = this.clock.now() - replica.lastUsed
+    if (idle < quiet) {
+      this.armSleep(replica, quiet - idle)
+      return
+    }
+    const link = this.links.find((entry) => entry.doc === replica.name)
+    if (link && (link.provider.wsconnecting || (link.provider.wsconnected && !link.synced))) {
+      this.armSleep(replica, quiet)
+      return
+    }
+    if (link) this.attach(link.provider, doc, replica.shell)
+    replica.doc = null
+    this.options.log?.(`sync ${replica.name}: replica asleep (unused for ${idle} ms)`)
+    this.collectSoon()
+  }
+
+  /** Load a sleeping replica again (see sleep) and give it back to its provider. */
+  private wake(replica: Replica, why: string): Y.Doc {
+    const doc = this.load(replica)
+    const link = this.links.find((entry) => entry.doc === replica.name)
+    if (link) this.attach(link.provider, replica.shell, doc)
+    this.options.log?.(`sync ${replica.name}: replica awake (${why})`)
+    this.touch(replica)
+    return doc
+  }
+
+  /**
+   * Move a provider from one Y.Doc to another (same client id): what it sends is read from
+   * `provider.doc`, and its update listener sends the local changes of the doc it listens to.
+   */
+  private attach(provider: WebsocketProvider, from: Y.Doc, to: Y.Doc): void {
+    const { _updateHandler: send } = provider as unknown as {
+      _updateHandler: (update: Uint8Array, origin: unknown) => void
+    }
+    from.off('update', send)
+    to.on('update', send)
+    provider.doc = to
+  }
+
+  /**
+   * V8 frees a dropped replica's old-space pages only at its next full collection, which an idle
+   * process may not run for a long time: with --expose-gc (runtime-flags.ts), one full GC soon
+   * after the last replica fell asleep returns them now.
+   */
+  private collectSoon(): void {
+    const gc = (globalThis as { gc?: () => void }).gc
+    if (!gc || this.gcTimer) return
+    this.gcTimer = this.clock.setTimeout(() => {
+      this.gcTimer = null
+      if (!this.destroyed) gc()
+    }, 100)
   }
 
   /**
@@ -216,12 +431,17 @@ export class WorkspaceSync implements Disposable {
    * memory, so it is held (written first once space returns, because later updates build on it)
    * and its caller is told it is not saved. Remote updates go through Y.applyUpdate, not this.
    */
-  private guardLocalWrites(doc: Y.Doc): void {
+  private guardLocalWrites(doc: Y.Doc, replica: Replica): void {
     const transact = doc.transact.bind(doc)
     const { docLog } = this.options
     doc.transact = <T>(f: (tr: Y.Transaction) => T, origin?: unknown): T => {
       // Nested calls run inside the outer transaction: only the outermost is checked.
       if (doc._transaction !== null) return transact(f, origin)
+      // A doc kept from before its replica slept is no longer synced: a change to it would be
+      // stored but never sent (and missing from the replica that wakes). Read `docs` anew.
+      if (replica.doc !== doc && !doc.isDestroyed && !this.destroyed) {
+        throw new Error(`sync: a change to a stale "${replica.name}" replica (it slept since)`)
+      }
       const fault = this.storageFault()
       if (fault) throw storageError(fault)
       const before = this.unsavedLocal
@@ -389,6 +609,8 @@ export class WorkspaceSync implements Disposable {
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true
+    void this.gcTimer?.dispose()
+    this.gcTimer = null
     // Every disposable here is synchronous: the store has released all of it on return.
     void this.lifecycle.dispose()
     this.current = { sync: 'offline', lastError: null, problem: null }
@@ -401,7 +623,7 @@ export class WorkspaceSync implements Disposable {
 
   private link(name: DocName): Link {
     const { session } = this.options
-    const doc = this.docs[name]
+    const replica = this.replicas[name]
     const link: Link = {
       doc: name,
       silence: null,
@@ -411,26 +633,39 @@ export class WorkspaceSync implements Disposable {
       refused: null,
       refusedProblem: null,
       changeRefused: false,
-      provider: new WebsocketProvider(session.relayUrl, roomName(session.claims.ws, name), doc, {
-        connect: false,
-        awareness: this.awareness[name],
-        params: { token: session.token },
-        // ws, keeping the relay's reason for a refused upgrade (relay-errors.ts).
-        WebSocketPolyfill: RelaySocket as unknown as typeof globalThis.WebSocket,
-        // Several cores can live in one process (tests): never talk around the relay.
-        disableBc: true,
-        maxBackoffTime: this.options.maxBackoffMs ?? 5_000,
-        // 1009: a change over the relay's frame limit; resending it at once would only repeat.
-        shouldReconnect: (event) =>
-          link.refused === null &&
-          !(event.code >= 4400 && event.code < 4500) &&
-          event.code !== RELAY_CLOSE.changeTooLarge,
-      }),
+      // Made on the shell: the provider's constructor closures (its process 'exit' handler
+      // among them) keep the doc they were given for the provider's whole life, which would
+      // keep a sleeping replica in memory. The replica is handed over right after (attach).
+      provider: new WebsocketProvider(
+        session.relayUrl,
+        roomName(session.claims.ws, name),
+        replica.shell,
+        {
+          connect: false,
+          awareness: this.awareness[name],
+          params: { token: session.token },
+          // ws, keeping the relay's reason for a refused upgrade (relay-errors.ts).
+          WebSocketPolyfill: RelaySocket as unknown as typeof globalThis.WebSocket,
+          // Several cores can live in one process (tests): never talk around the relay.
+          disableBc: true,
+          maxBackoffTime: this.options.maxBackoffMs ?? 5_000,
+          // 1009: a change over the relay's frame limit; resending it at once would only repeat.
+          shouldReconnect: (event) =>
+            link.refused === null &&
+            !(event.code >= 4400 && event.code < 4500) &&
+            event.code !== RELAY_CLOSE.changeTooLarge,
+        },
+      ),
     }
     const { provider } = link
+    if (replica.doc) this.attach(provider, replica.shell, replica.doc)
     this.answerSyncRequests(provider, name)
     this.watchSilence(link)
     provider.on('status', ({ status }) => {
+      // The socket's open sends sync step 1 from provider.doc: the real state vector, not the
+      // shell's empty one (which would fetch the whole document again).
+      if (status === 'connecting' && replica.doc === null && !this.destroyed)
+        this.wake(replica, 'connecting')
       link.connected = status === 'connected'
       if (link.connected) link.failed = false
       this.armSilence(link)
@@ -562,7 +797,10 @@ export class WorkspaceSync implements Disposable {
     const handlers = provider.messageHandlers
     const standard = handlers[messageSync]
     if (!standard) return
+    const replica = this.replicas[name]
     handlers[messageSync] = (encoder, decoder, from, emitSynced, messageType) => {
+      // What the relay sends is applied to, or answered from, the whole replica.
+      if (replica.doc === null && !this.destroyed) this.wake(replica, 'relay')
       if (decoding.peekVarUint(decoder) !== syncProtocol.messageYjsSyncStep1) {
         standard(encoder, decoder, from, emitSynced, messageType)
         return
