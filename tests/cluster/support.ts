@@ -6,8 +6,9 @@ import type { TestServer } from '../helpers/servers'
 import { provider } from '../relay/support'
 
 /**
- * Relay nodes on one Redis + PostgreSQL, sharing one data dir (its SQLite holds the relational
- * tables: workspaces, members, secret; documents are in Redis + PostgreSQL).
+ * Relay nodes on one Redis + PostgreSQL, sharing one data dir for its signing secret only
+ * (documents are in Redis + PostgreSQL, the relational tables in PostgreSQL; nodes with their
+ * own data dirs and a shared PORTE_VOIX_RELAY_SECRET: multi-machine.test.ts).
  */
 export type Cluster = {
   dataDir: string
