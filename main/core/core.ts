@@ -76,6 +76,11 @@ export type CoreOptions = {
    * open() loads them.
    */
   deferReplicas?: boolean
+  /**
+   * The store, already open (start.ts opens it to answer the first screen while this module
+   * loads), and where to say that storage faults must reach the status. Default: open() opens it.
+   */
+  opened?: { store: Store; onFault(listener: () => void): void }
 }
 
 /**
@@ -303,12 +308,15 @@ export class Core implements CoreContext {
   static async open(options: CoreOptions): Promise<Core> {
     // The status names a storage fault (disk full) as it starts and ends (see doc-log.ts).
     let onFault = () => {}
-    const store = openStore(options.dataDir, {
-      compactEvery: options.compactEvery ?? 500,
-      onFault: () => onFault(),
-    })
+    const store =
+      options.opened?.store ??
+      openStore(options.dataDir, {
+        compactEvery: options.compactEvery ?? 500,
+        onFault: () => onFault(),
+      })
+    options.opened?.onFault(() => onFault())
     const step = options.onStartStep ?? (() => {})
-    step('SQLite open')
+    if (!options.opened) step('SQLite open')
     let started: Core | null = null
     try {
       started = new Core(store, options)

@@ -3,9 +3,9 @@
  * local interfaces (no `electron` import): the core must stay a plain Node program.
  */
 import { type NodeStylePort, nodePortTransport } from '../../common/contract/client'
-import { Core } from './core'
 import { type ChildMessage, ParentMessage } from './process-protocol'
 import { RequestOpener } from './shares/opener'
+import { type CoreStart, startCore } from './start'
 
 interface ParentPortLike {
   on(event: 'message', listener: (event: { data: unknown; ports: NodeStylePort[] }) => void): void
@@ -21,8 +21,8 @@ if (!parentPort) {
 const log = (line: string) => process.stderr.write(`[core] ${line}\n`)
 const reply = (message: ChildMessage) => parentPort.postMessage(message)
 
-let core: Core | null = null
-let opening: Promise<Core> | null = null
+let start: CoreStart | null = null
+let failedToStart: string | null = null
 // Only main can reach the desktop: it opens the URL and says whether it could.
 const opener = new RequestOpener(({ id, url }) => reply({ type: 'open-external', id, url }))
 
@@ -34,18 +34,24 @@ parentPort.on('message', ({ data, ports }) => {
   }
   const message = parsed.data
   switch (message.type) {
-    case 'open':
-      opening ??= Core.open({
-        dataDir: message.dataDir,
-        log,
-        opener,
-        ...(message.systemLanguages ? { systemLanguages: message.systemLanguages } : {}),
-        // The popover's first screen is answered from SQLite before the replicas load.
-        deferReplicas: true,
-      })
-      opening.then(
+    case 'open': {
+      if (start || failedToStart) return
+      try {
+        // SQLite opens now and windows' first screens are answered from it; the core's module
+        // loads after them (start.ts).
+        start = startCore({
+          dataDir: message.dataDir,
+          log,
+          opener,
+          ...(message.systemLanguages ? { systemLanguages: message.systemLanguages } : {}),
+        })
+      } catch (error) {
+        failedToStart = String(error)
+        reply({ type: 'error', message: failedToStart })
+        return
+      }
+      start.core.then(
         (opened) => {
-          core = opened
           reply({ type: 'ready' })
           // A stored document that cannot be read fails the start, only later than open().
           opened.replicas.catch((error: unknown) =>
@@ -55,17 +61,16 @@ parentPort.on('message', ({ data, ports }) => {
         (error: unknown) => reply({ type: 'error', message: String(error) }),
       )
       return
+    }
     case 'attach': {
       const port = ports[0]
       if (!port) return
-      // Ports attached before the core is open wait for it.
-      void (opening ?? Promise.reject(new Error('attach before open'))).then(
-        (opened) => {
-          opened.attach(nodePortTransport(port))
-          port.start()
-        },
-        (error: unknown) => reply({ type: 'error', message: String(error) }),
-      )
+      if (!start) {
+        reply({ type: 'error', message: failedToStart ?? 'attach before open' })
+        return
+      }
+      start.attach(nodePortTransport(port))
+      port.start()
       return
     }
     case 'opened':
@@ -73,7 +78,7 @@ parentPort.on('message', ({ data, ports }) => {
       return
     case 'close':
       void (async () => {
-        await core?.close()
+        await start?.close()
         reply({ type: 'closed' })
         process.exit(0)
       })()

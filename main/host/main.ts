@@ -6,11 +6,12 @@
  * --unsafe-listen-anywhere.
  * Prints two lines on stdout: `… bound to http://…` as soon as the port is bound (windows may load
  * and connect: their frames wait for the core, as the app's ports do), then `… listening on ws://…`
- * once the core is open (tests wait for that one); logs go to stderr.
+ * once SQLite is open and a window's first screen can be answered (tests wait for that one; other
+ * requests wait for the core, core/start.ts); logs go to stderr.
  * PORTE_VOIX_START_TRACE=1 logs the start's steps with their time since the process started.
  */
-import { Core } from '../core/core'
 import { clockFromEnv } from '../core/lifecycle'
+import { type CoreStart, startCore } from '../core/start'
 import { isLoopbackHost, parseHostArgs } from './args'
 import { notificationsFile } from './notifications'
 import { fileOpener } from './opener'
@@ -38,35 +39,41 @@ async function main(): Promise<void> {
   if (options.unsafeListenAnywhere && !isLoopbackHost(options.host)) {
     log(`WARNING: listening on ${options.host} without authentication (--unsafe-listen-anywhere)`)
   }
-  // The port is bound before the core opens (SQLite, replicas, sync), as in the app, where the
-  // window and the core's utilityProcess start together: a window may load and connect, and its
-  // frames wait for the core.
-  let opened: (core: Promise<Core>) => void = () => {}
-  const opening = new Promise<Core>((resolve) => {
+  // The port is bound before the core opens, as in the app, where the window and the core's
+  // utilityProcess start together: a window may load and connect, and its frames wait for SQLite
+  // (its first screen is answered from there, start.ts), then for the core.
+  let opened: (start: CoreStart) => void = () => {}
+  let failed: (error: unknown) => void = () => {}
+  const opening = new Promise<CoreStart>((resolve, reject) => {
     opened = resolve
+    failed = reject
   })
   const host = await serveCore(opening, options, log)
   process.stdout.write(
     `porte-voix core host bound to http://${urlHost(options.host)}:${host.port}, opening the core\n`,
   )
   trace('port bound')
-  const open = Core.open({
-    dataDir: options.dataDir,
-    log,
-    opener: fileOpener(options.dataDir, log),
-    onNudge: notificationsFile(options.dataDir, log),
-    // End-to-end tests compress time (PORTE_VOIX_CLOCK_SPEED) to see a nudge arrive.
-    clock: clockFromEnv(process.env),
-    onStartStep: trace,
-    // As in the app (process-entry.ts): the first screen is answered before the replicas load.
-    deferReplicas: true,
-    ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
-    ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
-  })
-  // Windows waiting on `opening` are closed if it fails (server.ts); main() exits below.
-  opened(open)
-  const core = await open
-  trace('core open')
+  let start: CoreStart
+  try {
+    start = startCore({
+      dataDir: options.dataDir,
+      log,
+      opener: fileOpener(options.dataDir, log),
+      onNudge: notificationsFile(options.dataDir, log),
+      // End-to-end tests compress time (PORTE_VOIX_CLOCK_SPEED) to see a nudge arrive.
+      clock: clockFromEnv(process.env),
+      onStartStep: trace,
+      ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
+      ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
+    })
+  } catch (error) {
+    // Windows waiting on `opening` are closed (server.ts); main() exits below.
+    failed(error)
+    throw error
+  }
+  opened(start)
+  trace('first screen served from SQLite')
+  // Requests may come: the first screen is answered now, anything else once the core is open.
   process.stdout.write(
     `porte-voix core host listening on ws://${urlHost(options.host)}:${host.port}\n`,
   )
@@ -77,17 +84,21 @@ async function main(): Promise<void> {
     stopping = true
     log(`${signal}: shutting down`)
     await host.close()
-    await core.close()
+    await start.close()
     process.exit(code)
   }
-  // The deferred replicas failed to load (a damaged data file): the start failed, as when open()
-  // fails, only later.
-  core.replicas.catch((error: unknown) => {
-    log(`fatal: ${error instanceof Error ? error.message : String(error)}`)
-    void stop('start failed', 1)
-  })
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
+  // The core could not open, or its deferred replicas not load (a damaged data file): the start
+  // failed, only later than SQLite.
+  const fatal = (error: unknown) => {
+    log(`fatal: ${error instanceof Error ? error.message : String(error)}`)
+    void stop('start failed', 1)
+  }
+  start.core.then((core) => {
+    trace('core open')
+    core.replicas.catch(fatal)
+  }, fatal)
 }
 
 /** How to reach the host in a URL: a wildcard address is reachable on 127.0.0.1. */

@@ -3,11 +3,13 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import type { RawData, WebSocket } from 'ws'
 import type { Transport } from '../../common/contract/client'
-import type { Core } from '../core/core'
 import type { HostOptions } from './args'
 import { serveStatic } from './static-files'
 
 export type RunningHost = { port: number; close(): Promise<void> }
+
+/** What serves a window: the core, or its start (first screen, then the core: core/start.ts). */
+export type Attachable = { attach(transport: Transport): unknown }
 
 /**
  * `ws` through require(): imported as an ES module, the CommonJS package costs the start ~3x the
@@ -24,7 +26,7 @@ const { WebSocket: Socket, WebSocketServer } = createRequire(import.meta.url)(
  * `core` may still be opening: pages load meanwhile, and a connection's frames wait for it.
  */
 export async function serveCore(
-  core: Core | Promise<Core>,
+  core: Attachable | Promise<Attachable>,
   options: HostOptions,
   log: (line: string) => void,
 ): Promise<RunningHost> {
@@ -64,7 +66,7 @@ export async function serveCore(
   }
 }
 
-function attach(opening: Promise<Core>, ws: WebSocket, log: (line: string) => void): void {
+function attach(opening: Promise<Attachable>, ws: WebSocket, log: (line: string) => void): void {
   const messageListeners: ((text: string) => void)[] = []
   /** Frames received before the core was open and attached, delivered in order once it is. */
   let early: string[] | null = []
