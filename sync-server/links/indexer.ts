@@ -69,6 +69,8 @@ export class LinkIndexer {
     let timer: NodeJS.Timeout | null = null
     const peer: Peer = {
       id: -1,
+      // Told that something was stored, not sent the updates (nor merged ones).
+      notifyOnly: true,
       send: () => {
         if (timer) return
         timer = setTimeout(() => {

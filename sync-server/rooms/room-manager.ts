@@ -5,7 +5,7 @@ import { type RoomRef, roomName } from '../../common/doc/rooms'
 import type { Logger } from '../log'
 import { SqliteStore } from '../persistence/sqlite-store'
 import { SqliteDocStore } from '../storage/sqlite/doc-store'
-import type { DocStore, RoomHooks } from '../storage/types'
+import { type DocStore, type RoomHooks, SerialQueue } from '../storage/types'
 import { migrateQueueRoom } from './curation-migration'
 import { loadDoc, Room, spread } from './room'
 
@@ -51,6 +51,8 @@ export class RoomManager {
   readonly #entries = new Map<string, Entry>()
   readonly #loading = new Map<string, Promise<Entry>>()
   readonly #heartbeat: NodeJS.Timeout
+  /** Idle unloads' compactions, one after another (see #unload). */
+  readonly #spaced = new SerialQueue()
 
   /** A raw SqliteStore (tests, tools) gets the embedded DocStore around it. */
   constructor(store: DocStore | SqliteStore, log: Logger, options: RoomManagerOptions) {
@@ -225,7 +227,15 @@ export class RoomManager {
     entry.unwatch?.()
     this.#entries.delete(name)
     try {
-      await entry.room.compact(why)
+      // Idle unloads fold only rooms worth it, one per event-loop turn (many rooms go idle on
+      // the same turn: a meeting's end, the directory rooms a connect burst wrote once).
+      if (why === 'shutdown') await entry.room.compact(why)
+      else if (entry.room.worthCompacting)
+        await this.#spaced.run(async () => {
+          await nextTick()
+          await entry.room.compact(why)
+        })
+      else await entry.room.idle()
     } catch (error) {
       // The log is intact: the next load replays it. Say so rather than crash the relay.
       this.#log.error('compaction failed', { room: name, error: (error as Error).message })

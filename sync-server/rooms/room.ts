@@ -42,6 +42,12 @@ export interface Peer {
    * one may only publish presence that names nobody.
    */
   readonly memberName?: string
+  /**
+   * A relay-side listener that only needs to know that something was stored (the short links'
+   * indexer): sent NOTIFY_FRAME at once instead of updates, and never the reason the room merges
+   * updates for readers.
+   */
+  readonly notifyOnly?: boolean
   send(frame: Uint8Array): void
   /** Asked when the room can no longer serve (its storage failed): the peer should reconnect. */
   close?(code: number, reason: string): void
@@ -60,6 +66,17 @@ type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 
 /** Origin of changes another node stored, and of presence it relayed. */
 const REMOTE = Symbol('another node')
+
+/** What a notify-only peer is sent after each stored change (not a protocol frame). */
+export const NOTIFY_FRAME = new Uint8Array(0)
+
+/**
+ * An idle room is compacted on unload only from this many stored updates since its snapshot
+ * (or if it dropped stored data): reloading replays fewer at no cost, and rooms unloaded together
+ * (a directory written once per new member, hundreds idle at once) no longer fold each on the
+ * event loop in one burst (issue 11.3).
+ */
+export const UNLOAD_COMPACT_MIN = 32
 
 /** Presence is a name, a colour and a cursor: anything bigger is not relayed to every peer. */
 export const MAX_AWARENESS_BYTES = 32 * 1024
@@ -161,6 +178,8 @@ export class Room {
   #readerTimer: NodeJS.Timeout | null = null
   readonly #log: Logger
   readonly #compactEvery: number
+  /** Stored data was dropped at load: the next compaction must write a snapshot without it. */
+  #mustCompact = false
   /** `#sinceSnapshot` at which the next periodic compaction runs (postponed after a failure). */
   #compactAt: number
   readonly #presence = new Map<Peer, PresenceRecord>()
@@ -234,6 +253,7 @@ export class Room {
       })
       // The next compaction writes a snapshot without it, even if no update comes.
       this.#sinceSnapshot = Math.max(this.#sinceSnapshot, 1)
+      this.#mustCompact = true
     }
     prepareDoc(this.ref.doc, this.doc)
     this.#watch(this.doc)
@@ -615,15 +635,20 @@ export class Room {
 
   /** Stored updates: to writers at once, to readers merged on the room's one timer. */
   #fanOut(updates: readonly Uint8Array[], except: Peer | null): void {
-    if (this.#coalesceMs <= 0) {
-      for (const update of updates) this.broadcast(encodeSync(SYNC_UPDATE, update), except)
-      return
-    }
+    let readers = 0
     for (const update of updates) {
       const frame = encodeSync(SYNC_UPDATE, update)
-      for (const peer of this.peers)
-        if (peer !== except && peer.access === 'write') peer.send(frame)
+      readers = 0
+      for (const peer of this.peers) {
+        if (peer === except) continue
+        if (peer.notifyOnly) continue
+        if (this.#coalesceMs <= 0 || peer.access === 'write') peer.send(frame)
+        else readers++
+      }
     }
+    for (const peer of this.peers) if (peer.notifyOnly && peer !== except) peer.send(NOTIFY_FRAME)
+    // Nobody to merge for (a room of champions): no merge, no timer.
+    if (this.#coalesceMs <= 0 || (readers === 0 && this.#forReaders.length === 0)) return
     this.#forReaders.push(...updates)
     if (this.#readerTimer === null) {
       this.#readerTimer = setTimeout(() => this.#flushReaders(), this.#coalesceMs)
@@ -638,11 +663,12 @@ export class Room {
     if (pending.length === 0) return
     const merged = pending.length === 1 ? (pending[0] as Uint8Array) : Y.mergeUpdates(pending)
     const frame = encodeSync(SYNC_UPDATE, merged)
-    for (const peer of this.peers) if (peer.access !== 'write' && peer !== except) peer.send(frame)
+    for (const peer of this.peers)
+      if (peer.access !== 'write' && !peer.notifyOnly && peer !== except) peer.send(frame)
   }
 
   broadcast(frame: Uint8Array, except: Peer | null): void {
-    for (const peer of this.peers) if (peer !== except) peer.send(frame)
+    for (const peer of this.peers) if (peer !== except && !peer.notifyOnly) peer.send(frame)
   }
 
   addPeer(peer: Peer): void {
@@ -671,6 +697,11 @@ export class Room {
     removeAwarenessStates(this.awareness, [...record.ids], 'disconnect')
   }
 
+  /** Whether an unload should fold the stored log (see UNLOAD_COMPACT_MIN). */
+  get worthCompacting(): boolean {
+    return this.#mustCompact || this.#sinceSnapshot >= UNLOAD_COMPACT_MIN
+  }
+
   /**
    * Fold the stored log into one snapshot, from what the store holds (not this doc: another
    * node's updates may be stored that this one never saw), once what is in flight is stored.
@@ -688,6 +719,7 @@ export class Room {
       this.#lastSeq,
     )
     this.#sinceSnapshot = Math.max(0, this.#sinceSnapshot - folding)
+    this.#mustCompact = false
     this.#compactAt = spread(this.#compactEvery)
     this.#log.info('room compacted', {
       room: this.name,

@@ -153,6 +153,8 @@ export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> 
   const env = { ...process.env, PORTE_VOIX_RELAY_SECRET: secret }
   const { child, port } = await spawnListening(
     [
+      // e.g. RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (written when it stops).
+      ...(process.env.RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
       join(dir, 'out', 'main.js'),
       '--host',
       '127.0.0.1',
