@@ -8,7 +8,7 @@ import { campaignsMap } from '../../common/doc/queue-doc'
 import { Core } from '../../main/core/core'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { fileOpener } from '../../main/host/opener'
-import { clientOf, fakeInvitation, memoryTransports } from '../helpers/core'
+import { clientOf, fakeInvitation, memoryTransports, startCore } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { openReplica } from '../helpers/replica'
 import { waitFor } from '../helpers/wait'
@@ -271,6 +271,43 @@ describe('the campaigns table', () => {
       expect(ids.sort()).toEqual(fromDoc.sort())
     } finally {
       await closeCore(reopened)
+    }
+  })
+})
+
+describe('the built core host (what the app runs)', () => {
+  it("answers the first screen from SQLite before it imports the core's module and loads the replicas", async () => {
+    const host = await startCore({
+      dataDir: employeeDir,
+      env: { ...process.env, PORTE_VOIX_START_TRACE: '1' },
+    })
+    try {
+      const [first, status] = await Promise.all([
+        host.client.call('queue.forMe', { limit: 20 }),
+        host.client.call('status.get', {}),
+        host.client.call('settings.get', {}),
+      ])
+      expect(new Set(first.map((entry) => entry.item.id))).toEqual(new Set([boosted, plain]))
+      expect(status.session?.memberId).toBe('mem_eli')
+      // A request only the core answers: held, then answered once it is open.
+      const stats = await host.client.call('stats.mine', {})
+      expect(stats).toBeTruthy()
+      // And one that needs the replicas.
+      await host.client.call('workspace.settings.get', {})
+      // The core, replicas loaded, ranks as the first screen did (campaigns as in SQLite).
+      const again = await host.client.call('queue.forMe', { limit: 20 })
+      expect(again).toEqual(first)
+      const order = [...host.logs().matchAll(/start \+\d+ ms \(at \d+\): (.+)/g)].map((m) => m[1])
+      const at = (step: string) => {
+        const index = order.indexOf(step)
+        expect(index, `${step} in ${order.join(' | ')}`).toBeGreaterThanOrEqual(0)
+        return index
+      }
+      expect(at('queue.forMe answered from SQLite')).toBeLessThan(at('core module loaded'))
+      expect(at('status.get answered from SQLite')).toBeLessThan(at('core module loaded'))
+      expect(at('core module loaded')).toBeLessThan(at(REPLICAS_LOADED))
+    } finally {
+      await host.stop()
     }
   })
 })
