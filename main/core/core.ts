@@ -27,7 +27,8 @@ import {
   rebuildQueueTable,
 } from './store/queue-projection'
 import type { StoredSession } from './store/session'
-import { openStore, type Store } from './store/store'
+import { openStore, type Store, withDocLog } from './store/store'
+import type { StoreTables } from './store/tables'
 import { feedOptionsFromEnv, StudioFeeds } from './studio/feeds'
 import { followHistoryRewrites } from './sync/history-follow'
 import { TokenRenewal } from './sync/token-renewal'
@@ -77,10 +78,10 @@ export type CoreOptions = {
    */
   deferReplicas?: boolean
   /**
-   * The store, already open (start.ts opens it to answer the first screen while this module
-   * loads), and where to say that storage faults must reach the status. Default: open() opens it.
+   * The store's tables, already open (start.ts opens them to answer the first screen while this
+   * module loads); open() adds the document log. Default: open() opens the whole store.
    */
-  opened?: { store: Store; onFault(listener: () => void): void }
+  opened?: StoreTables
 }
 
 /**
@@ -308,13 +309,10 @@ export class Core implements CoreContext {
   static async open(options: CoreOptions): Promise<Core> {
     // The status names a storage fault (disk full) as it starts and ends (see doc-log.ts).
     let onFault = () => {}
-    const store =
-      options.opened?.store ??
-      openStore(options.dataDir, {
-        compactEvery: options.compactEvery ?? 500,
-        onFault: () => onFault(),
-      })
-    options.opened?.onFault(() => onFault())
+    const docLogOptions = { compactEvery: options.compactEvery ?? 500, onFault: () => onFault() }
+    const store = options.opened
+      ? withDocLog(options.opened, docLogOptions)
+      : openStore(options.dataDir, docLogOptions)
     const step = options.onStartStep ?? (() => {})
     if (!options.opened) step('SQLite open')
     let started: Core | null = null

@@ -6,7 +6,7 @@ import { dispatch } from './api/dispatch'
 import type { Core } from './core'
 import { queueForMe } from './queue/for-me'
 import { ShareStore } from './shares/share-store'
-import type { Store } from './store/store'
+import type { StoreTables } from './store/tables'
 
 /**
  * The windows' first screen while the core itself is still loading (start.ts): `status.get`,
@@ -16,7 +16,7 @@ import type { Store } from './store/store'
  * handed to the core in order once it is open (handOver); from then on the core serves the
  * window as if it had been attached from the start.
  */
-type Context = { store: Store; shares: ShareStore; now: () => Date }
+type Context = { store: StoreTables; shares: ShareStore; now: () => Date }
 
 type FirstMethod = 'status.get' | 'settings.get' | 'queue.forMe'
 
@@ -43,9 +43,8 @@ function isFirstMethod(method: unknown): method is FirstMethod {
 }
 
 /** What the status says before the replicas load: the stored session, about to connect. */
-export function startingStatus(store: Store): CoreStatus {
+export function startingStatus(store: StoreTables): CoreStatus {
   const session = store.session.get()
-  const fault = store.docLog.fault
   return {
     session: session
       ? {
@@ -58,8 +57,9 @@ export function startingStatus(store: Store): CoreStatus {
         }
       : null,
     sync: session ? 'connecting' : 'offline',
-    lastError: fault?.message ?? null,
-    problem: fault ? { code: fault.problem } : null,
+    // Nothing was written yet (the document log comes with the core).
+    lastError: null,
+    problem: null,
   }
 }
 
@@ -78,7 +78,7 @@ export class FirstScreen {
   private core: Core | null = null
 
   constructor(
-    store: Store,
+    store: StoreTables,
     private readonly options: {
       log: (line: string) => void
       /** The core is needed now: a frame is held, or the first screen went out. */

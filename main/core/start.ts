@@ -12,7 +12,7 @@
 import type { Transport } from '../../common/contract/client'
 import type { Core, CoreOptions } from './core'
 import { FirstScreen } from './first-screen'
-import { openStore } from './store/store'
+import { openTables } from './store/tables'
 
 /** With no window asking, the core itself loads this long after the start. */
 const START_DELAY_MS = 1_000
@@ -29,11 +29,8 @@ export type CoreStart = {
 /** Open the store and begin the start; throws when SQLite cannot open (nothing is left open). */
 export function startCore(options: CoreOptions): CoreStart {
   const step = options.onStartStep ?? (() => {})
-  let onFault = () => {}
-  const store = openStore(options.dataDir, {
-    compactEvery: options.compactEvery ?? 500,
-    onFault: () => onFault(),
-  })
+  // The tables alone: the document log (and Yjs with it) comes with the core's module.
+  const store = openTables(options.dataDir)
   step('SQLite open')
   let loading: Promise<Core> | null = null
   let closed = false
@@ -57,12 +54,7 @@ export function startCore(options: CoreOptions): CoreStart {
       const opened = await Core.open({
         ...options,
         deferReplicas: true,
-        opened: {
-          store,
-          onFault: (listener) => {
-            onFault = listener
-          },
-        },
+        opened: store,
       })
       first.handOver(opened)
       return opened

@@ -1,8 +1,9 @@
-import { type Db, databasePath, openDatabase } from './database'
+import type { Db } from './database'
 import { DocLog, type DocLogOptions } from './doc-log'
-import { QueueTable } from './queue-table'
-import { SessionStore } from './session'
-import { SettingsStore } from './settings'
+import type { QueueTable } from './queue-table'
+import type { SessionStore } from './session'
+import type { SettingsStore } from './settings'
+import { openTables, type StoreTables } from './tables'
 
 /** Everything the core keeps on disk, in one SQLite file. */
 export type Store = {
@@ -15,26 +16,26 @@ export type Store = {
 }
 
 export function openStore(dataDir: string, docLogOptions: DocLogOptions = {}): Store {
-  const db = openDatabase({ file: databasePath(dataDir) })
+  return withDocLog(openTables(dataDir), docLogOptions)
+}
+
+/** The tables, opened already (core/start.ts), with the document log: the core's whole store. */
+export function withDocLog(tables: StoreTables, docLogOptions: DocLogOptions = {}): Store {
+  const { db } = tables
   let docLog: DocLog
-  let parts: Pick<Store, 'queue' | 'settings' | 'session'>
   try {
     docLog = new DocLog(db, docLogOptions)
-    parts = {
-      queue: new QueueTable(db),
-      settings: new SettingsStore(db),
-      session: new SessionStore(db),
-    }
   } catch (error) {
-    // Half a store is no store: nothing stays open when a part cannot start.
-    db.close()
+    tables.close()
     throw error
   }
   let closed = false
   return {
     db,
     docLog,
-    ...parts,
+    queue: tables.queue,
+    settings: tables.settings,
+    session: tables.session,
     close() {
       if (closed) return
       closed = true
@@ -45,11 +46,10 @@ export function openStore(dataDir: string, docLogOptions: DocLogOptions = {}): S
         // Fold the log into snapshots so the next start loads fast; then checkpoint the WAL.
         // With the disk full either may fail: the log itself is intact, so close regardless.
         docLog.compactAll()
-        db.pragma('wal_checkpoint(TRUNCATE)')
       } catch {
         // The next start reads the log as it is.
       } finally {
-        db.close()
+        tables.close()
       }
     },
   }
