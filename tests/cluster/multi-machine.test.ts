@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join as joinPath } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import { readBoard } from '../../common/doc/board-doc'
@@ -12,6 +11,7 @@ import { removeMember, setRole } from '../../sync-server/admin/admin'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { selectRelayRows } from '../helpers/relay-tables'
 import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
 import { waitFor } from '../helpers/wait'
 import { provider, RawClient, roomUrl, synced } from '../relay/support'
@@ -74,17 +74,12 @@ async function probe(on: RelayProcess, token: string): Promise<number> {
 }
 
 async function linkIndexed(itemId: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgres.url })
-  await client.connect()
-  try {
-    const { rows } = await client.query(
-      'SELECT 1 FROM pv_link_items WHERE workspace_id = $1 AND item_id = $2',
-      [acme, itemId],
-    )
-    return rows.length > 0
-  } finally {
-    await client.end()
-  }
+  const rows = await selectRelayRows(
+    node(2),
+    'SELECT COUNT(*) AS n FROM link_items WHERE workspace_id = ? AND item_id = ?',
+    [acme, itemId],
+  )
+  return rows[0]?.n === 1
 }
 
 beforeAll(async () => {
