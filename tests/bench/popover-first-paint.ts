@@ -236,13 +236,26 @@ async function main(): Promise<void> {
         )
         record('core: port bound', steps.get('port bound'), t0)
         record('core: SQLite open', steps.get('SQLite open'), t0)
+        // Since 1 Dec 16:13 (core/start.ts): the first screen is answered from SQLite, then the
+        // core's module loads, opens, and loads the replicas.
+        record(
+          'core: first screen served from SQLite',
+          steps.get('first screen served from SQLite'),
+          t0,
+        )
+        record(
+          'core: first queue.forMe answered from SQLite',
+          steps.get('queue.forMe answered from SQLite'),
+          t0,
+        )
+        record('core: core module loaded', steps.get('core module loaded'), t0)
         record('core: services built', steps.get('services built'), t0)
+        record('core: open', listenedAt, t0)
         record(
           'core: replicas loaded, sync started',
           steps.get('replicas loaded from SQLite, sync started'),
           t0,
         )
-        record('core: open (ready to answer)', listenedAt, t0)
         const onPage = (value: number | null) => (value === null ? null : times.timeOrigin + value)
         record('page: navigation start', onPage(times.navigationStart), t0)
         record('page: bundle evaluated', onPage(times.scriptRun), t0)
