@@ -3,15 +3,37 @@
  * function each, so "3 days left" never disagrees between two windows.
  */
 
-/** The calendar day of an instant in a time zone, as a UTC midnight in milliseconds. */
-function calendarDay(instant: Date, timeZone: string | undefined): number {
-  const text = new Intl.DateTimeFormat('en-CA', {
+/**
+ * One formatter per zone: building an Intl.DateTimeFormat costs far more than formatting, and a
+ * popover's first screen counts days left twice per campaign row (issue 7.8's paint profile).
+ * The system's zone can change while a window is open: its formatter lasts one task only.
+ */
+const zoneFormats = new Map<string, Intl.DateTimeFormat>()
+let systemFormat: Intl.DateTimeFormat | null = null
+
+function dayFormat(timeZone: string | undefined): Intl.DateTimeFormat {
+  const cached = timeZone === undefined ? systemFormat : zoneFormats.get(timeZone)
+  if (cached) return cached
+  // An unknown zone throws here, as before, and is not kept.
+  const format = new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
-  }).format(instant)
-  return Date.parse(`${text}T00:00:00Z`)
+  })
+  if (timeZone !== undefined) zoneFormats.set(timeZone, format)
+  else {
+    systemFormat = format
+    queueMicrotask(() => {
+      systemFormat = null
+    })
+  }
+  return format
+}
+
+/** The calendar day of an instant in a time zone, as a UTC midnight in milliseconds. */
+function calendarDay(instant: Date, timeZone: string | undefined): number {
+  return Date.parse(`${dayFormat(timeZone).format(instant)}T00:00:00Z`)
 }
 
 /**

@@ -46,6 +46,18 @@ const STEPS = [
   ['committed', 'first rows committed (pv:queue-committed)'],
   ['painted', 'first rows painted (pv:queue-painted)'],
   ['answerToPaint', '= answered → painted'],
+  // CPU time of the page's renderer, read at the paint (CDP Performance.getMetrics): what the
+  // machine's load affects least.
+  ['threadTime', 'CPU: main thread, navigation → painted'],
+  ['processTime', 'CPU: renderer process (all threads, since it started)'],
+  ['scriptDuration', 'main thread: running JavaScript'],
+  ['compileDuration', 'main thread: V8 compiling'],
+  ['layoutStyleDuration', 'main thread: style and layout'],
+  // With --profile: the main thread's busy time (not idle in the CPU profile) in each phase.
+  ['busy:load', 'busy: navigation → bundle evaluated'],
+  ['busy:start', 'busy: bundle evaluated → first queue.forMe sent'],
+  ['busy:wait', 'busy: sent → answered'],
+  ['busy:paint', 'busy: answered → painted'],
 ] as const
 type Step = (typeof STEPS)[number][0]
 
@@ -54,15 +66,22 @@ type CpuProfile = {
     id: number
     callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
   }[]
+  startTime: number
   samples: number[]
   timeDeltas: number[]
 }
+
+/** Chromium's profile clock is CLOCK_MONOTONIC (µs), as Node's hrtime: wall ms = µs / 1000 + this. */
+const MONOTONIC_TO_WALL_MS = Date.now() - Number(process.hrtime.bigint()) / 1e6
+
+/** The page's phases, as wall-clock ms: [name, from, to]. */
+type Phase = [string, number, number]
 
 /**
  * Self time per script (or source file, when the build has source maps: `electron-vite build
  * --sourcemap`) and per function of a CDP CPU profile, in ms.
  */
-function selfTimes(profile: CpuProfile, dir: string) {
+function selfTimes(profile: CpuProfile, dir: string, phase?: Phase) {
   const maps = new Map<string, TraceMap | null>()
   const mapOf = (script: string) => {
     if (!maps.has(script)) {
@@ -72,7 +91,11 @@ function selfTimes(profile: CpuProfile, dir: string) {
     return maps.get(script) ?? null
   }
   const byNode = new Map<number, number>()
+  let at = profile.startTime
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0
+    const wall = at / 1000 + MONOTONIC_TO_WALL_MS
+    if (phase && (wall < phase[1] || wall >= phase[2])) return
     byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000)
   })
   const byScript = new Map<string, number>()
@@ -97,7 +120,10 @@ function selfTimes(profile: CpuProfile, dir: string) {
   }
   const top = (map: Map<string, number>, n: number) =>
     [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
-  return { scripts: top(byScript, 30), functions: top(byFunction, 25) }
+  const busy = [...byScript.entries()]
+    .filter(([script]) => script !== '((idle))')
+    .reduce((sum, [, ms]) => sum + ms, 0)
+  return { busy, byScript, scripts: top(byScript, 30), functions: top(byFunction, 25) }
 }
 
 async function main(): Promise<void> {
@@ -134,6 +160,8 @@ async function main(): Promise<void> {
   corePort = Number(host.match[1])
   const chromium = await launchChromium()
   const results = DIRS.map(() => new Map<Step, number[]>())
+  /** Per build, per phase: mean self time by source over the loads (--profile). */
+  const profileSums = DIRS.map(() => new Map<string, Map<string, number>>())
   try {
     for (let run = 0; run <= RUNS; run++) {
       for (const [index, dir] of DIRS.entries()) {
@@ -175,7 +203,9 @@ async function main(): Promise<void> {
         })
         const page = await context.newPage()
         await page.goto('about:blank')
-        const cdp = PROFILE && run === 1 ? await context.newCDPSession(page) : null
+        const session = await context.newCDPSession(page)
+        await session.send('Performance.enable', { timeDomain: 'threadTicks' })
+        const cdp = PROFILE ? session : null
         if (cdp) {
           await cdp.send('Profiler.enable')
           await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
@@ -188,6 +218,9 @@ async function main(): Promise<void> {
           { timeout: 60_000, polling: 20 },
         )
         const profile = cdp ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }) : null
+        const { metrics } = await session.send('Performance.getMetrics')
+        const metric = (name: string) =>
+          (metrics.find((entry) => entry.name === name)?.value ?? Number.NaN) * 1000
         // No named helpers inside: tsx's __name wrapper does not exist in the page.
         const times = await page.evaluate(() => {
           const [scriptRun, committed, painted] = [
@@ -201,6 +234,7 @@ async function main(): Promise<void> {
             .getEntriesByType('resource')
             .find((entry) => /\/assets\/index-[^/]*\.js$/.test(entry.name))
           return {
+            timeOrigin: performance.timeOrigin,
             documentFetched: navigation
               ? (navigation as PerformanceNavigationTiming).responseEnd
               : null,
@@ -222,16 +256,53 @@ async function main(): Promise<void> {
           if (value === null) return
           steps.set(step, [...(steps.get(step) ?? []), value])
         }
-        for (const [step] of STEPS) if (step !== 'answerToPaint') record(step, times[step])
+        for (const step of [
+          'documentFetched',
+          'scriptFetched',
+          'scriptRun',
+          'socketCreated',
+          'wsOpen',
+          'forMeSent',
+          'forMeAnswered',
+          'committed',
+          'painted',
+        ] as const) {
+          record(step, times[step])
+        }
+        record('threadTime', metric('ThreadTime'))
+        record('processTime', metric('ProcessTime'))
+        record('scriptDuration', metric('ScriptDuration'))
+        record('compileDuration', metric('V8CompileDuration'))
+        record('layoutStyleDuration', metric('LayoutDuration') + metric('RecalcStyleDuration'))
         if (times.painted !== null && times.forMeAnswered !== null) {
           record('answerToPaint', times.painted - times.forMeAnswered)
         }
         if (profile) {
-          const { scripts, functions } = selfTimes(profile.profile, dir)
-          console.log(`\nCPU profile, ${dir}: self time by script (ms)`)
-          for (const [name, ms] of scripts) console.log(`  ${ms.toFixed(1).padStart(7)}  ${name}`)
-          console.log('self time by function (ms)')
-          for (const [name, ms] of functions) console.log(`  ${ms.toFixed(1).padStart(7)}  ${name}`)
+          const { timeOrigin: origin0 } = times
+          const wall = (value: number | null) => (value === null ? Number.NaN : origin0 + value)
+          const phases: Phase[] = [
+            ['busy:load', origin0, wall(times.scriptRun)],
+            ['busy:start', wall(times.scriptRun), wall(times.forMeSent)],
+            ['busy:wait', wall(times.forMeSent), wall(times.forMeAnswered)],
+            ['busy:paint', wall(times.forMeAnswered), wall(times.painted)],
+          ]
+          for (const phase of phases) {
+            const { busy, byScript } = selfTimes(profile.profile, dir, phase)
+            record(phase[0] as Step, busy)
+            const sums = (profileSums[index] as Map<string, Map<string, number>>).get(phase[0])
+            const bySource = sums ?? new Map<string, number>()
+            for (const [script, ms] of byScript) {
+              bySource.set(script, (bySource.get(script) ?? 0) + ms / RUNS)
+            }
+            ;(profileSums[index] as Map<string, Map<string, number>>).set(phase[0], bySource)
+          }
+          if (run === 1) {
+            const { functions } = selfTimes(profile.profile, dir)
+            console.log(`\nCPU profile of one load, ${dir}: self time by function (ms)`)
+            for (const [name, ms] of functions) {
+              console.log(`  ${ms.toFixed(1).padStart(7)}  ${name}`)
+            }
+          }
         }
       }
     }
@@ -252,6 +323,16 @@ async function main(): Promise<void> {
       if (values.length === 0) continue
       console.log(
         `  ${String(Math.round(median(values))).padStart(6)}  (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})  ${label}`,
+      )
+    }
+    for (const [phase, bySource] of profileSums[index] ?? []) {
+      if (phase === 'busy:wait') continue
+      const top = [...bySource.entries()]
+        .filter(([source]) => source !== '((idle))')
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 14)
+      console.log(
+        `  ${phase}, mean self ms by source: ${top.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`,
       )
     }
   }

@@ -1,14 +1,22 @@
+import { Suspense, useEffect } from 'react'
 import { useDocumentPreferences } from '../state/document-preferences'
 import { useLanguage, useStore, useT } from '../state/store'
-import { ItemView } from './ItemView'
-import { JoinView } from './JoinView'
+import {
+  ItemView,
+  JoinView,
+  ProposeView,
+  preloadViews,
+  SettingsView,
+  StatsView,
+} from './lazy-views'
 import { NavTabs } from './NavTabs'
+// In the entry chunk: it listens for nudges from the start.
 import { NudgeBanner } from './nudges/NudgeBanner'
-import { ProposeView } from './ProposeView'
 import { QueueView } from './QueueView'
-import { SettingsView } from './SettingsView'
-import { StatsView } from './StatsView'
 import { StatusBar } from './StatusBar'
+
+/** Without a first paint of rows to wait for (not joined, an empty queue): preload after this. */
+const PRELOAD_AFTER_MS = 1_000
 
 export function PopoverApp() {
   useDocumentPreferences(
@@ -23,6 +31,12 @@ export function PopoverApp() {
   const queue = useStore((state) => state.queue)
   const selectedId = useStore((state) => state.selectedId)
   const selected = queue.find((entry) => entry.item.id === selectedId) ?? null
+  const connected = client !== null && status !== null
+  useEffect(() => {
+    if (!connected) return
+    const timer = setTimeout(preloadViews, PRELOAD_AFTER_MS)
+    return () => clearTimeout(timer)
+  }, [connected])
 
   if (!client || !status) {
     return (
@@ -36,7 +50,9 @@ export function PopoverApp() {
       <main className="popover">
         <StatusBar />
         <div className="content">
-          <JoinView key={offeredInvitation ?? 'typed'} />
+          <Suspense fallback={null}>
+            <JoinView key={offeredInvitation ?? 'typed'} />
+          </Suspense>
         </div>
       </main>
     )
@@ -48,10 +64,13 @@ export function PopoverApp() {
       <ErrorBanner />
       <NudgeBanner />
       <div className="content">
-        {view === 'queue' ? selected ? <ItemView entry={selected} /> : <QueueView /> : null}
-        {view === 'propose' ? <ProposeView /> : null}
-        {view === 'stats' ? <StatsView /> : null}
-        {view === 'settings' ? <SettingsView /> : null}
+        {/* Nothing while a view's chunk loads: only if it is opened before the preload is done. */}
+        <Suspense fallback={null}>
+          {view === 'queue' ? selected ? <ItemView entry={selected} /> : <QueueView /> : null}
+          {view === 'propose' ? <ProposeView /> : null}
+          {view === 'stats' ? <StatsView /> : null}
+          {view === 'settings' ? <SettingsView /> : null}
+        </Suspense>
       </div>
     </main>
   )
