@@ -253,6 +253,12 @@ export class WorkspaceSync implements Disposable {
     // The same client id across sleeps: a write after a wake continues this replica's clock.
     doc.clientID = replica.shell.clientID
     if (held) docLog.loadInto(key, doc, LOADED_FROM_STORE)
+    // A root type loaded from bytes stays an untyped AbstractType until someone asks for it by
+    // type; asking later (itemsMap after a transaction) replaces it by a new Y.Map, so that
+    // transaction's `changed` names a type that is no longer the doc's and the queue table
+    // misses its items. Every root of the workspace's documents is a map (common/doc).
+    for (const [root, type] of doc.share)
+      if (type.constructor === Y.AbstractType) doc.getMap(root)
     if (held) this.guardLocalWrites(doc, replica)
     // Registered before the provider's own listener: Yjs calls 'update' listeners in order.
     doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
