@@ -69,6 +69,8 @@ describe('a core at rest arms only what it scheduled', () => {
       session,
       docLog: new DocLog(openDatabase({ file: ':memory:' })),
       clock,
+      // Only the presence timer counted: replicas that sleep arm one-off timers of their own.
+      sleepAfterMs: 0,
     })
     try {
       const baseline = clock.pending
