@@ -363,17 +363,39 @@ class PgWorkspaceStore implements WorkspaceStore {
 
   async touchDevices(touches: readonly DeviceTouch[]): Promise<void> {
     if (touches.length === 0) return
-    // One statement per touch (the same device may come twice in a batch), one commit for all.
-    await inTransaction(this.pool, async (client) => {
-      for (const t of touches)
-        await client.query(
-          `INSERT INTO pv_member_devices (member_id, device, first_seen, last_seen, connections)
-           VALUES ($1, $2, $3, $3, $4)
-           ON CONFLICT (member_id, device) DO UPDATE SET last_seen = excluded.last_seen,
-             connections = pv_member_devices.connections + excluded.connections`,
-          [t.member, t.device, t.now.toISOString(), t.connected],
-        )
-    })
+    // One statement for the batch (a turn's connects): touches of one device are folded first,
+    // since one INSERT … ON CONFLICT may not update a row twice.
+    const folded = new Map<
+      string,
+      { member: string; device: string; first: string; last: string; n: number }
+    >()
+    for (const t of touches) {
+      const at = t.now.toISOString()
+      const key = `${t.member}\n${t.device}`
+      const seen = folded.get(key)
+      if (!seen)
+        folded.set(key, { member: t.member, device: t.device, first: at, last: at, n: t.connected })
+      else {
+        if (at < seen.first) seen.first = at
+        if (at > seen.last) seen.last = at
+        seen.n += t.connected
+      }
+    }
+    const rows = [...folded.values()]
+    await this.pool.query(
+      `INSERT INTO pv_member_devices (member_id, device, first_seen, last_seen, connections)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
+       ON CONFLICT (member_id, device) DO UPDATE SET
+         last_seen = GREATEST(pv_member_devices.last_seen, excluded.last_seen),
+         connections = pv_member_devices.connections + excluded.connections`,
+      [
+        rows.map((r) => r.member),
+        rows.map((r) => r.device),
+        rows.map((r) => r.first),
+        rows.map((r) => r.last),
+        rows.map((r) => r.n),
+      ],
+    )
   }
 
   async listDevices(memberId: string): Promise<DeviceRecord[]> {
