@@ -89,8 +89,7 @@ async function main(): Promise<void> {
   } finally {
     await prepared.stop()
   }
-  if (ENTRIES.length > 0)
-    ENTRIES.forEach((entry, index) => console.log(`host ${index + 1}: ${entry}`))
+  for (const [index, entry] of ENTRIES.entries()) console.log(`host ${index + 1}: ${entry}`)
   const figures = Object.fromEntries(
     Object.entries(rows).map(([name, values]) => [
       name,
