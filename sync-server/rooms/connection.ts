@@ -421,9 +421,14 @@ export class Connection {
       return
     }
     this.#lastSentAt = Date.now()
-    this.#ws.send(frame, { binary: true }, (error) => {
-      if (error) this.#onSocketError(error)
-    })
+    // A room sends one frame to many connections in a row (readers' merged update, a champion's
+    // keystroke, presence): its WebSocket bytes are built once and written as they are.
+    const socket = directSocket(this.#ws)
+    if (socket) socket.write(websocketBytes(frame))
+    else
+      this.#ws.send(frame, { binary: true }, (error) => {
+        if (error) this.#onSocketError(error)
+      })
   }
 
   heartbeat(now: number, everyMs: number): void {
@@ -504,4 +509,47 @@ export class Connection {
     }
     this.#onGone(this)
   }
+}
+
+/** What of ws 8's internals a direct write relies on (checked on every send, else ws.send). */
+type WsInternals = {
+  _sender?: { _state?: unknown; _queue?: unknown[] }
+  _socket?: { writable?: boolean; write(chunk: Buffer): boolean }
+}
+
+/**
+ * The socket under `ws` if a frame may be written to it directly: ws's sender is idle (nothing
+ * queued behind a compression or a blob read, neither of which the relay uses), so frames keep
+ * their order; null otherwise (ws.send then).
+ */
+function directSocket(ws: WebSocket): { write(chunk: Buffer): boolean } | null {
+  const { _sender: sender, _socket: socket } = ws as unknown as WsInternals
+  if (sender?._state !== 0 || !Array.isArray(sender._queue)) return null
+  if (sender._queue.length > 0 || !socket?.writable) return null
+  return socket
+}
+
+let lastFrame: Uint8Array | null = null
+let lastBytes: Buffer | null = null
+
+/** An unmasked, final binary WebSocket frame (RFC 6455 5.2) of `payload`; the last one cached. */
+export function websocketBytes(payload: Uint8Array): Buffer {
+  if (payload === lastFrame && lastBytes) return lastBytes
+  const n = payload.byteLength
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10
+  const bytes = Buffer.allocUnsafe(head + n)
+  bytes[0] = 0x82
+  if (n < 126) bytes[1] = n
+  else if (n < 65_536) {
+    bytes[1] = 126
+    bytes.writeUInt16BE(n, 2)
+  } else {
+    bytes[1] = 127
+    bytes.writeUInt32BE(Math.floor(n / 2 ** 32), 2)
+    bytes.writeUInt32BE(n >>> 0, 6)
+  }
+  bytes.set(payload, head)
+  lastFrame = payload
+  lastBytes = bytes
+  return bytes
 }
