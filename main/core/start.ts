@@ -44,7 +44,7 @@ export function startCore(options: CoreOptions): CoreStart {
   })
   // Observed by whoever awaits it; not an unhandled rejection otherwise.
   core.catch(() => {})
-  const load = (): Promise<Core> => {
+  const load = (why: 'asked' | 'timer'): Promise<Core> => {
     loading ??= (async () => {
       clearTimeout(timer)
       // Not a static import: this is what the first screen does not wait for.
@@ -57,6 +57,9 @@ export function startCore(options: CoreOptions): CoreStart {
         opened: store,
       })
       first.handOver(opened)
+      // No window asked within the delay: nothing to let go first, the replicas load (and the
+      // sync starts) now rather than after the core's own delay.
+      if (why === 'timer') opened.replicasNeeded()
       return opened
     })().then(
       (opened) => {
@@ -77,7 +80,7 @@ export function startCore(options: CoreOptions): CoreStart {
   const traced = new Set<string>()
   const first = new FirstScreen(store, {
     log: options.log ?? (() => {}),
-    needCore: () => void load(),
+    needCore: () => void load('asked'),
     answered: (method) => {
       if (traced.has(method)) return
       traced.add(method)
@@ -86,7 +89,7 @@ export function startCore(options: CoreOptions): CoreStart {
     ...(clock ? { now: () => new Date(clock.now()) } : {}),
   })
   // A real timer, not the core's clock (a simulated one in tests would never run it).
-  timer = setTimeout(() => void load(), START_DELAY_MS)
+  timer = setTimeout(() => void load('timer'), START_DELAY_MS)
   timer.unref()
   return {
     attach: (transport) => first.attach(transport),
