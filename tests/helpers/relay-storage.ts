@@ -1,10 +1,12 @@
+import pg from 'pg'
 import type { Logger } from '../../sync-server/log'
-import { openDatabase } from '../../sync-server/persistence/database'
+import { DB_FILE, openDatabase } from '../../sync-server/persistence/database'
 import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { type LoadedDoc, loadDoc } from '../../sync-server/rooms/room'
 import { RedisDocStore } from '../../sync-server/storage/redis/doc-store'
 import { SqliteDocStore } from '../../sync-server/storage/sqlite/doc-store'
 import type { DocStore, StoredDoc } from '../../sync-server/storage/types'
+import { databaseBytes } from './db-bytes'
 import { relayBackend } from './relay'
 
 /**
@@ -84,4 +86,77 @@ export function seedStoredDoc(
     await store.load(room)
     return store.append(room, updates)
   })
+}
+
+/** The stored bytes (snapshot and log) of each of `rooms`, one after another: for byte checks. */
+export async function storedRoomBytes(dataDir: string, rooms: readonly string[]): Promise<Buffer> {
+  return withStore(dataDir, true, async (store) => {
+    const parts: Buffer[] = []
+    for (const room of rooms) {
+      const stored = await store.load(room)
+      if (stored.snapshot) parts.push(Buffer.from(stored.snapshot))
+      for (const update of stored.updates) parts.push(Buffer.from(update))
+    }
+    return Buffer.concat(parts)
+  })
+}
+
+/** Tables of the rooms' Yjs data (SQLite) and of snapshots (PostgreSQL), left out of `relationalRows`. */
+const DOC_TABLES = ['updates', 'snapshots', 'porte_voix_snapshots']
+
+/**
+ * Every row of the relay's relational tables (members, shares, clicks…), by table name: its
+ * SQLite file, or — on Redis + PostgreSQL, where a node opens no SQLite file — the pv_* tables of
+ * its PostgreSQL schema, named without the prefix (pv_members → members), so tests compare the
+ * same names on both.
+ */
+export async function relationalRows(dataDir: string): Promise<Map<string, unknown[]>> {
+  const backend = await relayBackend(dataDir)
+  const tables = new Map<string, unknown[]>()
+  if (backend.kind === 'sqlite') {
+    const db = openDatabase(dataDir, { readonly: true })
+    try {
+      const names = db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .all()
+        .map((t) => t.name)
+        .filter((name) => !DOC_TABLES.includes(name))
+      for (const name of names) tables.set(name, db.prepare(`SELECT * FROM "${name}"`).all())
+    } finally {
+      db.close()
+    }
+    return tables
+  }
+  const client = new pg.Client({ connectionString: backend.postgresUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = current_schema() AND table_name LIKE 'pv\\_%'`,
+    )
+    for (const { name } of rows) {
+      if (DOC_TABLES.includes(name)) continue
+      const result = await client.query(`SELECT * FROM "${name}"`)
+      tables.set(name.replace(/^pv_/, ''), result.rows)
+    }
+  } finally {
+    await client.end()
+  }
+  return tables
+}
+
+/**
+ * What the relay holds, as bytes to search: on SQLite every byte of its file (WAL folded in:
+ * freed pages and indexes too); on Redis + PostgreSQL its relational rows (as JSON) and the stored
+ * bytes of `rooms` (snapshot and stream entries as the DocStore reads them: Redis's append-only
+ * file and PostgreSQL's dead row versions are not searched).
+ */
+export async function relayHeldBytes(dataDir: string, rooms: readonly string[]): Promise<Buffer> {
+  const backend = await relayBackend(dataDir)
+  if (backend.kind === 'sqlite') return databaseBytes(dataDir, DB_FILE)
+  const rows = await relationalRows(dataDir)
+  return Buffer.concat([
+    Buffer.from(JSON.stringify([...rows]), 'utf8'),
+    await storedRoomBytes(dataDir, rooms),
+  ])
 }

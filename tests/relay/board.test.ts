@@ -22,6 +22,7 @@ import { shortCode } from '../../common/share/short-link'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { readStoredParts } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { provider, RawClient, roomUrl, synced } from './support'
 
@@ -82,20 +83,11 @@ async function click(shareId: string, itemId: string, ua = FIREFOX) {
 /** The board as a member's replica has it (the reader keeps syncing). */
 const board = () => readBoard(reader.doc)
 
-/** Every byte of the relay's SQLite file (WAL folded in) that holds the board room's updates. */
-function boardRoomBytes(): Buffer {
-  const db = new Database(path.join(relay.dataDir, DB_FILE))
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)')
-    const rows = db
-      .prepare<[string, string], { data: Buffer }>(
-        `SELECT data FROM updates WHERE room = ? UNION ALL SELECT data FROM snapshots WHERE room = ?`,
-      )
-      .all(`${acme}/board`, `${acme}/board`)
-    return Buffer.concat(rows.map((row) => row.data))
-  } finally {
-    db.close()
-  }
+/** Every stored byte of the board room (snapshot and updates), on the relay's backend. */
+async function boardRoomBytes(): Promise<Buffer> {
+  const stored = await readStoredParts(relay.dataDir, `${acme}/board`)
+  const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates
+  return Buffer.concat(parts.map((part) => Buffer.from(part)))
 }
 
 beforeAll(async () => {
@@ -246,7 +238,7 @@ describe('the board document, written by the relay from its tables', () => {
         standings: [{ memberId: 'mem_olivia', displayName: 'olivia', score: 1, rank: 1 }],
       },
     ])
-    expect(boardRoomBytes().includes(Buffer.from('mem_eric'))).toBe(false)
+    expect((await boardRoomBytes()).includes(Buffer.from('mem_eric'))).toBe(false)
     expect(JSON.stringify(reader.doc.toJSON())).not.toContain('mem_eric')
   })
 
@@ -254,7 +246,7 @@ describe('the board document, written by the relay from its tables', () => {
     await waitFor('olivia on the board', () =>
       board().leaderboard?.rows.length === 1 ? true : null,
     )
-    expect(boardRoomBytes().includes(Buffer.from('mem_olivia'))).toBe(true)
+    expect((await boardRoomBytes()).includes(Buffer.from('mem_olivia'))).toBe(true)
     expect(
       (await post('leaderboard', tokens.olivia as string, { optIn: false, shares: [] })).status,
     ).toBe(200)
@@ -265,8 +257,8 @@ describe('the board document, written by the relay from its tables', () => {
     expect(after.challenges[0]?.teamScore).toBe(2)
     expect(JSON.stringify(reader.doc.toJSON())).not.toContain('mem_olivia')
     // The compaction that follows an opt-out folds the updates that named her away.
-    await waitFor('stored board no longer names olivia', () =>
-      boardRoomBytes().includes(Buffer.from('mem_olivia')) ? null : true,
+    await waitFor('stored board no longer names olivia', async () =>
+      (await boardRoomBytes()).includes(Buffer.from('mem_olivia')) ? null : true,
     )
   })
 
@@ -300,7 +292,7 @@ describe('who may write what', () => {
     )
     await fresh.sync()
     expect(fresh.doc.getMap('items').has('item_fake')).toBe(false)
-    expect(boardRoomBytes().includes(Buffer.from('forged'))).toBe(false)
+    expect((await boardRoomBytes()).includes(Buffer.from('forged'))).toBe(false)
     await fresh.close()
   })
 

@@ -7,6 +7,7 @@ import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { insertItem } from '../../common/doc/queue-doc'
+import { DOC_NAMES, roomName } from '../../common/doc/rooms'
 import { DELETED_MEMBER } from '../../common/model/member'
 import { newShareId } from '../../common/share'
 import { DB_FILE } from '../../sync-server/persistence/database'
@@ -14,7 +15,8 @@ import { type CoreProcess, startCore } from '../helpers/core'
 import { databaseBytes, foundIn } from '../helpers/db-bytes'
 import { makeItem } from '../helpers/items'
 import { tempDir } from '../helpers/process'
-import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { onClusterBackend, type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { readStoredDoc, relationalRows, relayHeldBytes } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { provider, RawClient, roomUrl, synced } from './support'
 
@@ -37,15 +39,6 @@ let core: CoreProcess
 const proofOf = (device: string, shareId: string) =>
   createHash('sha256').update(`${device}:${shareId}`).digest('base64url')
 
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-  try {
-    return db.prepare(sql).all(...args) as T[]
-  } finally {
-    db.close()
-  }
-}
-
 async function post(route: string, token: string, body: unknown): Promise<number> {
   const response = await fetch(`${relay.httpUrl}/api/v1/${route}`, {
     method: 'POST',
@@ -56,21 +49,44 @@ async function post(route: string, token: string, body: unknown): Promise<number
   return response.status
 }
 
-/** Tables other than the rooms' Yjs data whose rows mention `text` anywhere. */
-function tablesNaming(text: string): string[] {
-  const tables = query<{ name: string }>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('updates', 'snapshots')",
-  ).map((t) => t.name)
-  return tables.filter((table) =>
-    query(`SELECT * FROM "${table}"`).some((row) => JSON.stringify(row).includes(text)),
+/** Relational tables (SQLite or PostgreSQL, helpers/relay-storage) whose rows mention `text`. */
+async function tablesNaming(text: string): Promise<string[]> {
+  const tables = await relationalRows(relay.dataDir)
+  return [...tables]
+    .filter(([, rows]) => rows.some((row) => JSON.stringify(row).includes(text)))
+    .map(([name]) => name)
+}
+
+/** Rows of one relational table that match `where` (column → value). */
+async function rowsOf(table: string, where: Record<string, string>): Promise<unknown[]> {
+  const rows = (await relationalRows(relay.dataDir)).get(table) ?? []
+  return rows.filter((row) =>
+    Object.entries(where).every(
+      ([column, value]) => (row as Record<string, unknown>)[column] === value,
+    ),
+  )
+}
+
+/** What the relay holds (helpers/relay-storage relayHeldBytes): its file, or its rows and documents. */
+function relayBytes(): Promise<Buffer> {
+  return relayHeldBytes(
+    relay.dataDir,
+    DOC_NAMES.map((doc) => roomName(acme, doc)),
   )
 }
 
 /**
- * The relay file's bytes with the directory room's Yjs data taken out (secure_delete zeroes it):
- * Yjs keeps the map key of a deleted directory entry, the one place the id may still appear.
+ * The relay's bytes with the directory room's Yjs data taken out (secure_delete zeroes it in a
+ * copy of the SQLite file): Yjs keeps the map key of a deleted directory entry, the one place the
+ * id may still appear.
  */
-function bytesOutsideDirectory(): Buffer {
+async function bytesOutsideDirectory(): Promise<Buffer> {
+  if (onClusterBackend()) {
+    return relayHeldBytes(
+      relay.dataDir,
+      DOC_NAMES.filter((doc) => doc !== 'directory').map((doc) => roomName(acme, doc)),
+    )
+  }
   databaseBytes(relay.dataDir, DB_FILE) // folds the WAL into the main file
   const copyDir = tempDir('porte-voix-erasure-')
   copyFileSync(path.join(relay.dataDir, DB_FILE), path.join(copyDir, DB_FILE))
@@ -86,19 +102,9 @@ function bytesOutsideDirectory(): Buffer {
   return databaseBytes(copyDir, DB_FILE)
 }
 
-function storedDirectory(): Y.Doc {
-  const doc = new Y.Doc()
-  for (const row of query<{ data: Buffer }>(
-    'SELECT data FROM snapshots WHERE room = ?',
-    `${acme}/directory`,
-  ))
-    Y.applyUpdate(doc, row.data)
-  for (const row of query<{ data: Buffer }>(
-    'SELECT data FROM updates WHERE room = ? ORDER BY seq',
-    `${acme}/directory`,
-  ))
-    Y.applyUpdate(doc, row.data)
-  return doc
+/** The directory as stored (snapshot + log) on the relay's backend. */
+async function storedDirectory(): Promise<Y.Doc> {
+  return (await readStoredDoc(relay.dataDir, roomName(acme, 'directory'))).doc
 }
 
 beforeAll(async () => {
@@ -185,17 +191,17 @@ async function activeMember(name: string, device: string) {
   )
   await waitFor(
     `${name}'s items stored`,
-    () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [published, proposal]).length === 2,
+    async () => foundIn(await relayBytes(), [published, proposal]).length === 2,
   )
   await waitFor(`${name}'s items on the champion's core`, async () => {
     const items = await core.client.call('queue.list', {})
     return items.some((i) => i.id === published)
   })
   // The setup holds what the deletion must remove.
-  expect(tablesNaming(member.memberId).sort()).toEqual(
+  expect((await tablesNaming(member.memberId)).sort()).toEqual(
     ['leaderboard', 'member_devices', 'members', 'share_members'].sort(),
   )
-  expect(query('SELECT * FROM share_members WHERE member_id = ?', member.memberId)).toHaveLength(2)
+  expect(await rowsOf('share_members', { member_id: member.memberId })).toHaveLength(2)
   return { ...member, live, published, proposal }
 }
 
@@ -247,14 +253,14 @@ async function expectForgotten(member: Erased, name: string) {
     `${name} gone from the directory`,
     () => !directory.doc.getMap('members').has(member.memberId),
   )
-  expect(tablesNaming(member.memberId)).toEqual([])
+  expect(await tablesNaming(member.memberId)).toEqual([])
   // Nothing at all: items rewritten, directory key erased, every room's history folded.
   await waitFor(
     `${name}'s id and name gone from the relay's file`,
-    () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [name, member.memberId]).length === 0,
+    async () => foundIn(await relayBytes(), [name, member.memberId]).length === 0,
   )
-  expect(foundIn(bytesOutsideDirectory(), [member.memberId])).toEqual([])
-  expect(storedDirectory().getMap('members').has(member.memberId)).toBe(false)
+  expect(foundIn(await bytesOutsideDirectory(), [member.memberId])).toEqual([])
+  expect((await storedDirectory()).getMap('members').has(member.memberId)).toBe(false)
   await waitFor(`${name}'s items anonymised`, () => {
     const item = champion.doc.getMap<Y.Map<unknown>>('items').get(member.published)
     return item?.get('authorId') === DELETED_MEMBER
@@ -271,22 +277,20 @@ describe('a deleted member leaves nothing in the relay file that names them (iss
     expect(result.code, result.stderr).toBe(0)
     await expectForgotten(erin, name)
     // Anonymous aggregates stay: both shares still count.
-    expect(
-      query('SELECT id FROM shares WHERE workspace_id = ?', acme).length,
-    ).toBeGreaterThanOrEqual(2)
+    expect((await rowsOf('shares', { workspace_id: acme })).length).toBeGreaterThanOrEqual(2)
   })
 
   it('DELETE /api/v1/members/me deletes the same', async () => {
     const name = 'Fay Montrachet'
     const fay = await activeMember(name, 'fay-phone')
-    const sharesBefore = query('SELECT id FROM shares WHERE workspace_id = ?', acme).length
+    const sharesBefore = (await rowsOf('shares', { workspace_id: acme })).length
     const response = await fetch(`${relay.httpUrl}/api/v1/members/me`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${fay.token}` },
     })
     expect(response.status).toBe(200)
     await expectForgotten(fay, name)
-    expect(query('SELECT id FROM shares WHERE workspace_id = ?', acme)).toHaveLength(sharesBefore)
+    expect(await rowsOf('shares', { workspace_id: acme })).toHaveLength(sharesBefore)
   })
 
   it('a member deleted while the relay is stopped leaves the directory when it starts', async () => {
@@ -301,15 +305,15 @@ describe('a deleted member leaves nothing in the relay file that names them (iss
     relay = await startRelay({ dataDir, port })
     await waitFor(
       `${name}'s name gone from the relay's file`,
-      () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [name]).length === 0,
+      async () => foundIn(await relayBytes(), [name]).length === 0,
     )
-    expect(tablesNaming(gil.memberId)).toEqual([])
-    expect(foundIn(bytesOutsideDirectory(), [gil.memberId])).toEqual([])
+    expect(await tablesNaming(gil.memberId)).toEqual([])
+    expect(foundIn(await bytesOutsideDirectory(), [gil.memberId])).toEqual([])
     await waitFor(
       `${name}'s id gone from the relay's file`,
-      () => foundIn(databaseBytes(relay.dataDir, DB_FILE), [gil.memberId]).length === 0,
+      async () => foundIn(await relayBytes(), [gil.memberId]).length === 0,
     )
-    expect(storedDirectory().getMap('members').has(gil.memberId)).toBe(false)
+    expect((await storedDirectory()).getMap('members').has(gil.memberId)).toBe(false)
     await waitFor('the prune logged', () => relay.logs().includes('directory pruned'))
     // The champion's core, offline while the member was deleted, follows once it reconnects.
     await expectCoreForgot(gil, name)
