@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import { z } from 'zod'
 import { membersMap } from '../../common/doc/directory-doc'
+import { DOC_NAMES, roomName } from '../../common/doc/rooms'
 import { Id, newId } from '../../common/model/ids'
 import { formatInvitation, RelayUrl } from '../../common/model/invitation'
 import { Role, Workspace } from '../../common/model/member'
@@ -8,6 +9,7 @@ import { parseOrThrow } from '../../common/model/validation'
 import { loadSecret } from '../auth/secret'
 import { signToken } from '../auth/tokens'
 import type { ResultsStore } from '../links/results-store'
+import { silentLogger } from '../log'
 import { type Db, openDatabase } from '../persistence/database'
 import { openSqliteRelational, type RelationalStores } from '../persistence/relational'
 import { SqliteStore } from '../persistence/sqlite-store'
@@ -18,13 +20,21 @@ import type {
   WorkspaceStore,
 } from '../persistence/workspace-store'
 import { openPgRelational } from '../storage/postgres/relational'
+import { RedisDocStore } from '../storage/redis/doc-store'
 
 /**
  * Where the relay's relational tables are: a data dir (its SQLite file, the embedded default) or,
  * for nodes started with `--postgres-url`, that PostgreSQL (the data dir then only holds the
  * signing secret, if PORTE_VOIX_RELAY_SECRET is not set).
  */
-export type AdminTarget = string | { dataDir: string; postgresUrl?: string | undefined }
+export type AdminTarget =
+  | string
+  | {
+      dataDir: string
+      postgresUrl?: string | undefined
+      /** With postgresUrl: where the documents' streams are (export-member reads them). */
+      redisUrl?: string | undefined
+    }
 
 const dataDirOf = (target: AdminTarget) => (typeof target === 'string' ? target : target.dataDir)
 
@@ -283,8 +293,11 @@ export function exportMember(target: AdminTarget, memberId: string): Promise<Mem
     const store = stores.workspaces
     const member = await requireMember(store, memberId)
     const documents: MemberExport['documents'] = []
-    // The documents are in the SQLite file only on a single node; with PostgreSQL they are in
-    // Redis + PostgreSQL, which this command does not read (yet): the note says so.
+    // The documents: in the SQLite file on a single node; with PostgreSQL in Redis streams +
+    // PostgreSQL snapshots, read when --redis-url is given too (otherwise the note says so).
+    const redisUrl = typeof target === 'string' ? undefined : target.redisUrl
+    const postgresUrl = typeof target === 'string' ? undefined : target.postgresUrl
+    let documentsRead = true
     if (db) {
       const rooms = new SqliteStore(db)
       for (const room of roomsOf(db, member.workspaceId)) {
@@ -292,7 +305,23 @@ export function exportMember(target: AdminTarget, memberId: string): Promise<Mem
         for (const entry of findInDoc(doc, memberId)) documents.push({ room, ...entry })
         doc.destroy()
       }
-    }
+    } else if (redisUrl !== undefined && postgresUrl !== undefined) {
+      const docs = await RedisDocStore.open({ redisUrl, postgresUrl, log: silentLogger })
+      try {
+        for (const name of DOC_NAMES) {
+          const room = roomName(member.workspaceId, name)
+          const stored = await docs.load(room)
+          if (stored.lastSeq === 0) continue
+          const doc = new Y.Doc()
+          if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
+          for (const update of stored.updates) Y.applyUpdate(doc, update)
+          for (const entry of findInDoc(doc, memberId)) documents.push({ room, ...entry })
+          doc.destroy()
+        }
+      } finally {
+        await docs.close()
+      }
+    } else documentsRead = false
     return {
       exportedAt: new Date().toISOString(),
       member,
@@ -302,7 +331,9 @@ export function exportMember(target: AdminTarget, memberId: string): Promise<Mem
       documents,
       note:
         'The relay stores no IP address; shares are counted without naming who made them.' +
-        (db ? '' : ' Documents (Redis + PostgreSQL) are not included by this command.'),
+        (documentsRead
+          ? ''
+          : ' Documents (Redis + PostgreSQL) are not included: run it with --redis-url too.'),
     }
   })
 }

@@ -30,6 +30,11 @@ import {
  */
 const ADMIN_FLAGS = {
   'data-dir': DATA_DIR_FLAG,
+  'redis-url': {
+    arg: '<url>',
+    env: 'PORTE_VOIX_RELAY_REDIS_URL',
+    help: "with --postgres-url: the relays' Redis (export-member reads the documents there)",
+  },
   'postgres-url': {
     arg: '<url>',
     env: 'PORTE_VOIX_RELAY_POSTGRES_URL',
@@ -60,7 +65,8 @@ Commands:
   remove-member --member <id>                 every token refused, connections closed
   reinvite --member <id> [--role <role>] [--days 30] [--relay-url <url>]
                                               a new link; all older ones stop working
-  export-member --member <id>                 everything the relay holds about a member (JSON)
+  export-member --member <id>                 everything the relay holds about a member (JSON;
+                                              with --postgres-url, add --redis-url for documents)
   delete-member --member <id>                 forget a member; anonymous aggregates stay
 Options:
 ${formatFlags(ADMIN_FLAGS)}`
@@ -102,7 +108,15 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<
     values.postgresUrl,
     'postgres-url',
   )
-  const target = { dataDir, postgresUrl }
+  const redisUrl = parse(
+    z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'Redis URL must be redis:// or rediss://')
+      .optional(),
+    values.redisUrl,
+    'redis-url',
+  )
+  const target = { dataDir, postgresUrl, redisUrl }
   const command = positionals[0]
   if (values.help || positionals.length !== 1) return ADMIN_USAGE
   const relayUrl = (values.relayUrl as string | undefined) ?? defaultRelayUrl(env)

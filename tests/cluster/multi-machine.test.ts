@@ -7,7 +7,7 @@ import { readBoard } from '../../common/doc/board-doc'
 import { insertItem } from '../../common/doc/queue-doc'
 import { newShareId } from '../../common/share'
 import { shortCode } from '../../common/share/short-link'
-import { removeMember, setRole } from '../../sync-server/admin/admin'
+import { exportMember, removeMember, setRole } from '../../sync-server/admin/admin'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
@@ -177,6 +177,16 @@ describe('three nodes with different data dirs on one Redis + PostgreSQL', () =>
     await waitFor('Eric on the leaderboard', () =>
       readBoard(board.doc).leaderboard?.rows.some((r) => r.memberId === eric.memberId),
     )
+
+    // The admin tool, on PostgreSQL + Redis, exports what is held about Eric: his opt-in and
+    // linked share, and his directory entry (written by the node he connected to).
+    const target = { dataDir: node(0).dataDir, postgresUrl: postgres.url, redisUrl: redis.url }
+    const exported = await waitFor('Eric in the exported directory', async () => {
+      const e = await exportMember(target, eric.memberId)
+      return e.documents.some((d) => d.path === `members/${eric.memberId}`) ? e : null
+    })
+    expect(exported.leaderboard?.shareIds).toEqual([shareId])
+    expect(exported.member.role).toBe('employee')
 
     // Nothing relational went to a node's SQLite: no node has a relay database at all.
     for (const n of nodes) {
