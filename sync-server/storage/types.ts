@@ -5,11 +5,9 @@ import type { RoomRef } from '../../common/doc/rooms'
  * default is SQLite (`storage/sqlite/`), the multi-node backend Redis streams + PostgreSQL
  * snapshots (`storage/redis/`, `storage/postgres/`).
  *
- * Only the document log is pluggable here. The relational tables (workspaces, members, shares)
- * stay behind their existing store classes (persistence/*-store.ts): they are read on every
- * upgrade and API call, synchronously, from SQLite; a PostgreSQL backend mirrors them behind the
- * same class shapes rather than through this interface, so the hot document path does not pay
- * for a generic relational abstraction.
+ * Only the document log is pluggable here. The relational tables (workspaces, members, shares,
+ * links, results) have their own asynchronous interfaces (persistence/relational.ts: SQLite or
+ * storage/postgres/relational.ts), so the hot document path does not pay for them.
  *
  * Contract every implementation keeps:
  * - calls for one room take effect in call order (a per-room serial queue, see `SerialQueue`, or
