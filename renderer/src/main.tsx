@@ -17,12 +17,14 @@ if (location.hash === '#studio') {
   // The champions' studio window: its own app, code-split so the popover never loads CodeMirror.
   void import('./studio/mount').then(({ mountStudio }) => mountStudio(rootElement))
 } else {
-  const root = createRoot(rootElement)
-  root.render(
-    <StrictMode>
-      <PopoverApp />
-    </StrictMode>,
-  )
+  // Until the core is reached, one line of plain DOM (PopoverApp's own while it connects): React's
+  // first render, and the compiling of react-dom it costs, waits until the first requests are
+  // sent, so that it runs while the core answers them instead of before they leave.
+  const connecting = document.createElement('p')
+  connecting.className = 'loading'
+  connecting.setAttribute('aria-busy', 'true')
+  connecting.textContent = dictionaries[systemLanguage(navigator.languages)]['status.connecting']
+  rootElement.append(connecting)
 
   // Invitation links opened from the OS arrive here, to be confirmed in the join view.
   window.porteVoix?.onInvitation((link) => useStore.getState().offerInvitation(link))
@@ -30,7 +32,15 @@ if (location.hash === '#studio') {
   connectToCore()
     .then((client) => {
       performance.mark('pv:core-connected')
-      return useStore.getState().connect(client)
+      // Sends the first requests (queue's first screen, status, settings) before it awaits.
+      const connected = useStore.getState().connect(client)
+      // React replaces the line above with its own tree.
+      createRoot(rootElement).render(
+        <StrictMode>
+          <PopoverApp />
+        </StrictMode>,
+      )
+      return connected
     })
     .catch((error: unknown) => {
       const message = dictionaries[systemLanguage(navigator.languages)]['core.unreachable']

@@ -115,7 +115,18 @@ const nextPaint = () =>
 const isNotJoined = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'not_joined'
 
-export const useStore = create<State>((set, get) => {
+export const useStore = create<State>((set, get, store) => {
+  /** Resolves once the first answer about the queue is in and painted (the first screen). */
+  const firstScreenShown = () =>
+    new Promise<void>((done) => {
+      if (get().queueLoaded) return done()
+      const off = store.subscribe((state) => {
+        if (!state.queueLoaded) return
+        off()
+        done()
+      })
+    }).then(nextPaint)
+
   /** The first screen, asked for together with the status when the window connects. */
   let firstScreen: Promise<QueueEntry[] | null> | null = null
 
@@ -237,7 +248,10 @@ export const useStore = create<State>((set, get) => {
         client.call('settings.get', {}),
       ])
       set({ status, settings })
-      await Promise.all([get().refreshQueue(), get().refreshMine()])
+      // My stats and proposals are not on the first screen: asked for once it is painted, so
+      // their answers are not parsed and rendered before it.
+      const mineAfter = status.session ? firstScreenShown() : Promise.resolve()
+      await Promise.all([get().refreshQueue(), mineAfter.then(() => get().refreshMine())])
     },
 
     refreshQueue: loadQueue,
