@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto'
-import path from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import type * as Y from 'yjs'
@@ -19,10 +17,9 @@ import type { Campaign } from '../../common/model/campaign'
 import { campaignProgress } from '../../common/model/campaign-progress'
 import { newShareId } from '../../common/share'
 import { shortCode } from '../../common/share/short-link'
-import { DB_FILE } from '../../sync-server/persistence/database'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
-import { readStoredParts } from '../helpers/relay-storage'
+import { readStoredParts, relationalRows } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { provider, RawClient, roomUrl, synced } from './support'
 
@@ -83,6 +80,11 @@ async function click(shareId: string, itemId: string, ua = FIREFOX) {
 /** The board as a member's replica has it (the reader keeps syncing). */
 const board = () => readBoard(reader.doc)
 
+/** The relay's link_items rows (SQLite or PostgreSQL): the items it learnt URLs for. */
+async function linkItems(): Promise<{ item_id?: unknown }[]> {
+  return ((await relationalRows(relay.dataDir)).get('link_items') ?? []) as { item_id?: unknown }[]
+}
+
 /** Every stored byte of the board room (snapshot and updates), on the relay's backend. */
 async function boardRoomBytes(): Promise<Buffer> {
   const stored = await readStoredParts(relay.dataDir, `${acme}/board`)
@@ -131,15 +133,7 @@ beforeAll(async () => {
     prize: 'Lunch',
   })
   // The relay learns the items' URLs from the queue (a room hook): short links redirect after.
-  await waitFor('both items indexed', () => {
-    const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-    try {
-      const { n } = db.prepare('SELECT COUNT(*) AS n FROM link_items').get() as { n: number }
-      return n === 2 ? true : null
-    } finally {
-      db.close()
-    }
-  })
+  await waitFor('both items indexed', async () => ((await linkItems()).length === 2 ? true : null))
   reader = await RawClient.connect(roomUrl(relay.url, acme, 'board', tokens.eric as string))
   await reader.sync()
 })
@@ -387,18 +381,11 @@ describe('campaign progress for the shares and clicks goal kinds', () => {
       champion.doc,
       makeItem('item_clicksgoal', { status: 'published', campaignId: 'camp_clicks' }),
     )
-    await waitFor('campaign items indexed', () => {
-      const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-      try {
-        const { n } = db
-          .prepare(
-            `SELECT COUNT(*) AS n FROM link_items WHERE item_id IN ('item_sharesgoal', 'item_clicksgoal')`,
-          )
-          .get() as { n: number }
-        return n === 2 ? true : null
-      } finally {
-        db.close()
-      }
+    await waitFor('campaign items indexed', async () => {
+      const ids = (await linkItems()).map((row) => row.item_id)
+      return ids.filter((id) => id === 'item_sharesgoal' || id === 'item_clicksgoal').length === 2
+        ? true
+        : null
     })
     const progressOf = (id: string) => {
       const campaign = campaigns.find((c) => c.id === id) as Campaign
