@@ -1,5 +1,3 @@
-import path from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { formatInvitation } from '../../common/model/invitation'
@@ -7,10 +5,10 @@ import { newShareId } from '../../common/share'
 import { Core } from '../../main/core/core'
 import { MAX_PENDING_PROPOSALS } from '../../sync-server/api/proposals'
 import { signToken } from '../../sync-server/auth/tokens'
-import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { relationalRows } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 
 let relay: RelayProcess
@@ -81,13 +79,9 @@ function event(itemId = 'item_launch', network = 'linkedin') {
   }
 }
 
-function relayShares(): Record<string, unknown>[] {
-  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-  try {
-    return db.prepare('SELECT * FROM shares').all() as Record<string, unknown>[]
-  } finally {
-    db.close()
-  }
+/** The relay's shares rows, through its backend (SQLite file or PostgreSQL). */
+async function relayShares(): Promise<Record<string, unknown>[]> {
+  return ((await relationalRows(relay.dataDir)).get('shares') ?? []) as Record<string, unknown>[]
 }
 
 describe('relay HTTP API: authentication, as for WebSocket upgrades', () => {
@@ -142,7 +136,7 @@ describe('relay HTTP API: authentication, as for WebSocket upgrades', () => {
       const foreign = await call(method, route, { body, token: elsewhere })
       expect(foreign.status).toBe(403)
     }
-    expect(relayShares()).toEqual([])
+    expect(await relayShares()).toEqual([])
     expect(relay.logs()).toMatch(/api request refused .*status=401/)
   })
 
@@ -167,7 +161,7 @@ describe('POST /api/v1/shares', () => {
       body: { events: [...batch, event('item_b', 'x')] },
     })
     expect(again).toMatchObject({ status: 200, body: { accepted: 1, duplicates: 3 } })
-    const stored = relayShares().filter((row) => batch.some((e) => e.id === row.id))
+    const stored = (await relayShares()).filter((row) => batch.some((e) => e.id === row.id))
     expect(stored).toHaveLength(3)
     // The workspace comes from the token; the member is not stored (see share-ownership.test).
     expect(stored.every((row) => row.workspace_id === acme && !('member_id' in row))).toBe(true)
@@ -189,7 +183,7 @@ describe('POST /api/v1/shares', () => {
   })
 
   it('refuses malformed bodies with a clear message and stores nothing', async () => {
-    const before = relayShares().length
+    const before = (await relayShares()).length
     const cases: [Parameters<typeof call>[2], number, RegExp][] = [
       [{ raw: '{"events": [' }, 400, /not valid JSON/],
       [{ body: {} }, 400, /events/],
@@ -210,7 +204,7 @@ describe('POST /api/v1/shares', () => {
       expect(answer.status, JSON.stringify(answer.body)).toBe(status)
       expect(answer.body.error?.message).toMatch(message)
     }
-    expect(relayShares()).toHaveLength(before)
+    expect(await relayShares()).toHaveLength(before)
     expect((await call('GET', '/api/v1/nothing', { token: employeeToken })).status).toBe(404)
     expect((await call('GET', '/api/v1/shares', { token: employeeToken })).status).toBe(405)
     // The relay is still fine.

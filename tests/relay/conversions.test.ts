@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto'
-import path from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import { upsertCampaign } from '../../common/doc/queue-doc'
 import { newShareId } from '../../common/share'
-import { DB_FILE } from '../../sync-server/persistence/database'
-import { databaseBytes, foundIn } from '../helpers/db-bytes'
+import { foundIn } from '../helpers/db-bytes'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { relationalRows, relayHeldBytes } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { provider, synced } from './support'
 
@@ -20,13 +18,9 @@ let eric: string
 const proofOf = (shareId: string) =>
   createHash('sha256').update(`eric-laptop:${shareId}`).digest('base64url')
 
-function conversionCount(): number {
-  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-  try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM conversions').get() as { n: number }).n
-  } finally {
-    db.close()
-  }
+/** Conversions stored, through the relay's backend (SQLite file or PostgreSQL). */
+async function conversionCount(): Promise<number> {
+  return ((await relationalRows(relay.dataDir)).get('conversions') ?? []).length
 }
 
 async function call(route: string, headers: Record<string, string>, body: unknown) {
@@ -75,7 +69,7 @@ describe('conversions', () => {
     })
     key = created.body.key as string
     expect(key).toMatch(/^pvck_[A-Za-z0-9_-]{43}$/)
-    expect(foundIn(databaseBytes(relay.dataDir, DB_FILE), [key, key.slice(5)])).toEqual([])
+    expect(foundIn(await relayHeldBytes(relay.dataDir, []), [key, key.slice(5)])).toEqual([])
   })
 
   it('refuses a wrong or missing key with 401 and counts nothing', async () => {
@@ -83,7 +77,7 @@ describe('conversions', () => {
     expect((await call('conversions', keyed(`${key}x`), body)).status).toBe(401)
     expect((await call('conversions', {}, body)).status).toBe(401)
     expect((await call('conversions', bearer(chloe), body)).status).toBe(401)
-    expect(conversionCount()).toBe(0)
+    expect(await conversionCount()).toBe(0)
   })
 
   it('counts a repeated idempotency id once and attributes it to the share once reported', async () => {
@@ -117,7 +111,7 @@ describe('conversions', () => {
       counted: false,
       attribution: { campaignId: 'camp_signup', shareId, itemId: 'item_launch', network: 'x' },
     })
-    expect(conversionCount()).toBe(1)
+    expect(await conversionCount()).toBe(1)
     const mine = await call('results/mine', bearer(eric), {
       shares: [{ id: shareId, proof: proofOf(shareId) }],
     })
