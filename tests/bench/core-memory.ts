@@ -4,7 +4,10 @@
  *   - a fresh core, no workspace;
  *   - an employee's core with a synced 1,000-item queue, no window;
  *   - the same after a popover loaded the whole queue (queue.forMe);
- * each with the core's own V8 flags (main/core/runtime-flags.ts) and without them.
+ * each with the core's own V8 flags (main/core/runtime-flags.ts) and without them. Each figure says
+ * whether the queue's replica was asleep then (sync/workspace-sync.ts: read-only replicas unused for
+ * SLEEP_AFTER_MS leave memory; with --expose-gc one full GC returns their pages), and the core's
+ * CPU time (user + system, /proc/<pid>/stat) over the whole run.
  *
  *   npm run build && npx tsx tests/bench/core-memory.ts [runs]
  */
@@ -27,6 +30,22 @@ type Row = {
   /** RssAnon (private memory) and RssFile (mapped files: mostly the node binary, shared). */
   anon: number[]
   file: number[]
+  /** Whether the queue's replica was asleep at each figure (from the core's log). */
+  queueAsleep: boolean[]
+  afterPopoverAsleep: boolean[]
+  cpuMs: number[]
+}
+
+/** The queue's replica is out of memory now: the last word of the core's log on it is "asleep". */
+function queueAsleep(logs: string): boolean {
+  const asleep = logs.lastIndexOf('sync queue: replica asleep')
+  return asleep >= 0 && asleep > logs.lastIndexOf('sync queue: replica awake')
+}
+
+/** User + system CPU time of a process so far, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 /** The kernel's split of a process's RSS, in MiB. */
@@ -37,11 +56,22 @@ function rssSplit(pid: number): { anon: number; file: number } {
   return { anon: kib('RssAnon') / 1024, file: kib('RssFile') / 1024 }
 }
 
+const emptyRow = () => ({
+  empty: [] as number[],
+  queue: [] as number[],
+  afterPopover: [] as number[],
+  anon: [] as number[],
+  file: [] as number[],
+  queueAsleep: [] as boolean[],
+  afterPopoverAsleep: [] as boolean[],
+  cpuMs: [] as number[],
+})
+
 async function main(): Promise<void> {
   const prepared = await prepareQueue(ITEMS)
   const rows: Row[] = [
-    { flags: CORE_EXEC_ARGV.join(' '), empty: [], queue: [], afterPopover: [], anon: [], file: [] },
-    { flags: '(none)', empty: [], queue: [], afterPopover: [], anon: [], file: [] },
+    { flags: CORE_EXEC_ARGV.join(' '), ...emptyRow() },
+    { flags: '(none)', ...emptyRow() },
   ]
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -59,17 +89,20 @@ async function main(): Promise<void> {
         await core.client.call('status.get', {})
         await settle()
         row.queue.push(rssMiB(core.pid))
+        row.queueAsleep.push(queueAsleep(core.logs()))
         const queue = await core.client.call('queue.forMe', {})
         if (queue.length !== ITEMS) throw new Error(`${queue.length} items, not ${ITEMS}`)
         await settle()
         row.afterPopover.push(rssMiB(core.pid))
+        row.afterPopoverAsleep.push(queueAsleep(core.logs()))
+        row.cpuMs.push(cpuMs(core.pid))
         const split = rssSplit(core.pid)
         row.anon.push(split.anon)
         row.file.push(split.file)
         await core.stop()
         rmSync(dataDir, { recursive: true, force: true })
         process.stderr.write(
-          `run ${run}, flags ${row.flags}: empty ${row.empty.at(-1)?.toFixed(1)} MiB, ${ITEMS} items ${row.queue.at(-1)?.toFixed(1)} MiB, after queue.forMe ${row.afterPopover.at(-1)?.toFixed(1)} MiB\n`,
+          `run ${run}, flags ${row.flags}: empty ${row.empty.at(-1)?.toFixed(1)} MiB, ${ITEMS} items ${row.queue.at(-1)?.toFixed(1)} MiB, after queue.forMe ${row.afterPopover.at(-1)?.toFixed(1)} MiB (queue replica asleep: ${row.queueAsleep.at(-1)}, ${row.afterPopoverAsleep.at(-1)}; CPU ${row.cpuMs.at(-1)} ms)\n`,
         )
       }
     }
@@ -88,10 +121,13 @@ async function main(): Promise<void> {
     ],
     afterPopoverAnonMedianMiB: Number(median(row.anon).toFixed(1)),
     afterPopoverFileMedianMiB: Number(median(row.file).toFixed(1)),
+    queueAsleep: `${row.queueAsleep.filter(Boolean).length}/${RUNS}`,
+    afterPopoverAsleep: `${row.afterPopoverAsleep.filter(Boolean).length}/${RUNS}`,
+    cpuMedianMs: median(row.cpuMs),
   }))
   for (const f of figures) {
     console.log(
-      `core RSS at rest, flags ${f.flags}, median of ${f.runs}: empty ${f.emptyMedianMiB} MiB; ${ITEMS} items ${f.queueAtRestMedianMiB} MiB; after the popover's queue.forMe ${f.afterPopoverMedianMiB} MiB (${f.afterPopoverRangeMiB.join('–')}; anon ${f.afterPopoverAnonMedianMiB}, file-backed ${f.afterPopoverFileMedianMiB})`,
+      `core RSS at rest, flags ${f.flags}, median of ${f.runs}: empty ${f.emptyMedianMiB} MiB; ${ITEMS} items ${f.queueAtRestMedianMiB} MiB; after the popover's queue.forMe ${f.afterPopoverMedianMiB} MiB (${f.afterPopoverRangeMiB.join('–')}; anon ${f.afterPopoverAnonMedianMiB}, file-backed ${f.afterPopoverFileMedianMiB}); queue replica asleep in ${f.queueAsleep} and ${f.afterPopoverAsleep} runs; CPU ${f.cpuMedianMs} ms`,
     )
   }
   console.log(JSON.stringify(figures))
