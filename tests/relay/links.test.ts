@@ -1,14 +1,12 @@
-import path from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import { insertItem, itemsMap, patchItem, upsertCampaign } from '../../common/doc/queue-doc'
 import { newShareId } from '../../common/share'
 import { shortCode } from '../../common/share/short-link'
-import { DB_FILE } from '../../sync-server/persistence/database'
-import { databaseBytes, foundIn } from '../helpers/db-bytes'
+import { foundIn } from '../helpers/db-bytes'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { relationalRows, relayHeldBytes } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { provider, synced } from './support'
 
@@ -23,29 +21,25 @@ let globex: string
 let champion: WebsocketProvider
 const providers: WebsocketProvider[] = []
 
-function linkRow(ws: string, item: string): unknown {
-  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-  try {
-    return db
-      .prepare('SELECT url FROM link_items WHERE workspace_id = ? AND item_id = ?')
-      .get(ws, item)
-  } finally {
-    db.close()
-  }
+/** The link_items row of an item (its url), through the relay's backend (SQLite or PostgreSQL). */
+async function linkRow(ws: string, item: string): Promise<{ url: string } | undefined> {
+  const rows = ((await relationalRows(relay.dataDir)).get('link_items') ?? []) as {
+    workspace_id: string
+    item_id: string
+    url: string
+  }[]
+  const row = rows.find((r) => r.workspace_id === ws && r.item_id === item)
+  return row ? { url: row.url } : undefined
 }
 
-function clicks(shareId: string): { total: number; unique: number } {
-  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-  try {
-    const row = db
-      .prepare(
-        'SELECT COUNT(*) AS total, COALESCE(SUM(is_unique), 0) AS "unique" FROM clicks WHERE share_id = ?',
-      )
-      .get(shareId) as { total: number; unique: number }
-    return row
-  } finally {
-    db.close()
-  }
+/** Clicks stored for a share (all, and those counted unique), through the relay's backend. */
+async function clicks(shareId: string): Promise<{ total: number; unique: number }> {
+  const rows = ((await relationalRows(relay.dataDir)).get('clicks') ?? []) as {
+    share_id: string
+    is_unique: number | string
+  }[]
+  const mine = rows.filter((r) => r.share_id === shareId)
+  return { total: mine.length, unique: mine.filter((r) => Number(r.is_unique) === 1).length }
 }
 
 async function open(pathAndQuery: string, ua = FIREFOX) {
@@ -85,7 +79,10 @@ beforeAll(async () => {
     }),
   )
   insertItem(champion.doc, makeItem('item_plain', { status: 'published' }))
-  await waitFor('items indexed', () => linkRow(acme, 'item_launch') && linkRow(acme, 'item_plain'))
+  await waitFor(
+    'items indexed',
+    async () => (await linkRow(acme, 'item_launch')) && (await linkRow(acme, 'item_plain')),
+  )
 })
 
 afterAll(async () => {
@@ -144,7 +141,7 @@ describe('tracked short links', () => {
     expect((await open(`/s/${good}?next=https://evil.example`)).location).toMatch(
       /^https:\/\/example\.com\/launch\?/,
     )
-    expect(clicks(share).total).toBe(1)
+    expect((await clicks(share)).total).toBe(1)
   })
 
   it('counts repeated clicks of one visitor within 24 h once as unique, and bots not at all', async () => {
@@ -165,11 +162,11 @@ describe('tracked short links', () => {
     ]) {
       expect((await open(link, bot)).status, bot).toBe(302)
     }
-    expect(clicks(share)).toEqual({ total: 0, unique: 0 })
+    expect(await clicks(share)).toEqual({ total: 0, unique: 0 })
     await open(link)
     await open(link)
     await open(link, SAFARI)
-    expect(clicks(share)).toEqual({ total: 3, unique: 2 })
+    expect(await clicks(share)).toEqual({ total: 3, unique: 2 })
   })
 
   it('keeps redirecting after the item is edited or leaves the queue, and across restarts', async () => {
@@ -180,8 +177,8 @@ describe('tracked short links', () => {
       { url: 'https://example.com/edited' },
       new Date().toISOString(),
     )
-    await waitFor('edit indexed', () => {
-      const row = linkRow(acme, 'item_plain') as { url: string } | undefined
+    await waitFor('edit indexed', async () => {
+      const row = await linkRow(acme, 'item_plain')
       return row?.url === 'https://example.com/edited'
     })
     expect((await open(`/s/${code('item_plain', share)}`)).location).toMatch(
@@ -205,7 +202,7 @@ describe('tracked short links', () => {
   })
 
   it("stores no visitor IP and no user agent in the relay's file", async () => {
-    const bytes = databaseBytes(relay.dataDir, DB_FILE)
+    const bytes = await relayHeldBytes(relay.dataDir, [])
     expect(
       foundIn(bytes, ['127.0.0.1', '::ffff:127.0.0.1', FIREFOX, SAFARI, 'Firefox/133']),
     ).toEqual([])
