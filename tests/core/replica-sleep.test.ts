@@ -177,4 +177,53 @@ describe('read-only replicas that sleep at rest', () => {
       await proxy.close()
     }
   }, 120_000)
+
+  it('offline: replicas sleep, a read wakes one, a pin holds it, a kept stale doc refuses changes', async () => {
+    const { token, memberId } = await relay.issueToken({
+      workspaceId,
+      name: 'Ida',
+      role: 'employee',
+    })
+    const log: string[] = []
+    const docLog = new DocLog(openDatabase({ file: ':memory:' }))
+    const session = {
+      relayUrl: relay.url,
+      token,
+      claims: {
+        sub: memberId,
+        ws: workspaceId,
+        role: 'employee' as const,
+        name: 'Ida',
+        iat: 0,
+        exp: 2e9,
+      },
+      joinedAt: new Date().toISOString(),
+    }
+    const online = new WorkspaceSync({ session, docLog, sleepAfterMs: 300 })
+    await waitFor('synced', () => online.status.sync === 'synced', { timeoutMs: 30_000 })
+    online.destroy()
+    // Offline on purpose from the start: what it serves comes from the doc log alone.
+    const sync = new WorkspaceSync({ session, docLog, sleepAfterMs: 300, log: (l) => log.push(l) })
+    sync.setNetwork(false)
+    try {
+      await waitFor('queue asleep offline', () => sync.isAsleep('queue'))
+      const stale = sync.docs.queue
+      expect(log).toContain('sync queue: replica awake (used)')
+      expect(itemsMap(stale).size).toBeGreaterThan(20)
+      await waitFor('asleep again', () => sync.isAsleep('queue'))
+      // A doc kept across a sleep is no longer the replica: a change to it would never be sent.
+      expect(() => stale.transact(() => stale.getMap('x').set('k', 1))).toThrow(/stale/)
+      const pin = sync.pin('queue')
+      const awake = log.filter((l) => l === 'sync queue: replica awake (used)').length
+      // Held past several quiet periods: the window's replica follows this one.
+      await new Promise((resolve) => setTimeout(resolve, 1_200))
+      expect(sync.isAsleep('queue')).toBe(false)
+      pin.dispose()
+      await waitFor('asleep once unpinned', () => sync.isAsleep('queue'))
+      expect(log.filter((l) => l === 'sync queue: replica awake (used)').length).toBe(awake)
+    } finally {
+      sync.destroy()
+      docLog.close()
+    }
+  }, 60_000)
 })
