@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createWorkspace } from '../../sync-server/admin/admin'
 import { tempDir } from '../helpers/process'
-import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { onClusterBackend, type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 
 /**
  * Issue 8.11: the relay's data directory and database are readable by their owner only, whoever
@@ -30,27 +30,35 @@ function expectPrivate(dataDir: string, files: readonly string[]): void {
 }
 
 describe('relay data directory modes', () => {
-  it('a data directory the relay creates is 0700 and its files 0600', async () => {
-    const previous = process.umask(0o022)
-    try {
-      const dataDir = join(tempDir('porte-voix-modes-'), 'relay-data')
+  // The modes of the SQLite file and its data dir: with --redis-url and --postgres-url a node
+  // opens no SQLite file (its data is in PostgreSQL and Redis, their own servers' concern).
+  it.skipIf(onClusterBackend())(
+    'a data directory the relay creates is 0700 and its files 0600 (SQLite only: no relay file on Redis + PostgreSQL)',
+    async () => {
+      const previous = process.umask(0o022)
+      try {
+        const dataDir = join(tempDir('porte-voix-modes-'), 'relay-data')
+        const relay = await startRelay({ dataDir })
+        relays.push(relay)
+        expectPrivate(dataDir, ['relay.sqlite', 'relay.sqlite-wal', 'relay.sqlite-shm', 'secret'])
+      } finally {
+        process.umask(previous)
+      }
+    },
+  )
+
+  it.skipIf(onClusterBackend())(
+    'a directory and database left open to others (0755, 0644) are closed on start (SQLite only: no relay file on Redis + PostgreSQL)',
+    async () => {
+      const dataDir = join(tempDir('porte-voix-modes-'), 'old-relay')
+      mkdirSync(dataDir, { mode: 0o755 })
+      await createWorkspace(dataDir, { name: 'Old' })
+      chmodSync(dataDir, 0o755)
+      chmodSync(join(dataDir, 'relay.sqlite'), 0o644)
       const relay = await startRelay({ dataDir })
       relays.push(relay)
+      // The secret is generated 0600; the directory, closed now, guards it either way.
       expectPrivate(dataDir, ['relay.sqlite', 'relay.sqlite-wal', 'relay.sqlite-shm', 'secret'])
-    } finally {
-      process.umask(previous)
-    }
-  })
-
-  it('a directory and database left open to others (0755, 0644) are closed on start', async () => {
-    const dataDir = join(tempDir('porte-voix-modes-'), 'old-relay')
-    mkdirSync(dataDir, { mode: 0o755 })
-    await createWorkspace(dataDir, { name: 'Old' })
-    chmodSync(dataDir, 0o755)
-    chmodSync(join(dataDir, 'relay.sqlite'), 0o644)
-    const relay = await startRelay({ dataDir })
-    relays.push(relay)
-    // The secret is generated 0600; the directory, closed now, guards it either way.
-    expectPrivate(dataDir, ['relay.sqlite', 'relay.sqlite-wal', 'relay.sqlite-shm', 'secret'])
-  })
+    },
+  )
 })
