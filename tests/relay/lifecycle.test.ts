@@ -82,12 +82,17 @@ describe('relay lifecycle', () => {
 
   it('admin CLI creates a workspace and issues a join link the relay accepts', async () => {
     relay = await startRelay()
-    const { dataDir } = relay
+    const { dataDir, adminTarget } = relay
+    // On Redis + PostgreSQL the members are in PostgreSQL: the operator names it, as for the relay.
+    const postgres =
+      typeof adminTarget === 'object' && adminTarget.postgresUrl !== undefined
+        ? ['--postgres-url', adminTarget.postgresUrl]
+        : []
     // The admin CLI as an operator runs it, on the relay's data dir, without a secret in the env.
     const admin = (...args: string[]) =>
       run(
         join(ROOT, 'node_modules', '.bin', 'tsx'),
-        [join(ROOT, 'sync-server', 'admin', 'cli.ts'), ...args, '--data-dir', dataDir],
+        [join(ROOT, 'sync-server', 'admin', 'cli.ts'), ...args, '--data-dir', dataDir, ...postgres],
         { env: { ...process.env, PORTE_VOIX_RELAY_SECRET: '' } },
       )
     const created = await admin('create-workspace', '--name', 'Acme Corp')
