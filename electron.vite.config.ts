@@ -58,6 +58,9 @@ export default defineConfig(
             minify: true,
             rolldownOptions: {
               input: { index: resolve(root, 'renderer/index.html') },
+              // Modules run in import order even when split across chunks: zod-jitless.ts must run
+              // before any module that builds a schema (else zod probes eval, a CSP violation).
+              output: { strictExecutionOrder: true },
             },
           },
         },
