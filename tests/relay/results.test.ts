@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto'
-import path from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import { insertItem } from '../../common/doc/queue-doc'
 import { newShareId } from '../../common/share'
 import { shortCode } from '../../common/share/short-link'
-import { DB_FILE } from '../../sync-server/persistence/database'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { selectRelayRows } from '../helpers/relay-tables'
 import { waitFor } from '../helpers/wait'
 import { provider, synced } from './support'
 
@@ -22,13 +20,9 @@ const tokens: Record<string, string> = {}
 const proofOf = (device: string, shareId: string) =>
   createHash('sha256').update(`${device}:${shareId}`).digest('base64url')
 
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-  try {
-    return db.prepare(sql).all(...args) as T[]
-  } finally {
-    db.close()
-  }
+/** Rows of the relay's tables, through its backend (SQLite file or PostgreSQL). */
+function query<T extends Record<string, unknown>>(sql: string, ...args: unknown[]): Promise<T[]> {
+  return selectRelayRows<T>(relay, sql, args)
 }
 
 async function post(route: string, token: string, body: unknown) {
@@ -76,7 +70,9 @@ beforeAll(async () => {
   insertItem(champion.doc, makeItem('item_launch', { status: 'published' }))
   await waitFor(
     'item indexed',
-    () => query('SELECT 1 FROM link_items WHERE item_id = ?', 'item_launch').length > 0,
+    async () =>
+      (await query('SELECT 1 AS found FROM link_items WHERE item_id = ?', 'item_launch')).length >
+      0,
   )
 })
 
@@ -137,27 +133,27 @@ describe('privacy: a member is named only while opted in to the leaderboard', ()
       query<{ share_id: string; member_id: string }>(
         'SELECT share_id, member_id FROM share_members ORDER BY share_id',
       )
-    expect(linked()).toEqual(
+    expect(await linked()).toEqual(
       [oliviaOld, oliviaNew].sort().map((id) => ({ share_id: id, member_id: 'mem_olivia' })),
     )
     // Share and click rows name nobody, whoever shared.
     const rowText = JSON.stringify([
-      query('SELECT * FROM shares'),
-      query('SELECT * FROM clicks'),
-      query('SELECT * FROM conversions'),
+      await query('SELECT * FROM shares'),
+      await query('SELECT * FROM clicks'),
+      await query('SELECT * FROM conversions'),
     ])
     for (const member of ['mem_eric', 'mem_olivia', 'mem_chloe'])
       expect(rowText).not.toContain(member)
-    expect(linked().some((row) => row.member_id === 'mem_eric')).toBe(false)
+    expect((await linked()).some((row) => row.member_id === 'mem_eric')).toBe(false)
 
     expect(await post('leaderboard', tokens.olivia as string, { optIn: false })).toEqual({
       status: 200,
       body: { optedIn: false, removed: 2 },
     })
-    expect(linked()).toEqual([])
-    expect(query('SELECT * FROM leaderboard')).toEqual([])
+    expect(await linked()).toEqual([])
+    expect(await query('SELECT * FROM leaderboard')).toEqual([])
     // Opted out: later shares are not linked either.
     await post('shares', tokens.olivia as string, { events: [share(newShareId(), 'olivia-phone')] })
-    expect(linked()).toEqual([])
+    expect(await linked()).toEqual([])
   })
 })

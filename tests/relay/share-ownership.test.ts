@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newShareId } from '../../common/share'
 import { Core } from '../../main/core/core'
 import { DATABASE_FILE } from '../../main/core/store/database'
-import { DB_FILE } from '../../sync-server/persistence/database'
 import { clientOf } from '../helpers/core'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { relayHeldBytes } from '../helpers/relay-storage'
+import { selectRelayRows } from '../helpers/relay-tables'
 import { waitFor } from '../helpers/wait'
 
 let relay: RelayProcess
@@ -61,16 +62,12 @@ async function report(token: string, events: unknown[]) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
-function rows(): Record<string, unknown>[] {
-  const db = new Database(path.join(relay.dataDir, DB_FILE), { readonly: true })
-  try {
-    return db.prepare('SELECT * FROM shares ORDER BY workspace_id, id').all() as Record<
-      string,
-      unknown
-    >[]
-  } finally {
-    db.close()
-  }
+/** The relay's share rows, through its backend (SQLite file or PostgreSQL), by workspace then id. */
+async function rows(): Promise<Record<string, unknown>[]> {
+  const all = await selectRelayRows(relay, 'SELECT * FROM shares')
+  // Sorted here: PostgreSQL's collation need not order ids as SQLite's bytewise one does.
+  const key = (row: Record<string, unknown>) => `${String(row.workspace_id)}\u0000${String(row.id)}`
+  return all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
 }
 
 describe('share ids are owned by the device that first reported them', () => {
@@ -91,13 +88,13 @@ describe('share ids are owned by the device that first reported them', () => {
       event(id, proofOf('mallory-device')),
     ])
     expect(batch.status).toBe(409)
-    expect(rows().some((row) => row.id === innocent)).toBe(false)
+    expect((await rows()).some((row) => row.id === innocent)).toBe(false)
     // My own re-send (same proof) is a duplicate; the row is still mine, as first reported.
     expect(await report(eric, [event(id, mine)])).toMatchObject({
       status: 200,
       body: { accepted: 0, duplicates: 1, duplicateIds: [id] },
     })
-    const stored = rows().filter((row) => row.id === id)
+    const stored = (await rows()).filter((row) => row.id === id)
     expect(stored).toHaveLength(1)
     expect(stored[0]).toMatchObject({ workspace_id: acme, item_id: 'item_launch' })
   })
@@ -106,7 +103,7 @@ describe('share ids are owned by the device that first reported them', () => {
     const id = newShareId()
     expect((await report(eric, [event(id, proofOf('eric-device'))])).status).toBe(200)
     expect((await report(gina, [event(id, proofOf('gina-device'), 'item_g')])).status).toBe(200)
-    const stored = rows().filter((row) => row.id === id)
+    const stored = (await rows()).filter((row) => row.id === id)
     expect(stored.map((row) => [row.workspace_id, row.item_id])).toEqual(
       [
         [acme, 'item_launch'],
@@ -124,21 +121,13 @@ describe('share ids are owned by the device that first reported them', () => {
     const proof = proofOf('secret-device')
     const id = newShareId()
     expect((await report(eric, [event(id, proof)])).status).toBe(200)
-    const row = rows().find((r) => r.id === id)
+    const row = (await rows()).find((r) => r.id === id)
     expect(row).not.toHaveProperty('member_id')
     expect(Object.values(row ?? {})).not.toContain(proof)
     expect(row?.owner_verifier).toBe(createHash('sha256').update(proof).digest('base64url'))
-    // Nowhere in the file either (WAL included).
-    const bytes = [DB_FILE, `${DB_FILE}-wal`]
-      .map((file) => {
-        try {
-          return readFileSync(path.join(relay.dataDir, file)).toString('latin1')
-        } catch {
-          return ''
-        }
-      })
-      .join('')
-    expect(bytes.includes(proof)).toBe(false)
+    // Nowhere in what the relay holds either (SQLite: the whole file, WAL folded in).
+    const held = await relayHeldBytes(relay.dataDir, [])
+    expect(held.includes(proof)).toBe(false)
   })
 
   it("a core's reports carry its device's proof; a colleague re-using the id is refused", async () => {
@@ -179,10 +168,10 @@ describe('share ids are owned by the device that first reported them', () => {
       }
     }
     await waitFor('the share delivered', () => delivered()?.delivered_at)
-    const row = rows().find((r) => r.id === shareId)
+    const row = (await rows()).find((r) => r.id === shareId)
     expect(typeof row?.owner_verifier).toBe('string')
     const theft = await report(mallory, [event(shareId, proofOf('mallory-device'), 'item_x')])
     expect(theft.status).toBe(409)
-    expect(rows().find((r) => r.id === shareId)?.item_id).toBe(item.id)
+    expect((await rows()).find((r) => r.id === shareId)?.item_id).toBe(item.id)
   })
 })
