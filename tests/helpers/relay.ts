@@ -187,6 +187,14 @@ async function allocateClusterStorage(): Promise<RelayBackend> {
   }
 }
 
+/** Where the admin functions find `dataDir`'s relational tables (SQLite file, or its PostgreSQL schema). */
+export async function adminTargetFor(
+  dataDir: string,
+): Promise<{ dataDir: string; postgresUrl?: string }> {
+  const backend = await relayBackend(dataDir)
+  return backend.kind === 'sqlite' ? { dataDir } : { dataDir, postgresUrl: backend.postgresUrl }
+}
+
 /** The relay flags that put `dataDir`'s relay on its backend (none for SQLite, or when set). */
 async function backendArgs(dataDir: string, args: string[]): Promise<string[]> {
   if (args.includes('--redis-url')) return []

@@ -8,7 +8,7 @@ import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { loadDoc } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
 import { removeTempDir, tempDir } from '../helpers/process'
-import { onClusterBackend, type RelayProcess, startRelay } from '../helpers/relay'
+import { adminTargetFor, onClusterBackend, type RelayProcess, startRelay } from '../helpers/relay'
 import {
   countStoredUpdates,
   openStoredDocs,
@@ -219,7 +219,7 @@ describe('relay persistence', () => {
   it('loads a room completely before answering: the first sync of a big history has everything', async () => {
     // Build a large history straight into the relay's storage, while no relay runs.
     const dataDir = tmp()
-    const ws = (await createWorkspace(dataDir, { name: 'Acme' })).id
+    const ws = (await createWorkspace(await adminTargetFor(dataDir), { name: 'Acme' })).id
     const source = new Y.Doc()
     const updates: Uint8Array[] = []
     source.on('update', (u: Uint8Array) => updates.push(u))
