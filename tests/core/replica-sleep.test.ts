@@ -78,13 +78,33 @@ describe('read-only replicas that sleep at rest', () => {
     await relay?.stop()
   })
 
+  it('an empty queue that slept gets its first item (the roots did not exist in the log yet)', async () => {
+    // Runs first: the workspace has no item yet, so the employee's stored queue has no root.
+    await waitFor('the employee’s queue replica asleep', () =>
+      employee.logs().includes('sync queue: replica asleep'),
+    )
+    const slept = count(employee.logs(), 'sync queue: replica asleep')
+    const first = await publishItem(champion.client, 'The very first')
+    await waitFor('first item in the employee table', () =>
+      readQueueTable(employee.dataDir).some((row) => row.id === first.id),
+    )
+    // Asleep again before the next test, which starts from a sleeping replica.
+    await waitFor(
+      'asleep again',
+      () => count(employee.logs(), 'sync queue: replica asleep') > slept,
+    )
+  }, 120_000)
+
   it('an employee’s queue replica sleeps; a champion’s edit through the relay wakes it into the queue table and a connected window', async () => {
+    const asleepBefore = count(employee.logs(), 'sync queue: replica asleep')
     const before = await publishItem(champion.client, 'Before the nap')
     await waitFor('first item in the employee table', () =>
       readQueueTable(employee.dataDir).some((row) => row.id === before.id),
     )
-    await waitFor('the employee’s queue replica asleep', () =>
-      employee.logs().includes('sync queue: replica asleep'),
+    // The item woke it (if it slept): asleep again after that.
+    await waitFor(
+      'the employee’s queue replica asleep',
+      () => count(employee.logs(), 'sync queue: replica asleep') > asleepBefore,
     )
     const window = await employee.connect()
     const changed: number[] = []

@@ -8,6 +8,7 @@ import type { SyncState } from '../../../common/contract/api'
 import { ContractError } from '../../../common/contract/messages'
 import { type Problem, problem } from '../../../common/contract/problems'
 import { MAX_CHANGE_BYTES, RELAY_CLOSE } from '../../../common/doc/limits'
+import { campaignsMap, itemsMap } from '../../../common/doc/queue-doc'
 import {
   type Access,
   accessFor,
@@ -258,6 +259,10 @@ export class WorkspaceSync implements Disposable {
     // transaction's `changed` names a type that is no longer the doc's and the queue table
     // misses its items. Every root of the workspace's documents is a map (common/doc).
     for (const [root, type] of doc.share) if (type.constructor === Y.AbstractType) doc.getMap(root)
+    // The roots the queue table is projected from, also when the log did not hold them yet: the
+    // first item reaching an empty queue that slept would otherwise create them untyped.
+    if (name === 'queue' || name === 'curation') itemsMap(doc)
+    if (name === 'queue') campaignsMap(doc)
     if (held) this.guardLocalWrites(doc, replica)
     // Registered before the provider's own listener: Yjs calls 'update' listeners in order.
     doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
@@ -588,14 +593,6 @@ export class WorkspaceSync implements Disposable {
    */
   setToken(token: string): void {
     if (this.destroyed) return
-    // Known bug, not yet understood (tests/relay/renewal.test.ts): a replica that slept across
-    // this reconnect and then slept again no longer received the relay's live updates. Until it
-    // is found, a renewal keeps the replicas awake for the rest of this sync (correct, heavier).
-    for (const replica of Object.values(this.replicas)) {
-      if (!replica.canSleep) continue
-      replica.canSleep = false
-      if (replica.held && replica.doc === null) this.wake(replica, 'token renewed')
-    }
     for (const link of this.links) {
       link.provider.params = { ...link.provider.params, token }
       link.refused = null
