@@ -84,10 +84,10 @@ export function summaryOf(workspaceId: string, rows: readonly ShareSummaryRow[])
  * Which ids of a batch conflict with their stored owner (or with each other in the batch), and
  * each id's verifier. `owner` answers for one id: undefined when not stored, null when unowned.
  */
-export async function checkOwners(
+export function checkOwners(
   events: readonly (ShareEvent & { proof: string })[],
-  owner: (id: string) => Promise<string | null | undefined>,
-): Promise<Map<string, string>> {
+  owner: (id: string) => string | null | undefined,
+): Map<string, string> {
   const conflicts: string[] = []
   const inBatch = new Map<string, string>()
   for (const event of events) {
@@ -98,7 +98,7 @@ export async function checkOwners(
       continue
     }
     inBatch.set(event.id, verifier)
-    const stored = await owner(event.id)
+    const stored = owner(event.id)
     if (stored !== undefined && stored !== null && stored !== verifier) conflicts.push(event.id)
   }
   if (conflicts.length > 0) throw new ShareConflictError(conflicts)
@@ -149,22 +149,7 @@ export class SqliteShareStore implements ShareStore {
         acceptedIds: [],
         duplicateIds: [],
       }
-      const conflicts: string[] = []
-      const inBatch = new Map<string, string>()
-      for (const event of events) {
-        const verifier = ownerVerifier(event.proof)
-        const seen = inBatch.get(event.id)
-        if (seen !== undefined) {
-          if (seen !== verifier) conflicts.push(event.id)
-          continue
-        }
-        inBatch.set(event.id, verifier)
-        const row = this.#owner.get(workspaceId, event.id)
-        if (row && row.owner_verifier !== null && row.owner_verifier !== verifier) {
-          conflicts.push(event.id)
-        }
-      }
-      if (conflicts.length > 0) throw new ShareConflictError(conflicts)
+      const inBatch = checkOwners(events, (id) => this.#owner.get(workspaceId, id)?.owner_verifier)
       const done = new Set<string>()
       for (const event of events) {
         if (done.has(event.id)) {

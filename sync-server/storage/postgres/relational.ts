@@ -465,7 +465,7 @@ class PgShareStore implements ShareStore {
         workspaceId,
         events.map((e) => e.id),
       )
-      const verifiers = await checkOwners(events, async (id) => stored.get(id))
+      const verifiers = checkOwners(events, (id) => stored.get(id))
       const result: ShareRecordResult = {
         accepted: 0,
         duplicates: 0,
