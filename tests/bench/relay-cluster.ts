@@ -1,41 +1,86 @@
 /**
- * Relay nodes on Redis + PostgreSQL: `npx tsx tests/bench/relay-cluster.ts`
+ * Relay nodes on Redis + PostgreSQL against one SQLite node:
+ *   `npx tsx tests/bench/relay-cluster.ts` (not part of `npm test`: timing)
+ *
+ * Every relay is built JavaScript as `npm run relay` runs it (relay-scale-harness.ts buildRelay:
+ * BENCH_REF, default the last commit), on plain Node, each with its OWN data dir: the cluster
+ * nodes share nothing but the signing secret and the two URLs, as on separate machines.
+ * Rounds are interleaved (single, cluster, then cluster, single); server CPU from /proc.
  *
  * 1. The Redis hop. One writer on node A, one observer on A and one on B (all in this process,
  *    one clock). The writer sends one small update at a time and waits until both observers
- *    have it. Same-node latency is write → Redis ack → broadcast; cross-node adds B's XREAD.
- *    Also the same on a single SQLite relay, for reference. Prints p50/p95 of each and of the
+ *    have it. Same-node latency is write → store ack → broadcast; cross-node adds B's read of
+ *    the stream. The same on the single SQLite relay for reference. p50/p95 of each and of the
  *    per-edit difference (the hop).
- * 2. CPU per delivery per node: one writer and OBSERVERS observers on one SQLite node, then
- *    OBSERVERS observers on each of three cluster nodes (so each node delivers as much per
- *    edit as the single node); server CPU from /proc divided by each node's deliveries.
- * Not part of `npm test` (timing).
+ * 2. CPU per delivery per node: one writer and OBSERVERS observers on the single node, then
+ *    OBSERVERS observers on each of the three cluster nodes (each node delivers per edit what
+ *    the single node does); server CPU from /proc divided by each node's deliveries.
+ *
+ * REDIS_FSYNC=always|everysec (default everysec: the guarantee of SQLite's default
+ * synchronous=normal, an acknowledged edit survives the process being killed, not a power cut).
  */
-import { readFileSync } from 'node:fs'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
+import { type AdminTarget, createWorkspace, invite } from '../../sync-server/admin/admin'
 import { encodeSync, MESSAGE_SYNC, SYNC_UPDATE } from '../../sync-server/protocol/messages'
-import { startCluster } from '../cluster/support'
-import { removeTempDir } from '../helpers/process'
-import { type RelayProcess, startRelay } from '../helpers/relay'
 import { startPostgres, startRedis } from '../helpers/servers'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from '../relay/support'
+import { buildRelay, cpuMs, percentile } from './relay-scale-harness'
 
 const EDITS = Number(process.env.EDITS ?? 500)
 const OBSERVERS = Number(process.env.OBSERVERS ?? 300)
 const FANOUT_EDITS = Number(process.env.FANOUT_EDITS ?? 200)
+const REDIS_FSYNC = process.env.REDIS_FSYNC === 'always' ? 'always' : 'everysec'
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123'
+const ENV = { ...process.env, PORTE_VOIX_RELAY_SECRET: SECRET }
 
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-}
+type Node = { url: string; pid: number; target: AdminTarget; stop(): Promise<void> }
 
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
-}
 const fmt = (v: number) => v.toFixed(2)
+
+function startNode(extraArgs: string[], target: (dataDir: string) => AdminTarget): Promise<Node> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'porte-voix-bench-node-'))
+  const main = join(buildRelay(), 'out', 'main.js')
+  const args = [main, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]
+  args.push('--max-connections-per-member', '1000', ...extraArgs)
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env: ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((done) => {
+        child.once('exit', () => done())
+        child.kill('SIGTERM')
+      })
+    }
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  return new Promise((done, fail) => {
+    let out = ''
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8')
+      const m = /listening on (ws:\/\/[^\s:]+:\d+)/.exec(out)
+      if (!m) return
+      child.stdout?.off('data', onData)
+      child.stdout?.resume()
+      done({ url: m[1] as string, pid: child.pid as number, target: target(dataDir), stop })
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (out.length < 4000) out += chunk.toString('utf8')
+    })
+    child.once('exit', (code) => {
+      rmSync(dataDir, { recursive: true, force: true })
+      fail(new Error(`relay exited (${code}) before listening: ${out}`))
+    })
+  })
+}
 
 /** Counts update frames on arrival of the raw frame (before any Yjs work). */
 function counter(client: RawClient): { count: () => number; at: number[] } {
@@ -49,13 +94,17 @@ function counter(client: RawClient): { count: () => number; at: number[] } {
   return { count: () => at.length, at }
 }
 
-async function team(node: RelayProcess) {
-  const ws = await node.createWorkspace('Bench')
-  const { token } = await node.issueToken({ workspaceId: ws, name: 'Bench', role: 'champion' })
+async function team(node: Node) {
+  const ws = (await createWorkspace(node.target, { name: 'Bench' })).id
+  const { token } = await invite(
+    node.target,
+    { workspaceId: ws, name: 'Bench', role: 'champion', ttlSeconds: 86_400, relayUrl: node.url },
+    ENV,
+  )
   return { ws, token }
 }
 
-async function hop(writerNode: RelayProcess, otherNode: RelayProcess, label: string) {
+async function hop(writerNode: Node, otherNode: Node, label: string) {
   const { ws, token } = await team(writerNode)
   const writer = await RawClient.connect(roomUrl(writerNode.url, ws, 'queue', token))
   await writer.sync()
@@ -80,13 +129,14 @@ async function hop(writerNode: RelayProcess, otherNode: RelayProcess, label: str
   const sameLat = sent.map((t, i) => (s.at[i] ?? Number.NaN) - t)
   const otherLat = sent.map((t, i) => (o.at[i] ?? Number.NaN) - t)
   const diff = otherLat.map((v, i) => v - (sameLat[i] ?? 0))
+  const p = (values: number[], q: number) => fmt(percentile(values, q))
   console.log(
-    `${label}: same node p50 ${fmt(pct(sameLat, 50))} p95 ${fmt(pct(sameLat, 95))} ms; other node p50 ${fmt(pct(otherLat, 50))} p95 ${fmt(pct(otherLat, 95))} ms; hop p50 ${fmt(pct(diff, 50))} p95 ${fmt(pct(diff, 95))} ms`,
+    `${label}: same node p50 ${p(sameLat, 50)} p95 ${p(sameLat, 95)} ms; other node p50 ${p(otherLat, 50)} p95 ${p(otherLat, 95)} ms; hop p50 ${p(diff, 50)} p95 ${p(diff, 95)} ms`,
   )
   for (const c of [writer, same, other]) c.ws.terminate()
 }
 
-async function fanout(writerNode: RelayProcess, nodes: RelayProcess[], label: string) {
+async function fanout(writerNode: Node, nodes: Node[], label: string) {
   const { ws, token } = await team(writerNode)
   const writer = await RawClient.connect(roomUrl(writerNode.url, ws, 'queue', token))
   await writer.sync()
@@ -94,7 +144,7 @@ async function fanout(writerNode: RelayProcess, nodes: RelayProcess[], label: st
   const total = OBSERVERS * nodes.length
   const observers: RawClient[] = []
   for (let i = 0; i < total; i++) {
-    const node = nodes[i % nodes.length] as RelayProcess
+    const node = nodes[i % nodes.length] as Node
     const c = await RawClient.connect(roomUrl(node.url, ws, 'queue', token), {
       sendLocalUpdates: false,
     })
@@ -126,21 +176,40 @@ async function fanout(writerNode: RelayProcess, nodes: RelayProcess[], label: st
 }
 
 async function main() {
-  const [redis, postgres] = await Promise.all([startRedis(), startPostgres()])
-  const single = await startRelay()
-  const cluster = await startCluster(3, redis, postgres)
+  const [redis, postgres] = await Promise.all([
+    startRedis({ appendfsync: REDIS_FSYNC }),
+    startPostgres(),
+  ])
+  const nodes: Node[] = []
   try {
-    const [a, b, c] = cluster.nodes as [RelayProcess, RelayProcess, RelayProcess]
+    const single = await startNode([], (dataDir) => dataDir)
+    nodes.push(single)
+    const urls = ['--redis-url', redis.url, '--postgres-url', postgres.url]
+    const pg = (dataDir: string): AdminTarget => ({ dataDir, postgresUrl: postgres.url })
+    // One after another: the first migrates PostgreSQL's tables.
+    for (let i = 0; i < 3; i++) nodes.push(await startNode(urls, pg))
+    const [a, b, c] = nodes.slice(1) as [Node, Node, Node]
+    console.log(`redis appendfsync ${REDIS_FSYNC}; ${EDITS} hop edits, ${OBSERVERS} observers/node`)
     for (let round = 1; round <= 2; round++) {
-      await hop(single, single, `round ${round} SQLite, one node`)
-      await hop(a, b, `round ${round} Redis+PG, A→B`)
-      await fanout(single, [single], `round ${round} SQLite, one node`)
-      await fanout(a, [a, b, c], `round ${round} Redis+PG, three nodes`)
+      const first = round === 1
+      const runSingle = async () => {
+        await hop(single, single, `round ${round} SQLite, one node`)
+        await fanout(single, [single], `round ${round} SQLite, one node`)
+      }
+      const runCluster = async () => {
+        await hop(a, b, `round ${round} Redis+PG, A→B`)
+        await fanout(a, [a, b, c], `round ${round} Redis+PG, three nodes`)
+      }
+      if (first) {
+        await runSingle()
+        await runCluster()
+      } else {
+        await runCluster()
+        await runSingle()
+      }
     }
   } finally {
-    await cluster.stop()
-    await single.stop()
-    removeTempDir(single.dataDir)
+    await Promise.all(nodes.map((n) => n.stop()))
     await Promise.all([redis.stop(), postgres.stop()])
   }
 }

@@ -175,9 +175,12 @@ function server(o: {
 
 /**
  * redis-server with the append-only file fsynced on every write (`appendfsync always`), so an
- * acknowledged append survives a restart or a kill, as docs/scaling.md recommends.
+ * acknowledged append survives a restart or a kill, as docs/scaling.md recommends. Benchmarks
+ * may ask for `everysec` (SQLite's `synchronous=normal` guarantee: survives a kill, not a power cut).
  */
-export async function startRedis(o: { databases?: number } = {}): Promise<TestServer> {
+export async function startRedis(
+  o: { databases?: number; appendfsync?: 'always' | 'everysec' } = {},
+): Promise<TestServer> {
   const dir = tempDir('porte-voix-redis-')
   const launch = (port: number) =>
     spawnReady(
@@ -193,7 +196,7 @@ export async function startRedis(o: { databases?: number } = {}): Promise<TestSe
         '--appendonly',
         'yes',
         '--appendfsync',
-        'always',
+        o.appendfsync ?? 'always',
         '--save',
         '',
         '--daemonize',
