@@ -16,6 +16,9 @@
  * Loopback only; clients share this process (latencies are upper bounds); each scenario stops by
  * itself. This machine has 2 cores shared with other work: compare ratios within a run.
  */
+
+import * as decoding from 'lib0/decoding'
+import * as Y from 'yjs'
 import {
   cpuMs,
   gcAndWait,
@@ -101,31 +104,70 @@ async function rooms(server: Server) {
   }
 }
 
+/**
+ * Server CPU once it has gone quiet: sampled every 250 ms until a sample adds at most one 10 ms
+ * tick (work a burst left queued, e.g. a backlog of sends or a merge timer, is counted), at most
+ * 15 s.
+ */
+async function cpuWhenIdle(server: Server): Promise<number> {
+  let last = cpuMs(server.pid)
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    await sleep(250)
+    const now = cpuMs(server.pid)
+    if (now - last <= 10) return now
+    last = now
+  }
+  return last
+}
+
 async function typing(server: Server) {
   const room = `typing-${Date.now()}`
   const writer = new Writer(await server.url(room))
   await writer.ready
   const employees = await openObservers(await urlsFor(server, room, TYPING, 'employee'))
-  const lastAt = new Array<number>(employees.length).fill(0)
+  // Per employee: the writer's highest clock it received (read from each update's own header,
+  // whether one keystroke or a merge), and the update bytes it received while typing.
+  const writerId = writer.doc.clientID
+  const seen = new Array<number>(employees.length).fill(0)
+  const bytes = new Array<number>(employees.length).fill(0)
+  let counting = false
   employees.forEach((o, i) => {
-    o.onUpdate = (now) => {
-      lastAt[i] = now
-    }
+    o.ws.on('message', (data: Buffer) => {
+      // sync (0), update (2): the update's payload follows.
+      if (data[0] !== 0 || data[1] !== 2) return
+      if (counting) bytes[i] = (bytes[i] ?? 0) + data.byteLength
+      const d = decoding.createDecoder(new Uint8Array(data))
+      decoding.readVarUint(d)
+      decoding.readVarUint(d)
+      const clock = Y.parseUpdateMeta(decoding.readVarUint8Array(d)).to.get(writerId) ?? 0
+      if (clock > (seen[i] ?? 0)) seen[i] = clock
+    })
   })
   await sleep(500)
+  const frames0 = employees.reduce((n, o) => n + o.updates, 0)
+  counting = true
   const cpu0 = cpuMs(server.pid)
-  let lastSent = 0
+  const t0 = performance.now()
   for (let i = 0; i < KEYS; i++) {
-    lastSent = performance.now()
     writer.edit()
     await sleep(100)
   }
-  // Done once every employee got a frame after the last keystroke (its own, or the merge holding it).
-  await until('the last keystroke at every employee', () => lastAt.every((t) => t >= lastSent))
-  const cpu = cpuMs(server.pid) - cpu0
-  const frames = employees.reduce((n, o) => n + o.updates, 0) / employees.length
+  // Done once every employee holds the whole document (all KEYS keystrokes), then the server's
+  // CPU read once it is quiet: every byte either server had to send is counted.
+  const final = Y.getState(writer.doc.store, writerId)
+  await until('every keystroke at every employee', () => seen.every((c) => c >= final))
+  const deliveredMs = performance.now() - t0
+  const cpu = (await cpuWhenIdle(server)) - cpu0
+  const frames = (employees.reduce((n, o) => n + o.updates, 0) - frames0) / employees.length
   for (const o of [writer, ...employees]) o.close()
-  return { usPerKey: (cpu * 1000) / KEYS, framesPerEmployee: frames }
+  return {
+    usPerKey: (cpu * 1000) / KEYS,
+    framesPerEmployee: frames,
+    kibPerEmployee: bytes.reduce((a, b) => a + b, 0) / employees.length / 1024,
+    usPerFrame: (cpu * 1000) / (frames * employees.length),
+    deliveredMs,
+  }
 }
 
 async function fanout(server: Server) {
@@ -274,8 +316,10 @@ if (want('rooms')) {
 if (want('typing')) {
   const r = await interleaved(ROUNDS, typing)
   const line = (name: string, xs: Awaited<ReturnType<typeof typing>>[]) =>
-    `  ${name.padEnd(10)} CPU ${xs.map((x) => f(x.usPerKey, 0)).join('/')} µs per keystroke  ${xs.map((x) => f(x.framesPerEmployee, 0)).join('/')} frames per employee`
-  console.log(`typing: one champion, ${KEYS} keystrokes at 10/s, ${TYPING} employees`)
+    `  ${name.padEnd(10)} CPU ${xs.map((x) => f(x.usPerKey, 0)).join('/')} µs per keystroke  ${xs.map((x) => f(x.framesPerEmployee, 0)).join('/')} frames, ${xs.map((x) => f(x.kibPerEmployee, 2)).join('/')} KiB per employee  ${xs.map((x) => f(x.usPerFrame)).join('/')} µs per frame sent  all delivered in ${xs.map((x) => f(x.deliveredMs / 1000, 1)).join('/')} s`
+  console.log(
+    `typing: one champion, ${KEYS} keystrokes at 10/s, ${TYPING} employees (until each holds all, CPU once quiet)`,
+  )
   console.log(line('porte-voix', r.ours))
   console.log(line('stock', r.stock))
   console.log(
