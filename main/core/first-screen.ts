@@ -38,6 +38,7 @@ const handlers: {
     return queueForMe(source, filter, ctx.now())
   },
 }
+const FIRST_METHODS = Object.keys(handlers) as FirstMethod[]
 function isFirstMethod(method: unknown): method is FirstMethod {
   return typeof method === 'string' && Object.hasOwn(handlers, method)
 }
@@ -76,12 +77,14 @@ export class FirstScreen {
   private readonly windows = new Set<Early>()
   private readonly ctx: Context
   private core: Core | null = null
+  /** The first screen's methods answered at least once, by any window. */
+  private readonly answeredOnce = new Set<FirstMethod>()
 
   constructor(
     store: StoreTables,
     private readonly options: {
       log: (line: string) => void
-      /** The core is needed now: a frame is held, or the first screen went out. */
+      /** The core is needed now: a frame is held, or the first screen's answers went out. */
       needCore: () => void
       /** A request was answered from SQLite (the start trace, once per method). */
       answered?: (method: string) => void
@@ -122,8 +125,7 @@ export class FirstScreen {
             this.options.log(`first screen: send failed: ${String(error)}`)
           }
           this.options.answered?.(request.method)
-          // The first screen went out: the core loads now, in a later macrotask.
-          if (request.method === 'queue.forMe') setImmediate(() => this.options.needCore())
+          this.firstScreenOut(request.method)
         },
         (error: unknown) => this.options.log(`first screen: ${String(error)}`),
       )
@@ -150,6 +152,18 @@ export class FirstScreen {
       for (const text of held) for (const listener of early.listeners) listener(text)
     }
     this.windows.clear()
+  }
+
+  /**
+   * Once the first screen's three methods have all been answered (the popover sends them
+   * together), the core loads, in a later macrotask: its import compiles ~0.8 MB on this event
+   * loop, and nothing of the first screen (a window's WebSocket accept, its other answers) must
+   * wait behind it. A window that asks fewer is served by the start's timer (start.ts).
+   */
+  private firstScreenOut(method: FirstMethod): void {
+    if (this.answeredOnce.size === FIRST_METHODS.length) return
+    this.answeredOnce.add(method)
+    if (this.answeredOnce.size === FIRST_METHODS.length) setImmediate(() => this.options.needCore())
   }
 
   private hold(early: Early, text: string): void {

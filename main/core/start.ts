@@ -4,9 +4,9 @@
  * 1. SQLite opens (this module loads only the store, the contract and the ranking);
  * 2. windows attach at once: `status.get`, `settings.get` and `queue.forMe` are answered from
  *    SQLite (first-screen.ts), anything else waits;
- * 3. the core's module (services, Yjs, sync, feeds, nudges, studio) is imported after the first
- *    screen went out, when a frame needs it, or START_DELAY_MS after the start, whichever comes
- *    first; it opens on the same store with its replicas deferred (core.ts), and every window is
+ * 3. the core's module (services, Yjs, sync, feeds, nudges, studio) is imported once the first
+ *    screen's three methods have been answered, when a frame needs it, or START_DELAY_MS after
+ *    the start (no window, or one that asks less), whichever comes first; it opens on the same store with its replicas deferred (core.ts), and every window is
  *    handed over to it, held frames first.
  */
 import type { Transport } from '../../common/contract/client'
@@ -47,6 +47,7 @@ export function startCore(options: CoreOptions): CoreStart {
   const load = (why: 'asked' | 'timer'): Promise<Core> => {
     loading ??= (async () => {
       clearTimeout(timer)
+      step(`core module import started (${why})`)
       // Not a static import: this is what the first screen does not wait for.
       const { Core } = await import('./core')
       step('core module loaded')

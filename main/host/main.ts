@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     opened = resolve
     failed = reject
   })
-  const host = await serveCore(opening, options, log)
+  const host = await serveCore(opening, options, log, trace)
   process.stdout.write(
     `porte-voix core host bound to http://${urlHost(options.host)}:${host.port}, opening the core\n`,
   )

@@ -29,7 +29,10 @@ export async function serveCore(
   core: Attachable | Promise<Attachable>,
   options: HostOptions,
   log: (line: string) => void,
+  /** A start step for the host's trace (main.ts): the first window's WebSocket accepted. */
+  onStep: (step: string) => void = () => {},
 ): Promise<RunningHost> {
+  let accepted = false
   const server: Server = createServer((req, res) => {
     if (options.staticDir) serveStatic(options.staticDir, req, res, log)
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('porte-voix core host\n')
@@ -46,7 +49,13 @@ export async function serveCore(
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n')
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(opening, ws, log))
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!accepted) {
+        accepted = true
+        onStep('first window connected (WebSocket accepted)')
+      }
+      attach(opening, ws, log)
+    })
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -248,6 +248,31 @@ async function main(): Promise<void> {
           steps.get('queue.forMe answered from SQLite'),
           t0,
         )
+        record(
+          'core: status.get answered from SQLite',
+          steps.get('status.get answered from SQLite'),
+          t0,
+        )
+        record(
+          'core: settings.get answered from SQLite',
+          steps.get('settings.get answered from SQLite'),
+          t0,
+        )
+        // Since 1 Dec 19:00: the window's accept, and when the core's module import began (after
+        // the first screen's three answers, or the start's timer).
+        record(
+          'core: first window connected (WebSocket accepted)',
+          steps.get('first window connected (WebSocket accepted)'),
+          t0,
+        )
+        const importStarted = [...steps].find(([step]) =>
+          step.startsWith('core module import started'),
+        )
+        record(
+          `core: ${importStarted?.[0] ?? 'core module import started'}`,
+          importStarted?.[1],
+          t0,
+        )
         record('core: core module loaded', steps.get('core module loaded'), t0)
         record('core: services built', steps.get('services built'), t0)
         record('core: open', listenedAt, t0)
