@@ -9,7 +9,13 @@ import { NudgeNotifications } from './shell/nudge-notifications'
 import { popoverPosition } from './shell/popover-position'
 import { isTrustedSender, POPOVER_SIZE } from './shell/security'
 import { AppTray } from './shell/tray'
-import { appUrl, createPopover, createStudio, hardenSession } from './shell/windows'
+import {
+  appUrl,
+  createPopover,
+  createStudio,
+  hardenSession,
+  registerAppScheme,
+} from './shell/windows'
 
 /**
  * The Electron shell: tray, windows, OS integration and IPC wiring only. All product logic lives
@@ -17,6 +23,9 @@ import { appUrl, createPopover, createStudio, hardenSession } from './shell/wind
  */
 
 const OPEN_SHORTCUT = 'CommandOrControl+Alt+P'
+
+// Before app ready (Electron's rule): the scheme the windows load from (code cache, app-scheme.ts).
+registerAppScheme()
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()

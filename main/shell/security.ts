@@ -70,8 +70,8 @@ export function studioWindowOptions(preload: string): BrowserWindowConstructorOp
 
 /**
  * IPC sender check: a message is trusted only from a frame showing our own renderer
- * (same origin for the dev server, same file for packaged builds), never from a navigated-away or
- * embedded frame.
+ * (same origin for the dev server; the app scheme's host and page for built windows, see
+ * app-scheme.ts), never from a navigated-away or embedded frame, nor from a file:// page.
  */
 export function isTrustedSender(frameUrl: string | undefined | null, appUrl: string): boolean {
   if (!frameUrl) return false
@@ -83,8 +83,16 @@ export function isTrustedSender(frameUrl: string | undefined | null, appUrl: str
   } catch {
     return false
   }
-  if (app.protocol === 'file:') return frame.protocol === 'file:' && frame.pathname === app.pathname
-  return frame.origin === app.origin
+  if (app.protocol === 'http:' || app.protocol === 'https:') return frame.origin === app.origin
+  // A custom scheme's URL has the opaque origin "null" for WHATWG URL (so have data: and file:),
+  // so the scheme, host and page are compared instead.
+  return (
+    app.protocol !== 'file:' &&
+    frame.protocol === app.protocol &&
+    frame.host === app.host &&
+    frame.port === app.port &&
+    frame.pathname === app.pathname
+  )
 }
 
 /** In-app navigation never leaves the app's own page. */

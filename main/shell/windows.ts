@@ -1,5 +1,13 @@
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { BrowserWindow, type Session, shell, type WebContents } from 'electron'
+import { BrowserWindow, protocol, type Session, shell, type WebContents } from 'electron'
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  appResponseHeaders,
+  resolveAppRequest,
+} from './app-scheme'
 import {
   CONTENT_SECURITY_POLICY,
   externalUrl,
@@ -9,19 +17,46 @@ import {
 } from './security'
 
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs')
+const rendererRoot = join(import.meta.dirname, '../renderer')
 
-/** The page every window shows; electron-vite sets ELECTRON_RENDERER_URL while developing. */
+/**
+ * The page every window shows: the built renderer from the app's own scheme (app-scheme.ts: V8
+ * code cache, which file:// never gets); electron-vite sets ELECTRON_RENDERER_URL while developing.
+ */
 export function appUrl(view: 'popover' | 'studio'): string {
   const base = process.env.ELECTRON_RENDERER_URL
   const page = base
     ? new URL('index.html', base.endsWith('/') ? base : `${base}/`)
-    : new URL(`file://${join(import.meta.dirname, '../renderer/index.html')}`)
+    : new URL(`${APP_ORIGIN}/index.html`)
   page.hash = view
   return page.toString()
 }
 
-/** Session-wide rules, set once at start-up: a CSP header on every response, no permissions. */
+/** Before the app is ready (Electron's rule): the windows' scheme and its privileges. */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }])
+}
+
+/** The renderer's files from the app's own folder (inside the asar: Electron's fs reads it). */
+function serveAppScheme(session: Session): void {
+  session.protocol.handle(APP_SCHEME, async (request) => {
+    const resolved = resolveAppRequest(rendererRoot, request.url, request.method)
+    if ('status' in resolved) return new Response(null, { status: resolved.status })
+    try {
+      const body = request.method === 'HEAD' ? null : await readFile(resolved.file)
+      return new Response(body, { headers: appResponseHeaders(resolved.file) })
+    } catch {
+      return new Response(null, { status: 404 })
+    }
+  })
+}
+
+/**
+ * Session-wide rules, set once at start-up: the app scheme served, a CSP header on every
+ * response, no permissions.
+ */
 export function hardenSession(session: Session): void {
+  serveAppScheme(session)
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: {

@@ -113,21 +113,17 @@ describe('packaging', () => {
       enableNodeCliInspectArguments: false,
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
-      grantFileProtocolExtraPrivileges: true,
+      grantFileProtocolExtraPrivileges: false,
     })
   })
 
-  it('keeps GrantFileProtocolExtraPrivileges on only while the windows load module scripts from file://', () => {
-    // With the fuse off, file:// pages get Chromium's rules: a module script (CORS mode) from
-    // file:// is refused and the window stays blank. When the renderer moves to a custom
-    // protocol this fails: turn the fuse off in electron-builder.yml then.
+  it('turns GrantFileProtocolExtraPrivileges off: the windows load from the app scheme, not file://', () => {
+    // With the fuse off, a module script from file:// would be refused and the window stay
+    // blank: the windows must be served by the app scheme's handler (main/shell/app-scheme.ts).
     const windows = readFileSync(join(ROOT, 'main', 'shell', 'windows.ts'), 'utf8')
-    const page = readFileSync(join(ROOT, 'renderer', 'index.html'), 'utf8')
-    expect(windows).toMatch(
-      /new URL\(`file:\/\/\$\{join\(import\.meta\.dirname, '\.\.\/renderer\/index\.html'\)/,
-    )
-    expect(page).toMatch(/<script type="module"/)
-    expect(windows).not.toMatch(/protocol\.handle\(/)
+    expect(windows).toMatch(/new URL\(`\$\{APP_ORIGIN\}\/index\.html`\)/)
+    expect(windows).toMatch(/session\.protocol\.handle\(APP_SCHEME,/)
+    expect(windows).not.toMatch(/new URL\(`file:/)
   })
 })
 
@@ -145,6 +141,6 @@ const EXPECTED_FUSES: Partial<Record<FuseV1Options, FuseState>> = {
   [FuseV1Options.EnableNodeCliInspectArguments]: FuseState.DISABLE,
   [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: FuseState.ENABLE,
   [FuseV1Options.OnlyLoadAppFromAsar]: FuseState.ENABLE,
-  // Needed while the windows load from file:// (see electron-builder.yml).
-  [FuseV1Options.GrantFileProtocolExtraPrivileges]: FuseState.ENABLE,
+  // The windows load from the app scheme, not file:// (see electron-builder.yml).
+  [FuseV1Options.GrantFileProtocolExtraPrivileges]: FuseState.DISABLE,
 }

@@ -62,22 +62,25 @@ describe('content security policy', () => {
 })
 
 describe('IPC sender checks', () => {
-  const packaged = 'file:///opt/porte-voix/resources/app.asar/out/renderer/index.html#popover'
+  // Built windows load from the app scheme (main/shell/app-scheme.ts), never from file://.
+  const packaged = 'porte-voix-app://renderer/index.html#popover'
   const dev = 'http://localhost:5173/index.html#popover'
 
   it('trusts only our own page', () => {
     expect(isTrustedSender(packaged, packaged)).toBe(true)
-    expect(
-      isTrustedSender(
-        'file:///opt/porte-voix/resources/app.asar/out/renderer/index.html#studio',
-        packaged,
-      ),
-    ).toBe(true)
+    expect(isTrustedSender('porte-voix-app://renderer/index.html#studio', packaged)).toBe(true)
     expect(isTrustedSender('http://localhost:5173/index.html#studio', dev)).toBe(true)
   })
 
   it('refuses other files, origins, and missing frames', () => {
     expect(isTrustedSender('file:///tmp/evil.html', packaged)).toBe(false)
+    expect(
+      isTrustedSender(
+        'file:///opt/porte-voix/resources/app.asar/out/renderer/index.html',
+        packaged,
+      ),
+    ).toBe(false)
+    expect(isTrustedSender('porte-voix-app://renderer/evil.html', packaged)).toBe(false)
     expect(isTrustedSender('https://evil.example/index.html', dev)).toBe(false)
     expect(isTrustedSender('http://localhost:5174/index.html', dev)).toBe(false)
     expect(isTrustedSender(undefined, dev)).toBe(false)
@@ -88,6 +91,8 @@ describe('IPC sender checks', () => {
   it('navigation never leaves the app', () => {
     expect(isNavigationAllowed('https://www.linkedin.com/', dev)).toBe(false)
     expect(isNavigationAllowed('http://localhost:5173/index.html#studio', dev)).toBe(true)
+    expect(isNavigationAllowed('porte-voix-app://renderer/index.html#studio', packaged)).toBe(true)
+    expect(isNavigationAllowed('https://www.linkedin.com/', packaged)).toBe(false)
   })
 })
 
