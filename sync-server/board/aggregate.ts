@@ -131,11 +131,32 @@ export type BoardRows = {
   clicks: Iterable<ClickRow>
   conversions: Iterable<ConversionRow>
   optedIn: readonly string[]
+  /** Where these rows stand in the workspace's board_seq (read in the same snapshot). */
+  cursor?: BoardCursor
+}
+
+/**
+ * A workspace's board_seq table row: `seq` numbers the rows added to the board's inputs (shares,
+ * clicks, conversions, share ↔ member links) in commit order; `generation` moves on any other
+ * change to them (a deletion, an erasure, a link_items fact), after which counting on is unsound.
+ */
+export type BoardCursor = { seq: number; generation: number }
+
+/** The rows numbered past a cursor (board/counters.ts counts them on). */
+export type BoardDelta = {
+  shares: ShareRow[]
+  clicks: ClickRow[]
+  conversions: ConversionRow[]
+  links: { share_id: string; member_id: string }[]
+  optedIn: readonly string[]
+  cursor: BoardCursor
 }
 
 /** Reads a workspace's BoardRows (SQLite: sqliteBoardRows; PostgreSQL: storage/postgres/). */
 export interface BoardSource {
   boardRows(workspaceId: string): Promise<BoardRows>
+  /** The rows added after `after`, or null when the generation moved (rebuild from boardRows). */
+  boardDelta(workspaceId: string, after: BoardCursor): Promise<BoardDelta | null>
 }
 
 export type BoardInput = {
@@ -153,24 +174,25 @@ const SHARES_SQL = `SELECT s.id, s.item_id, s.network, s.objective, s.campaign_i
          LEFT JOIN share_members sm ON sm.workspace_id = s.workspace_id AND sm.share_id = s.id
         WHERE s.workspace_id = ?`
 
-/** The rows from the relay's SQLite file, read lazily (iterators) as the aggregate walks them. */
-export function sqliteBoardRows(db: Db, workspaceId: string): BoardRows {
-  return {
-    shares: db.prepare<[string], ShareRow>(SHARES_SQL).iterate(workspaceId),
-    clicks: {
-      [Symbol.iterator]: () =>
-        db
-          .prepare<[string], ClickRow>(
-            `SELECT c.share_id, c.item_id, c.network, substr(c.at, 1, 10) AS day,
+const CLICKS_SQL = (
+  where: string,
+) => `SELECT c.share_id, c.item_id, c.network, substr(c.at, 1, 10) AS day,
               CAST(strftime('%w', c.at) AS INTEGER) * 24 + CAST(strftime('%H', c.at) AS INTEGER) AS how,
               COUNT(*) AS n, SUM(c.is_unique) AS u,
               li.objective, li.source_kind, li.campaign_id
          FROM clicks c
          LEFT JOIN link_items li ON li.workspace_id = c.workspace_id AND li.item_id = c.item_id
-        WHERE c.workspace_id = ?
-        GROUP BY c.share_id, c.item_id, c.network, day, how`,
-          )
-          .iterate(workspaceId),
+        WHERE c.workspace_id = ?${where}
+        GROUP BY c.share_id, c.item_id, c.network, day, how`
+
+const CURSOR_SQL = 'SELECT seq, generation FROM board_seq WHERE workspace_id = ?'
+
+/** The rows from the relay's SQLite file, read lazily (iterators) as the aggregate walks them. */
+export function sqliteBoardRows(db: Db, workspaceId: string): BoardRows {
+  return {
+    shares: db.prepare<[string], ShareRow>(SHARES_SQL).iterate(workspaceId),
+    clicks: {
+      [Symbol.iterator]: () => db.prepare<[string], ClickRow>(CLICKS_SQL('')).iterate(workspaceId),
     },
     conversions: {
       [Symbol.iterator]: () =>
@@ -195,14 +217,73 @@ export function sqliteBoardRows(db: Db, workspaceId: string): BoardRows {
 export class SqliteBoardSource implements BoardSource {
   constructor(private readonly db: Db) {}
   async boardRows(workspaceId: string): Promise<BoardRows> {
-    const rows = sqliteBoardRows(this.db, workspaceId)
-    // Read now, inside this call: the caller may await before walking them.
-    return {
-      shares: [...rows.shares],
-      clicks: [...rows.clicks],
-      conversions: [...rows.conversions],
-      optedIn: rows.optedIn,
-    }
+    // Read now, in one transaction (one snapshot with the cursor): the caller may await before
+    // walking them.
+    return this.db.transaction(() => {
+      const rows = sqliteBoardRows(this.db, workspaceId)
+      return {
+        shares: [...rows.shares],
+        clicks: [...rows.clicks],
+        conversions: [...rows.conversions],
+        optedIn: rows.optedIn,
+        cursor: this.#cursor(workspaceId),
+      }
+    })()
+  }
+
+  #cursor(workspaceId: string): BoardCursor {
+    return (
+      this.db.prepare<[string], BoardCursor>(CURSOR_SQL).get(workspaceId) ?? {
+        seq: 0,
+        generation: 0,
+      }
+    )
+  }
+
+  async boardDelta(workspaceId: string, after: BoardCursor): Promise<BoardDelta | null> {
+    return this.db.transaction(() => {
+      const cursor = this.#cursor(workspaceId)
+      if (cursor.generation !== after.generation) return null
+      if (cursor.seq === after.seq)
+        return {
+          shares: [],
+          clicks: [],
+          conversions: [],
+          links: [],
+          optedIn: this.#optedIn(workspaceId),
+          cursor,
+        }
+      const args: [string, number] = [workspaceId, after.seq]
+      return {
+        shares: this.db
+          .prepare<[string, number], ShareRow>(`${SHARES_SQL} AND s.board_seq > ?`)
+          .all(...args),
+        clicks: this.db
+          .prepare<[string, number], ClickRow>(CLICKS_SQL(' AND c.board_seq > ?'))
+          .all(...args),
+        conversions: this.db
+          .prepare<[string, number], ConversionRow>(
+            'SELECT share_id, campaign_id, value, at FROM conversions WHERE workspace_id = ? AND board_seq > ?',
+          )
+          .all(...args),
+        links: this.db
+          .prepare<[string, number], { share_id: string; member_id: string }>(
+            'SELECT share_id, member_id FROM share_members WHERE workspace_id = ? AND board_seq > ?',
+          )
+          .all(...args),
+        optedIn: this.#optedIn(workspaceId),
+        cursor,
+      }
+    })()
+  }
+
+  #optedIn(workspaceId: string): string[] {
+    return this.db
+      .prepare<[string], { member_id: string }>(
+        'SELECT member_id FROM leaderboard WHERE workspace_id = ? ORDER BY member_id',
+      )
+      .all(workspaceId)
+      .map((row) => row.member_id)
   }
 }
 
@@ -413,7 +494,7 @@ export function aggregateRows(rows: BoardRows, input: BoardInput): BoardContent 
 }
 
 /** Best first, ties share a rank, then by name and id so rebuilds order them the same way. */
-function rank<T extends { memberId: string; displayName: string }>(
+export function rank<T extends { memberId: string; displayName: string }>(
   rows: readonly T[],
   score: (row: T) => number,
 ): (T & { rank: number })[] {

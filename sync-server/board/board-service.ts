@@ -6,7 +6,8 @@ import { newId } from '../../common/model/ids'
 import type { Logger } from '../log'
 import type { WorkspaceStore } from '../persistence/workspace-store'
 import type { RoomManager } from '../rooms/room-manager'
-import { aggregateRows, type BoardContent, type BoardSource } from './aggregate'
+import type { BoardContent, BoardSource } from './aggregate'
+import { BoardState } from './counters'
 
 /** Default lag of the board behind a new share, click or conversion. */
 export const BOARD_DEBOUNCE_MS = 2_000
@@ -36,6 +37,11 @@ export class BoardService {
   readonly #pending = new Map<string, Pending>()
   /** How long each workspace's last aggregate took (see touch). */
   readonly #lastMs = new Map<string, number>()
+  /** Each workspace's running counters, moved by the rows added since (board/counters.ts). */
+  readonly #states = new Map<string, BoardState>()
+  /** One run at a time per workspace: two runs counting one delta would count it twice. */
+  readonly #runs = new Map<string, Promise<void>>()
+  readonly #stats = { full: 0, delta: 0 }
   #closed = false
 
   constructor(options: BoardServiceOptions) {
@@ -78,7 +84,23 @@ export class BoardService {
 
   /** Rebuild now and resolve once written (tests, and a close that flushes). */
   async rebuildNow(workspaceId: string): Promise<void> {
-    await this.#rebuild(workspaceId)
+    await this.#serial(workspaceId)
+  }
+
+  /** How many runs read every row (start, a generation change) and how many counted on. */
+  stats(): { full: number; delta: number } {
+    return { ...this.#stats }
+  }
+
+  #serial(workspaceId: string): Promise<void> {
+    const previous = this.#runs.get(workspaceId) ?? Promise.resolve()
+    const run = previous.catch(() => {}).then(() => this.#rebuild(workspaceId))
+    const settled = run.catch(() => {})
+    this.#runs.set(workspaceId, settled)
+    void settled.then(() => {
+      if (this.#runs.get(workspaceId) === settled) this.#runs.delete(workspaceId)
+    })
+    return run
   }
 
   /** Resolves once no rebuild is scheduled or running. */
@@ -110,7 +132,7 @@ export class BoardService {
   #run(workspaceId: string, pending: Pending): void {
     pending.timer = null
     if (this.#closed) return
-    pending.running = this.#rebuild(workspaceId)
+    pending.running = this.#serial(workspaceId)
       .catch((error: unknown) =>
         this.#o.log.error('board rebuild failed', {
           workspace: workspaceId,
@@ -135,16 +157,14 @@ export class BoardService {
     }))
     const now = this.#o.now?.() ?? new Date()
     const started = performance.now()
-    const rows = await source.boardRows(workspaceId)
-    // Opted-in members' names, read before the (synchronous) aggregate.
+    const { state, optedIn } = await this.#count(workspaceId, source)
+    // Opted-in members' names, read before the (synchronous) standings.
     const names = new Map<string, string>()
-    for (const record of await Promise.all(
-      rows.optedIn.map((id) => workspaces.getMemberRecord(id)),
-    ))
+    for (const record of await Promise.all(optedIn.map((id) => workspaces.getMemberRecord(id))))
       if (record && record.workspaceId === workspaceId && record.removedAt === null)
         names.set(record.id, record.displayName)
     const content = this.#timed(workspaceId, started, () =>
-      aggregateRows(rows, {
+      state.content({
         weights: settings.points,
         challenges,
         memberName: (id) => names.get(id) ?? null,
@@ -170,6 +190,38 @@ export class BoardService {
         ms: Math.round(performance.now() - started),
       })
     })
+  }
+
+  /**
+   * The workspace's counters moved by the rows added since they were last read, or rebuilt from
+   * every row when there are none yet (start) or the generation moved (a deletion, an erasure, a
+   * link_items fact changed): a click costs reading that click, not every click of the workspace.
+   */
+  async #count(
+    workspaceId: string,
+    source: BoardSource,
+  ): Promise<{ state: BoardState; optedIn: readonly string[] }> {
+    const held = this.#states.get(workspaceId)
+    if (held) {
+      const delta = await source.boardDelta(workspaceId, held.cursor)
+      if (delta) {
+        try {
+          held.apply(delta)
+        } catch (error) {
+          // Half counted: rebuild next time rather than show wrong counts from now on.
+          this.#states.delete(workspaceId)
+          throw error
+        }
+        this.#stats.delta++
+        return { state: held, optedIn: delta.optedIn }
+      }
+    }
+    this.#states.delete(workspaceId)
+    const rows = await source.boardRows(workspaceId)
+    const state = BoardState.fromRows(rows)
+    this.#states.set(workspaceId, state)
+    this.#stats.full++
+    return { state, optedIn: rows.optedIn }
   }
 }
 

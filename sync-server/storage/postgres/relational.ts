@@ -4,6 +4,8 @@ import type { Member, Role, Workspace } from '../../../common/model/member'
 import type { MyResults } from '../../../common/model/results'
 import type { ShareEvent } from '../../../common/model/share'
 import type {
+  BoardCursor,
+  BoardDelta,
   BoardRows,
   BoardSource,
   ClickRow,
@@ -161,6 +163,62 @@ const MIGRATIONS: string[] = [
      day integer PRIMARY KEY,
      key bytea NOT NULL
    );`,
+  // Incremental board counters (board/counters.ts), as SQLite's migration 7: each row added to
+  // the board's inputs takes the workspace's next board_seq. The pv_board_seq row stays locked
+  // until the inserting transaction commits, so seqs commit in order: a snapshot that sees seq n
+  // sees every row numbered up to n, and a board that read up to n misses nothing by reading
+  // "> n" next time, whichever node inserted. Any other change moves the generation (rebuild).
+  `CREATE TABLE pv_board_seq (
+     workspace_id text PRIMARY KEY,
+     seq bigint NOT NULL,
+     generation bigint NOT NULL
+   );
+   ALTER TABLE pv_shares ADD COLUMN board_seq bigint;
+   ALTER TABLE pv_clicks ADD COLUMN board_seq bigint;
+   ALTER TABLE pv_conversions ADD COLUMN board_seq bigint;
+   ALTER TABLE pv_share_members ADD COLUMN board_seq bigint;
+   CREATE INDEX pv_clicks_by_board_seq ON pv_clicks(workspace_id, board_seq);
+   CREATE INDEX pv_shares_by_board_seq ON pv_shares(workspace_id, board_seq);
+   CREATE INDEX pv_conversions_by_board_seq ON pv_conversions(workspace_id, board_seq);
+   CREATE INDEX pv_share_members_by_board_seq ON pv_share_members(workspace_id, board_seq);
+   CREATE FUNCTION pv_board_next_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO pv_board_seq AS b (workspace_id, seq, generation) VALUES (NEW.workspace_id, 1, 0)
+       ON CONFLICT (workspace_id) DO UPDATE SET seq = b.seq + 1
+       RETURNING b.seq INTO NEW.board_seq;
+     RETURN NEW;
+   END $$;
+   CREATE FUNCTION pv_board_next_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+   DECLARE ws text;
+   BEGIN
+     IF TG_OP = 'INSERT' THEN ws := NEW.workspace_id; ELSE ws := OLD.workspace_id; END IF;
+     INSERT INTO pv_board_seq AS b (workspace_id, seq, generation) VALUES (ws, 0, 1)
+       ON CONFLICT (workspace_id) DO UPDATE SET generation = b.generation + 1;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER pv_shares_board_seq BEFORE INSERT ON pv_shares
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_seq();
+   CREATE TRIGGER pv_clicks_board_seq BEFORE INSERT ON pv_clicks
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_seq();
+   CREATE TRIGGER pv_conversions_board_seq BEFORE INSERT ON pv_conversions
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_seq();
+   CREATE TRIGGER pv_share_members_board_seq BEFORE INSERT ON pv_share_members
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_seq();
+   CREATE TRIGGER pv_shares_board_gen AFTER DELETE OR UPDATE OF
+       workspace_id, id, item_id, network, objective, campaign_id, shared_at ON pv_shares
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();
+   CREATE TRIGGER pv_clicks_board_gen AFTER DELETE OR UPDATE OF
+       workspace_id, share_id, item_id, network, at, is_unique ON pv_clicks
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();
+   CREATE TRIGGER pv_conversions_board_gen AFTER DELETE OR UPDATE OF
+       workspace_id, share_id, campaign_id, value, at ON pv_conversions
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();
+   CREATE TRIGGER pv_share_members_board_gen AFTER DELETE OR UPDATE OF
+       workspace_id, share_id, member_id ON pv_share_members
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();
+   CREATE TRIGGER pv_link_items_board_gen AFTER INSERT OR DELETE OR UPDATE OF
+       workspace_id, item_id, campaign_id, objective, source_kind ON pv_link_items
+     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();`,
 ]
 
 type Queryable = pg.Pool | pg.PoolClient
@@ -864,59 +922,112 @@ class PgResultsStore implements ResultsStore {
   }
 }
 
+const PG_SHARES_SQL = `SELECT s.id, s.item_id, s.network, s.objective, s.campaign_id, s.shared_at,
+         li.source_kind, sm.member_id
+    FROM pv_shares s
+    LEFT JOIN pv_link_items li ON li.workspace_id = s.workspace_id AND li.item_id = s.item_id
+    LEFT JOIN pv_share_members sm ON sm.workspace_id = s.workspace_id AND sm.share_id = s.id
+   WHERE s.workspace_id = $1`
+
+// Hour of the week in UTC, as SQLite's strftime('%w') * 24 + strftime('%H') on the text.
+const PG_CLICKS_SQL = (where: string) => `SELECT c.share_id, c.item_id, c.network,
+         substr(c.at, 1, 10) AS day,
+         (extract(dow FROM (c.at::timestamptz AT TIME ZONE 'UTC'))::int * 24
+           + extract(hour FROM (c.at::timestamptz AT TIME ZONE 'UTC'))::int) AS how,
+         COUNT(*)::int AS n, SUM(c.is_unique)::int AS u,
+         li.objective, li.source_kind, li.campaign_id
+    FROM pv_clicks c
+    LEFT JOIN pv_link_items li ON li.workspace_id = c.workspace_id AND li.item_id = c.item_id
+   WHERE c.workspace_id = $1${where}
+   GROUP BY c.share_id, c.item_id, c.network, day, how, li.objective, li.source_kind,
+            li.campaign_id`
+
 class PgBoardSource implements BoardSource {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** The same rows as sqliteBoardRows, read in one snapshot (REPEATABLE READ, read only). */
-  async boardRows(workspaceId: string): Promise<BoardRows> {
+  /** Reads in one snapshot (REPEATABLE READ, read only). */
+  async #snapshot<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-      const shares = await client.query<ShareRow>(
-        `SELECT s.id, s.item_id, s.network, s.objective, s.campaign_id, s.shared_at,
-                li.source_kind, sm.member_id
-           FROM pv_shares s
-           LEFT JOIN pv_link_items li ON li.workspace_id = s.workspace_id AND li.item_id = s.item_id
-           LEFT JOIN pv_share_members sm ON sm.workspace_id = s.workspace_id AND sm.share_id = s.id
-          WHERE s.workspace_id = $1`,
-        [workspaceId],
-      )
-      // Hour of the week in UTC, as SQLite's strftime('%w') * 24 + strftime('%H') on the text.
-      const clicks = await client.query<ClickRow>(
-        `SELECT c.share_id, c.item_id, c.network, substr(c.at, 1, 10) AS day,
-                (extract(dow FROM (c.at::timestamptz AT TIME ZONE 'UTC'))::int * 24
-                  + extract(hour FROM (c.at::timestamptz AT TIME ZONE 'UTC'))::int) AS how,
-                COUNT(*)::int AS n, SUM(c.is_unique)::int AS u,
-                li.objective, li.source_kind, li.campaign_id
-           FROM pv_clicks c
-           LEFT JOIN pv_link_items li ON li.workspace_id = c.workspace_id AND li.item_id = c.item_id
-          WHERE c.workspace_id = $1
-          GROUP BY c.share_id, c.item_id, c.network, day, how, li.objective, li.source_kind,
-                   li.campaign_id`,
-        [workspaceId],
-      )
-      const conversions = await client.query<ConversionRow>(
-        'SELECT share_id, campaign_id, value, at FROM pv_conversions WHERE workspace_id = $1',
-        [workspaceId],
-      )
-      const opted = await client.query<{ member_id: string }>(
-        `SELECT member_id FROM pv_leaderboard WHERE workspace_id = $1
-         ORDER BY member_id COLLATE "C"`,
-        [workspaceId],
-      )
+      const result = await fn(client)
       await client.query('COMMIT')
-      return {
-        shares: shares.rows,
-        clicks: clicks.rows,
-        conversions: conversions.rows,
-        optedIn: opted.rows.map((row) => row.member_id),
-      }
+      return result
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {})
       throw error
     } finally {
       client.release()
     }
+  }
+
+  async #cursor(client: pg.PoolClient, workspaceId: string): Promise<BoardCursor> {
+    const { rows } = await client.query<BoardCursor>(
+      'SELECT seq::float8 AS seq, generation::float8 AS generation FROM pv_board_seq WHERE workspace_id = $1',
+      [workspaceId],
+    )
+    return rows[0] ?? { seq: 0, generation: 0 }
+  }
+
+  async #optedIn(client: pg.PoolClient, workspaceId: string): Promise<string[]> {
+    const opted = await client.query<{ member_id: string }>(
+      `SELECT member_id FROM pv_leaderboard WHERE workspace_id = $1
+       ORDER BY member_id COLLATE "C"`,
+      [workspaceId],
+    )
+    return opted.rows.map((row) => row.member_id)
+  }
+
+  /** The same rows as sqliteBoardRows, and the cursor, in one snapshot. */
+  async boardRows(workspaceId: string): Promise<BoardRows> {
+    return this.#snapshot(async (client) => {
+      // One snapshot: a row committed after it is read by the next delta, never twice.
+      const cursor = await this.#cursor(client, workspaceId)
+      const shares = await client.query<ShareRow>(PG_SHARES_SQL, [workspaceId])
+      const clicks = await client.query<ClickRow>(PG_CLICKS_SQL(''), [workspaceId])
+      const conversions = await client.query<ConversionRow>(
+        'SELECT share_id, campaign_id, value, at FROM pv_conversions WHERE workspace_id = $1',
+        [workspaceId],
+      )
+      return {
+        shares: shares.rows,
+        clicks: clicks.rows,
+        conversions: conversions.rows,
+        optedIn: await this.#optedIn(client, workspaceId),
+        cursor,
+      }
+    })
+  }
+
+  async boardDelta(workspaceId: string, after: BoardCursor): Promise<BoardDelta | null> {
+    return this.#snapshot(async (client) => {
+      const cursor = await this.#cursor(client, workspaceId)
+      if (cursor.generation !== after.generation) return null
+      const optedIn = await this.#optedIn(client, workspaceId)
+      if (cursor.seq === after.seq)
+        return { shares: [], clicks: [], conversions: [], links: [], optedIn, cursor }
+      const args = [workspaceId, after.seq]
+      const shares = await client.query<ShareRow>(`${PG_SHARES_SQL} AND s.board_seq > $2`, args)
+      const clicks = await client.query<ClickRow>(PG_CLICKS_SQL(' AND c.board_seq > $2'), args)
+      const conversions = await client.query<ConversionRow>(
+        `SELECT share_id, campaign_id, value, at FROM pv_conversions
+         WHERE workspace_id = $1 AND board_seq > $2`,
+        args,
+      )
+      const links = await client.query<{ share_id: string; member_id: string }>(
+        `SELECT share_id, member_id FROM pv_share_members
+         WHERE workspace_id = $1 AND board_seq > $2`,
+        args,
+      )
+      return {
+        shares: shares.rows,
+        clicks: clicks.rows,
+        conversions: conversions.rows,
+        links: links.rows,
+        optedIn,
+        cursor,
+      }
+    })
   }
 }
 
