@@ -16,6 +16,26 @@ const TYPES: Record<string, string> = {
 }
 
 /**
+ * Caching (issue 7.8): Chromium builds a script's V8 code cache only for responses it keeps in
+ * its HTTP cache, and consumes it on a later load that needs no new response. Vite names every
+ * file under assets/ by its content hash, so those are immutable for a year; index.html (and the
+ * SPA fallback) is revalidated each time with its ETag, so a new build is seen at once.
+ */
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+const REVALIDATE = 'no-cache'
+
+/** A validator from the file's size and modification time (a new build writes new files). */
+export function fileETag(stats: { size: number; mtimeMs: number }): string {
+  return `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`
+}
+
+/** The cache policy of a served file, by where it sits under the root. */
+export function cacheControl(root: string, file: string): string {
+  const relative = path.relative(path.resolve(root), file).split(path.sep)
+  return relative.length === 2 && relative[0] === 'assets' ? IMMUTABLE : REVALIDATE
+}
+
+/**
  * Serve the built renderer (GET/HEAD only, no escaping the root, SPA fallback to index.html).
  * `onError` hears about files that could not be read (answered 500, never a crash).
  */
@@ -51,14 +71,26 @@ export function serveStatic(
     res.writeHead(403).end()
     return
   }
-  if (!isFile(file)) file = path.join(base, 'index.html')
-  if (!isFile(file)) {
+  let stats = fileStats(file)
+  if (!stats) {
+    file = path.join(base, 'index.html')
+    stats = fileStats(file)
+  }
+  if (!stats) {
     res.writeHead(404).end()
     return
   }
+  const etag = fileETag(stats)
   const headers = {
     'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
     'x-content-type-options': 'nosniff',
+    'cache-control': cacheControl(base, file),
+    etag,
+  }
+  const match = req.headers['if-none-match']
+  if (match?.split(/\s*,\s*/).some((tag) => tag === etag || tag === '*')) {
+    res.writeHead(304, { 'cache-control': headers['cache-control'], etag }).end()
+    return
   }
   if (req.method === 'HEAD') {
     res.writeHead(200, headers).end()
@@ -86,10 +118,11 @@ export function serveStatic(
   res.once('close', () => stream.destroy())
 }
 
-function isFile(file: string): boolean {
+function fileStats(file: string): { size: number; mtimeMs: number } | null {
   try {
-    return statSync(file).isFile()
+    const stats = statSync(file)
+    return stats.isFile() ? stats : null
   } catch {
-    return false
+    return null
   }
 }
