@@ -24,6 +24,7 @@ import {
   SystemClock,
   toDisposable,
 } from '../lifecycle'
+import { collectAtRest, exposesGc } from '../runtime-flags'
 import type { DocLog, StorageFault } from '../store/doc-log'
 import type { StoredSession } from '../store/session'
 import { describeConnectionError, describeTerminalClose, RelaySocket } from './relay-errors'
@@ -427,12 +428,11 @@ export class WorkspaceSync implements Disposable {
    * after the last replica fell asleep returns them now.
    */
   private collectSoon(): void {
-    const gc = (globalThis as { gc?: () => void }).gc
-    if (!gc || this.gcTimer) return
+    if (!exposesGc() || this.gcTimer) return
     this.gcTimer = this.clock.setTimeout(() => {
       this.gcTimer = null
-      // A full mark-compact. (Node 20's gc() takes no options: any argument means a minor GC.)
-      if (!this.destroyed) gc()
+      // A full collection that compacts, so the emptied pages are released (runtime-flags.ts).
+      if (!this.destroyed) collectAtRest()
     }, 100)
   }
 
