@@ -30,40 +30,85 @@ function sameMember(value: unknown, member: Member): boolean {
  * The relay is the only writer of a workspace's `directory` doc: each member who connects is
  * (re)written from their verified token, so names and roles there can be trusted.
  * Unchanged entries are not rewritten, to keep the log from growing on every reconnect.
+ * The members of one workspace who connect in the same event-loop turn are written in one
+ * change (one update, one append, one log line): a connect burst wrote a directory update per
+ * member (issue 11.3).
  */
-export async function recordMember(
-  rooms: RoomManager,
-  workspace: Workspace,
-  claims: TokenClaims,
-  log: Logger,
-  /** The relay's --public-url (short links), or null: members mint links from it. */
-  publicUrl: string | null = null,
-): Promise<void> {
-  const member: Member = {
-    id: claims.sub,
-    workspaceId: claims.ws,
-    displayName: claims.name,
-    role: claims.role,
+export class DirectoryRecorder {
+  readonly #rooms: RoomManager
+  readonly #log: Logger
+  readonly #publicUrl: string | null
+  /** Per workspace: the latest claims of each member waiting for this turn's write. */
+  readonly #pending = new Map<string, PendingWrite>()
+
+  constructor(
+    rooms: RoomManager,
+    log: Logger,
+    /** The relay's --public-url (short links), or null: members mint links from it. */
+    publicUrl: string | null = null,
+  ) {
+    this.#rooms = rooms
+    this.#log = log
+    this.#publicUrl = publicUrl
   }
-  await rooms.with({ workspaceId: workspace.id, doc: 'directory' }, async (room) => {
-    const doc = room.doc
-    const info = workspaceMap(doc)
-    const needsWorkspace =
-      info.get('id') !== workspace.id ||
-      info.get('name') !== workspace.name ||
-      (info.get('publicUrl') ?? null) !== publicUrl
-    const needsMember = !sameMember(membersMap(doc).get(member.id), member)
-    if (!needsWorkspace && !needsMember) return
-    await room.changeByRelay((d) => {
-      if (needsWorkspace) {
-        workspaceMap(d).set('id', workspace.id)
-        workspaceMap(d).set('name', workspace.name)
-        workspaceMap(d).set('publicUrl', publicUrl)
-      }
-      if (needsMember) putMember(d, member)
+
+  /** Settles once the member is in the directory (or was already), with the turn's others. */
+  record(workspace: Workspace, claims: TokenClaims): Promise<void> {
+    let write = this.#pending.get(workspace.id)
+    if (!write) {
+      const created: PendingWrite = { workspace, members: new Map(), done: null }
+      created.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.#pending.delete(workspace.id)
+        return this.#write(created)
+      })
+      this.#pending.set(workspace.id, created)
+      write = created
+    }
+    write.workspace = workspace
+    write.members.set(claims.sub, {
+      id: claims.sub,
+      workspaceId: claims.ws,
+      displayName: claims.name,
+      role: claims.role,
     })
-    log.info('directory updated', { room: room.name, member: member.id, role: member.role })
-  })
+    return write.done as Promise<void>
+  }
+
+  async #write({ workspace, members }: PendingWrite): Promise<void> {
+    const publicUrl = this.#publicUrl
+    await this.#rooms.with({ workspaceId: workspace.id, doc: 'directory' }, async (room) => {
+      const doc = room.doc
+      const info = workspaceMap(doc)
+      const needsWorkspace =
+        info.get('id') !== workspace.id ||
+        info.get('name') !== workspace.name ||
+        (info.get('publicUrl') ?? null) !== publicUrl
+      const changed = [...members.values()].filter((m) => !sameMember(membersMap(doc).get(m.id), m))
+      if (!needsWorkspace && changed.length === 0) return
+      await room.changeByRelay((d) => {
+        if (needsWorkspace) {
+          workspaceMap(d).set('id', workspace.id)
+          workspaceMap(d).set('name', workspace.name)
+          workspaceMap(d).set('publicUrl', publicUrl)
+        }
+        for (const member of changed) putMember(d, member)
+      })
+      const one = changed.length === 1 ? changed[0] : undefined
+      this.#log.info('directory updated', {
+        room: room.name,
+        members: changed.length,
+        // One member (the usual reconnect): named, as before batching.
+        member: one?.id,
+        role: one?.role,
+      })
+    })
+  }
+}
+
+type PendingWrite = {
+  workspace: Workspace
+  members: Map<string, Member>
+  done: Promise<void> | null
 }
 
 /**

@@ -4,7 +4,7 @@ import { LiveAccess } from './auth/live-access'
 import { BoardService } from './board/board-service'
 import { QueueBoardWatch, touchBoardOnWrites } from './board/triggers'
 import type { RelayConfig } from './config'
-import { pruneDirectories, pruneStoredDirectories, recordMember } from './directory'
+import { DirectoryRecorder, pruneDirectories, pruneStoredDirectories } from './directory'
 import { authorizeUpgrade } from './http/authorize'
 import { createHttpServer } from './http/server'
 import { LinkIndexer } from './links/indexer'
@@ -170,6 +170,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     }
   }
 
+  const directory = new DirectoryRecorder(rooms, log, config.publicUrl ?? null)
   const { server, wss } = createHttpServer({
     maxMessageBytes: config.maxMessageBytes,
     log,
@@ -207,7 +208,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       }),
     ),
     admit: ({ claims }) => access.admit(claims.sub),
-    onConnection: (ws, { claims, ref, generation, device }, req) => {
+    onConnection: (ws, { claims, ref, generation, device, workspace }, req) => {
       const connection = new Connection(
         ws,
         claims,
@@ -232,17 +233,13 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         access: connection.access,
         remote: req.socket.remoteAddress,
       })
-      workspaces
-        .getWorkspace(ref.workspaceId)
-        .then((workspace) =>
-          workspace ? recordMember(rooms, workspace, claims, log, config.publicUrl ?? null) : null,
-        )
-        .catch((error: unknown) =>
-          log.error('directory update failed', {
-            member: claims.sub,
-            error: (error as Error).message,
-          }),
-        )
+      // The workspace the upgrade was authorized with (read once per connect).
+      directory.record(workspace, claims).catch((error: unknown) =>
+        log.error('directory update failed', {
+          member: claims.sub,
+          error: (error as Error).message,
+        }),
+      )
     },
   })
 

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { ProblemCode } from '../../common/contract/problems'
 import { accessFor, parseRoomName, type RoomRef } from '../../common/doc/rooms'
 import type { TokenClaims } from '../../common/model/invitation'
+import type { Workspace } from '../../common/model/member'
 import { checkMembership } from '../auth/membership'
 import { type VerifiedToken, verifyToken } from '../auth/tokens'
 import type { WorkspaceStore } from '../persistence/workspace-store'
@@ -15,11 +16,15 @@ export type Refusal = {
   problem: ProblemCode
 }
 
-export type Authorization = ({ ok: true; ref: RoomRef } & VerifiedToken) | Refusal
+export type Authorization =
+  | ({ ok: true; ref: RoomRef; workspace: Workspace } & VerifiedToken)
+  | Refusal
 
 const TokenText = z.string().min(10, 'token is too short').max(4096, 'token is too long')
 
 export type TokenCheck = ({ ok: true } & VerifiedToken) | Refusal
+/** A token that passed checkMember, with its workspace (read once per upgrade: issue 11.3). */
+export type MemberCheck = ({ ok: true; workspace: Workspace } & VerifiedToken) | Refusal
 
 const PROBLEM_OF_TOKEN_FAILURE = {
   expired: 'invitationExpired',
@@ -62,15 +67,22 @@ export async function checkWorkspace(
   claims: TokenClaims,
   workspaces: WorkspaceStore,
 ): Promise<Refusal | null> {
-  if (!(await workspaces.getWorkspace(claims.ws))) {
-    return {
+  const found = await workspaceOf(claims, workspaces)
+  return 'ok' in found ? found : null
+}
+
+async function workspaceOf(
+  claims: TokenClaims,
+  workspaces: WorkspaceStore,
+): Promise<Refusal | Workspace> {
+  return (
+    (await workspaces.getWorkspace(claims.ws)) ?? {
       ok: false,
       status: 403,
       reason: 'workspace does not exist on this relay',
       problem: 'wrongRelay',
     }
-  }
-  return null
+  )
 }
 
 /**
@@ -82,7 +94,7 @@ export async function checkAccess(
   rawToken: string | null,
   secret: string,
   workspaces: WorkspaceStore,
-): Promise<TokenCheck> {
+): Promise<MemberCheck> {
   const token = await checkToken(rawToken, secret)
   return token.ok ? await checkMember(token, workspaces) : token
 }
@@ -91,14 +103,14 @@ export async function checkAccess(
 export async function checkMember(
   token: VerifiedToken,
   workspaces: WorkspaceStore,
-): Promise<TokenCheck> {
-  const workspace = await checkWorkspace(token.claims, workspaces)
-  if (workspace) return workspace
+): Promise<MemberCheck> {
+  const workspace = await workspaceOf(token.claims, workspaces)
+  if ('ok' in workspace) return workspace
   const membership = checkMembership(token, await workspaces.getMemberRecord(token.claims.sub))
   if (!membership.ok) {
     return { ok: false, status: 403, reason: membership.reason, problem: membership.problem }
   }
-  return { ok: true, ...token }
+  return { ok: true, ...token, workspace }
 }
 
 /**
