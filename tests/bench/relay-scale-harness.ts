@@ -117,7 +117,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 let builtDir: string | null = null
 /**
- * The commit whose relay is measured (BENCH_REF=<commit>; default the last commit); RELAY_ARGS
+ * The commit whose relay is measured (BENCH_REF=<commit>, or `tree`; default the last commit); RELAY_ARGS
  * adds flags to it (e.g. `--reader-fanout-ms 500`).
  */
 const REF = process.env.BENCH_REF ?? 'HEAD'
@@ -130,9 +130,13 @@ export function buildRelay(): string {
   mkdirSync(join(ROOT, 'out', 'test-hosts'), { recursive: true })
   const dir = mkdtempSync(join(ROOT, 'out', 'test-hosts', 'bench-relay-'))
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-  execFileSync('sh', ['-c', `git archive ${REF} sync-server common | tar -x -C ${dir}`], {
-    cwd: ROOT,
-  })
+  // BENCH_REF=tree: the working tree as it is (one's own uncommitted change, measured before
+  // committing it; others' edits in progress come along too).
+  const copy =
+    REF === 'tree'
+      ? `tar -c sync-server common | tar -x -C ${dir}`
+      : `git archive ${REF} sync-server common | tar -x -C ${dir}`
+  execFileSync('sh', ['-c', copy], { cwd: ROOT })
   const script =
     (
       JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>
@@ -214,7 +218,13 @@ export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> 
 
 export async function startStock(): Promise<Server> {
   const { child, port } = await spawnListening(
-    ['--import', 'tsx', join(ROOT, 'tests', 'bench', 'stock-server.ts')],
+    [
+      // e.g. STOCK_NODE_ARGS="--cpu-prof --cpu-prof-dir=…", to profile both servers alike.
+      ...(process.env.STOCK_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      '--import',
+      'tsx',
+      join(ROOT, 'tests', 'bench', 'stock-server.ts'),
+    ],
     process.env,
   )
   return {
