@@ -1,16 +1,14 @@
 /**
  * Entry point of the core as an Electron utility process. Deliberately typed against minimal
  * local interfaces (no `electron` import): the core must stay a plain Node program.
+ *
+ * Main's first message (`open`) names the data directory; Node's compile cache is enabled there
+ * (compile-cache.ts) before anything else loads, then the rest of the core's process
+ * (process-serve.ts: zod, SQLite, the start) is imported and serves main's messages in order,
+ * the ones that came meanwhile first. Validation of every message stays there.
  */
-import { type NodeStylePort, nodePortTransport } from '../../common/contract/client'
-import { type ChildMessage, ParentMessage } from './process-protocol'
-import { RequestOpener } from './shares/opener'
-import { type CoreStart, startCore } from './start'
-
-interface ParentPortLike {
-  on(event: 'message', listener: (event: { data: unknown; ports: NodeStylePort[] }) => void): void
-  postMessage(message: unknown): void
-}
+import { enableCompileCache } from './compile-cache'
+import type { ParentEvent, ParentPortLike } from './process-serve'
 
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPortLike }).parentPort
 if (!parentPort) {
@@ -19,69 +17,37 @@ if (!parentPort) {
 }
 
 const log = (line: string) => process.stderr.write(`[core] ${line}\n`)
-const reply = (message: ChildMessage) => parentPort.postMessage(message)
 
-let start: CoreStart | null = null
-let failedToStart: string | null = null
-// Only main can reach the desktop: it opens the URL and says whether it could.
-const opener = new RequestOpener(({ id, url }) => reply({ type: 'open-external', id, url }))
+/** Messages from main until the serving module has loaded; null once it serves them. */
+let early: ParentEvent[] | null = []
+let serve: (event: ParentEvent) => void = () => {}
 
-parentPort.on('message', ({ data, ports }) => {
-  const parsed = ParentMessage.safeParse(data)
-  if (!parsed.success) {
-    log('process-entry: ignored a malformed message from main')
+parentPort.on('message', (event) => {
+  if (early === null) {
+    serve(event)
     return
   }
-  const message = parsed.data
-  switch (message.type) {
-    case 'open': {
-      if (start || failedToStart) return
-      try {
-        // SQLite opens now and windows' first screens are answered from it; the core's module
-        // loads after them (start.ts).
-        start = startCore({
-          dataDir: message.dataDir,
-          log,
-          opener,
-          ...(message.systemLanguages ? { systemLanguages: message.systemLanguages } : {}),
-        })
-      } catch (error) {
-        failedToStart = String(error)
-        reply({ type: 'error', message: failedToStart })
-        return
-      }
-      start.core.then(
-        (opened) => {
-          reply({ type: 'ready' })
-          // A stored document that cannot be read fails the start, only later than open().
-          opened.replicas.catch((error: unknown) =>
-            reply({ type: 'error', message: String(error) }),
-          )
-        },
-        (error: unknown) => reply({ type: 'error', message: String(error) }),
-      )
-      return
-    }
-    case 'attach': {
-      const port = ports[0]
-      if (!port) return
-      if (!start) {
-        reply({ type: 'error', message: failedToStart ?? 'attach before open' })
-        return
-      }
-      start.attach(nodePortTransport(port))
-      port.start()
-      return
-    }
-    case 'opened':
-      opener.settle(message.id, message.error)
-      return
-    case 'close':
-      void (async () => {
-        await start?.close()
-        reply({ type: 'closed' })
-        process.exit(0)
-      })()
-      return
+  early.push(event)
+  if (early.length > 1) return
+  // Where the cache lives; what the message really is, process-serve.ts validates.
+  const dataDir = (event.data as { type?: unknown; dataDir?: unknown } | null)?.dataDir
+  if (
+    (event.data as { type?: unknown } | null)?.type === 'open' &&
+    typeof dataDir === 'string' &&
+    dataDir !== ''
+  ) {
+    log(enableCompileCache(dataDir))
   }
+  void import('./process-serve').then(
+    ({ serveParent }) => {
+      serve = serveParent(parentPort, log)
+      const queued = early ?? []
+      early = null
+      for (const message of queued) serve(message)
+    },
+    (error: unknown) => {
+      log(`process-entry: the core could not load: ${String(error)}`)
+      parentPort.postMessage({ type: 'error', message: String(error) })
+    },
+  )
 })

@@ -10,12 +10,8 @@
  * requests wait for the core, core/start.ts); logs go to stderr.
  * PORTE_VOIX_START_TRACE=1 logs the start's steps with their time since the process started.
  */
-import { clockFromEnv } from '../core/lifecycle'
-import { type CoreStart, startCore } from '../core/start'
-import { isLoopbackHost, parseHostArgs } from './args'
-import { notificationsFile } from './notifications'
-import { fileOpener } from './opener'
-import { serveCore } from './server'
+import path from 'node:path'
+import { enableCompileCache } from '../core/compile-cache'
 
 const log = (line: string) => process.stderr.write(`[core] ${line}\n`)
 const tracing = process.env.PORTE_VOIX_START_TRACE === '1'
@@ -27,87 +23,28 @@ const trace = (step: string) => {
   }
 }
 
-async function main(): Promise<void> {
-  let options: ReturnType<typeof parseHostArgs>
-  try {
-    options = parseHostArgs(process.argv.slice(2), process.env)
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
-    process.exit(2)
-  }
-  trace('modules loaded, main() entered')
-  if (options.unsafeListenAnywhere && !isLoopbackHost(options.host)) {
-    log(`WARNING: listening on ${options.host} without authentication (--unsafe-listen-anywhere)`)
-  }
-  // The port is bound before the core opens, as in the app, where the window and the core's
-  // utilityProcess start together: a window may load and connect, and its frames wait for SQLite
-  // (its first screen is answered from there, start.ts), then for the core.
-  let opened: (start: CoreStart) => void = () => {}
-  let failed: (error: unknown) => void = () => {}
-  const opening = new Promise<CoreStart>((resolve, reject) => {
-    opened = resolve
-    failed = reject
+/**
+ * The data directory named by the flags, found without loading the parser (zod comes after the
+ * cache is on); run.ts parses and validates the flags themselves.
+ */
+function dataDirFlag(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
+  const at = argv.lastIndexOf('--data-dir')
+  const value = at >= 0 ? argv[at + 1] : env.PORTE_VOIX_CORE_DATA_DIR
+  return value ? path.resolve(value) : null
+}
+
+// As in the app's utility process (core/process-entry.ts): Node's compile cache first, then the
+// rest of the host and the core's start.
+const dataDir = dataDirFlag(process.argv.slice(2), process.env)
+if (dataDir) {
+  const outcome = enableCompileCache(dataDir)
+  // Node 20 has no cache: said in the start trace, not on every start's log.
+  if (outcome.includes('not available')) trace(outcome)
+  else log(outcome)
+}
+import('./run')
+  .then(({ runHost }) => runHost(log, trace))
+  .catch((error: unknown) => {
+    log(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    process.exit(1)
   })
-  const host = await serveCore(opening, options, log, trace)
-  process.stdout.write(
-    `porte-voix core host bound to http://${urlHost(options.host)}:${host.port}, opening the core\n`,
-  )
-  trace('port bound')
-  let start: CoreStart
-  try {
-    start = startCore({
-      dataDir: options.dataDir,
-      log,
-      opener: fileOpener(options.dataDir, log),
-      onNudge: notificationsFile(options.dataDir, log),
-      // End-to-end tests compress time (PORTE_VOIX_CLOCK_SPEED) to see a nudge arrive.
-      clock: clockFromEnv(process.env),
-      onStartStep: trace,
-      ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
-      ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
-    })
-  } catch (error) {
-    // Windows waiting on `opening` are closed (server.ts); main() exits below.
-    failed(error)
-    throw error
-  }
-  opened(start)
-  trace('first screen served from SQLite')
-  // Requests may come: the first screen is answered now, anything else once the core is open.
-  process.stdout.write(
-    `porte-voix core host listening on ws://${urlHost(options.host)}:${host.port}\n`,
-  )
-
-  let stopping = false
-  const stop = async (signal: string, code = 0) => {
-    if (stopping) return
-    stopping = true
-    log(`${signal}: shutting down`)
-    await host.close()
-    await start.close()
-    process.exit(code)
-  }
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  process.on('SIGINT', () => void stop('SIGINT'))
-  // The core could not open, or its deferred replicas not load (a damaged data file): the start
-  // failed, only later than SQLite.
-  const fatal = (error: unknown) => {
-    log(`fatal: ${error instanceof Error ? error.message : String(error)}`)
-    void stop('start failed', 1)
-  }
-  start.core.then((core) => {
-    trace('core open')
-    core.replicas.catch(fatal)
-  }, fatal)
-}
-
-/** How to reach the host in a URL: a wildcard address is reachable on 127.0.0.1. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
-  return host.includes(':') ? `[${host}]` : host
-}
-
-main().catch((error: unknown) => {
-  log(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-  process.exit(1)
-})
