@@ -4,7 +4,11 @@
  * 1,000-item queue in Chromium, then to all 1,000 rows, and the core's memory at rest; with a
  * breakdown of where the milliseconds go.
  *
- *   npm run build && npx tsx tests/bench/popover-first-paint.ts [runs]
+ *   npm run build && npx tsx tests/bench/popover-first-paint.ts [runs] [--cache=cold|warm]
+ *
+ * `--cache=cold|warm` (tests/bench/browser-profile.ts): each run starts a browser on a profile on
+ * disk, fresh (`cold`, the app's first start) or one that loaded the page twice before (`warm`:
+ * HTTP and V8 code cache in place, every later start). Default: a fresh context of one browser.
  *
  * Preparation (once): tests/bench/queue-fixture.ts. Each run copies that data dir and opens a
  * blank page first (in the app the popover window is created together with the core's process,
@@ -30,10 +34,14 @@ import { launchChromium, newContext } from '../helpers/browser'
 import { hostEntry } from '../helpers/core'
 import { spawnUntilListening } from '../helpers/process'
 import { rendererDir } from '../helpers/renderer'
+import { browserProfile, primeProfile, type StartKind } from './browser-profile'
 import { median, prepareQueue, rssMiB } from './queue-fixture'
 
 const ITEMS = 1_000
 const RUNS = Math.max(5, Number(process.argv[2] ?? 7))
+const KIND = process.argv.find((arg) => arg.startsWith('--cache='))?.slice('--cache='.length) as
+  | StartKind
+  | undefined
 const SETTLE_MS = 5_000
 const BOUND = /porte-voix core host bound to http:\/\/127\.0\.0\.1:(\d+)/
 const LISTENING = /porte-voix core host listening on ws:\/\//
@@ -120,11 +128,16 @@ async function main(): Promise<void> {
     values.push(at - t0)
     breakdown.set(step, values)
   }
+  const warm = KIND === 'warm' ? browserProfile() : null
+  if (warm) await primeProfile(warm, windowSide.origin, `${windowSide.origin}/index.html`)
   try {
     for (let run = 1; run <= RUNS; run++) {
       const dataDir = prepared.copy()
       windowSide.reset()
-      const context = await newContext(chromium.browser, { origin: windowSide.origin })
+      const profile = KIND === undefined ? null : (warm ?? browserProfile())
+      const context = profile
+        ? await profile.start(windowSide.origin)
+        : await newContext(chromium.browser, { origin: windowSide.origin })
       // Times of the page's WebSocket to the core, by the page's clock (bench-only probe).
       await context.addInitScript(() => {
         const times: Record<string, number> = {}
@@ -157,7 +170,7 @@ async function main(): Promise<void> {
           }
         }
       })
-      const page = await context.newPage()
+      const page = context.pages()[0] ?? (await context.newPage())
       await page.goto('about:blank')
       const t0 = Date.now()
       const spawned = spawnUntilListening({
@@ -301,11 +314,13 @@ async function main(): Promise<void> {
         )
       } finally {
         await context.close()
+        if (profile && profile !== warm) profile.remove()
         await host.signal('SIGTERM')
         rmSync(dataDir, { recursive: true, force: true })
       }
     }
   } finally {
+    warm?.remove()
     await chromium.close()
     await windowSide.close()
     await prepared.stop()
@@ -323,7 +338,7 @@ async function main(): Promise<void> {
     coreRssAtRestMaxMiB: Number(Math.max(...rss).toFixed(1)),
   }
   console.log(
-    `popover of ${ITEMS} items, ${RUNS} runs: first paint (${figures.firstPaintRows} rows) median ${figures.firstPaintMedianMs} ms ` +
+    `popover of ${ITEMS} items, ${RUNS} runs${KIND ? `, ${KIND} browser profile` : ''}: first paint (${figures.firstPaintRows} rows) median ${figures.firstPaintMedianMs} ms ` +
       `(min ${figures.firstPaintMinMs}, max ${figures.firstPaintMaxMs}); all rows ${figures.allRowsMedianMs} ms; ` +
       `core RSS at rest ${figures.coreRssAtRestMedianMiB} MiB (median; ${figures.coreRssAtRestMinMiB}–${figures.coreRssAtRestMaxMiB}; ${SETTLE_MS / 1000} s after paint, popover connected)`,
   )

@@ -6,12 +6,16 @@
  * copy of the 1,000-item fixture (tests/bench/queue-fixture.ts), and answers every load warm, so
  * these figures are the page's own.
  *
- *   npx tsx tests/bench/popover-page.ts [runs] [renderer-dir …] [--profile]
+ *   npx tsx tests/bench/popover-page.ts [runs] [renderer-dir …] [--profile] [--cache=cold,warm]
  *
  * Several renderer builds (e.g. `npx electron-vite build --outDir /tmp/a`, then /tmp/a/renderer)
  * are loaded interleaved, one after the other in each round, so that they are compared under the
  * same load. Default: out/renderer. `--profile` records one Chromium CPU profile per build (CDP,
  * from before navigation to the paint) and prints the self time by script and by function.
+ * `--cache=cold,warm` loads each build in a browser started for that load on a profile on disk
+ * (tests/bench/browser-profile.ts): `cold` a fresh profile each time (the app's first start),
+ * `warm` one profile per build that loaded the page twice before (every later start: HTTP and V8
+ * code cache in place). Without it, each load is a fresh context of one running browser.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
@@ -24,6 +28,7 @@ import { launchChromium, newContext } from '../helpers/browser'
 import { hostEntry } from '../helpers/core'
 import { spawnUntilListening } from '../helpers/process'
 import { rendererDir } from '../helpers/renderer'
+import { browserProfile, type StartKind, WARM_PRIMING_LOADS } from './browser-profile'
 import { median, prepareQueue } from './queue-fixture'
 
 const ITEMS = 1_000
@@ -32,6 +37,15 @@ const PROFILE = args.includes('--profile')
 const positional = args.filter((arg) => !arg.startsWith('--'))
 const RUNS = Math.max(1, Number(positional[0] ?? 7))
 const DIRS = positional.length > 1 ? positional.slice(1) : [rendererDir()]
+const KINDS = (args.find((arg) => arg.startsWith('--cache='))?.slice('--cache='.length) ?? '')
+  .split(',')
+  .filter((kind): kind is StartKind => kind === 'cold' || kind === 'warm')
+/** What is compared, interleaved: each build, in each start kind asked for. */
+const VARIANTS = DIRS.flatMap((dir) =>
+  KINDS.length > 0
+    ? KINDS.map((kind) => ({ dir, kind: kind as StartKind | null }))
+    : [{ dir, kind: null as StartKind | null }],
+)
 const LISTENING = /porte-voix core host listening on ws:\/\/127\.0\.0\.1:(\d+)/
 
 /** Page steps, ms from navigation start (the page's performance.timeOrigin). */
@@ -159,154 +173,178 @@ async function main(): Promise<void> {
   })
   corePort = Number(host.match[1])
   const chromium = await launchChromium()
-  const results = DIRS.map(() => new Map<Step, number[]>())
-  /** Per build, per phase: mean self time by source over the loads (--profile). */
-  const profileSums = DIRS.map(() => new Map<string, Map<string, number>>())
+  const results = VARIANTS.map(() => new Map<Step, number[]>())
+  /** Per variant, per phase: mean self time by source over the loads (--profile). */
+  const profileSums = VARIANTS.map(() => new Map<string, Map<string, number>>())
+  const warmProfiles = VARIANTS.map(({ kind }) => (kind === 'warm' ? browserProfile() : null))
+  const open = async (index: number) => {
+    const kind = VARIANTS[index]?.kind ?? null
+    if (kind === null) {
+      const context = await newContext(chromium.browser, { origin })
+      return { context, done: () => context.close() }
+    }
+    const profile = warmProfiles[index] ?? browserProfile()
+    const context = await profile.start(origin)
+    return {
+      context,
+      done: async () => {
+        await context.close()
+        if (kind === 'cold') profile.remove()
+      },
+    }
+  }
   try {
     for (let run = 0; run <= RUNS; run++) {
-      for (const [index, dir] of DIRS.entries()) {
-        staticDir = dir
-        const context = await newContext(chromium.browser, { origin })
-        await context.addInitScript(() => {
-          const times: Record<string, number> = {}
-          Object.defineProperty(window, '__pvBench', { value: times })
-          const Native = window.WebSocket
-          window.WebSocket = class extends Native {
-            constructor(url: string | URL, protocols?: string | string[]) {
-              times.socketCreated ??= performance.now()
-              super(url, protocols)
-              this.addEventListener('open', () => {
-                times.wsOpen ??= performance.now()
-              })
-              let forMeId: number | null = null
-              const send = this.send.bind(this)
-              this.send = (data) => {
-                if (
-                  forMeId === null &&
-                  typeof data === 'string' &&
-                  data.includes('"queue.forMe"')
-                ) {
-                  forMeId = (JSON.parse(data) as { id: number }).id
-                  times.forMeSent = performance.now()
-                }
-                send(data)
-              }
-              this.addEventListener('message', (event: MessageEvent) => {
-                if (forMeId !== null && times.forMeAnswered === undefined) {
-                  if (String(event.data).startsWith(`{"t":"res","id":${forMeId},`)) {
-                    times.forMeAnswered = performance.now()
+      for (const [index, { dir, kind }] of VARIANTS.entries()) {
+        // Round 0 warms the core and the OS's file cache, and primes a warm profile.
+        const loads = run === 0 && kind === 'warm' ? WARM_PRIMING_LOADS : 1
+        for (let load = 0; load < loads; load++) {
+          staticDir = dir
+          const { context, done } = await open(index)
+          await context.addInitScript(() => {
+            const times: Record<string, number> = {}
+            Object.defineProperty(window, '__pvBench', { value: times })
+            const Native = window.WebSocket
+            window.WebSocket = class extends Native {
+              constructor(url: string | URL, protocols?: string | string[]) {
+                times.socketCreated ??= performance.now()
+                super(url, protocols)
+                this.addEventListener('open', () => {
+                  times.wsOpen ??= performance.now()
+                })
+                let forMeId: number | null = null
+                const send = this.send.bind(this)
+                this.send = (data) => {
+                  if (
+                    forMeId === null &&
+                    typeof data === 'string' &&
+                    data.includes('"queue.forMe"')
+                  ) {
+                    forMeId = (JSON.parse(data) as { id: number }).id
+                    times.forMeSent = performance.now()
                   }
+                  send(data)
                 }
-              })
+                this.addEventListener('message', (event: MessageEvent) => {
+                  if (forMeId !== null && times.forMeAnswered === undefined) {
+                    if (String(event.data).startsWith(`{"t":"res","id":${forMeId},`)) {
+                      times.forMeAnswered = performance.now()
+                    }
+                  }
+                })
+              }
             }
+          })
+          const page = context.pages()[0] ?? (await context.newPage())
+          await page.goto('about:blank')
+          const session = await context.newCDPSession(page)
+          await session.send('Performance.enable', { timeDomain: 'threadTicks' })
+          const cdp = PROFILE ? session : null
+          if (cdp) {
+            await cdp.send('Profiler.enable')
+            await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+            await cdp.send('Profiler.start')
           }
-        })
-        const page = await context.newPage()
-        await page.goto('about:blank')
-        const session = await context.newCDPSession(page)
-        await session.send('Performance.enable', { timeDomain: 'threadTicks' })
-        const cdp = PROFILE ? session : null
-        if (cdp) {
-          await cdp.send('Profiler.enable')
-          await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
-          await cdp.send('Profiler.start')
-        }
-        await page.goto(`${origin}/index.html`)
-        await page.waitForFunction(
-          () => performance.getEntriesByName('pv:queue-painted').length > 0,
-          undefined,
-          { timeout: 60_000, polling: 20 },
-        )
-        const profile = cdp ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }) : null
-        const { metrics } = await session.send('Performance.getMetrics')
-        const metric = (name: string) =>
-          (metrics.find((entry) => entry.name === name)?.value ?? Number.NaN) * 1000
-        // No named helpers inside: tsx's __name wrapper does not exist in the page.
-        const times = await page.evaluate(() => {
-          const [scriptRun, committed, painted] = [
-            'pv:script-run',
-            'pv:queue-committed',
-            'pv:queue-painted',
-          ].map((name) => performance.getEntriesByName(name)[0]?.startTime ?? null)
-          const probe = (window as unknown as { __pvBench: Record<string, number> }).__pvBench
-          const [navigation] = performance.getEntriesByType('navigation')
-          const script = performance
-            .getEntriesByType('resource')
-            .find((entry) => /\/assets\/index-[^/]*\.js$/.test(entry.name))
-          return {
-            timeOrigin: performance.timeOrigin,
-            documentFetched: navigation
-              ? (navigation as PerformanceNavigationTiming).responseEnd
-              : null,
-            scriptFetched: script ? (script as PerformanceResourceTiming).responseEnd : null,
-            scriptRun: scriptRun ?? null,
-            socketCreated: probe.socketCreated ?? null,
-            wsOpen: probe.wsOpen ?? null,
-            forMeSent: probe.forMeSent ?? null,
-            forMeAnswered: probe.forMeAnswered ?? null,
-            committed: committed ?? null,
-            painted: painted ?? null,
-          }
-        })
-        await context.close()
-        // Round 0 warms the core and the OS's file cache; not counted.
-        if (run === 0) continue
-        const steps = results[index] as Map<Step, number[]>
-        const record = (step: Step, value: number | null) => {
-          if (value === null) return
-          steps.set(step, [...(steps.get(step) ?? []), value])
-        }
-        for (const step of [
-          'documentFetched',
-          'scriptFetched',
-          'scriptRun',
-          'socketCreated',
-          'wsOpen',
-          'forMeSent',
-          'forMeAnswered',
-          'committed',
-          'painted',
-        ] as const) {
-          record(step, times[step])
-        }
-        record('threadTime', metric('ThreadTime'))
-        record('processTime', metric('ProcessTime'))
-        record('scriptDuration', metric('ScriptDuration'))
-        record('compileDuration', metric('V8CompileDuration'))
-        record('layoutStyleDuration', metric('LayoutDuration') + metric('RecalcStyleDuration'))
-        if (times.painted !== null && times.forMeAnswered !== null) {
-          record('answerToPaint', times.painted - times.forMeAnswered)
-        }
-        if (profile) {
-          const { timeOrigin: origin0 } = times
-          const wall = (value: number | null) => (value === null ? Number.NaN : origin0 + value)
-          const phases: Phase[] = [
-            ['busy:load', origin0, wall(times.scriptRun)],
-            ['busy:start', wall(times.scriptRun), wall(times.forMeSent)],
-            ['busy:wait', wall(times.forMeSent), wall(times.forMeAnswered)],
-            ['busy:paint', wall(times.forMeAnswered), wall(times.painted)],
-          ]
-          for (const phase of phases) {
-            const { busy, byScript } = selfTimes(profile.profile, dir, phase)
-            record(phase[0] as Step, busy)
-            const sums = (profileSums[index] as Map<string, Map<string, number>>).get(phase[0])
-            const bySource = sums ?? new Map<string, number>()
-            for (const [script, ms] of byScript) {
-              bySource.set(script, (bySource.get(script) ?? 0) + ms / RUNS)
+          await page.goto(`${origin}/index.html`)
+          await page.waitForFunction(
+            () => performance.getEntriesByName('pv:queue-painted').length > 0,
+            undefined,
+            { timeout: 60_000, polling: 20 },
+          )
+          const profile = cdp
+            ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile })
+            : null
+          const { metrics } = await session.send('Performance.getMetrics')
+          const metric = (name: string) =>
+            (metrics.find((entry) => entry.name === name)?.value ?? Number.NaN) * 1000
+          // No named helpers inside: tsx's __name wrapper does not exist in the page.
+          const times = await page.evaluate(() => {
+            const [scriptRun, committed, painted] = [
+              'pv:script-run',
+              'pv:queue-committed',
+              'pv:queue-painted',
+            ].map((name) => performance.getEntriesByName(name)[0]?.startTime ?? null)
+            const probe = (window as unknown as { __pvBench: Record<string, number> }).__pvBench
+            const [navigation] = performance.getEntriesByType('navigation')
+            const script = performance
+              .getEntriesByType('resource')
+              .find((entry) => /\/assets\/index-[^/]*\.js$/.test(entry.name))
+            return {
+              timeOrigin: performance.timeOrigin,
+              documentFetched: navigation
+                ? (navigation as PerformanceNavigationTiming).responseEnd
+                : null,
+              scriptFetched: script ? (script as PerformanceResourceTiming).responseEnd : null,
+              scriptRun: scriptRun ?? null,
+              socketCreated: probe.socketCreated ?? null,
+              wsOpen: probe.wsOpen ?? null,
+              forMeSent: probe.forMeSent ?? null,
+              forMeAnswered: probe.forMeAnswered ?? null,
+              committed: committed ?? null,
+              painted: painted ?? null,
             }
-            ;(profileSums[index] as Map<string, Map<string, number>>).set(phase[0], bySource)
+          })
+          await done()
+          // Round 0 is not counted.
+          if (run === 0) continue
+          const steps = results[index] as Map<Step, number[]>
+          const record = (step: Step, value: number | null) => {
+            if (value === null) return
+            steps.set(step, [...(steps.get(step) ?? []), value])
           }
-          if (run === 1) {
-            const { functions } = selfTimes(profile.profile, dir)
-            console.log(`\nCPU profile of one load, ${dir}: self time by function (ms)`)
-            for (const [name, ms] of functions) {
-              console.log(`  ${ms.toFixed(1).padStart(7)}  ${name}`)
+          for (const step of [
+            'documentFetched',
+            'scriptFetched',
+            'scriptRun',
+            'socketCreated',
+            'wsOpen',
+            'forMeSent',
+            'forMeAnswered',
+            'committed',
+            'painted',
+          ] as const) {
+            record(step, times[step])
+          }
+          record('threadTime', metric('ThreadTime'))
+          record('processTime', metric('ProcessTime'))
+          record('scriptDuration', metric('ScriptDuration'))
+          record('compileDuration', metric('V8CompileDuration'))
+          record('layoutStyleDuration', metric('LayoutDuration') + metric('RecalcStyleDuration'))
+          if (times.painted !== null && times.forMeAnswered !== null) {
+            record('answerToPaint', times.painted - times.forMeAnswered)
+          }
+          if (profile) {
+            const { timeOrigin: origin0 } = times
+            const wall = (value: number | null) => (value === null ? Number.NaN : origin0 + value)
+            const phases: Phase[] = [
+              ['busy:load', origin0, wall(times.scriptRun)],
+              ['busy:start', wall(times.scriptRun), wall(times.forMeSent)],
+              ['busy:wait', wall(times.forMeSent), wall(times.forMeAnswered)],
+              ['busy:paint', wall(times.forMeAnswered), wall(times.painted)],
+            ]
+            for (const phase of phases) {
+              const { busy, byScript } = selfTimes(profile.profile, dir, phase)
+              record(phase[0] as Step, busy)
+              const sums = (profileSums[index] as Map<string, Map<string, number>>).get(phase[0])
+              const bySource = sums ?? new Map<string, number>()
+              for (const [script, ms] of byScript) {
+                bySource.set(script, (bySource.get(script) ?? 0) + ms / RUNS)
+              }
+              ;(profileSums[index] as Map<string, Map<string, number>>).set(phase[0], bySource)
+            }
+            if (run === 1) {
+              const { functions } = selfTimes(profile.profile, dir)
+              console.log(`\nCPU profile of one load, ${dir}: self time by function (ms)`)
+              for (const [name, ms] of functions) {
+                console.log(`  ${ms.toFixed(1).padStart(7)}  ${name}`)
+              }
             }
           }
         }
       }
     }
   } finally {
+    for (const profile of warmProfiles) profile?.remove()
     await chromium.close()
     server.closeAllConnections()
     server.close()
@@ -314,9 +352,11 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true })
     await prepared.stop()
   }
-  console.log(`\npopover page, core already running, ${RUNS} loads per build (median, min–max ms)`)
-  for (const [index, dir] of DIRS.entries()) {
-    console.log(`\n${dir}`)
+  console.log(
+    `\npopover page, core already running, ${RUNS} loads per build and start kind (median, min–max ms)`,
+  )
+  for (const [index, { dir, kind }] of VARIANTS.entries()) {
+    console.log(`\n${dir}${kind ? ` — ${kind} start` : ''}`)
     const steps = results[index] as Map<Step, number[]>
     for (const [step, label] of STEPS) {
       const values = steps.get(step) ?? []
