@@ -114,6 +114,8 @@ function bumpDay(
   if (sign < 0 && empty(row)) rows.delete(day)
 }
 
+type BuiltOf<M> = M extends Map<string, infer V> ? V : never
+
 const dayOf = (at: string) => {
   const t = Date.parse(at)
   return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 10) : ''
@@ -146,6 +148,18 @@ export class BoardState {
   readonly #orphanClicks = new Map<string, Map<string, OrphanClicks>>()
   readonly #orphanConversions = new Map<string, { day: string; value: number | null }[]>()
   #optedIn: readonly string[] = []
+  /**
+   * What content() built last for items and campaigns (their daily lists are most of the board),
+   * rebuilt only for keys counted in since, or all when the 90-day window moved. The entries are
+   * never changed once built (the board document may hold them).
+   */
+  readonly #built = {
+    since: '',
+    items: new Map<string, BuiltOf<BoardContent['items']>>(),
+    campaigns: new Map<string, BuiltOf<BoardContent['campaigns']>>(),
+    dirtyItems: new Set<string>(),
+    dirtyCampaigns: new Set<string>(),
+  }
 
   private constructor(cursor: BoardCursor) {
     this.cursor = cursor
@@ -183,6 +197,7 @@ export class BoardState {
 
   #record(facts: Facts, day: string, event: Event, sign: 1 | -1 = 1): void {
     if (facts.itemId !== null) {
+      this.#built.dirtyItems.add(facts.itemId)
       bump(this.#items, facts.itemId, event, sign)
       bumpDay(this.#itemDays, facts.itemId, day, event, sign)
     }
@@ -191,6 +206,7 @@ export class BoardState {
     if (isObjective(facts.objective)) bump(this.#objectives, facts.objective, event, sign)
     if (isSourceKind(facts.sourceKind)) bump(this.#sourceKinds, facts.sourceKind, event, sign)
     if (facts.campaignId !== null) {
+      this.#built.dirtyCampaigns.add(facts.campaignId)
       bump(this.#campaigns, facts.campaignId, event, sign)
       bumpDay(this.#campaignDays, facts.campaignId, day, event, sign)
     }
@@ -395,22 +411,39 @@ export class BoardState {
     }
     const copy = <K>(map: Map<K, BoardCounts>) =>
       new Map([...map].map(([key, counts]) => [key, { ...counts }]))
+    const built = this.#built
+    const all = built.since !== since
+    built.since = since
+    if (all) {
+      built.items.clear()
+      built.campaigns.clear()
+    }
+    const items = all ? this.#items.keys() : built.dirtyItems
+    for (const itemId of items) {
+      const counts = this.#items.get(itemId)
+      if (counts)
+        built.items.set(itemId, { itemId, ...counts, daily: daily(this.#itemDays.get(itemId)) })
+      else built.items.delete(itemId)
+    }
+    const campaigns = all ? this.#campaigns.keys() : built.dirtyCampaigns
+    for (const campaignId of campaigns) {
+      const counts = this.#campaigns.get(campaignId)
+      if (counts)
+        built.campaigns.set(campaignId, {
+          campaignId,
+          ...counts,
+          daily: daily(this.#campaignDays.get(campaignId)),
+        })
+      else built.campaigns.delete(campaignId)
+    }
+    built.dirtyItems.clear()
+    built.dirtyCampaigns.clear()
     return {
-      items: new Map(
-        [...this.#items].map(([itemId, counts]) => [
-          itemId,
-          { itemId, ...counts, daily: daily(this.#itemDays.get(itemId)) },
-        ]),
-      ),
+      items: new Map(built.items),
       networks: copy(this.#networks),
       objectives: copy(this.#objectives),
       sourceKinds: copy(this.#sourceKinds),
-      campaigns: new Map(
-        [...this.#campaigns].map(([campaignId, counts]) => [
-          campaignId,
-          { campaignId, ...counts, daily: daily(this.#campaignDays.get(campaignId)) },
-        ]),
-      ),
+      campaigns: new Map(built.campaigns),
       clickCurve: new Map([...this.#curves].map(([key, curve]) => [key, [...curve]])),
       leaderboard,
       challenges,

@@ -32,9 +32,12 @@ try {
         ['awareness', 'talent', 'campaign'][i % 3],
       )
     const sh = db.prepare(
-      "INSERT INTO shares VALUES ('ws_bench', ?, NULL, ?, ?, 'awareness', NULL, ?, ?)",
+      `INSERT INTO shares (workspace_id, id, owner_verifier, item_id, network, objective, campaign_id,
+         shared_at, received_at) VALUES ('ws_bench', ?, NULL, ?, ?, 'awareness', NULL, ?, ?)`,
     )
-    const sm = db.prepare("INSERT INTO share_members VALUES ('ws_bench', ?, ?)")
+    const sm = db.prepare(
+      "INSERT INTO share_members (workspace_id, share_id, member_id) VALUES ('ws_bench', ?, ?)",
+    )
     for (let i = 0; i < shares; i++) {
       const at = new Date(now - (i % 60) * 86_400_000).toISOString()
       sh.run(`shr_${i}`, `item_${i % items}`, i % 2 ? 'linkedin' : 'x', at, at)
@@ -42,7 +45,10 @@ try {
     }
     const lb = db.prepare("INSERT INTO leaderboard VALUES ('ws_bench', ?, ?)")
     for (let m = 0; m < optedIn; m++) lb.run(`mem_${m}`, new Date(now).toISOString())
-    const cl = db.prepare("INSERT INTO clicks VALUES ('ws_bench', ?, ?, ?, ?, NULL, ?)")
+    const cl = db.prepare(
+      `INSERT INTO clicks (workspace_id, share_id, item_id, network, at, visitor, is_unique)
+       VALUES ('ws_bench', ?, ?, ?, ?, NULL, ?)`,
+    )
     for (let i = 0; i < clicks; i++) {
       const s = i % shares
       cl.run(
