@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 import { z } from 'zod'
 import { TokenClaims } from '../../common/model/invitation'
@@ -45,6 +45,13 @@ function keyOf(secret: string): Uint8Array {
   return new TextEncoder().encode(secret)
 }
 
+/** The HMAC key made once per secret (a string key is imported again on every createHmac). */
+let hmacKey: { secret: string; key: KeyObject } | null = null
+function hmacKeyOf(secret: string): KeyObject {
+  if (hmacKey?.secret !== secret) hmacKey = { secret, key: createSecretKey(Buffer.from(secret)) }
+  return hmacKey.key
+}
+
 /**
  * The common case checked synchronously with node:crypto: a well-formed HS256 token with a
  * matching signature and a current `exp`, which jose would accept too. jose's asynchronous
@@ -68,7 +75,7 @@ function fastVerify(secret: string, token: string): unknown {
   const h = header as Record<string, unknown>
   if (h.alg !== ALG || 'crit' in h || 'b64' in h) return null
   const expected = Buffer.from(
-    createHmac('sha256', secret).update(token.slice(0, second)).digest('base64url'),
+    createHmac('sha256', hmacKeyOf(secret)).update(token.slice(0, second)).digest('base64url'),
   )
   const given = Buffer.from(token.slice(second + 1))
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null
