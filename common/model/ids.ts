@@ -1,11 +1,14 @@
 import { z } from 'zod'
+import { lazySchema } from './lazy'
 
 /** Ids are short opaque strings; the pattern keeps them safe in URLs, room names and SQL. */
-export const Id = z
-  .string()
-  .min(3, 'id is too short')
-  .max(64, 'id is too long')
-  .regex(/^[A-Za-z0-9_-]+$/, 'id may only hold letters, digits, "_" and "-"')
+export const Id = lazySchema(() =>
+  z
+    .string()
+    .min(3, 'id is too short')
+    .max(64, 'id is too long')
+    .regex(/^[A-Za-z0-9_-]+$/, 'id may only hold letters, digits, "_" and "-"'),
+)
 export type Id = z.infer<typeof Id>
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'

@@ -1,31 +1,38 @@
 import { z } from 'zod'
 import { Id } from './ids'
+import { lazySchema } from './lazy'
 import { Role } from './member'
 
 /** What a relay-signed token says about its bearer. Signed with HS256 by the relay's secret. */
-export const TokenClaims = z.object({
-  sub: Id,
-  ws: Id,
-  role: Role,
-  name: z.string().min(1).max(120),
-  iat: z.number().int(),
-  exp: z.number().int(),
-})
+export const TokenClaims = lazySchema(() =>
+  z.object({
+    sub: Id,
+    ws: Id,
+    role: Role,
+    name: z.string().min(1).max(120),
+    iat: z.number().int(),
+    exp: z.number().int(),
+  }),
+)
 export type TokenClaims = z.infer<typeof TokenClaims>
 
-export const RelayUrl = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      const url = new URL(value)
-      return url.protocol === 'ws:' || url.protocol === 'wss:'
-    } catch {
-      return false
-    }
-  }, 'relay must be a ws:// or wss:// URL')
+export const RelayUrl = lazySchema(() =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        const url = new URL(value)
+        return url.protocol === 'ws:' || url.protocol === 'wss:'
+      } catch {
+        return false
+      }
+    }, 'relay must be a ws:// or wss:// URL'),
+)
 
-export const Invitation = z.object({ relayUrl: RelayUrl, token: z.string().min(10) })
+export const Invitation = lazySchema(() =>
+  z.object({ relayUrl: RelayUrl, token: z.string().min(10) }),
+)
 export type Invitation = z.infer<typeof Invitation>
 
 /** `porte-voix://join?relay=<ws(s) URL>&token=<token>`: what the admin tool hands out. */

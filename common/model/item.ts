@@ -1,38 +1,43 @@
 import { z } from 'zod'
 import { plainText } from './bidi'
 import { Id } from './ids'
+import { lazySchema } from './lazy'
 import { Network } from './networks'
 import { describeIssues } from './validation'
 
 export const OBJECTIVES = ['awareness', 'campaign', 'talent'] as const
-export const Objective = z.enum(OBJECTIVES)
+export const Objective = lazySchema(() => z.enum(OBJECTIVES))
 export type Objective = z.infer<typeof Objective>
 
 export const SOURCE_KINDS = ['internal', 'third-party', 'employee'] as const
-export const SourceKind = z.enum(SOURCE_KINDS)
+export const SourceKind = lazySchema(() => z.enum(SOURCE_KINDS))
 export type SourceKind = z.infer<typeof SourceKind>
 
 /** The life of an item: champions draft, employees submit, champions approve and publish. */
 export const ITEM_STATUSES = ['draft', 'submitted', 'approved', 'published', 'archived'] as const
-export const ItemStatus = z.enum(ITEM_STATUSES)
+export const ItemStatus = lazySchema(() => z.enum(ITEM_STATUSES))
 export type ItemStatus = z.infer<typeof ItemStatus>
 
 /** Only http(s) links are ever stored: anything else could run code when opened. */
-export const HttpUrl = z
-  .string()
-  .trim()
-  .max(2048, 'URL is longer than 2048 characters')
-  .refine((value) => {
-    try {
-      const url = new URL(value)
-      return url.protocol === 'http:' || url.protocol === 'https:'
-    } catch {
-      return false
-    }
-  }, 'must be an absolute http(s) URL')
+export const HttpUrl = lazySchema(() =>
+  z
+    .string()
+    .trim()
+    .max(2048, 'URL is longer than 2048 characters')
+    .refine((value) => {
+      try {
+        const url = new URL(value)
+        return url.protocol === 'http:' || url.protocol === 'https:'
+      } catch {
+        return false
+      }
+    }, 'must be an absolute http(s) URL'),
+)
 
 /** ISO-8601 timestamps with a time zone, as `Date.prototype.toISOString` writes them. */
-export const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+export const Timestamp = lazySchema(() =>
+  z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }),
+)
 
 /**
  * The limits of an item's texts, shared by the schemas, the studio's editors (which refuse a
@@ -48,88 +53,97 @@ export const ITEM_LIMITS = {
   source: 200,
 } as const
 
-export const Captions = z.partialRecord(Network, plainText().max(ITEM_LIMITS.caption))
-export const CaptionVariants = z.partialRecord(
-  Network,
-  z.array(plainText().max(ITEM_LIMITS.caption)).max(ITEM_LIMITS.variants),
+export const Captions = lazySchema(() =>
+  z.partialRecord(Network, plainText().max(ITEM_LIMITS.caption)),
+)
+export const CaptionVariants = lazySchema(() =>
+  z.partialRecord(Network, z.array(plainText().max(ITEM_LIMITS.caption)).max(ITEM_LIMITS.variants)),
 )
 
 /** A champion's decision on an employee's proposal: who, when, and why when rejected. */
-export const Moderation = z.object({
-  decision: z.enum(['approved', 'rejected']),
-  by: Id,
-  at: Timestamp,
-  reason: plainText().max(1_000).nullable(),
-})
+export const Moderation = lazySchema(() =>
+  z.object({
+    decision: z.enum(['approved', 'rejected']),
+    by: Id,
+    at: Timestamp,
+    reason: plainText().max(1_000).nullable(),
+  }),
+)
 export type Moderation = z.infer<typeof Moderation>
 
 /** A curated item as plain data: what queries return and what the SQLite queue table mirrors. */
-export const Item = z.object({
-  id: Id,
-  // Texts drop bidi overrides (see bidi.ts): a title cannot be drawn as something else.
-  title: plainText().trim().min(1, 'title is empty').max(ITEM_LIMITS.title),
-  url: HttpUrl,
-  source: plainText().max(ITEM_LIMITS.source),
-  sourceKind: SourceKind,
-  objective: Objective,
-  topics: z.array(plainText().trim().min(1).max(ITEM_LIMITS.topic)).max(ITEM_LIMITS.topics),
-  why: plainText().max(ITEM_LIMITS.why),
-  captions: Captions,
-  variants: CaptionVariants,
-  imageUrl: HttpUrl.nullable(),
-  status: ItemStatus,
-  publishAt: Timestamp.nullable(),
-  expiresAt: Timestamp.nullable(),
-  priority: z.number().int().min(0).max(100),
-  campaignId: Id.nullable(),
-  authorId: Id,
-  approverId: Id.nullable(),
-  /** Set when a champion approves or rejects a proposal (items champions write have none). */
-  moderation: Moderation.nullable(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-})
+export const Item = lazySchema(() =>
+  z.object({
+    id: Id,
+    // Texts drop bidi overrides (see bidi.ts): a title cannot be drawn as something else.
+    title: plainText().trim().min(1, 'title is empty').max(ITEM_LIMITS.title),
+    url: HttpUrl,
+    source: plainText().max(ITEM_LIMITS.source),
+    sourceKind: SourceKind,
+    objective: Objective,
+    topics: z.array(plainText().trim().min(1).max(ITEM_LIMITS.topic)).max(ITEM_LIMITS.topics),
+    why: plainText().max(ITEM_LIMITS.why),
+    captions: Captions,
+    variants: CaptionVariants,
+    imageUrl: HttpUrl.nullable(),
+    status: ItemStatus,
+    publishAt: Timestamp.nullable(),
+    expiresAt: Timestamp.nullable(),
+    priority: z.number().int().min(0).max(100),
+    campaignId: Id.nullable(),
+    authorId: Id,
+    approverId: Id.nullable(),
+    /** Set when a champion approves or rejects a proposal (items champions write have none). */
+    moderation: Moderation.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  }),
+)
 export type Item = z.infer<typeof Item>
 
 /** What a champion supplies to create an item; the rest is filled in. */
-export const NewItem = Item.omit({
-  id: true,
-  authorId: true,
-  approverId: true,
-  moderation: true,
-  createdAt: true,
-  updatedAt: true,
-}).partial({
-  source: true,
-  sourceKind: true,
-  topics: true,
-  why: true,
-  captions: true,
-  variants: true,
-  imageUrl: true,
-  status: true,
-  publishAt: true,
-  expiresAt: true,
-  priority: true,
-  campaignId: true,
-})
+export const NewItem = lazySchema(() =>
+  Item.omit({
+    id: true,
+    authorId: true,
+    approverId: true,
+    moderation: true,
+    createdAt: true,
+    updatedAt: true,
+  }).partial({
+    source: true,
+    sourceKind: true,
+    topics: true,
+    why: true,
+    captions: true,
+    variants: true,
+    imageUrl: true,
+    status: true,
+    publishAt: true,
+    expiresAt: true,
+    priority: true,
+    campaignId: true,
+  }),
+)
 export type NewItem = z.infer<typeof NewItem>
 
 /** Plain (last-writer-wins) fields a champion may change; texts are edited as collaborative text. */
-export const ItemPatch = Item.pick({
-  title: true,
-  url: true,
-  source: true,
-  sourceKind: true,
-  objective: true,
-  topics: true,
-  imageUrl: true,
-  status: true,
-  publishAt: true,
-  expiresAt: true,
-  priority: true,
-  campaignId: true,
-}).partial()
+export const ItemPatch = lazySchema(() =>
+  Item.pick({
+    title: true,
+    url: true,
+    source: true,
+    sourceKind: true,
+    objective: true,
+    topics: true,
+    imageUrl: true,
+    status: true,
+    publishAt: true,
+    expiresAt: true,
+    priority: true,
+    campaignId: true,
+  }).partial(),
+)
 export type ItemPatch = z.infer<typeof ItemPatch>
 
 /** What every new item must be given; everything else has a default (see itemWithDefaults). */

@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import { Id } from './ids'
+import { lazySchema } from './lazy'
 
 export const ROLES = ['employee', 'champion', 'admin'] as const
-export const Role = z.enum(ROLES)
+export const Role = lazySchema(() => z.enum(ROLES))
 export type Role = z.infer<typeof Role>
 
 /** Champions and admins curate; employees read the queue and propose. */
@@ -10,18 +11,22 @@ export function canCurate(role: Role): boolean {
   return role === 'champion' || role === 'admin'
 }
 
-export const Member = z.object({
-  id: Id,
-  workspaceId: Id,
-  displayName: z.string().trim().min(1, 'display name is empty').max(120),
-  role: Role,
-})
+export const Member = lazySchema(() =>
+  z.object({
+    id: Id,
+    workspaceId: Id,
+    displayName: z.string().trim().min(1, 'display name is empty').max(120),
+    role: Role,
+  }),
+)
 export type Member = z.infer<typeof Member>
 
-export const Workspace = z.object({
-  id: Id,
-  name: z.string().trim().min(1, 'workspace name is empty').max(120),
-})
+export const Workspace = lazySchema(() =>
+  z.object({
+    id: Id,
+    name: z.string().trim().min(1, 'workspace name is empty').max(120),
+  }),
+)
 export type Workspace = z.infer<typeof Workspace>
 
 /**

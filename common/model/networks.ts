@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { lazySchema } from './lazy'
 
 /** The networks an employee can share to, in the order the popover shows them. */
 export const NETWORKS = [
@@ -10,7 +11,7 @@ export const NETWORKS = [
   'whatsapp',
   'email',
 ] as const
-export const Network = z.enum(NETWORKS)
+export const Network = lazySchema(() => z.enum(NETWORKS))
 export type Network = z.infer<typeof Network>
 
 /** The networks' names: brands, the same in every language, in both windows and in notifications. */
