@@ -73,8 +73,10 @@ export const DEFAULTS = {
   maxMessageBytes: 1024 * 1024,
   idleUnloadMs: 30_000,
   compactEvery: 500,
-  // Employees get champions' edits merged every 250 ms; writers get each at once.
-  readerFanoutMs: 250,
+  // Employees get champions' edits merged every 500 ms; writers get each at once. A champion
+  // typing to 1,000 employees then costs ~0.2× stock's CPU per keystroke (BENCHMARKS.md,
+  // session 5: 250 ms was 0.33×, 1,000 ms 0.18×: past 500 ms each send costs more, not less).
+  readerFanoutMs: 500,
   boardDebounceMs: 2_000,
   pingIntervalMs: 30_000,
   synchronous: 'normal',
@@ -120,7 +122,7 @@ export const RELAY_FLAGS = {
   'reader-fanout-ms': {
     arg: '<ms>',
     env: 'PORTE_VOIX_RELAY_READER_FANOUT_MS',
-    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 250; 0 = at once)',
+    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 500; 0 = at once)',
   },
   'board-debounce-ms': {
     arg: '<ms>',
