@@ -15,13 +15,14 @@ export function checkStateVector(stateVector: Uint8Array): void {
   }
 }
 
-export function checkUpdate(update: Uint8Array): void {
+/** The structs of a client update that decoded (the room checks they are all new to it). */
+export function checkUpdate(update: Uint8Array): (Y.Item | Y.GC | Y.Skip)[] {
   try {
     // Decodes every struct, content and the delete set without integrating anything: about 5 µs
     // for a keystroke, where applying to a scratch Y.Doc costs ~150 µs (mostly creating the doc).
     // The rare update that decodes but fails to integrate is caught by Room (which then rebuilds
     // its doc from storage), so it cannot reach storage or other clients either.
-    Y.decodeUpdate(update)
+    return Y.decodeUpdate(update).structs
   } catch (error) {
     throw new ProtocolError(`invalid Yjs update: ${(error as Error).message || 'unreadable'}`)
   }

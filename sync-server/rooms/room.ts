@@ -147,6 +147,34 @@ export function spread(n: number): number {
   return n + Math.floor(Math.random() * (n / 10))
 }
 
+const NO_REPAIRS: Repair[] = []
+const DONE = Promise.resolve()
+
+/**
+ * Whether every struct of a decoded client update is new to the doc (none at or below the
+ * clocks it had before `tr`) and none is a gap (Skip): then, once it integrated without
+ * pending parts, the update holds exactly what `tr` added (its deletions may repeat ones the
+ * doc had, which every receiver ignores). An update with no struct (deletions only) is left to
+ * Yjs's encoding, which drops deletions that changed nothing.
+ */
+function allNew(structs: readonly (Y.Item | Y.GC | Y.Skip)[], tr: Y.Transaction): boolean {
+  if (structs.length === 0) return false
+  const before = tr.beforeState
+  for (const struct of structs) {
+    if (struct instanceof Y.Skip) return false
+    const { client, clock } = struct.id
+    if (clock < (before.get(client) ?? 0)) return false
+  }
+  return true
+}
+
+/** What Yjs checks before emitting 'update': a deletion, or a client's clock moved. */
+function changedSomething(tr: Y.Transaction): boolean {
+  if (tr.deleteSet.clients.size > 0) return true
+  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true
+  return false
+}
+
 /**
  * One loaded document and the connections on it. Every change — from a client or from the relay
  * itself — is applied in memory at once (validation), appended to the store, and sent to anyone
@@ -259,13 +287,20 @@ export class Room {
     this.#watch(this.doc)
   }
 
+  /**
+   * No 'update' listener stays on the doc: Yjs encodes every transaction for one, and a client's
+   * update is mostly stored and sent as the client's own bytes (see applyClientUpdate). #change
+   * listens only while its change runs; anything else that changed the doc is a bug worth seeing.
+   */
   #watch(doc: Y.Doc): void {
-    doc.on('update', (update: Uint8Array) => {
-      // Only changes made through #change (or stored by another node) are expected; anything
-      // else is a bug worth seeing.
-      if (this.#captured) this.#captured.push(update)
-      else if (!this.#remote) this.#log.error('uncaptured room change ignored', { room: this.name })
+    doc.on('afterTransaction', (tr: Y.Transaction) => {
+      if (this.#captured || this.#remote || !changedSomething(tr)) return
+      this.#log.error('uncaptured room change ignored', { room: this.name })
     })
+  }
+
+  readonly #capture = (update: Uint8Array): void => {
+    this.#captured?.push(update)
   }
 
   /**
@@ -280,15 +315,19 @@ export class Room {
     if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
     const captured: Uint8Array[] = []
     this.#captured = captured
+    const doc = this.doc
+    doc.on('update', this.#capture)
     let echo: boolean
     try {
-      echo = fn(this.doc)
+      echo = fn(doc)
     } catch (error) {
       this.#captured = null
+      doc.off('update', this.#capture)
       this.#rollBack()
       throw error
     }
     this.#captured = null
+    doc.off('update', this.#capture)
     if (captured.length === 0) return Promise.resolve()
     // Appends start at once (the store commits the appends of one turn together); broadcasts
     // wait for them in order.
@@ -434,9 +473,9 @@ export class Room {
    * fields the relay repaired; the rest of the update is stored and passed on.
    */
   applyClientUpdate(update: Uint8Array, origin: Peer): ApplyResult {
-    checkUpdate(update)
-    const result: Omit<ApplyResult, 'stored'> = { dropped: null, repairs: [] }
-    const stored = this.#change(
+    const structs = checkUpdate(update)
+    const result: ApplyResult = { dropped: null, repairs: NO_REPAIRS, stored: DONE }
+    result.stored = this.#change(
       (doc) =>
         doc.transact((tr) => {
           try {
@@ -445,12 +484,21 @@ export class Room {
             throw new ProtocolError(`Yjs update failed to apply: ${(error as Error).message}`)
           }
           result.dropped = dropPending(doc)
-          result.repairs = checkSchema(this.ref.doc, doc, tr)
-          return result.repairs.length > 0
+          const repairs = checkSchema(this.ref.doc, doc, tr)
+          if (repairs.length > 0) result.repairs = repairs
+          // Integrated whole, every struct new, nothing repaired: the client's bytes say exactly
+          // what changed, so they are stored and sent as they are and Yjs need not encode the
+          // transaction again (stock y-websocket re-encodes every update). Else Yjs's encoding
+          // of the transaction (what integrated, with the repairs) is captured as before.
+          if (result.dropped === null && repairs.length === 0 && allNew(structs, tr)) {
+            doc.off('update', this.#capture)
+            this.#captured?.push(update)
+          }
+          return repairs.length > 0
         }, origin),
       origin,
     )
-    return { ...result, stored }
+    return result
   }
 
   /**

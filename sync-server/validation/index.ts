@@ -37,13 +37,18 @@ export function checkSchema(docName: string, doc: Y.Doc, tr: Y.Transaction): Rep
   const rule = RULES[docName]
   const repairs: Repair[] = []
   if (!rule || tr.changed.size === 0) return repairs
+  // Only the schema'd roots the transaction touched are checked: a keystroke in one item's
+  // caption checks that item, and a change elsewhere checks nothing (issue 11.3).
+  const touched = touchedRoots(tr)
+  const checks = (name: string) => touched === null || touched.has(doc.share.get(name))
   // prepareDoc made them Y.Maps at load, before any update could create them as plain types.
-  if (rule.items) checkItems(doc.getMap('items'), tr, (repair) => repairs.push(repair))
-  if (rule.campaigns) checkCampaigns(doc.getMap('campaigns'), tr)
-  if (rule.settings) checkSettings(doc.getMap('settings'), tr)
-  if (rule.challenges) checkChallenges(doc.getMap('challenges'), tr)
+  const items = rule.items === true && checks('items')
+  if (items) checkItems(doc.getMap('items'), tr, (repair) => repairs.push(repair))
+  if (rule.campaigns && checks('campaigns')) checkCampaigns(doc.getMap('campaigns'), tr)
+  if (rule.settings && checks('settings')) checkSettings(doc.getMap('settings'), tr)
+  if (rule.challenges && checks('challenges')) checkChallenges(doc.getMap('challenges'), tr)
   // Every member syncs the queue: only published items may be in it (the rest is curation's).
-  if (docName === 'queue') {
+  if (docName === 'queue' && items) {
     const unpublished = unpublishedEntries(doc, changedItemIds(tr, doc))
     if (unpublished.length > 0) {
       throw new SchemaRefusal(
@@ -52,4 +57,25 @@ export function checkSchema(docName: string, doc: Y.Doc, tr: Y.Transaction): Rep
     }
   }
   return repairs
+}
+
+/** A shared type, seen only through where it sits in the doc. */
+type Placed = { _item: { parent: unknown } | null }
+
+/**
+ * The root types under which `tr` changed something, or null if one change could not be placed
+ * (then every rule is checked, as before).
+ */
+function touchedRoots(tr: Y.Transaction): Set<unknown> | null {
+  const roots = new Set<unknown>()
+  for (const type of tr.changed.keys()) {
+    let current = type as unknown as Placed
+    while (current._item !== null) {
+      const parent = current._item.parent
+      if (parent === null || typeof parent !== 'object' || !('_item' in parent)) return null
+      current = parent as Placed
+    }
+    roots.add(current)
+  }
+  return roots
 }
