@@ -135,9 +135,8 @@ export class SqliteStore {
    */
   append(room: string, firstSeq: number, updates: readonly Uint8Array[]): void {
     const insert = () => {
-      updates.forEach((update, i) => {
-        this.#insertUpdate.run(room, firstSeq + i, update)
-      })
+      for (let i = 0; i < updates.length; i++)
+        this.#insertUpdate.run(room, firstSeq + i, updates[i] as Uint8Array)
     }
     if (this.#db.inTransaction) insert()
     else this.#db.transaction(insert)()
