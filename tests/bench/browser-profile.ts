@@ -58,6 +58,9 @@ export async function primeProfile(
   for (let load = 0; load < WARM_PRIMING_LOADS; load++) {
     const context = await profile.start(origin)
     try {
+      // No core behind these loads: the page's WebSocket is closed in the browser, never left
+      // open (and paused) on the bench's server, which could then not close.
+      await context.routeWebSocket(/\/core/, (socket) => socket.close())
       const page = context.pages()[0] ?? (await context.newPage())
       await page.goto(url)
       await page.waitForFunction(() => performance.getEntriesByName('pv:script-run').length > 0)
