@@ -13,6 +13,7 @@ import {
   Objective,
   Timestamp,
 } from '../model/item'
+import { lazySchema } from '../model/lazy'
 import { Member, Role } from '../model/member'
 import { Network } from '../model/networks'
 import {
@@ -34,85 +35,99 @@ import { Problem } from './problems'
  * (Electron MessagePort in the app, a WebSocket in the dev/test host).
  */
 
-export const SyncState = z.enum(['offline', 'connecting', 'synced'])
+export const SyncState = lazySchema(() => z.enum(['offline', 'connecting', 'synced']))
 export type SyncState = z.infer<typeof SyncState>
 
-export const Session = z.object({
-  workspaceId: Id,
-  workspaceName: z.string().nullable(),
-  memberId: Id,
-  displayName: z.string(),
-  role: Role,
-  relayUrl: z.string(),
-})
+export const Session = lazySchema(() =>
+  z.object({
+    workspaceId: Id,
+    workspaceName: z.string().nullable(),
+    memberId: Id,
+    displayName: z.string(),
+    role: Role,
+    relayUrl: z.string(),
+  }),
+)
 export type Session = z.infer<typeof Session>
 
-export const CoreStatus = z.object({
-  session: Session.nullable(),
-  sync: SyncState,
-  /** Why the last connection attempt failed, in words a person can act on. */
-  lastError: z.string().nullable(),
-  /** The same, as a code the windows translate (expired, revoked, wrong relay, unreachable…). */
-  problem: Problem.nullable(),
-})
+export const CoreStatus = lazySchema(() =>
+  z.object({
+    session: Session.nullable(),
+    sync: SyncState,
+    /** Why the last connection attempt failed, in words a person can act on. */
+    lastError: z.string().nullable(),
+    /** The same, as a code the windows translate (expired, revoked, wrong relay, unreachable…). */
+    problem: Problem.nullable(),
+  }),
+)
 export type CoreStatus = z.infer<typeof CoreStatus>
 
-export const QueueFilter = z.object({
-  objective: Objective.optional(),
-  topic: z.string().optional(),
-  status: z.array(ItemStatus).optional(),
-  campaignId: Id.optional(),
-  search: z.string().max(200).optional(),
-  limit: z.number().int().positive().max(10_000).optional(),
-})
+export const QueueFilter = lazySchema(() =>
+  z.object({
+    objective: Objective.optional(),
+    topic: z.string().optional(),
+    status: z.array(ItemStatus).optional(),
+    campaignId: Id.optional(),
+    search: z.string().max(200).optional(),
+    limit: z.number().int().positive().max(10_000).optional(),
+  }),
+)
 export type QueueFilter = z.infer<typeof QueueFilter>
 
-export const Settings = z.object({
-  networks: z.array(Network),
-  nudgesPaused: z.boolean(),
-  mastodonInstance: z.string().nullable(),
-  timeZone: z.string().nullable(),
-  quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
-  language: z.enum(['system', 'en', 'fr']),
-  theme: z.enum(['system', 'light', 'dark']),
-  /** Working days, caps per network, minimum gap; absent from an older core: the defaults. */
-  nudges: NudgeSettings.optional(),
-  /** My audience size per network (kept on this device; reach and click-through use it). */
-  audience: AudienceSizes.optional(),
-  /** On the team leaderboard (off by default; turning it off removes my name from it). */
-  leaderboardOptIn: z.boolean().optional(),
-})
+export const Settings = lazySchema(() =>
+  z.object({
+    networks: z.array(Network),
+    nudgesPaused: z.boolean(),
+    mastodonInstance: z.string().nullable(),
+    timeZone: z.string().nullable(),
+    quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
+    language: z.enum(['system', 'en', 'fr']),
+    theme: z.enum(['system', 'light', 'dark']),
+    /** Working days, caps per network, minimum gap; absent from an older core: the defaults. */
+    nudges: NudgeSettings.optional(),
+    /** My audience size per network (kept on this device; reach and click-through use it). */
+    audience: AudienceSizes.optional(),
+    /** On the team leaderboard (off by default; turning it off removes my name from it). */
+    leaderboardOptIn: z.boolean().optional(),
+  }),
+)
 export type Settings = z.infer<typeof Settings>
 
 /** A nudge: this item, on this network, now, and why now. */
-export const Nudge = z.object({
-  id: Id,
-  itemId: Id,
-  title: z.string(),
-  network: Network,
-  at: Timestamp,
-  why: NudgeWhy,
-  /** `why` in the settings' language, for the notification. */
-  whyText: z.string(),
-})
+export const Nudge = lazySchema(() =>
+  z.object({
+    id: Id,
+    itemId: Id,
+    title: z.string(),
+    network: Network,
+    at: Timestamp,
+    why: NudgeWhy,
+    /** `why` in the settings' language, for the notification. */
+    whyText: z.string(),
+  }),
+)
 export type Nudge = z.infer<typeof Nudge>
 
 /** The learned curve of one network for the heatmap: 7 days × 24 hours, 0–1, local time. */
-export const AudienceView = z.object({
-  network: Network,
-  hours: z.array(z.array(z.number().min(0).max(1)).length(24)).length(7),
-  why: NudgeWhy,
-  whyText: z.string(),
-})
+export const AudienceView = lazySchema(() =>
+  z.object({
+    network: Network,
+    hours: z.array(z.array(z.number().min(0).max(1)).length(24)).length(7),
+    why: NudgeWhy,
+    whyText: z.string(),
+  }),
+)
 export type AudienceView = z.infer<typeof AudienceView>
 
-export const NudgePreview = z.object({
-  paused: z.boolean(),
-  snoozedUntil: Timestamp.nullable(),
-  /** The next nudge as planned now (null: nothing new to share, or paused). */
-  next: Nudge.omit({ id: true }).nullable(),
-  audiences: z.array(AudienceView),
-})
+export const NudgePreview = lazySchema(() =>
+  z.object({
+    paused: z.boolean(),
+    snoozedUntil: Timestamp.nullable(),
+    /** The next nudge as planned now (null: nothing new to share, or paused). */
+    next: Nudge.omit({ id: true }).nullable(),
+    audiences: z.array(AudienceView),
+  }),
+)
 export type NudgePreview = z.infer<typeof NudgePreview>
 
 /** A zone Intl knows ("Europe/Paris", "UTC"); offsets and abbreviations are not zones. */
@@ -127,56 +142,64 @@ function isIanaZone(zone: string): boolean {
 }
 
 /** An item as this employee's popover shows it: ranked, with my caption variant and my shares. */
-export const QueueEntry = z.object({
-  item: Item,
-  campaign: Campaign.nullable(),
-  /** Per network: the caption or the variant picked for me, so colleagues rarely match. */
-  suggested: Captions,
-  sharedOn: z.array(Network),
-})
+export const QueueEntry = lazySchema(() =>
+  z.object({
+    item: Item,
+    campaign: Campaign.nullable(),
+    /** Per network: the caption or the variant picked for me, so colleagues rarely match. */
+    suggested: Captions,
+    sharedOn: z.array(Network),
+  }),
+)
 export type QueueEntry = z.infer<typeof QueueEntry>
 
-export const ShareOutcome = z.object({
-  shareId: ShareId,
-  trackedUrl: HttpUrl,
-  /** The network's share page (or a mailto: draft) handed to the opener. */
-  targetUrl: z.string(),
-  /** What goes to the clipboard: the caption as edited. */
-  clipboardText: z.string(),
-  /** LinkedIn and Facebook take no text: the person pastes the caption. */
-  pasteNeeded: z.boolean(),
-  sharedAt: Timestamp,
-})
+export const ShareOutcome = lazySchema(() =>
+  z.object({
+    shareId: ShareId,
+    trackedUrl: HttpUrl,
+    /** The network's share page (or a mailto: draft) handed to the opener. */
+    targetUrl: z.string(),
+    /** What goes to the clipboard: the caption as edited. */
+    clipboardText: z.string(),
+    /** LinkedIn and Facebook take no text: the person pastes the caption. */
+    pasteNeeded: z.boolean(),
+    sharedAt: Timestamp,
+  }),
+)
 export type ShareOutcome = z.infer<typeof ShareOutcome>
 
-export const FeedSourceView = z.object({
-  id: Id,
-  url: HttpUrl,
-  addedBy: Id,
-  addedAt: Timestamp,
-  lastPolledAt: Timestamp.nullable(),
-  /** 'ok' or the error code of the last poll on this device. */
-  lastStatus: z.string().nullable(),
-  lastMessage: z.string().nullable(),
-})
+export const FeedSourceView = lazySchema(() =>
+  z.object({
+    id: Id,
+    url: HttpUrl,
+    addedBy: Id,
+    addedAt: Timestamp,
+    lastPolledAt: Timestamp.nullable(),
+    /** 'ok' or the error code of the last poll on this device. */
+    lastStatus: z.string().nullable(),
+    lastMessage: z.string().nullable(),
+  }),
+)
 export type FeedSourceView = z.infer<typeof FeedSourceView>
 
 /** "Export my data": what this device holds about the person, as one JSON document. */
-export const AccountExport = z.object({
-  format: z.literal('porte-voix.account-export/1'),
-  exportedAt: Timestamp,
-  /** Who and where (the token itself is left out: it is a credential, not data about me). */
-  session: Session.nullable(),
-  settings: Settings,
-  stats: PersonalStats,
-  shares: z.array(ShareEvent),
-  proposals: z.array(ProposalView),
-  /** Shares and proposals still waiting to reach the relay. */
-  pendingOutbox: z.number().int().nonnegative(),
-})
+export const AccountExport = lazySchema(() =>
+  z.object({
+    format: z.literal('porte-voix.account-export/1'),
+    exportedAt: Timestamp,
+    /** Who and where (the token itself is left out: it is a credential, not data about me). */
+    session: Session.nullable(),
+    settings: Settings,
+    stats: PersonalStats,
+    shares: z.array(ShareEvent),
+    proposals: z.array(ProposalView),
+    /** Shares and proposals still waiting to reach the relay. */
+    pendingOutbox: z.number().int().nonnegative(),
+  }),
+)
 export type AccountExport = z.infer<typeof AccountExport>
 
-const empty = z.object({}).strict()
+const empty = lazySchema(() => z.object({}).strict())
 
 /**
  * A table of schemas built entry by entry on first use (then kept): a window or the core builds
