@@ -7,6 +7,7 @@ import { type MethodName, methods } from '../../../common/contract/api'
 import { ContractError, type ServerMessage } from '../../../common/contract/messages'
 import { InvitationError } from '../../../common/model/invitation'
 import { describeIssues, ValidationError } from '../../../common/model/validation'
+import { workDone } from '../runtime-flags'
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)
@@ -37,6 +38,8 @@ export async function dispatch<C>(
   log: (line: string) => void = () => {},
 ): Promise<ServerMessage> {
   const { id, method } = request
+  // What a request leaves behind is collected once the core is idle again (runtime-flags.ts).
+  workDone()
   if (!isMethodName(method)) return failure(id, 'bad_request', `Unknown method "${method}"`)
   const spec = methods[method]
   const params = spec.params.safeParse(request.params ?? {})
