@@ -171,6 +171,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   }
 
   const directory = new DirectoryRecorder(rooms, log, config.publicUrl ?? null)
+  const redirect = createRedirect({ links, indexer, rooms, workspaces, log })
   const { server, wss } = createHttpServer({
     maxMessageBytes: config.maxMessageBytes,
     log,
@@ -181,7 +182,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       (redirect, api) => (req, res) =>
         redirect(req, res) || api(req, res)
     )(
-      createRedirect({ links, indexer, rooms, workspaces, log }),
+      redirect,
       createApi({
         secret,
         workspaces,
@@ -308,6 +309,8 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       await rooms.closeAll()
       await closeFramesSent(wss, DRAIN_CLOSE_WAIT_MS)
       await access.close()
+      // Clicks queued while storage was down: a last attempt before the stores close.
+      await redirect.close()
       await closeStorage()
       server.closeAllConnections()
     })()

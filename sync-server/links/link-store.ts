@@ -36,6 +36,12 @@ export class VisitorKeys {
 
   keysFor(at: Date): Buffer[] {
     const day = Math.floor(at.getTime() / DAY_MS)
+    // A click written late (queued while storage was down) from an earlier day: hash it under
+    // that day's key if still held, and keep today's.
+    if (day < this.#day)
+      return day === this.#day - 1 && this.#yesterday
+        ? [this.#yesterday, this.#today]
+        : [this.#today]
     if (day !== this.#day) {
       this.#yesterday = day === this.#day + 1 ? this.#today : null
       this.#today = randomBytes(32)

@@ -219,6 +219,22 @@ const MIGRATIONS: string[] = [
    CREATE TRIGGER pv_link_items_board_gen AFTER INSERT OR DELETE OR UPDATE OF
        workspace_id, item_id, campaign_id, objective, source_kind ON pv_link_items
      FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();`,
+  // A click in one round trip (PgLinkStore.recordClick): the share's lock, the visitor check and
+  // the insert in one call. In a plpgsql function each statement reads a fresh snapshot, so the
+  // check made under the lock sees a click of the same visitor committed by another node.
+  `CREATE FUNCTION pv_record_click(p_workspace text, p_share text, p_item text, p_network text,
+       p_at text, p_visitors text[], p_since text) RETURNS boolean LANGUAGE plpgsql AS $$
+   DECLARE seen boolean;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(hashtext(p_workspace || E'\n' || p_share));
+     SELECT EXISTS (SELECT 1 FROM pv_clicks WHERE workspace_id = p_workspace
+                      AND share_id = p_share AND visitor = ANY(p_visitors) AND at > p_since)
+       INTO seen;
+     INSERT INTO pv_clicks (workspace_id, share_id, item_id, network, at, visitor, is_unique)
+       VALUES (p_workspace, p_share, p_item, p_network, p_at, p_visitors[1],
+               CASE WHEN seen THEN 0 ELSE 1 END);
+     RETURN NOT seen;
+   END $$;`,
 ]
 
 type Queryable = pg.Pool | pg.PoolClient
@@ -672,33 +688,21 @@ class PgLinkStore implements LinkStore {
     const keys = await this.#keys.keysFor(click.at)
     const hashes = keys.map((k) => visitorHash(k, click.ip, click.uaFamily))
     const since = new Date(click.at.getTime() - DAY_MS).toISOString()
-    return inTransaction(this.pool, async (client) => {
-      // One share's clicks one at a time across nodes: two clicks of one visitor through two
-      // nodes at once must not both be unique.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `${click.workspaceId}\n${click.shareId}`,
-      ])
-      const { rows } = await client.query<{ n: number }>(
-        `SELECT COUNT(*)::int AS n FROM pv_clicks
-         WHERE workspace_id = $1 AND share_id = $2 AND visitor = ANY($3) AND at > $4`,
-        [click.workspaceId, click.shareId, hashes, since],
-      )
-      const seen = (rows[0]?.n ?? 0) > 0
-      await client.query(
-        `INSERT INTO pv_clicks (workspace_id, share_id, item_id, network, at, visitor, is_unique)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          click.workspaceId,
-          click.shareId,
-          click.itemId,
-          click.network,
-          click.at.toISOString(),
-          hashes[0] ?? null,
-          seen ? 0 : 1,
-        ],
-      )
-      return !seen
-    })
+    // One round trip (pv_record_click): one share's clicks one at a time across nodes, so two
+    // clicks of one visitor through two nodes at once are not both unique.
+    const { rows } = await this.pool.query<{ unique: boolean }>(
+      'SELECT pv_record_click($1, $2, $3, $4, $5, $6, $7) AS "unique"',
+      [
+        click.workspaceId,
+        click.shareId,
+        click.itemId,
+        click.network,
+        click.at.toISOString(),
+        hashes,
+        since,
+      ],
+    )
+    return rows[0]?.unique === true
   }
 
   async forgetOldVisitors(now: Date): Promise<number> {

@@ -1,0 +1,108 @@
+import type { Logger } from '../log'
+import type { ClickInput, LinkStore } from './link-store'
+
+/** Clicks a node holds while its click store is unreachable (each ~200 bytes in memory). */
+export const CLICK_QUEUE_MAX = 10_000
+
+/**
+ * Clicks answered with a redirect while the click store (PostgreSQL) failed, written in order
+ * once it is back: a redirect that went out is a click that will be counted. Bounded: when the
+ * queue (and the slots reserved for clicks still in flight) is full, the redirect answers 503
+ * instead of redirecting uncounted. Memory only: the visitor's address is held here until it is
+ * hashed by the write, never written anywhere else; a node stopped while the store is still down
+ * tries one last time (close) and logs how many it could not write.
+ */
+export class ClickQueue {
+  readonly #store: Pick<LinkStore, 'recordClick'>
+  readonly #log: Logger
+  readonly #max: number
+  readonly #queue: ClickInput[] = []
+  /** Slots promised to writes still in flight (a slow store): they queue if they fail. */
+  #reserved = 0
+  #timer: NodeJS.Timeout | null = null
+  #draining: Promise<void> | null = null
+  #delayMs = 0
+  #closed = false
+
+  constructor(store: Pick<LinkStore, 'recordClick'>, log: Logger, max = CLICK_QUEUE_MAX) {
+    this.#store = store
+    this.#log = log
+    this.#max = max
+  }
+
+  /** Clicks waiting to be written. */
+  get size(): number {
+    return this.#queue.length
+  }
+
+  /** Hold a slot for a click whose write is in flight; false when full. */
+  reserve(): boolean {
+    if (this.#queue.length + this.#reserved >= this.#max) return false
+    this.#reserved++
+    return true
+  }
+
+  /** The reserved click was written after all. */
+  release(): void {
+    this.#reserved--
+  }
+
+  /** Queue a click whose write failed (with its reservation, or a new slot); false when full. */
+  push(click: ClickInput, reserved = false): boolean {
+    if (reserved) this.#reserved--
+    else if (this.#queue.length + this.#reserved >= this.#max) return false
+    if (this.#queue.length === 0) this.#log.warn('clicks queued: the click store failed')
+    this.#queue.push(click)
+    this.#schedule()
+    return true
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#draining || this.#closed || this.#queue.length === 0) return
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      this.#draining = this.#drain().finally(() => {
+        this.#draining = null
+        this.#schedule()
+      })
+    }, this.#delayMs)
+    this.#timer.unref()
+  }
+
+  /** Write from the head, in order; on a failure wait longer (up to 5 s) and try again. */
+  async #drain(): Promise<void> {
+    let written = 0
+    for (;;) {
+      const click = this.#queue[0]
+      if (!click) break
+      try {
+        await this.#store.recordClick(click)
+      } catch {
+        this.#delayMs = Math.min(5_000, Math.max(250, this.#delayMs * 2))
+        break
+      }
+      this.#queue.shift()
+      written++
+      this.#delayMs = 0
+    }
+    if (written > 0)
+      this.#log.info('queued clicks written', { written, waiting: this.#queue.length })
+  }
+
+  /** Resolves once nothing waits (tests). */
+  async idle(): Promise<void> {
+    while (this.#queue.length > 0 || this.#draining || this.#reserved > 0)
+      await new Promise((r) => setTimeout(r, 20))
+  }
+
+  /** A last attempt at what waits; logs what could not be written. */
+  async close(): Promise<void> {
+    this.#closed = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    await this.#draining
+    await this.#drain()
+    if (this.#queue.length > 0)
+      this.#log.error('queued clicks lost at close', { lost: this.#queue.length })
+  }
+}
