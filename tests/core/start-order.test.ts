@@ -111,7 +111,9 @@ describe('the built core host (what the app runs)', () => {
       // answers are what started it, they all went out before.
       if (importStarted.endsWith('(asked)')) {
         for (const method of ['queue.forMe', 'status.get', 'settings.get']) {
-          expect(at(`${method} answered from SQLite`)).toBeLessThan(at('core module import started'))
+          expect(at(`${method} answered from SQLite`)).toBeLessThan(
+            at('core module import started'),
+          )
         }
         expect(at('first window connected')).toBeLessThan(at('core module import started'))
       }
