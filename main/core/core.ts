@@ -547,7 +547,8 @@ export class Core implements CoreContext {
   }
 
   private toSession(session: StoredSession): Session {
-    const directory = this.workspace.sync?.docs.directory
+    // Not a use: a status read must not wake a sleeping directory (the table keeps the name).
+    const directory = this.workspace.sync?.ifAwake('directory')
     return {
       workspaceId: session.claims.ws,
       workspaceName:

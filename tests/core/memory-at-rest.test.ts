@@ -57,7 +57,7 @@ describe('core memory at rest', () => {
     await relay?.stop()
   })
 
-  it('compacts once its replicas sleep, and again once idle after a window’s requests', async () => {
+  it('compacts once its replicas sleep, a status read wakes none, and it compacts again once idle after a window’s requests', async () => {
     await waitFor(
       'every read-only replica asleep',
       () =>
@@ -78,6 +78,14 @@ describe('core memory at rest', () => {
     expect(atSleep.committedAfter - atSleep.usedAfter).toBeLessThan(
       Math.max(4, atSleep.usedAfter * 0.4),
     )
+
+    // A status read does not wake the sleeping directory (the name comes from the table).
+    const awakeBefore = employee.logs().split('sync directory: replica awake').length
+    for (let n = 0; n < 3; n++) {
+      const status = await employee.client.call('status.get', {})
+      expect(status.session?.workspaceName).toBe('Rest')
+    }
+    expect(employee.logs().split('sync directory: replica awake').length).toBe(awakeBefore)
 
     const window = await employee.connect()
     const before = fullGcs(employee.logs()).length

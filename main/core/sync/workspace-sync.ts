@@ -316,6 +316,14 @@ export class WorkspaceSync implements Disposable {
     return this.replicas[doc].doc === null
   }
 
+  /**
+   * The replica if it is in memory now, else null, without waking it: for reads that have another
+   * source while it sleeps (the status's workspace name is also kept in the queue table).
+   */
+  ifAwake(doc: DocName): Y.Doc | null {
+    return this.replicas[doc].doc
+  }
+
   /** Told of every update stored, local or remote, whichever Y.Doc holds the replica then. */
   observe(observer: UpdateObserver): Disposable {
     this.observers.add(observer)
