@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'electron-vite'
+import { compileHints } from './renderer/build/compile-hints'
 
 const root = import.meta.dirname
 
@@ -52,7 +53,8 @@ export default defineConfig(
         },
         renderer: {
           root: resolve(root, 'renderer'),
-          plugins: [react()],
+          // compileHints: the first screen's chunks compiled eagerly, off the main thread (see file).
+          plugins: [react(), compileHints()],
           build: {
             // electron-vite leaves the renderer unminified; the windows load it from disk at start.
             minify: true,
