@@ -85,11 +85,23 @@ function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
  * differ only in `type`, so one encoder serves them all.
  */
 export function encodeSync(type: SyncType, payload: Uint8Array): Uint8Array {
-  return frame((e) => {
-    encoding.writeVarUint(e, MESSAGE_SYNC)
-    encoding.writeVarUint(e, type)
-    encoding.writeVarUint8Array(e, payload)
-  })
+  // Written straight into one array of the final size (lib0's encoder allocates a chunk and
+  // copies it out): every stored update is framed once on its way to the room's peers.
+  const n = payload.byteLength
+  let lengthBytes = 1
+  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) lengthBytes++
+  const out = new Uint8Array(2 + lengthBytes + n)
+  out[0] = MESSAGE_SYNC
+  out[1] = type
+  let at = 2
+  let v = n
+  while (v > 0x7f) {
+    out[at++] = 0x80 | (v & 0x7f)
+    v = Math.floor(v / 128)
+  }
+  out[at++] = v
+  out.set(payload, at)
+  return out
 }
 
 export function encodeAwareness(update: Uint8Array): Uint8Array {
