@@ -31,8 +31,12 @@ export function firstPathChunks(bundle: Record<string, OutputLike>): string[] {
   return [...seen].sort()
 }
 
-/** Prepends COMPILE_HINT to the first-path chunks (build only). */
+/**
+ * Prepends COMPILE_HINT to the first-path chunks (build only). PORTE_VOIX_COMPILE_HINTS=0 builds
+ * without them, to measure what they change (tests/bench/popover-page.ts, two builds).
+ */
 export function compileHints(): Plugin {
+  if (process.env.PORTE_VOIX_COMPILE_HINTS === '0') return { name: 'porte-voix:compile-hints' }
   return {
     name: 'porte-voix:compile-hints',
     apply: 'build',
