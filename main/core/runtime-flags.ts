@@ -22,6 +22,20 @@ const REST_GROWTH_BYTES = 1 << 20
 let lastWork = 0
 let restTimer: NodeJS.Timeout | null = null
 let heapAfterRest = 0
+/** Whether a collection is coming anyway (a sync's replicas about to sleep), one per sync. */
+const collectionsComing = new Set<() => boolean>()
+
+/**
+ * A sync that runs collectAtRest itself once its read-only replicas sleep: while `coming()` says
+ * so, the rest collection after requests is left to it (the start's requests would otherwise
+ * compact the whole loaded queue once, and then again once it slept). Returns the unregistration.
+ */
+export function collectionComing(coming: () => boolean): () => void {
+  collectionsComing.add(coming)
+  return () => {
+    collectionsComing.delete(coming)
+  }
+}
 
 /**
  * One full, compacting collection now (the core is at rest: its replicas just fell asleep).
@@ -76,6 +90,8 @@ function armRest(delayMs: number): void {
       return
     }
     if (getHeapStatistics().total_heap_size < heapAfterRest + REST_GROWTH_BYTES) return
+    // No re-arming: that collection comes when they sleep (a pinned one is not at rest).
+    for (const coming of collectionsComing) if (coming()) return
     collectAtRest()
   }, delayMs)
   // Never what keeps the process alive.

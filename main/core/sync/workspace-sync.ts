@@ -24,7 +24,7 @@ import {
   SystemClock,
   toDisposable,
 } from '../lifecycle'
-import { collectAtRest, exposesGc } from '../runtime-flags'
+import { collectAtRest, collectionComing, exposesGc } from '../runtime-flags'
 import type { DocLog, StorageFault } from '../store/doc-log'
 import type { StoredSession } from '../store/session'
 import { describeConnectionError, describeTerminalClose, RelaySocket } from './relay-errors'
@@ -241,6 +241,12 @@ export class WorkspaceSync implements Disposable {
     }
     for (const link of this.links) link.provider.connect()
     for (const replica of Object.values(this.replicas)) this.armSleep(replica)
+    // Until every replica that may sleep does, the collection after a window's requests waits
+    // for the one sleep() runs (runtime-flags.ts).
+    const sleepers = Object.values(this.replicas).filter((replica) => replica.canSleep)
+    this.lifecycle.add(
+      toDisposable(collectionComing(() => sleepers.some((replica) => replica.doc !== null))),
+    )
     this.recompute()
   }
 
