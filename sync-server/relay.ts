@@ -95,6 +95,14 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   })
   lag = (node, seconds) => metrics.streamLag.set(seconds, { source: node })
   const { workspaces, links, shares, results } = relational
+  /**
+   * After members were erased from the documents and tables: the backend's files forget them
+   * too (PostgreSQL VACUUM + CHECKPOINT, Redis AOF rewrite; SQLite's secure_delete needs none).
+   */
+  const purgeErased = async () => {
+    await Promise.all([relational.purgeErased?.(), docStore?.purgeErased()])
+    if (relational.purgeErased || docStore) log.info('erased members purged from storage files')
+  }
   const indexer = new LinkIndexer(links, log)
   const rooms = new RoomManager((docStore ?? store) as RedisDocStore | SqliteStore, log, {
     idleUnloadMs: config.idleUnloadMs,
@@ -145,7 +153,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
             memberCount = count
             if (!deleted) return
             board.touchAll()
-            return pruneDirectories(rooms, workspaces, log)
+            return pruneDirectories(rooms, workspaces, log).then(purgeErased)
           },
           () => {},
         )
@@ -200,7 +208,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
             .countMembers()
             .then((count) => {
               memberCount = count
-              return pruneDirectories(rooms, workspaces, log)
+              return pruneDirectories(rooms, workspaces, log).then(purgeErased)
             })
             .catch((error: unknown) =>
               log.error('directory prune failed', { error: (error as Error).message }),
@@ -283,6 +291,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   once('startup-upkeep', async () => {
     board.touchAll()
     await pruneStoredDirectories(rooms, workspaces, log)
+    await purgeErased()
   }).catch((error: unknown) =>
     log.error('directory prune failed', { error: (error as Error).message }),
   )

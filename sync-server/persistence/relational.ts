@@ -27,6 +27,11 @@ export type RelationalStores = {
   results: ResultsStore
   board: BoardSource
   watchMembers: MemberWatch
+  /**
+   * Optional: after an erasure, make the deleted rows leave the backend's files (PostgreSQL:
+   * VACUUM + CHECKPOINT). SQLite needs none: secure_delete zeroes deleted rows in place.
+   */
+  purgeErased?(): Promise<void>
   close(): Promise<void>
 }
 

@@ -27,7 +27,7 @@ import {
   newConversionKey,
   type ResultsStore,
 } from '../../links/results-store'
-import type { Logger } from '../../log'
+import { type Logger, silentLogger } from '../../log'
 import type { RelationalStores } from '../../persistence/relational'
 import {
   checkOwners,
@@ -50,6 +50,7 @@ import {
   toRecord,
   type WorkspaceStore,
 } from '../../persistence/workspace-store'
+import { vacuumTables } from './snapshots'
 
 /**
  * The relay's relational tables in PostgreSQL (issue 11.2): with `--postgres-url` every node of a
@@ -1156,6 +1157,13 @@ export async function openPgRelational(options: PgRelationalOptions): Promise<Re
     results: new PgResultsStore(pool),
     board: new PgBoardSource(pool),
     watchMembers: (onChange) => listener.watch(onChange),
+    // The tables a member erasure deletes from (admin.ts forgetMember).
+    purgeErased: () =>
+      vacuumTables(
+        pool,
+        ['pv_members', 'pv_member_devices', 'pv_leaderboard', 'pv_share_members'],
+        options.log ?? silentLogger,
+      ),
     close: async () => {
       await listener.close()
       await pool.end()

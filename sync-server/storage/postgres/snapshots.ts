@@ -77,7 +77,45 @@ export class PgSnapshots {
     return (result.rowCount ?? 0) > 0
   }
 
+  /** Erasure: old snapshot versions (dead tuples) leave the table's files (see vacuumTables). */
+  purgeErased(log: Logger): Promise<void> {
+    return vacuumTables(this.#pool, ['porte_voix_snapshots'], log)
+  }
+
   async close(): Promise<void> {
     await this.#pool.end()
   }
+}
+
+/**
+ * Erasure on PostgreSQL (issue 11 follow-up): a deleted or updated row stays in the table's files
+ * as a dead tuple, and plain VACUUM does not wipe it: it frees the space, and a freed tuple at the
+ * edge of a page's free space keeps its bytes there until reused (tests/cluster/erasure-bytes
+ * found an erased member's name so). So after a member is erased: VACUUM FULL the tables touched
+ * (each rewritten into a new file, the old one unlinked; an exclusive lock on that table for the
+ * rewrite: members and links are small, the snapshots table holds one row per room), then
+ * CHECKPOINT when allowed (superuser or pg_checkpoint), else the server's next checkpoint
+ * writes the new files. A transaction open meanwhile keeps the rows it can still see: run twice,
+ * the second time a few seconds later. The WAL (pg_wal, and any WAL archive or backup) still
+ * holds the rows as written until its segments are overwritten after later checkpoints: that
+ * retention is the operator's (docs/privacy.md).
+ */
+export async function vacuumTables(
+  pool: pg.Pool,
+  tables: readonly string[],
+  log: Logger,
+): Promise<void> {
+  const pass = async () => {
+    await pool.query(`VACUUM FULL ${tables.join(', ')}`)
+    try {
+      await pool.query('CHECKPOINT')
+    } catch (error) {
+      log.warn('postgres CHECKPOINT refused: erased rows leave the files at the next checkpoint', {
+        error: (error as Error).message,
+      })
+    }
+  }
+  await pass()
+  await new Promise((r) => setTimeout(r, 3_000).unref())
+  await pass()
 }

@@ -557,6 +557,48 @@ export class RedisDocStore implements DocStore {
     }
   }
 
+  /**
+   * After an erasure (a member deleted, their directory entry folded away by compaction, which
+   * trimmed the stream entries that held it and replaced the room's PostgreSQL snapshot):
+   * - Redis's AOF still holds the XADDs until it is rewritten: BGREWRITEAOF (the rewrite writes
+   *   live entries only); an RDB file likewise until the next save: BGSAVE when saves are on;
+   * - PostgreSQL's old snapshot rows are dead tuples until VACUUM (vacuumTables).
+   * Not reached: an XTRIM that cuts a stream node in the middle flags its older entries deleted
+   * but keeps their bytes in Redis's memory until the whole node is trimmed by a later compaction
+   * (never written to a rewritten AOF or RDB); replicas and backups are the operator's.
+   */
+  async purgeErased(): Promise<void> {
+    const info = String(await this.#redis.info('persistence'))
+    if (/aof_enabled:1/.test(info)) await this.#rewriteAof()
+    const saves = await this.#redis.config('GET', 'save').catch(() => null)
+    const rdb = Array.isArray(saves) && typeof saves[1] === 'string' && saves[1].trim() !== ''
+    if (rdb)
+      await this.#redis.bgsave('SCHEDULE').catch((error: Error) => {
+        this.#log.warn('redis BGSAVE refused', { error: error.message })
+      })
+    await this.#pg.purgeErased(this.#log)
+  }
+
+  /**
+   * BGREWRITEAOF, after any rewrite already running (it may have forked before the entries were
+   * trimmed, and Redis refuses a second one meanwhile rather than queue it).
+   */
+  async #rewriteAof(): Promise<void> {
+    for (let attempt = 0; attempt < 120; attempt++) {
+      try {
+        await this.#redis.bgrewriteaof()
+        return
+      } catch (error) {
+        if (!/in progress/i.test((error as Error).message)) {
+          this.#log.warn('redis BGREWRITEAOF refused', { error: (error as Error).message })
+          return
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500).unref())
+    }
+    this.#log.warn('redis BGREWRITEAOF: a rewrite stayed in progress for a minute')
+  }
+
   #disconnect(): void {
     this.#redis.disconnect()
     this.#reader.disconnect()
