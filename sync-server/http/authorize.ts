@@ -71,18 +71,36 @@ export async function checkWorkspace(
   return 'ok' in found ? found : null
 }
 
+/**
+ * Workspaces found, per store: a workspace is never deleted or renamed once created (no command
+ * does either), so one found stays valid; one not found is asked again (another node or the admin
+ * tool may create it). Members are not cached: revocation reads them on every check.
+ */
+const knownWorkspaces = new WeakMap<WorkspaceStore, Map<string, Workspace>>()
+const MAX_KNOWN_WORKSPACES = 10_000
+
 async function workspaceOf(
   claims: TokenClaims,
   workspaces: WorkspaceStore,
 ): Promise<Refusal | Workspace> {
-  return (
-    (await workspaces.getWorkspace(claims.ws)) ?? {
+  let known = knownWorkspaces.get(workspaces)
+  const cached = known?.get(claims.ws)
+  if (cached) return cached
+  const found = await workspaces.getWorkspace(claims.ws)
+  if (!found)
+    return {
       ok: false,
       status: 403,
       reason: 'workspace does not exist on this relay',
       problem: 'wrongRelay',
     }
-  )
+  if (!known) {
+    known = new Map()
+    knownWorkspaces.set(workspaces, known)
+  }
+  if (known.size >= MAX_KNOWN_WORKSPACES) known.clear()
+  known.set(claims.ws, found)
+  return found
 }
 
 /**
