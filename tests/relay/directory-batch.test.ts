@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
+import { RawClient, roomUrl } from './support'
+
+let relay: RelayProcess
+let acme: string
+
+beforeAll(async () => {
+  relay = await startRelay()
+  acme = await relay.createWorkspace('Acme')
+})
+afterAll(async () => {
+  await relay?.stop()
+})
+
+/** The `directory updated` log lines: how many changes, and how many members they wrote. */
+function directoryWrites(logs: string): { changes: number; members: number } {
+  const lines = logs.split('\n').filter((l) => l.includes('directory updated'))
+  const members = lines.reduce((n, l) => n + Number(/ members=(\d+)/.exec(l)?.[1] ?? 0), 0)
+  return { changes: lines.length, members }
+}
+
+describe('directory entries of members connecting together (issue 11.3, connects)', () => {
+  it('are written in a few changes, not one per member, and every member is listed', async () => {
+    const count = 20
+    const members = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        relay.issueToken({ workspaceId: acme, name: `Member ${i}`, role: 'employee' }),
+      ),
+    )
+    const clients = await Promise.all(
+      members.map(({ token }) => RawClient.connect(roomUrl(relay.url, acme, 'queue', token))),
+    )
+    const watcher = await RawClient.connect(
+      roomUrl(relay.url, acme, 'directory', members[0]?.token ?? ''),
+    )
+    await watcher.sync()
+    await waitFor('every member in the directory', () =>
+      members.every(({ memberId }) => watcher.doc.getMap('members').has(memberId)),
+    )
+    await waitFor('the directory log lines', () => directoryWrites(relay.logs()).members >= count)
+    const writes = directoryWrites(relay.logs())
+    expect(writes.members).toBe(count)
+    // One change per member before batching; connects completing within 50 ms share one.
+    expect(writes.changes).toBeLessThan(count / 2)
+    await Promise.all([...clients, watcher].map((c) => c.close()))
+  })
+})
