@@ -24,30 +24,15 @@ export function formatLine(level: string, message: string, fields: LogFields = {
 }
 
 /**
- * stdout, one write per event-loop turn: a pipe or file write is a system call each (two log
- * lines per connect were a visible part of a connect's CPU, issue 11.3). Lines are in order and
- * out by the next turn; what is pending is written on exit (process.exit included).
+ * stdout, one write per line, at once. Batching lines per event-loop turn (tried for connects,
+ * issue 11.3) saved a system call per line but wrote a line after the effect it names had left
+ * on a socket, lost the last turn's lines on a crash, and added an exit listener per logger.
  */
-function batchedStdout(): (line: string) => void {
-  let pending = ''
-  let scheduled = false
-  const flush = () => {
-    scheduled = false
-    if (pending === '') return
-    const text = pending
-    pending = ''
-    process.stdout.write(text)
-  }
-  process.once('exit', flush)
-  return (line) => {
-    pending += `${line}\n`
-    if (scheduled) return
-    scheduled = true
-    setImmediate(flush)
-  }
+function stdoutLine(line: string): void {
+  process.stdout.write(`${line}\n`)
 }
 
-export function createLogger(write: (line: string) => void = batchedStdout()): Logger {
+export function createLogger(write: (line: string) => void = stdoutLine): Logger {
   return {
     info: (message, fields) => write(formatLine('INFO', message, fields)),
     warn: (message, fields) => write(formatLine('WARN', message, fields)),
