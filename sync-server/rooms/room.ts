@@ -1,3 +1,4 @@
+import * as decoding from 'lib0/decoding'
 import {
   Awareness,
   applyAwarenessUpdate,
@@ -166,6 +167,18 @@ function allNew(structs: readonly (Y.Item | Y.GC | Y.Skip)[], tr: Y.Transaction)
     if (clock < (before.get(client) ?? 0)) return false
   }
   return true
+}
+
+/**
+ * Whether `tr` deleted a struct it added itself. Yjs's encoding of such a transaction carries
+ * those structs collected (no content); the client's own bytes would keep the content.
+ */
+function deletesOwnStructs(tr: Y.Transaction): boolean {
+  for (const [client, deleted] of tr.deleteSet.clients) {
+    const before = tr.beforeState.get(client) ?? 0
+    for (const range of deleted) if (range.clock + range.len > before) return true
+  }
+  return false
 }
 
 /** What Yjs checks before emitting 'update': a deletion, or a client's clock moved. */
@@ -478,19 +491,30 @@ export class Room {
     result.stored = this.#change(
       (doc) =>
         doc.transact((tr) => {
+          // Y.applyUpdate, reading from a decoder we keep: Yjs ignores bytes after the delete
+          // set, and an update with any is never passed on as sent (they would be stored and
+          // broadcast unchecked).
+          const decoder = decoding.createDecoder(update)
           try {
-            Y.applyUpdate(doc, update, origin)
+            Y.readUpdate(decoder, doc, origin)
           } catch (error) {
             throw new ProtocolError(`Yjs update failed to apply: ${(error as Error).message}`)
           }
           result.dropped = dropPending(doc)
           const repairs = checkSchema(this.ref.doc, doc, tr)
           if (repairs.length > 0) result.repairs = repairs
-          // Integrated whole, every struct new, nothing repaired: the client's bytes say exactly
+          // Integrated whole, every struct new and none deleted by the update itself, nothing
+          // repaired, nothing after the delete set: the client's bytes say exactly
           // what changed, so they are stored and sent as they are and Yjs need not encode the
           // transaction again (stock y-websocket re-encodes every update). Else Yjs's encoding
           // of the transaction (what integrated, with the repairs) is captured as before.
-          if (result.dropped === null && repairs.length === 0 && allNew(structs, tr)) {
+          if (
+            result.dropped === null &&
+            repairs.length === 0 &&
+            !decoding.hasContent(decoder) &&
+            allNew(structs, tr) &&
+            !deletesOwnStructs(tr)
+          ) {
             doc.off('update', this.#capture)
             this.#captured?.push(update)
           }

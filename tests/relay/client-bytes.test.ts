@@ -147,4 +147,43 @@ describe("a client's update stored and sent as its own bytes (issue 11.3)", () =
       expect(sent).toHaveLength(2)
     })
   })
+
+  it('bytes after the delete set are never stored or sent (Yjs ignores them when it applies)', async () => {
+    await withRoom('directory', async (room, store, sent, origin) => {
+      const client = new Y.Doc()
+      const updates: Uint8Array[] = []
+      client.on('update', (u: Uint8Array) => updates.push(u))
+      client.getArray('a').push(['x'])
+      const update = updates[0] as Uint8Array
+      const padded = new Uint8Array(update.byteLength + 5000)
+      padded.set(update)
+      padded.fill(7, update.byteLength)
+      await room.applyClientUpdate(padded, origin).stored
+      expect(room.doc.getArray('a').toJSON()).toEqual(['x'])
+      expect(store.appended).toHaveLength(1)
+      expect(store.appended[0]?.byteLength).toBeLessThan(update.byteLength + 100)
+      expect(payloadOf(sent[0] as Uint8Array).byteLength).toBeLessThan(update.byteLength + 100)
+    })
+  })
+
+  it('content an update adds and deletes itself is stored collected, as Yjs encodes it, not as sent', async () => {
+    await withRoom('directory', async (room, store, sent, origin) => {
+      const secret = 'added and deleted in one update'
+      // A crafted update: the insertion and its deletion in one (a y-websocket client would
+      // have collected the content before sending).
+      const client = new Y.Doc({ gc: false })
+      const before = Y.encodeStateVector(client)
+      client.getArray('a').push(['kept'])
+      client.getArray<string>('a').push([secret])
+      client.getArray('a').delete(1, 1)
+      const crafted = Y.encodeStateAsUpdate(client, before)
+      expect(new TextDecoder().decode(crafted)).toContain(secret)
+      await room.applyClientUpdate(crafted, origin).stored
+      expect(room.doc.getArray('a').toJSON()).toEqual(['kept'])
+      expect(store.appended).toHaveLength(1)
+      expect(store.appended[0]).not.toBe(crafted)
+      expect(new TextDecoder().decode(store.appended[0])).not.toContain(secret)
+      expect(new TextDecoder().decode(payloadOf(sent[0] as Uint8Array))).not.toContain(secret)
+    })
+  })
 })
