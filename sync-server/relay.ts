@@ -97,7 +97,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
   const { workspaces, links, shares, results } = relational
   /**
    * After members were erased from the documents and tables: the backend's files forget them
-   * too (PostgreSQL VACUUM + CHECKPOINT, Redis AOF rewrite; SQLite's secure_delete needs none).
+   * too (PostgreSQL VACUUM + CHECKPOINT, Redis AOF rewrite, SQLite's WAL truncated).
    */
   const purgeErased = async () => {
     await Promise.all([relational.purgeErased?.(), docStore?.purgeErased()])

@@ -29,7 +29,8 @@ export type RelationalStores = {
   watchMembers: MemberWatch
   /**
    * Optional: after an erasure, make the deleted rows leave the backend's files (PostgreSQL:
-   * VACUUM + CHECKPOINT). SQLite needs none: secure_delete zeroes deleted rows in place.
+   * VACUUM + CHECKPOINT; SQLite: secure_delete zeroes deleted rows in the pages it writes, but the
+   * WAL keeps the pages from before until it is truncated).
    */
   purgeErased?(): Promise<void>
   close(): Promise<void>
@@ -70,6 +71,17 @@ export function openSqliteRelational(
       }, options.pollMs ?? 500)
       timer.unref()
       return () => clearInterval(timer)
+    },
+    purgeErased: async () => {
+      // The relay's own checkpoints are PASSIVE (they never truncate the WAL, whose older frames
+      // still hold the erased rows): fold and truncate it now, retrying while the checkpoint
+      // worker's connection holds it.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
+        if (!result?.busy) return
+        await new Promise((done) => setTimeout(done, 100))
+      }
+      options.log?.warn('erasure: the WAL could not be truncated (busy); the next erasure retries')
     },
     close: async () => {},
   }
