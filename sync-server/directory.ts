@@ -59,13 +59,19 @@ export class DirectoryRecorder {
   record(workspace: Workspace, claims: TokenClaims): Promise<void> {
     let write = this.#pending.get(workspace.id)
     if (!write) {
-      const created: PendingWrite = { workspace, members: new Map(), done: null }
-      created.done = new Promise<void>((resolve) =>
-        setTimeout(resolve, DIRECTORY_BATCH_MS).unref(),
-      ).then(() => {
-        this.#pending.delete(workspace.id)
-        return this.#write(created)
+      let go: () => void = () => {}
+      const started = new Promise<void>((resolve) => {
+        go = resolve
       })
+      const created: PendingWrite = { workspace, members: new Map(), done: started, fire: () => {} }
+      const timer = setTimeout(() => created.fire(), DIRECTORY_BATCH_MS)
+      timer.unref()
+      created.fire = () => {
+        clearTimeout(timer)
+        this.#pending.delete(workspace.id)
+        go()
+      }
+      created.done = started.then(() => this.#write(created))
       this.#pending.set(workspace.id, created)
       write = created
     }
@@ -76,7 +82,14 @@ export class DirectoryRecorder {
       displayName: claims.name,
       role: claims.role,
     })
-    return write.done as Promise<void>
+    return write.done
+  }
+
+  /** Write what is waiting now (the relay is closing: its rooms close next). */
+  async flush(): Promise<void> {
+    const writes = [...this.#pending.values()]
+    for (const write of writes) write.fire()
+    await Promise.allSettled(writes.map((write) => write.done))
   }
 
   async #write({ workspace, members }: PendingWrite): Promise<void> {
@@ -113,7 +126,10 @@ export class DirectoryRecorder {
 type PendingWrite = {
   workspace: Workspace
   members: Map<string, Member>
-  done: Promise<void> | null
+  /** Settles once the batch is written. */
+  done: Promise<void>
+  /** Write it now instead of at the end of the batch window. */
+  fire: () => void
 }
 
 /**

@@ -313,6 +313,8 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       wss.close()
       queueWatch.close()
       await board.close()
+      // Members who connected in the last batch window go into the directory before it closes.
+      await directory.flush()
       // Every update received so far was stored before it was sent; closeAll compacts and
       // flushes what the rooms still hold before the database closes.
       await rooms.closeAll()

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { readStoredDoc } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from './support'
 
@@ -45,5 +46,25 @@ describe('directory entries of members connecting together (issue 11.3, connects
     // One change per member before batching; connects completing within 50 ms share one.
     expect(writes.changes).toBeLessThan(count / 2)
     await Promise.all([...clients, watcher].map((c) => c.close()))
+  })
+
+  it('a member who connected just before the relay stops is in the stored directory', async () => {
+    const own = await startRelay()
+    try {
+      const ws = await own.createWorkspace('Acme')
+      const { memberId, token } = await own.issueToken({
+        workspaceId: ws,
+        name: 'Late',
+        role: 'employee',
+      })
+      await RawClient.connect(roomUrl(own.url, ws, 'queue', token))
+      // Within the batch window (50 ms): the write must happen before the rooms close.
+      await own.stop()
+      expect(own.logs()).not.toMatch(/directory update failed/)
+      const stored = (await readStoredDoc(own.dataDir, `${ws}/directory`)).doc
+      expect(stored.getMap('members').has(memberId)).toBe(true)
+    } finally {
+      await stopRelay(own)
+    }
   })
 })
