@@ -9,6 +9,7 @@ import {
   type RelationalStores,
 } from '../../sync-server/persistence/relational'
 import { openPgRelational } from '../../sync-server/storage/postgres/relational'
+import { prng } from '../helpers/prng'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { onClusterBackend, relayBackend } from '../helpers/relay'
 
@@ -38,18 +39,6 @@ afterAll(async () => {
   db?.close()
   removeTempDir(dir)
 })
-
-/** mulberry32: a seeded PRNG, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Maps as sorted entries, so two boards compare whatever order their rows were counted in. */
 function normal(board: BoardContent): unknown {
