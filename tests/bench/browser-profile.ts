@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BrowserContext, chromium } from 'playwright-core'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+import { CHROMIUM_LAUNCH } from '../helpers/browser'
 
 /**
  * Start kinds for the popover benches (issue 7.8). `cold`: a fresh browser profile, as at the
@@ -15,8 +14,8 @@ export type StartKind = 'cold' | 'warm'
 export const WARM_PRIMING_LOADS = 2
 
 /**
- * A profile on disk, in its own temp folder, and a way to start Debian's Chromium on it (the same
- * flags as tests/helpers/browser.ts); each start is a new browser process, as an app start is.
+ * A profile on disk, in its own temp folder, and a way to start Debian's Chromium on it (the test
+ * browser's CHROMIUM_LAUNCH); each start is a new browser process, as an app start is.
  */
 export function browserProfile() {
   const dir = mkdtempSync(join(tmpdir(), 'porte-voix-bench-profile-'))
@@ -24,17 +23,7 @@ export function browserProfile() {
     dir,
     start: async (origin: string): Promise<BrowserContext> => {
       const context = await chromium.launchPersistentContext(dir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        ...CHROMIUM_LAUNCH,
         colorScheme: 'light',
         viewport: { width: 380, height: 580 },
         locale: 'en-US',

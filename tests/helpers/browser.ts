@@ -2,26 +2,29 @@ import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
+/** Debian's Chromium, headless, with nothing reaching out to the network on its own. */
+export const CHROMIUM_LAUNCH = {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+}
+
 export type TestBrowser = { browser: Browser; close(): Promise<void> }
 
 /**
- * Debian's Chromium, headless, with nothing reaching out to the network on its own. Playwright
- * gives each launch a fresh temporary profile (and refuses a `--user-data-dir` argument).
+ * CHROMIUM_LAUNCH on a fresh temporary profile (Playwright gives each launch one and refuses a
+ * `--user-data-dir` argument).
  */
 export async function launchChromium(): Promise<TestBrowser> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  const browser = await chromium.launch(CHROMIUM_LAUNCH)
   return {
     browser,
     async close() {
