@@ -8,15 +8,9 @@ import {
 } from '../../common/model/board'
 import { OBJECTIVES, type Objective, SOURCE_KINDS, type SourceKind } from '../../common/model/item'
 import { NETWORKS, type Network } from '../../common/model/networks'
-import { type Challenge, type PointWeights, pointsFor } from '../../common/model/recognition'
-import {
-  challengeScore,
-  inMonth,
-  monthOf,
-  type ScoredShare,
-  tally,
-} from '../../common/model/standings'
+import type { Challenge, PointWeights } from '../../common/model/recognition'
 import type { Db } from '../persistence/database'
+import { boardStandings } from './standings'
 
 /** What the board document holds, computed from the relay's tables (board/writer.ts writes it). */
 export type BoardContent = {
@@ -420,56 +414,10 @@ export function aggregateRows(rows: BoardRows, input: BoardInput): BoardContent 
     )
   }
 
-  // Standings: every share counts for the team; opted-in members' shares for them too.
-  const team: ScoredShare[] = []
-  const byMember = new Map<string, ScoredShare[]>()
-  for (const share of shares.values()) {
-    if (!isNetwork(share.network)) continue
-    const scored: ScoredShare = {
-      sharedAt: share.shared_at,
-      network: share.network,
-      uniqueClicks: uniqueByShare.get(share.id) ?? 0,
-      conversions: conversionsByShare.get(share.id) ?? 0,
-      item: {
-        objective: share.objective,
-        sourceKind: share.source_kind ?? '',
-        campaignId: share.campaign_id,
-      },
-    }
-    team.push(scored)
-    if (share.member_id !== null) {
-      const list = byMember.get(share.member_id) ?? []
-      list.push(scored)
-      byMember.set(share.member_id, list)
-    }
-  }
-  const optedIn = rows.optedIn.flatMap((memberId) => {
-    const name = input.memberName(memberId)
-    return name === null ? [] : [{ memberId, displayName: name }]
-  })
-
-  const month = monthOf(input.now)
-  const leaderRows = optedIn.map((member) => {
-    const counts = tally(inMonth(byMember.get(member.memberId) ?? [], month))
-    return { ...member, points: pointsFor(counts, input.weights), ...counts }
-  })
-  const leaderboard: Leaderboard = {
-    month,
-    rows: rank(leaderRows, (row) => row.points),
-  }
-
-  const challenges = new Map<string, ChallengeStandings>()
-  for (const challenge of input.challenges) {
-    const rows = optedIn.map((member) => ({
-      ...member,
-      score: challengeScore(challenge, byMember.get(member.memberId) ?? [], input.weights),
-    }))
-    challenges.set(challenge.id, {
-      challengeId: challenge.id,
-      teamScore: challengeScore(challenge, team, input.weights),
-      standings: rank(rows, (row) => row.score),
-    })
-  }
+  const { leaderboard, challenges } = boardStandings(
+    { shares: shares.values(), uniqueByShare, conversionsByShare, optedIn: rows.optedIn },
+    input,
+  )
 
   return {
     items: new Map(
@@ -491,24 +439,4 @@ export function aggregateRows(rows: BoardRows, input: BoardInput): BoardContent 
     leaderboard,
     challenges,
   }
-}
-
-/** Best first, ties share a rank, then by name and id so rebuilds order them the same way. */
-export function rank<T extends { memberId: string; displayName: string }>(
-  rows: readonly T[],
-  score: (row: T) => number,
-): (T & { rank: number })[] {
-  const sorted = [...rows].sort(
-    (a, b) =>
-      score(b) - score(a) ||
-      a.displayName.localeCompare(b.displayName) ||
-      a.memberId.localeCompare(b.memberId),
-  )
-  let previous: { score: number; rank: number } | null = null
-  return sorted.map((row, index) => {
-    const s = score(row)
-    const r: number = previous && previous.score === s ? previous.rank : index + 1
-    previous = { score: s, rank: r }
-    return { ...row, rank: r }
-  })
 }

@@ -2,31 +2,21 @@ import {
   BOARD_DAYS,
   type BoardCounts,
   type BoardDay,
-  type ChallengeStandings,
   CLICK_CURVE_ALL,
-  type Leaderboard,
 } from '../../common/model/board'
 import { OBJECTIVES, type Objective, SOURCE_KINDS, type SourceKind } from '../../common/model/item'
 import { NETWORKS, type Network } from '../../common/model/networks'
-import { pointsFor } from '../../common/model/recognition'
-import {
-  challengeScore,
-  inMonth,
-  monthOf,
-  type ScoredShare,
-  tally,
-} from '../../common/model/standings'
-import {
-  type BoardContent,
-  type BoardCursor,
-  type BoardDelta,
-  type BoardInput,
-  type BoardRows,
-  type ClickRow,
-  type ConversionRow,
-  rank,
-  type ShareRow,
+import type {
+  BoardContent,
+  BoardCursor,
+  BoardDelta,
+  BoardInput,
+  BoardRows,
+  ClickRow,
+  ConversionRow,
+  ShareRow,
 } from './aggregate'
+import { boardStandings } from './standings'
 
 const isNetwork = (v: string): v is Network => (NETWORKS as readonly string[]).includes(v)
 const isObjective = (v: string | null): v is Objective =>
@@ -360,55 +350,15 @@ export class BoardState {
             .map((row) => ({ ...row }))
         : []
 
-    const team: ScoredShare[] = []
-    const byMember = new Map<string, ScoredShare[]>()
-    for (const share of this.#shares.values()) {
-      if (!isNetwork(share.network)) continue
-      const scored: ScoredShare = {
-        sharedAt: share.shared_at,
-        network: share.network,
-        uniqueClicks: this.#uniqueByShare.get(share.id) ?? 0,
-        conversions: this.#conversionsByShare.get(share.id) ?? 0,
-        item: {
-          objective: share.objective,
-          sourceKind: share.source_kind ?? '',
-          campaignId: share.campaign_id,
-        },
-      }
-      team.push(scored)
-      if (share.member_id !== null) {
-        const list = byMember.get(share.member_id) ?? []
-        list.push(scored)
-        byMember.set(share.member_id, list)
-      }
-    }
-    const optedIn = this.#optedIn.flatMap((memberId) => {
-      const name = input.memberName(memberId)
-      return name === null ? [] : [{ memberId, displayName: name }]
-    })
-    const month = monthOf(input.now)
-    const leaderboard: Leaderboard = {
-      month,
-      rows: rank(
-        optedIn.map((member) => {
-          const counts = tally(inMonth(byMember.get(member.memberId) ?? [], month))
-          return { ...member, points: pointsFor(counts, input.weights), ...counts }
-        }),
-        (row) => row.points,
-      ),
-    }
-    const challenges = new Map<string, ChallengeStandings>()
-    for (const challenge of input.challenges) {
-      const rows = optedIn.map((member) => ({
-        ...member,
-        score: challengeScore(challenge, byMember.get(member.memberId) ?? [], input.weights),
-      }))
-      challenges.set(challenge.id, {
-        challengeId: challenge.id,
-        teamScore: challengeScore(challenge, team, input.weights),
-        standings: rank(rows, (row) => row.score),
-      })
-    }
+    const { leaderboard, challenges } = boardStandings(
+      {
+        shares: this.#shares.values(),
+        uniqueByShare: this.#uniqueByShare,
+        conversionsByShare: this.#conversionsByShare,
+        optedIn: this.#optedIn,
+      },
+      input,
+    )
     const copy = <K>(map: Map<K, BoardCounts>) =>
       new Map([...map].map(([key, counts]) => [key, { ...counts }]))
     const built = this.#built
