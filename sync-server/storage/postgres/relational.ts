@@ -50,7 +50,7 @@ import {
   toRecord,
   type WorkspaceStore,
 } from '../../persistence/workspace-store'
-import { vacuumTables } from './snapshots'
+import { type PurgeOptions, vacuumTables } from './snapshots'
 
 /**
  * The relay's relational tables in PostgreSQL (issue 11.2): with `--postgres-url` every node of a
@@ -1120,6 +1120,8 @@ export type PgRelationalOptions = {
   log?: Logger
   /** LISTEN for member changes (a relay node); the admin tool only writes (default false). */
   listen?: boolean
+  /** The erasure purge's timings (tests; storage/postgres/snapshots.ts vacuumTables). */
+  purge?: PurgeOptions
 }
 
 /**
@@ -1158,12 +1160,14 @@ export async function openPgRelational(options: PgRelationalOptions): Promise<Re
     board: new PgBoardSource(pool),
     watchMembers: (onChange) => listener.watch(onChange),
     // The tables a member erasure deletes from (admin.ts forgetMember).
-    purgeErased: () =>
-      vacuumTables(
-        pool,
+    purgeErased: async () => {
+      await vacuumTables(
+        options.url,
         ['pv_members', 'pv_member_devices', 'pv_leaderboard', 'pv_share_members'],
         options.log ?? silentLogger,
-      ),
+        options.purge,
+      )
+    },
     close: async () => {
       await listener.close()
       await pool.end()

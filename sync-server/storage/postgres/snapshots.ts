@@ -23,7 +23,10 @@ const SCHEMA_LOCK = 4_455_011
 export class PgSnapshots {
   readonly #pool: pg.Pool
 
+  readonly #url: string
+
   constructor(url: string, log: Logger) {
+    this.#url = url
     this.#pool = new pg.Pool({
       connectionString: url,
       max: 4,
@@ -78,8 +81,8 @@ export class PgSnapshots {
   }
 
   /** Erasure: old snapshot versions (dead tuples) leave the table's files (see vacuumTables). */
-  purgeErased(log: Logger): Promise<void> {
-    return vacuumTables(this.#pool, ['porte_voix_snapshots'], log)
+  async purgeErased(log: Logger): Promise<void> {
+    await vacuumTables(this.#url, ['porte_voix_snapshots'], log)
   }
 
   async close(): Promise<void> {
@@ -87,35 +90,133 @@ export class PgSnapshots {
   }
 }
 
+/** The advisory lock a purge holds on its own session: one node purges at a time. */
+const PURGE_LOCK = 4_455_012
+
+export type PurgeOptions = {
+  /**
+   * How long VACUUM FULL may wait for a table's lock before giving way (default 1 s): while it
+   * waits, every later read of that table queues behind its exclusive request, a connect's
+   * member lookup included; it tries again `retryMs` later.
+   */
+  lockTimeoutMs?: number
+  retryMs?: number
+  /** Tries per table before the purge gives up on it (logged; the next erasure's purge covers it). */
+  attempts?: number
+  /** Between the two passes (a transaction open during the first keeps the rows it sees). */
+  passGapMs?: number
+  /** The purge's own session's statement timeout (default 10 min; the pools' 10 s would cut it). */
+  statementTimeoutMs?: number
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref())
+
 /**
  * Erasure on PostgreSQL (issue 11 follow-up): a deleted or updated row stays in the table's files
  * as a dead tuple, and plain VACUUM does not wipe it: it frees the space, and a freed tuple at the
  * edge of a page's free space keeps its bytes there until reused (tests/cluster/erasure-bytes
  * found an erased member's name so). So after a member is erased: VACUUM FULL the tables touched
- * (each rewritten into a new file, the old one unlinked; an exclusive lock on that table for the
- * rewrite: members and links are small, the snapshots table holds one row per room), then
- * CHECKPOINT when allowed (superuser or pg_checkpoint), else the server's next checkpoint
- * writes the new files. A transaction open meanwhile keeps the rows it can still see: run twice,
- * the second time a few seconds later. The WAL (pg_wal, and any WAL archive or backup) still
- * holds the rows as written until its segments are overwritten after later checkpoints: that
- * retention is the operator's (docs/privacy.md).
+ * (each rewritten into a new file, the old one unlinked), then CHECKPOINT when allowed
+ * (superuser or pg_checkpoint), else the server's next checkpoint writes the new files. A
+ * transaction open meanwhile keeps the rows it can still see: run twice, a few seconds apart.
+ * The WAL (pg_wal, and any WAL archive or backup) still holds the rows as written until its
+ * segments are overwritten after later checkpoints: that retention is the operator's
+ * (docs/privacy.md).
+ *
+ * Every node hears of an erasure (LISTEN) and asks for a purge; VACUUM FULL holds an exclusive
+ * lock on the table it rewrites, which stalls connects (they read pv_members). So (review
+ * findings, tests/cluster/erasure-purge): on its own session (not a pool: their 10 s
+ * query_timeout would cut a long rewrite), under a session advisory lock (one node at a time;
+ * released if the node dies), skipped when another node's purge of the same tables STARTED after
+ * this one was asked for (it covers this request); one table per statement with a lock_timeout,
+ * so a VACUUM FULL that cannot have its lock at once gives way to connects and tries again.
+ * Resolves with whether this node ran it.
  */
 export async function vacuumTables(
-  pool: pg.Pool,
+  url: string,
   tables: readonly string[],
   log: Logger,
-): Promise<void> {
-  const pass = async () => {
-    await pool.query(`VACUUM FULL ${tables.join(', ')}`)
+  o: PurgeOptions = {},
+): Promise<boolean> {
+  const key = [...tables].sort().join(',')
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: o.statementTimeoutMs ?? 600_000,
+  })
+  client.on('error', (error) =>
+    log.warn('postgres purge connection lost', { error: error.message }),
+  )
+  await client.connect()
+  try {
+    // The request's time on the server's clock (the erasure committed before it).
+    const { rows: asked } = await client.query<{ t: Date }>('SELECT clock_timestamp() AS t')
+    const askedAt = asked[0]?.t
+    for (;;) {
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock($1) AS ok',
+        [PURGE_LOCK],
+      )
+      if (rows[0]?.ok) break
+      await sleep(250)
+    }
     try {
-      await pool.query('CHECKPOINT')
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS pv_purges (tables text PRIMARY KEY, started_at timestamptz NOT NULL)',
+      )
+      const { rows: done } = await client.query<{ covered: boolean }>(
+        'SELECT started_at > $2 AS covered FROM pv_purges WHERE tables = $1',
+        [key, askedAt],
+      )
+      if (done[0]?.covered) {
+        log.info('postgres purge skipped: another node purged since', { tables: key })
+        return false
+      }
+      await client.query(
+        `INSERT INTO pv_purges (tables, started_at) VALUES ($1, clock_timestamp())
+         ON CONFLICT (tables) DO UPDATE SET started_at = excluded.started_at`,
+        [key],
+      )
+      await client.query(`SET lock_timeout = ${Math.max(1, Math.round(o.lockTimeoutMs ?? 1_000))}`)
+      const pass = async () => {
+        for (const table of tables) await vacuumOne(client, table, log, o)
+        try {
+          await client.query('CHECKPOINT')
+        } catch (error) {
+          log.warn(
+            'postgres CHECKPOINT refused: erased rows leave the files at the next checkpoint',
+            {
+              error: (error as Error).message,
+            },
+          )
+        }
+      }
+      await pass()
+      await sleep(o.passGapMs ?? 3_000)
+      await pass()
+      return true
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [PURGE_LOCK]).catch(() => {})
+    }
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** VACUUM FULL one table, giving way (lock_timeout, SQLSTATE 55P03) and trying again. */
+async function vacuumOne(client: pg.Client, table: string, log: Logger, o: PurgeOptions) {
+  const attempts = o.attempts ?? 30
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query(`VACUUM FULL ${table}`)
+      return
     } catch (error) {
-      log.warn('postgres CHECKPOINT refused: erased rows leave the files at the next checkpoint', {
-        error: (error as Error).message,
-      })
+      if ((error as { code?: string }).code !== '55P03') throw error
+      if (attempt >= attempts) {
+        log.warn('postgres purge gave up on a table: its lock stayed taken', { table, attempts })
+        return
+      }
+      await sleep(o.retryMs ?? 2_000)
     }
   }
-  await pass()
-  await new Promise((r) => setTimeout(r, 3_000).unref())
-  await pass()
 }
