@@ -11,7 +11,7 @@ import type { Plugin } from 'vite'
 export const COMPILE_HINT = '//# allFunctionsCalledOnLoad'
 
 type ChunkLike = { type: 'chunk'; isEntry: boolean; imports: string[]; fileName: string }
-type OutputLike = ChunkLike | { type: 'asset'; fileName: string }
+type OutputLike = ChunkLike | { type: 'asset'; fileName: string; source?: unknown }
 
 /**
  * The chunks the window loads before its first screen: each entry and what it imports
@@ -49,8 +49,14 @@ export function compileHints(): Plugin {
           const chunk = bundle[fileName]
           if (chunk?.type !== 'chunk') continue
           chunk.code = `${COMPILE_HINT}\n${chunk.code}`
-          // One line more at the top: the source map's lines move down by one.
+          // One line more at the top: the source map's lines move down by one, in the chunk's map
+          // and in the .map file, which the build has already made an asset by now.
           if (chunk.map) chunk.map.mappings = `;${chunk.map.mappings}`
+          const written = bundle[`${fileName}.map`]
+          if (written?.type === 'asset' && typeof written.source === 'string') {
+            const map = JSON.parse(written.source) as { mappings: string }
+            written.source = JSON.stringify({ ...map, mappings: `;${map.mappings}` })
+          }
         }
       },
     },

@@ -16,12 +16,16 @@
  * (tests/bench/browser-profile.ts): `cold` a fresh profile each time (the app's first start),
  * `warm` one profile per build that loaded the page twice before (every later start: HTTP and V8
  * code cache in place). Without it, each load is a fresh context of one running browser.
+ * `--trace` records a Chromium trace of each load (CDP Tracing) and prints the renderer main
+ * thread's self time by trace event per phase: what the profile's "(program)" is (parsing, style,
+ * code cache, compile…).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { type AddressInfo, connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
+import type { CDPSession } from 'playwright-core'
 import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
 import { serveStatic } from '../../main/host/static-files'
 import { launchChromium, newContext } from '../helpers/browser'
@@ -34,6 +38,7 @@ import { median, prepareQueue } from './queue-fixture'
 const ITEMS = 1_000
 const args = process.argv.slice(2)
 const PROFILE = args.includes('--profile')
+const TRACE = args.includes('--trace')
 const positional = args.filter((arg) => !arg.startsWith('--'))
 const RUNS = Math.max(1, Number(positional[0] ?? 7))
 const DIRS = positional.length > 1 ? positional.slice(1) : [rendererDir()]
@@ -140,6 +145,87 @@ function selfTimes(profile: CpuProfile, dir: string, phase?: Phase) {
   return { busy, byScript, scripts: top(byScript, 30), functions: top(byFunction, 25) }
 }
 
+const TRACE_CATEGORIES = [
+  'toplevel',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'blink',
+  'loading',
+  'v8',
+  'v8.execute',
+  'disabled-by-default-v8.compile',
+]
+
+type TraceEvent = {
+  name: string
+  ph: string
+  ts: number
+  dur?: number
+  pid: number
+  tid: number
+  args?: { name?: string }
+}
+
+/** Stops the trace started on `session` and returns its events. */
+async function readTrace(session: CDPSession): Promise<TraceEvent[]> {
+  const complete = new Promise<{ stream?: string }>((resolve) =>
+    session.once('Tracing.tracingComplete', resolve),
+  )
+  await session.send('Tracing.end')
+  const { stream } = await complete
+  if (!stream) return []
+  let text = ''
+  for (;;) {
+    const chunk = await session.send('IO.read', { handle: stream })
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data
+    if (chunk.eof) break
+  }
+  await session.send('IO.close', { handle: stream })
+  const parsed = JSON.parse(text) as TraceEvent[] | { traceEvents: TraceEvent[] }
+  return Array.isArray(parsed) ? parsed : parsed.traceEvents
+}
+
+/**
+ * Self time (ms) by event name on the page's renderer main thread (the CrRendererMain thread with
+ * the most complete events), each event counted in the phase where it starts.
+ */
+function traceSelfTimes(events: TraceEvent[], phases: Phase[]): Map<string, Map<string, number>> {
+  const mains = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  )
+  const byThread = new Map<string, TraceEvent[]>()
+  for (const event of events) {
+    const key = `${event.pid}:${event.tid}`
+    if (event.ph !== 'X' || event.dur === undefined || !mains.has(key)) continue
+    byThread.set(key, [...(byThread.get(key) ?? []), event])
+  }
+  const thread = [...byThread.values()].sort((a, b) => b.length - a.length)[0] ?? []
+  thread.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0))
+  const result = new Map<string, Map<string, number>>()
+  const stack: { event: TraceEvent; end: number; self: number }[] = []
+  const close = (entry: { event: TraceEvent; self: number }) => {
+    const wall = entry.event.ts / 1000 + MONOTONIC_TO_WALL_MS
+    const phase = phases.find(([, from, to]) => wall >= from && wall < to)
+    if (!phase) return
+    const sums = result.get(phase[0]) ?? new Map<string, number>()
+    sums.set(entry.event.name, (sums.get(entry.event.name) ?? 0) + entry.self / 1000)
+    result.set(phase[0], sums)
+  }
+  for (const event of thread) {
+    const end = event.ts + (event.dur ?? 0)
+    while (stack.length > 0 && (stack[stack.length - 1]?.end ?? 0) <= event.ts) {
+      close(stack.pop() as { event: TraceEvent; self: number })
+    }
+    const parent = stack[stack.length - 1]
+    if (parent) parent.self -= event.dur ?? 0
+    stack.push({ event, end, self: event.dur ?? 0 })
+  }
+  while (stack.length > 0) close(stack.pop() as { event: TraceEvent; self: number })
+  return result
+}
+
 async function main(): Promise<void> {
   const prepared = await prepareQueue(ITEMS)
   const dataDir = prepared.copy()
@@ -176,6 +262,8 @@ async function main(): Promise<void> {
   const results = VARIANTS.map(() => new Map<Step, number[]>())
   /** Per variant, per phase: mean self time by source over the loads (--profile). */
   const profileSums = VARIANTS.map(() => new Map<string, Map<string, number>>())
+  /** Per variant, per phase: mean main-thread self time by trace event (--trace). */
+  const traceSums = VARIANTS.map(() => new Map<string, Map<string, number>>())
   const warmProfiles = VARIANTS.map(({ kind }) => (kind === 'warm' ? browserProfile() : null))
   const open = async (index: number) => {
     const kind = VARIANTS[index]?.kind ?? null
@@ -245,6 +333,12 @@ async function main(): Promise<void> {
             await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
             await cdp.send('Profiler.start')
           }
+          if (TRACE) {
+            await session.send('Tracing.start', {
+              transferMode: 'ReturnAsStream',
+              traceConfig: { includedCategories: TRACE_CATEGORIES },
+            })
+          }
           await page.goto(`${origin}/index.html`)
           await page.waitForFunction(
             () => performance.getEntriesByName('pv:queue-painted').length > 0,
@@ -254,6 +348,7 @@ async function main(): Promise<void> {
           const profile = cdp
             ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile })
             : null
+          const trace = TRACE ? await readTrace(session) : null
           const { metrics } = await session.send('Performance.getMetrics')
           const metric = (name: string) =>
             (metrics.find((entry) => entry.name === name)?.value ?? Number.NaN) * 1000
@@ -313,6 +408,21 @@ async function main(): Promise<void> {
           if (times.painted !== null && times.forMeAnswered !== null) {
             record('answerToPaint', times.painted - times.forMeAnswered)
           }
+          if (trace) {
+            const origin0 = times.timeOrigin
+            const wall = (value: number | null) => (value === null ? Number.NaN : origin0 + value)
+            const phases: Phase[] = [
+              ['trace:load', origin0, wall(times.scriptRun)],
+              ['trace:start', wall(times.scriptRun), wall(times.forMeSent)],
+              ['trace:paint', wall(times.forMeAnswered), wall(times.painted)],
+            ]
+            const sums = traceSums[index] as Map<string, Map<string, number>>
+            for (const [phase, bySelf] of traceSelfTimes(trace, phases)) {
+              const into = sums.get(phase) ?? new Map<string, number>()
+              for (const [name, ms] of bySelf) into.set(name, (into.get(name) ?? 0) + ms / RUNS)
+              sums.set(phase, into)
+            }
+          }
           if (profile) {
             const { timeOrigin: origin0 } = times
             const wall = (value: number | null) => (value === null ? Number.NaN : origin0 + value)
@@ -337,6 +447,20 @@ async function main(): Promise<void> {
               console.log(`\nCPU profile of one load, ${dir}: self time by function (ms)`)
               for (const [name, ms] of functions) {
                 console.log(`  ${ms.toFixed(1).padStart(7)}  ${name}`)
+              }
+              // The same load, phase by phase: what runs before the bundle has run, and between
+              // the answer and the paint.
+              for (const phase of phases) {
+                if (phase[0] === 'busy:wait') continue
+                const top = selfTimes(profile.profile, dir, phase).functions.filter(
+                  ([name]) => !name.startsWith('(idle)'),
+                )
+                console.log(
+                  `  ${phase[0]}: ${top
+                    .slice(0, 12)
+                    .map(([n, ms]) => `${n} ${ms.toFixed(1)}`)
+                    .join('; ')}`,
+                )
               }
             }
           }
@@ -363,6 +487,13 @@ async function main(): Promise<void> {
       if (values.length === 0) continue
       console.log(
         `  ${String(Math.round(median(values))).padStart(6)}  (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})  ${label}`,
+      )
+    }
+    for (const [phase, byName] of traceSums[index] ?? []) {
+      const top = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 16)
+      const total = [...byName.values()].reduce((sum, ms) => sum + ms, 0)
+      console.log(
+        `  ${phase}, main thread ${total.toFixed(0)} ms, mean self ms by trace event: ${top.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`,
       )
     }
     for (const [phase, bySource] of profileSums[index] ?? []) {

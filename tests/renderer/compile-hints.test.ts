@@ -48,4 +48,23 @@ describe('compile hints on the first screen’s chunks (issue 7.8)', () => {
     expect(output['assets/mount-f.js'].code).toBe('/* assets/mount-f.js */')
     expect(output['assets/ItemView-e.js'].map.mappings).toBe('AAAA')
   })
+
+  it('moves the written source map (the .map asset) down one line too', () => {
+    // The build writes each chunk's map as an asset made before generateBundle's post hooks: a
+    // map still one line up sends every profiled frame to the wrong source (popover-page.ts).
+    const output: Record<string, unknown> = {
+      ...bundle(),
+      'assets/react-c.js.map': {
+        type: 'asset' as const,
+        fileName: 'assets/react-c.js.map',
+        source: JSON.stringify({ version: 3, mappings: 'AAAA;AACA' }),
+      },
+    }
+    const hook = compileHints().generateBundle as {
+      handler: (options: unknown, bundle: unknown) => void
+    }
+    hook.handler({}, output)
+    const asset = output['assets/react-c.js.map'] as { source: string }
+    expect(JSON.parse(asset.source).mappings).toBe(';AAAA;AACA')
+  })
 })
