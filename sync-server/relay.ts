@@ -131,6 +131,8 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     workspaces,
     log,
     debounceMs: config.boardDebounceMs,
+    // A member who left the board leaves the storage files too (the fold may follow the purge).
+    onHistoryFolded: purgeErased,
   })
   touchBoardOnWrites(board, { shares, links, results })
   const queueWatch: QueueBoardWatch = new QueueBoardWatch(

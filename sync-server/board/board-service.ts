@@ -21,6 +21,13 @@ export type BoardServiceOptions = {
   /** Rebuild at most this long after the first change since the last rebuild. */
   debounceMs?: number
   now?: () => Date
+  /**
+   * After a rebuild folded the board's stored history (a member left it: opted out or erased):
+   * the relay makes the backend's files forget the folded rows (the erasure's purge). The fold
+   * can land after the erasure's own purge (it waits for the debounce), and on SQLite its writes
+   * put page images still holding the old rows in the WAL, where they stay until it is truncated.
+   */
+  onHistoryFolded?: () => Promise<void>
 }
 
 type Pending = { timer: NodeJS.Timeout | null; running: Promise<void> | null; again: boolean }
@@ -171,6 +178,7 @@ export class BoardService {
         now,
       }),
     )
+    let folded = false
     await rooms.with({ workspaceId, doc: 'board' }, async (room) => {
       const before = membersOnBoard(room.doc)
       if (!differs(room.doc, content)) return
@@ -183,6 +191,7 @@ export class BoardService {
       if (left.length > 0) {
         await room.changeByRelay((doc) => setHistoryGeneration(doc, newId('gen')))
         await room.compact('periodic')
+        folded = true
       }
       log.info('board updated', {
         workspace: workspaceId,
@@ -190,6 +199,12 @@ export class BoardService {
         ms: Math.round(performance.now() - started),
       })
     })
+    if (folded)
+      await this.#o
+        .onHistoryFolded?.()
+        .catch((error: unknown) =>
+          log.error('purge after the board fold failed', { error: (error as Error).message }),
+        )
   }
 
   /**

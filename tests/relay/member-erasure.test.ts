@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { copyFileSync, readdirSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -247,8 +247,29 @@ async function expectCoreForgot(member: Erased, name: string) {
   await waitFor('the core still syncs', () => champion.doc.getMap('items').has(made.id))
 }
 
+/**
+ * The relay's SQLite files exactly as they are on disk (the main file, its WAL and shared memory),
+ * nothing folded: SQLite never rewrites the WAL's older frames in place, so a page image written
+ * after the erasure's truncation (e.g. the board's fold appending to a page that still held the
+ * old leaderboard rows) keeps the name there until the next truncation.
+ */
+function relayFilesOnDisk(): Buffer {
+  return Buffer.concat(
+    readdirSync(relay.dataDir)
+      .filter((file) => file.startsWith(DB_FILE))
+      .map((file) => readFileSync(path.join(relay.dataDir, file))),
+  )
+}
+
 async function expectForgotten(member: Erased, name: string) {
   expect((await member.live.closed).code).toBe(4403)
+  if (!onClusterBackend()) {
+    // Before anything here folds the WAL (databaseBytes does): only the relay's own truncation
+    // after the erasure's last write may make the files forget the name.
+    await waitFor(`${name} gone from the relay's files on disk, WAL included`, () => {
+      return foundIn(relayFilesOnDisk(), [name, member.memberId]).length === 0
+    })
+  }
   await waitFor(
     `${name} gone from the directory`,
     () => !directory.doc.getMap('members').has(member.memberId),
