@@ -123,6 +123,26 @@ const CHANGE_REFUSED_CODES = new Set<number>(Object.values(RELAY_CLOSE))
 /** How often a sync paused by failing storage checks whether it can write again. */
 const STORAGE_RETRY_MS = 1_000
 
+/**
+ * y-websocket adds a process 'exit' listener per provider (its awareness state leaves with the
+ * process): one per document of every sync, so a few cores in one process (tests) passed Node's
+ * limit and warned. Every provider's listener is taken off and this one does what they did.
+ */
+const exitingProviders = new Set<WebsocketProvider>()
+let exitListening = false
+function shareExitListener(provider: WebsocketProvider): () => void {
+  process.off('exit', provider._exitHandler)
+  exitingProviders.add(provider)
+  if (!exitListening) {
+    exitListening = true
+    process.on('exit', () => {
+      for (const p of exitingProviders)
+        removeAwarenessStates(p.awareness, [p.doc.clientID], 'app closed')
+    })
+  }
+  return () => exitingProviders.delete(provider)
+}
+
 /*
  * y-websocket drops a connection that received nothing for 30 s. The relay sends idle
  * connections a heartbeat of a few bytes every 10 s (sync-server/rooms/room-manager.ts), so a
@@ -237,7 +257,13 @@ export class WorkspaceSync implements Disposable {
       if (this.access(name) === 'none') continue
       const link = this.link(name)
       this.links.push(link)
-      this.lifecycle.add(toDisposable(() => link.provider.destroy()))
+      const unlisten = shareExitListener(link.provider)
+      this.lifecycle.add(
+        toDisposable(() => {
+          unlisten()
+          link.provider.destroy()
+        }),
+      )
     }
     for (const link of this.links) link.provider.connect()
     for (const replica of Object.values(this.replicas)) this.armSleep(replica)
