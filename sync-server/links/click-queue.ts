@@ -23,6 +23,8 @@ export class ClickQueue {
   #draining: Promise<void> | null = null
   #delayMs = 0
   #closed = false
+  /** Writes record() started and has not seen settle (each releases or queues its click). */
+  readonly #inFlight = new Set<Promise<void>>()
 
   constructor(store: Pick<LinkStore, 'recordClick'>, log: Logger, max = CLICK_QUEUE_MAX) {
     this.#store = store
@@ -47,13 +49,45 @@ export class ClickQueue {
     this.#reserved--
   }
 
-  /** Queue a click whose write failed (with its reservation, or a new slot); false when full. */
+  /**
+   * Queue a click whose write failed (with its reservation, or a new slot); false when full.
+   * In the order the clicks came (`at`): writes in flight fail in any order (one timed out, a
+   * later one refused at once), and the first of a visitor's clicks is the unique one.
+   */
   push(click: ClickInput, reserved = false): boolean {
     if (reserved) this.#reserved--
     else if (this.#queue.length + this.#reserved >= this.#max) return false
     if (this.#queue.length === 0) this.#log.warn('clicks queued: the click store failed')
-    this.#queue.push(click)
+    let i = this.#queue.length
+    while (i > 0 && (this.#queue[i - 1] as ClickInput).at.getTime() > click.at.getTime()) i--
+    // The head may be in a write (drain): never put anything before it.
+    if (i === 0 && this.#draining && this.#queue.length > 0) i = 1
+    this.#queue.splice(i, 0, click)
     this.#schedule()
+    return true
+  }
+
+  /**
+   * Count a click: written now, or behind the clicks already queued (in order, the store is
+   * likely still down). Resolves true once it is written, or after `waitMs` while its write is
+   * still in flight (it is written late or queued: counted either way), or once it is queued;
+   * false when it could be neither (full). close() waits for the writes in flight.
+   */
+  async record(click: ClickInput, waitMs: number): Promise<boolean> {
+    if (this.#queue.length > 0 || this.#closed) return this.push(click)
+    if (!this.reserve()) return false
+    const write = this.#store.recordClick(click).then(
+      () => this.release(),
+      (error: unknown) => {
+        this.#log.warn('click write failed, queued', { error: (error as Error).message })
+        this.push(click, true)
+      },
+    )
+    this.#inFlight.add(write)
+    void write.finally(() => this.#inFlight.delete(write))
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([write, new Promise((r) => (timer = setTimeout(r, waitMs)))])
+    clearTimeout(timer)
     return true
   }
 
@@ -95,11 +129,15 @@ export class ClickQueue {
       await new Promise((r) => setTimeout(r, 20))
   }
 
-  /** A last attempt at what waits; logs what could not be written. */
+  /**
+   * A last attempt at what waits, once the writes in flight have settled (a failed one queues its
+   * click: it gets the attempt too); logs what could not be written.
+   */
   async close(): Promise<void> {
     this.#closed = true
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
+    await Promise.all([...this.#inFlight])
     await this.#draining
     await this.#drain()
     if (this.#queue.length > 0)

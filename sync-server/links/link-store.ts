@@ -12,6 +12,12 @@ export type LinkTarget = {
 }
 
 export type ClickInput = {
+  /**
+   * The click's idempotency id (the redirect gives every click one): a write retried after it
+   * timed out is counted once. PostgreSQL keeps it (pv_clicks.click_id); SQLite's write is
+   * synchronous, so it cannot time out after committing, and needs none.
+   */
+  id?: string
   workspaceId: string
   shareId: string
   itemId: string

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseShortCode } from '../../common/share/short-link'
 import { trackedUrl } from '../../common/share/tracked-link'
@@ -7,7 +8,7 @@ import type { RoomManager } from '../rooms/room-manager'
 import { isBot, uaFamily } from './bots'
 import { ClickQueue } from './click-queue'
 import type { LinkIndexer } from './indexer'
-import { type ClickInput, DAY_MS, type LinkStore, type LinkTarget } from './link-store'
+import { DAY_MS, type LinkStore, type LinkTarget } from './link-store'
 
 export type RedirectDeps = {
   links: LinkStore
@@ -116,28 +117,6 @@ export function createRedirect(deps: RedirectDeps): Redirect {
   const targets = new TargetCache(10_000)
   const clicks = new ClickQueue(deps.links, deps.log, deps.clickQueueMax)
 
-  /** Resolves true once the click is written or queued; false when it could be neither. */
-  const count = async (click: ClickInput): Promise<boolean> => {
-    // Behind queued clicks: in order, after them (the store is likely still down).
-    if (clicks.size > 0) return clicks.push(click)
-    if (!clicks.reserve()) return false
-    const write = deps.links.recordClick(click)
-    // However it ends, its reservation is settled: written, or queued in the slot held for it.
-    void write.then(
-      () => clicks.release(),
-      (error: unknown) => {
-        deps.log.warn('click write failed, queued', { error: (error as Error).message })
-        clicks.push(click, true)
-      },
-    )
-    try {
-      await within(write, waitMs)
-    } catch {
-      // Slow or failed: it is written late, or queued, either way counted.
-    }
-    return true
-  }
-
   const handle = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -171,15 +150,20 @@ export function createRedirect(deps: RedirectDeps): Redirect {
     const ua = req.headers['user-agent']
     if (req.method === 'GET' && !isBot(ua)) {
       // Counted (written, or queued to be) before the answer: a redirected click is a counted one.
-      const counted = await count({
-        workspaceId: code.workspaceId,
-        shareId: code.shareId,
-        itemId: code.itemId,
-        network: code.network,
-        ip: req.socket.remoteAddress ?? '',
-        uaFamily: uaFamily(ua ?? ''),
-        at: new Date(),
-      })
+      const counted = await clicks.record(
+        {
+          // Its idempotency id: a write retried after a timeout is counted once.
+          id: randomUUID(),
+          workspaceId: code.workspaceId,
+          shareId: code.shareId,
+          itemId: code.itemId,
+          network: code.network,
+          ip: req.socket.remoteAddress ?? '',
+          uaFamily: uaFamily(ua ?? ''),
+          at: new Date(),
+        },
+        waitMs,
+      )
       if (!counted) {
         deps.log.error('click queue full: short link answered 503', { queued: clicks.size })
         unavailable(res)

@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import { insertItem } from '../../common/doc/queue-doc'
 import { newShareId } from '../../common/share'
 import { shortCode } from '../../common/share/short-link'
+import { ClickQueue } from '../../sync-server/links/click-queue'
+import type { ClickInput } from '../../sync-server/links/link-store'
+import { silentLogger } from '../../sync-server/log'
 import { openPgRelational } from '../../sync-server/storage/postgres/relational'
 import { makeItem } from '../helpers/items'
 import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
@@ -137,5 +141,106 @@ describe('short links while PostgreSQL is down', () => {
     } finally {
       await stores.close()
     }
+  })
+
+  describe('the click queue (review findings)', () => {
+    const share = () => newShareId()
+    const clickOf = (workspaceId: string, shareId: string, at: Date): ClickInput => ({
+      id: randomUUID(),
+      workspaceId,
+      shareId,
+      itemId: 'item_a',
+      network: 'linkedin',
+      ip: '198.51.100.77',
+      uaFamily: 'firefox/linux',
+      at,
+    })
+    const rows = (shareId: string) =>
+      query<{ at: string; is_unique: number }>(
+        'SELECT at, is_unique FROM pv_clicks WHERE share_id = $1 ORDER BY board_seq',
+        [shareId],
+      )
+    /** Another session holding the share's click lock (pv_record_click takes it first). */
+    async function shareLock(workspaceId: string, shareId: string) {
+      const holder = new pg.Client({ connectionString: postgres.url })
+      await holder.connect()
+      await holder.query("SELECT pg_advisory_lock(hashtext($1 || E'\\n' || $2))", [
+        workspaceId,
+        shareId,
+      ])
+      return {
+        waiting: async () =>
+          (await holder.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
+            .rowCount === 1,
+        release: () => holder.end(),
+      }
+    }
+
+    it('a click whose write timed out after PostgreSQL took it, retried from the queue, is counted once', async () => {
+      const stores = await openPgRelational({ url: postgres.url, queryTimeoutMs: 500 })
+      try {
+        await stores.workspaces.createWorkspace({ id: 'ws_once', name: 'Once' })
+        const id = share()
+        const lock = await shareLock('ws_once', id)
+        const click = clickOf('ws_once', id, new Date())
+        // The node gives up on the write; PostgreSQL still holds it, waiting for the lock.
+        await expect(stores.links.recordClick(click)).rejects.toThrow(/timeout/i)
+        await lock.release()
+        const queue = new ClickQueue(stores.links, silentLogger)
+        expect(queue.push(click)).toBe(true)
+        await queue.idle()
+        expect(await rows(id)).toHaveLength(1)
+      } finally {
+        await stores.close()
+      }
+    })
+
+    it('clicks whose writes failed out of order are queued and written in the order they came', async () => {
+      const stores = await openPgRelational({ url: postgres.url })
+      try {
+        await stores.workspaces.createWorkspace({ id: 'ws_order', name: 'Order' })
+        const id = share()
+        const first = clickOf('ws_order', id, new Date('2026-03-05T10:00:00Z'))
+        const second = clickOf('ws_order', id, new Date('2026-03-05T10:00:01Z'))
+        const queue = new ClickQueue(stores.links, silentLogger)
+        // Two writes in flight; the later one fails first (refused at once; the other timed out).
+        expect(queue.reserve() && queue.reserve()).toBe(true)
+        queue.push(second, true)
+        queue.push(first, true)
+        await queue.idle()
+        // The same visitor: the first click is the unique one.
+        expect((await rows(id)).map((r) => [r.at, Number(r.is_unique)])).toEqual([
+          [first.at.toISOString(), 1],
+          [second.at.toISOString(), 0],
+        ])
+      } finally {
+        await stores.close()
+      }
+    })
+
+    it('close() waits for a click write in flight, then writes', async () => {
+      const stores = await openPgRelational({ url: postgres.url })
+      try {
+        await stores.workspaces.createWorkspace({ id: 'ws_close', name: 'Close' })
+        const id = share()
+        const lock = await shareLock('ws_close', id)
+        const queue = new ClickQueue(stores.links, silentLogger)
+        // Counted (in flight) after 50 ms while PostgreSQL waits for the lock.
+        expect(await queue.record(clickOf('ws_close', id, new Date()), 50)).toBe(true)
+        await waitFor('the write waiting for the share lock', lock.waiting)
+        let closed = false
+        const closing = queue.close().then(() => {
+          closed = true
+        })
+        // A few turns: a close that does not wait for the write has resolved by now.
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+        expect(closed).toBe(false)
+        await lock.release()
+        await closing
+        expect(await rows(id)).toHaveLength(1)
+      } finally {
+        await stores.close()
+      }
+    })
   })
 })

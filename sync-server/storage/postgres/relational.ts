@@ -236,6 +236,30 @@ const MIGRATIONS: string[] = [
                CASE WHEN seen THEN 0 ELSE 1 END);
      RETURN NOT seen;
    END $$;`,
+  // A click's idempotency id (review finding): a write that timed out on the node after
+  // PostgreSQL took it, retried from the click queue, is found by its id under the same share
+  // lock and not counted twice. Rows written before this migration have none.
+  `ALTER TABLE pv_clicks ADD COLUMN click_id text;
+   CREATE UNIQUE INDEX pv_clicks_by_click_id ON pv_clicks(click_id) WHERE click_id IS NOT NULL;
+   CREATE FUNCTION pv_record_click(p_workspace text, p_share text, p_item text, p_network text,
+       p_at text, p_visitors text[], p_since text, p_click text) RETURNS boolean
+     LANGUAGE plpgsql AS $$
+   DECLARE seen boolean; stored integer;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(hashtext(p_workspace || E'\n' || p_share));
+     IF p_click IS NOT NULL THEN
+       SELECT is_unique INTO stored FROM pv_clicks WHERE click_id = p_click;
+       IF FOUND THEN RETURN stored = 1; END IF;
+     END IF;
+     SELECT EXISTS (SELECT 1 FROM pv_clicks WHERE workspace_id = p_workspace
+                      AND share_id = p_share AND visitor = ANY(p_visitors) AND at > p_since)
+       INTO seen;
+     INSERT INTO pv_clicks (workspace_id, share_id, item_id, network, at, visitor, is_unique,
+                            click_id)
+       VALUES (p_workspace, p_share, p_item, p_network, p_at, p_visitors[1],
+               CASE WHEN seen THEN 0 ELSE 1 END, p_click);
+     RETURN NOT seen;
+   END $$;`,
 ]
 
 type Queryable = pg.Pool | pg.PoolClient
@@ -692,7 +716,7 @@ class PgLinkStore implements LinkStore {
     // One round trip (pv_record_click): one share's clicks one at a time across nodes, so two
     // clicks of one visitor through two nodes at once are not both unique.
     const { rows } = await this.pool.query<{ unique: boolean }>(
-      'SELECT pv_record_click($1, $2, $3, $4, $5, $6, $7) AS "unique"',
+      'SELECT pv_record_click($1, $2, $3, $4, $5, $6, $7, $8) AS "unique"',
       [
         click.workspaceId,
         click.shareId,
@@ -701,6 +725,7 @@ class PgLinkStore implements LinkStore {
         click.at.toISOString(),
         hashes,
         since,
+        click.id ?? null,
       ],
     )
     return rows[0]?.unique === true
@@ -1120,6 +1145,8 @@ export type PgRelationalOptions = {
   log?: Logger
   /** LISTEN for member changes (a relay node); the admin tool only writes (default false). */
   listen?: boolean
+  /** The pool's query timeout (default 10 s; tests make a write time out sooner). */
+  queryTimeoutMs?: number
   /** The erasure purge's timings (tests; storage/postgres/snapshots.ts vacuumTables). */
   purge?: PurgeOptions
 }
@@ -1134,7 +1161,7 @@ export async function openPgRelational(options: PgRelationalOptions): Promise<Re
     max: 8,
     connectionTimeoutMillis: 5_000,
     // A query that hangs (server stopped mid-answer) must fail, not hold an API call.
-    query_timeout: 10_000,
+    query_timeout: options.queryTimeoutMs ?? 10_000,
   })
   // An idle client's connection dropping (server restart) lands here; without a listener it
   // would crash the relay. The next query opens a new connection.
