@@ -39,12 +39,25 @@ const externalizeDeps = {
  */
 const hostOnlyDir = process.env.PORTE_VOIX_HOST_BUILD_DIR
 
+/**
+ * This build's name in the core's stored first-screen answers (main/core/first-screen-quick.ts):
+ * an answer written by another build is not sent (its shapes may differ).
+ */
+const coreBuild = {
+  __PORTE_VOIX_BUILD__: JSON.stringify(`${Date.now().toString(36)}-${process.pid}`),
+}
+
 // Top-level folders (main/, renderer/) instead of electron-vite's src/ layout need explicit entries.
 export default defineConfig(
   hostOnlyDir
-    ? { main: { build: { outDir: hostOnlyDir, lib: { entry: mainEntries }, externalizeDeps } } }
+    ? {
+        main: {
+          define: coreBuild,
+          build: { outDir: hostOnlyDir, lib: { entry: mainEntries }, externalizeDeps },
+        },
+      }
     : {
-        main: { build: { lib: { entry: mainEntries }, externalizeDeps } },
+        main: { define: coreBuild, build: { lib: { entry: mainEntries }, externalizeDeps } },
         preload: {
           build: {
             // Sandboxed preloads cannot be ES modules.

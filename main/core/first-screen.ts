@@ -1,9 +1,10 @@
 import type { z } from 'zod'
-import type { CoreStatus, Methods, Result } from '../../common/contract/api'
+import { type CoreStatus, type Methods, methods, type Result } from '../../common/contract/api'
 import type { Transport } from '../../common/contract/client'
 import { ContractError } from '../../common/contract/messages'
 import { dispatch } from './api/dispatch'
 import type { Core } from './core'
+import { FIRST_SCREEN_BUILD } from './first-screen-quick'
 import { queueForMe } from './queue/for-me'
 import { ShareStore } from './shares/share-store'
 import type { StoreTables } from './store/tables'
@@ -62,6 +63,28 @@ export function startingStatus(store: StoreTables): CoreStatus {
     lastError: null,
     problem: null,
   }
+}
+
+/**
+ * Store `status.get` and `settings.get` as this first screen answers them now, validated against
+ * the contract, for the next start's quick first screen (first-screen-quick.ts). Read and written
+ * in one transaction: a write to their inputs after it deletes them again (migration 12).
+ */
+export function storeFirstScreenAnswers(store: StoreTables, build = FIRST_SCREEN_BUILD): void {
+  const upsert = store.db.prepare<[string, string, string]>(
+    `INSERT INTO first_screen (method, build, json) VALUES (?, ?, ?)
+     ON CONFLICT (method) DO UPDATE SET build = excluded.build, json = excluded.json
+     WHERE first_screen.build IS NOT excluded.build OR first_screen.json IS NOT excluded.json`,
+  )
+  store.db.transaction(() => {
+    const answers = {
+      'status.get': methods['status.get'].result.safeParse(startingStatus(store)),
+      'settings.get': methods['settings.get'].result.safeParse(store.settings.get()),
+    }
+    for (const [method, parsed] of Object.entries(answers)) {
+      if (parsed.success) upsert.run(method, build, JSON.stringify(parsed.data))
+    }
+  })()
 }
 
 type Early = {

@@ -1,18 +1,25 @@
 /**
  * How the app's utility process (process-entry.ts) and the dev host (main/host/main.ts) start
  * the core, so that a window's first screen does not wait for the whole core:
- * 1. SQLite opens (this module loads only the store, the contract and the ranking);
- * 2. windows attach at once: `status.get`, `settings.get` and `queue.forMe` are answered from
- *    SQLite (first-screen.ts), anything else waits;
- * 3. the core's module (services, Yjs, sync, feeds, nudges, studio) is imported once the first
- *    screen's three methods have been answered, when a frame needs it, or START_DELAY_MS after
- *    the start (no window, or one that asks less), whichever comes first; it opens on the same store with its replicas deferred (core.ts), and every window is
- *    handed over to it, held frames first.
+ * 1. SQLite opens; this module loads only SQLite, zod/mini, the queue table and the ranking;
+ * 2. windows attach at once: the popover's `status.get`, `settings.get` and `queue.forMe` (with a
+ *    limit) are answered by the quick first screen (first-screen-quick.ts: stored answers, the
+ *    queue ranked from the table's columns), before the contract's module loads;
+ * 3. the full first screen (first-screen.ts: the contract's validation, every first-screen
+ *    request answered from SQLite, the rest held) loads once those three are out, when a frame
+ *    needs it, or START_DELAY_MS after the start; the windows go to it, frames it was passed
+ *    first;
+ * 4. the core's module (services, Yjs, sync, feeds, nudges, studio) is imported right after it (or
+ *    when a frame needs the core); it opens on the same store with its replicas deferred
+ *    (core.ts), and every window is handed over to it, held frames first. The core open, and at
+ *    close, the first screen's answers are stored for the next start.
  */
 import type { Transport } from '../../common/contract/client'
 import type { Core, CoreOptions } from './core'
-import { FirstScreen } from './first-screen'
-import { openTables } from './store/tables'
+import type { FirstScreen } from './first-screen'
+import { QuickFirstScreen } from './first-screen-quick'
+import { databasePath, openDatabase } from './store/database'
+import type { StoreTables } from './store/tables'
 
 /** With no window asking, the core itself loads this long after the start. */
 const START_DELAY_MS = 1_000
@@ -29,10 +36,15 @@ export type CoreStart = {
 /** Open the store and begin the start; throws when SQLite cannot open (nothing is left open). */
 export function startCore(options: CoreOptions): CoreStart {
   const step = options.onStartStep ?? (() => {})
-  // The tables alone: the document log (and Yjs with it) comes with the core's module.
-  const store = openTables(options.dataDir)
+  // The database alone: the tables' classes (zod for the session and settings) come with the
+  // full first screen, the document log (and Yjs) with the core's module.
+  const db = openDatabase({ file: databasePath(options.dataDir) })
   step('SQLite open')
+  let store: StoreTables | null = null
   let loading: Promise<Core> | null = null
+  let full: Promise<FirstScreen> | null = null
+  /** The full first screen once loaded: it serves every window attached after. */
+  let fullScreen: FirstScreen | null = null
   let closed = false
   let timer: NodeJS.Timeout | undefined
   let settle: { resolve(core: Core): void; reject(error: unknown): void } = {
@@ -44,14 +56,57 @@ export function startCore(options: CoreOptions): CoreStart {
   })
   // Observed by whoever awaits it; not an unhandled rejection otherwise.
   core.catch(() => {})
+  const clock = options.clock
+  const now = clock ? () => new Date(clock.now()) : () => new Date()
+  const traced = new Set<string>()
+  const answered = (method: string) => {
+    if (traced.has(method)) return
+    traced.add(method)
+    step(`${method} answered from SQLite`)
+  }
+
+  const loadFull = (): Promise<FirstScreen> => {
+    full ??= (async () => {
+      const [{ FirstScreen }, { tablesOn }] = await Promise.all([
+        import('./first-screen'),
+        import('./store/tables'),
+      ])
+      if (closed) throw new Error('closed before the core opened')
+      const tables = tablesOn(db)
+      store = tables
+      const first = new FirstScreen(tables, {
+        log: options.log ?? (() => {}),
+        needCore: () => void load('asked'),
+        answered,
+        now,
+      })
+      fullScreen = first
+      step('full first screen loaded')
+      quick.handOver((transport, frames) => {
+        const listeners: ((text: string) => void)[] = []
+        first.attach({
+          send: (text) => transport.send(text),
+          onMessage: (listener) => {
+            listeners.push(listener)
+            transport.onMessage(listener)
+          },
+          onClose: (listener) => transport.onClose(listener),
+        })
+        for (const text of frames) for (const listener of listeners) listener(text)
+      })
+      return first
+    })()
+    return full
+  }
   const load = (why: 'asked' | 'timer'): Promise<Core> => {
     loading ??= (async () => {
       clearTimeout(timer)
+      const first = await loadFull()
       step(`core module import started (${why})`)
       // Not a static import: this is what the first screen does not wait for.
       const { Core } = await import('./core')
       step('core module loaded')
-      if (closed) throw new Error('closed before the core opened')
+      if (closed || !store) throw new Error('closed before the core opened')
       const opened = await Core.open({
         ...options,
         deferReplicas: true,
@@ -65,11 +120,12 @@ export function startCore(options: CoreOptions): CoreStart {
     })().then(
       (opened) => {
         settle.resolve(opened)
+        void storeAnswers()
         return opened
       },
       (error: unknown) => {
         // Core.open closes the store it was given when it fails; before that, it is closed here.
-        store.close()
+        closeStore()
         settle.reject(error)
         throw error
       },
@@ -77,34 +133,83 @@ export function startCore(options: CoreOptions): CoreStart {
     loading.catch(() => {})
     return loading
   }
-  const clock = options.clock
-  const traced = new Set<string>()
-  const first = new FirstScreen(store, {
+  /** The first screen's answers, for the next start's quick first screen. */
+  const storeAnswers = async () => {
+    if (!store || closed) return
+    try {
+      const { storeFirstScreenAnswers } = await import('./first-screen')
+      if (!closed) storeFirstScreenAnswers(store)
+    } catch (error) {
+      options.log?.(`first screen: could not store its answers: ${String(error)}`)
+    }
+  }
+  const closeStore = () => {
+    if (store) store.close()
+    else closeTables(db)
+  }
+
+  const quick = new QuickFirstScreen(db, {
     log: options.log ?? (() => {}),
-    needCore: () => void load('asked'),
+    now,
     answered: (method) => {
-      if (traced.has(method)) return
-      traced.add(method)
-      step(`${method} answered from SQLite`)
+      answered(method)
+      quickOut(method)
     },
-    ...(clock ? { now: () => new Date(clock.now()) } : {}),
+    needFull: () => void loadFull().catch(() => {}),
   })
+  /**
+   * Once the popover's three methods have all been answered, the rest loads, in a later
+   * macrotask: the contract and the core's module compile on this event loop, and nothing of the
+   * first screen (a window's WebSocket accept, its other answers) must wait behind them.
+   */
+  const quickAnswered = new Set<string>()
+  const quickOut = (method: string) => {
+    if (quickAnswered.size === 3) return
+    quickAnswered.add(method)
+    if (quickAnswered.size === 3) {
+      step('first screen answered without the contract')
+      setImmediate(() => void load('asked'))
+    }
+  }
   // A real timer, not the core's clock (a simulated one in tests would never run it).
   timer = setTimeout(() => void load('timer'), START_DELAY_MS)
   timer.unref()
   return {
-    attach: (transport) => first.attach(transport),
+    attach: (transport) => {
+      // Once the full first screen is there, it serves (and hands over to the core) alone.
+      if (fullScreen) fullScreen.attach(transport)
+      else quick.attach(transport)
+    },
     core,
     close: async () => {
       if (closed) return
       closed = true
       clearTimeout(timer)
       if (!loading) {
-        store.close()
+        closeStore()
         return
       }
       const opened = await loading.catch(() => null)
+      if (opened && store) {
+        try {
+          const { storeFirstScreenAnswers } = await import('./first-screen')
+          storeFirstScreenAnswers(store)
+        } catch (error) {
+          options.log?.(`first screen: could not store its answers: ${String(error)}`)
+        }
+      }
       await opened?.close()
     },
+  }
+}
+
+/** The database when nothing but it was opened: as StoreTables.close does. */
+function closeTables(db: ReturnType<typeof openDatabase>): void {
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)')
+  } catch {
+    // The next start reads the WAL as it is.
+  } finally {
+    db.close()
   }
 }

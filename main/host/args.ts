@@ -1,19 +1,28 @@
 import { BlockList, isIP } from 'node:net'
 import path from 'node:path'
-import { z } from 'zod'
+// zod/mini: the host's flags are read before the first screen is answered, and zod's full build
+// (loaded by the contract) would be compiled on that path (core/start.ts).
+import * as z from 'zod/mini'
+
+const count = (what: string) =>
+  z.number(`${what} must be a number`).check(z.int(`${what} must be an integer`))
+const positive = (what: string) => count(what).check(z.positive(`${what} must be positive`))
 
 export const HostOptions = z.object({
-  dataDir: z.string().min(1, '--data-dir is required'),
-  port: z.number().int().min(0).max(65_535),
-  host: z.string().min(1),
+  dataDir: z.string().check(z.minLength(1, '--data-dir is required')),
+  port: count('--port').check(
+    z.minimum(0, '--port must be 0–65535'),
+    z.maximum(65_535, '--port must be 0–65535'),
+  ),
+  host: z.string().check(z.minLength(1, '--host must not be empty')),
   /** Listen on a non-loopback --host anyway (the core it serves has no authentication). */
   unsafeListenAnywhere: z.boolean(),
-  staticDir: z.string().nullable(),
+  staticDir: z.nullable(z.string()),
   /** Browser origins allowed to connect besides the host's own (e.g. a Vite dev server). */
   allowOrigins: z.array(z.string()),
-  maxFrameBytes: z.number().int().positive(),
-  maxBackoffMs: z.number().int().positive().optional(),
-  compactEvery: z.number().int().positive().optional(),
+  maxFrameBytes: positive('--max-frame-bytes'),
+  maxBackoffMs: z.optional(positive('--max-backoff-ms')),
+  compactEvery: z.optional(positive('--compact-every')),
 })
 export type HostOptions = z.infer<typeof HostOptions>
 

@@ -1,9 +1,24 @@
 import type { QueueEntry } from '../../../common/contract/api'
-import type { Objective } from '../../../common/model/item'
-import { NETWORKS, type Network } from '../../../common/model/networks'
+import type { Item, Objective } from '../../../common/model/item'
+import type { Network } from '../../../common/model/networks'
 import { pickVariant } from '../../../common/share/captions'
 import type { QueueTable } from '../store/queue-table'
 import { rankQueue } from './ranking'
+
+/**
+ * common/model/networks.ts's NETWORKS (the popover's order), here so that the first screen's
+ * module loads no zod (that module builds the schemas); tests/core/first-screen-quick checks they
+ * are the same list.
+ */
+export const NETWORK_ORDER = [
+  'linkedin',
+  'x',
+  'facebook',
+  'bluesky',
+  'mastodon',
+  'whatsapp',
+  'email',
+] as const satisfies readonly Network[]
 
 export type QueueForMeFilter = {
   objective?: Objective | undefined
@@ -30,17 +45,27 @@ export function queueForMe(
   now: Date,
 ): QueueEntry[] {
   const { queue, shared, memberId } = source
-  const items = queue.list({
-    status: ['published'],
+  const where = {
+    status: ['published' as const],
     ...(filter.objective ? { objective: filter.objective } : {}),
     ...(filter.topic?.trim() ? { topic: filter.topic } : {}),
-  })
+  }
   const campaigns = queue.campaigns()
-  const ranked = rankQueue(items, { now, campaigns, sharedByMe: new Set(shared.keys()) })
-  const wanted = filter.limit === undefined ? ranked : ranked.slice(0, filter.limit)
+  const context = { now, campaigns, sharedByMe: new Set(shared.keys()) }
+  let wanted: Item[]
+  if (filter.limit === undefined) {
+    wanted = rankQueue(queue.list(where), context)
+  } else {
+    // The first screen: the whole queue ranked from its columns, only the first entries parsed
+    // (the same order: same rows in the same order, same ranking).
+    const ids = rankQueue(queue.rankingRows(where), context)
+      .slice(0, filter.limit)
+      .map((row) => row.id)
+    wanted = queue.getMany(ids)
+  }
   return wanted.map((item) => {
     const suggested: Partial<Record<Network, string>> = {}
-    for (const network of NETWORKS) {
+    for (const network of NETWORK_ORDER) {
       const caption = item.captions[network]
       if (caption === undefined) continue
       const pick = pickVariant([caption, ...(item.variants[network] ?? [])], memberId, item.id)
@@ -51,7 +76,7 @@ export function queueForMe(
       item,
       campaign: (item.campaignId ? campaigns.get(item.campaignId) : undefined) ?? null,
       suggested,
-      sharedOn: NETWORKS.filter((network) => mine?.has(network)),
+      sharedOn: NETWORK_ORDER.filter((network) => mine?.has(network)),
     }
   })
 }

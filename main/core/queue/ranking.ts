@@ -6,6 +6,19 @@ const DAY = 86_400_000
 const FRESH_DAYS = 14
 const DEADLINE_WINDOW_DAYS = 14
 
+/** What the ranking reads of an item: the queue table's columns are enough (for-me.ts). */
+export type Rankable = Pick<
+  Item,
+  | 'id'
+  | 'status'
+  | 'priority'
+  | 'campaignId'
+  | 'publishAt'
+  | 'expiresAt'
+  | 'createdAt'
+  | 'updatedAt'
+>
+
 export type RankingContext = {
   now: Date
   campaigns: ReadonlyMap<string, Campaign>
@@ -14,7 +27,7 @@ export type RankingContext = {
 }
 
 /** Whether an item belongs in an employee's queue right now (published, not before or after its window). */
-export function isLive(item: Item, now: Date): boolean {
+export function isLive(item: Rankable, now: Date): boolean {
   if (item.status !== 'published') return false
   if (item.publishAt && Date.parse(item.publishAt) > now.getTime()) return false
   if (item.expiresAt && Date.parse(item.expiresAt) <= now.getTime()) return false
@@ -25,7 +38,7 @@ export function isLive(item: Item, now: Date): boolean {
  * Most relevant first: the champion's priority, then freshness, then campaigns whose deadline is
  * near; what I already shared goes last.
  */
-export function relevance(item: Item, context: RankingContext): number {
+export function relevance(item: Rankable, context: RankingContext): number {
   const now = context.now.getTime()
   let score = item.priority
   const published = Date.parse(item.publishAt ?? item.createdAt)
@@ -42,7 +55,7 @@ export function relevance(item: Item, context: RankingContext): number {
   return score
 }
 
-export function rankQueue(items: readonly Item[], context: RankingContext): Item[] {
+export function rankQueue<T extends Rankable>(items: readonly T[], context: RankingContext): T[] {
   return items
     .filter((item) => isLive(item, context.now))
     .map((item) => ({ item, score: relevance(item, context) }))

@@ -251,4 +251,37 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 12,
+    name: 'first screen answers stored',
+    sql: `
+      -- status.get and settings.get as the first screen last answered them (validated JSON),
+      -- with the build that wrote them: the next start sends them without loading the contract
+      -- (core/first-screen-quick.ts). Any write to what they are read from deletes them in the
+      -- same transaction, so a stored answer is never stale; the core writes them again.
+      CREATE TABLE first_screen (
+        method TEXT PRIMARY KEY,
+        build  TEXT NOT NULL,
+        json   TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TRIGGER first_screen_settings_insert AFTER INSERT ON settings
+        BEGIN DELETE FROM first_screen; END;
+      CREATE TRIGGER first_screen_settings_update AFTER UPDATE ON settings
+        BEGIN DELETE FROM first_screen; END;
+      CREATE TRIGGER first_screen_settings_delete AFTER DELETE ON settings
+        BEGIN DELETE FROM first_screen; END;
+      CREATE TRIGGER first_screen_session_insert AFTER INSERT ON session
+        BEGIN DELETE FROM first_screen; END;
+      CREATE TRIGGER first_screen_session_update AFTER UPDATE ON session
+        BEGIN DELETE FROM first_screen; END;
+      CREATE TRIGGER first_screen_session_delete AFTER DELETE ON session
+        BEGIN DELETE FROM first_screen; END;
+      CREATE TRIGGER first_screen_facts_insert AFTER INSERT ON projected_facts
+        BEGIN DELETE FROM first_screen; END;
+      CREATE TRIGGER first_screen_facts_update AFTER UPDATE ON projected_facts
+        BEGIN DELETE FROM first_screen; END;
+      CREATE TRIGGER first_screen_facts_delete AFTER DELETE ON projected_facts
+        BEGIN DELETE FROM first_screen; END;
+    `,
+  },
 ]

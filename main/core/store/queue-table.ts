@@ -5,6 +5,21 @@ import type { Db } from './database'
 
 type ItemRow = { json: string }
 
+/**
+ * An item's ranking columns (queue/ranking.ts Rankable): the first screen ranks the whole queue
+ * from these and parses only the items it sends.
+ */
+export type RankingRow = {
+  id: string
+  status: Item['status']
+  priority: number
+  campaignId: string | null
+  publishAt: string | null
+  expiresAt: string | null
+  createdAt: string
+  updatedAt: string
+}
+
 /** Keys of `projected_facts`. */
 const CAMPAIGNS_PROJECTED = 'campaigns_projected'
 const WORKSPACE_NAME = 'workspace_name'
@@ -162,36 +177,27 @@ export class QueueTable {
   }
 
   list(filter: QueueFilter = {}): Item[] {
-    const where: string[] = []
-    const params: (string | number)[] = []
-    if (filter.objective) {
-      where.push('objective = ?')
-      params.push(filter.objective)
-    }
-    if (filter.status && filter.status.length > 0) {
-      where.push(`status IN (${filter.status.map(() => '?').join(', ')})`)
-      params.push(...filter.status)
-    }
-    if (filter.campaignId) {
-      where.push('campaign_id = ?')
-      params.push(filter.campaignId)
-    }
-    if (filter.topic) {
-      where.push('id IN (SELECT item_id FROM item_topics WHERE topic = ? COLLATE NOCASE)')
-      params.push(filter.topic.trim())
-    }
-    if (filter.search?.trim()) {
-      // instr() rather than LIKE: no wildcard escaping to get wrong with user input.
-      where.push('instr(search_text, ?) > 0')
-      params.push(filter.search.trim().toLowerCase())
-    }
-    const sql = `SELECT json FROM items ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY priority DESC, fresh_at DESC, id ASC LIMIT ?`
-    params.push(filter.limit ?? -1)
+    const { sql, params } = listQuery('json', filter)
     return this.db
       .prepare<(string | number)[], ItemRow>(sql)
       .all(...params)
       .map((row) => itemFromJson(row.json))
+  }
+
+  /** list()'s rows in list()'s order, as their ranking columns only (nothing parsed). */
+  rankingRows(filter: QueueFilter = {}): RankingRow[] {
+    const { sql, params } = listQuery(RANKING_COLUMNS, filter)
+    return this.db.prepare<(string | number)[], RankingRow>(sql).all(...params)
+  }
+
+  /** The items with these ids, in this order (an id no longer in the table is left out). */
+  getMany(ids: readonly string[]): Item[] {
+    const items: Item[] = []
+    for (const id of ids) {
+      const row = this.selectOne.get(id)
+      if (row) items.push(itemFromJson(row.json))
+    }
+    return items
   }
 
   /** 1 when the row was inserted or changed, 0 when it already held this item. */
@@ -217,6 +223,43 @@ export class QueueTable {
     for (const topic of item.topics) this.insertTopic.run(item.id, topic)
     return 1
   }
+}
+
+const RANKING_COLUMNS = `id, status, priority, campaign_id AS campaignId, publish_at AS publishAt,
+  expires_at AS expiresAt, created_at AS createdAt, updated_at AS updatedAt`
+
+/** The items matching `filter`, in the table's order (list and rankingRows alike). */
+function listQuery(
+  columns: string,
+  filter: QueueFilter,
+): { sql: string; params: (string | number)[] } {
+  const where: string[] = []
+  const params: (string | number)[] = []
+  if (filter.objective) {
+    where.push('objective = ?')
+    params.push(filter.objective)
+  }
+  if (filter.status && filter.status.length > 0) {
+    where.push(`status IN (${filter.status.map(() => '?').join(', ')})`)
+    params.push(...filter.status)
+  }
+  if (filter.campaignId) {
+    where.push('campaign_id = ?')
+    params.push(filter.campaignId)
+  }
+  if (filter.topic) {
+    where.push('id IN (SELECT item_id FROM item_topics WHERE topic = ? COLLATE NOCASE)')
+    params.push(filter.topic.trim())
+  }
+  if (filter.search?.trim()) {
+    // instr() rather than LIKE: no wildcard escaping to get wrong with user input.
+    where.push('instr(search_text, ?) > 0')
+    params.push(filter.search.trim().toLowerCase())
+  }
+  const sql = `SELECT ${columns} FROM items ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY priority DESC, fresh_at DESC, id ASC LIMIT ?`
+  params.push(filter.limit ?? -1)
+  return { sql, params }
 }
 
 /** Timestamps may carry any offset; order on their UTC form. */

@@ -18,7 +18,11 @@ export type StoreTables = {
 }
 
 export function openTables(dataDir: string): StoreTables {
-  const db = openDatabase({ file: databasePath(dataDir) })
+  return tablesOn(openDatabase({ file: databasePath(dataDir) }))
+}
+
+/** The tables on a database already open (core/start.ts opens it first); closed with them. */
+export function tablesOn(db: Db): StoreTables {
   let parts: Pick<StoreTables, 'queue' | 'settings' | 'session'>
   try {
     parts = {
