@@ -132,6 +132,34 @@ export async function checkMember(
 }
 
 /**
+ * What the core sends, `/<id>/<doc>?token=<base64url.base64url.base64url>`: read as `new URL`
+ * would read it, without building one (URL and its searchParams were ~2% of a connect's CPU).
+ */
+const PLAIN_UPGRADE_URL = /^\/([A-Za-z0-9_-]+\/[a-z]+)\?token=([A-Za-z0-9_.-]*)$/
+
+/**
+ * The room path (percent-decoded, leading slashes removed; null if it does not decode) and the
+ * `token` parameter of an upgrade URL; null for a URL that does not parse.
+ */
+export function splitUpgradeUrl(raw: string): { path: string | null; token: string | null } | null {
+  const plain = PLAIN_UPGRADE_URL.exec(raw)
+  if (plain) return { path: plain[1] ?? '', token: plain[2] ?? '' }
+  let url: URL
+  try {
+    url = new URL(raw, 'http://relay')
+  } catch {
+    return null
+  }
+  let path: string | null
+  try {
+    path = decodeURIComponent(url.pathname.replace(/^\/+/, ''))
+  } catch {
+    path = null
+  }
+  return { path, token: url.searchParams.get('token') }
+}
+
+/**
  * Decide on a WebSocket upgrade *before* accepting it: `/<workspaceId>/<doc>?token=<jwt>`.
  * 401 = who are you (no/forged/expired token), 404 = no such document, 403 = not yours.
  */
@@ -140,20 +168,13 @@ export async function authorizeUpgrade(
   secret: string,
   workspaces: WorkspaceStore,
 ): Promise<Authorization> {
-  let url: URL
-  try {
-    url = new URL(req.url ?? '/', 'http://relay')
-  } catch {
+  const target = splitUpgradeUrl(req.url ?? '/')
+  if (!target)
     return { ok: false, status: 400, reason: 'unreadable request URL', problem: 'notFound' }
-  }
-  const token = await checkToken(url.searchParams.get('token'), secret)
+  const token = await checkToken(target.token, secret)
   if (!token.ok) return token
-  let path: string
-  try {
-    path = decodeURIComponent(url.pathname.replace(/^\/+/, ''))
-  } catch {
-    return { ok: false, status: 404, reason: 'unknown room', problem: 'notFound' }
-  }
+  const path = target.path
+  if (path === null) return { ok: false, status: 404, reason: 'unknown room', problem: 'notFound' }
   const ref = parseRoomName(path)
   if (!ref)
     return {

@@ -100,13 +100,13 @@ export function createHttpServer(options: HttpServerOptions): {
     log.warn('socket error during upgrade', { error: error.message })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', onUpgradeSocketError)
-    const remote = remoteOf(req)
+    // The remote address (a getpeername call and a string) only for the log lines that name it.
     options.authorize(req).then(
       (decision) => {
         const refusal = decision.ok ? (options.admit?.(decision) ?? null) : decision
         if (refusal) {
           log.warn('connection refused', {
-            remote,
+            remote: remoteOf(req),
             status: refusal.status,
             reason: refusal.reason,
             problem: refusal.problem,
@@ -118,7 +118,7 @@ export function createHttpServer(options: HttpServerOptions): {
         wss.handleUpgrade(req, socket, head, (ws) => options.onConnection(ws, decision, req))
       },
       (error: unknown) => {
-        log.error('upgrade failed', { remote, error: (error as Error).message })
+        log.error('upgrade failed', { remote: remoteOf(req), error: (error as Error).message })
         refuse(socket, { status: 500, reason: 'internal error', problem: 'internal' })
       },
     )
