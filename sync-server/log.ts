@@ -16,11 +16,14 @@ function formatValue(value: string | number | boolean | null): string {
 }
 
 export function formatLine(level: string, message: string, fields: LogFields = {}): string {
-  const parts = [new Date().toISOString(), level, message]
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) parts.push(`${key}=${formatValue(value)}`)
+  // One string built in place (no entries array, no parts array): a line per connect.
+  let line = `${new Date().toISOString()} ${level} ${message}`
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue
+    const value = fields[key]
+    if (value !== undefined) line += ` ${key}=${formatValue(value)}`
   }
-  return parts.join(' ')
+  return line
 }
 
 /**
