@@ -12,15 +12,23 @@
  *    have it. Same-node latency is write → store ack → broadcast; cross-node adds B's read of
  *    the stream. The same on the single SQLite relay for reference. p50/p95 of each and of the
  *    per-edit difference (the hop).
- * 2. CPU per delivery per node: one writer and OBSERVERS observers on the single node, then
- *    OBSERVERS observers on each of the three cluster nodes (each node delivers per edit what
- *    the single node does); server CPU from /proc divided by each node's deliveries.
+ * 2. CPU per delivery per node: one writer and OBSERVERS (default 1,000) observers on the single
+ *    node, then OBSERVERS observers on each of the three cluster nodes (each node delivers per
+ *    edit what the single node does); SPREAD=1 adds OBSERVERS in all spread over the three (a
+ *    third each). Server CPU from /proc (read once every node is quiet) divided by each node's
+ *    deliveries. Observers are the harness's light ones (count frames, apply nothing).
+ * 3. Typing: a champion types KEYS (100) keystrokes at 10/s to TYPING (1,000) read-only
+ *    employees, on the single node, then spread over the three (merged every
+ *    --reader-fanout-ms, default 500); CPU per keystroke per node, also net of each node's idle
+ *    CPU (measured for IDLE_MS with the employees connected, nobody typing).
+ * PARTS=hop,fanout,typing picks what each of ROUNDS (2) rounds runs; `uptime`'s load is printed
+ * per round.
  *
  * REDIS_FSYNC=always|everysec (default everysec: the guarantee of SQLite's default
  * synchronous=normal, an acknowledged edit survives the process being killed, not a power cut).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as decoding from 'lib0/decoding'
@@ -30,11 +38,27 @@ import { encodeSync, MESSAGE_SYNC, SYNC_UPDATE } from '../../sync-server/protoco
 import { startPostgres, startRedis } from '../helpers/servers'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from '../relay/support'
-import { buildRelay, cpuMs, percentile } from './relay-scale-harness'
+import {
+  buildRelay,
+  cpuMs,
+  openObservers,
+  percentile,
+  sleep,
+  until,
+  Writer,
+} from './relay-scale-harness'
 
 const EDITS = Number(process.env.EDITS ?? 500)
-const OBSERVERS = Number(process.env.OBSERVERS ?? 300)
+const OBSERVERS = Number(process.env.OBSERVERS ?? 1000)
 const FANOUT_EDITS = Number(process.env.FANOUT_EDITS ?? 200)
+const TYPING = Number(process.env.TYPING ?? 1000)
+const KEYS = Number(process.env.KEYS ?? 100)
+const ROUNDS = Number(process.env.ROUNDS ?? 2)
+const IDLE_MS = Number(process.env.IDLE_MS ?? 5000)
+/** PARTS=hop,fanout,typing: what each round runs (default all). */
+const PARTS = new Set((process.env.PARTS ?? 'hop,fanout,typing').split(','))
+/** SPREAD=1: also OBSERVERS in all spread over the three nodes (a third each). */
+const SPREAD = process.env.SPREAD === '1'
 const REDIS_FSYNC = process.env.REDIS_FSYNC === 'always' ? 'always' : 'everysec'
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123'
 const ENV = { ...process.env, PORTE_VOIX_RELAY_SECRET: SECRET }
@@ -46,7 +70,9 @@ const fmt = (v: number) => v.toFixed(2)
 function startNode(extraArgs: string[], target: (dataDir: string) => AdminTarget): Promise<Node> {
   const dataDir = mkdtempSync(join(tmpdir(), 'porte-voix-bench-node-'))
   const main = join(buildRelay(), 'out', 'main.js')
-  const args = [main, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]
+  // e.g. RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (written when it stops).
+  const nodeArgs = (process.env.RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const args = [...nodeArgs, main, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]
   args.push('--max-connections-per-member', '1000', ...extraArgs)
   const child: ChildProcess = spawn(process.execPath, args, {
     env: ENV,
@@ -136,44 +162,125 @@ async function hop(writerNode: Node, otherNode: Node, label: string) {
   for (const c of [writer, same, other]) c.ws.terminate()
 }
 
-async function fanout(writerNode: Node, nodes: Node[], label: string) {
-  const { ws, token } = await team(writerNode)
-  const writer = await RawClient.connect(roomUrl(writerNode.url, ws, 'queue', token))
-  await writer.sync()
-  // OBSERVERS per node: each node makes as many deliveries per edit as the single node does.
-  const total = OBSERVERS * nodes.length
-  const observers: RawClient[] = []
-  for (let i = 0; i < total; i++) {
-    const node = nodes[i % nodes.length] as Node
-    const c = await RawClient.connect(roomUrl(node.url, ws, 'queue', token), {
-      sendLocalUpdates: false,
-    })
-    await c.sync()
-    observers.push(c)
+/** Tokens for `count` connections of one role, a member per 500 (the per-member socket cap). */
+async function members(node: Node, ws: string, role: 'champion' | 'employee', count: number) {
+  const tokens: string[] = []
+  for (let i = 0; i < Math.ceil(count / 500); i++) {
+    const name = `Bench ${role} ${i}`
+    const invited = await invite(
+      node.target,
+      { workspaceId: ws, name, role, ttlSeconds: 86_400, relayUrl: node.url },
+      ENV,
+    )
+    tokens.push(invited.token)
   }
-  const counters = observers.map(counter)
-  const cpuBefore = nodes.map((n) => cpuMs(n.pid))
-  const doc = new Y.Doc()
-  for (let i = 0; i < FANOUT_EDITS; i++) {
-    const before = Y.encodeStateVector(doc)
-    doc.getArray<number>('edits').push([i])
-    writer.send(encodeSync(SYNC_UPDATE, Y.encodeStateAsUpdate(doc, before)))
-    await waitFor('everyone', () => counters.every((c) => c.count() > i), {
-      intervalMs: 1,
-      timeoutMs: 120_000,
-    })
-  }
-  const cpu = nodes.map((n, i) => cpuMs(n.pid) - (cpuBefore[i] ?? 0))
-  const deliveries = total * FANOUT_EDITS
-  const perNode = cpu.map((ms, i) => {
-    const held = observers.filter((_, k) => k % nodes.length === i).length
-    return `${((ms * 1000) / (held * FANOUT_EDITS)).toFixed(1)} µs`
-  })
-  console.log(
-    `${label}: ${total} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms = ${((cpu.reduce((a, b) => a + b, 0) * 1000) / deliveries).toFixed(1)} µs per delivery in all; per node per delivery it holds: ${perNode.join(', ')}`,
-  )
-  for (const c of [writer, ...observers]) c.ws.terminate()
+  return tokens
 }
+
+/** `count` light observers (harness Observer: counts frames, applies nothing) spread over nodes. */
+async function observersOn(nodes: Node[], ws: string, tokens: string[], count: number) {
+  const urls: string[] = []
+  for (let i = 0; i < count; i++) {
+    const node = nodes[i % nodes.length] as Node
+    urls.push(roomUrl(node.url, ws, 'queue', tokens[Math.floor(i / 500)] as string))
+  }
+  return openObservers(urls)
+}
+
+/** Server CPU of each node once all are quiet (a sample adds at most one 10 ms tick), ≤ 15 s. */
+async function cpuWhenIdle(nodes: Node[]): Promise<number[]> {
+  let last = nodes.map((n) => cpuMs(n.pid))
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    await sleep(250)
+    const now = nodes.map((n) => cpuMs(n.pid))
+    if (now.every((v, i) => v - (last[i] ?? 0) <= 10)) return now
+    last = now
+  }
+  return last
+}
+
+/**
+ * `perNode` champion observers on every node in `nodes`, one writer on `writerNode`, FANOUT_EDITS
+ * edits one at a time (each waits until every observer has it). Per node: server CPU divided by
+ * the deliveries that node made.
+ */
+async function fanout(writerNode: Node, nodes: Node[], perNode: number, label: string) {
+  const { ws, token } = await team(writerNode)
+  const writer = new Writer(roomUrl(writerNode.url, ws, 'queue', token))
+  await writer.ready
+  const total = perNode * nodes.length
+  const tokens = await members(writerNode, ws, 'champion', total)
+  const observers = await observersOn(nodes, ws, tokens, total)
+  await sleep(500)
+  const cpuBefore = nodes.map((n) => cpuMs(n.pid))
+  for (let i = 0; i < FANOUT_EDITS; i++) {
+    writer.edit()
+    await until('everyone', () => observers.every((o) => o.updates > i))
+  }
+  const cpu = (await cpuWhenIdle(nodes)).map((ms, i) => ms - (cpuBefore[i] ?? 0))
+  const perDelivery = cpu.map((ms) => (ms * 1000) / (perNode * FANOUT_EDITS))
+  const all = (cpu.reduce((a, b) => a + b, 0) * 1000) / (total * FANOUT_EDITS)
+  console.log(
+    `${label}: ${perNode}/node × ${nodes.length} = ${total} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms; per delivery ${perDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (${fmt(all)} µs over all)`,
+  )
+  for (const o of [writer, ...observers]) o.close()
+  return { perDelivery, all }
+}
+
+/**
+ * A champion on `writerNode` typing KEYS keystrokes at 10/s; TYPING read-only employees spread
+ * over `nodes` (merged every --reader-fanout-ms, default 500). Done once every employee holds
+ * every keystroke; CPU read once every node is quiet. Per node and in all: CPU per keystroke.
+ */
+async function typing(writerNode: Node, nodes: Node[], label: string) {
+  const { ws, token } = await team(writerNode)
+  const writer = new Writer(roomUrl(writerNode.url, ws, 'queue', token))
+  await writer.ready
+  const tokens = await members(writerNode, ws, 'employee', TYPING)
+  const employees = await observersOn(nodes, ws, tokens, TYPING)
+  const writerId = writer.doc.clientID
+  const seen = new Array<number>(employees.length).fill(0)
+  employees.forEach((o, i) => {
+    o.ws.on('message', (data: Buffer) => {
+      if (data[0] !== MESSAGE_SYNC || data[1] !== SYNC_UPDATE) return
+      const d = decoding.createDecoder(new Uint8Array(data))
+      decoding.readVarUint(d)
+      decoding.readVarUint(d)
+      const clock = Y.parseUpdateMeta(decoding.readVarUint8Array(d)).to.get(writerId) ?? 0
+      if (clock > (seen[i] ?? 0)) seen[i] = clock
+    })
+  })
+  await sleep(500)
+  // Each node's own CPU with the employees connected and nobody typing (timers, Redis reads):
+  // counted apart, so what a keystroke costs is not confused with what a node costs per second.
+  const idle0 = nodes.map((n) => cpuMs(n.pid))
+  await sleep(IDLE_MS)
+  const idlePerS = nodes.map((n, i) => ((cpuMs(n.pid) - (idle0[i] ?? 0)) * 1000) / IDLE_MS)
+  const frames0 = employees.reduce((n, o) => n + o.updates, 0)
+  const cpuBefore = nodes.map((n) => cpuMs(n.pid))
+  const t0 = performance.now()
+  for (let i = 0; i < KEYS; i++) {
+    writer.edit()
+    await sleep(100)
+  }
+  const final = Y.getState(writer.doc.store, writerId)
+  await until('every keystroke at every employee', () => seen.every((c) => c >= final))
+  const cpu = (await cpuWhenIdle(nodes)).map((ms, i) => ms - (cpuBefore[i] ?? 0))
+  const seconds = (performance.now() - t0) / 1000
+  const frames = (employees.reduce((n, o) => n + o.updates, 0) - frames0) / employees.length
+  const perKey = cpu.map((ms) => (ms * 1000) / KEYS)
+  const all = perKey.reduce((a, b) => a + b, 0)
+  // Net of each node's idle CPU over the same time.
+  const net = cpu.map((ms, i) => ((ms - (idlePerS[i] ?? 0) * seconds) * 1000) / KEYS)
+  console.log(
+    `${label}: ${TYPING} employees over ${nodes.length} node(s), ${KEYS} keys at 10/s; CPU per keystroke ${perKey.map((v) => `${v.toFixed(0)} µs`).join(' / ')} (${all.toFixed(0)} µs in all); idle ${idlePerS.map((v) => v.toFixed(1)).join(' / ')} ms/s; net of idle ${net.map((v) => `${v.toFixed(0)} µs`).join(' / ')} (${net.reduce((a, b) => a + b, 0).toFixed(0)} µs in all) over ${seconds.toFixed(1)} s; ${frames.toFixed(1)} frames per employee`,
+  )
+  for (const o of [writer, ...employees]) o.close()
+  return { perKey, all }
+}
+
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
 
 async function main() {
   const [redis, postgres] = await Promise.all([
@@ -190,23 +297,32 @@ async function main() {
     for (let i = 0; i < 3; i++) nodes.push(await startNode(urls, pg))
     const [a, b, c] = nodes.slice(1) as [Node, Node, Node]
     console.log(`redis appendfsync ${REDIS_FSYNC}; ${EDITS} hop edits, ${OBSERVERS} observers/node`)
-    for (let round = 1; round <= 2; round++) {
-      const first = round === 1
+    for (let round = 1; round <= ROUNDS; round++) {
+      console.log(`round ${round}: load average ${load()}`)
       const runSingle = async () => {
-        await hop(single, single, `round ${round} SQLite, one node`)
-        await fanout(single, [single], `round ${round} SQLite, one node`)
+        if (PARTS.has('hop')) await hop(single, single, `round ${round} SQLite, one node`)
+        if (PARTS.has('fanout'))
+          await fanout(single, [single], OBSERVERS, `round ${round} SQLite, one node`)
+        if (PARTS.has('typing'))
+          await typing(single, [single], `round ${round} typing SQLite, one node`)
       }
       const runCluster = async () => {
-        await hop(a, b, `round ${round} Redis+PG, A→B`)
-        await fanout(a, [a, b, c], `round ${round} Redis+PG, three nodes`)
+        if (PARTS.has('hop')) await hop(a, b, `round ${round} Redis+PG, A→B`)
+        if (PARTS.has('fanout'))
+          await fanout(a, [a, b, c], OBSERVERS, `round ${round} Redis+PG, three nodes`)
+        if (SPREAD && PARTS.has('fanout'))
+          await fanout(a, [a, b, c], Math.round(OBSERVERS / 3), `round ${round} Redis+PG, spread`)
+        if (PARTS.has('typing'))
+          await typing(a, [a, b, c], `round ${round} typing Redis+PG, three nodes`)
       }
-      if (first) {
+      if (round % 2 === 1) {
         await runSingle()
         await runCluster()
       } else {
         await runCluster()
         await runSingle()
       }
+      console.log(`round ${round} done: load average ${load()}`)
     }
   } finally {
     await Promise.all(nodes.map((n) => n.stop()))
