@@ -50,6 +50,32 @@ describe('dates', () => {
     expect(campaignDaysLeft('2026-11-25T08:00:00Z', now, 'UTC').days).toBe(1)
     expect(campaignDaysLeft('2026-11-24T19:00:00Z', now, 'UTC').days).toBe(-1)
   })
+
+  it('counts days left in the system’s zone as in that zone named (no formatter: issue 7.8)', () => {
+    const before = process.env.TZ
+    try {
+      // Node follows a TZ change at once, for Date and for Intl's default zone alike.
+      for (const zone of ['America/St_Johns', 'Pacific/Chatham', 'Asia/Kolkata', 'Europe/Paris']) {
+        process.env.TZ = zone
+        for (let hour = 0; hour < 24 * 40; hour += 7) {
+          // Across a DST change in both hemispheres (late March / early April 2026).
+          const now = new Date(Date.UTC(2026, 2, 20) + hour * 3_600_000)
+          for (const deadline of [
+            '2026-03-29T01:30:00Z',
+            '2026-04-05T13:59:00Z',
+            '2026-04-30T23:00:00Z',
+          ]) {
+            expect(campaignDaysLeft(deadline, now).days).toBe(
+              campaignDaysLeft(deadline, now, zone).days,
+            )
+          }
+        }
+      }
+    } finally {
+      if (before === undefined) delete process.env.TZ
+      else process.env.TZ = before
+    }
+  })
 })
 
 describe('audience', () => {

@@ -104,11 +104,19 @@ export function filterQueue(
   )
 }
 
+/** One collator per language: `localeCompare(b, language)` may build one per comparison. */
+const collators = new Map<Language, Intl.Collator>()
+
 /** Every topic of the queue, sorted the viewer's way. */
 export function queueTopics(entries: readonly QueueEntry[], language: Language): string[] {
   const topics = new Set<string>()
   for (const entry of entries) for (const topic of entry.item.topics) topics.add(topic)
-  return [...topics].sort((a, b) => a.localeCompare(b, language))
+  let collator = collators.get(language)
+  if (!collator) {
+    collator = new Intl.Collator(language)
+    collators.set(language, collator)
+  }
+  return [...topics].sort(collator.compare)
 }
 
 /** Bar heights in percent of the busiest day (a day with shares is never drawn invisible). */

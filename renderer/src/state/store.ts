@@ -146,6 +146,9 @@ export const useStore = create<State>((set, get, store) => {
         set({ queue: first, queueLoaded: true, queuePartial: partial, error: null })
         if (!partial) return
         await nextPaint()
+      } else if (get().queuePartial) {
+        // The first screen came with the status (connect): the rest once it is painted.
+        await nextPaint()
       }
       const queue = await client.call('queue.forMe', {})
       set({ queue, queueLoaded: true, queuePartial: false, error: null })
@@ -240,18 +243,35 @@ export const useStore = create<State>((set, get, store) => {
       })
       // Asked for with the status rather than after it (one round trip less before the first
       // rows); not joined, it fails and is forgotten.
-      firstScreen = client
+      const early = client
         .call('queue.forMe', { limit: FIRST_SCREEN })
         .catch((): QueueEntry[] | null => null)
-      const [status, settings] = await Promise.all([
+      firstScreen = early
+      const [status, settings, first] = await Promise.all([
         client.call('status.get', {}),
         client.call('settings.get', {}),
+        early,
       ])
-      set({ status, settings })
+      // One commit for the whole first screen (status bar, tabs and rows), not one for the
+      // shell and another for its rows a microtask later (issue 7.8: answer → paint).
+      const shown = Boolean(status.session) && first !== null && firstScreen === early
+      if (shown) {
+        firstScreen = null
+        set({
+          status,
+          settings,
+          queue: first,
+          queueLoaded: true,
+          queuePartial: first.length === FIRST_SCREEN,
+          error: null,
+        })
+      } else set({ status, settings })
       // My stats and proposals are not on the first screen: asked for once it is painted, so
       // their answers are not parsed and rendered before it.
       const mineAfter = status.session ? firstScreenShown() : Promise.resolve()
-      await Promise.all([get().refreshQueue(), mineAfter.then(() => get().refreshMine())])
+      // The rest of the queue (if the first screen was not all of it).
+      const rest = shown && !get().queuePartial ? Promise.resolve() : get().refreshQueue()
+      await Promise.all([rest, mineAfter.then(() => get().refreshMine())])
     },
 
     refreshQueue: loadQueue,
