@@ -1,4 +1,6 @@
-import { z } from 'zod'
+// zod/mini: the utility process validates main's `open` before the first screen is answered,
+// and zod's full build (loaded with the contract) would be compiled on that path (start.ts).
+import * as z from 'zod/mini'
 
 /**
  * Messages between Electron main and the core's utility process (over `process.parentPort`).
@@ -8,9 +10,9 @@ import { z } from 'zod'
 export const ParentMessage = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('open'),
-    dataDir: z.string().min(1),
+    dataDir: z.string().check(z.minLength(1)),
     /** The OS's preferred languages (app.getPreferredSystemLanguages): 'system' for the core. */
-    systemLanguages: z.array(z.string().max(100)).max(50).optional(),
+    systemLanguages: z.optional(z.array(z.string().check(z.maxLength(100))).check(z.maxLength(50))),
   }),
   /** Carries one MessagePort in `ports[0]`: a window's end of the contract. */
   z.object({ type: z.literal('attach') }),
@@ -18,8 +20,8 @@ export const ParentMessage = z.discriminatedUnion('type', [
   /** Main's answer to `open-external` `id`: error null when the page opened. */
   z.object({
     type: z.literal('opened'),
-    id: z.number().int(),
-    error: z.string().max(2_000).nullable(),
+    id: z.number().check(z.int()),
+    error: z.nullable(z.string().check(z.maxLength(2_000))),
   }),
 ])
 export type ParentMessage = z.infer<typeof ParentMessage>
@@ -36,8 +38,8 @@ export const ChildMessage = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('open-external'),
     /** Main answers with `opened` and this id, so a page that failed to open takes the share back. */
-    id: z.number().int(),
-    url: z.string().min(1).max(32_768),
+    id: z.number().check(z.int()),
+    url: z.string().check(z.minLength(1), z.maxLength(32_768)),
   }),
 ])
 export type ChildMessage = z.infer<typeof ChildMessage>

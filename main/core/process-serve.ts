@@ -2,8 +2,9 @@
  * The core's utility process once its entry (process-entry.ts) has enabled the compile cache:
  * main's messages served — open, attach windows' ports, open-external answers, close.
  */
-import { type NodeStylePort, nodePortTransport } from '../../common/contract/client'
+import type { NodeStylePort } from '../../common/contract/client'
 import { flushCompileCache } from './compile-cache'
+import { portTransport } from './process-port'
 import { type ChildMessage, ParentMessage } from './process-protocol'
 import { RequestOpener } from './shares/opener'
 import { type CoreStart, startCore } from './start'
@@ -70,7 +71,7 @@ export function serveParent(
           reply({ type: 'error', message: failedToStart ?? 'attach before open' })
           return
         }
-        start.attach(nodePortTransport(port))
+        start.attach(portTransport(port))
         port.start()
         return
       }
