@@ -7,6 +7,7 @@ import type { Click } from '../../main/core/nudges/model'
 import { inQuietHours } from '../../main/core/nudges/plan'
 import { NudgeSimulation, type Reaction, type SimItem } from '../../main/core/nudges/simulation'
 import { localTime } from '../../main/core/nudges/time'
+import { prng } from '../helpers/prng'
 
 const DAY = 86_400_000
 const ZONES = ['Europe/Paris', 'America/New_York', 'Asia/Tokyo', 'UTC'] as const
@@ -50,7 +51,7 @@ const scenario = fc.record({
 
 /** Items of every kind: published or not, expiring, with campaign deadlines, some already stale. */
 function makeItems(from: number, days: number, perDay: number, seed: number): SimItem[] {
-  const rand = mulberry(seed)
+  const rand = prng(seed)
   const items: SimItem[] = []
   for (let d = 0; d < days; d++) {
     for (let k = 0; k < perDay; k++) {
@@ -76,7 +77,7 @@ function makeClicks(
   networks: Network[],
   seed: number,
 ): Click[] {
-  const rand = mulberry(seed ^ 0x5bd1e995)
+  const rand = prng(seed ^ 0x5bd1e995)
   const clicks: Click[] = []
   for (let i = 0; i < count; i++) {
     const day = Math.floor(rand() * 56) - 28
@@ -87,17 +88,6 @@ function makeClicks(
     })
   }
   return clicks
-}
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
 }
 
 type Shown = {

@@ -11,6 +11,7 @@ import {
   SYNC_UPDATE,
 } from '../../sync-server/protocol/messages'
 import { makeItem } from '../helpers/items'
+import { prng } from '../helpers/prng'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from './support'
@@ -23,17 +24,6 @@ const SEED = 20_261_201
  * costs a reconnect (about 30 ms of relay CPU on this machine, most of the test's time).
  */
 const HONEST_SHARE = 0.6
-
-/** A small deterministic PRNG (mulberry32), so a failure replays with the same frames. */
-function prng(seed: number): () => number {
-  let s = seed
-  return () => {
-    s = (s + 0x6d2b79f5) | 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Edit = (doc: Y.Doc, n: number) => void
 const EDITS: Edit[] = [
