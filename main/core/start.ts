@@ -34,7 +34,12 @@ export type CoreStart = {
 }
 
 /** Open the store and begin the start; throws when SQLite cannot open (nothing is left open). */
-export function startCore(options: CoreOptions): CoreStart {
+export function startCore(
+  options: CoreOptions & {
+    /** Instead of START_DELAY_MS (tests that must know which of window and timer came first). */
+    startDelayMs?: number
+  },
+): CoreStart {
   const step = options.onStartStep ?? (() => {})
   // The database alone: the tables' classes (zod for the session and settings) come with the
   // full first screen, the document log (and Yjs) with the core's module.
@@ -172,7 +177,7 @@ export function startCore(options: CoreOptions): CoreStart {
     }
   }
   // A real timer, not the core's clock (a simulated one in tests would never run it).
-  timer = setTimeout(() => void load('timer'), START_DELAY_MS)
+  timer = setTimeout(() => void load('timer'), options.startDelayMs ?? START_DELAY_MS)
   timer.unref()
   return {
     attach: (transport) => {

@@ -49,6 +49,8 @@ export async function runHost(
       // End-to-end tests compress time (PORTE_VOIX_CLOCK_SPEED) to see a nudge arrive.
       clock: clockFromEnv(process.env),
       onStartStep: trace,
+      // Tests that check what a window's requests start (tests/core/start-order) set it long.
+      ...startDelayFromEnv(process.env),
       ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
       ...(options.compactEvery !== undefined ? { compactEvery: options.compactEvery } : {}),
     })
@@ -93,4 +95,12 @@ export async function runHost(
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
   return host.includes(':') ? `[${host}]` : host
+}
+
+/** PORTE_VOIX_START_DELAY_MS: when the core loads with no window asking (a whole number of ms). */
+function startDelayFromEnv(env: NodeJS.ProcessEnv): { startDelayMs?: number } {
+  const ms = Number(env.PORTE_VOIX_START_DELAY_MS)
+  return env.PORTE_VOIX_START_DELAY_MS && Number.isInteger(ms) && ms >= 0
+    ? { startDelayMs: ms }
+    : {}
 }
