@@ -278,6 +278,14 @@ async function main(): Promise<void> {
           steps.get('first window connected (WebSocket accepted)'),
           t0,
         )
+        // Since 1 Dec 22:10 (session 6): the three answered without the contract (the quick first
+        // screen, core/first-screen-quick.ts), then the full first screen loaded.
+        record(
+          'core: first screen answered without the contract (quick)',
+          steps.get('first screen answered without the contract'),
+          t0,
+        )
+        record('core: full first screen loaded', steps.get('full first screen loaded'), t0)
         const importStarted = [...steps].find(([step]) =>
           step.startsWith('core module import started'),
         )

@@ -1,9 +1,16 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import Database from 'better-sqlite3'
+import { createRequire } from 'node:module'
+import type BetterSqlite3 from 'better-sqlite3'
 import { MIGRATIONS, type Migration } from './migrations'
 
-export type Db = Database.Database
+export type Db = BetterSqlite3.Database
+
+/**
+ * Through require(), as ws in the host's server: imported as an ES module, Node's loader first
+ * scans the CommonJS package's sources for their exports, on the first screen's path (start.ts).
+ */
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3
 
 /** The core's single SQLite file inside its data directory. */
 export const DATABASE_FILE = 'porte-voix.sqlite'
