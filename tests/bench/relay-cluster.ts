@@ -55,7 +55,7 @@ const TYPING = Number(process.env.TYPING ?? 1000)
 const KEYS = Number(process.env.KEYS ?? 100)
 const ROUNDS = Number(process.env.ROUNDS ?? 2)
 const IDLE_MS = Number(process.env.IDLE_MS ?? 5000)
-/** PARTS=hop,fanout,typing: what each round runs (default all). */
+/** PARTS=hop,fanout,control,typing: what each round runs (default all but control). */
 const PARTS = new Set((process.env.PARTS ?? 'hop,fanout,typing').split(','))
 /** SPREAD=1: also OBSERVERS in all spread over the three nodes (a third each). */
 const SPREAD = process.env.SPREAD === '1'
@@ -214,15 +214,19 @@ async function fanout(writerNode: Node, nodes: Node[], perNode: number, label: s
   const observers = await observersOn(nodes, ws, tokens, total)
   await sleep(500)
   const cpuBefore = nodes.map((n) => cpuMs(n.pid))
+  const sysBefore = nodes.map((n) => sysMs(n.pid))
   for (let i = 0; i < FANOUT_EDITS; i++) {
     writer.edit()
     await until('everyone', () => observers.every((o) => o.updates > i))
   }
   const cpu = (await cpuWhenIdle(nodes)).map((ms, i) => ms - (cpuBefore[i] ?? 0))
+  const sys = nodes.map((n, i) => sysMs(n.pid) - (sysBefore[i] ?? 0))
   const perDelivery = cpu.map((ms) => (ms * 1000) / (perNode * FANOUT_EDITS))
+  // The kernel's part (system time): a loopback write runs the receiving socket's path too.
+  const sysPerDelivery = sys.map((ms) => (ms * 1000) / (perNode * FANOUT_EDITS))
   const all = (cpu.reduce((a, b) => a + b, 0) * 1000) / (total * FANOUT_EDITS)
   console.log(
-    `${label}: ${perNode}/node × ${nodes.length} = ${total} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms; per delivery ${perDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (${fmt(all)} µs over all)`,
+    `${label}: ${perNode}/node × ${nodes.length} = ${total} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms; per delivery ${perDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (${fmt(all)} µs over all), of which system ${sysPerDelivery.map((v) => `${fmt(v)} µs`).join(' / ')}`,
   )
   for (const o of [writer, ...observers]) o.close()
   return { perDelivery, all }
@@ -280,6 +284,12 @@ async function typing(writerNode: Node, nodes: Node[], label: string) {
   return { perKey, all }
 }
 
+/** stime of a process, ms (cpuMs is utime + stime). */
+function sysMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[12]) * 1000) / 100
+}
+
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
 
 async function main() {
@@ -303,6 +313,10 @@ async function main() {
         if (PARTS.has('hop')) await hop(single, single, `round ${round} SQLite, one node`)
         if (PARTS.has('fanout'))
           await fanout(single, [single], OBSERVERS, `round ${round} SQLite, one node`)
+        // Control: the single node with as many observers as the three nodes hold (the same
+        // deliveries per edit on this machine, the same client load), one process.
+        if (PARTS.has('control'))
+          await fanout(single, [single], OBSERVERS * 3, `round ${round} SQLite, one node, control`)
         if (PARTS.has('typing'))
           await typing(single, [single], `round ${round} typing SQLite, one node`)
       }
