@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'electron-vite'
 import { compileHints } from './renderer/build/compile-hints'
+import { BOOT_INPUT, earlyBoot } from './renderer/build/early-boot'
 
 const root = import.meta.dirname
 
@@ -67,12 +68,16 @@ export default defineConfig(
         renderer: {
           root: resolve(root, 'renderer'),
           // compileHints: the first screen's chunks compiled eagerly, off the main thread (see file).
-          plugins: [react(), compileHints()],
+          // earlyBoot: boot.ts first in the page, on its own (see file).
+          plugins: [react(), compileHints(), earlyBoot()],
           build: {
             // electron-vite leaves the renderer unminified; the windows load it from disk at start.
             minify: true,
             rolldownOptions: {
-              input: { index: resolve(root, 'renderer/index.html') },
+              input: {
+                index: resolve(root, 'renderer/index.html'),
+                [BOOT_INPUT]: resolve(root, 'renderer/src/boot.ts'),
+              },
               // Modules run in import order even when split across chunks: zod-jitless.ts must run
               // before any module that builds a schema (else zod probes eval, a CSP violation).
               output: { strictExecutionOrder: true },

@@ -65,6 +65,23 @@ export class CoreClient {
     })
   }
 
+  /**
+   * A request sent on the transport before this client existed (the popover's first module sends
+   * the first screen's before the app is loaded): its answer is validated and delivered as
+   * `call`'s would be. Adopt before the transport delivers anything; later ids follow it.
+   */
+  adopt<M extends MethodName>(id: number, method: M): Promise<Result<M>> {
+    if (id >= this.nextId) this.nextId = id + 1
+    if (this.closedReason !== null) {
+      return Promise.reject(
+        new ContractError('unavailable', `Core connection closed: ${this.closedReason}`),
+      )
+    }
+    return new Promise<Result<M>>((resolve, reject) => {
+      this.pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject })
+    })
+  }
+
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
     let set = this.listeners.get(name)
     if (!set) {

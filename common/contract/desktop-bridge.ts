@@ -11,6 +11,12 @@ export interface DesktopBridge {
   onInvitation(listener: (link: string) => void): void
   /** A nudge notification was clicked: show this item (absent from an older preload). */
   onOpenItem?(listener: (itemId: string) => void): void
+  /**
+   * Post the core's MessagePort to the page now (CORE_PORT_MESSAGE), or as soon as main has given
+   * it: the page's first module asks before the rest of the page has loaded (absent from an older
+   * preload, which posts it at did-finish-load).
+   */
+  requestCorePort?(): void
 }
 
 /** The message under which the preload hands the core's MessagePort to the page. */

@@ -12,6 +12,8 @@ import { ChildMessage } from '../core/process-protocol'
 import { CORE_EXEC_ARGV } from '../core/runtime-flags'
 import { IPC } from './ipc'
 import { answerOpenExternal, REFUSED_URL } from './open-external'
+import { isTrustedSender } from './security'
+import { appUrl } from './windows'
 
 /**
  * The core (SQLite, sync, nudges) lives in a utilityProcess so that it keeps running while windows
@@ -97,19 +99,24 @@ export class CoreProcess {
   }
 
   /**
-   * Give a window its own port to the core, on every page load: a port posted before the preload
-   * listens would be lost, and a reloaded page needs a new one.
+   * Give a window its own port to the core on every page load, when its preload asks (as it
+   * starts, before the page's scripts: the page's first requests leave while the rest of it
+   * loads; the preload keeps the port until the page asks, main/preload/port-handover.ts). Only
+   * the window's own main frame showing the app's page is answered. A reloaded page asks again.
    */
   connect(window: BrowserWindow): void {
     this.windows.add(window)
-    const givePort = () => {
-      if (!this.child) return
+    window.webContents.ipc.on(IPC.askCorePort, (event) => {
+      const frame = event.senderFrame
+      const main = window.webContents.mainFrame
+      if (!this.child || !frame || frame.processId !== main.processId) return
+      if (frame.routingId !== main.routingId || !isTrustedSender(frame.url, appUrl('popover'))) {
+        return
+      }
       const { port1, port2 } = new MessageChannelMain()
       this.child.postMessage({ type: 'attach' }, [port1])
-      window.webContents.postMessage(IPC.corePort, null, [port2])
-    }
-    window.webContents.on('did-finish-load', givePort)
-    if (!window.webContents.isLoading() && window.webContents.getURL() !== '') givePort()
+      event.sender.postMessage(IPC.corePort, null, [port2])
+    })
     window.once('closed', () => this.windows.delete(window))
   }
 

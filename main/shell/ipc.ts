@@ -6,6 +6,8 @@
 export const IPC = {
   /** main → window: the MessagePort to the core (sent with the message, not as payload). */
   corePort: 'porte-voix:core-port',
+  /** window (preload, as it starts) → main: give this page its port to the core now. */
+  askCorePort: 'porte-voix:ask-core-port',
   /** main → popover: an invitation link the OS handed us, for the person to confirm. */
   invitation: 'porte-voix:invitation',
   /** window → main: hide the popover (after a share, or Escape). */

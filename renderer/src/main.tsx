@@ -2,7 +2,8 @@
 import './zod-jitless'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { connectToCore } from './core/connection'
+import { CoreClient } from '../../common/contract/client'
+import { EARLY_REQUESTS, earlyConnection } from './boot'
 import { dictionaries, systemLanguage } from './i18n/messages'
 import { PopoverApp } from './popover/PopoverApp'
 import { useStore } from './state/store'
@@ -29,11 +30,17 @@ if (location.hash === '#studio') {
   // Invitation links opened from the OS arrive here, to be confirmed in the join view.
   window.porteVoix?.onInvitation((link) => useStore.getState().offerInvitation(link))
 
-  connectToCore()
-    .then((client) => {
+  // Connected, and the first screen asked for, by boot.ts (which ran before this bundle).
+  ;(earlyConnection ?? Promise.reject(new Error('no connection')))
+    .then((transport) => {
       performance.mark('pv:core-connected')
-      // Sends the first requests (queue's first screen, status, settings) before it awaits.
-      const connected = useStore.getState().connect(client)
+      const client = new CoreClient(transport)
+      const [forMe, status, settings] = EARLY_REQUESTS
+      const connected = useStore.getState().connect(client, {
+        firstScreen: client.adopt(forMe.id, forMe.method),
+        status: client.adopt(status.id, status.method),
+        settings: client.adopt(settings.id, settings.method),
+      })
       // React replaces the line above with its own tree.
       createRoot(rootElement).render(
         <StrictMode>

@@ -31,6 +31,8 @@ function connectThroughBridge(): Promise<CoreClient> {
       resolve(new CoreClient(portTransport(port)))
     }
     window.addEventListener('message', onMessage)
+    // The preload keeps the port until the page asks (an older one posts it at did-finish-load).
+    window.porteVoix?.requestCorePort?.()
   })
 }
 

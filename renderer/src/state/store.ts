@@ -9,6 +9,7 @@ import type {
 import type { CoreClient } from '../../../common/contract/client'
 import type { Network } from '../../../common/model/networks'
 import type { NewProposal, PersonalStats, ProposalView } from '../../../common/model/share'
+import { FIRST_SCREEN } from '../boot'
 import {
   type Language,
   type MessageKey,
@@ -52,7 +53,8 @@ type State = {
   /** Why the last join was refused; cleared when the link changes. */
   joinError: Described | null
   clearJoinError(): void
-  connect(client: CoreClient): Promise<void>
+  /** `early`: the first screen's requests, already sent (boot.ts); else they are sent here. */
+  connect(client: CoreClient, early?: EarlyAnswers): Promise<void>
   refreshQueue(): Promise<void>
   refreshMine(): Promise<void>
   join(invitation: string): Promise<void>
@@ -102,8 +104,12 @@ function coalesced(run: () => Promise<void>): () => Promise<void> {
   }
 }
 
-/** Rows the popover shows without scrolling, with a margin. */
-const FIRST_SCREEN = 20
+/** The first screen's answers, when its requests were sent before the store existed (boot.ts). */
+export type EarlyAnswers = {
+  firstScreen: Promise<QueueEntry[]>
+  status: Promise<CoreStatus>
+  settings: Promise<Settings>
+}
 
 /** Resolves once the browser has painted what was just committed (now, where there is no frame). */
 const nextPaint = () =>
@@ -215,7 +221,7 @@ export const useStore = create<State>((set, get, store) => {
     shareResults: {},
     error: null,
 
-    async connect(client) {
+    async connect(client, given) {
       set({ client })
       client.on('status', (status) => {
         const before = get().status?.session?.memberId
@@ -243,13 +249,13 @@ export const useStore = create<State>((set, get, store) => {
       })
       // Asked for with the status rather than after it (one round trip less before the first
       // rows); not joined, it fails and is forgotten.
-      const early = client
-        .call('queue.forMe', { limit: FIRST_SCREEN })
-        .catch((): QueueEntry[] | null => null)
+      const early = (
+        given?.firstScreen ?? client.call('queue.forMe', { limit: FIRST_SCREEN })
+      ).catch((): QueueEntry[] | null => null)
       firstScreen = early
       const [status, settings, first] = await Promise.all([
-        client.call('status.get', {}),
-        client.call('settings.get', {}),
+        given?.status ?? client.call('status.get', {}),
+        given?.settings ?? client.call('settings.get', {}),
         early,
       ])
       // One commit for the whole first screen (status bar, tabs and rows), not one for the
