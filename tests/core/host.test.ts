@@ -1,65 +1,45 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
-import { createServer, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { symlinkSync } from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isLoopbackHost, parseHostArgs } from '../../main/host/args'
-import { serveStatic } from '../../main/host/static-files'
 import { tempDir } from '../helpers/process'
+import { httpGet, type StaticServer, startStaticServer } from '../helpers/static-server'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT'
 
-/** GET a raw request target: no client-side normalisation of `..` or percent-escapes. */
-function get(port: number, target: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: target, method: 'GET' }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        body += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-      // A response cut short after its headers is still an answer, not a hang.
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, body }))
-      res.on('aborted', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
+/** GET a raw request target (helpers/static-server): status and body. */
+const get = (port: number, target: string) =>
+  httpGet(port, target).then(({ status, body }) => ({ status, body }))
 
 describe('static files of the dev host', () => {
-  let server: Server
+  let files: StaticServer
   let port: number
   let root: string
-  const errors: string[] = []
+  let errors: string[]
 
   beforeAll(async () => {
     // <parent>/secret.txt must never be served from <parent>/root.
-    const parent = tempDir('pv-host-static-')
-    root = path.join(parent, 'root')
-    mkdirSync(path.join(root, 'assets'), { recursive: true })
-    writeFileSync(path.join(parent, 'secret.txt'), SECRET)
-    writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Porte-voix</title>')
-    writeFileSync(path.join(root, 'assets', 'app.js'), 'console.log(1)')
-    writeFileSync(path.join(root, 'assets', 'empty.css'), '')
-    if (process.platform === 'linux') {
-      // Opens fine, then fails to read (EIO): a read error after the file was found.
-      symlinkSync('/proc/self/mem', path.join(root, 'unreadable.js'))
-    }
-    server = createServer((req, res) => serveStatic(root, req, res, (m) => errors.push(m)))
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    port = (server.address() as AddressInfo).port
+    files = await startStaticServer({
+      prefix: 'pv-host-static-',
+      files: {
+        '../secret.txt': SECRET,
+        'index.html': '<!doctype html><title>Porte-voix</title>',
+        'assets/app.js': 'console.log(1)',
+        'assets/empty.css': '',
+      },
+      prepare: (root) => {
+        // Opens fine, then fails to read (EIO): a read error after the file was found.
+        if (process.platform === 'linux')
+          symlinkSync('/proc/self/mem', path.join(root, 'unreadable.js'))
+      },
+    })
+    ;({ port, root, errors } = files)
   })
-  afterAll(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  })
+  afterAll(() => files.close())
 
   it('serves files and falls back to the app for unknown paths', async () => {
     expect(await get(port, '/assets/app.js')).toEqual({ status: 200, body: 'console.log(1)' })

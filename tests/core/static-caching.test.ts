@@ -1,28 +1,7 @@
-import { once } from 'node:events'
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { serveStatic } from '../../main/host/static-files'
-import { removeTempDir, tempDir } from '../helpers/process'
-
-type Answer = { status: number; headers: IncomingHttpHeaders; body: string }
-
-function get(port: number, target: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: target, headers }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        body += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
+import { httpGet, type StaticServer, startStaticServer } from '../helpers/static-server'
 
 /**
  * The dev host's caching headers (issue 7.8): Chromium makes and uses a script's V8 code cache
@@ -30,28 +9,24 @@ function get(port: number, target: string, headers: Record<string, string> = {})
  * revalidated (ETag, 304) — what lets the popover bench's warm start reuse compiled code.
  */
 describe('static files: caching headers', () => {
-  let server: Server
+  let files: StaticServer
   let port: number
-  let parent: string
   let root: string
+  const get = httpGet
 
   beforeAll(async () => {
-    parent = tempDir('porte-voix-static-cache-')
-    root = path.join(parent, 'renderer')
-    mkdirSync(path.join(root, 'assets', 'nested'), { recursive: true })
-    writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Porte-voix</title>')
-    writeFileSync(path.join(root, 'assets', 'index-DKG3iOgi.js'), 'console.log(1)')
-    writeFileSync(path.join(root, 'assets', 'nested', 'x.js'), 'console.log(2)')
-    server = createServer((req, res) => serveStatic(root, req, res))
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    port = (server.address() as AddressInfo).port
+    files = await startStaticServer({
+      prefix: 'porte-voix-static-cache-',
+      rootName: 'renderer',
+      files: {
+        'index.html': '<!doctype html><title>Porte-voix</title>',
+        'assets/index-DKG3iOgi.js': 'console.log(1)',
+        'assets/nested/x.js': 'console.log(2)',
+      },
+    })
+    ;({ port, root } = files)
   })
-  afterAll(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-    removeTempDir(parent)
-  })
+  afterAll(() => files.close())
 
   it('marks the hashed assets immutable, with an ETag', async () => {
     const answer = await get(port, '/assets/index-DKG3iOgi.js')
