@@ -32,6 +32,8 @@ export const RelayConfig = z.object({
   pingIntervalMs: intFrom(100, 3600 * 1000),
   /** SQLite `synchronous` level; see persistence/database.ts for why `normal` is the default. */
   synchronous: SyncMode,
+  /** SQLite: appends written to the relay's update journal first, folded into SQLite later. */
+  updateJournal: z.enum(['on', 'off']),
   /** Lifetime of the device tokens handed out by POST /api/v1/token/renew. */
   deviceTokenSeconds: intFrom(10, 365 * 86_400),
   /** Sockets one member may hold at once; each device opens one per document (3). */
@@ -80,6 +82,7 @@ export const DEFAULTS = {
   boardDebounceMs: 2_000,
   pingIntervalMs: 30_000,
   synchronous: 'normal',
+  updateJournal: 'off',
   deviceTokenSeconds: 30 * 86_400,
   // Every document of a workspace on each of 4 devices (4 × 4 with the board).
   maxConnectionsPerMember: DOC_NAMES.length * 4,
@@ -138,6 +141,11 @@ export const RELAY_FLAGS = {
     arg: 'normal|full',
     env: 'PORTE_VOIX_RELAY_SYNCHRONOUS',
     help: 'SQLite durability level (default normal)',
+  },
+  'update-journal': {
+    arg: 'on|off',
+    env: 'PORTE_VOIX_RELAY_UPDATE_JOURNAL',
+    help: 'SQLite: each turn of edits is one write to an append-only journal, folded into SQLite later (default off)',
   },
   'device-token-seconds': {
     arg: '<s>',

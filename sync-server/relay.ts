@@ -108,6 +108,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     idleUnloadMs: config.idleUnloadMs,
     compactEvery: config.compactEvery,
     readerFanoutMs: config.readerFanoutMs,
+    updateJournal: config.updateJournal === 'on',
     onLoad: (room) => {
       indexer.onLoad(room)
       queueWatch.loaded(room)

@@ -21,6 +21,7 @@ import type {
 } from '../persistence/workspace-store'
 import { openPgRelational } from '../storage/postgres/relational'
 import { RedisDocStore } from '../storage/redis/doc-store'
+import { type JournalRecord, journalRowsBeside } from '../storage/sqlite/journal'
 
 /**
  * Where the relay's relational tables are: a data dir (its SQLite file, the embedded default) or,
@@ -257,11 +258,13 @@ function roomsOf(db: Db, workspaceId: string): string[] {
     .map((row) => row.room)
 }
 
-function loadRoom(store: SqliteStore, room: string): Y.Doc {
+function loadRoom(store: SqliteStore, room: string, journal: JournalRecord[] = []): Y.Doc {
   const doc = new Y.Doc()
   const stored = store.load(room)
   if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
   for (const update of stored.updates) Y.applyUpdate(doc, update)
+  // What a running relay has in its update journal only (a row in both was folded meanwhile).
+  for (const r of journal) if (r.seq > stored.lastSeq) Y.applyUpdate(doc, r.data)
   return doc
 }
 
@@ -299,9 +302,14 @@ export function exportMember(target: AdminTarget, memberId: string): Promise<Mem
     const postgresUrl = typeof target === 'string' ? undefined : target.postgresUrl
     let documentsRead = true
     if (db) {
+      // Read before the database (see journalRowsBeside).
+      const journal = journalRowsBeside(db.name)
       const rooms = new SqliteStore(db)
-      for (const room of roomsOf(db, member.workspaceId)) {
-        const doc = loadRoom(rooms, room)
+      const names = new Set(roomsOf(db, member.workspaceId))
+      for (const room of journal.keys())
+        if (room.startsWith(`${member.workspaceId}/`)) names.add(room)
+      for (const room of names) {
+        const doc = loadRoom(rooms, room, journal.get(room))
         for (const entry of findInDoc(doc, memberId)) documents.push({ room, ...entry })
         doc.destroy()
       }

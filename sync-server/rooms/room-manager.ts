@@ -28,6 +28,8 @@ export type RoomManagerOptions = {
   hooks?: RoomHooks
   /** Read-only connections get updates merged this often (0 = each at once, the default). */
   readerFanoutMs?: number
+  /** SQLite only: appends go to the update journal first (storage/sqlite/journal.ts). */
+  updateJournal?: boolean
 }
 
 /**
@@ -56,7 +58,10 @@ export class RoomManager {
 
   /** A raw SqliteStore (tests, tools) gets the embedded DocStore around it. */
   constructor(store: DocStore | SqliteStore, log: Logger, options: RoomManagerOptions) {
-    this.#store = store instanceof SqliteStore ? new SqliteDocStore(store) : store
+    this.#store =
+      store instanceof SqliteStore
+        ? new SqliteDocStore(store, { journal: options.updateJournal ?? false })
+        : store
     this.#log = log
     this.#options = options
     const every = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS

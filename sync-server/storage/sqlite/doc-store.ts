@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import * as Y from 'yjs'
 import { eraseDeletedMembers } from '../../../common/doc/directory-doc'
 import type { SqliteStore } from '../../persistence/sqlite-store'
 import { dropPending } from '../../validation'
 import type { CompactResult, DocStore, Lease, LeaseProvider, StoredDoc } from '../types'
+import { encodeRecords, JOURNAL_FILE, type JournalEntry, UpdateJournal } from './journal'
 
 type Pending = {
   room: string
@@ -80,6 +82,35 @@ function startCheckpointer(file: string): Worker | null {
   return worker
 }
 
+/** How long close() waits for the checkpoint worker to close its connection and exit. */
+export const WORKER_CLOSE_TIMEOUT_MS = 5000
+
+/**
+ * Ask `worker` to close its connection and wait for it to exit, at most `timeoutMs`: a worker
+ * stuck in a checkpoint on a slow or failing disk must not hold the relay's shutdown forever.
+ * Past the bound it is terminated (its connection's checkpoint, if any, is simply not finished:
+ * the WAL stays for the next start). Resolves true if it closed by itself.
+ */
+export async function stopWorker(
+  worker: Worker,
+  timeoutMs = WORKER_CLOSE_TIMEOUT_MS,
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const exited = new Promise<boolean>((done) => worker.once('exit', () => done(true)))
+  const late = new Promise<boolean>((done) => {
+    timer = setTimeout(() => done(false), timeoutMs)
+  })
+  try {
+    worker.postMessage('close')
+  } catch {
+    // Already gone: 'exit' follows (or has fired; then the bound ends the wait).
+  }
+  const closed = await Promise.race([exited, late])
+  clearTimeout(timer)
+  if (!closed) await worker.terminate()
+  return closed
+}
+
 /**
  * One process holds a SQLite data dir (persistence/lock.ts), so leases only need to exclude
  * tasks of this process.
@@ -108,10 +139,33 @@ class LocalLeases implements LeaseProvider {
 }
 
 /**
+ * The journal is folded into SQLite once it holds this many bytes (or rows), and whenever writes
+ * pause for a tick. Until then its rows stay in memory too (reads and compactions see them), and
+ * most never become rows: a room compacts every ~500 updates, and what its snapshot covers is
+ * not inserted at all (a row costs ~5 µs in a large transaction, issue 11.3). The bound keeps the
+ * memory they hold and the replay after a kill small.
+ */
+const FOLD_AT_BYTES = 16 * 1024 * 1024
+const FOLD_AT_ROWS = 100_000
+
+/** The journal's file beside a database file, or null for a database in memory. */
+function journalFileOf(file: string): string | null {
+  if (!file || file === ':memory:') return null
+  return join(dirname(file), JOURNAL_FILE)
+}
+
+/**
  * The embedded default DocStore: the SQLite update log, with group commit. Appends made during
- * one event-loop turn (every frame the poll phase read, across rooms) are committed together in
- * one transaction at the end of the turn, and their promises resolve after that commit, so rooms
- * still broadcast only what is durable, at one fsync per turn instead of one per update.
+ * one event-loop turn (every frame the poll phase read, across rooms) are made durable together at
+ * the end of the turn, and their promises resolve after that, so rooms still broadcast only what
+ * is durable. On a database file, "durable" is one write() to the update journal (journal.ts)
+ * instead of a SQLite commit; the journal is folded into the `updates` table in one transaction
+ * when writes pause or it grows past FOLD_AT_BYTES, then emptied, and start-up replays what
+ * SQLite lacks. Until folded, its rows are kept in memory: reads see them, and a compaction puts
+ * them in its snapshot (they then never become rows). A failed fold (disk full) refuses appends
+ * until a fold succeeds; what was acknowledged stays in the journal. A database in memory (tests,
+ * tools), a read-only one, or a store made without `journal: true` has no journal: each turn is
+ * one SQLite transaction.
  * Seqs are assigned at call time from a per-room counter (one process owns the data dir).
  */
 export class SqliteDocStore implements DocStore {
@@ -122,21 +176,49 @@ export class SqliteDocStore implements DocStore {
   #scheduled = false
   #closed = false
   /** Transactions committed and appends in them, for benchmarks. */
-  readonly commits = { transactions: 0, appends: 0, checkpoints: 0, checkpointsOffLoop: 0 }
+  readonly commits = {
+    transactions: 0,
+    appends: 0,
+    checkpoints: 0,
+    checkpointsOffLoop: 0,
+    journalWrites: 0,
+    folds: 0,
+    foldedRows: 0,
+    /** Wall time spent folding, on the loop (ms). */
+    foldMs: 0,
+    replayedRows: 0,
+  }
   /** SQLite's total_changes() (rows this connection wrote, documents and tables alike). */
   readonly #changes: () => number
   #changesAtCheckpoint = 0
   #changesAtTick = 0
+  #appendsAtTick = 0
   readonly #checkpointTimer: NodeJS.Timeout
   /** The checkpoint worker: not started yet (undefined), or none (null: checkpoints on the loop). */
   #worker: Worker | null | undefined = undefined
   #checkpointing = false
   /** One transaction function for every group commit (better-sqlite3 builds one per call). */
-  readonly #commit: (batch: readonly Pending[]) => void
+  readonly #commit: (batch: readonly JournalEntry[]) => void
+  /** The update journal, or null (database in memory: each turn commits to SQLite). */
+  readonly #journal: UpdateJournal | null
+  /** Appends in the journal and not yet in SQLite, in order, and per room (reads see them). */
+  #unfolded: JournalEntry[] = []
+  #unfoldedByRoom = new Map<string, JournalEntry[]>()
+  #unfoldedRows = 0
+  /** Per room, the seq its latest snapshot covers, for rooms compacted since the last fold. */
+  #compacted = new Map<string, number>()
+  /** Why the last fold failed (appends are refused until one succeeds), or null. */
+  #foldError: Error | null = null
 
-  constructor(store: SqliteStore) {
+  /**
+   * `journal: true` (the relay's `--update-journal on`) puts the update journal in front of
+   * SQLite; without it each turn is one SQLite commit, as before (issue 11.3, session 6: the
+   * journal costs less per append in process, but did not move the busy-rooms bench, where group
+   * commit already shares a commit among a turn's edits; BENCHMARKS.md).
+   */
+  constructor(store: SqliteStore, options: { journal?: boolean } = {}) {
     this.#store = store
-    this.#commit = store.db.transaction((batch: readonly Pending[]) => {
+    this.#commit = store.db.transaction((batch: readonly JournalEntry[]) => {
       for (const p of batch) store.append(p.room, p.firstSeq, p.updates)
     })
     // SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages, i.e.
@@ -146,20 +228,60 @@ export class SqliteDocStore implements DocStore {
     store.db.pragma('wal_autocheckpoint = 0')
     const count = store.db.prepare('SELECT total_changes()').pluck()
     this.#changes = () => count.get() as number
+    const journalFile =
+      options.journal === true && !store.db.readonly ? journalFileOf(store.db.name) : null
+    // FULL (2) or EXTRA (3): the journal fsyncs too, as SQLite would each commit.
+    const sync = (store.db.pragma('synchronous', { simple: true }) as number) >= 2
+    this.#journal = journalFile ? new UpdateJournal(journalFile, { sync }) : null
+    if (this.#journal && this.#journal.size > 0) {
+      try {
+        this.#replay(this.#journal)
+      } catch (error) {
+        this.#journal.close()
+        throw error
+      }
+    }
     this.#changesAtCheckpoint = this.#changesAtTick = this.#changes()
     this.#checkpointTimer = setInterval(() => this.#tick(), CHECKPOINT_TICK_MS)
     this.#checkpointTimer.unref()
   }
 
+  /**
+   * Start-up: the journal's whole records that SQLite lacks go into `updates` (a record already
+   * folded, or below the room's snapshot, is skipped: replaying twice changes nothing), then the
+   * journal is emptied. A torn tail (the write the kill cut) is ignored: it was never acknowledged.
+   * If SQLite cannot take them (disk full), this throws and the journal is left as it was.
+   */
+  #replay(journal: UpdateJournal): void {
+    const { records } = UpdateJournal.read(journal.file)
+    const db = this.#store.db
+    const insert = db.prepare(
+      `INSERT INTO updates (room, seq, data)
+       SELECT @room, @seq, @data
+       WHERE @seq > coalesce((SELECT upto_seq FROM snapshots WHERE room = @room), 0)
+       ON CONFLICT DO NOTHING`,
+    )
+    let replayed = 0
+    db.transaction(() => {
+      for (const r of records) replayed += insert.run(r).changes
+    })()
+    this.commits.replayedRows = replayed
+    journal.truncate()
+  }
+
   #tick(): void {
     if (this.#closed) return
+    // Quiet: no append and no other write since the last tick.
+    const appendsQuiet = this.commits.appends === this.#appendsAtTick
+    this.#appendsAtTick = this.commits.appends
+    if (this.#unfolded.length > 0 && appendsQuiet) this.fold()
     let changes: number
     try {
       changes = this.#changes()
     } catch {
       return
     }
-    const quiet = changes === this.#changesAtTick
+    const quiet = appendsQuiet && changes === this.#changesAtTick
     this.#changesAtTick = changes
     const written = changes - this.#changesAtCheckpoint
     if (written === 0 || (!quiet && written < CHECKPOINT_AFTER_ROWS)) return
@@ -214,6 +336,11 @@ export class SqliteDocStore implements DocStore {
     return this.#store
   }
 
+  /** Rows in the journal not yet in SQLite (tests, benchmarks). */
+  get unfoldedRows(): number {
+    return this.#unfoldedRows
+  }
+
   async load(room: string): Promise<StoredDoc> {
     return this.loadNow(room)
   }
@@ -221,17 +348,28 @@ export class SqliteDocStore implements DocStore {
   loadNow(room: string): StoredDoc {
     this.flush()
     const stored = this.#store.load(room)
+    // Journal-only rows come after everything SQLite has of the room.
+    for (const entry of this.#unfoldedByRoom.get(room) ?? []) {
+      for (let i = 0; i < entry.updates.length; i++) {
+        const seq = entry.firstSeq + i
+        if (seq <= stored.lastSeq) continue
+        stored.updates.push(entry.updates[i] as Uint8Array)
+        stored.lastSeq = seq
+      }
+    }
     this.#seqs.set(room, stored.lastSeq)
     return stored
   }
 
   append(room: string, updates: readonly Uint8Array[]): Promise<number> {
     if (this.#closed) return Promise.reject(new Error('store closed'))
-    let last: number
-    try {
-      last = this.#seqs.get(room) ?? this.#store.lastSeq(room)
-    } catch (error) {
-      return Promise.reject(error as Error)
+    let last: number | undefined = this.#seqs.get(room)
+    if (last === undefined) {
+      try {
+        last = this.#storedLastSeq(room)
+      } catch (error) {
+        return Promise.reject(error as Error)
+      }
     }
     const firstSeq = last + 1
     this.#seqs.set(room, last + updates.length)
@@ -244,37 +382,146 @@ export class SqliteDocStore implements DocStore {
     })
   }
 
-  /** Commit every pending append now, in one transaction; false if that failed. */
+  /** The room's last seq in SQLite or, later, in the journal. */
+  #storedLastSeq(room: string): number {
+    const inJournal = this.#unfoldedByRoom.get(room)?.at(-1)
+    if (inJournal) return inJournal.firstSeq + inJournal.updates.length - 1
+    return this.#store.lastSeq(room)
+  }
+
+  /** Make every pending append durable now, in one write (or transaction); false if that failed. */
   flush(): boolean {
     this.#scheduled = false
     const batch = this.#batch
     if (batch.length === 0) return true
     this.#batch = []
     try {
-      this.#commit(batch)
+      if (!this.#journal) this.#commit(batch)
+      else {
+        // SQLite refused the last fold: what is acknowledged must be foldable, so nothing more is.
+        if (this.#foldError) throw this.#foldError
+        this.#journal.write(encodeRecords(batch))
+      }
     } catch (error) {
-      // Nothing of the batch is stored: the counters are re-read from the database next time.
-      for (const p of batch) this.#seqs.delete(p.room)
+      // Nothing of the batch is stored: each room's counter goes back to before its first one.
+      for (let i = batch.length - 1; i >= 0; i--) {
+        const p = batch[i] as Pending
+        this.#seqs.set(p.room, p.firstSeq - 1)
+      }
       for (const p of batch) p.reject(error as Error)
       return false
     }
-    this.commits.transactions++
+    if (this.#journal) {
+      this.commits.journalWrites++
+      for (const p of batch) {
+        const entry: JournalEntry = { room: p.room, firstSeq: p.firstSeq, updates: p.updates }
+        this.#unfolded.push(entry)
+        const ofRoom = this.#unfoldedByRoom.get(p.room)
+        if (ofRoom) ofRoom.push(entry)
+        else this.#unfoldedByRoom.set(p.room, [entry])
+        this.#unfoldedRows += p.updates.length
+      }
+    } else this.commits.transactions++
     this.commits.appends += batch.length
     for (const p of batch) p.resolve(p.firstSeq + p.updates.length - 1)
+    // After the resolves: the broadcasts' microtasks run before a long fold, not after.
+    if (
+      this.#unfoldedRows >= FOLD_AT_ROWS ||
+      (this.#journal && this.#journal.size >= FOLD_AT_BYTES)
+    )
+      queueMicrotask(() => this.fold())
+    return true
+  }
+
+  /**
+   * Fold the journal's rows into SQLite in one transaction, then empty the journal; false if
+   * SQLite refused them (they stay in the journal and in memory; appends are refused meanwhile).
+   */
+  fold(): boolean {
+    if (this.#unfolded.length === 0) {
+      this.#foldError = null
+      return true
+    }
+    // What a snapshot already covers is not inserted (replay skips it the same way).
+    const rows: JournalEntry[] = []
+    for (const entry of this.#unfolded) {
+      const covered = this.#compacted.get(entry.room) ?? 0
+      const last = entry.firstSeq + entry.updates.length - 1
+      if (last <= covered) continue
+      if (entry.firstSeq > covered) rows.push(entry)
+      else
+        rows.push({
+          room: entry.room,
+          firstSeq: covered + 1,
+          updates: entry.updates.slice(covered + 1 - entry.firstSeq),
+        })
+    }
+    const started = performance.now()
+    try {
+      this.#commit(rows)
+    } catch (error) {
+      this.#foldError = error as Error
+      return false
+    } finally {
+      this.commits.foldMs += performance.now() - started
+    }
+    this.#foldError = null
+    this.commits.transactions++
+    this.commits.folds++
+    for (const entry of rows) this.commits.foldedRows += entry.updates.length
+    this.#unfolded = []
+    this.#unfoldedByRoom = new Map()
+    this.#unfoldedRows = 0
+    this.#compacted = new Map()
+    try {
+      this.#journal?.truncate()
+    } catch {
+      // Left as it is: its records are in SQLite now, and replay skips them.
+    }
     return true
   }
 
   async compact(room: string, uptoSeq: number): Promise<CompactResult> {
     this.flush()
     const stored = this.#store.loadUpTo(room, uptoSeq)
+    // The room's journal-only rows up to uptoSeq are folded into the snapshot, never inserted.
+    const inJournal = this.#unfoldedByRoom.get(room) ?? []
+    let fromJournal = 0
+    for (const entry of inJournal) {
+      for (let i = 0; i < entry.updates.length; i++) {
+        const seq = entry.firstSeq + i
+        if (seq <= stored.lastSeq || seq > uptoSeq) continue
+        stored.updates.push(entry.updates[i] as Uint8Array)
+        stored.lastSeq = seq
+        fromJournal++
+      }
+    }
     const snapshot = foldUpdates(stored, room)
-    const removedUpdates = this.#store.compact(room, snapshot, stored.lastSeq)
+    const removedUpdates = this.#store.compact(room, snapshot, stored.lastSeq) + fromJournal
+    if (inJournal.length > 0) {
+      this.#compacted.set(room, Math.max(this.#compacted.get(room) ?? 0, stored.lastSeq))
+      const left = inJournal.filter((e) => e.firstSeq + e.updates.length - 1 > stored.lastSeq)
+      this.#unfoldedRows -= fromJournal
+      if (left.length > 0) this.#unfoldedByRoom.set(room, left)
+      else this.#unfoldedByRoom.delete(room)
+    }
+    // A directory's compaction may erase a member (issue 8.13): the journal's older records of
+    // it must not keep their name, so it is emptied now.
+    if (room.endsWith('/directory')) this.fold()
     return { removedUpdates, snapshotBytes: snapshot.byteLength, uptoSeq: stored.lastSeq }
   }
 
   async countUpdates(room: string): Promise<number> {
     this.flush()
-    return this.#store.countUpdates(room)
+    // Journal-only rows a snapshot does not cover yet.
+    const covered = this.#compacted.get(room) ?? 0
+    let inJournal = 0
+    for (const entry of this.#unfoldedByRoom.get(room) ?? [])
+      inJournal += Math.min(
+        entry.updates.length,
+        entry.firstSeq + entry.updates.length - 1 - covered,
+      )
+    return this.#store.countUpdates(room) + inJournal
   }
 
   /** Forget a room's counter (unloaded: its next append re-reads it). */
@@ -286,14 +533,14 @@ export class SqliteDocStore implements DocStore {
     this.flush()
     this.#closed = true
     clearInterval(this.#checkpointTimer)
+    // What the journal holds goes into SQLite; if it cannot, the journal keeps it for the next
+    // start's replay.
+    this.fold()
+    this.#journal?.close()
     // The worker's connection closes first: closing the database's last connection checkpoints
     // and removes the WAL itself.
     const worker = this.#worker
     this.#worker = null
-    if (worker) {
-      const exited = new Promise<void>((done) => worker.once('exit', () => done()))
-      worker.postMessage('close')
-      await exited
-    }
+    if (worker) await stopWorker(worker)
   }
 }
