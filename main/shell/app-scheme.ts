@@ -94,3 +94,21 @@ export function appResponseHeaders(file: string): Record<string, string> {
     'x-content-type-options': 'nosniff',
   }
 }
+
+/**
+ * The renderer's files read once per app run, then served from memory (issue 7.8): the popover's
+ * chunks are read again when it reloads, and the studio's window loads the same entry and shared
+ * chunks. The files are the app's own, never changed while it runs; a failed read is not kept.
+ */
+export function cachedReads(read: (file: string) => Promise<Uint8Array>) {
+  const files = new Map<string, Promise<Uint8Array>>()
+  return (file: string): Promise<Uint8Array> => {
+    let body = files.get(file)
+    if (!body) {
+      body = read(file)
+      files.set(file, body)
+      body.catch(() => files.delete(file))
+    }
+    return body
+  }
+}

@@ -6,6 +6,7 @@ import {
   APP_SCHEME,
   APP_SCHEME_PRIVILEGES,
   appResponseHeaders,
+  cachedReads,
   resolveAppRequest,
 } from './app-scheme'
 import {
@@ -39,11 +40,13 @@ export function registerAppScheme(): void {
 
 /** The renderer's files from the app's own folder (inside the asar: Electron's fs reads it). */
 function serveAppScheme(session: Session): void {
+  const read = cachedReads((file) => readFile(file))
   session.protocol.handle(APP_SCHEME, async (request) => {
     const resolved = resolveAppRequest(rendererRoot, request.url, request.method)
     if ('status' in resolved) return new Response(null, { status: resolved.status })
     try {
-      const body = request.method === 'HEAD' ? null : await readFile(resolved.file)
+      // A copy of the kept bytes: Response may take over (detach) the buffer it is given.
+      const body = request.method === 'HEAD' ? null : (await read(resolved.file)).slice()
       return new Response(body, { headers: appResponseHeaders(resolved.file) })
     } catch {
       return new Response(null, { status: 404 })

@@ -4,6 +4,7 @@ import {
   APP_ORIGIN,
   APP_SCHEME_PRIVILEGES,
   appResponseHeaders,
+  cachedReads,
   resolveAppRequest,
 } from '../../main/shell/app-scheme'
 import { CONTENT_SECURITY_POLICY, externalUrl, isTrustedSender } from '../../main/shell/security'
@@ -87,5 +88,24 @@ describe('the windows’ app scheme (porte-voix-app://renderer/…)', () => {
 
   it('is never opened outside the app (shell.openExternal)', () => {
     expect(externalUrl(`${APP_ORIGIN}/index.html`)).toBeNull()
+  })
+})
+
+describe('the app scheme’s file reads (issue 7.8)', () => {
+  it('reads each file once per run, and reads again a file whose read failed', async () => {
+    const reads: string[] = []
+    let fail = true
+    const read = cachedReads(async (file) => {
+      reads.push(file)
+      if (file === 'missing.js' && fail) throw new Error('ENOENT')
+      return new TextEncoder().encode(file)
+    })
+    expect(new TextDecoder().decode(await read('index.html'))).toBe('index.html')
+    await read('index.html')
+    await Promise.all([read('assets/a.js'), read('assets/a.js')])
+    await expect(read('missing.js')).rejects.toThrow('ENOENT')
+    fail = false
+    await expect(read('missing.js')).resolves.toBeDefined()
+    expect(reads).toEqual(['index.html', 'assets/a.js', 'missing.js', 'missing.js'])
   })
 })

@@ -111,10 +111,15 @@ export type EarlyAnswers = {
   settings: Promise<Settings>
 }
 
-/** Resolves once the browser has painted what was just committed (now, where there is no frame). */
+/**
+ * Resolves once the browser has painted what was just committed (now, where there is no frame:
+ * a hidden window, like the app's popover once it has been closed, gets no animation frames, and
+ * the rest of the queue must not wait for the person to open it).
+ */
 const nextPaint = () =>
   new Promise<void>((done) => {
     if (typeof requestAnimationFrame !== 'function') return done()
+    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return done()
     requestAnimationFrame(() => setTimeout(done, 0))
   })
 
