@@ -153,15 +153,22 @@ export function startCore(
     else closeTables(db)
   }
 
-  const quick = new QuickFirstScreen(db, {
-    log: options.log ?? (() => {}),
-    now,
-    answered: (method) => {
-      answered(method)
-      quickOut(method)
-    },
-    needFull: () => void loadFull().catch(() => {}),
-  })
+  let quick: QuickFirstScreen
+  try {
+    quick = new QuickFirstScreen(db, {
+      log: options.log ?? (() => {}),
+      now,
+      answered: (method) => {
+        answered(method)
+        quickOut(method)
+      },
+      needFull: () => void loadFull().catch(() => {}),
+    })
+  } catch (error) {
+    // Nothing is left open when the start cannot begin.
+    db.close()
+    throw error
+  }
   /**
    * Once the popover's three methods have all been answered, the rest loads, in a later
    * macrotask: the contract and the core's module compile on this event loop, and nothing of the
