@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { sqliteBoardSeqMigration } from '../board/board-seq-sql'
 import type { SyncMode } from '../config'
 
 export type Db = Database.Database
@@ -147,87 +148,7 @@ const MIGRATIONS: string[] = [
   // other change to them (a deletion, an erasure, a link_items fact) moves the generation, and
   // the board is then rebuilt from the tables. Triggers, so no writer (the relay, the admin tool)
   // can forget it. A visitor hash cleared (clicks.visitor) changes nothing the board shows.
-  `CREATE TABLE board_seq (
-     workspace_id TEXT PRIMARY KEY,
-     seq INTEGER NOT NULL,
-     generation INTEGER NOT NULL
-   ) WITHOUT ROWID;
-   ALTER TABLE shares ADD COLUMN board_seq INTEGER;
-   ALTER TABLE clicks ADD COLUMN board_seq INTEGER;
-   ALTER TABLE conversions ADD COLUMN board_seq INTEGER;
-   ALTER TABLE share_members ADD COLUMN board_seq INTEGER;
-   CREATE INDEX clicks_by_board_seq ON clicks(workspace_id, board_seq);
-   CREATE INDEX shares_by_board_seq ON shares(workspace_id, board_seq);
-   CREATE INDEX conversions_by_board_seq ON conversions(workspace_id, board_seq);
-   CREATE INDEX share_members_by_board_seq ON share_members(workspace_id, board_seq);
-   CREATE TRIGGER shares_board_seq AFTER INSERT ON shares BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (NEW.workspace_id, 1, 0)
-       ON CONFLICT (workspace_id) DO UPDATE SET seq = seq + 1;
-     UPDATE shares SET board_seq = (SELECT seq FROM board_seq WHERE workspace_id = NEW.workspace_id)
-      WHERE workspace_id = NEW.workspace_id AND id = NEW.id;
-   END;
-   CREATE TRIGGER clicks_board_seq AFTER INSERT ON clicks BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (NEW.workspace_id, 1, 0)
-       ON CONFLICT (workspace_id) DO UPDATE SET seq = seq + 1;
-     UPDATE clicks SET board_seq = (SELECT seq FROM board_seq WHERE workspace_id = NEW.workspace_id)
-      WHERE rowid = NEW.rowid;
-   END;
-   CREATE TRIGGER conversions_board_seq AFTER INSERT ON conversions BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (NEW.workspace_id, 1, 0)
-       ON CONFLICT (workspace_id) DO UPDATE SET seq = seq + 1;
-     UPDATE conversions SET board_seq = (SELECT seq FROM board_seq WHERE workspace_id = NEW.workspace_id)
-      WHERE workspace_id = NEW.workspace_id AND idempotency_id = NEW.idempotency_id;
-   END;
-   CREATE TRIGGER share_members_board_seq AFTER INSERT ON share_members BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (NEW.workspace_id, 1, 0)
-       ON CONFLICT (workspace_id) DO UPDATE SET seq = seq + 1;
-     UPDATE share_members SET board_seq = (SELECT seq FROM board_seq WHERE workspace_id = NEW.workspace_id)
-      WHERE workspace_id = NEW.workspace_id AND share_id = NEW.share_id;
-   END;
-   CREATE TRIGGER shares_board_gen_update AFTER UPDATE OF workspace_id, id, item_id, network, objective, campaign_id, shared_at ON shares BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER shares_board_gen_delete AFTER DELETE ON shares BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER clicks_board_gen_update AFTER UPDATE OF workspace_id, share_id, item_id, network, at, is_unique ON clicks BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER clicks_board_gen_delete AFTER DELETE ON clicks BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER conversions_board_gen_update AFTER UPDATE OF workspace_id, share_id, campaign_id, value, at ON conversions BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER conversions_board_gen_delete AFTER DELETE ON conversions BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER share_members_board_gen_update AFTER UPDATE OF workspace_id, share_id, member_id ON share_members BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER share_members_board_gen_delete AFTER DELETE ON share_members BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER link_items_board_gen_insert AFTER INSERT ON link_items BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (NEW.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER link_items_board_gen_update AFTER UPDATE OF workspace_id, item_id, campaign_id, objective, source_kind ON link_items BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;
-   CREATE TRIGGER link_items_board_gen_delete AFTER DELETE ON link_items BEGIN
-     INSERT INTO board_seq (workspace_id, seq, generation) VALUES (OLD.workspace_id, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = generation + 1;
-   END;`,
+  sqliteBoardSeqMigration(),
 ]
 
 export type OpenOptions = {

@@ -12,6 +12,7 @@ import type {
   ConversionRow,
   ShareRow,
 } from '../../board/aggregate'
+import { postgresBoardSeqMigration } from '../../board/board-seq-sql'
 import {
   type ClickInput,
   DAY_MS,
@@ -169,57 +170,7 @@ const MIGRATIONS: string[] = [
   // until the inserting transaction commits, so seqs commit in order: a snapshot that sees seq n
   // sees every row numbered up to n, and a board that read up to n misses nothing by reading
   // "> n" next time, whichever node inserted. Any other change moves the generation (rebuild).
-  `CREATE TABLE pv_board_seq (
-     workspace_id text PRIMARY KEY,
-     seq bigint NOT NULL,
-     generation bigint NOT NULL
-   );
-   ALTER TABLE pv_shares ADD COLUMN board_seq bigint;
-   ALTER TABLE pv_clicks ADD COLUMN board_seq bigint;
-   ALTER TABLE pv_conversions ADD COLUMN board_seq bigint;
-   ALTER TABLE pv_share_members ADD COLUMN board_seq bigint;
-   CREATE INDEX pv_clicks_by_board_seq ON pv_clicks(workspace_id, board_seq);
-   CREATE INDEX pv_shares_by_board_seq ON pv_shares(workspace_id, board_seq);
-   CREATE INDEX pv_conversions_by_board_seq ON pv_conversions(workspace_id, board_seq);
-   CREATE INDEX pv_share_members_by_board_seq ON pv_share_members(workspace_id, board_seq);
-   CREATE FUNCTION pv_board_next_seq() RETURNS trigger LANGUAGE plpgsql AS $$
-   BEGIN
-     INSERT INTO pv_board_seq AS b (workspace_id, seq, generation) VALUES (NEW.workspace_id, 1, 0)
-       ON CONFLICT (workspace_id) DO UPDATE SET seq = b.seq + 1
-       RETURNING b.seq INTO NEW.board_seq;
-     RETURN NEW;
-   END $$;
-   CREATE FUNCTION pv_board_next_generation() RETURNS trigger LANGUAGE plpgsql AS $$
-   DECLARE ws text;
-   BEGIN
-     IF TG_OP = 'INSERT' THEN ws := NEW.workspace_id; ELSE ws := OLD.workspace_id; END IF;
-     INSERT INTO pv_board_seq AS b (workspace_id, seq, generation) VALUES (ws, 0, 1)
-       ON CONFLICT (workspace_id) DO UPDATE SET generation = b.generation + 1;
-     RETURN NULL;
-   END $$;
-   CREATE TRIGGER pv_shares_board_seq BEFORE INSERT ON pv_shares
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_seq();
-   CREATE TRIGGER pv_clicks_board_seq BEFORE INSERT ON pv_clicks
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_seq();
-   CREATE TRIGGER pv_conversions_board_seq BEFORE INSERT ON pv_conversions
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_seq();
-   CREATE TRIGGER pv_share_members_board_seq BEFORE INSERT ON pv_share_members
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_seq();
-   CREATE TRIGGER pv_shares_board_gen AFTER DELETE OR UPDATE OF
-       workspace_id, id, item_id, network, objective, campaign_id, shared_at ON pv_shares
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();
-   CREATE TRIGGER pv_clicks_board_gen AFTER DELETE OR UPDATE OF
-       workspace_id, share_id, item_id, network, at, is_unique ON pv_clicks
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();
-   CREATE TRIGGER pv_conversions_board_gen AFTER DELETE OR UPDATE OF
-       workspace_id, share_id, campaign_id, value, at ON pv_conversions
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();
-   CREATE TRIGGER pv_share_members_board_gen AFTER DELETE OR UPDATE OF
-       workspace_id, share_id, member_id ON pv_share_members
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();
-   CREATE TRIGGER pv_link_items_board_gen AFTER INSERT OR DELETE OR UPDATE OF
-       workspace_id, item_id, campaign_id, objective, source_kind ON pv_link_items
-     FOR EACH ROW EXECUTE FUNCTION pv_board_next_generation();`,
+  postgresBoardSeqMigration(),
   // A click in one round trip (PgLinkStore.recordClick): the share's lock, the visitor check and
   // the insert in one call. In a plpgsql function each statement reads a fresh snapshot, so the
   // check made under the lock sees a click of the same visitor committed by another node.
