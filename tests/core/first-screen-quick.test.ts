@@ -192,6 +192,9 @@ describe('the quick first screen', () => {
         store.db.prepare('SELECT method FROM first_screen ORDER BY method').pluck().all()
       storeFirstScreenAnswers(store)
       expect(stored()).toEqual(['settings.get', 'status.get'])
+      // A campaign projection is no input of theirs (the quick queue.forMe reads the campaigns).
+      store.queue.replaceCampaigns([...store.queue.campaigns().values()])
+      expect(stored()).toEqual(['settings.get', 'status.get'])
       store.queue.setWorkspaceName('Renamed')
       expect(stored()).toEqual([])
       storeFirstScreenAnswers(store)

@@ -276,11 +276,16 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN DELETE FROM first_screen; END;
       CREATE TRIGGER first_screen_session_delete AFTER DELETE ON session
         BEGIN DELETE FROM first_screen; END;
+      -- Of the facts, the status reads the workspace's name (the campaigns' fact is rewritten at
+      -- every campaign projection, and the quick first screen reads it itself).
       CREATE TRIGGER first_screen_facts_insert AFTER INSERT ON projected_facts
+        WHEN NEW.key = 'workspace_name'
         BEGIN DELETE FROM first_screen; END;
       CREATE TRIGGER first_screen_facts_update AFTER UPDATE ON projected_facts
+        WHEN NEW.key = 'workspace_name' OR OLD.key = 'workspace_name'
         BEGIN DELETE FROM first_screen; END;
       CREATE TRIGGER first_screen_facts_delete AFTER DELETE ON projected_facts
+        WHEN OLD.key = 'workspace_name'
         BEGIN DELETE FROM first_screen; END;
     `,
   },
