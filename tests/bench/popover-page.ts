@@ -20,7 +20,7 @@
  * thread's self time by trace event per phase: what the profile's "(program)" is (parsing, style,
  * code cache, compile…).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { type AddressInfo, connect, type Socket } from 'node:net'
 import { join } from 'node:path'
@@ -349,6 +349,10 @@ async function main(): Promise<void> {
             ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile })
             : null
           const trace = TRACE ? await readTrace(session) : null
+          // PV_TRACE_OUT=file.json keeps the last load's raw trace (for chrome://tracing, Perfetto).
+          if (trace && process.env.PV_TRACE_OUT) {
+            writeFileSync(process.env.PV_TRACE_OUT, JSON.stringify({ traceEvents: trace }))
+          }
           const { metrics } = await session.send('Performance.getMetrics')
           const metric = (name: string) =>
             (metrics.find((entry) => entry.name === name)?.value ?? Number.NaN) * 1000
