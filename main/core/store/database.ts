@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
-import path from 'node:path'
 import { createRequire } from 'node:module'
+import path from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import { MIGRATIONS, type Migration } from './migrations'
 
