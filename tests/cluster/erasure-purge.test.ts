@@ -1,7 +1,10 @@
+import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { silentLogger } from '../../sync-server/log'
 import { openPgRelational } from '../../sync-server/storage/postgres/relational'
-import { startPostgres, type TestServer } from '../helpers/servers'
+import { RedisDocStore } from '../../sync-server/storage/redis/doc-store'
+import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -11,12 +14,13 @@ import { waitFor } from '../helpers/wait'
  * while the purge waits for its lock is answered, not held until the pool's 10 s query timeout.
  */
 let postgres: TestServer
+let redis: TestServer
 
 beforeAll(async () => {
-  postgres = await startPostgres()
+  ;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
 })
 afterAll(async () => {
-  await postgres?.stop()
+  await Promise.all([postgres?.stop(), redis?.stop()])
 })
 
 /** Statements sent by every pg client of this process whose text starts with `prefix`. */
@@ -81,6 +85,28 @@ describe('erasure purge on PostgreSQL', () => {
     } finally {
       await reader.end()
       await stores.close()
+    }
+  })
+
+  it('two nodes asked to purge at once have Redis rewrite its AOF once', async () => {
+    const open = () =>
+      RedisDocStore.open({ redisUrl: redis.url, postgresUrl: postgres.url, log: silentLogger })
+    const [a, b] = await Promise.all([open(), open()])
+    const admin = new Redis(redis.url)
+    const rewrites = async () => {
+      const info = await admin.info('persistence')
+      return Number(/aof_rewrites:(\d+)/.exec(info)?.[1] ?? Number.NaN)
+    }
+    const idle = async () => /aof_rewrite_in_progress:0/.test(await admin.info('persistence'))
+    try {
+      await waitFor('no rewrite in progress', idle)
+      const before = await rewrites()
+      await Promise.all([a.purgeErased(), b.purgeErased()])
+      await waitFor('the rewrite done', idle)
+      expect((await rewrites()) - before).toBe(1)
+    } finally {
+      admin.disconnect()
+      await Promise.all([a.close(), b.close()])
     }
   })
 })

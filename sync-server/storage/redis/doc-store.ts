@@ -32,6 +32,9 @@ export class StorageStartError extends Error {
 const streamKey = (room: string) => `pv:{${room}}:s`
 const counterKey = (room: string) => `pv:{${room}}:n`
 const leaseKey = (room: string) => `pv:{${room}}:l`
+/** The erasure purge's lease, and when a node last asked Redis to rewrite its files (µs). */
+const PURGE_LEASE = 'pv:purge:l'
+const PURGE_STARTED = 'pv:purge:started'
 const presenceChannel = (room: string) => `pv:{${room}}:a`
 const PRESENCE_PREFIX = /^pv:\{(.*)\}:a$/
 
@@ -568,15 +571,49 @@ export class RedisDocStore implements DocStore {
    * (never written to a rewritten AOF or RDB); replicas and backups are the operator's.
    */
   async purgeErased(): Promise<void> {
-    const info = String(await this.#redis.info('persistence'))
-    if (/aof_enabled:1/.test(info)) await this.#rewriteAof()
-    const saves = await this.#redis.config('GET', 'save').catch(() => null)
-    const rdb = Array.isArray(saves) && typeof saves[1] === 'string' && saves[1].trim() !== ''
-    if (rdb)
-      await this.#redis.bgsave('SCHEDULE').catch((error: Error) => {
-        this.#log.warn('redis BGSAVE refused', { error: error.message })
-      })
+    await this.#purgeRedisFiles()
     await this.#pg.purgeErased(this.#log)
+  }
+
+  /**
+   * Every node hears of an erasure and asks for a purge (review finding): the rewrite is asked
+   * for under a lease (one node at a time) and skipped when one started (Redis's clock, in
+   * PURGE_STARTED) after this node asked — that rewrite forked after the erasure and covers it.
+   */
+  async #purgeRedisFiles(): Promise<void> {
+    const asked = await this.#redisNow()
+    let lease: Lease | null = null
+    for (let i = 0; i < 240 && !lease; i++) {
+      lease = await this.leases.acquire(PURGE_LEASE, 60_000)
+      if (!lease) await new Promise((r) => setTimeout(r, 250).unref())
+    }
+    if (!lease) {
+      this.#log.warn('redis purge skipped: another node held its lease for a minute')
+      return
+    }
+    try {
+      if (Number((await this.#redis.get(PURGE_STARTED)) ?? 0) > asked) {
+        this.#log.info('redis purge skipped: another node rewrote since')
+        return
+      }
+      await this.#redis.set(PURGE_STARTED, String(await this.#redisNow()))
+      const info = String(await this.#redis.info('persistence'))
+      if (/aof_enabled:1/.test(info)) await this.#rewriteAof()
+      const saves = await this.#redis.config('GET', 'save').catch(() => null)
+      const rdb = Array.isArray(saves) && typeof saves[1] === 'string' && saves[1].trim() !== ''
+      if (rdb)
+        await this.#redis.bgsave('SCHEDULE').catch((error: Error) => {
+          this.#log.warn('redis BGSAVE refused', { error: error.message })
+        })
+    } finally {
+      await lease.release()
+    }
+  }
+
+  /** Redis's clock in µs (one clock for every node). */
+  async #redisNow(): Promise<number> {
+    const [seconds, micros] = await this.#redis.time()
+    return Number(seconds) * 1_000_000 + Number(micros)
   }
 
   /**
