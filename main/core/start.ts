@@ -184,13 +184,23 @@ export function startCore(
     }
   }
   // A real timer, not the core's clock (a simulated one in tests would never run it).
-  timer = setTimeout(() => void load('timer'), options.startDelayMs ?? START_DELAY_MS)
-  timer.unref()
+  const armTimer = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => void load('timer'), options.startDelayMs ?? START_DELAY_MS)
+    timer.unref()
+  }
+  armTimer()
   return {
     attach: (transport) => {
       // Once the full first screen is there, it serves (and hands over to the core) alone.
-      if (fullScreen) fullScreen.attach(transport)
-      else quick.attach(transport)
+      if (fullScreen) {
+        fullScreen.attach(transport)
+        return
+      }
+      quick.attach(transport)
+      // A window that just connected is about to ask for its first screen (its three answers
+      // load the rest): the timer's load would compete with them on a loaded machine.
+      if (!loading && !full) armTimer()
     },
     core,
     close: async () => {
