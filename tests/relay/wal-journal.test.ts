@@ -48,7 +48,12 @@ describe('update journal in front of SQLite (issue 11.3)', () => {
       const room = 'ws_replay/queue'
       const updates = edits('e', 10)
       const entries: JournalEntry[] = [{ room, firstSeq: 1, updates }]
-      const whole = encodeRecords(entries)
+      const views: Uint8Array[][] = []
+      const whole = encodeRecords(entries, views)
+      // What the store keeps until the fold is views of the journal's bytes (not of the socket
+      // chunks a client's update may be a view of).
+      expect([...(views[0]?.[3] ?? [])]).toEqual([...(updates[3] ?? [])])
+      expect(views[0]?.[3]?.buffer).toBe(whole.buffer)
       // As a kill leaves it: whole records, then a write cut short, then garbage.
       writeFileSync(join(dir, JOURNAL_FILE), whole)
       const next = encodeRecords([{ room, firstSeq: 11, updates: edits('late', 1, new Y.Doc()) }])

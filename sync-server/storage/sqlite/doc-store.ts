@@ -395,12 +395,13 @@ export class SqliteDocStore implements DocStore {
     const batch = this.#batch
     if (batch.length === 0) return true
     this.#batch = []
+    const views: Uint8Array[][] = []
     try {
       if (!this.#journal) this.#commit(batch)
       else {
         // SQLite refused the last fold: what is acknowledged must be foldable, so nothing more is.
         if (this.#foldError) throw this.#foldError
-        this.#journal.write(encodeRecords(batch))
+        this.#journal.write(encodeRecords(batch, views))
       }
     } catch (error) {
       // Nothing of the batch is stored: each room's counter goes back to before its first one.
@@ -413,8 +414,10 @@ export class SqliteDocStore implements DocStore {
     }
     if (this.#journal) {
       this.commits.journalWrites++
-      for (const p of batch) {
-        const entry: JournalEntry = { room: p.room, firstSeq: p.firstSeq, updates: p.updates }
+      for (let b = 0; b < batch.length; b++) {
+        const p = batch[b] as Pending
+        const updates = views[b] ?? p.updates
+        const entry: JournalEntry = { room: p.room, firstSeq: p.firstSeq, updates }
         this.#unfolded.push(entry)
         const ofRoom = this.#unfoldedByRoom.get(p.room)
         if (ofRoom) ofRoom.push(entry)

@@ -36,8 +36,12 @@ export type JournalRecord = { room: string; seq: number; data: Uint8Array }
 /** What one group commit writes: `updates[i]` gets seq `firstSeq + i`. */
 export type JournalEntry = { room: string; firstSeq: number; updates: readonly Uint8Array[] }
 
-/** The records of `entries`, in order, as one buffer (one write). */
-export function encodeRecords(entries: readonly JournalEntry[]): Buffer {
+/**
+ * The records of `entries`, in order, as one buffer (one write). With `views`, each entry's
+ * updates as views of that buffer are pushed to it: what is kept until the fold then holds the
+ * journal's bytes only, not the socket chunks a client's update bytes may be views of.
+ */
+export function encodeRecords(entries: readonly JournalEntry[], views?: Uint8Array[][]): Buffer {
   let total = 0
   const roomBytes: number[] = new Array(entries.length)
   for (let e = 0; e < entries.length; e++) {
@@ -51,6 +55,7 @@ export function encodeRecords(entries: readonly JournalEntry[]): Buffer {
   for (let e = 0; e < entries.length; e++) {
     const entry = entries[e] as JournalEntry
     const length = roomBytes[e] as number
+    const ofEntry: Uint8Array[] | null = views ? [] : null
     for (let i = 0; i < entry.updates.length; i++) {
       const update = entry.updates[i] as Uint8Array
       const start = at + HEADER
@@ -59,10 +64,12 @@ export function encodeRecords(entries: readonly JournalEntry[]): Buffer {
       out.writeUInt16LE(length, start + 8)
       out.write(entry.room, start + FIXED, length, 'utf8')
       out.set(update, start + FIXED + length)
+      ofEntry?.push(out.subarray(start + FIXED + length, start + payload))
       out.writeUInt32LE(payload, at)
       out.writeUInt32LE(crc32(out.subarray(start, start + payload)), at + 4)
       at = start + payload
     }
+    if (ofEntry) views?.push(ofEntry)
   }
   return out
 }
