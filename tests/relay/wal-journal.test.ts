@@ -74,19 +74,36 @@ describe('update journal in front of SQLite (issue 11.3)', () => {
       expect(await store.append(room, edits('f', 1, new Y.Doc()))).toBe(11)
       await store.close()
 
+      // A reader (read-only database) sees journal-only rows without replaying them; a store
+      // started without the journal replays what a run with it acknowledged.
+      writeFileSync(
+        join(dir, JOURNAL_FILE),
+        encodeRecords([{ room, firstSeq: 12, updates: edits('g', 2, new Y.Doc()) }]),
+      )
+      const reader = openDatabase(dir, { readonly: true })
+      const readOnly = new SqliteDocStore(new SqliteStore(reader))
+      expect(await readOnly.countUpdates(room)).toBe(13)
+      await readOnly.close()
+      reader.close()
+      expect(journalSize(dir)).toBeGreaterThan(0)
+      store = new SqliteDocStore(new SqliteStore(db))
+      expect(store.commits.replayedRows).toBe(2)
+      expect(journalSize(dir)).toBe(0)
+      await store.close()
+
       // Killed after a fold committed but before the journal was emptied: the same records again.
       writeFileSync(join(dir, JOURNAL_FILE), whole)
       store = new SqliteDocStore(new SqliteStore(db), { journal: true })
       expect(store.commits.replayedRows).toBe(0)
-      expect(await store.countUpdates(room)).toBe(11)
+      expect(await store.countUpdates(room)).toBe(13)
       // Records a compaction already folded into the snapshot are not brought back as rows.
-      await store.compact(room, 11)
+      await store.compact(room, 13)
       await store.close()
       writeFileSync(join(dir, JOURNAL_FILE), whole)
       store = new SqliteDocStore(new SqliteStore(db), { journal: true })
       expect(store.commits.replayedRows).toBe(0)
       expect(await store.countUpdates(room)).toBe(0)
-      expect((await logOf(store, room)).length).toBe(11)
+      expect((await logOf(store, room)).length).toBe(13)
       await store.close()
     } finally {
       db.close()

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -6,7 +7,13 @@ import { eraseDeletedMembers } from '../../../common/doc/directory-doc'
 import type { SqliteStore } from '../../persistence/sqlite-store'
 import { dropPending } from '../../validation'
 import type { CompactResult, DocStore, Lease, LeaseProvider, StoredDoc } from '../types'
-import { encodeRecords, JOURNAL_FILE, type JournalEntry, UpdateJournal } from './journal'
+import {
+  encodeRecords,
+  JOURNAL_FILE,
+  type JournalEntry,
+  journalRowsBeside,
+  UpdateJournal,
+} from './journal'
 
 type Pending = {
   room: string
@@ -228,17 +235,42 @@ export class SqliteDocStore implements DocStore {
     store.db.pragma('wal_autocheckpoint = 0')
     const count = store.db.prepare('SELECT total_changes()').pluck()
     this.#changes = () => count.get() as number
-    const journalFile =
-      options.journal === true && !store.db.readonly ? journalFileOf(store.db.name) : null
-    // FULL (2) or EXTRA (3): the journal fsyncs too, as SQLite would each commit.
-    const sync = (store.db.pragma('synchronous', { simple: true }) as number) >= 2
-    this.#journal = journalFile ? new UpdateJournal(journalFile, { sync }) : null
-    if (this.#journal && this.#journal.size > 0) {
-      try {
-        this.#replay(this.#journal)
-      } catch (error) {
-        this.#journal.close()
-        throw error
+    const journalFile = journalFileOf(store.db.name)
+    if (journalFile && store.db.readonly) {
+      // A reader beside a relay (tools, tests): what the journal holds is read, never replayed.
+      this.#journal = null
+      for (const [room, records] of journalRowsBeside(store.db.name)) {
+        // Folded but not yet truncated: the database has them already.
+        const stored = store.lastSeq(room)
+        const later = records.filter((r) => r.seq > stored)
+        if (later.length > 0)
+          this.#unfoldedByRoom.set(
+            room,
+            later.map((r) => ({ room, firstSeq: r.seq, updates: [r.data] })),
+          )
+      }
+    } else if (journalFile && options.journal === true) {
+      // FULL (2) or EXTRA (3): the journal fsyncs too, as SQLite would each commit.
+      const sync = (store.db.pragma('synchronous', { simple: true }) as number) >= 2
+      this.#journal = new UpdateJournal(journalFile, { sync })
+      if (this.#journal.size > 0) {
+        try {
+          this.#replay(this.#journal)
+        } catch (error) {
+          this.#journal.close()
+          throw error
+        }
+      }
+    } else {
+      this.#journal = null
+      // Started without the journal after a run with it: what it acknowledged is replayed.
+      if (journalFile && existsSync(journalFile) && statSync(journalFile).size > 0) {
+        const left = new UpdateJournal(journalFile)
+        try {
+          this.#replay(left)
+        } finally {
+          left.close()
+        }
       }
     }
     this.#changesAtCheckpoint = this.#changesAtTick = this.#changes()
