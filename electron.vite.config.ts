@@ -40,6 +40,9 @@ const externalizeDeps = {
  */
 const hostOnlyDir = process.env.PORTE_VOIX_HOST_BUILD_DIR
 
+/** The popover's first module as a script of its own (renderer/build/early-boot.ts); see below. */
+const EARLY_BOOT = process.env.PORTE_VOIX_EARLY_BOOT === '1'
+
 /**
  * This build's name in the core's stored first-screen answers (main/core/first-screen-quick.ts):
  * an answer written by another build is not sent (its shapes may differ).
@@ -68,15 +71,17 @@ export default defineConfig(
         renderer: {
           root: resolve(root, 'renderer'),
           // compileHints: the first screen's chunks compiled eagerly, off the main thread (see file).
-          // earlyBoot: boot.ts first in the page, on its own (see file).
-          plugins: [react(), compileHints(), earlyBoot()],
+          // earlyBoot (PORTE_VOIX_EARLY_BOOT=1): boot.ts first in the page, on its own (see file).
+          // Off by default: in the first-paint chain (load 3–5, two pairs) the core's main() came
+          // 300–550 ms later with it and first paint was later; to settle on a quiet machine.
+          plugins: [react(), compileHints(), ...(EARLY_BOOT ? [earlyBoot()] : [])],
           build: {
             // electron-vite leaves the renderer unminified; the windows load it from disk at start.
             minify: true,
             rolldownOptions: {
               input: {
                 index: resolve(root, 'renderer/index.html'),
-                [BOOT_INPUT]: resolve(root, 'renderer/src/boot.ts'),
+                ...(EARLY_BOOT ? { [BOOT_INPUT]: resolve(root, 'renderer/src/boot.ts') } : {}),
               },
               // Modules run in import order even when split across chunks: zod-jitless.ts must run
               // before any module that builds a schema (else zod probes eval, a CSP violation).
