@@ -5,6 +5,7 @@
  * breakdown of where the milliseconds go.
  *
  *   npm run build && npx tsx tests/bench/popover-first-paint.ts [runs] [--cache=cold|warm]
+ *     [--browser-idle]
  *
  * `--cache=cold|warm` (tests/bench/browser-profile.ts): each run starts a browser on a profile on
  * disk, fresh (`cold`, the app's first start) or one that loaded the page twice before (`warm`:
@@ -25,7 +26,7 @@
  * (`pv:script-run`), WebSocket open and the core's first answer (recorded by an init script),
  * first `queue.forMe` sent and answered, list committed (`pv:queue-committed`) and painted.
  */
-import { rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { type AddressInfo, connect, type Socket } from 'node:net'
 import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
@@ -43,8 +44,65 @@ const KIND = process.argv.find((arg) => arg.startsWith('--cache='))?.slice('--ca
   | StartKind
   | undefined
 const SETTLE_MS = 5_000
+/**
+ * `--browser-idle`: the browser has been up and idle for 1.5 s when the core is spawned, as
+ * Electron is at its `ready` event when main creates the window and the core. Without it the
+ * browser (warm and cold runs start one per run) is still starting when the core is spawned, and
+ * its own start-up — ~0.9 s of CPU on 2 cores, measured by the CPU split below — is in the figure.
+ */
+const BROWSER_IDLE_MS = process.argv.includes('--browser-idle') ? 1_500 : 0
 const BOUND = /porte-voix core host bound to http:\/\/127\.0\.0\.1:(\d+)/
 const LISTENING = /porte-voix core host listening on ws:\/\//
+
+/**
+ * CPU time the whole machine spent busy, all processes (/proc/stat, clock ticks of 10 ms): with
+ * the core's own CPU it shows whether the 2 cores were saturated between spawn and paint, i.e.
+ * whether a shorter wall time needs less CPU rather than better overlap.
+ */
+function machineBusyMs(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/)
+  const ticks = fields.slice(1, 9).map(Number)
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0)
+  return (ticks.reduce((sum, tick) => sum + tick, 0) - idle) * 10
+}
+
+/** The process's user + system CPU (/proc/<pid>/stat fields 14 and 15), ms. */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/**
+ * Every process's CPU so far, by what it is: this bench, the core, Chromium's processes by
+ * `--type` (browser, renderer, gpu-process, utility), anything else. Processes that ended
+ * between two snapshots are missing from the later one (their CPU is lost to the split).
+ */
+function cpuByProcess(corePid: number | null): Map<string, number> {
+  const groups = new Map<string, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const pid = Number(entry)
+    let cpuMs: number
+    let cmdline: string
+    try {
+      cpuMs = processCpuMs(pid)
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+    } catch {
+      continue // gone meanwhile
+    }
+    const group =
+      pid === process.pid
+        ? 'this bench'
+        : pid === corePid
+          ? 'core'
+          : /chrom/.test(cmdline)
+            ? `chromium ${/--type=([\w-]+)/.exec(cmdline)?.[1] ?? 'browser'}`
+            : 'other'
+    groups.set(group, (groups.get(group) ?? 0) + cpuMs)
+  }
+  return groups
+}
 
 /** The core's start trace lines (main/host/main.ts): `start +N ms (at EPOCH): step`. */
 function coreSteps(logs: string): Map<string, number> {
@@ -122,6 +180,12 @@ async function main(): Promise<void> {
   const complete: number[] = []
   const rss: number[] = []
   const breakdown = new Map<string, number[]>()
+  const cpu = {
+    machine: [] as number[],
+    core: [] as number[],
+    share: [] as number[],
+    byProcess: new Map<string, number[]>(),
+  }
   const record = (step: string, at: number | null | undefined, t0: number) => {
     if (at === null || at === undefined || !Number.isFinite(at)) return
     const values = breakdown.get(step) ?? []
@@ -172,6 +236,9 @@ async function main(): Promise<void> {
       })
       const page = context.pages()[0] ?? (await context.newPage())
       await page.goto('about:blank')
+      if (BROWSER_IDLE_MS > 0) await new Promise((resolve) => setTimeout(resolve, BROWSER_IDLE_MS))
+      const byProcessAtSpawn = cpuByProcess(null)
+      const busyAtSpawn = machineBusyMs()
       const t0 = Date.now()
       const spawned = spawnUntilListening({
         name: 'core host',
@@ -208,7 +275,19 @@ async function main(): Promise<void> {
           { timeout: 60_000, polling: 20 },
         )
         const painted = await mark.jsonValue()
+        const busyToPaint = machineBusyMs() - busyAtSpawn
+        const wallToPaint = Date.now() - t0
+        const coreCpuToPaint = processCpuMs(host.pid)
+        for (const [group, cpuMs] of cpuByProcess(host.pid)) {
+          const spent = cpuMs - (group === 'core' ? 0 : (byProcessAtSpawn.get(group) ?? 0))
+          const values = cpu.byProcess.get(group) ?? []
+          values.push(spent)
+          cpu.byProcess.set(group, values)
+        }
         if (!painted || painted.rows === 0) throw new Error('no paint mark')
+        cpu.machine.push(busyToPaint)
+        cpu.core.push(coreCpuToPaint)
+        cpu.share.push(busyToPaint / (2 * wallToPaint))
         const all = await page.waitForFunction(
           (items) =>
             document.querySelectorAll('[data-testid="queue-item"]').length === items
@@ -346,9 +425,20 @@ async function main(): Promise<void> {
     coreRssAtRestMaxMiB: Number(Math.max(...rss).toFixed(1)),
   }
   console.log(
-    `popover of ${ITEMS} items, ${RUNS} runs${KIND ? `, ${KIND} browser profile` : ''}: first paint (${figures.firstPaintRows} rows) median ${figures.firstPaintMedianMs} ms ` +
+    `popover of ${ITEMS} items, ${RUNS} runs${KIND ? `, ${KIND} browser profile` : ''}${BROWSER_IDLE_MS ? ', browser idle at spawn' : ''}: first paint (${figures.firstPaintRows} rows) median ${figures.firstPaintMedianMs} ms ` +
       `(min ${figures.firstPaintMinMs}, max ${figures.firstPaintMaxMs}); all rows ${figures.allRowsMedianMs} ms; ` +
       `core RSS at rest ${figures.coreRssAtRestMedianMiB} MiB (median; ${figures.coreRssAtRestMinMiB}–${figures.coreRssAtRestMaxMiB}; ${SETTLE_MS / 1000} s after paint, popover connected)`,
+  )
+  console.log(
+    `CPU from spawn to the paint being seen (median): whole machine ${Math.round(median(cpu.machine))} ms busy ` +
+      `(${Math.round(median(cpu.share) * 100)} % of 2 cores; Chromium, the core, this bench), of it the core ${Math.round(median(cpu.core))} ms`,
+  )
+  console.log(
+    `  by process (median ms): ${[...cpu.byProcess]
+      .map(([group, values]) => [group, Math.round(median(values))] as const)
+      .sort((a, b) => b[1] - a[1])
+      .map(([group, ms]) => `${group} ${ms}`)
+      .join(', ')}`,
   )
   console.log('breakdown, ms from spawn (median, min–max):')
   const rows = [...breakdown.entries()].sort((a, b) => median(a[1]) - median(b[1]))
