@@ -168,23 +168,4 @@ export function webSocketTransport(socket: {
   }
 }
 
-/** The part of an Electron MessagePortMain (main, or the core's utility process) a transport uses. */
-export interface NodeStylePort {
-  on(event: 'message', listener: (event: { data: unknown }) => void): void
-  on(event: 'close', listener: () => void): void
-  postMessage(message: unknown): void
-  start(): void
-}
-
-/** A Transport over an Electron MessagePortMain. Start the port once listeners are attached. */
-export function nodePortTransport(port: NodeStylePort): Transport {
-  const transport: Transport = {
-    send: (text) => port.postMessage(text),
-    onMessage: (listener) =>
-      port.on('message', ({ data }) => {
-        if (typeof data === 'string') listener(data)
-      }),
-    onClose: (listener) => port.on('close', () => listener('port closed')),
-  }
-  return transport
-}
+export { type NodeStylePort, nodePortTransport } from './port-transport'

@@ -1,16 +1,8 @@
 import { z } from 'zod'
 import { lazySchema } from './lazy'
+import { NETWORKS } from './network-list'
 
-/** The networks an employee can share to, in the order the popover shows them. */
-export const NETWORKS = [
-  'linkedin',
-  'x',
-  'facebook',
-  'bluesky',
-  'mastodon',
-  'whatsapp',
-  'email',
-] as const
+export { NETWORKS } from './network-list'
 export const Network = lazySchema(() => z.enum(NETWORKS))
 export type Network = z.infer<typeof Network>
 

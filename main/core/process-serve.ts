@@ -3,8 +3,8 @@
  * main's messages served — open, attach windows' ports, open-external answers, close.
  */
 import type { NodeStylePort } from '../../common/contract/client'
+import { nodePortTransport } from '../../common/contract/port-transport'
 import { flushCompileCache } from './compile-cache'
-import { portTransport } from './process-port'
 import { type ChildMessage, ParentMessage } from './process-protocol'
 import { RequestOpener } from './shares/opener'
 import { type CoreStart, startCore } from './start'
@@ -71,7 +71,7 @@ export function serveParent(
           reply({ type: 'error', message: failedToStart ?? 'attach before open' })
           return
         }
-        start.attach(portTransport(port))
+        start.attach(nodePortTransport(port))
         port.start()
         return
       }

@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { methods } from '../../common/contract/api'
 import type { Item } from '../../common/model/item'
-import { NETWORKS } from '../../common/model/networks'
 import { Core } from '../../main/core/core'
 import { FirstScreen, storeFirstScreenAnswers } from '../../main/core/first-screen'
 import { QUICK_METHODS, QuickFirstScreen } from '../../main/core/first-screen-quick'
-import { NETWORK_ORDER } from '../../main/core/queue/for-me'
 import { openTables, type StoreTables } from '../../main/core/store/tables'
 import { fileOpener } from '../../main/host/opener'
 import { clientOf, fakeInvitation, memoryTransports } from '../helpers/core'
@@ -133,10 +131,6 @@ async function expectSame(store: StoreTables, at: number) {
 }
 
 describe('the quick first screen', () => {
-  it("sends NETWORKS' order without loading the models", () => {
-    expect([...NETWORK_ORDER]).toEqual([...NETWORKS])
-  })
-
   it('answers as the full first screen after random edits, as time passes, and after a settings change', async () => {
     const store = openTables(employeeDir)
     try {

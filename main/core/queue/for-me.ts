@@ -1,24 +1,10 @@
 import type { QueueEntry } from '../../../common/contract/api'
 import type { Item, Objective } from '../../../common/model/item'
+import { NETWORKS } from '../../../common/model/network-list'
 import type { Network } from '../../../common/model/networks'
 import { pickVariant } from '../../../common/share/captions'
 import type { QueueTable } from '../store/queue-table'
 import { rankQueue } from './ranking'
-
-/**
- * common/model/networks.ts's NETWORKS (the popover's order), here so that the first screen's
- * module loads no zod (that module builds the schemas); tests/core/first-screen-quick checks they
- * are the same list.
- */
-export const NETWORK_ORDER = [
-  'linkedin',
-  'x',
-  'facebook',
-  'bluesky',
-  'mastodon',
-  'whatsapp',
-  'email',
-] as const satisfies readonly Network[]
 
 export type QueueForMeFilter = {
   objective?: Objective | undefined
@@ -65,7 +51,7 @@ export function queueForMe(
   }
   return wanted.map((item) => {
     const suggested: Partial<Record<Network, string>> = {}
-    for (const network of NETWORK_ORDER) {
+    for (const network of NETWORKS) {
       const caption = item.captions[network]
       if (caption === undefined) continue
       const pick = pickVariant([caption, ...(item.variants[network] ?? [])], memberId, item.id)
@@ -76,7 +62,7 @@ export function queueForMe(
       item,
       campaign: (item.campaignId ? campaigns.get(item.campaignId) : undefined) ?? null,
       suggested,
-      sharedOn: NETWORK_ORDER.filter((network) => mine?.has(network)),
+      sharedOn: NETWORKS.filter((network) => mine?.has(network)),
     }
   })
 }
