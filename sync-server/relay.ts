@@ -100,6 +100,8 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
    * too (PostgreSQL VACUUM + CHECKPOINT, Redis AOF rewrite, SQLite's WAL truncated).
    */
   const purgeErased = async () => {
+    // First, as its fold writes to the WAL that SQLite's purge then truncates.
+    rooms.purgeJournal()
     await Promise.all([relational.purgeErased?.(), docStore?.purgeErased()])
     if (relational.purgeErased || docStore) log.info('erased members purged from storage files')
   }

@@ -250,6 +250,11 @@ export class RoomManager {
     this.#log.info('room unloaded', { room: name, why })
   }
 
+  /** SQLite's update journal emptied into SQLite, for an erasure's purge (storage/sqlite/doc-store.ts). */
+  purgeJournal(): void {
+    if (this.#store instanceof SqliteDocStore) this.#store.purgeJournal()
+  }
+
   /** Compact and unload everything (graceful shutdown). */
   async closeAll(): Promise<void> {
     clearInterval(this.#heartbeat)

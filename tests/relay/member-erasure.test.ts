@@ -11,6 +11,7 @@ import { DOC_NAMES, roomName } from '../../common/doc/rooms'
 import { DELETED_MEMBER } from '../../common/model/member'
 import { newShareId } from '../../common/share'
 import { DB_FILE } from '../../sync-server/persistence/database'
+import { JOURNAL_FILE } from '../../sync-server/storage/sqlite/journal'
 import { type CoreProcess, startCore } from '../helpers/core'
 import { databaseBytes, foundIn } from '../helpers/db-bytes'
 import { makeItem } from '../helpers/items'
@@ -251,12 +252,13 @@ async function expectCoreForgot(member: Erased, name: string) {
  * The relay's SQLite files exactly as they are on disk (the main file, its WAL and shared memory),
  * nothing folded: SQLite never rewrites the WAL's older frames in place, so a page image written
  * after the erasure's truncation (e.g. the board's fold appending to a page that still held the
- * old leaderboard rows) keeps the name there until the next truncation.
+ * old leaderboard rows) keeps the name there until the next truncation. With
+ * PORTE_VOIX_RELAY_UPDATE_JOURNAL=on, the update journal (relay.updates.journal) too.
  */
 function relayFilesOnDisk(): Buffer {
   return Buffer.concat(
     readdirSync(relay.dataDir)
-      .filter((file) => file.startsWith(DB_FILE))
+      .filter((file) => file.startsWith(DB_FILE) || file === JOURNAL_FILE)
       .map((file) => readFileSync(path.join(relay.dataDir, file))),
   )
 }

@@ -208,6 +208,7 @@ export class SqliteDocStore implements DocStore {
   readonly #commit: (batch: readonly JournalEntry[]) => void
   /** The update journal, or null (database in memory: each turn commits to SQLite). */
   readonly #journal: UpdateJournal | null
+  #journalClosed = false
   /** Appends in the journal and not yet in SQLite, in order, and per room (reads see them). */
   #unfolded: JournalEntry[] = []
   #unfoldedByRoom = new Map<string, JournalEntry[]>()
@@ -473,6 +474,8 @@ export class SqliteDocStore implements DocStore {
    * SQLite refused them (they stay in the journal and in memory; appends are refused meanwhile).
    */
   fold(): boolean {
+    // After close() the journal's descriptor is closed (its number may be another file's now).
+    if (this.#journalClosed) return this.#unfolded.length === 0
     if (this.#unfolded.length === 0) {
       this.#foldError = null
       return true
@@ -559,6 +562,16 @@ export class SqliteDocStore implements DocStore {
     return this.#store.countUpdates(room) + inJournal
   }
 
+  /**
+   * After an erasure (issue 8.13): the journal's records, which may still name the erased member,
+   * go into SQLite and the journal is emptied, before the caller truncates SQLite's WAL.
+   */
+  purgeJournal(): void {
+    if (this.#closed) return
+    this.flush()
+    this.fold()
+  }
+
   /** Forget a room's counter (unloaded: its next append re-reads it). */
   forget(room: string): void {
     if (!this.#batch.some((p) => p.room === room)) this.#seqs.delete(room)
@@ -572,6 +585,7 @@ export class SqliteDocStore implements DocStore {
     // start's replay.
     this.fold()
     this.#journal?.close()
+    this.#journalClosed = true
     // The worker's connection closes first: closing the database's last connection checkpoints
     // and removes the WAL itself.
     const worker = this.#worker
