@@ -205,6 +205,10 @@ describe('employee popover (Chromium, dev host, real relay)', () => {
     expect(await rows.first().getByTestId('campaign-badge').textContent()).toMatch(
       /Lancement Q3 · [45] days left/,
     )
+    // The deadline's date as the badge's tooltip, without a hover (written once the page is idle).
+    await expect
+      .poll(() => rows.first().getByTestId('campaign-badge').getAttribute('title'), WAIT)
+      .toMatch(/\d/)
 
     // Filtering by objective narrows the list; clearing it brings everything back.
     await page.getByTestId('filter-objective').selectOption('awareness')
