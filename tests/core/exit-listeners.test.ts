@@ -6,7 +6,8 @@ import { WorkspaceSync } from '../../main/core/sync/workspace-sync'
 /**
  * y-websocket adds a process 'exit' listener per provider (one per document of each workspace
  * sync): three cores in one process (a test's fixtures) passed Node's limit of 10 and printed
- * MaxListenersExceededWarning. The syncs share one listener, and leave none once destroyed.
+ * MaxListenersExceededWarning. The syncs share one listener (it stays, one in all, once they are
+ * destroyed).
  */
 it('workspace syncs in one process share one exit listener', () => {
   const before = process.listenerCount('exit')
