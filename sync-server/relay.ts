@@ -105,6 +105,31 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     await Promise.all([relational.purgeErased?.(), docStore?.purgeErased()])
     if (relational.purgeErased || docStore) log.info('erased members purged from storage files')
   }
+  /**
+   * The board's folds purge in the background, one purge at a time and the folds meanwhile
+   * coalesced into one more: a board rebuild (and a drain, which waits for rebuilds) never waits
+   * for a VACUUM FULL or an AOF rewrite, which can take minutes on a busy backend.
+   */
+  let backgroundPurge: Promise<void> | null = null
+  let purgeAgain = false
+  const purgeInBackground = () => {
+    if (backgroundPurge) {
+      purgeAgain = true
+      return
+    }
+    backgroundPurge = (async () => {
+      do {
+        purgeAgain = false
+        await purgeErased()
+      } while (purgeAgain && !closing)
+    })()
+      .catch((error: unknown) =>
+        log.error('purge after the board fold failed', { error: (error as Error).message }),
+      )
+      .finally(() => {
+        backgroundPurge = null
+      })
+  }
   const indexer = new LinkIndexer(links, log)
   const rooms = new RoomManager((docStore ?? store) as RedisDocStore | SqliteStore, log, {
     idleUnloadMs: config.idleUnloadMs,
@@ -135,7 +160,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     log,
     debounceMs: config.boardDebounceMs,
     // A member who left the board leaves the storage files too (the fold may follow the purge).
-    onHistoryFolded: purgeErased,
+    onHistoryFolded: async () => purgeInBackground(),
   })
   touchBoardOnWrites(board, { shares, links, results })
   const queueWatch: QueueBoardWatch = new QueueBoardWatch(
