@@ -184,9 +184,16 @@ export function startCore(
     }
   }
   // A real timer, not the core's clock (a simulated one in tests would never run it).
+  // Re-armed by each window that connects, but never past three delays from the start: windows
+  // that keep connecting without asking must not hold the core back.
+  const delayMs = options.startDelayMs ?? START_DELAY_MS
+  const latest = performance.now() + 3 * delayMs
   const armTimer = () => {
     clearTimeout(timer)
-    timer = setTimeout(() => void load('timer'), options.startDelayMs ?? START_DELAY_MS)
+    timer = setTimeout(
+      () => void load('timer'),
+      Math.max(0, Math.min(delayMs, latest - performance.now())),
+    )
     timer.unref()
   }
   armTimer()
