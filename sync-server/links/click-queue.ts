@@ -115,7 +115,9 @@ export class ClickQueue {
         this.#delayMs = Math.min(5_000, Math.max(250, this.#delayMs * 2))
         break
       }
-      this.#queue.shift()
+      // By identity: a click queued meanwhile with an earlier time may stand before it now.
+      const at = this.#queue.indexOf(click)
+      if (at >= 0) this.#queue.splice(at, 1)
       written++
       this.#delayMs = 0
     }
@@ -139,7 +141,10 @@ export class ClickQueue {
     this.#timer = null
     await Promise.all([...this.#inFlight])
     await this.#draining
-    await this.#drain()
+    // Marked as draining like a scheduled drain, so a click pushed meanwhile goes behind the head.
+    this.#draining = this.#drain()
+    await this.#draining
+    this.#draining = null
     if (this.#queue.length > 0)
       this.#log.error('queued clicks lost at close', { lost: this.#queue.length })
   }
