@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import {
   app,
   type BrowserWindow,
+  type IpcMainEvent,
   MessageChannelMain,
   shell,
   type UtilityProcess,
@@ -10,9 +11,9 @@ import {
 import { CoreClient, nodePortTransport } from '../../common/contract/client'
 import { ChildMessage } from '../core/process-protocol'
 import { CORE_EXEC_ARGV } from '../core/runtime-flags'
+import { CorePorts } from './core-ports'
 import { IPC } from './ipc'
 import { answerOpenExternal, REFUSED_URL } from './open-external'
-import { isTrustedSender } from './security'
 import { appUrl } from './windows'
 
 /**
@@ -21,7 +22,17 @@ import { appUrl } from './windows'
  */
 export class CoreProcess {
   private child: UtilityProcess | null = null
-  private readonly windows = new Set<BrowserWindow>()
+  /** Each window's page asks for its port as its preload starts (core-ports.ts: when, to whom). */
+  private readonly ports = new CorePorts<BrowserWindow, IpcMainEvent>({
+    appUrl: () => appUrl('popover'),
+    give: (event) => {
+      const child = this.child
+      if (!child) return
+      const { port1, port2 } = new MessageChannelMain()
+      child.postMessage({ type: 'attach' }, [port1])
+      event.sender.postMessage(IPC.corePort, null, [port2])
+    },
+  })
   private stopping = false
   private restarts = 0
   private onStarted: () => void = () => {}
@@ -56,17 +67,17 @@ export class CoreProcess {
     child.on('message', (data: unknown) => this.onChildMessage(data))
     child.on('exit', (code) => {
       this.child = null
+      this.ports.stopped()
       if (this.stopping) return
       // A crashed core is restarted, backing off when it keeps crashing (e.g. a locked file).
+      // At the restart, pages that held a port to this core reload (a fresh port, a clean
+      // state); pages that asked meanwhile are answered then (core-ports.ts).
       const delay = Math.min(60_000, 1_000 * 2 ** this.restarts++)
       console.error(`[main] core exited with code ${code}; restarting in ${delay} ms`)
-      setTimeout(() => {
-        this.start()
-        // A reload gives each page a fresh port (see connect) and a clean state.
-        for (const window of this.windows) window.webContents.reload()
-      }, delay)
+      setTimeout(() => this.start(), delay)
     })
     this.child = child
+    this.ports.started()
     this.onStarted()
   }
 
@@ -102,22 +113,12 @@ export class CoreProcess {
    * Give a window its own port to the core on every page load, when its preload asks (as it
    * starts, before the page's scripts: the page's first requests leave while the rest of it
    * loads; the preload keeps the port until the page asks, main/preload/port-handover.ts). Only
-   * the window's own main frame showing the app's page is answered. A reloaded page asks again.
+   * the window's own main frame showing the app's page is answered; an ask that comes while the
+   * core is restarting is answered once it is back. A reloaded page asks again.
    */
   connect(window: BrowserWindow): void {
-    this.windows.add(window)
-    window.webContents.ipc.on(IPC.askCorePort, (event) => {
-      const frame = event.senderFrame
-      const main = window.webContents.mainFrame
-      if (!this.child || !frame || frame.processId !== main.processId) return
-      if (frame.routingId !== main.routingId || !isTrustedSender(frame.url, appUrl('popover'))) {
-        return
-      }
-      const { port1, port2 } = new MessageChannelMain()
-      this.child.postMessage({ type: 'attach' }, [port1])
-      event.sender.postMessage(IPC.corePort, null, [port2])
-    })
-    window.once('closed', () => this.windows.delete(window))
+    window.webContents.ipc.on(IPC.askCorePort, (event) => this.ports.asked(window, event))
+    window.once('closed', () => this.ports.closed(window))
   }
 
   /** A contract client for main itself (tray state, deep links), on a port of its own. */
