@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../../sync-server/log'
 import { openPgRelational } from '../../sync-server/storage/postgres/relational'
+import { vacuumTables } from '../../sync-server/storage/postgres/snapshots'
 import { RedisDocStore } from '../../sync-server/storage/redis/doc-store'
 import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
 import { waitFor } from '../helpers/wait'
@@ -12,6 +14,8 @@ import { waitFor } from '../helpers/wait'
  * erasure and asks for a purge, and VACUUM FULL takes an exclusive lock on pv_members, which a
  * connect reads. Two nodes asked at once rewrite the tables once (a lease), and a connect made
  * while the purge waits for its lock is answered, not held until the pool's 10 s query timeout.
+ * A purge records that it ran only once it completed (session 7 review finding), and which
+ * requests it covers is explicit: the tests set the order of the nodes' requests themselves.
  */
 let postgres: TestServer
 let redis: TestServer
@@ -22,6 +26,60 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([postgres?.stop(), redis?.stop()])
 })
+
+/** The purge's advisory lock (snapshots.ts PURGE_LOCK) held by the test, so requests queue. */
+async function holdPurgeLock() {
+  const client = new pg.Client({ connectionString: postgres.url })
+  await client.connect()
+  await client.query('SELECT pg_advisory_lock(4455012)')
+  let released = false
+  return {
+    release: async () => {
+      if (released) return
+      released = true
+      await client.end()
+    },
+  }
+}
+
+/** Purge sessions that made their request and now poll for the purge's lock. */
+async function lockWaiters(): Promise<number> {
+  const client = new pg.Client({ connectionString: postgres.url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE query LIKE 'SELECT pg_try_advisory_lock%' AND pid <> pg_backend_pid()`,
+    )
+    return Number(rows[0]?.n)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A transaction that read pv_members: VACUUM FULL waits for it. */
+async function readPvMembers(): Promise<pg.Client> {
+  const reader = new pg.Client({ connectionString: postgres.url })
+  await reader.connect()
+  await reader.query('BEGIN')
+  await reader.query('SELECT count(*) FROM pv_members')
+  return reader
+}
+
+/** The pid of a VACUUM FULL waiting for pv_members, or false. */
+async function vacuumWaiting(): Promise<number | false> {
+  const client = new pg.Client({ connectionString: postgres.url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE relation = 'pv_members'::regclass
+          AND mode = 'AccessExclusiveLock' AND NOT granted`,
+    )
+    return rows[0]?.pid ?? false
+  } finally {
+    await client.end()
+  }
+}
 
 /** Statements sent by every pg client of this process whose text starts with `prefix`. */
 function counting(prefix: string) {
@@ -37,15 +95,24 @@ function counting(prefix: string) {
 }
 
 describe('erasure purge on PostgreSQL', () => {
-  it('two nodes asked to purge at once rewrite pv_members once per pass, not once each', async () => {
+  // The order of the two requests is set by the test (review finding: Promise.all left it to
+  // chance, and a request made after the other purge read what it covers must run again).
+  it('two nodes that asked before either purge started rewrite pv_members once per pass', async () => {
     const purge = { passGapMs: 200 }
     const [a, b] = await Promise.all([
       openPgRelational({ url: postgres.url, purge }),
       openPgRelational({ url: postgres.url, purge }),
     ])
+    const holder = await holdPurgeLock()
     const vacuums = counting('VACUUM FULL')
     try {
-      await Promise.all([a.purgeErased?.(), b.purgeErased?.()])
+      const both = Promise.all([a.purgeErased?.(), b.purgeErased?.()])
+      await waitFor(
+        'both requests made, waiting for the lock',
+        async () => (await lockWaiters()) === 2,
+      )
+      await holder.release()
+      await both
       // One purge of two passes; its tables one per statement.
       expect(vacuums.count()).toBe(2 * 4)
       // Asked again later (a new erasure): it runs again.
@@ -53,7 +120,72 @@ describe('erasure purge on PostgreSQL', () => {
       expect(vacuums.count()).toBe(4 * 4)
     } finally {
       vacuums.restore()
+      await holder.release()
       await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('a request made while another node purges runs again after it', async () => {
+    const purge = { passGapMs: 200, lockTimeoutMs: 30_000 }
+    const [a, b] = await Promise.all([
+      openPgRelational({ url: postgres.url, purge }),
+      openPgRelational({ url: postgres.url, purge }),
+    ])
+    const reader = await readPvMembers()
+    const vacuums = counting('VACUUM FULL')
+    try {
+      const first = a.purgeErased?.()
+      await waitFor('the first purge under way', vacuumWaiting)
+      const second = b.purgeErased?.()
+      await waitFor(
+        'the second request waiting for the lock',
+        async () => (await lockWaiters()) === 1,
+      )
+      await reader.end()
+      await Promise.all([first, second])
+      expect(vacuums.count()).toBe(4 * 4)
+    } finally {
+      vacuums.restore()
+      await reader.end().catch(() => {})
+      await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('a purge killed midway is redone by the node that asked before it started', async () => {
+    const tables = ['pv_members']
+    const o = { passGapMs: 100, lockTimeoutMs: 30_000 }
+    await (await openPgRelational({ url: postgres.url })).close()
+    const holder = await holdPurgeLock()
+    const reader = await readPvMembers()
+    try {
+      const purges = Promise.allSettled(
+        [1, 2].map(() => vacuumTables(postgres.url, tables, silentLogger, o)),
+      )
+      await waitFor(
+        'both requests made, waiting for the lock',
+        async () => (await lockWaiters()) === 2,
+      )
+      await holder.release()
+      // The one that has the lock waits for the reader in its first VACUUM FULL: its node dies.
+      const pid = await waitFor('the first purge under way', vacuumWaiting)
+      await reader.query('SELECT pg_terminate_backend($1)', [pid])
+      await reader.end()
+      const ran = (await purges).filter((r) => r.status === 'fulfilled').map((r) => r.value)
+      // The other one ran it in full (it skipped it when the dead purge was marked as started).
+      expect(ran).toEqual([true])
+      // Now marked done: a request made before another purge starts is covered by it.
+      const holder2 = await holdPurgeLock()
+      try {
+        const again = [1, 2].map(() => vacuumTables(postgres.url, tables, silentLogger, o))
+        await waitFor('both requests made', async () => (await lockWaiters()) === 2)
+        await holder2.release()
+        expect((await Promise.all(again)).sort()).toEqual([false, true])
+      } finally {
+        await holder2.release()
+      }
+    } finally {
+      await holder.release()
+      await reader.end().catch(() => {})
     }
   })
 
@@ -88,7 +220,7 @@ describe('erasure purge on PostgreSQL', () => {
     }
   })
 
-  it('two nodes asked to purge at once have Redis rewrite its AOF once', async () => {
+  it('two nodes that asked before either purge started have Redis rewrite its AOF once', async () => {
     const open = () =>
       RedisDocStore.open({ redisUrl: redis.url, postgresUrl: postgres.url, log: silentLogger })
     const [a, b] = await Promise.all([open(), open()])
@@ -101,10 +233,59 @@ describe('erasure purge on PostgreSQL', () => {
     try {
       await waitFor('no rewrite in progress', idle)
       const before = await rewrites()
-      await Promise.all([a.purgeErased(), b.purgeErased()])
+      // The purge's lease held by the test until both nodes have asked (the order made explicit).
+      await admin.set('pv:purge:l', 'test', 'PX', 60_000)
+      const tries = [vi.spyOn(a.leases, 'acquire'), vi.spyOn(b.leases, 'acquire')]
+      const both = Promise.all([a.purgeErased(), b.purgeErased()])
+      await waitFor('both nodes asked', () => tries.every((t) => t.mock.calls.length > 0))
+      await admin.del('pv:purge:l')
+      await both
       await waitFor('the rewrite done', idle)
       expect((await rewrites()) - before).toBe(1)
     } finally {
+      admin.disconnect()
+      await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('a rewrite that fails midway is redone by the node that asked before it started', async () => {
+    const open = () =>
+      RedisDocStore.open({ redisUrl: redis.url, postgresUrl: postgres.url, log: silentLogger })
+    const [a, b] = await Promise.all([open(), open()])
+    const admin = new Redis(redis.url)
+    const persistence = async () => String(await admin.info('persistence'))
+    const rewrites = async () => Number(/aof_rewrites:(\d+)/.exec(await persistence())?.[1])
+    try {
+      await waitFor('no rewrite in progress', async () =>
+        /aof_rewrite_in_progress:0/.test(await persistence()),
+      )
+      // A rewrite slow enough to be killed (100 ms per key), and the purge's lease held by the
+      // test so that both nodes have asked before either starts.
+      for (let i = 0; i < 40; i++) await admin.set(`slow:${i}`, 'x')
+      await admin.config('SET', 'rdb-key-save-delay', '100000')
+      await admin.set('pv:purge:l', 'test', 'PX', 60_000)
+      const tries = [vi.spyOn(a.leases, 'acquire'), vi.spyOn(b.leases, 'acquire')]
+      const before = await rewrites()
+      const purges = Promise.allSettled([a.purgeErased(), b.purgeErased()])
+      await waitFor('both nodes asked', () => tries.every((t) => t.mock.calls.length > 0))
+      await admin.del('pv:purge:l')
+      await waitFor('a rewrite under way', async () =>
+        /aof_rewrite_in_progress:1/.test(await persistence()),
+      )
+      // Its fork dies (out of memory, a full disk): the rewrite fails.
+      await admin.config('SET', 'rdb-key-save-delay', '0')
+      const children = readFileSync(`/proc/${redis.pid}/task/${redis.pid}/children`, 'utf8')
+      for (const pid of children.trim().split(/\s+/).filter(Boolean))
+        process.kill(Number(pid), 'SIGKILL')
+      await purges
+      await waitFor('no rewrite in progress', async () =>
+        /aof_rewrite_in_progress:0/.test(await persistence()),
+      )
+      // The other node rewrote again (it skipped when the failed one had marked itself started).
+      expect(await persistence()).toMatch(/aof_last_bgrewrite_status:ok/)
+      expect((await rewrites()) - before).toBe(2)
+    } finally {
+      await admin.config('SET', 'rdb-key-save-delay', '0').catch(() => {})
       admin.disconnect()
       await Promise.all([a.close(), b.close()])
     }

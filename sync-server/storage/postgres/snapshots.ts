@@ -127,9 +127,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref())
  * lock on the table it rewrites, which stalls connects (they read pv_members). So (review
  * findings, tests/cluster/erasure-purge): on its own session (not a pool: their 10 s
  * query_timeout would cut a long rewrite), under a session advisory lock (one node at a time;
- * released if the node dies), skipped when another node's purge of the same tables STARTED after
- * this one was asked for (it covers this request); one table per statement with a lock_timeout,
- * so a VACUUM FULL that cannot have its lock at once gives way to connects and tries again.
+ * released if the node dies); one table per statement with a lock_timeout, so a VACUUM FULL that
+ * cannot have its lock at once gives way to connects and tries again.
+ *
+ * Which requests a purge covers is explicit (session 7 review findings): each request takes the
+ * next number of a counter per set of tables (pv_purge_runs.asked, after its erasure committed);
+ * a purge that has the lock reads the counter before its first VACUUM, so it covers every request
+ * up to that number, and records it (done) only once both passes have completed. A request
+ * already covered by a completed purge is skipped; one made after a purge read the counter, or
+ * whose covering purge died or failed midway (nothing recorded), runs: nothing relies on when the
+ * nodes' requests arrive relative to each other, nor on a purge that was merely started.
  * Resolves with whether this node ran it.
  */
 export async function vacuumTables(
@@ -149,9 +156,7 @@ export async function vacuumTables(
   )
   await client.connect()
   try {
-    // The request's time on the server's clock (the erasure committed before it).
-    const { rows: asked } = await client.query<{ t: Date }>('SELECT clock_timestamp() AS t')
-    const askedAt = asked[0]?.t
+    const ticket = await askPurge(client, key)
     for (;;) {
       const { rows } = await client.query<{ ok: boolean }>(
         'SELECT pg_try_advisory_lock($1) AS ok',
@@ -161,25 +166,19 @@ export async function vacuumTables(
       await sleep(250)
     }
     try {
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS pv_purges (tables text PRIMARY KEY, started_at timestamptz NOT NULL)',
+      const { rows: marks } = await client.query<{ asked: string; done: string }>(
+        'SELECT asked, done FROM pv_purge_runs WHERE tables = $1',
+        [key],
       )
-      const { rows: done } = await client.query<{ covered: boolean }>(
-        'SELECT started_at > $2 AS covered FROM pv_purges WHERE tables = $1',
-        [key, askedAt],
-      )
-      if (done[0]?.covered) {
+      const covers = Number(marks[0]?.asked ?? ticket)
+      if (Number(marks[0]?.done ?? 0) >= ticket) {
         log.info('postgres purge skipped: another node purged since', { tables: key })
         return false
       }
-      await client.query(
-        `INSERT INTO pv_purges (tables, started_at) VALUES ($1, clock_timestamp())
-         ON CONFLICT (tables) DO UPDATE SET started_at = excluded.started_at`,
-        [key],
-      )
       await client.query(`SET lock_timeout = ${Math.max(1, Math.round(o.lockTimeoutMs ?? 1_000))}`)
+      let complete = true
       const pass = async () => {
-        for (const table of tables) await vacuumOne(client, table, log, o)
+        for (const table of tables) complete = (await vacuumOne(client, table, log, o)) && complete
         try {
           await client.query('CHECKPOINT')
         } catch (error) {
@@ -194,6 +193,13 @@ export async function vacuumTables(
       await pass()
       await sleep(o.passGapMs ?? 3_000)
       await pass()
+      // A table given up on leaves its requests open: the next purge (a waiting node's, the
+      // next erasure's, the next start's) runs them again.
+      if (complete)
+        await client.query('UPDATE pv_purge_runs SET done = GREATEST(done, $2) WHERE tables = $1', [
+          key,
+          covers,
+        ])
       return true
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [PURGE_LOCK]).catch(() => {})
@@ -203,18 +209,52 @@ export async function vacuumTables(
   }
 }
 
-/** VACUUM FULL one table, giving way (lock_timeout, SQLSTATE 55P03) and trying again. */
-async function vacuumOne(client: pg.Client, table: string, log: Logger, o: PurgeOptions) {
+/** The advisory lock (transaction-level) under which requests create the table and count. */
+const PURGE_ASK_LOCK = PURGE_LOCK + 1
+
+/** A purge request's number: every request so far for these tables, this one included. */
+async function askPurge(client: pg.Client, key: string): Promise<number> {
+  await client.query('BEGIN')
+  try {
+    // Two nodes creating the table at once would collide in the catalogue: one at a time.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [PURGE_ASK_LOCK])
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS pv_purge_runs (
+         tables text PRIMARY KEY, asked bigint NOT NULL, done bigint NOT NULL DEFAULT 0)`,
+    )
+    const { rows } = await client.query<{ asked: string }>(
+      `INSERT INTO pv_purge_runs (tables, asked) VALUES ($1, 1)
+       ON CONFLICT (tables) DO UPDATE SET asked = pv_purge_runs.asked + 1 RETURNING asked`,
+      [key],
+    )
+    await client.query('COMMIT')
+    return Number(rows[0]?.asked)
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  }
+}
+
+/**
+ * VACUUM FULL one table, giving way (lock_timeout, SQLSTATE 55P03) and trying again; false when
+ * it gave up (the purge is then not recorded as done).
+ */
+async function vacuumOne(
+  client: pg.Client,
+  table: string,
+  log: Logger,
+  o: PurgeOptions,
+): Promise<boolean> {
   const attempts = o.attempts ?? 30
   for (let attempt = 1; ; attempt++) {
     try {
       await client.query(`VACUUM FULL ${table}`)
-      return
+      return true
     } catch (error) {
       if ((error as { code?: string }).code !== '55P03') throw error
       if (attempt >= attempts) {
         log.warn('postgres purge gave up on a table: its lock stayed taken', { table, attempts })
-        return
+        return false
       }
       await sleep(o.retryMs ?? 2_000)
     }

@@ -32,9 +32,13 @@ export class StorageStartError extends Error {
 const streamKey = (room: string) => `pv:{${room}}:s`
 const counterKey = (room: string) => `pv:{${room}}:n`
 const leaseKey = (room: string) => `pv:{${room}}:l`
-/** The erasure purge's lease, and when a node last asked Redis to rewrite its files (µs). */
+/**
+ * The erasure purge's lease, and the start (Redis's clock, µs) of the last purge that COMPLETED
+ * (its rewrite finished with status ok; #purgeRedisFiles).
+ */
 const PURGE_LEASE = 'pv:purge:l'
-const PURGE_STARTED = 'pv:purge:started'
+const PURGE_LEASE_MS = 60_000
+const PURGE_DONE = 'pv:purge:done'
 const presenceChannel = (room: string) => `pv:{${room}}:a`
 const PRESENCE_PREFIX = /^pv:\{(.*)\}:a$/
 
@@ -577,14 +581,18 @@ export class RedisDocStore implements DocStore {
 
   /**
    * Every node hears of an erasure and asks for a purge (review finding): the rewrite is asked
-   * for under a lease (one node at a time) and skipped when one started (Redis's clock, in
-   * PURGE_STARTED) after this node asked — that rewrite forked after the erasure and covers it.
+   * for under a lease (one node at a time) and skipped when a purge that started (Redis's clock)
+   * after this node asked has COMPLETED: PURGE_DONE holds a purge's start time, written once its
+   * AOF rewrite (and BGSAVE) finished with status ok (session 7 review finding: written at the
+   * start, a node that died or a rewrite that failed midway left a marker saying it ran, and the
+   * nodes waiting behind it skipped theirs). An unfinished purge records nothing: the next one
+   * (a waiting node's, the next erasure's, the next start's) runs in full.
    */
   async #purgeRedisFiles(): Promise<void> {
     const asked = await this.#redisNow()
     let lease: Lease | null = null
     for (let i = 0; i < 240 && !lease; i++) {
-      lease = await this.leases.acquire(PURGE_LEASE, 60_000)
+      lease = await this.leases.acquire(PURGE_LEASE, PURGE_LEASE_MS)
       if (!lease) await new Promise((r) => setTimeout(r, 250).unref())
     }
     if (!lease) {
@@ -592,19 +600,19 @@ export class RedisDocStore implements DocStore {
       return
     }
     try {
-      if (Number((await this.#redis.get(PURGE_STARTED)) ?? 0) > asked) {
+      if (Number((await this.#redis.get(PURGE_DONE)) ?? 0) > asked) {
         this.#log.info('redis purge skipped: another node rewrote since')
         return
       }
-      await this.#redis.set(PURGE_STARTED, String(await this.#redisNow()))
+      const started = await this.#redisNow()
+      let complete = true
       const info = String(await this.#redis.info('persistence'))
-      if (/aof_enabled:1/.test(info)) await this.#rewriteAof()
+      if (/aof_enabled:1/.test(info)) complete = await this.#rewriteAof(lease)
       const saves = await this.#redis.config('GET', 'save').catch(() => null)
       const rdb = Array.isArray(saves) && typeof saves[1] === 'string' && saves[1].trim() !== ''
-      if (rdb)
-        await this.#redis.bgsave('SCHEDULE').catch((error: Error) => {
-          this.#log.warn('redis BGSAVE refused', { error: error.message })
-        })
+      if (rdb && complete) complete = await this.#save(lease)
+      if (complete) await this.#redis.set(PURGE_DONE, String(started))
+      else this.#log.warn('redis purge unfinished: the next purge runs it again')
     } finally {
       await lease.release()
     }
@@ -618,22 +626,66 @@ export class RedisDocStore implements DocStore {
 
   /**
    * BGREWRITEAOF, after any rewrite already running (it may have forked before the entries were
-   * trimmed, and Redis refuses a second one meanwhile rather than queue it).
+   * trimmed, and Redis refuses a second one meanwhile rather than queue it); true once a rewrite
+   * started after the request has finished with status ok.
    */
-  async #rewriteAof(): Promise<void> {
-    for (let attempt = 0; attempt < 120; attempt++) {
+  async #rewriteAof(lease: Lease): Promise<boolean> {
+    const count = async () =>
+      Number(/aof_rewrites:(\d+)/.exec(String(await this.#redis.info('persistence')))?.[1] ?? 0)
+    const before = await count()
+    let accepted = false
+    for (let attempt = 0; attempt < 120 && !accepted; attempt++) {
       try {
         await this.#redis.bgrewriteaof()
-        return
+        accepted = true
       } catch (error) {
         if (!/in progress/i.test((error as Error).message)) {
           this.#log.warn('redis BGREWRITEAOF refused', { error: (error as Error).message })
-          return
+          return false
         }
+        await new Promise((r) => setTimeout(r, 500).unref())
       }
-      await new Promise((r) => setTimeout(r, 500).unref())
     }
-    this.#log.warn('redis BGREWRITEAOF: a rewrite stayed in progress for a minute')
+    if (!accepted) {
+      this.#log.warn('redis BGREWRITEAOF: a rewrite stayed in progress for a minute')
+      return false
+    }
+    const info = await this.#forkDone(lease, /aof_rewrite_in_progress:0/, /aof_rewrite_scheduled:0/)
+    const ok =
+      info !== null && /aof_last_bgrewrite_status:ok/.test(info) && (await count()) > before
+    if (!ok) this.#log.warn('redis AOF rewrite did not complete')
+    return ok
+  }
+
+  /** BGSAVE (after the rewrite: nothing forked meanwhile); true once it finished with status ok. */
+  async #save(lease: Lease): Promise<boolean> {
+    try {
+      await this.#redis.bgsave('SCHEDULE')
+    } catch (error) {
+      this.#log.warn('redis BGSAVE refused', { error: (error as Error).message })
+      return false
+    }
+    const info = await this.#forkDone(lease, /rdb_bgsave_in_progress:0/)
+    const ok = info !== null && /rdb_last_bgsave_status:ok/.test(info)
+    if (!ok) this.#log.warn('redis BGSAVE did not complete')
+    return ok
+  }
+
+  /**
+   * Until INFO persistence matches every pattern (the fork finished), renewing the purge's lease
+   * meanwhile: a large AOF rewrites for longer than the lease. null when the lease was lost.
+   */
+  async #forkDone(lease: Lease, ...done: RegExp[]): Promise<string | null> {
+    let renewed = Date.now()
+    for (;;) {
+      const info = String(await this.#redis.info('persistence'))
+      if (done.every((pattern) => pattern.test(info))) return info
+      if (Date.now() - renewed > PURGE_LEASE_MS / 3) {
+        if (!(await lease.renew())) return null
+        renewed = Date.now()
+      }
+      await new Promise((r) => setTimeout(r, 100).unref())
+    }
   }
 
   #disconnect(): void {
