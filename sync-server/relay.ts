@@ -3,6 +3,7 @@ import { createApi } from './api/router'
 import { LiveAccess } from './auth/live-access'
 import { BoardService } from './board/board-service'
 import { QueueBoardWatch, touchBoardOnWrites } from './board/triggers'
+import { coalescedTask } from './coalesced-task'
 import type { RelayConfig } from './config'
 import { DirectoryRecorder, pruneDirectories, pruneStoredDirectories } from './directory'
 import { authorizeUpgrade } from './http/authorize'
@@ -110,26 +111,11 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
    * coalesced into one more: a board rebuild (and a drain, which waits for rebuilds) never waits
    * for a VACUUM FULL or an AOF rewrite, which can take minutes on a busy backend.
    */
-  let backgroundPurge: Promise<void> | null = null
-  let purgeAgain = false
-  const purgeInBackground = () => {
-    if (backgroundPurge) {
-      purgeAgain = true
-      return
-    }
-    backgroundPurge = (async () => {
-      do {
-        purgeAgain = false
-        await purgeErased()
-      } while (purgeAgain && !closing)
-    })()
-      .catch((error: unknown) =>
-        log.error('purge after the board fold failed', { error: (error as Error).message }),
-      )
-      .finally(() => {
-        backgroundPurge = null
-      })
-  }
+  const backgroundPurge = coalescedTask(purgeErased, {
+    onError: (error: unknown) =>
+      log.error('purge after the board fold failed', { error: (error as Error).message }),
+    stopped: () => closing !== null,
+  })
   const indexer = new LinkIndexer(links, log)
   const rooms = new RoomManager((docStore ?? store) as RedisDocStore | SqliteStore, log, {
     idleUnloadMs: config.idleUnloadMs,
@@ -160,7 +146,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     log,
     debounceMs: config.boardDebounceMs,
     // A member who left the board leaves the storage files too (the fold may follow the purge).
-    onHistoryFolded: async () => purgeInBackground(),
+    onHistoryFolded: async () => backgroundPurge.run(),
   })
   touchBoardOnWrites(board, { shares, links, results })
   const queueWatch: QueueBoardWatch = new QueueBoardWatch(
