@@ -21,9 +21,11 @@ export function browserProfile() {
   const dir = mkdtempSync(join(tmpdir(), 'porte-voix-bench-profile-'))
   return {
     dir,
-    start: async (origin: string): Promise<BrowserContext> => {
+    /** `args`: more Chromium flags (e.g. a startup trace, tests/bench/plain-chromium.ts). */
+    start: async (origin: string, args: string[] = []): Promise<BrowserContext> => {
       const context = await chromium.launchPersistentContext(dir, {
         ...CHROMIUM_LAUNCH,
+        args: [...CHROMIUM_LAUNCH.args, ...args],
         colorScheme: 'light',
         viewport: { width: 380, height: 580 },
         locale: 'en-US',
