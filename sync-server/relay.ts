@@ -7,7 +7,7 @@ import { coalescedTask } from './coalesced-task'
 import type { RelayConfig } from './config'
 import { DirectoryRecorder, pruneDirectories, pruneStoredDirectories } from './directory'
 import { authorizeUpgrade } from './http/authorize'
-import { createHttpServer } from './http/server'
+import { createHttpServer, peerAddress } from './http/server'
 import { LinkIndexer } from './links/indexer'
 import { createRedirect } from './links/redirect'
 import type { Logger } from './log'
@@ -131,7 +131,9 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       // see touchBoardOnWrites); a board loaded after a restart or a month's turn is brought
       // up to date.
       onStore: (payload): void => {
-        queueWatch.stored(payload)
+        // Only a change under settings or challenges can move what the board reads of the
+        // queue (boardInputs): a keystroke in an item schedules no look (issue 11.3).
+        if (payload.touches?.(['settings', 'challenges']) ?? true) queueWatch.stored(payload)
       },
       onLoad: ({ ref }) => {
         if (ref.doc === 'board') board.touch(ref.workspaceId)
@@ -194,6 +196,12 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     }
   }
 
+  // One of each for every connection (a closure per connect was kept as long as the socket).
+  const onGone = (gone: Connection) => {
+    connections.delete(gone)
+    access.remove(gone)
+  }
+  const connectionOptions = { maxMessageBytes: config.maxMessageBytes }
   const directory = new DirectoryRecorder(rooms, log, config.publicUrl ?? null)
   const redirect = createRedirect({ links, indexer, rooms, workspaces, log })
   const { server, wss } = createHttpServer({
@@ -234,18 +242,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     ),
     admit: ({ claims }) => access.admit(claims.sub),
     onConnection: (ws, { claims, ref, generation, device, workspace }, req) => {
-      const connection = new Connection(
-        ws,
-        claims,
-        ref,
-        rooms,
-        log,
-        (gone) => {
-          connections.delete(gone)
-          access.remove(gone)
-        },
-        { maxMessageBytes: config.maxMessageBytes },
-      )
+      const connection = new Connection(ws, claims, ref, rooms, log, onGone, connectionOptions)
       connections.add(connection)
       metrics.connectionsAccepted.inc()
       // An invitation token has no device id of its own: it counts as one device until renewed.
@@ -256,7 +253,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         member: claims.sub,
         role: claims.role,
         access: connection.access,
-        remote: req.socket.remoteAddress,
+        remote: peerAddress(req.socket),
       })
       // The workspace the upgrade was authorized with (read once per connect).
       directory.record(workspace, claims).catch((error: unknown) =>

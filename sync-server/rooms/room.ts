@@ -49,6 +49,12 @@ export interface Peer {
    * updates for readers.
    */
   readonly notifyOnly?: boolean
+  /**
+   * For a notify-only peer: whether a stored change concerns it, from the transactions that
+   * made it (absent: every change does). The indexer needs no pass for a change that moved no
+   * link target — almost every keystroke (issue 11.3).
+   */
+  wants?(changes: readonly Y.Transaction[]): boolean
   send(frame: Uint8Array): void
   /** Asked when the room can no longer serve (its storage failed): the peer should reconnect. */
   close?(code: number, reason: string): void
@@ -149,6 +155,8 @@ export function spread(n: number): number {
 }
 
 const NO_REPAIRS: Repair[] = []
+/** Outside a change (nothing is pushed to it: the listener pushes only while capturing). */
+const NO_TRANSACTIONS: Y.Transaction[] = []
 const DONE = Promise.resolve()
 
 /**
@@ -181,6 +189,30 @@ function deletesOwnStructs(tr: Y.Transaction): boolean {
   return false
 }
 
+/** A shared type, seen only through where it sits in the doc. */
+type Placed = { _item: { parent: unknown } | null; doc: Y.Doc | null }
+
+/**
+ * Whether `changes` changed something under one of the doc's root types named `roots` (true
+ * too when a changed type cannot be placed: unknown counts as touched).
+ */
+export function touchesRoots(changes: readonly Y.Transaction[], roots: readonly string[]): boolean {
+  for (const tr of changes) {
+    if (tr.changed.size === 0) continue
+    const wanted: unknown[] = roots.map((name) => tr.doc.share.get(name))
+    for (const type of tr.changed.keys()) {
+      let current = type as unknown as Placed
+      while (current._item !== null) {
+        const parent = current._item.parent
+        if (parent === null || typeof parent !== 'object' || !('_item' in parent)) return true
+        current = parent as Placed
+      }
+      if (wanted.includes(current)) return true
+    }
+  }
+  return false
+}
+
 /** What Yjs checks before emitting 'update': a deletion, or a client's clock moved. */
 function changedSomething(tr: Y.Transaction): boolean {
   if (tr.deleteSet.clients.size > 0) return true
@@ -204,6 +236,8 @@ export class Room {
   /** Updates appended since the last snapshot; drives periodic compaction. */
   #sinceSnapshot: number
   #captured: Uint8Array[] | null = null
+  /** The transactions of the change being captured (what it touched, for hooks and peers). */
+  #transactions: Y.Transaction[] = NO_TRANSACTIONS
   readonly #store: DocStore
   readonly #hooks: RoomHooks
   /** Broadcasts (and compactions, reloads) in the order their changes were applied. */
@@ -307,7 +341,11 @@ export class Room {
    */
   #watch(doc: Y.Doc): void {
     doc.on('afterTransaction', (tr: Y.Transaction) => {
-      if (this.#captured || this.#remote || !changedSomething(tr)) return
+      if (this.#captured) {
+        this.#transactions.push(tr)
+        return
+      }
+      if (this.#remote || !changedSomething(tr)) return
       this.#log.error('uncaptured room change ignored', { room: this.name })
     })
   }
@@ -328,6 +366,8 @@ export class Room {
     if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
     const captured: Uint8Array[] = []
     this.#captured = captured
+    const transactions: Y.Transaction[] = []
+    this.#transactions = transactions
     const doc = this.doc
     doc.on('update', this.#capture)
     let echo: boolean
@@ -335,11 +375,13 @@ export class Room {
       echo = fn(doc)
     } catch (error) {
       this.#captured = null
+      this.#transactions = NO_TRANSACTIONS
       doc.off('update', this.#capture)
       this.#rollBack()
       throw error
     }
     this.#captured = null
+    this.#transactions = NO_TRANSACTIONS
     doc.off('update', this.#capture)
     if (captured.length === 0) return Promise.resolve()
     // Appends start at once (the store commits the appends of one turn together); broadcasts
@@ -353,6 +395,7 @@ export class Room {
             room: this.name,
             ref: this.ref,
             updates: captured,
+            touches: (roots: readonly string[]) => touchesRoots(transactions, roots),
             origin:
               origin === null
                 ? ({ kind: 'relay' } as const)
@@ -375,7 +418,7 @@ export class Room {
       this.#lastSeq = Math.max(this.#lastSeq, lastSeq)
       this.#sinceSnapshot += captured.length
       if (changed) await changed
-      this.#fanOut(captured, echo ? null : origin)
+      this.#fanOut(captured, echo ? null : origin, transactions)
       if (payload && hooks.onStore) {
         const firstSeq = lastSeq - captured.length + 1
         void this.#hook('onStore', hooks.onStore({ ...payload, firstSeq, lastSeq }))
@@ -684,9 +727,11 @@ export class Room {
   applyRemote(updates: readonly Uint8Array[], lastSeq: number, diff = false): void {
     if (this.#broken) return
     const before = diff ? Y.encodeStateVector(this.doc) : null
+    const transactions: Y.Transaction[] = []
     this.#remote = true
     try {
-      this.doc.transact(() => {
+      this.doc.transact((tr) => {
+        transactions.push(tr)
         for (const update of updates) Y.applyUpdate(this.doc, update, REMOTE)
       }, REMOTE)
     } finally {
@@ -695,8 +740,8 @@ export class Room {
     this.#lastSeq = Math.max(this.#lastSeq, lastSeq)
     if (before) {
       const missing = Y.encodeStateAsUpdate(this.doc, before)
-      this.#fanOut([missing], null)
-    } else this.#fanOut(updates, null)
+      this.#fanOut([missing], null, transactions)
+    } else this.#fanOut(updates, null, transactions)
   }
 
   /** Another node compacted entries this one never read: merge everything stored. */
@@ -706,7 +751,11 @@ export class Room {
   }
 
   /** Stored updates: to writers at once, to readers merged on the room's one timer. */
-  #fanOut(updates: readonly Uint8Array[], except: Peer | null): void {
+  #fanOut(
+    updates: readonly Uint8Array[],
+    except: Peer | null,
+    changes: readonly Y.Transaction[],
+  ): void {
     let readers = 0
     for (const update of updates) {
       const frame = encodeSync(SYNC_UPDATE, update)
@@ -718,7 +767,9 @@ export class Room {
         else readers++
       }
     }
-    for (const peer of this.peers) if (peer.notifyOnly && peer !== except) peer.send(NOTIFY_FRAME)
+    for (const peer of this.peers)
+      if (peer.notifyOnly && peer !== except && (!peer.wants || peer.wants(changes)))
+        peer.send(NOTIFY_FRAME)
     // Nobody to merge for (a room of champions): no merge, no timer.
     if (this.#coalesceMs <= 0 || (readers === 0 && this.#forReaders.length === 0)) return
     this.#forReaders.push(...updates)

@@ -119,6 +119,11 @@ export type ChangePayload = {
   ref: RoomRef
   updates: readonly Uint8Array[]
   origin: ChangeOrigin
+  /**
+   * Whether the change touched anything under the doc's root maps named (true when unknown):
+   * hooks that watch a few roots skip the rest (issue 11.3). Absent: assume it did.
+   */
+  touches?(roots: readonly string[]): boolean
 }
 export type StorePayload = ChangePayload & { firstSeq: number; lastSeq: number }
 
