@@ -26,11 +26,12 @@ export const COMPILE_CACHE_DIR = 'compile-cache'
 export function enableCompileCache(
   dataDir: string,
   api: CompileCacheApi = nodeModule as CompileCacheApi,
+  /** Another folder (the dev host's PORTE_VOIX_COMPILE_CACHE_DIR: benches that copy data dirs). */
+  directory = path.join(dataDir, COMPILE_CACHE_DIR),
 ): string {
   if (typeof api.enableCompileCache !== 'function') {
     return `compile cache: not available in Node ${process.versions.node}`
   }
-  const directory = path.join(dataDir, COMPILE_CACHE_DIR)
   try {
     const result = api.enableCompileCache(directory)
     const names = Object.entries(api.constants?.compileCacheStatus ?? {})

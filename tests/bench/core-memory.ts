@@ -6,19 +6,22 @@
  *   - the same after a popover loaded the whole queue (queue.forMe);
  * each with the core's own V8 flags (main/core/runtime-flags.ts) and without them. Each figure says
  * whether the queue's replica was asleep then (sync/workspace-sync.ts: read-only replicas unused for
- * SLEEP_AFTER_MS leave memory; with --expose-gc one full GC returns their pages), and the core's
+ * SLEEP_AFTER_MS leave memory; then one full GC, runtime-flags.ts collectAtRest, returns their pages), and the core's
  * CPU time (user + system, /proc/<pid>/stat) over the whole run.
  *
- *   npm run build && npx tsx tests/bench/core-memory.ts [runs]
+ *   npm run build && npx tsx tests/bench/core-memory.ts [runs] [--core-node=<major|path>]
+ * `--core-node`: the core on another Node (tests/bench/node-runtime.ts; e.g. 24, Electron 45's).
  */
 import { readFileSync, rmSync } from 'node:fs'
 import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
 import { startCore } from '../helpers/core'
 import { tempDir } from '../helpers/process'
+import { coreNodeFromArgs } from './node-runtime'
 import { median, prepareQueue, rssMiB } from './queue-fixture'
 
 const ITEMS = 1_000
 const RUNS = Math.max(3, Number(process.argv[2] ?? 3))
+const NODE = coreNodeFromArgs()?.node
 const SETTLE_MS = 5_000
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
 
@@ -78,14 +81,18 @@ async function main(): Promise<void> {
       for (const row of rows) {
         const execArgv = row.flags === '(none)' ? [] : CORE_EXEC_ARGV
         const emptyDir = tempDir('porte-voix-bench-empty-')
-        const empty = await startCore({ dataDir: emptyDir, execArgv })
+        const empty = await startCore({
+          dataDir: emptyDir,
+          execArgv,
+          ...(NODE ? { node: NODE } : {}),
+        })
         await settle()
         row.empty.push(rssMiB(empty.pid))
         await empty.stop()
         rmSync(emptyDir, { recursive: true, force: true })
 
         const dataDir = prepared.copy()
-        const core = await startCore({ dataDir, execArgv })
+        const core = await startCore({ dataDir, execArgv, ...(NODE ? { node: NODE } : {}) })
         await core.client.call('status.get', {})
         await settle()
         row.queue.push(rssMiB(core.pid))

@@ -13,16 +13,25 @@
  *   npm run build && npx tsx tests/bench/core-start.ts [runs] [hostA.js hostB.js]
  * With two built hosts (e.g. PORTE_VOIX_HOST_BUILD_DIR=DIR npx electron-vite build of two
  * revisions), runs alternate between them: a before/after ratio on the same machine state.
+ * `--core-node=<major|path>` (tests/bench/node-runtime.ts): each host also runs on that Node
+ * (e.g. 24, Electron 45's, with its compile cache), alternating with this process's Node.
  */
 import { cpSync, readFileSync, rmSync } from 'node:fs'
 import { connectCore, startCore } from '../helpers/core'
 import { tempDir } from '../helpers/process'
+import { type BenchNode, coreNodeFromArgs } from './node-runtime'
 import { median, prepareQueue } from './queue-fixture'
 
 const ITEMS = 1_000
-const RUNS = Math.max(3, Number(process.argv[2] ?? 5))
+const POSITIONAL = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
+const RUNS = Math.max(3, Number(POSITIONAL[0] ?? 5))
 /** Built hosts to alternate between; none: the one hostEntry() names (out/main/host.js). */
-const ENTRIES = process.argv.slice(3)
+const ENTRIES = POSITIONAL.slice(1)
+/** The other Node to alternate with (undefined: this process's). */
+const OTHER_NODE: BenchNode | null = coreNodeFromArgs()
+const NODES: (string | undefined)[] = OTHER_NODE ? [undefined, OTHER_NODE.node] : [undefined]
+const nodeTag = (node: string | undefined) =>
+  OTHER_NODE ? ` [node ${node ? OTHER_NODE.version : process.versions.node}]` : ''
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICKS = 100
 
@@ -37,10 +46,15 @@ const steps = new Map<string, number[]>()
 
 type Figures = { wall: number; cpu: number; firstWall: number; firstCpu: number }
 
-async function measure(dataDir: string, label: string, entry?: string): Promise<Figures> {
+async function measure(
+  dataDir: string,
+  label: string,
+  entry?: string,
+  node?: string,
+): Promise<Figures> {
   if (entry) process.env.PORTE_VOIX_HOST_ENTRY = entry
   const t0 = Date.now()
-  const core = await startCore({ dataDir })
+  const core = await startCore({ dataDir, ...(node ? { node } : {}) })
   const wall = Date.now() - t0
   const cpu = cpuMs(core.pid)
   // The popover's first requests, sent together (renderer/src/state/store.ts).
@@ -70,18 +84,25 @@ async function main(): Promise<void> {
   // Each host's own copy, started and stopped once by it: the first screen's stored answers are
   // read only by the build that wrote them (core/first-screen-quick.ts), as in the app, where
   // every start but the first after an update finds its own.
-  const templates = new Map<string | undefined, string>()
+  // On the other Node, that start also fills its compile cache (node-runtime.ts): the measured
+  // starts are the app's later ones, which find it.
+  const templates = new Map<string, string>()
+  const key = (entry: string | undefined, node: string | undefined) => `${entry}|${node}`
   for (const entry of entries) {
-    if (entry) process.env.PORTE_VOIX_HOST_ENTRY = entry
-    const dir = prepared.copy()
-    const host = await startCore({ dataDir: dir })
-    await host.client.call('stats.mine', {})
-    await host.stop()
-    templates.set(entry, dir)
+    for (const node of NODES) {
+      if (entry) process.env.PORTE_VOIX_HOST_ENTRY = entry
+      const dir = prepared.copy()
+      const host = await startCore({ dataDir: dir, ...(node ? { node } : {}) })
+      await host.client.call('stats.mine', {})
+      await host.stop()
+      const status = /compile cache: [^\n]*/.exec(host.logs())?.[0]
+      if (node && status) process.stderr.write(`prime${nodeTag(node)}: ${status}\n`)
+      templates.set(key(entry, node), dir)
+    }
   }
-  const copyFor = (entry: string | undefined) => {
+  const copyFor = (entry: string | undefined, node: string | undefined) => {
     const dir = tempDir('porte-voix-bench-run-')
-    cpSync(templates.get(entry) ?? '', dir, { recursive: true })
+    cpSync(templates.get(key(entry, node)) ?? '', dir, { recursive: true })
     return dir
   }
   const rows: Record<string, Figures[]> = {}
@@ -91,16 +112,18 @@ async function main(): Promise<void> {
   try {
     for (let run = 1; run <= RUNS; run++) {
       for (const [index, entry] of entries.entries()) {
-        const tag = entry ? ` [host ${index + 1}]` : ''
-        const empty = tempDir('porte-voix-bench-empty-')
-        push(`empty${tag}`, await measure(empty, `empty${tag}`, entry))
-        rmSync(empty, { recursive: true, force: true })
-        const dataDir = copyFor(entry)
-        push(`queue${tag}`, await measure(dataDir, `${ITEMS} items${tag}`, entry))
-        rmSync(dataDir, { recursive: true, force: true })
-        process.stderr.write(
-          `run ${run}${tag}: empty ${JSON.stringify(rows[`empty${tag}`]?.at(-1))}, ${ITEMS} items ${JSON.stringify(rows[`queue${tag}`]?.at(-1))}\n`,
-        )
+        for (const node of NODES) {
+          const tag = `${entry ? ` [host ${index + 1}]` : ''}${nodeTag(node)}`
+          const empty = tempDir('porte-voix-bench-empty-')
+          push(`empty${tag}`, await measure(empty, `empty${tag}`, entry, node))
+          rmSync(empty, { recursive: true, force: true })
+          const dataDir = copyFor(entry, node)
+          push(`queue${tag}`, await measure(dataDir, `${ITEMS} items${tag}`, entry, node))
+          rmSync(dataDir, { recursive: true, force: true })
+          process.stderr.write(
+            `run ${run}${tag}: empty ${JSON.stringify(rows[`empty${tag}`]?.at(-1))}, ${ITEMS} items ${JSON.stringify(rows[`queue${tag}`]?.at(-1))}\n`,
+          )
+        }
       }
     }
   } finally {

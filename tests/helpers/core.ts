@@ -42,6 +42,8 @@ export type StartCoreOptions = {
   startTimeoutMs?: number
   /** The host's environment instead of the test's (e.g. without PORTE_VOIX_ALLOW_INTERNAL_HOSTS). */
   env?: NodeJS.ProcessEnv
+  /** Another node executable than the test's (benchmarks: tests/bench/node-runtime.ts). */
+  node?: string
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -92,6 +94,7 @@ export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProces
     env: opts.env ?? process.env,
     listening: LISTENING,
     timeoutMs: opts.startTimeoutMs ?? 30_000,
+    ...(opts.node ? { command: opts.node } : {}),
   })
   const port = Number(started.match[1])
   const url = `ws://127.0.0.1:${port}`

@@ -54,8 +54,10 @@ export async function spawnUntilListening(o: {
   env: NodeJS.ProcessEnv
   listening: RegExp
   timeoutMs: number
+  /** Another node executable than this process's (benchmarks: tests/bench/node-runtime.ts). */
+  command?: string
 }): Promise<ListeningChild> {
-  const child = spawn(process.execPath, o.args, {
+  const child = spawn(o.command ?? process.execPath, o.args, {
     cwd: o.cwd,
     env: o.env,
     stdio: ['ignore', 'pipe', 'pipe'],
