@@ -1,4 +1,5 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 
 /**
  * V8 flags the core process starts with, in the app (utilityProcess execArgv) and in the dev/test
@@ -8,10 +9,13 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8'
  * under the start-up burst of a large queue and keeps it; the core then idles, so 1 MiB costs a few
  * more minor GCs during a sync and saves ~28 MiB of RSS at rest (BENCHMARKS.md, core memory).
  *
- * --expose-gc: when read-only replicas fall asleep (sync/workspace-sync.ts, sleep), one full GC
- * returns their pages at once; an idle V8 may otherwise not collect the old space for a long time.
+ * Not --expose-gc (the collections at rest get gc() at run time, restGc below): any V8 flag at
+ * launch that enters V8's flag hash makes Node reject the code cache built into its binary for
+ * every built-in module (NODE_DEBUG_NATIVE=CODE_CACHE: 53 of 53 rejected on Node 24 with
+ * --expose-gc, all accepted with --max-semi-space-size=1 alone; Node 20 rejects both), so http,
+ * net, streams, url… were compiled from source on the first screen's path.
  */
-export const CORE_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1', '--expose-gc']
+export const CORE_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1']
 
 /** How long the core must have been idle after a burst of work for the rest collection to run. */
 export const REST_AFTER_MS = 2_000
@@ -50,7 +54,7 @@ export function collectionComing(coming: () => boolean): () => void {
  * is set for this one only, so no other collection pays for compaction.
  */
 export function collectAtRest(): boolean {
-  const gc = (globalThis as { gc?: () => void }).gc
+  const gc = restGc()
   if (!gc) return false
   setFlagsFromString('--compact-on-every-full-gc')
   try {
@@ -62,9 +66,33 @@ export function collectAtRest(): boolean {
   return true
 }
 
-/** Whether the process was started with --expose-gc (collectAtRest can run). */
+/** gc(), once got (undefined: not asked for yet; null: this V8 would not give it). */
+let gcFunction: (() => void) | null | undefined
+
+/**
+ * gc(): the global one with --expose-gc, else set the flag now and take it from a new context
+ * (V8 installs it in contexts created after the flag). Only at the first collection at rest:
+ * changing a flag changes V8's flag hash, so built-ins and cached code loaded afterwards compile
+ * again — by then the core has loaded and flushed its compile cache (the start is long over).
+ */
+function restGc(): (() => void) | null {
+  const global = (globalThis as { gc?: unknown }).gc
+  if (typeof global === 'function') return global as () => void
+  if (gcFunction === undefined) {
+    try {
+      setFlagsFromString('--expose-gc')
+      const got: unknown = runInNewContext('gc')
+      gcFunction = typeof got === 'function' ? (got as () => void) : null
+    } catch {
+      gcFunction = null
+    }
+  }
+  return gcFunction
+}
+
+/** Whether collectAtRest can run (false only once this V8 refused to give gc()). */
 export function exposesGc(): boolean {
-  return typeof (globalThis as { gc?: unknown }).gc === 'function'
+  return gcFunction !== null
 }
 
 /**

@@ -464,7 +464,7 @@ export class WorkspaceSync implements Disposable {
 
   /**
    * V8 frees a dropped replica's old-space pages only at its next full collection, which an idle
-   * process may not run for a long time: with --expose-gc (runtime-flags.ts), one full GC soon
+   * process may not run for a long time: with gc() (runtime-flags.ts collectAtRest), one full GC soon
    * after the last replica fell asleep returns them now.
    */
   private collectSoon(): void {
