@@ -7,7 +7,7 @@ import { coalescedTask } from './coalesced-task'
 import type { RelayConfig } from './config'
 import { DirectoryRecorder, pruneDirectories, pruneStoredDirectories } from './directory'
 import { authorizeUpgrade } from './http/authorize'
-import { createHttpServer } from './http/server'
+import { createHttpServer, peerAddress } from './http/server'
 import { LinkIndexer } from './links/indexer'
 import { createRedirect } from './links/redirect'
 import type { Logger } from './log'
@@ -196,6 +196,12 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     }
   }
 
+  // One of each for every connection (a closure per connect was kept as long as the socket).
+  const onGone = (gone: Connection) => {
+    connections.delete(gone)
+    access.remove(gone)
+  }
+  const connectionOptions = { maxMessageBytes: config.maxMessageBytes }
   const directory = new DirectoryRecorder(rooms, log, config.publicUrl ?? null)
   const redirect = createRedirect({ links, indexer, rooms, workspaces, log })
   const { server, wss } = createHttpServer({
@@ -236,18 +242,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     ),
     admit: ({ claims }) => access.admit(claims.sub),
     onConnection: (ws, { claims, ref, generation, device, workspace }, req) => {
-      const connection = new Connection(
-        ws,
-        claims,
-        ref,
-        rooms,
-        log,
-        (gone) => {
-          connections.delete(gone)
-          access.remove(gone)
-        },
-        { maxMessageBytes: config.maxMessageBytes },
-      )
+      const connection = new Connection(ws, claims, ref, rooms, log, onGone, connectionOptions)
       connections.add(connection)
       metrics.connectionsAccepted.inc()
       // An invitation token has no device id of its own: it counts as one device until renewed.
@@ -258,7 +253,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
         member: claims.sub,
         role: claims.role,
         access: connection.access,
-        remote: req.socket.remoteAddress,
+        remote: peerAddress(req.socket),
       })
       // The workspace the upgrade was authorized with (read once per connect).
       directory.record(workspace, claims).catch((error: unknown) =>

@@ -23,6 +23,20 @@ const CLOSE_OF: Record<MembershipFailure, { code: number; reason: string }> = {
   'role-changed': { code: ACCESS_CLOSE.roleChanged, reason: 'role changed; renew the token' },
 }
 
+/**
+ * One string per device id for all its connections (a device holds one per document; the relay
+ * builds `invitation-<n>` for each connect): kept as long as the connection (idle memory). Bounded.
+ */
+const deviceIds = new Map<string, string>()
+
+function sharedDevice(device: string): string {
+  const known = deviceIds.get(device)
+  if (known !== undefined) return known
+  if (deviceIds.size >= 10_000) deviceIds.clear()
+  deviceIds.set(device, device)
+  return device
+}
+
 /** What the registry needs of a connection: who it is and how to close it. */
 export type LiveConnection = {
   readonly id: number
@@ -99,7 +113,7 @@ export class LiveAccess {
       entries = new Map()
       this.#byMember.set(member, entries)
     }
-    entries.set(connection, { connection, generation, device })
+    entries.set(connection, { connection, generation, device: sharedDevice(device) })
     this.#touch(member, device, 1)
   }
 

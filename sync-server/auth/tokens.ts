@@ -66,10 +66,31 @@ export function quickClaims(payload: unknown): VerifiedToken | null {
     return null
   if (dev !== undefined && (typeof dev !== 'string' || !DEVICE_TEXT.test(dev))) return null
   return {
-    claims: { sub, ws, role: role as Role, name, iat: iat as number, exp: exp as number },
+    claims: {
+      sub,
+      ws: sharedWorkspaceId(ws),
+      role: role as Role,
+      name,
+      iat: iat as number,
+      exp: exp as number,
+    },
     generation: (gen as number | undefined) ?? 1,
     device: (dev as string | undefined) ?? null,
   }
+}
+
+/**
+ * One string per workspace id for all its connections' claims (each token's parse makes its
+ * own): an idle connection keeps its claims (issue 11.3, idle memory). Bounded.
+ */
+const workspaceIds = new Map<string, string>()
+
+function sharedWorkspaceId(id: string): string {
+  const known = workspaceIds.get(id)
+  if (known !== undefined) return known
+  if (workspaceIds.size >= 10_000) workspaceIds.clear()
+  workspaceIds.set(id, id)
+  return id
 }
 
 function keyOf(secret: string): Uint8Array {

@@ -1,7 +1,13 @@
 import type { IncomingMessage } from 'node:http'
 import { z } from 'zod'
 import type { ProblemCode } from '../../common/contract/problems'
-import { accessFor, parseRoomName, type RoomRef } from '../../common/doc/rooms'
+import {
+  accessFor,
+  DOC_NAMES,
+  type DocName,
+  parseRoomName,
+  type RoomRef,
+} from '../../common/doc/rooms'
 import type { TokenClaims } from '../../common/model/invitation'
 import type { Workspace } from '../../common/model/member'
 import { checkMembership } from '../auth/membership'
@@ -199,5 +205,11 @@ export async function authorizeUpgrade(
   if (accessFor(ref.doc, access.claims.role) === 'none') {
     return { ok: false, status: 403, reason: `no access to "${ref.doc}"`, problem: 'notAllowed' }
   }
-  return { ...access, ref }
+  // The workspace's own id and the doc name's literal, not views of the request URL: a sliced
+  // string keeps the whole URL (token included, ~400 B) alive as long as the connection.
+  return { ...access, ref: { workspaceId: access.workspace.id, doc: docLiteral(ref.doc) } }
+}
+
+function docLiteral(doc: DocName): DocName {
+  return DOC_NAMES.find((name) => name === doc) ?? doc
 }

@@ -31,6 +31,19 @@ export type HttpServerOptions = {
   api?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
 
+/**
+ * The peer's address without `socket.remoteAddress`, which caches an object and a string on the
+ * socket for its whole life (~150 B per idle connection, issue 11.3); that getter otherwise.
+ */
+export function peerAddress(socket: IncomingMessage['socket']): string | undefined {
+  const handle = (socket as unknown as { _handle?: PeerHandle | null })._handle
+  if (typeof handle?.getpeername !== 'function') return socket.remoteAddress
+  const out: { address?: string } = {}
+  return handle.getpeername(out) === 0 ? out.address : undefined
+}
+
+type PeerHandle = { getpeername?: (out: { address?: string }) => number }
+
 function remoteOf(req: IncomingMessage): string {
   return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`
 }
@@ -115,7 +128,12 @@ export function createHttpServer(options: HttpServerOptions): {
           return
         }
         if (!decision.ok) return
-        wss.handleUpgrade(req, socket, head, (ws) => options.onConnection(ws, decision, req))
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          // ws listens for the socket's errors from here on: ours would stay for the socket's
+          // life and turn its one `error` listener into an array (idle memory, issue 11.3).
+          socket.off('error', onUpgradeSocketError)
+          options.onConnection(ws, decision, req)
+        })
       },
       (error: unknown) => {
         log.error('upgrade failed', { remote: remoteOf(req), error: (error as Error).message })

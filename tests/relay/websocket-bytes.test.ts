@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as ws from 'ws'
-import { websocketBytes } from '../../sync-server/rooms/connection'
+import { websocketBytes, websocketPair } from '../../sync-server/rooms/connection'
 
 /** ws's frame parser (exported at run time, not in @types/ws). */
 type ReceiverLike = {
@@ -32,4 +32,25 @@ describe('websocketBytes', () => {
       expect(new Uint8Array(await got)).toEqual(payload)
     },
   )
+
+  // A writer's sync answer and the relay's sync step 1 leave in one write (issue 11.3, connects).
+  it.each([
+    [2, 40],
+    [125, 126],
+    [65_536, 3],
+  ])('frames a pair of %i and %i bytes as two messages in order', async (a, b) => {
+    const first = new Uint8Array(a).map((_, i) => i % 251)
+    const second = new Uint8Array(b).map((_, i) => (i * 7) % 253)
+    const receiver = new Receiver({ isServer: false, binaryType: 'nodebuffer' })
+    const got: Uint8Array[] = []
+    const both = new Promise<void>((done) =>
+      receiver.on('message', (data: Buffer) => {
+        got.push(new Uint8Array(data))
+        if (got.length === 2) done()
+      }),
+    )
+    receiver.write(websocketPair(first, second))
+    await both
+    expect(got).toEqual([first, second])
+  })
 })
