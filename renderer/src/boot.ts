@@ -1,13 +1,20 @@
 import { CORE_PORT_MESSAGE, type DesktopBridge } from '../../common/contract/desktop-bridge'
 
+declare global {
+  interface Window {
+    porteVoix?: DesktopBridge
+  }
+}
+
 /**
- * The popover's first module (issue 7.8): index.html loads it on its own, `async`, ahead of the
- * app's entry, so that it runs as soon as it is fetched — before react-dom, zod and the app's own
- * modules are compiled and evaluated. It reaches the core (the preload's MessagePort in the app,
- * a WebSocket under the dev host) and sends the first screen's three requests at once, so that
- * the core answers them while the rest of the page loads; the answers wait here, as text, until
- * the app's CoreClient adopts the requests (`adopt`) and takes the transport over. Nothing here
- * parses or trusts an answer: the client validates them with the contract, like any other.
+ * Each window's one way to the core (issue 7.8), started as soon as this module runs (with
+ * PORTE_VOIX_EARLY_BOOT=1, index.html loads it on its own, `async`, ahead of the app's entry —
+ * before react-dom, zod and the app's own modules are compiled and evaluated). It reaches the
+ * core (the preload's MessagePort in the app, a WebSocket under the dev host); in the popover it
+ * also sends the first screen's three requests at once, so that the core answers them while the
+ * rest of the page loads. Frames wait here, as text, until the app's CoreClient takes the
+ * transport over (and, in the popover, adopts the requests: `adopt`). Nothing here parses or
+ * trusts an answer: the client validates them with the contract, like any other.
  * No imports but a constant: this file must stay tiny.
  */
 
@@ -124,16 +131,20 @@ function overWebSocket(): Promise<EarlyTransport> {
   })
 }
 
+/** The studio window (index.html#studio) asks for its own data; the popover's first screen is sent here. */
+export const isStudioWindow = (hash: string): boolean => hash === '#studio'
+
 /**
- * The popover's connection, started when this module runs, with the first screen's requests
- * sent on it; null in the studio (its own requests, its own connection).
+ * This window's connection to the core, started when this module runs — the only place a window
+ * connects (the popover's entry and the studio's mount both take it over). In the popover the
+ * first screen's requests have been sent on it when it resolves. Null outside a browser (tests).
  */
 export const earlyConnection: Promise<EarlyTransport> | null =
-  typeof window === 'undefined' || window.location.hash === '#studio'
+  typeof window === 'undefined'
     ? null
     : (window.porteVoix ? throughBridge(window.porteVoix) : overWebSocket()).then((transport) => {
-        sendEarlyRequests(transport)
+        if (!isStudioWindow(window.location.hash)) sendEarlyRequests(transport)
         return transport
       })
-// Failing to connect is said by the app's entry, which awaits this; not an unhandled rejection.
+// Failing to connect is said by the window's entry, which awaits this; not an unhandled rejection.
 earlyConnection?.catch(() => {})

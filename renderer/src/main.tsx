@@ -4,7 +4,7 @@ import { StrictMode } from 'react'
 import { flushSync } from 'react-dom'
 import { createRoot } from 'react-dom/client'
 import { CoreClient } from '../../common/contract/client'
-import { EARLY_REQUESTS, earlyConnection } from './boot'
+import { EARLY_REQUESTS, earlyConnection, isStudioWindow } from './boot'
 import { dictionaries, systemLanguage } from './i18n/messages'
 import { PopoverApp } from './popover/PopoverApp'
 import { useStore } from './state/store'
@@ -15,7 +15,7 @@ performance.mark('pv:script-run')
 const rootElement = document.getElementById('root')
 if (!rootElement) throw new Error('index.html lacks #root')
 
-if (location.hash === '#studio') {
+if (isStudioWindow(location.hash)) {
   // The champions' studio window: its own app, code-split so the popover never loads CodeMirror.
   void import('./studio/mount').then(({ mountStudio }) => mountStudio(rootElement))
 } else {

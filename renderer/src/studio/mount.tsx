@@ -1,6 +1,7 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { connectToCore } from '../core/connection'
+import { CoreClient } from '../../../common/contract/client'
+import { earlyConnection } from '../boot'
 import { studioDictionaries, studioSystemLanguage } from '../i18n/studio-messages'
 import { StudioApp } from './StudioApp'
 import { useStudio } from './store'
@@ -13,8 +14,9 @@ export function mountStudio(rootElement: HTMLElement): void {
       <StudioApp />
     </StrictMode>,
   )
-  connectToCore()
-    .then((client) => useStudio.getState().connect(client))
+  // Connected by boot.ts, which ran first (the same hand-over as the popover's, no requests sent).
+  ;(earlyConnection ?? Promise.reject(new Error('no connection')))
+    .then((transport) => useStudio.getState().connect(new CoreClient(transport)))
     .catch((error: unknown) => {
       const message =
         studioDictionaries[studioSystemLanguage(navigator.languages)]['studio.unreachable']
