@@ -1,6 +1,9 @@
-import { appendFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { Nudge } from '../../common/contract/api'
+
+/** Through require(): node:fs's ES-module facade loads its promises API on the start's path. */
+const { appendFileSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs')
 
 /** Where the dev host records the nudges the core showed, one JSON line each. */
 export const NOTIFICATIONS_FILE = 'notifications.jsonl'

@@ -1,4 +1,4 @@
-import { appendFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { Opener } from '../core/shares/opener'
 
@@ -14,6 +14,10 @@ export function fileOpener(dataDir: string, log: (line: string) => void): Opener
   const file = path.join(dataDir, OPENED_URLS_FILE)
   return {
     open: async (url) => {
+      // Loaded on the first open, not at the start (node:fs/promises loads ~20 built-in modules).
+      const { appendFile } = createRequire(import.meta.url)(
+        'node:fs/promises',
+      ) as typeof import('node:fs/promises')
       await appendFile(file, `${JSON.stringify({ url, at: new Date().toISOString() })}\n`, 'utf8')
       log(`opener: would open ${url}`)
     },

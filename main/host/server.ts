@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import type { RawData, WebSocket } from 'ws'
@@ -18,6 +18,8 @@ export type Attachable = { attach(transport: Transport): unknown }
 const { WebSocket: Socket, WebSocketServer } = createRequire(import.meta.url)(
   'ws',
 ) as typeof import('ws')
+/** node:http through require() too: its ES-module facade reads every export, and one loads undici. */
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http')
 
 /**
  * One core served to many windows over WebSocket (one connection per window), plus optionally

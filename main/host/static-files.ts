@@ -1,6 +1,11 @@
-import { createReadStream, statSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import path from 'node:path'
+
+/** Through require(): node:fs's ES-module facade loads its promises API on the start's path. */
+const { createReadStream, statSync } = createRequire(import.meta.url)(
+  'node:fs',
+) as typeof import('node:fs')
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

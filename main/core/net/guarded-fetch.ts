@@ -1,9 +1,16 @@
-import http from 'node:http'
-import https from 'node:https'
+import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
 import { Readable } from 'node:stream'
 import zlib from 'node:zlib'
 import { type AddressPolicy, assertAllowed, guardedLookup } from './address-policy'
+
+/**
+ * Through require(): node:http's ES-module facade reads every export, and one of them loads
+ * undici (~70 built-in modules) when the core's module is imported, just after the first answers.
+ */
+const nodeRequire = createRequire(import.meta.url)
+const http = nodeRequire('node:http') as typeof import('node:http')
+const https = nodeRequire('node:https') as typeof import('node:https')
 
 /** The fetch signature the feed reader and the image cache take (a subset of WHATWG fetch). */
 export type FetchImpl = (input: string, init: RequestInit) => Promise<Response>

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
@@ -11,6 +10,8 @@ export type Db = BetterSqlite3.Database
  * scans the CommonJS package's sources for their exports, on the first screen's path (start.ts).
  */
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3
+/** node:fs too: its ES-module facade reads every export, loading the promises API at the start. */
+const { mkdirSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs')
 
 /** The core's single SQLite file inside its data directory. */
 export const DATABASE_FILE = 'porte-voix.sqlite'
