@@ -46,6 +46,8 @@ async function main(): Promise<void> {
       () => countRows(relay.dataDir, 'SELECT COUNT(*) AS n FROM link_items') > 0,
     )
     champion.destroy()
+    // The provider leaves its Awareness (y-protocols) alive, whose interval kept this bench from exiting.
+    champion.awareness.destroy()
     const paths = Array.from(
       { length: 100 },
       () =>
