@@ -416,6 +416,7 @@ async function plainRun(o: {
     clearInterval(sampling)
     await browser.stop()
     await host?.signal('SIGTERM')
+    rmSync(o.dataDir, { recursive: true, force: true })
     rmSync(runDir, { recursive: true, force: true })
     if (o.warmProfile) rmSync(profileDir, { recursive: true, force: true })
   }
