@@ -22,13 +22,16 @@
  *    --reader-fanout-ms, default 500); CPU per keystroke per node, also net of each node's idle
  *    CPU (measured for IDLE_MS with the employees connected, nobody typing).
  * PARTS=hop,fanout,typing picks what each of ROUNDS (2) rounds runs; `uptime`'s load is printed
- * per round.
+ * per round. `control`: the single node with 3 × OBSERVERS (the three nodes' deliveries in one
+ * process); `solo`: OBSERVERS on reading node B alone (A writes, C holds nobody), the cluster
+ * path's own cost without three fan-outs sharing the cores. Each fan-out line also gives the
+ * nodes' context switches per edit (preempted: cut off by another process; waits: blocked).
  *
  * REDIS_FSYNC=always|everysec (default everysec: the guarantee of SQLite's default
  * synchronous=normal, an acknowledged edit survives the process being killed, not a power cut).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as decoding from 'lib0/decoding'
@@ -55,7 +58,7 @@ const TYPING = Number(process.env.TYPING ?? 1000)
 const KEYS = Number(process.env.KEYS ?? 100)
 const ROUNDS = Number(process.env.ROUNDS ?? 2)
 const IDLE_MS = Number(process.env.IDLE_MS ?? 5000)
-/** PARTS=hop,fanout,control,typing: what each round runs (default all but control). */
+/** PARTS=hop,fanout,control,solo,typing: what each round runs (default hop,fanout,typing). */
 const PARTS = new Set((process.env.PARTS ?? 'hop,fanout,typing').split(','))
 /** SPREAD=1: also OBSERVERS in all spread over the three nodes (a third each). */
 const SPREAD = process.env.SPREAD === '1'
@@ -213,20 +216,39 @@ async function fanout(writerNode: Node, nodes: Node[], perNode: number, label: s
   const tokens = await members(writerNode, ws, 'champion', total)
   const observers = await observersOn(nodes, ws, tokens, total)
   await sleep(500)
+  // Each node's CPU with the observers connected and nobody writing (timers, Redis reads): what
+  // a node costs per second, not per delivery (`net of idle` below).
+  const idle0 = nodes.map((n) => cpuMs(n.pid))
+  await sleep(IDLE_MS)
+  const idlePerS = nodes.map((n, i) => ((cpuMs(n.pid) - (idle0[i] ?? 0)) * 1000) / IDLE_MS)
+  const t0 = performance.now()
   const cpuBefore = nodes.map((n) => cpuMs(n.pid))
   const sysBefore = nodes.map((n) => sysMs(n.pid))
+  const switchesBefore = nodes.map((n) => switches(n.pid))
   for (let i = 0; i < FANOUT_EDITS; i++) {
     writer.edit()
     await until('everyone', () => observers.every((o) => o.updates > i))
   }
   const cpu = (await cpuWhenIdle(nodes)).map((ms, i) => ms - (cpuBefore[i] ?? 0))
+  const seconds = (performance.now() - t0) / 1000
+  const netPerDelivery = cpu.map(
+    (ms, i) => ((ms - (idlePerS[i] ?? 0) * seconds) * 1000) / (perNode * FANOUT_EDITS),
+  )
   const sys = nodes.map((n, i) => sysMs(n.pid) - (sysBefore[i] ?? 0))
+  // Preemptions (nonvoluntary) per edit: a node's fan-out cut off by another process on its core.
+  const preempted = nodes.map(
+    (n, i) =>
+      (switches(n.pid).nonvoluntary - (switchesBefore[i]?.nonvoluntary ?? 0)) / FANOUT_EDITS,
+  )
+  const slept = nodes.map(
+    (n, i) => (switches(n.pid).voluntary - (switchesBefore[i]?.voluntary ?? 0)) / FANOUT_EDITS,
+  )
   const perDelivery = cpu.map((ms) => (ms * 1000) / (perNode * FANOUT_EDITS))
   // The kernel's part (system time): a loopback write runs the receiving socket's path too.
   const sysPerDelivery = sys.map((ms) => (ms * 1000) / (perNode * FANOUT_EDITS))
   const all = (cpu.reduce((a, b) => a + b, 0) * 1000) / (total * FANOUT_EDITS)
   console.log(
-    `${label}: ${perNode}/node × ${nodes.length} = ${total} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms; per delivery ${perDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (${fmt(all)} µs over all), of which system ${sysPerDelivery.map((v) => `${fmt(v)} µs`).join(' / ')}`,
+    `${label}: ${perNode}/node × ${nodes.length} = ${total} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms; per delivery ${perDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (${fmt(all)} µs over all), net of idle ${netPerDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (idle ${idlePerS.map((v) => v.toFixed(1)).join(' / ')} ms/s over ${seconds.toFixed(1)} s), of which system ${sysPerDelivery.map((v) => `${fmt(v)} µs`).join(' / ')}; switches per edit ${preempted.map((v, i) => `${v.toFixed(1)} preempted + ${(slept[i] ?? 0).toFixed(1)} waits`).join(' / ')}`,
   )
   for (const o of [writer, ...observers]) o.close()
   return { perDelivery, all }
@@ -284,6 +306,18 @@ async function typing(writerNode: Node, nodes: Node[], label: string) {
   return { perKey, all }
 }
 
+/** Context switches of a process so far (all its threads: the main one and libuv's). */
+function switches(pid: number): { voluntary: number; nonvoluntary: number } {
+  let voluntary = 0
+  let nonvoluntary = 0
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8')
+    voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+    nonvoluntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+  }
+  return { voluntary, nonvoluntary }
+}
+
 /** stime of a process, ms (cpuMs is utime + stime). */
 function sysMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
@@ -324,6 +358,10 @@ async function main() {
         if (PARTS.has('hop')) await hop(a, b, `round ${round} Redis+PG, A→B`)
         if (PARTS.has('fanout'))
           await fanout(a, [a, b, c], OBSERVERS, `round ${round} Redis+PG, three nodes`)
+        // Solo: OBSERVERS on reading node B alone (A writes, C idle): the cluster path's own
+        // cost per delivery (stream read, decode, apply) without three fan-outs at once.
+        if (PARTS.has('solo'))
+          await fanout(a, [b], OBSERVERS, `round ${round} Redis+PG, reading node B alone`)
         if (SPREAD && PARTS.has('fanout'))
           await fanout(a, [a, b, c], Math.round(OBSERVERS / 3), `round ${round} Redis+PG, spread`)
         if (PARTS.has('typing'))
