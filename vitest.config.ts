@@ -37,6 +37,27 @@ export default defineConfig({
           env: { ...shared.env, PORTE_VOIX_TEST_RELAY_BACKEND: 'cluster' },
         },
       },
+      {
+        // The relay suites where the SQLite update journal changes what is stored, again with
+        // `--update-journal on` (issue 11.3): a test relay's acknowledgements then come from the
+        // journal's write(), its reads and compactions from rows held until the fold, its
+        // restarts from the replay. An explicit list, to keep the run short.
+        test: {
+          ...shared,
+          name: 'relay-journal',
+          include: [
+            'tests/relay/durability.test.ts',
+            'tests/relay/durability-disk-full.test.ts',
+            'tests/relay/persistence.test.ts',
+            'tests/relay/lifecycle.test.ts',
+            'tests/relay/drain.test.ts',
+            'tests/relay/member-erasure.test.ts',
+            'tests/relay/room-integrity.test.ts',
+            'tests/relay/data-dir-modes.test.ts',
+          ],
+          env: { ...shared.env, PORTE_VOIX_RELAY_UPDATE_JOURNAL: 'on' },
+        },
+      },
     ],
   },
 })

@@ -13,6 +13,11 @@ const NO_PAGE_LIMIT = 4_294_967_294
 
 function watchPageLimit(db: Db, file: string): () => void {
   const apply = () => {
+    // Closed (a test's store in process): the hook goes with it.
+    if (!db.open) {
+      unwatchFile(file, apply)
+      return
+    }
     let text = ''
     try {
       text = readFileSync(file, 'utf8').trim()
@@ -61,9 +66,17 @@ export class SqliteStore {
   readonly #maxSeq
   readonly #selectUpdatesUpTo
 
+  /**
+   * The disk-full test hook's file (PAGE_LIMIT_FILE_ENV): while it is not empty the update
+   * journal's write() fails as on a full disk too (ENOSPC), or the journal would acknowledge
+   * edits until the next fold.
+   */
+  readonly #pageLimitFile: string | null
+
   constructor(db: Db) {
     this.#db = db
     const pageLimitFile = process.env[PAGE_LIMIT_FILE_ENV]
+    this.#pageLimitFile = pageLimitFile || null
     if (pageLimitFile) watchPageLimit(db, pageLimitFile)
     this.#insertUpdate = db.prepare('INSERT INTO updates (room, seq, data) VALUES (?, ?, ?)')
     this.#selectUpdates = db.prepare<[string, number], UpdateRow>(
@@ -86,6 +99,18 @@ export class SqliteStore {
     this.#selectUpdatesUpTo = db.prepare<[string, number, number], UpdateRow>(
       'SELECT seq, data FROM updates WHERE room = ? AND seq > ? AND seq <= ? ORDER BY seq',
     )
+  }
+
+  /** Whether the disk-full test hook is on (never outside tests: PAGE_LIMIT_FILE_ENV). */
+  get diskFullForTests(): boolean {
+    if (this.#pageLimitFile === null) return false
+    // Read at each call, not from the file watcher: a change made before the watcher's first
+    // look would never be seen.
+    try {
+      return readFileSync(this.#pageLimitFile, 'utf8').trim() !== ''
+    } catch {
+      return false
+    }
   }
 
   /** The database, for callers that group several calls in one transaction. */

@@ -30,6 +30,7 @@ describe('per-change hooks gated by what a change touched', () => {
       new SqliteStore(db),
       createLogger(() => {}),
       {
+        idleUnloadMs: 60_000,
         compactEvery: 10_000,
         hooks: {
           onStore: (payload: StorePayload) => {

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process'
-import { appendFileSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { openDatabase } from '../../sync-server/persistence/database'
-import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
+import { PAGE_LIMIT_FILE_ENV, SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { SqliteDocStore, stopWorker } from '../../sync-server/storage/sqlite/doc-store'
 import {
   decodeRecords,
@@ -14,6 +14,7 @@ import {
   type JournalEntry,
 } from '../../sync-server/storage/sqlite/journal'
 import { removeTempDir, tempDir } from '../helpers/process'
+import { waitFor } from '../helpers/wait'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -222,6 +223,49 @@ describe('update journal in front of SQLite (issue 11.3)', () => {
       expect(store.fold()).toBe(true)
       expect(raw.countUpdates(room)).toBe(2)
       expect((await logOf(store, room)).slice(-3)).toEqual(['e0', 'e1', 'e2'])
+    } finally {
+      await store.close()
+      db.close()
+      removeTempDir(dir)
+    }
+  })
+
+  it("a journal write() that fails (disk full) refuses that turn's appends, leaves no partial record, and the next turn is stored", async () => {
+    const dir = tempDir('porte-voix-journal-full-')
+    const limitFile = join(dir, 'max-page-count')
+    writeFileSync(limitFile, '')
+    // The disk-full test hook (the one durability-disk-full uses): read when the store opens.
+    const before = process.env[PAGE_LIMIT_FILE_ENV]
+    process.env[PAGE_LIMIT_FILE_ENV] = limitFile
+    const db = openDatabase(join(dir, 'data'))
+    let raw: SqliteStore
+    try {
+      raw = new SqliteStore(db)
+    } finally {
+      if (before === undefined) delete process.env[PAGE_LIMIT_FILE_ENV]
+      else process.env[PAGE_LIMIT_FILE_ENV] = before
+    }
+    const store = new SqliteDocStore(raw, { journal: true })
+    try {
+      const room = 'ws_full/queue'
+      const doc = new Y.Doc()
+      expect(await store.append(room, edits('a', 1, doc))).toBe(1)
+      const size = journalSize(join(dir, 'data'))
+      writeFileSync(limitFile, '1')
+      await waitFor('the hook sees a full disk', () => (raw.diskFullForTests ? true : null))
+      const refused = edits('b', 2, doc)
+      const results = await Promise.allSettled(refused.map((u) => store.append(room, [u])))
+      // Both appends of the turn refused (never acknowledged, so never broadcast), the half
+      // record the write left cut off, their seqs given back.
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/ENOSPC/)
+      expect(journalSize(join(dir, 'data'))).toBe(size)
+      expect(await logOf(store, room)).toEqual(['a0'])
+      writeFileSync(limitFile, '')
+      await waitFor('space is back', () => (raw.diskFullForTests ? null : true))
+      for (const u of refused) await store.append(room, [u])
+      expect(await logOf(store, room)).toEqual(['a0', 'b0', 'b1'])
+      expect(decodeRecords(readFileSync(join(dir, 'data', JOURNAL_FILE))).records).toHaveLength(3)
     } finally {
       await store.close()
       db.close()

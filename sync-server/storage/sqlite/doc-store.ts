@@ -253,7 +253,10 @@ export class SqliteDocStore implements DocStore {
     } else if (journalFile && options.journal === true) {
       // FULL (2) or EXTRA (3): the journal fsyncs too, as SQLite would each commit.
       const sync = (store.db.pragma('synchronous', { simple: true }) as number) >= 2
-      this.#journal = new UpdateJournal(journalFile, { sync })
+      // The disk-full test hook fails the journal's writes too (persistence/sqlite-store.ts;
+      // always false unless a test set it up).
+      const diskFull = () => store.diskFullForTests
+      this.#journal = new UpdateJournal(journalFile, { sync, diskFull })
       if (this.#journal.size > 0) {
         try {
           this.#replay(this.#journal)

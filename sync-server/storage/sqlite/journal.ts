@@ -99,17 +99,20 @@ export class UpdateJournal {
   readonly file: string
   readonly #fd: number
   readonly #sync: boolean
+  /** Test hook: when it says so, a write stops halfway with ENOSPC, as on a full disk. */
+  readonly #diskFull: (() => boolean) | null
   /** Bytes of whole records in the file (a failed write is cut back to it). */
   #size: number
   /** A failed write could not be cut back: records after it would be hidden at replay. */
   #torn: Error | null = null
 
-  constructor(file: string, options: { sync?: boolean } = {}) {
+  constructor(file: string, options: { sync?: boolean; diskFull?: () => boolean } = {}) {
     this.file = file
     // Appends go to the end whatever a truncation left; owner-only like the database (8.11).
     this.#fd = openSync(file, 'a', 0o600)
     this.#size = fstatSync(this.#fd).size
     this.#sync = options.sync ?? false
+    this.#diskFull = options.diskFull ?? null
   }
 
   /** What the file holds now (replayed at start-up before anything is appended). */
@@ -127,6 +130,13 @@ export class UpdateJournal {
     if (this.#torn) throw this.#torn
     let written = 0
     try {
+      if (this.#diskFull?.()) {
+        // Part of the records reaches the file before the disk fills: the cut-back below runs.
+        writeSync(this.#fd, bytes, 0, bytes.length >> 1)
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+        })
+      }
       while (written < bytes.length) {
         written += writeSync(this.#fd, bytes, written, bytes.length - written)
       }
