@@ -120,7 +120,11 @@ async function main(): Promise<void> {
       `${'after: relay heartbeat to idle connections'.padEnd(52)} ${a.toFixed(0).padStart(15)} ${String(disconnects.after).padStart(6)}`,
     )
     console.log(`ratio ${(b / a).toFixed(0)}×`)
-    for (const p of [...before, ...after]) p.destroy()
+    // Their Awareness (y-protocols) too: its interval would keep this bench from exiting.
+    for (const p of [...before, ...after]) {
+      p.destroy()
+      p.awareness.destroy()
+    }
   } finally {
     await relay.stop()
     rmSync(relay.dataDir, { recursive: true, force: true })

@@ -132,32 +132,57 @@ const built =
 /** The 1-minute load average (the figures of a loaded machine are not comparable). */
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?'
 
+/** A bench that takes longer than this at its small size is stuck: its process group is stopped. */
+const BENCH_TIMEOUT_MS = 20 * 60_000
+let running: number | null = null
+
 function run(bench: Bench): Promise<number | null> {
   return new Promise((resolve) => {
+    // Its own process group: a stuck bench is stopped with the servers it started.
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join(BENCH_DIR, `${bench.name}.ts`), ...(bench.args ?? [])],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-        env: { ...process.env, ...bench.env },
-      },
+      { cwd: ROOT, stdio: 'inherit', detached: true, env: { ...process.env, ...bench.env } },
     )
+    running = child.pid ?? null
+    const timer = setTimeout(() => {
+      console.error(
+        `  ${bench.name}: still running after ${BENCH_TIMEOUT_MS / 60_000} min, stopped`,
+      )
+      stopGroup('SIGTERM')
+    }, BENCH_TIMEOUT_MS)
     child.once('error', (error) => {
       console.error(`  could not start: ${error.message}`)
+      clearTimeout(timer)
       resolve(1)
     })
-    child.once('exit', (code, signal) => resolve(signal ? 128 : code))
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      running = null
+      resolve(signal ? 128 : code)
+    })
   })
+}
+
+function stopGroup(signal: NodeJS.Signals): void {
+  if (running === null) return
+  try {
+    process.kill(-running, signal)
+  } catch {
+    // Already gone.
+  }
 }
 
 type Outcome = { name: string; result: 'ok' | 'failed' | 'skipped'; seconds: number; why?: string }
 const outcomes: Outcome[] = []
 let stopped = false
-// Ctrl-C reaches the running bench too (same process group): it cleans up, then this stops.
-process.on('SIGINT', () => {
-  stopped = true
-})
+// Ctrl-C: the running bench gets it too (it cleans up), then the run stops.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopped = true
+    stopGroup(signal)
+  })
+}
 
 for (const bench of chosen) {
   if (stopped) break

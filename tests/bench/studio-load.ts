@@ -166,6 +166,8 @@ async function generate(relay: RelayProcess, token: string, room: string): Promi
     `generated ${created} items + ${UPDATES} updates in ${(genMs / 1000).toFixed(1)} s; relay holds all after ${(totalMs / 1000).toFixed(1)} s (${Math.round(UPDATES / (totalMs / 1000))} updates/s)`,
   )
   provider.destroy()
+  // Its Awareness (y-protocols) too: its interval would keep this bench from exiting.
+  provider.awareness.destroy()
   return doc
 }
 
