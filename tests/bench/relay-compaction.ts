@@ -106,7 +106,9 @@ async function main(): Promise<void> {
     const writeMs = performance.now() - writeStarted
     const expected = client.getText('caption').toString()
 
-    // Same log, copied uncompacted to another room, for reference.
+    // Same log, copied uncompacted to another room, for reference — once every edit is stored
+    // (the room's appends are committed together, after the turn that applied them).
+    await room.idle()
     const log = store.load('ws_bench/queue').updates
     store.append('ws_bench/uncompacted', 1, log)
     room.compact('periodic')

@@ -39,7 +39,7 @@ const BENCHES: Bench[] = [
   { name: 'core-propagation', args: ['20'], built: true },
   { name: 'core-start', args: ['3'], built: true, note: '1,000 items, 3 runs (its minimum)' },
   { name: 'core-wakeups', env: { DURATION_S: '10' } },
-  { name: 'keepalive', env: { ITEMS: '100', CLIENTS: '5', DURATION_S: '12' } },
+  { name: 'keepalive', env: { ITEMS: '100', CLIENTS: '5', DURATION_S: '25' } },
   { name: 'nudges', note: 'fixed size: 4 weeks simulated' },
   { name: 'popover-first-paint', args: ['5'], built: true, note: '5 runs (its minimum)' },
   { name: 'popover-page', args: ['2'], built: true },

@@ -166,8 +166,6 @@ async function generate(relay: RelayProcess, token: string, room: string): Promi
     `generated ${created} items + ${UPDATES} updates in ${(genMs / 1000).toFixed(1)} s; relay holds all after ${(totalMs / 1000).toFixed(1)} s (${Math.round(UPDATES / (totalMs / 1000))} updates/s)`,
   )
   provider.destroy()
-  // Its Awareness (y-protocols) too: its interval would keep this bench from exiting.
-  provider.awareness.destroy()
   return doc
 }
 
@@ -237,7 +235,11 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error)
-  process.exit(1)
-})
+// Exits once done: the y-websocket providers' Awareness (y-protocols) intervals keep it alive.
+main().then(
+  () => process.exit(),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
