@@ -34,6 +34,8 @@ try {
     title: 'Propagation',
     url: 'https://example.com/p',
     objective: 'awareness',
+    // Only published items reach employees' cores (a draft stays in the studio).
+    status: 'published',
   })
   const db = new Database(path.join(employee.dataDir, DATABASE_FILE), { readonly: true })
   const select = db.prepare<[string], { json: string }>('SELECT json FROM items WHERE id = ?')
