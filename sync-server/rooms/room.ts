@@ -454,17 +454,20 @@ export class Room {
     void this.#order.run(() => this.#reload())
   }
 
-  /** A hook's failure is logged; it never reaches the client nor stops the broadcast. */
-  async #hook(name: string, result: void | Promise<void>): Promise<void> {
-    try {
-      await result
-    } catch (error) {
+  /**
+   * A hook's failure is logged; it never reaches the client nor stops the broadcast. A hook that
+   * answered synchronously (the relay's own: the board's gate) costs no promise (issue 11.3: a
+   * promise and a microtask per stored change).
+   */
+  #hook(name: string, result: void | Promise<void>): Promise<void> | null {
+    if (!(result instanceof Promise)) return null
+    return result.catch((error: unknown) => {
       this.#log.error('room hook failed', {
         room: this.name,
         hook: name,
         error: (error as Error).message,
       })
-    }
+    })
   }
 
   /**
