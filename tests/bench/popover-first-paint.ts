@@ -55,7 +55,11 @@ import {
   tracedStartArgs,
   waitForTrace,
 } from './plain-chromium'
+import { coreNodeFromArgs } from './node-runtime'
 import { median, prepareQueue, rssMiB } from './queue-fixture'
+
+/** `--core-node=<major|path>`: the core host on another Node (node-runtime.ts, e.g. 24). */
+const CORE_NODE = coreNodeFromArgs()
 
 const ITEMS = 1_000
 const RUNS = Math.max(5, Number(process.argv[2] ?? 7))
@@ -238,6 +242,7 @@ function spawnCore(dataDir: string, origin: string) {
     env: { ...process.env, PORTE_VOIX_START_TRACE: '1' },
     listening: BOUND,
     timeoutMs: 60_000,
+    ...(CORE_NODE ? { command: CORE_NODE.node } : {}),
   })
 }
 
