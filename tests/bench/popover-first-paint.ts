@@ -44,6 +44,7 @@ import { hostEntry } from '../helpers/core'
 import { spawnUntilListening } from '../helpers/process'
 import { rendererDir } from '../helpers/renderer'
 import { browserProfile, primeProfile, type StartKind, WARM_PRIMING_LOADS } from './browser-profile'
+import { coreNodeFromArgs } from './node-runtime'
 import {
   codeCacheSummary,
   copyProfile,
@@ -55,7 +56,6 @@ import {
   tracedStartArgs,
   waitForTrace,
 } from './plain-chromium'
-import { coreNodeFromArgs } from './node-runtime'
 import { median, prepareQueue, rssMiB } from './queue-fixture'
 
 /** `--core-node=<major|path>`: the core host on another Node (node-runtime.ts, e.g. 24). */
