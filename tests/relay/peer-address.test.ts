@@ -6,7 +6,7 @@ import { peerAddress } from '../../sync-server/http/server'
 // a string on every live socket for its whole life (idle memory, issue 11.3).
 describe('peerAddress', () => {
   it('reads the peer address as remoteAddress does, without caching it on the socket', async () => {
-    let client: Socket | null = null
+    const clients: Socket[] = []
     const accepted = new Promise<Socket>((done) => {
       const server = createServer((socket) => {
         server.close()
@@ -14,7 +14,7 @@ describe('peerAddress', () => {
       })
       server.listen(0, '127.0.0.1', () => {
         const address = server.address()
-        if (typeof address === 'object' && address) client = connect(address.port, '127.0.0.1')
+        if (typeof address === 'object' && address) clients.push(connect(address.port, '127.0.0.1'))
       })
     })
     const socket = await accepted
@@ -26,7 +26,7 @@ describe('peerAddress', () => {
       expect(Object.hasOwn(socket, '_peername')).toBe(true)
     } finally {
       socket.destroy()
-      client?.destroy()
+      for (const client of clients) client.destroy()
     }
   })
 })
