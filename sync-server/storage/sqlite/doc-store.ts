@@ -220,9 +220,10 @@ export class SqliteDocStore implements DocStore {
 
   /**
    * `journal: true` (the relay's `--update-journal on`) puts the update journal in front of
-   * SQLite; without it each turn is one SQLite commit, as before (issue 11.3, session 6: the
-   * journal costs less per append in process, but did not move the busy-rooms bench, where group
-   * commit already shares a commit among a turn's edits; BENCHMARKS.md).
+   * SQLite; without it each turn is one SQLite commit, as before (issue 11.3: once the hooks'
+   * per-change passes were gated, session 7, the journal saved 8–19% of the relay's CPU per edit
+   * with 500 busy rooms, 1.0× stock against 1.2–1.3× without it; still off by default until a
+   * quiet machine confirms it; BENCHMARKS.md).
    */
   constructor(store: SqliteStore, options: { journal?: boolean } = {}) {
     this.#store = store
