@@ -34,6 +34,7 @@ type Bench = {
 const BENCHES: Bench[] = [
   { name: 'board-aggregate', args: ['200', '2000', '20'] },
   { name: 'board-counters', args: ['sqlite', '200', '2000', '20'] },
+  { name: 'code-cache-probe', args: ['3'], note: 'a probe of Chromium: 3 starts (its minimum)' },
   { name: 'core-compaction', note: 'fixed size: 10,000 edits, 21 runs' },
   { name: 'core-memory', args: ['3'], built: true, note: 'fixed size: 1,000 items, 3 runs' },
   { name: 'core-propagation', args: ['20'], built: true },
@@ -76,6 +77,7 @@ const BENCHES: Bench[] = [
       ROOMS_SECONDS: '5',
     },
   },
+  { name: 'relay-scale-ab', env: { ROOMS: '50', ROOMS_SECONDS: '5', ROUNDS: '1' } },
   { name: 'short-links', args: ['200', '8'] },
   { name: 'studio-latency', env: { KEYS: '20' }, built: true },
   { name: 'studio-load', env: { ITEMS: '100', UPDATES: '2000' }, built: true },
