@@ -650,36 +650,47 @@ export class RedisDocStore implements DocStore {
       this.#log.warn('redis BGREWRITEAOF: a rewrite stayed in progress for a minute')
       return false
     }
-    const info = await this.#forkDone(lease, /aof_rewrite_in_progress:0/, /aof_rewrite_scheduled:0/)
+    const info = await this.#forkDone(
+      lease,
+      (now) => /aof_rewrite_in_progress:0/.test(now) && /aof_rewrite_scheduled:0/.test(now),
+    )
     const ok =
       info !== null && /aof_last_bgrewrite_status:ok/.test(info) && (await count()) > before
     if (!ok) this.#log.warn('redis AOF rewrite did not complete')
     return ok
   }
 
-  /** BGSAVE (after the rewrite: nothing forked meanwhile); true once it finished with status ok. */
+  /**
+   * BGSAVE (SCHEDULE: after a fork already running); true once a save made since finished with
+   * status ok (rdb_saves counts them: a save merely scheduled behind another fork is waited for).
+   */
   async #save(lease: Lease): Promise<boolean> {
+    const saves = (info: string) => Number(/rdb_saves:(\d+)/.exec(info)?.[1] ?? 0)
+    const before = saves(String(await this.#redis.info('persistence')))
     try {
       await this.#redis.bgsave('SCHEDULE')
     } catch (error) {
       this.#log.warn('redis BGSAVE refused', { error: (error as Error).message })
       return false
     }
-    const info = await this.#forkDone(lease, /rdb_bgsave_in_progress:0/)
+    const info = await this.#forkDone(
+      lease,
+      (now) => /rdb_bgsave_in_progress:0/.test(now) && saves(now) > before,
+    )
     const ok = info !== null && /rdb_last_bgsave_status:ok/.test(info)
     if (!ok) this.#log.warn('redis BGSAVE did not complete')
     return ok
   }
 
   /**
-   * Until INFO persistence matches every pattern (the fork finished), renewing the purge's lease
-   * meanwhile: a large AOF rewrites for longer than the lease. null when the lease was lost.
+   * INFO persistence once `done` holds (the fork finished), renewing the purge's lease meanwhile:
+   * a large AOF rewrites for longer than the lease. null when the lease was lost.
    */
-  async #forkDone(lease: Lease, ...done: RegExp[]): Promise<string | null> {
+  async #forkDone(lease: Lease, done: (info: string) => boolean): Promise<string | null> {
     let renewed = Date.now()
     for (;;) {
       const info = String(await this.#redis.info('persistence'))
-      if (done.every((pattern) => pattern.test(info))) return info
+      if (done(info)) return info
       if (Date.now() - renewed > PURGE_LEASE_MS / 3) {
         if (!(await lease.renew())) return null
         renewed = Date.now()
