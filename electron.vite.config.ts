@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'electron-vite'
+import { CLASSIC_BUNDLE, classicBundle } from './renderer/build/classic-bundle'
 import { compileHints } from './renderer/build/compile-hints'
 import { BOOT_INPUT, earlyBoot } from './renderer/build/early-boot'
 
@@ -74,18 +75,27 @@ export default defineConfig(
           // earlyBoot (PORTE_VOIX_EARLY_BOOT=1): boot.ts first in the page, on its own (see file).
           // Off by default: in the first-paint chain (load 3–5, two pairs) the core's main() came
           // 300–550 ms later with it and first paint was later; to settle on a quiet machine.
-          plugins: [react(), compileHints(), ...(EARLY_BOOT ? [earlyBoot()] : [])],
+          // PORTE_VOIX_CLASSIC_BUNDLE=1: one classic script, whose V8 code cache Chromium uses
+          // (renderer/build/classic-bundle.ts); no compile hints then (they would compile it all).
+          plugins: CLASSIC_BUNDLE
+            ? [react(), classicBundle()]
+            : [react(), compileHints(), ...(EARLY_BOOT ? [earlyBoot()] : [])],
           build: {
             // electron-vite leaves the renderer unminified; the windows load it from disk at start.
             minify: true,
+            ...(CLASSIC_BUNDLE ? { modulePreload: false, cssCodeSplit: false } : {}),
             rolldownOptions: {
               input: {
                 index: resolve(root, 'renderer/index.html'),
-                ...(EARLY_BOOT ? { [BOOT_INPUT]: resolve(root, 'renderer/src/boot.ts') } : {}),
+                ...(EARLY_BOOT && !CLASSIC_BUNDLE
+                  ? { [BOOT_INPUT]: resolve(root, 'renderer/src/boot.ts') }
+                  : {}),
               },
               // Modules run in import order even when split across chunks: zod-jitless.ts must run
               // before any module that builds a schema (else zod probes eval, a CSP violation).
-              output: { strictExecutionOrder: true },
+              output: CLASSIC_BUNDLE
+                ? { format: 'iife', inlineDynamicImports: true }
+                : { strictExecutionOrder: true },
             },
           },
         },
