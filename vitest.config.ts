@@ -41,7 +41,9 @@ export default defineConfig({
         // The relay suites where the SQLite update journal changes what is stored, again with
         // `--update-journal on` (issue 11.3): a test relay's acknowledgements then come from the
         // journal's write(), its reads and compactions from rows held until the fold, its
-        // restarts from the replay. An explicit list, to keep the run short.
+        // restarts from the replay. An explicit list, to keep the run short (~136 s of test time
+        // over two workers at load 12-18; lifecycle, 109 s more of pings, tokens and the admin
+        // tool that the journal does not change, is left out).
         test: {
           ...shared,
           name: 'relay-journal',
@@ -49,7 +51,6 @@ export default defineConfig({
             'tests/relay/durability.test.ts',
             'tests/relay/durability-disk-full.test.ts',
             'tests/relay/persistence.test.ts',
-            'tests/relay/lifecycle.test.ts',
             'tests/relay/drain.test.ts',
             'tests/relay/member-erasure.test.ts',
             'tests/relay/room-integrity.test.ts',
