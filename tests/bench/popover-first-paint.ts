@@ -5,7 +5,7 @@
  * breakdown of where the milliseconds go.
  *
  *   npm run build && npx tsx tests/bench/popover-first-paint.ts [runs] [--cache=cold|warm]
- *     [--browser-idle] [--modes=cdp,plain]
+ *     [--browser-idle] [--modes=cdp,plain] [--renderers=DIR,DIR… (with --modes=plain)]
  *
  * `--modes=cdp,plain` (default `cdp`): `cdp` drives Chromium through Playwright (the DevTools
  * protocol attached, as in the e2e suite); `plain` starts it as a plain child process with a
@@ -427,10 +427,10 @@ async function plainRun(o: {
   }
 }
 
-function printPlain(results: PlainResults): void {
+function printPlain(results: PlainResults, label = ''): void {
   const paints = results.paints
   console.log(
-    `plain Chromium (no DevTools attached), ${paints.length} runs: first paint median ${Math.round(median(paints))} ms (min ${Math.round(Math.min(...paints))}, max ${Math.round(Math.max(...paints))})`,
+    `plain Chromium (no DevTools attached)${label}, ${paints.length} runs: first paint median ${Math.round(median(paints))} ms (min ${Math.round(Math.min(...paints))}, max ${Math.round(Math.max(...paints))})`,
   )
   console.log(
     `  CPU from spawn to the paint (median): whole machine ${Math.round(median(results.machine))} ms busy (${Math.round(median(results.share) * 100)} % of 2 cores); by process: ${[
@@ -784,7 +784,69 @@ async function main(): Promise<void> {
   if (plain.paints.length > 0) printPlain(plain)
 }
 
-main().then(
+/**
+ * `--renderers=DIR,DIR… --modes=plain`: several renderer builds in the chain, interleaved (each
+ * run loads each build, in alternating order; one window server and one primed profile per build,
+ * one core fixture), plain Chromium only — e.g. the module and the classic bundle.
+ */
+const RENDERERS = process.argv
+  .find((arg) => arg.startsWith('--renderers='))
+  ?.slice('--renderers='.length)
+  .split(',')
+
+async function compareRenderers(dirs: string[]): Promise<void> {
+  if (MODES.includes('cdp')) throw new Error('--renderers=… runs with --modes=plain only')
+  const prepared = await prepareQueue(ITEMS)
+  const builds = await Promise.all(
+    dirs.map(async (dir) => ({
+      dir,
+      side: await windowServer(dir),
+      warm: KIND === 'warm' ? plainProfileDir() : null,
+      results: {
+        paints: [],
+        breakdown: new Map(),
+        machine: [],
+        share: [],
+        byProcess: new Map(),
+        cacheLines: [],
+      } as PlainResults,
+    })),
+  )
+  try {
+    for (const build of builds) {
+      if (!build.warm) continue
+      build.side.refuseCore(true)
+      await primePlainProfile(
+        build.warm,
+        `${build.side.origin}/index.html`,
+        WARM_PRIMING_LOADS,
+        3_000,
+      )
+      build.side.refuseCore(false)
+    }
+    for (let run = 1; run <= RUNS; run++) {
+      for (const build of run % 2 === 1 ? builds : [...builds].reverse()) {
+        process.stderr.write(`${build.dir}: `)
+        await plainRun({
+          run,
+          windowSide: build.side,
+          dataDir: prepared.copy(),
+          warmProfile: build.warm,
+          results: build.results,
+        })
+      }
+    }
+  } finally {
+    for (const build of builds) {
+      if (build.warm) rmSync(build.warm, { recursive: true, force: true })
+      await build.side.close()
+    }
+    await prepared.stop()
+  }
+  for (const build of builds) printPlain(build.results, ` — ${build.dir}`)
+}
+
+;(RENDERERS ? compareRenderers(RENDERERS) : main()).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error)
