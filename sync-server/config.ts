@@ -75,14 +75,16 @@ export const DEFAULTS = {
   maxMessageBytes: 1024 * 1024,
   idleUnloadMs: 30_000,
   compactEvery: 500,
-  // Employees get champions' edits merged every 500 ms; writers get each at once. A champion
-  // typing to 1,000 employees then costs ~0.2× stock's CPU per keystroke (BENCHMARKS.md,
-  // session 5: 250 ms was 0.33×, 1,000 ms 0.18×: past 500 ms each send costs more, not less).
-  readerFanoutMs: 500,
+  // Employees get champions' edits merged once a second; writers get each at once. A champion
+  // typing to 1,000 employees then costs 0.18× stock's CPU per keystroke on a quiet machine
+  // (BENCHMARKS.md, session 7: 0.29× at 500 ms, 0.24× at 750 ms — the target is ≤ 0.2×).
+  readerFanoutMs: 1_000,
   boardDebounceMs: 2_000,
   pingIntervalMs: 30_000,
   synchronous: 'normal',
-  updateJournal: 'off',
+  // A turn's appends as one write() to the journal instead of a SQLite commit: same guarantee as
+  // synchronous=normal, 0.90× the CPU per edit with 500 busy rooms (BENCHMARKS.md, session 7).
+  updateJournal: 'on',
   deviceTokenSeconds: 30 * 86_400,
   // Every document of a workspace on each of 4 devices (4 × 4 with the board).
   maxConnectionsPerMember: DOC_NAMES.length * 4,
@@ -125,7 +127,7 @@ export const RELAY_FLAGS = {
   'reader-fanout-ms': {
     arg: '<ms>',
     env: 'PORTE_VOIX_RELAY_READER_FANOUT_MS',
-    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 500; 0 = at once)',
+    help: 'merge updates sent to read-only connections over this window; writers get each at once (default 1000; 0 = at once)',
   },
   'board-debounce-ms': {
     arg: '<ms>',
@@ -145,7 +147,7 @@ export const RELAY_FLAGS = {
   'update-journal': {
     arg: 'on|off',
     env: 'PORTE_VOIX_RELAY_UPDATE_JOURNAL',
-    help: 'SQLite: each turn of edits is one write to an append-only journal, folded into SQLite later (default off)',
+    help: 'SQLite: each turn of edits is one write to an append-only journal, folded into SQLite later (default on; off = a SQLite commit per turn)',
   },
   'device-token-seconds': {
     arg: '<s>',

@@ -19,7 +19,7 @@
  *    deliveries. Observers are the harness's light ones (count frames, apply nothing).
  * 3. Typing: a champion types KEYS (100) keystrokes at 10/s to TYPING (1,000) read-only
  *    employees, on the single node, then spread over the three (merged every
- *    --reader-fanout-ms, default 500); CPU per keystroke per node, also net of each node's idle
+ *    --reader-fanout-ms, default 1000); CPU per keystroke per node, also net of each node's idle
  *    CPU (measured for IDLE_MS with the employees connected, nobody typing).
  * PARTS=hop,fanout,typing picks what each of ROUNDS (2) rounds runs; `uptime`'s load is printed
  * per round. `control`: the single node with 3 × OBSERVERS (the three nodes' deliveries in one
@@ -256,7 +256,7 @@ async function fanout(writerNode: Node, nodes: Node[], perNode: number, label: s
 
 /**
  * A champion on `writerNode` typing KEYS keystrokes at 10/s; TYPING read-only employees spread
- * over `nodes` (merged every --reader-fanout-ms, default 500). Done once every employee holds
+ * over `nodes` (merged every --reader-fanout-ms, default 1000). Done once every employee holds
  * every keystroke; CPU read once every node is quiet. Per node and in all: CPU per keystroke.
  */
 async function typing(writerNode: Node, nodes: Node[], label: string) {
