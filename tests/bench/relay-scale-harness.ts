@@ -355,3 +355,52 @@ export async function interleaved<T>(
 }
 
 export const median = (values: number[]) => percentile(values, 50)
+
+/**
+ * The busy-rooms scenario: `rooms` rooms, a writer at 2 edits/s and an observer each, for
+ * `seconds`, the writers spread evenly over each 500 ms. p50/p99 writer → observer and the
+ * server's CPU per edit (relay-scale.ts `rooms`, relay-scale-ab.ts).
+ */
+export async function busyRooms(server: Server, rooms: number, seconds: number) {
+  const stamp = Date.now()
+  const pairs: { writer: Writer; observer: Observer; sentAt: number[] }[] = []
+  const latencies: number[] = []
+  for (let i = 0; i < rooms; i += 50) {
+    const group: (typeof pairs)[number][] = []
+    for (let j = i; j < Math.min(rooms, i + 50); j++) {
+      const url = await server.url(`busy-${stamp}-${j}`)
+      group.push({ writer: new Writer(url), observer: new Observer(url), sentAt: [] })
+    }
+    await Promise.all(group.flatMap((p) => [p.writer.ready, p.observer.ready]))
+    pairs.push(...group)
+  }
+  for (const p of pairs)
+    p.observer.onUpdate = (now, i) => {
+      const t = p.sentAt[i]
+      if (t !== undefined) latencies.push(now - t)
+    }
+  await sleep(1000)
+  const cpu0 = cpuMs(server.pid)
+  const ticks = seconds * 2
+  const perSlot = Math.max(1, Math.ceil(rooms / 50))
+  for (let tick = 0; tick < ticks; tick++) {
+    for (let slot = 0; slot < rooms; slot += perSlot) {
+      for (const p of pairs.slice(slot, slot + perSlot)) {
+        p.sentAt.push(performance.now())
+        p.writer.edit()
+      }
+      await sleep(10)
+    }
+  }
+  await until('every edit at its observer', () => latencies.length >= ticks * rooms)
+  const cpu = cpuMs(server.pid) - cpu0
+  for (const p of pairs) {
+    p.writer.close()
+    p.observer.close()
+  }
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    usPerEdit: (cpu * 1000) / (ticks * rooms),
+  }
+}

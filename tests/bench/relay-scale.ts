@@ -20,6 +20,7 @@
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import {
+  busyRooms,
   cpuMs,
   gcAndWait,
   interleaved,
@@ -59,50 +60,7 @@ async function urlsFor(
   return urls
 }
 
-async function rooms(server: Server) {
-  const stamp = Date.now()
-  const pairs: { writer: Writer; observer: Observer; sentAt: number[] }[] = []
-  const latencies: number[] = []
-  for (let i = 0; i < ROOMS; i += 50) {
-    const group: (typeof pairs)[number][] = []
-    for (let j = i; j < Math.min(ROOMS, i + 50); j++) {
-      const url = await server.url(`busy-${stamp}-${j}`)
-      group.push({ writer: new Writer(url), observer: new Observer(url), sentAt: [] })
-    }
-    await Promise.all(group.flatMap((p) => [p.writer.ready, p.observer.ready]))
-    pairs.push(...group)
-  }
-  for (const p of pairs)
-    p.observer.onUpdate = (now, i) => {
-      const t = p.sentAt[i]
-      if (t !== undefined) latencies.push(now - t)
-    }
-  await sleep(1000)
-  const cpu0 = cpuMs(server.pid)
-  // Every writer at 2 edits/s, spread evenly over each 500 ms (ROOMS edits per second in all).
-  const ticks = ROOMS_SECONDS * 2
-  const perSlot = Math.max(1, Math.ceil(ROOMS / 50))
-  for (let tick = 0; tick < ticks; tick++) {
-    for (let slot = 0; slot < ROOMS; slot += perSlot) {
-      for (const p of pairs.slice(slot, slot + perSlot)) {
-        p.sentAt.push(performance.now())
-        p.writer.edit()
-      }
-      await sleep(10)
-    }
-  }
-  await until('every edit at its observer', () => latencies.length >= ticks * ROOMS)
-  const cpu = cpuMs(server.pid) - cpu0
-  for (const p of pairs) {
-    p.writer.close()
-    p.observer.close()
-  }
-  return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    usPerEdit: (cpu * 1000) / (ticks * ROOMS),
-  }
-}
+const rooms = (server: Server) => busyRooms(server, ROOMS, ROOMS_SECONDS)
 
 /**
  * Server CPU once it has gone quiet: sampled every 250 ms until a sample adds at most one 10 ms
