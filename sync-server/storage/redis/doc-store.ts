@@ -38,6 +38,8 @@ const leaseKey = (room: string) => `pv:{${room}}:l`
  */
 const PURGE_LEASE = 'pv:purge:l'
 const PURGE_LEASE_MS = 60_000
+/** How long a purge waits for Redis's rewrite or save fork before calling it unfinished. */
+const FORK_DEADLINE_MS = 10 * 60_000
 const PURGE_DONE = 'pv:purge:done'
 const presenceChannel = (room: string) => `pv:{${room}}:a`
 const PRESENCE_PREFIX = /^pv:\{(.*)\}:a$/
@@ -667,10 +669,23 @@ export class RedisDocStore implements DocStore {
   async #save(lease: Lease): Promise<boolean> {
     const saves = (info: string) => Number(/rdb_saves:(\d+)/.exec(info)?.[1] ?? 0)
     const before = saves(String(await this.#redis.info('persistence')))
-    try {
-      await this.#redis.bgsave('SCHEDULE')
-    } catch (error) {
-      this.#log.warn('redis BGSAVE refused', { error: (error as Error).message })
+    // A save already running (Debian's default `save` rules start them) holds the old bytes:
+    // wait for it and ask again, as the rewrite does, for at most a minute.
+    let accepted = false
+    for (const started = Date.now(); !accepted && Date.now() - started < 60_000; ) {
+      try {
+        await this.#redis.bgsave('SCHEDULE')
+        accepted = true
+      } catch (error) {
+        if (!/in progress/i.test((error as Error).message)) {
+          this.#log.warn('redis BGSAVE refused', { error: (error as Error).message })
+          return false
+        }
+        await new Promise((r) => setTimeout(r, 500).unref())
+      }
+    }
+    if (!accepted) {
+      this.#log.warn('redis BGSAVE: a save stayed in progress for a minute')
       return false
     }
     const info = await this.#forkDone(
@@ -684,15 +699,27 @@ export class RedisDocStore implements DocStore {
 
   /**
    * INFO persistence once `done` holds (the fork finished), renewing the purge's lease meanwhile:
-   * a large AOF rewrites for longer than the lease. null when the lease was lost.
+   * a large AOF rewrites for longer than the lease. null (unfinished: the purge is redone later)
+   * when the lease was lost, when Redis restarted meanwhile (its counters start again: `done`
+   * could then never hold, or hold for another fork) or after FORK_DEADLINE_MS — a counter this
+   * Redis does not report must not keep the lease, and every other node's purge, for ever.
    */
   async #forkDone(lease: Lease, done: (info: string) => boolean): Promise<string | null> {
-    let renewed = Date.now()
+    const runId = async () => /run_id:(\w+)/.exec(String(await this.#redis.info('server')))?.[1]
+    const server = await runId()
+    const started = Date.now()
+    let renewed = started
     for (;;) {
       const info = String(await this.#redis.info('persistence'))
-      if (done(info)) return info
+      if (done(info)) return (await runId()) === server ? info : null
+      if (Date.now() - started > FORK_DEADLINE_MS) {
+        this.#log.warn('redis purge: the fork did not finish in time', {
+          waitedMs: Date.now() - started,
+        })
+        return null
+      }
       if (Date.now() - renewed > PURGE_LEASE_MS / 3) {
-        if (!(await lease.renew())) return null
+        if (!(await lease.renew()) || (await runId()) !== server) return null
         renewed = Date.now()
       }
       await new Promise((r) => setTimeout(r, 100).unref())
