@@ -25,10 +25,11 @@ describe('host start', () => {
     dirs.push(dir)
     const out = join(dir, 'modules.json')
     const spy = join(dir, 'spy.cjs')
-    // On SIGUSR2, the built-in modules loaded so far.
+    // On SIGUSR2, the built-in modules loaded so far, written whole then renamed: the test reads
+    // the file as soon as it exists.
     writeFileSync(
       spy,
-      `process.on('SIGUSR2', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)))\n`,
+      `process.on('SIGUSR2', () => { const fs = require('node:fs'); fs.writeFileSync(${JSON.stringify(`${out}.part`)}, JSON.stringify(process.moduleLoadList)); fs.renameSync(${JSON.stringify(`${out}.part`)}, ${JSON.stringify(out)}) })\n`,
     )
     const core = await startCore({
       dataDir: join(dir, 'data'),

@@ -222,8 +222,8 @@ export class SqliteDocStore implements DocStore {
    * `journal: true` (the relay's `--update-journal on`) puts the update journal in front of
    * SQLite; without it each turn is one SQLite commit, as before (issue 11.3: once the hooks'
    * per-change passes were gated, session 7, the journal saved 8–19% of the relay's CPU per edit
-   * with 500 busy rooms, 1.0× stock against 1.2–1.3× without it; still off by default until a
-   * quiet machine confirms it; BENCHMARKS.md).
+   * with 500 busy rooms under load; on a quiet machine 1.08× stock against 1.20× without it: the
+   * relay's default since, config.ts; BENCHMARKS.md).
    */
   constructor(store: SqliteStore, options: { journal?: boolean } = {}) {
     this.#store = store
