@@ -117,7 +117,10 @@ function sharedSettings(
 }
 
 const EPOCH = Date.now()
-/** Milliseconds since this module loaded: a small integer (no boxed number per field). */
+/**
+ * Milliseconds since this module loaded: a small integer, so no boxed number per field, for the
+ * process's first 2³¹ ms (24.8 days); after that V8 boxes them again (~16 B per field).
+ */
 const clock = () => Date.now() - EPOCH
 
 /** Where a connection gets its room from (the RoomManager; a stand-in in tests). */
