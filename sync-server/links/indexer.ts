@@ -3,6 +3,7 @@ import { campaignsMap, itemsMap } from '../../common/doc/queue-doc'
 import { campaignSlug, parseWebLink } from '../../common/share/tracked-link'
 import type { Logger } from '../log'
 import type { Peer, Room } from '../rooms/room'
+import type { Placed } from '../validation'
 import type { LinkStore, LinkTarget } from './link-store'
 
 /** Changes are indexed this long after the last one: a burst of keystrokes costs one pass. */
@@ -10,9 +11,6 @@ const INDEX_DEBOUNCE_MS = 250
 
 /** The item fields targetsOf reads (a campaign's `name` too). */
 const TARGET_FIELDS: ReadonlySet<string> = new Set(['url', 'campaignId', 'objective', 'sourceKind'])
-
-/** A shared type as Yjs keeps it: where it sits. */
-type Placed = { _item: { parent: unknown } | null }
 
 /**
  * Whether `changes` may have moved a link target: an item or campaign added, replaced or

@@ -18,7 +18,14 @@ import {
   presenceName,
 } from '../protocol/payloads'
 import { type DocStore, type RoomHooks, SerialQueue, type StoredDoc } from '../storage/types'
-import { checkSchema, type Dropped, dropPending, prepareDoc, type Repair } from '../validation'
+import {
+  checkSchema,
+  type Dropped,
+  dropPending,
+  prepareDoc,
+  type Repair,
+  touchedRoots,
+} from '../validation'
 
 /** SQLite refused a write (disk full, I/O error): the client may retry later, it did no wrong. */
 export class StorageError extends Error {
@@ -189,26 +196,18 @@ function deletesOwnStructs(tr: Y.Transaction): boolean {
   return false
 }
 
-/** A shared type, seen only through where it sits in the doc. */
-type Placed = { _item: { parent: unknown } | null; doc: Y.Doc | null }
-
 /**
  * Whether `changes` changed something under one of the doc's root types named `roots` (true
- * too when a changed type cannot be placed: unknown counts as touched).
+ * too when a changed type cannot be placed: unknown counts as touched). This gate and the
+ * indexer's movesTargets compare against the doc's root instances: prepareDoc creates the four
+ * root maps at every load and reload, so an update cannot create them as other types first.
  */
 export function touchesRoots(changes: readonly Y.Transaction[], roots: readonly string[]): boolean {
   for (const tr of changes) {
     if (tr.changed.size === 0) continue
-    const wanted: unknown[] = roots.map((name) => tr.doc.share.get(name))
-    for (const type of tr.changed.keys()) {
-      let current = type as unknown as Placed
-      while (current._item !== null) {
-        const parent = current._item.parent
-        if (parent === null || typeof parent !== 'object' || !('_item' in parent)) return true
-        current = parent as Placed
-      }
-      if (wanted.includes(current)) return true
-    }
+    const touched = touchedRoots(tr)
+    if (touched === null) return true
+    for (const name of roots) if (touched.has(tr.doc.share.get(name))) return true
   }
   return false
 }

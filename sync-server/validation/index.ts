@@ -60,13 +60,13 @@ export function checkSchema(docName: string, doc: Y.Doc, tr: Y.Transaction): Rep
 }
 
 /** A shared type, seen only through where it sits in the doc. */
-type Placed = { _item: { parent: unknown } | null }
+export type Placed = { _item: { parent: unknown } | null }
 
 /**
  * The root types under which `tr` changed something, or null if one change could not be placed
- * (then every rule is checked, as before).
+ * (then every rule is checked, as before). Also the relay's change gates (Room's touchesRoots).
  */
-function touchedRoots(tr: Y.Transaction): Set<unknown> | null {
+export function touchedRoots(tr: Y.Transaction): Set<unknown> | null {
   const roots = new Set<unknown>()
   for (const type of tr.changed.keys()) {
     let current = type as unknown as Placed

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { insertItem, itemsMap, writeWorkspaceSettings } from '../../common/doc/queue-doc'
 import { movesTargets } from '../../sync-server/links/indexer'
 import { createLogger } from '../../sync-server/log'
 import { openDatabase } from '../../sync-server/persistence/database'
 import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
-import { NOTIFY_FRAME, type Peer } from '../../sync-server/rooms/room'
+import { NOTIFY_FRAME, type Peer, type Room } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
 import type { StorePayload } from '../../sync-server/storage/types'
+import { makeItem } from '../helpers/items'
 
 // Issue 11.3: the per-change work stock does not have is gated by what the change touched — the
 // links indexer's pass only for a change that may move a link target, the board's look at the
@@ -127,4 +129,98 @@ describe('per-change hooks gated by what a change touched', () => {
     await rooms.closeAll()
     db.close()
   })
+
+  // The same gates on the two other ways a change reaches a room: a champion's update (validated,
+  // then stored) and an update another cluster node stored (applied and fanned out, not stored).
+  const paths: [string, (room: Room, update: Uint8Array, seq: number) => Promise<void>][] = [
+    [
+      "a client's update (applyClientUpdate)",
+      async (room, update) => {
+        const origin: Peer = { id: 1, access: 'write', send() {} }
+        await room.applyClientUpdate(update, origin).stored
+      },
+    ],
+    [
+      "another node's update (applyRemote)",
+      async (room, update, seq) => {
+        room.applyRemote([update], seq)
+      },
+    ],
+  ]
+  for (const [path, apply] of paths) {
+    it(`tell the indexer of a url change and not of a title keystroke: ${path}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'porte-voix-change-gates-'))
+      dirs.push(dir)
+      const db = openDatabase(dir)
+      const stored: boolean[] = []
+      const rooms = new RoomManager(
+        new SqliteStore(db),
+        createLogger(() => {}),
+        {
+          idleUnloadMs: 60_000,
+          compactEvery: 10_000,
+          hooks: {
+            onStore: (payload: StorePayload) => {
+              stored.push(payload.touches?.(['settings', 'challenges']) ?? true)
+            },
+          },
+        },
+      )
+      const room = await rooms.acquire({ workspaceId: 'ws_gates', doc: 'queue' })
+      const indexer: Peer & { frames: Uint8Array[] } = {
+        id: -1,
+        notifyOnly: true,
+        wants: movesTargets,
+        frames: [],
+        send(frame) {
+          this.frames.push(frame)
+        },
+      }
+      room.addPeer(indexer)
+      // The writer's (or the other node's) own doc, in sync with the room's.
+      const client = new Y.Doc()
+      Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc))
+      const updates: Uint8Array[] = []
+      client.on('update', (update: Uint8Array) => updates.push(update))
+      const item = () => itemsMap(client).get('it_1') as Y.Map<unknown>
+      const steps: [string, () => void, boolean][] = [
+        [
+          'an item added',
+          () => insertItem(client, makeItem('it_1', { status: 'published' })),
+          true,
+        ],
+        ['its title', () => item().set('title', 'Title, again'), false],
+        ['a keystroke in its why', () => (item().get('why') as Y.Text).insert(0, 'x'), false],
+        ['its url', () => item().set('url', 'https://example.com/b'), true],
+        [
+          'a setting',
+          () => writeWorkspaceSettings(client, { points: { share: 3, click: 1, conversion: 9 } }),
+          false,
+        ],
+      ]
+      const told: string[] = []
+      let seq = 0
+      for (const [what, change] of steps) {
+        const before = indexer.frames.length
+        updates.length = 0
+        change()
+        expect(updates, what).toHaveLength(1)
+        await apply(room, updates[0] as Uint8Array, ++seq)
+        if (indexer.frames.length > before) told.push(what)
+      }
+      expect(told).toEqual(steps.filter(([, , moves]) => moves).map(([what]) => what))
+      expect(indexer.frames.every((frame) => frame === NOTIFY_FRAME)).toBe(true)
+      expect(room.doc.getMap('items').toJSON()).toEqual(itemsMap(client).toJSON())
+      // Only the client's changes are stored here (another node stored its own): of them, only
+      // the setting schedules the board's look.
+      if (path.includes('applyClientUpdate'))
+        expect(stored).toEqual(steps.map(([what]) => what === 'a setting'))
+      else expect(stored).toEqual([])
+      room.removePeer(indexer)
+      rooms.release(room)
+      await rooms.closeAll()
+      db.close()
+      client.destroy()
+    })
+  }
 })
