@@ -6,7 +6,13 @@ import { readBoard } from '../../common/doc/board-doc'
 import { insertItem } from '../../common/doc/queue-doc'
 import { newShareId } from '../../common/share'
 import { makeItem } from '../helpers/items'
-import { onClusterBackend, type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import {
+  onClusterBackend,
+  type RelayProcess,
+  relayBackend,
+  startRelay,
+  stopRelay,
+} from '../helpers/relay'
 import { relationalRows } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { provider, RawClient, roomUrl, synced } from './support'
@@ -37,7 +43,8 @@ describe.skipIf(!onClusterBackend())('a board fold with the erasure purge held',
   it('the rebuild ends, the next rebuild runs and a drain completes while the purge waits', async () => {
     relay = await startRelay({ args: ['--board-debounce-ms', '50'] })
     const r = relay
-    const postgresUrl = r.adminTarget.postgresUrl as string
+    const backend = await relayBackend(r.dataDir)
+    if (backend.kind !== 'cluster') throw new Error('a cluster relay was expected')
     const ws = await r.createWorkspace('Acme')
     const tokens: Record<string, string> = {}
     for (const [name, role] of [
@@ -95,7 +102,7 @@ describe.skipIf(!onClusterBackend())('a board fold with the erasure purge held',
     const purged = () => r.logs().split('erased members purged from storage files').length - 1
     await waitFor('the start-up purge done', () => (purged() === 1 ? true : null))
     // The purge cannot take its lock from now on.
-    holder = new pg.Client({ connectionString: postgresUrl })
+    holder = new pg.Client({ connectionString: backend.postgresUrl })
     await holder.connect()
     await holder.query('SELECT pg_advisory_lock($1)', [PURGE_LOCK])
 
