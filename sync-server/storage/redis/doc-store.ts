@@ -635,23 +635,7 @@ export class RedisDocStore implements DocStore {
     const count = async () =>
       Number(/aof_rewrites:(\d+)/.exec(String(await this.#redis.info('persistence')))?.[1] ?? 0)
     const before = await count()
-    let accepted = false
-    for (let attempt = 0; attempt < 120 && !accepted; attempt++) {
-      try {
-        await this.#redis.bgrewriteaof()
-        accepted = true
-      } catch (error) {
-        if (!/in progress/i.test((error as Error).message)) {
-          this.#log.warn('redis BGREWRITEAOF refused', { error: (error as Error).message })
-          return false
-        }
-        await new Promise((r) => setTimeout(r, 500).unref())
-      }
-    }
-    if (!accepted) {
-      this.#log.warn('redis BGREWRITEAOF: a rewrite stayed in progress for a minute')
-      return false
-    }
+    if (!(await this.#askFork('BGREWRITEAOF', () => this.#redis.bgrewriteaof()))) return false
     const info = await this.#forkDone(
       lease,
       (now) => /aof_rewrite_in_progress:0/.test(now) && /aof_rewrite_scheduled:0/.test(now),
@@ -669,25 +653,8 @@ export class RedisDocStore implements DocStore {
   async #save(lease: Lease): Promise<boolean> {
     const saves = (info: string) => Number(/rdb_saves:(\d+)/.exec(info)?.[1] ?? 0)
     const before = saves(String(await this.#redis.info('persistence')))
-    // A save already running (Debian's default `save` rules start them) holds the old bytes:
-    // wait for it and ask again, as the rewrite does, for at most a minute.
-    let accepted = false
-    for (const started = Date.now(); !accepted && Date.now() - started < 60_000; ) {
-      try {
-        await this.#redis.bgsave('SCHEDULE')
-        accepted = true
-      } catch (error) {
-        if (!/in progress/i.test((error as Error).message)) {
-          this.#log.warn('redis BGSAVE refused', { error: (error as Error).message })
-          return false
-        }
-        await new Promise((r) => setTimeout(r, 500).unref())
-      }
-    }
-    if (!accepted) {
-      this.#log.warn('redis BGSAVE: a save stayed in progress for a minute')
-      return false
-    }
+    // A save already running (Debian's default `save` rules start them) holds the old bytes.
+    if (!(await this.#askFork('BGSAVE', () => this.#redis.bgsave('SCHEDULE')))) return false
     const info = await this.#forkDone(
       lease,
       (now) => /rdb_bgsave_in_progress:0/.test(now) && saves(now) > before,
@@ -695,6 +662,28 @@ export class RedisDocStore implements DocStore {
     const ok = info !== null && /rdb_last_bgsave_status:ok/.test(info)
     if (!ok) this.#log.warn('redis BGSAVE did not complete')
     return ok
+  }
+
+  /**
+   * Ask Redis for a fork (`ask`: BGREWRITEAOF, BGSAVE); while it answers that one is already in
+   * progress, wait for it and ask again, every 500 ms for at most a minute. false (logged) when
+   * refused otherwise or still busy after that.
+   */
+  async #askFork(command: string, ask: () => Promise<unknown>): Promise<boolean> {
+    for (let attempt = 0; attempt < 120; attempt++) {
+      try {
+        await ask()
+        return true
+      } catch (error) {
+        if (!/in progress/i.test((error as Error).message)) {
+          this.#log.warn(`redis ${command} refused`, { error: (error as Error).message })
+          return false
+        }
+        await new Promise((r) => setTimeout(r, 500).unref())
+      }
+    }
+    this.#log.warn(`redis ${command}: another fork stayed in progress for a minute`)
+    return false
   }
 
   /**
