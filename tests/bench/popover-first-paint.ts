@@ -287,6 +287,15 @@ type PlainResults = {
   cacheLines: string[]
 }
 
+const emptyPlainResults = (): PlainResults => ({
+  paints: [],
+  breakdown: new Map(),
+  machine: [],
+  share: [],
+  byProcess: new Map(),
+  cacheLines: [],
+})
+
 /** The code-cache line of the traced cdp-mode starts (the same trace categories as plain's). */
 const cdpCacheLines: string[] = []
 
@@ -493,14 +502,7 @@ async function main(): Promise<void> {
     await primePlainProfile(plainWarm, `${windowSide.origin}/index.html`, WARM_PRIMING_LOADS, 3_000)
     windowSide.refuseCore(false)
   }
-  const plain: PlainResults = {
-    paints: [],
-    breakdown: new Map(),
-    machine: [],
-    share: [],
-    byProcess: new Map(),
-    cacheLines: [],
-  }
+  const plain = emptyPlainResults()
   // The profile starts are traced in both modes when both run (like with like).
   const traceCdp = KIND !== undefined && MODES.includes('plain')
   try {
@@ -802,14 +804,7 @@ async function compareRenderers(dirs: string[]): Promise<void> {
       dir,
       side: await windowServer(dir),
       warm: KIND === 'warm' ? plainProfileDir() : null,
-      results: {
-        paints: [],
-        breakdown: new Map(),
-        machine: [],
-        share: [],
-        byProcess: new Map(),
-        cacheLines: [],
-      } as PlainResults,
+      results: emptyPlainResults(),
     })),
   )
   try {
