@@ -10,7 +10,6 @@ import {
 } from '../../common/doc/queue-doc'
 import { newShareId } from '../../common/share'
 import { shortCode } from '../../common/share/short-link'
-import { QUEUE_LOOK_MS } from '../../sync-server/board/triggers'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -22,6 +21,8 @@ import { provider, RawClient, roomUrl, synced } from './support'
 let relay: RelayProcess
 let acme: string
 let champion: WebsocketProvider
+/** A champion of a second workspace, whose board looks order the first one's (see below). */
+let beta: WebsocketProvider
 let reader: RawClient
 
 async function counters(): Promise<{ checks: number; rebuilds: number }> {
@@ -46,6 +47,16 @@ async function nextCheck(after: number): Promise<{ checks: number; rebuilds: num
 
 const item = (id: string): Y.Map<unknown> => itemsMap(champion.doc).get(id) as Y.Map<unknown>
 
+const challenge = (id: string) => ({
+  id,
+  name: 'Most shares',
+  metric: 'shares' as const,
+  filter: {},
+  startsAt: new Date(Date.now() - 86_400_000).toISOString(),
+  endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+  prize: 'Lunch',
+})
+
 beforeAll(async () => {
   relay = await startRelay({
     args: ['--public-url', 'https://go.example.test', '--board-debounce-ms', '50'],
@@ -58,10 +69,15 @@ beforeAll(async () => {
   insertItem(champion.doc, makeItem('item_a', { status: 'published' }))
   reader = await RawClient.connect(roomUrl(relay.url, acme, 'board', eric.token))
   await reader.sync()
+  const betaId = await relay.createWorkspace('Beta')
+  const bianca = await relay.issueToken({ workspaceId: betaId, name: 'bianca', role: 'champion' })
+  beta = provider(relay.url, betaId, 'queue', bianca.token)
+  await synced(beta)
 })
 
 afterAll(async () => {
   champion?.destroy()
+  beta?.destroy()
   await reader?.close()
   await stopRelay(relay)
 })
@@ -69,8 +85,10 @@ afterAll(async () => {
 describe('queue changes and the board', () => {
   it('an item inserted or retitled schedules no look at the board; new point weights or a challenge do', async () => {
     // A change under the queue's items moves nothing the board reads of the queue itself: it
-    // schedules no look (items reach the board through link_items). Seen stored by a reader,
-    // then given three times the look's delay: no look was counted.
+    // schedules no look (items reach the board through link_items). Seen stored by a reader
+    // (the relay's store hook ran before it broadcast), then a challenge in another workspace:
+    // its look is scheduled after any look the title could have scheduled, with the same delay,
+    // so once it is counted that one would have been too. Only the other workspace's was.
     const start = await counters()
     item('item_a').set('title', 'A better title')
     const eric = await relay.issueToken({ workspaceId: acme, name: 'eric', role: 'employee' })
@@ -83,23 +101,18 @@ describe('queue changes and the board', () => {
         : null,
     )
     await queueReader.close()
-    await new Promise((resolve) => setTimeout(resolve, 3 * QUEUE_LOOK_MS))
-    const titled = await counters()
-    expect(titled).toEqual(start)
+    upsertChallenge(beta.doc, challenge('chal_beta'))
+    const titled = await waitFor('the other workspace looked at', async () => {
+      const now = await counters()
+      return now.rebuilds > start.rebuilds ? now : null
+    })
+    expect(titled).toEqual({ checks: start.checks + 1, rebuilds: start.rebuilds + 1 })
 
     writeWorkspaceSettings(champion.doc, { points: { share: 3, click: 1, conversion: 9 } })
     const weighted = await nextCheck(titled.checks)
     expect(weighted.rebuilds).toBe(titled.rebuilds + 1)
 
-    upsertChallenge(champion.doc, {
-      id: 'chal_a',
-      name: 'Most shares',
-      metric: 'shares',
-      filter: {},
-      startsAt: new Date(Date.now() - 86_400_000).toISOString(),
-      endsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      prize: 'Lunch',
-    })
+    upsertChallenge(champion.doc, challenge('chal_a'))
     const challenged = await nextCheck(weighted.checks)
     expect(challenged.rebuilds).toBe(weighted.rebuilds + 1)
     await waitFor('the challenge on the board', () =>
