@@ -45,6 +45,7 @@ import { spawnUntilListening } from '../helpers/process'
 import { rendererDir } from '../helpers/renderer'
 import { browserProfile, primeProfile, type StartKind, WARM_PRIMING_LOADS } from './browser-profile'
 import { coreNodeFromArgs } from './node-runtime'
+import { type SocketTimes, webSocketSpy } from './page-socket-spy'
 import {
   codeCacheSummary,
   copyProfile,
@@ -528,41 +529,7 @@ async function main(): Promise<void> {
             )
           : await newContext(chromium.browser, { origin: windowSide.origin })
         // Times of the page's WebSocket to the core, by the page's clock (bench-only probe).
-        await context.addInitScript(() => {
-          const times: Record<string, number> = {}
-          Object.defineProperty(window, '__pvBench', { value: times })
-          const Native = window.WebSocket
-          window.WebSocket = class extends Native {
-            constructor(url: string | URL, protocols?: string | string[]) {
-              super(url, protocols)
-              this.addEventListener('open', () => {
-                times.wsOpen = performance.now()
-              })
-              let forMeId: number | null = null
-              const send = this.send.bind(this)
-              this.send = (data) => {
-                if (
-                  forMeId === null &&
-                  typeof data === 'string' &&
-                  data.includes('"queue.forMe"')
-                ) {
-                  forMeId = (JSON.parse(data) as { id: number }).id
-                  times.forMeSent = performance.now()
-                }
-                send(data)
-              }
-              this.addEventListener('message', (event: MessageEvent) => {
-                times.firstAnswer ??= performance.now()
-                if (forMeId !== null && times.forMeAnswered === undefined) {
-                  const text = String(event.data)
-                  if (text.startsWith(`{"t":"res","id":${forMeId},`)) {
-                    times.forMeAnswered = performance.now()
-                  }
-                }
-              })
-            }
-          }
-        })
+        await context.addInitScript(webSocketSpy)
         const page = context.pages()[0] ?? (await context.newPage())
         await page.goto('about:blank')
         if (BROWSER_IDLE_MS > 0)
@@ -616,7 +583,7 @@ async function main(): Promise<void> {
             const marks = ['pv:script-run', 'pv:core-connected', 'pv:queue-committed'].map(
               (name) => performance.getEntriesByName(name)[0]?.startTime ?? null,
             )
-            const probe = (window as unknown as { __pvBench: Record<string, number> }).__pvBench
+            const probe = (window as unknown as { __pvBench: SocketTimes }).__pvBench
             return {
               timeOrigin: performance.timeOrigin,
               navigationStart: 0,

@@ -33,6 +33,7 @@ import { hostEntry } from '../helpers/core'
 import { spawnUntilListening } from '../helpers/process'
 import { rendererDir } from '../helpers/renderer'
 import { browserProfile, type StartKind, WARM_PRIMING_LOADS } from './browser-profile'
+import { type SocketTimes, webSocketSpy } from './page-socket-spy'
 import { median, prepareQueue } from './queue-fixture'
 
 const ITEMS = 1_000
@@ -289,40 +290,7 @@ async function main(): Promise<void> {
         for (let load = 0; load < loads; load++) {
           staticDir = dir
           const { context, done } = await open(index)
-          await context.addInitScript(() => {
-            const times: Record<string, number> = {}
-            Object.defineProperty(window, '__pvBench', { value: times })
-            const Native = window.WebSocket
-            window.WebSocket = class extends Native {
-              constructor(url: string | URL, protocols?: string | string[]) {
-                times.socketCreated ??= performance.now()
-                super(url, protocols)
-                this.addEventListener('open', () => {
-                  times.wsOpen ??= performance.now()
-                })
-                let forMeId: number | null = null
-                const send = this.send.bind(this)
-                this.send = (data) => {
-                  if (
-                    forMeId === null &&
-                    typeof data === 'string' &&
-                    data.includes('"queue.forMe"')
-                  ) {
-                    forMeId = (JSON.parse(data) as { id: number }).id
-                    times.forMeSent = performance.now()
-                  }
-                  send(data)
-                }
-                this.addEventListener('message', (event: MessageEvent) => {
-                  if (forMeId !== null && times.forMeAnswered === undefined) {
-                    if (String(event.data).startsWith(`{"t":"res","id":${forMeId},`)) {
-                      times.forMeAnswered = performance.now()
-                    }
-                  }
-                })
-              }
-            }
-          })
+          await context.addInitScript(webSocketSpy)
           const page = context.pages()[0] ?? (await context.newPage())
           await page.goto('about:blank')
           const session = await context.newCDPSession(page)
@@ -363,7 +331,7 @@ async function main(): Promise<void> {
               'pv:queue-committed',
               'pv:queue-painted',
             ].map((name) => performance.getEntriesByName(name)[0]?.startTime ?? null)
-            const probe = (window as unknown as { __pvBench: Record<string, number> }).__pvBench
+            const probe = (window as unknown as { __pvBench: SocketTimes }).__pvBench
             const [navigation] = performance.getEntriesByType('navigation')
             const script = performance
               .getEntriesByType('resource')
