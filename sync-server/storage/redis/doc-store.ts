@@ -34,7 +34,7 @@ const counterKey = (room: string) => `pv:{${room}}:n`
 const leaseKey = (room: string) => `pv:{${room}}:l`
 /**
  * The erasure purge's lease, and the start (Redis's clock, µs) of the last purge that COMPLETED
- * (its rewrite finished with status ok; #purgeRedisFiles).
+ * (its rewrite finished with status ok; purgeRedisFiles).
  */
 const PURGE_LEASE = 'pv:purge:l'
 const PURGE_LEASE_MS = 60_000
@@ -157,7 +157,24 @@ export type RedisDocStoreOptions = {
   compactLeaseMs?: number
   /** How old the newest entry from another node was when this node fanned it out (metrics). */
   onLag?: (node: string, seconds: number) => void
+  /** The erasure purge's clock and waits, replaceable by tests (defaults: Date.now, timers). */
+  purgeTiming?: PurgeTiming
 }
+
+/**
+ * What the Redis purge waits by: `now` (ms) for its fork deadline and lease renewals; `wait`
+ * between its asks for a fork while another is in progress (`ask`) and between its polls of the
+ * fork it asked for (`poll`). Tests replace them to act between two steps without real waits.
+ */
+export type PurgeTiming = {
+  now?: () => number
+  wait?: (ms: number, step: 'ask' | 'poll') => Promise<void>
+}
+
+/** How a Redis purge ended: `unfinished` records nothing (the next purge runs it again). */
+export type RedisPurgeOutcome = 'complete' | 'unfinished' | 'skipped'
+
+const timerWait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
 
 /**
  * The multi-node DocStore: updates go to a Redis stream per room (the store-assigned seq is the
@@ -186,6 +203,8 @@ export class RedisDocStore implements DocStore {
   readonly #log: Logger
   readonly #leaseMs: number
   readonly #onLag: ((node: string, seconds: number) => void) | undefined
+  readonly #purgeNow: () => number
+  readonly #purgeWait: (ms: number, step: 'ask' | 'poll') => Promise<void>
   readonly #watches = new Map<string, Watch>()
   readonly #cache = new Map<string, Cached>()
   /** Appends sent and not yet answered, per room, in call order (part of what loadNow serves). */
@@ -201,6 +220,8 @@ export class RedisDocStore implements DocStore {
     this.#log = o.log
     this.#leaseMs = o.compactLeaseMs ?? 30_000
     this.#onLag = o.onLag
+    this.#purgeNow = o.purgeTiming?.now ?? Date.now
+    this.#purgeWait = o.purgeTiming?.wait ?? timerWait
     this.#wakeKey = `pv:wake:${this.nodeId}`
     const retryStrategy = (times: number) => Math.min(50 * times, 1_000)
     const common: RedisOptions = { lazyConnect: true, retryStrategy, connectTimeout: 5_000 }
@@ -577,7 +598,7 @@ export class RedisDocStore implements DocStore {
    * (never written to a rewritten AOF or RDB); replicas and backups are the operator's.
    */
   async purgeErased(): Promise<void> {
-    await this.#purgeRedisFiles()
+    await this.purgeRedisFiles()
     await this.#pg.purgeErased(this.#log)
   }
 
@@ -590,7 +611,7 @@ export class RedisDocStore implements DocStore {
    * nodes waiting behind it skipped theirs). An unfinished purge records nothing: the next one
    * (a waiting node's, the next erasure's, the next start's) runs in full.
    */
-  async #purgeRedisFiles(): Promise<void> {
+  async purgeRedisFiles(): Promise<RedisPurgeOutcome> {
     const asked = await this.#redisNow()
     let lease: Lease | null = null
     for (let i = 0; i < 240 && !lease; i++) {
@@ -599,12 +620,12 @@ export class RedisDocStore implements DocStore {
     }
     if (!lease) {
       this.#log.warn('redis purge skipped: another node held its lease for a minute')
-      return
+      return 'skipped'
     }
     try {
       if (Number((await this.#redis.get(PURGE_DONE)) ?? 0) > asked) {
         this.#log.info('redis purge skipped: another node rewrote since')
-        return
+        return 'skipped'
       }
       const started = await this.#redisNow()
       let complete = true
@@ -615,6 +636,7 @@ export class RedisDocStore implements DocStore {
       if (rdb && complete) complete = await this.#save(lease)
       if (complete) await this.#redis.set(PURGE_DONE, String(started))
       else this.#log.warn('redis purge unfinished: the next purge runs it again')
+      return complete ? 'complete' : 'unfinished'
     } finally {
       await lease.release()
     }
@@ -679,7 +701,8 @@ export class RedisDocStore implements DocStore {
           this.#log.warn(`redis ${command} refused`, { error: (error as Error).message })
           return false
         }
-        await new Promise((r) => setTimeout(r, 500).unref())
+        if (attempt === 0) this.#log.info(`redis ${command}: another fork in progress, waiting`)
+        await this.#purgeWait(500, 'ask')
       }
     }
     this.#log.warn(`redis ${command}: another fork stayed in progress for a minute`)
@@ -696,22 +719,26 @@ export class RedisDocStore implements DocStore {
   async #forkDone(lease: Lease, done: (info: string) => boolean): Promise<string | null> {
     const runId = async () => /run_id:(\w+)/.exec(String(await this.#redis.info('server')))?.[1]
     const server = await runId()
-    const started = Date.now()
+    const started = this.#purgeNow()
     let renewed = started
     for (;;) {
       const info = String(await this.#redis.info('persistence'))
-      if (done(info)) return (await runId()) === server ? info : null
-      if (Date.now() - started > FORK_DEADLINE_MS) {
+      if (done(info)) {
+        if ((await runId()) === server) return info
+        this.#log.warn('redis purge: Redis restarted while its fork ran')
+        return null
+      }
+      if (this.#purgeNow() - started > FORK_DEADLINE_MS) {
         this.#log.warn('redis purge: the fork did not finish in time', {
-          waitedMs: Date.now() - started,
+          waitedMs: this.#purgeNow() - started,
         })
         return null
       }
-      if (Date.now() - renewed > PURGE_LEASE_MS / 3) {
+      if (this.#purgeNow() - renewed > PURGE_LEASE_MS / 3) {
         if (!(await lease.renew()) || (await runId()) !== server) return null
-        renewed = Date.now()
+        renewed = this.#purgeNow()
       }
-      await new Promise((r) => setTimeout(r, 100).unref())
+      await this.#purgeWait(100, 'poll')
     }
   }
 
