@@ -1,14 +1,13 @@
 import './stats/stats.css'
-import { formatDay } from '../../../common/format/dates'
-import { type Campaign, campaignGoalKind } from '../../../common/model/campaign'
+import type { Campaign } from '../../../common/model/campaign'
 import { campaignProgress } from '../../../common/model/campaign-progress'
-import { ProgressBar } from '../components/ProgressBar'
+import { ProgressBar, progressTexts } from '../components/ProgressBar'
 import { useBoard } from '../state/board'
 import { useLanguage, useStore, useT } from '../state/store'
 
 /**
  * The campaign's progress toward its target and the pace needed by its deadline, from the
- * team's board (the same function as the studio's, so both windows say the same).
+ * team's board (the same functions as the studio's, so both windows say the same).
  */
 export function CampaignProgressLine({ campaign }: { campaign: Campaign }) {
   const t = useT()
@@ -18,33 +17,15 @@ export function CampaignProgressLine({ campaign }: { campaign: Campaign }) {
   const board = useBoard(client)
   const counts = board?.campaigns.find((c) => c.campaignId === campaign.id)
   const progress = campaignProgress(campaign, counts, new Date(), timeZone)
-  const number = new Intl.NumberFormat(language)
-  const label = t('progress.label', {
-    value: number.format(progress.value),
-    target: number.format(progress.target),
-    kind: t(`goalKind.${campaignGoalKind(campaign)}`),
-  })
+  const { name, label, pace } = progressTexts(t, campaign, progress, language, timeZone)
   return (
     <section className="campaign-progress" data-testid="campaign-progress">
-      <ProgressBar
-        name={t('progress.of', { name: campaign.name })}
-        label={label}
-        value={progress.value}
-        target={progress.target}
-        fraction={progress.fraction}
-      />
+      <ProgressBar name={name} label={label} progress={progress} />
       <p className="small">
         <span data-testid="campaign-progress-value">{label}</span>
         {' · '}
         <span className="muted" data-testid="campaign-pace">
-          {progress.reached
-            ? t('progress.reached')
-            : progress.missed
-              ? t('progress.missed')
-              : t('progress.perDay', {
-                  n: number.format(progress.neededPerDay),
-                  deadline: formatDay(campaign.deadline, language, { timeZone }),
-                })}
+          {pace}
         </span>
       </p>
     </section>

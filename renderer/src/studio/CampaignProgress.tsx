@@ -1,14 +1,12 @@
-import { formatDay } from '../../../common/format/dates'
-import { formatNumber } from '../../../common/format/typography'
-import { type Campaign, campaignGoalKind } from '../../../common/model/campaign'
+import type { Campaign } from '../../../common/model/campaign'
 import { campaignProgress } from '../../../common/model/campaign-progress'
-import { ProgressBar } from '../components/ProgressBar'
+import { ProgressBar, progressTexts } from '../components/ProgressBar'
 import { useNow } from './Audience'
 import { useST, useStudio } from './store'
 
 /**
  * A campaign's progress toward its target and the pace needed by its deadline, from the board
- * (the same function as the popover's, so both windows say the same).
+ * (the same functions as the popover's, so both windows say the same).
  */
 export function CampaignProgress({ campaign }: { campaign: Campaign }) {
   const t = useST()
@@ -19,22 +17,10 @@ export function CampaignProgress({ campaign }: { campaign: Campaign }) {
   )
   const now = useNow()
   const progress = campaignProgress(campaign, counts, now, timeZone ?? undefined)
-  const kind = campaignGoalKind(campaign)
-  const deadline = formatDay(campaign.deadline, language, { timeZone })
-  const label = t('progress.label', {
-    value: formatNumber(progress.value, language),
-    target: formatNumber(progress.target, language),
-    kind: t(`goalKind.${kind}`),
-  })
+  const { name, label, pace } = progressTexts(t, campaign, progress, language, timeZone)
   return (
     <div className="campaign-progress" data-testid="campaign-progress">
-      <ProgressBar
-        name={t('progress.of', { name: campaign.name })}
-        label={label}
-        value={progress.value}
-        target={progress.target}
-        fraction={progress.fraction}
-      />
+      <ProgressBar name={name} label={label} progress={progress} />
       <p className="small">
         <span data-testid="campaign-progress-value">{label}</span>{' '}
         <span className="muted">
@@ -42,11 +28,7 @@ export function CampaignProgress({ campaign }: { campaign: Campaign }) {
         </span>
       </p>
       <p className="small muted" data-testid="campaign-pace">
-        {progress.reached
-          ? t('progress.reached')
-          : progress.missed
-            ? t('progress.missed')
-            : t('progress.perDay', { n: progress.neededPerDay, deadline })}
+        {pace}
       </p>
     </div>
   )
