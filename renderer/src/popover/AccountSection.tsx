@@ -1,7 +1,8 @@
 import { useState } from 'react'
 import type { AccountExport } from '../../../common/contract/api'
-import { type Described, describeError } from '../state/errors'
+import { describeError } from '../state/errors'
 import { useStore, useT } from '../state/store'
+import { FormMessage, type FormOutcome } from './FormMessage'
 
 /** Saves the export through the page's own download (a save dialog in the app, a file in Chromium). */
 function download(data: AccountExport): string {
@@ -27,6 +28,34 @@ function relayUnreachable(error: unknown): boolean {
   return code === 'unavailable' && typeof message === 'string' && /relay could not/.test(message)
 }
 
+/** One of the account's actions: its button, and under it what it does. */
+function AccountAction(props: {
+  testId: string
+  label: string
+  help: string
+  disabled: boolean
+  danger?: boolean
+  /** For a button that opens the confirmation: whether it is open for this one. */
+  expanded?: boolean
+  onClick: () => void
+}) {
+  return (
+    <div className="account-action">
+      <button
+        type="button"
+        className={props.danger ? 'secondary danger' : 'secondary'}
+        data-testid={props.testId}
+        disabled={props.disabled}
+        aria-expanded={props.expanded}
+        onClick={props.onClick}
+      >
+        {props.label}
+      </button>
+      <p className="muted small">{props.help}</p>
+    </div>
+  )
+}
+
 /** Who I am, where, my data and leaving: what is kept and what is deleted is said before. */
 export function AccountSection() {
   const t = useT()
@@ -36,7 +65,7 @@ export function AccountSection() {
   const exportData = useStore((state) => state.exportData)
   const [confirming, setConfirming] = useState<Pending>(null)
   const [busy, setBusy] = useState(false)
-  const [message, setMessage] = useState<{ ok: boolean; said: Described } | null>(null)
+  const [message, setMessage] = useState<FormOutcome | null>(null)
   // The relay could not delete (offline): the person may delete on this device only.
   const [offerLocal, setOfferLocal] = useState(false)
   if (!session) return null
@@ -82,53 +111,35 @@ export function AccountSection() {
         {t('account.workspace', { workspace })} · {t('account.relay', { relay })}
       </p>
 
-      <div className="account-action">
-        <button
-          type="button"
-          className="secondary"
-          data-testid="account-export"
-          disabled={busy}
-          onClick={() =>
-            void run(async () => {
-              const file = download(await exportData())
-              setMessage({ ok: true, said: { key: 'account.exported', vars: { file } } })
-            })
-          }
-        >
-          {t('account.export')}
-        </button>
-        <p className="muted small">{t('account.exportHelp')}</p>
-      </div>
-
-      <div className="account-action">
-        <button
-          type="button"
-          className="secondary"
-          data-testid="account-leave"
-          disabled={busy}
-          aria-expanded={confirming === 'leave'}
-          onClick={() => setConfirming(confirming === 'leave' ? null : 'leave')}
-        >
-          {t('account.leave')}
-        </button>
-        <p className="muted small">{t('account.leaveHelp')}</p>
-      </div>
-
-      <div className="account-action">
-        <button
-          type="button"
-          className="secondary danger"
-          data-testid="account-delete"
-          disabled={busy}
-          aria-expanded={confirming === 'delete'}
-          onClick={() => setConfirming(confirming === 'delete' ? null : 'delete')}
-        >
-          {t('account.leaveDelete')}
-        </button>
-        <p className="muted small">
-          {t('account.leaveDeleteHelp')} {t('account.relayDeletes')}
-        </p>
-      </div>
+      <AccountAction
+        testId="account-export"
+        label={t('account.export')}
+        help={t('account.exportHelp')}
+        disabled={busy}
+        onClick={() =>
+          void run(async () => {
+            const file = download(await exportData())
+            setMessage({ ok: true, said: { key: 'account.exported', vars: { file } } })
+          })
+        }
+      />
+      <AccountAction
+        testId="account-leave"
+        label={t('account.leave')}
+        help={t('account.leaveHelp')}
+        disabled={busy}
+        expanded={confirming === 'leave'}
+        onClick={() => setConfirming(confirming === 'leave' ? null : 'leave')}
+      />
+      <AccountAction
+        testId="account-delete"
+        danger
+        label={t('account.leaveDelete')}
+        help={`${t('account.leaveDeleteHelp')} ${t('account.relayDeletes')}`}
+        disabled={busy}
+        expanded={confirming === 'delete'}
+        onClick={() => setConfirming(confirming === 'delete' ? null : 'delete')}
+      />
 
       {confirming ? (
         <fieldset className="confirm" data-testid="account-confirm">
@@ -150,15 +161,7 @@ export function AccountSection() {
         </fieldset>
       ) : null}
 
-      {message ? (
-        <p
-          className={message.ok ? 'success' : 'error'}
-          role={message.ok ? 'status' : 'alert'}
-          data-testid="account-message"
-        >
-          {t.say(message.said)}
-        </p>
-      ) : null}
+      <FormMessage message={message} testId="account-message" />
       {offerLocal ? (
         <button
           type="button"

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react'
-import { type Described, describeError, proposalReason } from '../state/errors'
+import { describeError, proposalReason } from '../state/errors'
 import { useLanguage, useStore, useT } from '../state/store'
+import { FormMessage, type FormOutcome } from './FormMessage'
 
 const EMPTY = { url: '', title: '', note: '', caption: '' }
 
@@ -31,7 +32,7 @@ export function ProposeView() {
   useFatesWhileShown(proposals.some((p) => p.state === 'pending' || p.state === 'sending'))
   const [form, setForm] = useState(EMPTY)
   const [busy, setBusy] = useState(false)
-  const [message, setMessage] = useState<{ ok: boolean; said: Described } | null>(null)
+  const [message, setMessage] = useState<FormOutcome | null>(null)
   const field = (name: keyof typeof EMPTY) => ({
     value: form[name],
     onChange: (event: { target: { value: string } }) =>
@@ -104,15 +105,7 @@ export function ProposeView() {
           {t('propose.caption')}
           <textarea rows={2} maxLength={3000} data-testid="propose-caption" {...field('caption')} />
         </label>
-        {message ? (
-          <p
-            className={message.ok ? 'success' : 'error'}
-            role={message.ok ? 'status' : 'alert'}
-            data-testid="propose-message"
-          >
-            {t.say(message.said)}
-          </p>
-        ) : null}
+        <FormMessage message={message} testId="propose-message" />
         <button type="submit" className="primary" disabled={busy} data-testid="propose-submit">
           {busy ? t('propose.sending') : t('propose.submit')}
         </button>

@@ -1,10 +1,11 @@
 import { type FormEvent, useMemo, useState } from 'react'
 import type { Settings } from '../../../common/contract/api'
 import { NETWORKS } from '../../../common/model/networks'
-import { type Described, describeError } from '../state/errors'
+import { describeError } from '../state/errors'
 import { type SettingsDraft, settingsDraft, settingsPatch } from '../state/logic'
 import { useStore, useT } from '../state/store'
 import { AccountSection } from './AccountSection'
+import { FormMessage, type FormOutcome } from './FormMessage'
 import { NudgeSettingsSection } from './nudges/NudgeSettingsSection'
 import { ResultsSettingsSection } from './stats/ResultsSettingsSection'
 
@@ -33,7 +34,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
   const [draft, setDraft] = useState(() => settingsDraft(settings))
   const [busy, setBusy] = useState(false)
   // A key rather than a text: saving may switch the language, and the message must follow.
-  const [message, setMessage] = useState<{ ok: boolean; said: Described } | null>(null)
+  const [message, setMessage] = useState<FormOutcome | null>(null)
   const zones = useMemo(timeZones, [])
   const systemZone = Intl.DateTimeFormat().resolvedOptions().timeZone
   const update = (patch: Partial<SettingsDraft>) => {
@@ -169,15 +170,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
           </select>
         </label>
       </div>
-      {message ? (
-        <p
-          className={message.ok ? 'success' : 'error'}
-          role={message.ok ? 'status' : 'alert'}
-          data-testid="settings-message"
-        >
-          {t.say(message.said)}
-        </p>
-      ) : null}
+      <FormMessage message={message} testId="settings-message" />
       <button type="submit" className="primary" disabled={busy} data-testid="settings-save">
         {busy ? t('settings.saving') : t('settings.save')}
       </button>
