@@ -18,7 +18,7 @@ import {
 } from '../../../common/model/recognition'
 import { ChoiceSelect } from '../components/ChoiceSelect'
 import { CampaignSelect, Field, FormButtons, fromLocalInput, toLocalInput } from './fields'
-import { useST, useStudio } from './store'
+import { type StudioTranslate, useST, useStudio } from './store'
 
 /** Recognition (issue 9, point 6): point weights, CPC/CPM, and the monthly challenges. */
 export function RecognitionView() {
@@ -213,6 +213,52 @@ function ValueForm() {
   )
 }
 
+/**
+ * A challenge's filters over a fixed list of values (the campaign is one of the workspace's):
+ * the form's selects and the card's summary name each value the same way.
+ */
+function filterChoices(t: StudioTranslate) {
+  return {
+    objective: {
+      label: t('field.objective'),
+      none: t('filter.allObjectives'),
+      choices: OBJECTIVES,
+      labelOf: (objective: Objective) => t(`objective.${objective}`),
+    },
+    sourceKind: {
+      label: t('results.sourceKind'),
+      none: t('filter.allSources'),
+      choices: SOURCE_KINDS,
+      labelOf: (kind: SourceKind) => t(`source.${kind}`),
+    },
+    network: {
+      label: t('results.network'),
+      none: t('challenge.allNetworks'),
+      choices: NETWORKS,
+      labelOf: (network: Network) => NETWORK_NAMES[network],
+    },
+  }
+}
+
+/** One of a challenge's filters: a value, or none for all of them. */
+function FilterField<V extends string>({
+  label,
+  ...select
+}: {
+  label: string
+  none: string
+  choices: readonly V[]
+  labelOf: (choice: V) => string
+  value: V | null
+  onChange: (value: V | null) => void
+}) {
+  return (
+    <Field label={label}>
+      <ChoiceSelect {...select} />
+    </Field>
+  )
+}
+
 function ChallengeCard({ challenge }: { challenge: Challenge }) {
   const t = useST()
   const language = useStudio((state) => state.language)
@@ -225,10 +271,11 @@ function ChallengeCard({ challenge }: { challenge: Challenge }) {
   const [editing, setEditing] = useState(false)
   if (editing) return <ChallengeForm challenge={challenge} onDone={() => setEditing(false)} />
   const { filter } = challenge
+  const choices = filterChoices(t)
   const filters = [
-    filter.objective ? t(`objective.${filter.objective}`) : null,
-    filter.sourceKind ? t(`source.${filter.sourceKind}`) : null,
-    filter.network ? NETWORK_NAMES[filter.network] : null,
+    filter.objective ? choices.objective.labelOf(filter.objective) : null,
+    filter.sourceKind ? choices.sourceKind.labelOf(filter.sourceKind) : null,
+    filter.network ? choices.network.labelOf(filter.network) : null,
     filter.campaignId ? (campaigns.find((c) => c.id === filter.campaignId)?.name ?? null) : null,
   ].filter((f): f is string => f !== null)
   return (
@@ -295,6 +342,7 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge | null; onD
   )
   const [endsAt, setEndsAt] = useState(toLocalInput(challenge?.endsAt ?? monthEnd.toISOString()))
   const [prize, setPrize] = useState(challenge?.prize ?? '')
+  const choices = filterChoices(t)
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     const value: NewChallenge = {
@@ -333,33 +381,9 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge | null; onD
           onChange={setMetric}
         />
       </Field>
-      <Field label={t('field.objective')}>
-        <ChoiceSelect
-          choices={OBJECTIVES}
-          none={t('filter.allObjectives')}
-          labelOf={(o) => t(`objective.${o}`)}
-          value={objective}
-          onChange={setObjective}
-        />
-      </Field>
-      <Field label={t('results.sourceKind')}>
-        <ChoiceSelect
-          choices={SOURCE_KINDS}
-          none={t('filter.allSources')}
-          labelOf={(k) => t(`source.${k}`)}
-          value={sourceKind}
-          onChange={setSourceKind}
-        />
-      </Field>
-      <Field label={t('results.network')}>
-        <ChoiceSelect
-          choices={NETWORKS}
-          none={t('challenge.allNetworks')}
-          labelOf={(n) => NETWORK_NAMES[n]}
-          value={network}
-          onChange={setNetwork}
-        />
-      </Field>
+      <FilterField {...choices.objective} value={objective} onChange={setObjective} />
+      <FilterField {...choices.sourceKind} value={sourceKind} onChange={setSourceKind} />
+      <FilterField {...choices.network} value={network} onChange={setNetwork} />
       <Field label={t('field.campaign')}>
         <CampaignSelect
           campaigns={campaigns}
