@@ -23,8 +23,10 @@
  *    CPU (measured for IDLE_MS with the employees connected, nobody typing).
  * PARTS=hop,fanout,typing picks what each of ROUNDS (2) rounds runs; `uptime`'s load is printed
  * per round. `control`: the single node with 3 × OBSERVERS (the three nodes' deliveries in one
- * process); `solo`: OBSERVERS on reading node B alone (A writes, C holds nobody), the cluster
- * path's own cost without three fan-outs sharing the cores. Each fan-out line also gives the
+ * process); `solo`: OBSERVERS on each cluster node in turn (A the writer's, then B, then C) while
+ * the other two hold the room with one observer each (all three live, reading the stream), each
+ * paired with a run of the single node: each node's own cost per delivery, as separate machines
+ * would give it, without three fan-outs sharing the cores. Each fan-out line also gives the
  * nodes' context switches per edit (preempted: cut off by another process; waits: blocked).
  *
  * REDIS_FSYNC=always|everysec (default everysec: the guarantee of SQLite's default
@@ -54,11 +56,13 @@ import {
 const EDITS = Number(process.env.EDITS ?? 500)
 const OBSERVERS = Number(process.env.OBSERVERS ?? 1000)
 const FANOUT_EDITS = Number(process.env.FANOUT_EDITS ?? 200)
+/** `edit`: edits with one observer per node, the per-edit cost that a fan-out shares. */
+const EDIT_EDITS = Number(process.env.EDIT_EDITS ?? 2000)
 const TYPING = Number(process.env.TYPING ?? 1000)
 const KEYS = Number(process.env.KEYS ?? 100)
 const ROUNDS = Number(process.env.ROUNDS ?? 2)
 const IDLE_MS = Number(process.env.IDLE_MS ?? 5000)
-/** PARTS=hop,fanout,control,solo,typing: what each round runs (default hop,fanout,typing). */
+/** PARTS=hop,fanout,control,solo,edit,typing: what each round runs (default hop,fanout,typing). */
 const PARTS = new Set((process.env.PARTS ?? 'hop,fanout,typing').split(','))
 /** SPREAD=1: also OBSERVERS in all spread over the three nodes (a third each). */
 const SPREAD = process.env.SPREAD === '1'
@@ -208,13 +212,23 @@ async function cpuWhenIdle(nodes: Node[]): Promise<number[]> {
  * edits one at a time (each waits until every observer has it). Per node: server CPU divided by
  * the deliveries that node made.
  */
-async function fanout(writerNode: Node, nodes: Node[], perNode: number, label: string) {
+async function fanout(
+  writerNode: Node,
+  nodes: Node[],
+  perNode: number,
+  label: string,
+  holders: Node[] = [],
+  edits = FANOUT_EDITS,
+) {
   const { ws, token } = await team(writerNode)
   const writer = new Writer(roomUrl(writerNode.url, ws, 'queue', token))
   await writer.ready
   const total = perNode * nodes.length
   const tokens = await members(writerNode, ws, 'champion', total)
   const observers = await observersOn(nodes, ws, tokens, total)
+  // One observer on each holder node: it holds the room and reads the stream (a node live in the
+  // cluster) with one delivery per edit, so the measured nodes' figures are not the only fan-out.
+  const held = await observersOn(holders, ws, tokens, holders.length)
   await sleep(500)
   // Each node's CPU with the observers connected and nobody writing (timers, Redis reads): what
   // a node costs per second, not per delivery (`net of idle` below).
@@ -225,32 +239,45 @@ async function fanout(writerNode: Node, nodes: Node[], perNode: number, label: s
   const cpuBefore = nodes.map((n) => cpuMs(n.pid))
   const sysBefore = nodes.map((n) => sysMs(n.pid))
   const switchesBefore = nodes.map((n) => switches(n.pid))
-  for (let i = 0; i < FANOUT_EDITS; i++) {
+  const holderCpu0 = holders.map((n) => cpuMs(n.pid))
+  for (let i = 0; i < edits; i++) {
     writer.edit()
-    await until('everyone', () => observers.every((o) => o.updates > i))
+    await until(
+      'everyone',
+      () => observers.every((o) => o.updates > i) && held.every((o) => o.updates > i),
+    )
   }
-  const cpu = (await cpuWhenIdle(nodes)).map((ms, i) => ms - (cpuBefore[i] ?? 0))
+  const cpu = (await cpuWhenIdle([...nodes, ...holders]))
+    .slice(0, nodes.length)
+    .map((ms, i) => ms - (cpuBefore[i] ?? 0))
   const seconds = (performance.now() - t0) / 1000
   const netPerDelivery = cpu.map(
-    (ms, i) => ((ms - (idlePerS[i] ?? 0) * seconds) * 1000) / (perNode * FANOUT_EDITS),
+    (ms, i) => ((ms - (idlePerS[i] ?? 0) * seconds) * 1000) / (perNode * edits),
   )
   const sys = nodes.map((n, i) => sysMs(n.pid) - (sysBefore[i] ?? 0))
   // Preemptions (nonvoluntary) per edit: a node's fan-out cut off by another process on its core.
   const preempted = nodes.map(
-    (n, i) =>
-      (switches(n.pid).nonvoluntary - (switchesBefore[i]?.nonvoluntary ?? 0)) / FANOUT_EDITS,
+    (n, i) => (switches(n.pid).nonvoluntary - (switchesBefore[i]?.nonvoluntary ?? 0)) / edits,
   )
   const slept = nodes.map(
-    (n, i) => (switches(n.pid).voluntary - (switchesBefore[i]?.voluntary ?? 0)) / FANOUT_EDITS,
+    (n, i) => (switches(n.pid).voluntary - (switchesBefore[i]?.voluntary ?? 0)) / edits,
   )
-  const perDelivery = cpu.map((ms) => (ms * 1000) / (perNode * FANOUT_EDITS))
+  const perDelivery = cpu.map((ms) => (ms * 1000) / (perNode * edits))
   // The kernel's part (system time): a loopback write runs the receiving socket's path too.
-  const sysPerDelivery = sys.map((ms) => (ms * 1000) / (perNode * FANOUT_EDITS))
-  const all = (cpu.reduce((a, b) => a + b, 0) * 1000) / (total * FANOUT_EDITS)
+  const sysPerDelivery = sys.map((ms) => (ms * 1000) / (perNode * edits))
+  const all = (cpu.reduce((a, b) => a + b, 0) * 1000) / (total * edits)
   console.log(
-    `${label}: ${perNode}/node × ${nodes.length} = ${total} observers × ${FANOUT_EDITS} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms; per delivery ${perDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (${fmt(all)} µs over all), net of idle ${netPerDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (idle ${idlePerS.map((v) => v.toFixed(1)).join(' / ')} ms/s over ${seconds.toFixed(1)} s), of which system ${sysPerDelivery.map((v) => `${fmt(v)} µs`).join(' / ')}; switches per edit ${preempted.map((v, i) => `${v.toFixed(1)} preempted + ${(slept[i] ?? 0).toFixed(1)} waits`).join(' / ')}`,
+    `${label}: ${perNode}/node × ${nodes.length} = ${total} observers × ${edits} edits; server CPU ${cpu.map((c) => c.toFixed(0)).join(' + ')} ms; per delivery ${perDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (${fmt(all)} µs over all), net of idle ${netPerDelivery.map((v) => `${fmt(v)} µs`).join(' / ')} (idle ${idlePerS.map((v) => v.toFixed(1)).join(' / ')} ms/s over ${seconds.toFixed(1)} s), of which system ${sysPerDelivery.map((v) => `${fmt(v)} µs`).join(' / ')}; switches per edit ${preempted.map((v, i) => `${v.toFixed(1)} preempted + ${(slept[i] ?? 0).toFixed(1)} waits`).join(' / ')}`,
   )
-  for (const o of [writer, ...observers]) o.close()
+  if (holders.length > 0) {
+    // From the first edit until quiet: what reading the stream (and one delivery) costs a node
+    // per edit, its idle CPU over the same time included.
+    const perEdit = holders.map((n, i) => ((cpuMs(n.pid) - (holderCpu0[i] ?? 0)) * 1000) / edits)
+    console.log(
+      `${label}: holders (one observer each) ${perEdit.map((v) => `${v.toFixed(0)} µs`).join(' / ')} of CPU per edit, idle included (${seconds.toFixed(1)} s)`,
+    )
+  }
+  for (const o of [writer, ...observers, ...held]) o.close()
   return { perDelivery, all }
 }
 
@@ -340,7 +367,9 @@ async function main() {
     // One after another: the first migrates PostgreSQL's tables.
     for (let i = 0; i < 3; i++) nodes.push(await startNode(urls, pg))
     const [a, b, c] = nodes.slice(1) as [Node, Node, Node]
-    console.log(`redis appendfsync ${REDIS_FSYNC}; ${EDITS} hop edits, ${OBSERVERS} observers/node`)
+    console.log(
+      `redis appendfsync ${REDIS_FSYNC}; ${EDITS} hop edits, ${OBSERVERS} observers/node; pids: single ${single.pid}, A ${a.pid}, B ${b.pid}, C ${c.pid}`,
+    )
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`round ${round}: load average ${load()}`)
       const runSingle = async () => {
@@ -358,14 +387,36 @@ async function main() {
         if (PARTS.has('hop')) await hop(a, b, `round ${round} Redis+PG, A→B`)
         if (PARTS.has('fanout'))
           await fanout(a, [a, b, c], OBSERVERS, `round ${round} Redis+PG, three nodes`)
-        // Solo: OBSERVERS on reading node B alone (A writes, C idle): the cluster path's own
-        // cost per delivery (stream read, decode, apply) without three fan-outs at once.
-        if (PARTS.has('solo'))
-          await fanout(a, [b], OBSERVERS, `round ${round} Redis+PG, reading node B alone`)
         if (SPREAD && PARTS.has('fanout'))
           await fanout(a, [a, b, c], Math.round(OBSERVERS / 3), `round ${round} Redis+PG, spread`)
         if (PARTS.has('typing'))
           await typing(a, [a, b, c], `round ${round} typing Redis+PG, three nodes`)
+      }
+      // Solo: OBSERVERS on one cluster node at a time (A the writer's, B, C readers), the other
+      // two holding the room (one observer each, reading the stream): each node's own cost per
+      // delivery as on separate machines, without three fan-outs sharing the cores. Each is
+      // paired with the single node (order alternating) and given as a ratio to it.
+      const runSolo = async () => {
+        const order = (['A', 'B', 'C'] as const).map((name, i) => ({ name, i }))
+        if (round % 2 === 0) order.reverse()
+        for (const { name, i } of order) {
+          const target = [a, b, c][i] as Node
+          const others = [a, b, c].filter((n) => n !== target)
+          const solo = () =>
+            fanout(a, [target], OBSERVERS, `round ${round} Redis+PG, ${name} alone`, others)
+          const one = () => fanout(single, [single], OBSERVERS, `round ${round} SQLite, one node`)
+          let mine: Awaited<ReturnType<typeof fanout>>
+          let theirs: Awaited<ReturnType<typeof fanout>>
+          if ((round + i) % 2 === 1) {
+            theirs = await one()
+            mine = await solo()
+          } else {
+            mine = await solo()
+            theirs = await one()
+          }
+          const ratio = (mine.perDelivery[0] ?? 0) / (theirs.perDelivery[0] ?? 1)
+          console.log(`round ${round} ${name} alone / one node: ${ratio.toFixed(2)}×`)
+        }
       }
       if (round % 2 === 1) {
         await runSingle()
@@ -373,6 +424,23 @@ async function main() {
       } else {
         await runCluster()
         await runSingle()
+      }
+      if (PARTS.has('solo')) await runSolo()
+      // Edit: one observer per node, EDIT_EDITS edits: what a node pays per edit whatever its
+      // fan-out (the single node: validate, store, broadcast; A: the same with Redis's append and
+      // its own entries read back; B, C: reading the stream and applying), CPU per edit below.
+      if (PARTS.has('edit')) {
+        const one = () =>
+          fanout(single, [single], 1, `round ${round} per edit, SQLite one node`, [], EDIT_EDITS)
+        const three = () =>
+          fanout(a, [a], 1, `round ${round} per edit, Redis+PG A (B, C hold)`, [b, c], EDIT_EDITS)
+        if (round % 2 === 1) {
+          await one()
+          await three()
+        } else {
+          await three()
+          await one()
+        }
       }
       console.log(`round ${round} done: load average ${load()}`)
     }

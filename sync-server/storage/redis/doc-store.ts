@@ -105,6 +105,18 @@ function seqOf(id: Buffer | string): number {
   return Number(text.slice(dash + 1))
 }
 
+/**
+ * Whether an entry is `node`'s (its n field), read without decoding the entry: a node reads its
+ * own appends back from the stream with everyone else's and skips them.
+ */
+function writtenBy([, fields]: RawEntry, node: Buffer): boolean {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as Buffer
+    if (name.length === 1 && name[0] === 0x6e) return node.equals(fields[i + 1] as Buffer)
+  }
+  return false
+}
+
 function parseEntry([id, fields]: RawEntry): Entry {
   let node = ''
   let at = 0
@@ -210,6 +222,7 @@ export class RedisDocStore implements DocStore {
   /** Appends sent and not yet answered, per room, in call order (part of what loadNow serves). */
   readonly #pending = new Map<string, Set<readonly Uint8Array[]>>()
   readonly #wakeKey: string
+  readonly #nodeBytes = Buffer.from(this.nodeId)
   #closed = false
   /** The last connection error, for a start failure's message. */
   #lastError = ''
@@ -525,28 +538,30 @@ export class RedisDocStore implements DocStore {
         }
         const room = name.slice('pv:{'.length, -'}:s'.length)
         const watch = this.#watches.get(room)
-        if (watch) await this.#deliver(room, watch, raw.map(parseEntry))
+        if (watch) await this.#deliver(room, watch, raw)
       }
     }
   }
 
-  async #deliver(room: string, watch: Watch, entries: Entry[]): Promise<void> {
+  async #deliver(room: string, watch: Watch, raws: RawEntry[]): Promise<void> {
     const others: Uint8Array[] = []
     let last = watch.cursor
     let newest: Entry | null = null
-    for (const entry of entries) {
-      if (entry.seq <= last) continue
-      if (entry.seq !== last + 1) {
+    for (const raw of raws) {
+      const seq = seqOf(raw[0])
+      if (seq <= last) continue
+      if (seq !== last + 1) {
         // Trimmed before this node read them (another node compacted): take the stored state.
         if (others.length > 0) this.#feed(room, watch, others, last)
         others.length = 0
         await this.#resync(room, watch)
         if (this.#watches.get(room) !== watch) return
         last = watch.cursor
-        if (entry.seq <= last) continue
+        if (seq <= last) continue
       }
-      last = entry.seq
-      if (entry.node !== this.nodeId) {
+      last = seq
+      if (!writtenBy(raw, this.#nodeBytes)) {
+        const entry = parseEntry(raw)
         if (this.#cache.has(room)) this.#remember(room, null, 0, [entry])
         others.push(entry.update)
         newest = entry
