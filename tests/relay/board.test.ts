@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import type * as Y from 'yjs'
@@ -16,14 +15,13 @@ import { CLICK_CURVE_ALL } from '../../common/model/board'
 import type { Campaign } from '../../common/model/campaign'
 import { campaignProgress } from '../../common/model/campaign-progress'
 import { newShareId } from '../../common/share'
-import { shortCode } from '../../common/share/short-link'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { readStoredParts, relationalRows } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
+import { clickShare, launchCampaign, postApi, proofOf } from './results-api'
 import { provider, RawClient, roomUrl, synced } from './support'
 
-const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
 const BOT = 'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)'
 
 let relay: RelayProcess
@@ -33,21 +31,8 @@ let reader: RawClient
 const tokens: Record<string, string> = {}
 const month = new Date().toISOString().slice(0, 7)
 
-const proofOf = (device: string, shareId: string) =>
-  createHash('sha256').update(`${device}:${shareId}`).digest('base64url')
-
-async function post(route: string, token: string | null, body: unknown, headers = {}) {
-  const response = await fetch(`${relay.httpUrl}/api/v1/${route}`, {
-    method: 'POST',
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      'content-type': 'application/json',
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  })
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
-}
+const post = (route: string, token: string | null, body: unknown, headers = {}) =>
+  postApi(relay, route, token, body, headers)
 
 async function report(
   who: string,
@@ -68,14 +53,8 @@ async function report(
   expect((await post('shares', tokens[who] as string, { events: [event] })).status).toBe(200)
 }
 
-async function click(shareId: string, itemId: string, ua = FIREFOX) {
-  const code = shortCode({ workspaceId: acme, itemId, network: 'linkedin', shareId })
-  const response = await fetch(`${relay.httpUrl}/s/${code}`, {
-    redirect: 'manual',
-    headers: { 'user-agent': ua },
-  })
-  expect(response.status).toBe(302)
-}
+const click = (shareId: string, itemId: string, ua?: string) =>
+  clickShare(relay, { workspaceId: acme, itemId, shareId }, ua)
 
 /** The board as a member's replica has it (the reader keeps syncing). */
 const board = () => readBoard(reader.doc)
@@ -109,14 +88,7 @@ beforeAll(async () => {
   champion = provider(relay.url, acme, 'queue', tokens.chloe as string)
   await synced(champion)
   const doc = champion.doc
-  upsertCampaign(doc, {
-    id: 'camp_launch',
-    name: 'Launch',
-    objective: 'campaign',
-    goalMetric: 'sign-ups',
-    goalTarget: 10,
-    deadline: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-  })
+  upsertCampaign(doc, launchCampaign())
   insertItem(doc, makeItem('item_launch', { status: 'published', campaignId: 'camp_launch' }))
   insertItem(
     doc,

@@ -5,7 +5,6 @@
  * index or a stored board update could still name the member. Only the tables that must know
  * members (members, member_devices) and the directory document may hold the id.
  */
-import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
@@ -13,16 +12,15 @@ import { readBoard } from '../../common/doc/board-doc'
 import { insertItem, upsertCampaign } from '../../common/doc/queue-doc'
 import { DOC_NAMES, type DocName, roomName } from '../../common/doc/rooms'
 import { newShareId } from '../../common/share'
-import { shortCode } from '../../common/share/short-link'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { foundIn, relayBytesWithout } from '../helpers/db-bytes'
 import { makeItem } from '../helpers/items'
 import { onClusterBackend, type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { relationalRows, storedRoomBytes } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
+import { clickShare, launchCampaign, postApi, proofOf } from './results-api'
 import { provider, RawClient, roomUrl, synced } from './support'
 
-const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
 // Distinctive ids and names, so a byte match cannot be a coincidence.
 const ERIC = 'mem_ericquixleyprivate'
 const OLIVIA = 'mem_oliviazanderoptin'
@@ -35,21 +33,8 @@ let champion: WebsocketProvider
 let reader: RawClient
 const tokens: Record<string, string> = {}
 
-const proofOf = (device: string, shareId: string) =>
-  createHash('sha256').update(`${device}:${shareId}`).digest('base64url')
-
-async function post(route: string, token: string | null, body: unknown, headers = {}) {
-  const response = await fetch(`${relay.httpUrl}/api/v1/${route}`, {
-    method: 'POST',
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      'content-type': 'application/json',
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  })
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
-}
+const post = (route: string, token: string | null, body: unknown, headers = {}) =>
+  postApi(relay, route, token, body, headers)
 
 async function report(who: 'eric' | 'olivia', id: string) {
   const event = {
@@ -64,14 +49,8 @@ async function report(who: 'eric' | 'olivia', id: string) {
   expect((await post('shares', tokens[who] as string, { events: [event] })).status).toBe(200)
 }
 
-async function click(shareId: string) {
-  const code = shortCode({ workspaceId: acme, itemId: 'item_launch', network: 'linkedin', shareId })
-  const response = await fetch(`${relay.httpUrl}/s/${code}`, {
-    redirect: 'manual',
-    headers: { 'user-agent': FIREFOX },
-  })
-  expect(response.status).toBe(302)
-}
+const click = (shareId: string) =>
+  clickShare(relay, { workspaceId: acme, itemId: 'item_launch', shareId })
 
 const dbFile = () => path.join(relay.dataDir, DB_FILE)
 const rooms = (except: readonly DocName[] = []) =>
@@ -116,14 +95,7 @@ beforeAll(async () => {
   }
   champion = provider(relay.url, acme, 'queue', tokens.chloe as string)
   await synced(champion)
-  upsertCampaign(champion.doc, {
-    id: 'camp_launch',
-    name: 'Launch',
-    objective: 'campaign',
-    goalMetric: 'sign-ups',
-    goalTarget: 10,
-    deadline: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-  })
+  upsertCampaign(champion.doc, launchCampaign())
   insertItem(
     champion.doc,
     makeItem('item_launch', { status: 'published', campaignId: 'camp_launch' }),

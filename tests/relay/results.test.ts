@@ -1,38 +1,25 @@
-import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import { insertItem } from '../../common/doc/queue-doc'
 import { newShareId } from '../../common/share'
-import { shortCode } from '../../common/share/short-link'
 import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { selectRelayRows } from '../helpers/relay-tables'
 import { waitFor } from '../helpers/wait'
+import { clickShare, postApi, proofOf } from './results-api'
 import { provider, synced } from './support'
-
-const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
 
 let relay: RelayProcess
 let acme: string
 let champion: WebsocketProvider
 const tokens: Record<string, string> = {}
 
-const proofOf = (device: string, shareId: string) =>
-  createHash('sha256').update(`${device}:${shareId}`).digest('base64url')
-
 /** Rows of the relay's tables, through its backend (SQLite file or PostgreSQL). */
 function query<T extends Record<string, unknown>>(sql: string, ...args: unknown[]): Promise<T[]> {
   return selectRelayRows<T>(relay, sql, args)
 }
 
-async function post(route: string, token: string, body: unknown) {
-  const response = await fetch(`${relay.httpUrl}/api/v1/${route}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
-}
+const post = (route: string, token: string, body: unknown) => postApi(relay, route, token, body)
 
 const share = (id: string, device: string) => ({
   id,
@@ -44,14 +31,8 @@ const share = (id: string, device: string) => ({
   proof: proofOf(device, id),
 })
 
-async function click(shareId: string) {
-  const code = shortCode({ workspaceId: acme, itemId: 'item_launch', network: 'linkedin', shareId })
-  const response = await fetch(`${relay.httpUrl}/s/${code}`, {
-    redirect: 'manual',
-    headers: { 'user-agent': FIREFOX },
-  })
-  expect(response.status).toBe(302)
-}
+const click = (shareId: string) =>
+  clickShare(relay, { workspaceId: acme, itemId: 'item_launch', shareId })
 
 beforeAll(async () => {
   relay = await startRelay({ args: ['--public-url', 'https://go.example.test'] })
