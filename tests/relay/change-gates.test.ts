@@ -22,47 +22,64 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-describe('per-change hooks gated by what a change touched', () => {
-  it('tell the indexer only of changes that may move a link target, and say which roots a change touched', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'porte-voix-change-gates-'))
-    dirs.push(dir)
-    const db = openDatabase(dir)
-    const stored: { settingsOrChallenges: boolean; items: boolean }[] = []
-    const rooms = new RoomManager(
-      new SqliteStore(db),
-      createLogger(() => {}),
-      {
-        idleUnloadMs: 60_000,
-        compactEvery: 10_000,
-        hooks: {
-          onStore: (payload: StorePayload) => {
-            stored.push({
-              settingsOrChallenges: payload.touches?.(['settings', 'challenges']) ?? true,
-              items: payload.touches?.(['items']) ?? true,
-            })
-          },
+/** A notify-only peer that keeps the frames it is sent (`wants` as the indexer's, or none). */
+function recorder(id: number, wants?: Peer['wants']): Peer & { frames: Uint8Array[] } {
+  return {
+    id,
+    notifyOnly: true,
+    ...(wants ? { wants } : {}),
+    frames: [],
+    send(frame) {
+      this.frames.push(frame)
+    },
+  }
+}
+
+/**
+ * A queue room on SQLite in a temp dir, an indexer-like peer on it, and what each stored change
+ * touched (the onStore hook's `touches`, asked as the relay's board look and the items).
+ */
+async function gatedRoom() {
+  const dir = mkdtempSync(join(tmpdir(), 'porte-voix-change-gates-'))
+  dirs.push(dir)
+  const db = openDatabase(dir)
+  const stored: { settingsOrChallenges: boolean; items: boolean }[] = []
+  const rooms = new RoomManager(
+    new SqliteStore(db),
+    createLogger(() => {}),
+    {
+      idleUnloadMs: 60_000,
+      compactEvery: 10_000,
+      hooks: {
+        onStore: (payload: StorePayload) => {
+          stored.push({
+            settingsOrChallenges: payload.touches?.(['settings', 'challenges']) ?? true,
+            items: payload.touches?.(['items']) ?? true,
+          })
         },
       },
-    )
-    const room = await rooms.acquire({ workspaceId: 'ws_gates', doc: 'queue' })
-    const indexer: Peer & { frames: Uint8Array[] } = {
-      id: -1,
-      notifyOnly: true,
-      wants: movesTargets,
-      frames: [],
-      send(frame) {
-        this.frames.push(frame)
-      },
-    }
-    const everything: Peer & { frames: Uint8Array[] } = {
-      id: -2,
-      notifyOnly: true,
-      frames: [],
-      send(frame) {
-        this.frames.push(frame)
-      },
-    }
-    room.addPeer(indexer)
+    },
+  )
+  const room = await rooms.acquire({ workspaceId: 'ws_gates', doc: 'queue' })
+  const indexer = recorder(-1, movesTargets)
+  room.addPeer(indexer)
+  return {
+    room,
+    indexer,
+    stored,
+    async close() {
+      room.removePeer(indexer)
+      rooms.release(room)
+      await rooms.closeAll()
+      db.close()
+    },
+  }
+}
+
+describe('per-change hooks gated by what a change touched', () => {
+  it('tell the indexer only of changes that may move a link target, and say which roots a change touched', async () => {
+    const { room, indexer, stored, close } = await gatedRoom()
+    const everything = recorder(-2)
     room.addPeer(everything)
     const item = () => room.doc.getMap<Y.Map<unknown>>('items').get('it_1') as Y.Map<unknown>
     const steps: [string, (doc: Y.Doc) => void, boolean][] = [
@@ -123,11 +140,8 @@ describe('per-change hooks gated by what a change touched', () => {
     expect(stored.map((s) => s.items)).toEqual(
       steps.map(([what]) => [...underItems, 'its objective', 'the item deleted'].includes(what)),
     )
-    room.removePeer(indexer)
     room.removePeer(everything)
-    rooms.release(room)
-    await rooms.closeAll()
-    db.close()
+    await close()
   })
 
   // The same gates on the two other ways a change reaches a room: a champion's update (validated,
@@ -149,34 +163,7 @@ describe('per-change hooks gated by what a change touched', () => {
   ]
   for (const [path, apply] of paths) {
     it(`tell the indexer of a url change and not of a title keystroke: ${path}`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'porte-voix-change-gates-'))
-      dirs.push(dir)
-      const db = openDatabase(dir)
-      const stored: boolean[] = []
-      const rooms = new RoomManager(
-        new SqliteStore(db),
-        createLogger(() => {}),
-        {
-          idleUnloadMs: 60_000,
-          compactEvery: 10_000,
-          hooks: {
-            onStore: (payload: StorePayload) => {
-              stored.push(payload.touches?.(['settings', 'challenges']) ?? true)
-            },
-          },
-        },
-      )
-      const room = await rooms.acquire({ workspaceId: 'ws_gates', doc: 'queue' })
-      const indexer: Peer & { frames: Uint8Array[] } = {
-        id: -1,
-        notifyOnly: true,
-        wants: movesTargets,
-        frames: [],
-        send(frame) {
-          this.frames.push(frame)
-        },
-      }
-      room.addPeer(indexer)
+      const { room, indexer, stored, close } = await gatedRoom()
       // The writer's (or the other node's) own doc, in sync with the room's.
       const client = new Y.Doc()
       Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc))
@@ -214,12 +201,11 @@ describe('per-change hooks gated by what a change touched', () => {
       // Only the client's changes are stored here (another node stored its own): of them, only
       // the setting schedules the board's look.
       if (path.includes('applyClientUpdate'))
-        expect(stored).toEqual(steps.map(([what]) => what === 'a setting'))
+        expect(stored.map((s) => s.settingsOrChallenges)).toEqual(
+          steps.map(([what]) => what === 'a setting'),
+        )
       else expect(stored).toEqual([])
-      room.removePeer(indexer)
-      rooms.release(room)
-      await rooms.closeAll()
-      db.close()
+      await close()
       client.destroy()
     })
   }
