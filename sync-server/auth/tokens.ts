@@ -178,14 +178,58 @@ export type VerifyResult =
   | ({ ok: true } & VerifiedToken)
   | { ok: false; reason: 'expired' | 'bad-signature' | 'malformed' | 'bad-claims'; detail: string }
 
+/**
+ * Tokens already verified, by their text, for their remaining lifetime: a core opens its four
+ * documents with one token, and reconnects with it, so most upgrades present a token this process
+ * has checked (issue 11.3, connects). Only the signature, expiry and claims are remembered: the
+ * member is read from the store on every upgrade (checkMember), so a removal or re-invitation
+ * still refuses the token at once. Bounded (oldest first out); keyed per secret.
+ */
+const MAX_VERIFIED = 4096
+let verified: { secret: string; tokens: Map<string, VerifiedToken> } | null = null
+
+function verifiedTokens(secret: string): Map<string, VerifiedToken> {
+  if (verified?.secret !== secret) verified = { secret, tokens: new Map() }
+  return verified.tokens
+}
+
+function remember(secret: string, token: string, result: VerifiedToken): void {
+  const tokens = verifiedTokens(secret)
+  if (tokens.size >= MAX_VERIFIED) {
+    const oldest = tokens.keys().next()
+    if (!oldest.done) tokens.delete(oldest.value)
+  }
+  tokens.set(token, result)
+}
+
+/**
+ * The common case without a promise: a token verified before and not expired since, or one
+ * fastVerify and quickClaims accept. Null for anything else (refusals included), which
+ * verifyToken then decides with jose and zod.
+ */
+export function verifyTokenNow(secret: string, token: string): VerifiedToken | null {
+  const tokens = verifiedTokens(secret)
+  const known = tokens.get(token)
+  if (known) {
+    if (known.claims.exp > Date.now() / 1000) return known
+    tokens.delete(token)
+    return null
+  }
+  const payload = fastVerify(secret, token)
+  const quick = payload === null ? null : quickClaims(payload)
+  if (quick) remember(secret, token, quick)
+  return quick
+}
+
 /** Check signature and expiry (jose), then the shape of the claims (zod). Never throws. */
 export async function verifyToken(secret: string, token: string): Promise<VerifyResult> {
+  const now = verifyTokenNow(secret, token)
+  if (now) return { ok: true, ...now }
   let payload: unknown
   try {
-    // The algorithm is pinned so that an `alg: none` or RS/HS confusion token is refused.
-    payload =
-      fastVerify(secret, token) ??
-      (await jwtVerify(token, keyOf(secret), { algorithms: [ALG] })).payload
+    // The algorithm is pinned so that an `alg: none` or RS/HS confusion token is refused. The
+    // key is the KeyObject made once per secret (a Uint8Array is imported again on every call).
+    payload = (await jwtVerify(token, hmacKeyOf(secret), { algorithms: [ALG] })).payload
   } catch (error) {
     if (error instanceof errors.JWTExpired) {
       return { ok: false, reason: 'expired', detail: 'token expired' }
@@ -196,11 +240,16 @@ export async function verifyToken(secret: string, token: string): Promise<Verify
     return { ok: false, reason: 'malformed', detail: (error as Error).message }
   }
   const quick = quickClaims(payload)
-  if (quick) return { ok: true, ...quick }
+  if (quick) {
+    remember(secret, token, quick)
+    return { ok: true, ...quick }
+  }
   const parsed = VerifiedClaims.safeParse(payload)
   if (!parsed.success) {
     return { ok: false, reason: 'bad-claims', detail: describeIssues(parsed.error).join('; ') }
   }
   const { gen, dev, ...claims } = parsed.data
-  return { ok: true, claims, generation: gen ?? 1, device: dev ?? null }
+  const result = { claims, generation: gen ?? 1, device: dev ?? null }
+  remember(secret, token, result)
+  return { ok: true, ...result }
 }
