@@ -37,6 +37,12 @@ function sharedDevice(device: string): string {
   return device
 }
 
+/**
+ * How long a device record ("last seen", connection count) may wait for the others of a connect
+ * burst: bookkeeping read by the admin tool's list-members, never by an access decision.
+ */
+const TOUCH_BATCH_MS = 20
+
 /** What the registry needs of a connection: who it is and how to close it. */
 export type LiveConnection = {
   readonly id: number
@@ -188,11 +194,12 @@ export class LiveAccess {
   }
 
   #touch(member: string, device: string, connected: 0 | 1): void {
-    // Written at the end of the turn, all of a turn's connects in one commit: a commit per
-    // connect was the largest part of the relay's own CPU per connect (issue 11.3).
+    // Written TOUCH_BATCH_MS after the first, all the connects of that window in one commit: a
+    // commit per connect was the largest part of the relay's own CPU per connect, and one per
+    // event-loop turn still wrote one to three touches each in a burst (issue 11.3).
     this.#touches.push({ member, device, now: new Date(), connected })
     if (this.#touches.length > 1) return
-    setImmediate(() => void this.flushTouches())
+    setTimeout(() => void this.flushTouches(), TOUCH_BATCH_MS).unref()
   }
 
   /** Write the device records touched so far (also on close, so none is lost). */
