@@ -15,9 +15,22 @@ function formatValue(value: string | number | boolean | null): string {
   return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)
 }
 
+/** The last line's time, reused by the lines of the same millisecond (a connect burst). */
+let lastMs = -1
+let lastIso = ''
+
+function isoNow(): string {
+  const ms = Date.now()
+  if (ms !== lastMs) {
+    lastMs = ms
+    lastIso = new Date(ms).toISOString()
+  }
+  return lastIso
+}
+
 export function formatLine(level: string, message: string, fields: LogFields = {}): string {
   // One string built in place (no entries array, no parts array): a line per connect.
-  let line = `${new Date().toISOString()} ${level} ${message}`
+  let line = `${isoNow()} ${level} ${message}`
   for (const key in fields) {
     if (!Object.hasOwn(fields, key)) continue
     const value = fields[key]
