@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newShareId } from '../../common/share'
-import { aggregateRows, type BoardContent } from '../../sync-server/board/aggregate'
+import { aggregateRows } from '../../sync-server/board/aggregate'
 import { BoardState } from '../../sync-server/board/counters'
 import type { RelationalStores } from '../../sync-server/persistence/relational'
 import { openPgRelational } from '../../sync-server/storage/postgres/relational'
+import { normalBoard } from '../helpers/board-content'
 import { prng } from '../helpers/prng'
 import { startPostgres, type TestServer } from '../helpers/servers'
 
@@ -26,21 +27,6 @@ afterAll(async () => {
   await Promise.all(nodes.map((n) => n.close()))
   await postgres?.stop()
 })
-
-function normal(board: BoardContent): unknown {
-  const sorted = (map: Map<string, unknown>) =>
-    [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return {
-    items: sorted(board.items),
-    networks: sorted(board.networks),
-    objectives: sorted(board.objectives),
-    sourceKinds: sorted(board.sourceKinds),
-    campaigns: sorted(board.campaigns),
-    clickCurve: sorted(board.clickCurve),
-    leaderboard: board.leaderboard,
-    challenges: sorted(board.challenges),
-  }
-}
 
 const ITEMS = ['item_a', 'item_b', 'item_c']
 const NETWORKS = ['linkedin', 'x', 'facebook'] as const
@@ -136,6 +122,6 @@ describe('board_seq with two nodes writing to one PostgreSQL', () => {
     expect(deltas).toBeGreaterThan(1)
     expect(state.cursor.seq - start).toBe(rows)
     const full = aggregateRows(await reader.board.boardRows(ws), board)
-    expect(normal(state.content(board))).toEqual(normal(full))
+    expect(normalBoard(state.content(board))).toEqual(normalBoard(full))
   })
 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Challenge, PointWeights } from '../../common/model/recognition'
 import { newShareId } from '../../common/share'
-import { aggregateRows, type BoardContent } from '../../sync-server/board/aggregate'
+import { aggregateRows } from '../../sync-server/board/aggregate'
 import { BoardState } from '../../sync-server/board/counters'
 import { type Db, openDatabase } from '../../sync-server/persistence/database'
 import {
@@ -9,6 +9,7 @@ import {
   type RelationalStores,
 } from '../../sync-server/persistence/relational'
 import { openPgRelational } from '../../sync-server/storage/postgres/relational'
+import { normalBoard } from '../helpers/board-content'
 import { prng } from '../helpers/prng'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { onClusterBackend, relayBackend } from '../helpers/relay'
@@ -39,22 +40,6 @@ afterAll(async () => {
   db?.close()
   removeTempDir(dir)
 })
-
-/** Maps as sorted entries, so two boards compare whatever order their rows were counted in. */
-function normal(board: BoardContent): unknown {
-  const sorted = (map: Map<string, unknown>) =>
-    [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return {
-    items: sorted(board.items),
-    networks: sorted(board.networks),
-    objectives: sorted(board.objectives),
-    sourceKinds: sorted(board.sourceKinds),
-    campaigns: sorted(board.campaigns),
-    clickCurve: sorted(board.clickCurve),
-    leaderboard: board.leaderboard,
-    challenges: sorted(board.challenges),
-  }
-}
 
 const NETWORKS = ['linkedin', 'x', 'facebook'] as const
 const OBJECTIVES = ['awareness', 'campaign', 'talent'] as const
@@ -232,7 +217,9 @@ async function run(seed: number, steps: number): Promise<{ deltas: number; rebui
       rebuilds++
     }
     const full = aggregateRows(await s.board.boardRows(ws), input())
-    expect(normal(state.content(input())), `seed ${seed}, step ${step}`).toEqual(normal(full))
+    expect(normalBoard(state.content(input())), `seed ${seed}, step ${step}`).toEqual(
+      normalBoard(full),
+    )
   }
   return { deltas, rebuilds }
 }
