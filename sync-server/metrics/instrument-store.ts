@@ -1,8 +1,11 @@
+import type { AppendSettled } from '../storage/types'
 import type { RelayMetrics } from './metrics'
 
 /** The one storage call every stored update goes through, whatever the backend. */
 type Appending<A extends unknown[], R> = {
   append(room: string, ...rest: A): R
+  /** DocStore.appendThen (SQLite's group commit): counted and timed as `append` is. */
+  appendThen?(room: string, updates: readonly Uint8Array[], settled: AppendSettled): void
 }
 
 function updateCount(args: unknown[]): number {
@@ -58,5 +61,23 @@ export function instrumentAppend<A extends unknown[], R>(
     metrics.updates.inc(count)
     begin(t)
     return result
+  }
+  const appendThen = store.appendThen?.bind(store)
+  if (!appendThen) return
+  store.appendThen = (room, updates, settled) => {
+    const t = performance.now()
+    try {
+      appendThen(room, updates, (error, lastSeq) => {
+        if (error) metrics.storageErrors.inc()
+        else {
+          metrics.updates.inc(updates.length)
+          begin(t)
+        }
+        settled(error, lastSeq)
+      })
+    } catch (error) {
+      metrics.storageErrors.inc()
+      throw error
+    }
   }
 }

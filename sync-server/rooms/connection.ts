@@ -117,11 +117,27 @@ function sharedSettings(
 }
 
 const EPOCH = Date.now()
+/** The connection clock's period: 2³⁰ ms (12.4 days). */
+const TICKS = 2 ** 30
 /**
- * Milliseconds since this module loaded: a small integer, so no boxed number per field, for the
- * process's first 2³¹ ms (24.8 days); after that V8 boxes them again (~16 B per field).
+ * The connection's clock: `now` (Date.now(), the process's one clock) as milliseconds since this
+ * module loaded, modulo TICKS — always a small integer (a Smi, no boxed number per field) however
+ * long the relay runs. Counted from the load alone, the times passed 2³¹ ms after 24.8 days and V8
+ * boxed them (~16 B per field per connection, and a map migration of every connection). Times of
+ * this clock are compared only through `elapsed`, exact for spans under 12.4 days: a connection
+ * is sent a heartbeat at least every few seconds, and its sync bucket is topped up then too.
  */
-const clock = () => Date.now() - EPOCH
+export function connectionClock(now = Date.now()): number {
+  const t = (now - EPOCH) % TICKS
+  return t < 0 ? t + TICKS : t
+}
+const clock = () => connectionClock()
+
+/** Milliseconds from `then` to `now`, two connectionClock() times less than a period apart. */
+export function elapsed(then: number, now: number): number {
+  const d = now - then
+  return d < 0 ? d + TICKS : d
+}
 
 /** Where a connection gets its room from (the RoomManager; a stand-in in tests). */
 export type RoomSource = Pick<RoomManager, 'acquire' | 'release'>
@@ -317,9 +333,12 @@ export class Connection {
     ).unref()
   }
 
-  /** Storage answers after the frame was handled: a refusal closes the connection then. */
+  /**
+   * Storage answers after the frame was handled: a refusal closes the connection then (told, not
+   * a promise per update: issue 11.3).
+   */
   #watchStored(result: ApplyResult): void {
-    result.stored.catch((error: unknown) => {
+    result.outcome.onRefused((error: unknown) => {
       if (error instanceof StorageError) this.#storageFailed(error)
       else
         this.#log.error('unexpected error storing a change', {
@@ -452,14 +471,19 @@ export class Connection {
 
   #takeSyncToken(): boolean {
     const now = clock()
-    const refill = Math.floor((now - this.#syncRefilledAt) / SYNC_REQUEST_REFILL_MS)
-    if (refill > 0) {
-      this.#syncTokens = Math.min(SYNC_REQUEST_BURST, this.#syncTokens + refill)
-      this.#syncRefilledAt += refill * SYNC_REQUEST_REFILL_MS
-    }
+    this.#refillSyncTokens(now)
     if (this.#syncTokens === 0) return false
+    // A full bucket refills from its first use on (its last refill time may be a period old).
+    if (this.#syncTokens === SYNC_REQUEST_BURST) this.#syncRefilledAt = now
     this.#syncTokens--
     return true
+  }
+
+  #refillSyncTokens(now: number): void {
+    const refill = Math.floor(elapsed(this.#syncRefilledAt, now) / SYNC_REQUEST_REFILL_MS)
+    if (refill === 0) return
+    this.#syncTokens = Math.min(SYNC_REQUEST_BURST, this.#syncTokens + refill)
+    this.#syncRefilledAt = (this.#syncRefilledAt + refill * SYNC_REQUEST_REFILL_MS) % TICKS
   }
 
   /** A refused or altered frame: one log line for the first, then one per interval with a count. */
@@ -519,7 +543,10 @@ export class Connection {
 
   /** `now` is Date.now(). */
   heartbeat(now: number, everyMs: number): void {
-    if (now - EPOCH - this.#lastSentAt >= everyMs) this.send(HEARTBEAT)
+    const at = connectionClock(now)
+    // A bucket being refilled keeps a recent time (see connectionClock).
+    if (this.#syncTokens < SYNC_REQUEST_BURST) this.#refillSyncTokens(at)
+    if (elapsed(this.#lastSentAt, at) >= everyMs) this.send(HEARTBEAT)
   }
 
   /** Close for bad input: one log line naming the connection, the code and the reason. */

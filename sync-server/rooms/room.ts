@@ -17,7 +17,15 @@ import {
   encodeAwarenessEntries,
   presenceName,
 } from '../protocol/payloads'
-import { type DocStore, type RoomHooks, SerialQueue, type StoredDoc } from '../storage/types'
+import {
+  type ChangeOrigin,
+  type ChangePayload,
+  type DocStore,
+  type RoomHooks,
+  SerialQueue,
+  type StoredDoc,
+  type StorePayload,
+} from '../storage/types'
 import {
   checkSchema,
   type Dropped,
@@ -26,6 +34,9 @@ import {
   type Repair,
   touchedRoots,
 } from '../validation'
+
+const NO_REPAIRS: Repair[] = []
+const DONE = Promise.resolve()
 
 /** SQLite refused a write (disk full, I/O error): the client may retry later, it did no wrong. */
 export class StorageError extends Error {
@@ -70,11 +81,99 @@ export interface Peer {
 }
 
 /**
- * What became of a client's update: parts that could never integrate, fields repaired, and
- * `stored`, which settles once the change is durable and broadcast (rejects with StorageError if
- * storage refused it: it was then never sent to anyone).
+ * What became of a change: settled once it is durable and broadcast, or refused (StorageError:
+ * it was then sent to no one). A promise is made only for whoever asks for one (`promise`); a
+ * connection hears of a refusal through `onRefused` (issue 11.3: on a synchronous store, no
+ * promise per keystroke).
  */
-export type ApplyResult = { dropped: Dropped | null; repairs: Repair[]; stored: Promise<void> }
+export class Outcome {
+  /** undefined while pending; null once settled well; else why it was refused. */
+  #error: unknown = undefined
+  #promise: Promise<void> | null
+  #resolve: (() => void) | null = null
+  #reject: ((error: unknown) => void) | null = null
+  #onRefused: ((error: unknown) => void) | null = null
+
+  /** Pending (settled later by `settle`), or following `promise` (the asynchronous path). */
+  constructor(promise: Promise<void> | null = null) {
+    this.#promise = promise
+  }
+
+  get promise(): Promise<void> {
+    if (this.#promise) return this.#promise
+    if (this.#error === null) this.#promise = DONE
+    else if (this.#error !== undefined) this.#promise = Promise.reject(this.#error)
+    else
+      this.#promise = new Promise<void>((resolve, reject) => {
+        this.#resolve = resolve
+        this.#reject = reject
+      })
+    return this.#promise
+  }
+
+  /** `fn` hears of a refusal (never synchronously from this call); one listener. */
+  onRefused(fn: (error: unknown) => void): void {
+    if (this.#error === undefined && this.#promise === null) {
+      this.#onRefused = fn
+      return
+    }
+    this.promise.catch(fn)
+  }
+
+  settle(error: unknown = null): void {
+    if (this.#error !== undefined) return
+    this.#error = error
+    if (error === null) this.#resolve?.()
+    else {
+      this.#reject?.(error)
+      this.#onRefused?.(error)
+    }
+    this.#resolve = this.#reject = this.#onRefused = null
+  }
+}
+
+/** A change with nothing to store (settled). */
+const NOTHING = new Outcome(Promise.resolve())
+
+/**
+ * What became of a client's update: parts that could never integrate, fields repaired, and the
+ * outcome of the rest (`stored`: its promise, see Outcome).
+ */
+export class ApplyResult {
+  dropped: Dropped | null = null
+  repairs: Repair[] = NO_REPAIRS
+  outcome: Outcome = NOTHING
+
+  /** Settles once the change is durable and broadcast (rejects with StorageError if refused). */
+  get stored(): Promise<void> {
+    return this.outcome.promise
+  }
+}
+
+/** What a hook is told of a change (one object per hook call; no closure per change). */
+class Change implements ChangePayload {
+  constructor(
+    readonly room: string,
+    readonly ref: RoomRef,
+    readonly updates: readonly Uint8Array[],
+    readonly origin: ChangeOrigin,
+    readonly transactions: readonly Y.Transaction[],
+  ) {}
+
+  touches(roots: readonly string[]): boolean {
+    return touchesRoots(this.transactions, roots)
+  }
+}
+
+class StoredChange extends Change implements StorePayload {
+  constructor(
+    change: Change,
+    readonly firstSeq: number,
+    readonly lastSeq: number,
+  ) {
+    super(change.room, change.ref, change.updates, change.origin, change.transactions)
+  }
+}
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 
@@ -161,10 +260,9 @@ export function spread(n: number): number {
   return n + Math.floor(Math.random() * (n / 10))
 }
 
-const NO_REPAIRS: Repair[] = []
 /** Outside a change (nothing is pushed to it: the listener pushes only while capturing). */
 const NO_TRANSACTIONS: Y.Transaction[] = []
-const DONE = Promise.resolve()
+const RELAY_ORIGIN: ChangeOrigin = Object.freeze({ kind: 'relay' })
 
 /**
  * Whether every struct of a decoded client update is new to the doc (none at or below the
@@ -212,6 +310,16 @@ export function touchesRoots(changes: readonly Y.Transaction[], roots: readonly 
   return false
 }
 
+type SettlingStore = DocStore & Required<Pick<DocStore, 'appendThen'>>
+
+function settlesInFlush(store: DocStore): store is SettlingStore {
+  return store.appendThen !== undefined
+}
+
+function originOf(peer: Peer | null): ChangeOrigin {
+  return peer === null ? RELAY_ORIGIN : { kind: 'peer', peerId: peer.id, member: peer.member }
+}
+
 /** What Yjs checks before emitting 'update': a deletion, or a client's clock moved. */
 function changedSomething(tr: Y.Transaction): boolean {
   if (tr.deleteSet.clients.size > 0) return true
@@ -241,6 +349,13 @@ export class Room {
   readonly #hooks: RoomHooks
   /** Broadcasts (and compactions, reloads) in the order their changes were applied. */
   readonly #order = new SerialQueue()
+  /** Tasks run through #run and not finished: a settled change is sent at once only at 0. */
+  #tasks = 0
+  /** Changes handed to `appendThen` and not yet settled (see idle). */
+  #unsettled = 0
+  /** Whoever waits for #unsettled to reach 0 (idle()), or null. */
+  #onSettled: (() => void) | null = null
+  #settledAll: Promise<void> | null = null
   /** An append failed: changes are refused until the doc was rebuilt from storage. */
   #failed = false
   /**
@@ -309,7 +424,30 @@ export class Room {
 
   /** Resolves once every change applied so far is stored and broadcast (or refused). */
   idle(): Promise<void> {
-    return this.#order.idle()
+    if (this.#unsettled === 0) return this.#order.idle()
+    // What their settlement queued (a compaction, a reload) comes after them.
+    return this.#allSettled().then(() => this.#order.idle())
+  }
+
+  /** Resolves once no change handed to `appendThen` waits for its store (see #appendThen). */
+  #allSettled(): Promise<void> {
+    if (this.#unsettled === 0) return DONE
+    if (!this.#settledAll)
+      this.#settledAll = new Promise<void>((resolve) => {
+        this.#onSettled = resolve
+      })
+    return this.#settledAll
+  }
+
+  /** A task in the room's order (compactions, reloads, changes sent late). */
+  #run(task: () => Promise<void>): Promise<void> {
+    this.#tasks++
+    const done = () => {
+      this.#tasks--
+    }
+    const run = this.#order.run(task)
+    run.then(done, done)
+    return run
   }
 
   /** Log what loading had to leave out, and start watching the new doc. */
@@ -360,7 +498,7 @@ export class Room {
    * nothing unstored is ever served. The returned promise settles once the change is stored and
    * sent (StorageError if the store refused it: then it was sent to no one).
    */
-  #change(fn: (doc: Y.Doc) => boolean, origin: Peer | null): Promise<void> {
+  #change(fn: (doc: Y.Doc) => boolean, origin: Peer | null): Outcome {
     if (this.#broken) throw new StorageError('room unavailable: storage failed')
     if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
     const captured: Uint8Array[] = []
@@ -382,48 +520,133 @@ export class Room {
     this.#captured = null
     this.#transactions = NO_TRANSACTIONS
     doc.off('update', this.#capture)
-    if (captured.length === 0) return Promise.resolve()
+    if (captured.length === 0) return NOTHING
+    const store = this.#store
+    if (settlesInFlush(store)) return this.#appendThen(store, captured, transactions, echo, origin)
     // Appends start at once (the store commits the appends of one turn together); broadcasts
     // wait for them in order.
-    const stored = this.#store.append(this.name, captured)
+    const stored = store.append(this.name, captured)
     stored.catch(() => {})
     const hooks = this.#hooks
     const payload =
       hooks.onChange || hooks.onStore
-        ? {
-            room: this.name,
-            ref: this.ref,
-            updates: captured,
-            touches: (roots: readonly string[]) => touchesRoots(transactions, roots),
-            origin:
-              origin === null
-                ? ({ kind: 'relay' } as const)
-                : ({ kind: 'peer', peerId: origin.id, member: origin.member } as const),
-          }
+        ? new Change(this.name, this.ref, captured, originOf(origin), transactions)
         : null
     const changed =
       payload && hooks.onChange ? this.#hook('onChange', hooks.onChange(payload)) : null
-    return this.#order.run(async () => {
+    const task = this.#order.run(async () => {
       let lastSeq: number
       try {
         lastSeq = await stored
       } catch (error) {
-        this.#storeFailed()
-        throw new StorageError(`could not store update: ${(error as Error).message}`)
+        throw this.#refusal(error as Error)
       }
-      // An earlier change of this batch was refused: this one was applied on top of it.
-      if (this.#failed) throw new StorageError('room unavailable: storage failed, reloading')
-      // Another node's later entries may have been applied already: lastSeq never goes back.
-      this.#lastSeq = Math.max(this.#lastSeq, lastSeq)
-      this.#sinceSnapshot += captured.length
+      const refused = this.#accept(lastSeq, captured.length)
+      if (refused) throw refused
       if (changed) await changed
-      this.#fanOut(captured, echo ? null : origin, transactions)
-      if (payload && hooks.onStore) {
-        const firstSeq = lastSeq - captured.length + 1
-        void this.#hook('onStore', hooks.onStore({ ...payload, firstSeq, lastSeq }))
-      }
+      this.#deliver(captured, echo ? null : origin, transactions, payload, lastSeq)
       if (this.#sinceSnapshot >= this.#compactAt) await this.#compactPeriodically()
     })
+    return new Outcome(task)
+  }
+
+  /**
+   * #change on a store that settles appends in its own flush (SQLite): once stored, the change
+   * is sent in that same job — no promise, queue task or await (issue 11.3) — unless something
+   * is queued in the room's order before it (a compaction, a reload, a change whose onChange
+   * hook answered with a promise): it is then sent from the order, after them. Either way
+   * changes are sent in the order they were appended, refusals and hooks as on the other path.
+   */
+  #appendThen(
+    store: SettlingStore,
+    captured: Uint8Array[],
+    transactions: Y.Transaction[],
+    echo: boolean,
+    origin: Peer | null,
+  ): Outcome {
+    const outcome = new Outcome()
+    const hooks = this.#hooks
+    const payload =
+      hooks.onChange || hooks.onStore
+        ? new Change(this.name, this.ref, captured, originOf(origin), transactions)
+        : null
+    let changed: Promise<void> | null = null
+    // onChange is told after the append, as on the other path; should the store settle it before
+    // (a hook that flushed), it is sent from the order, after the hook.
+    let told = false
+    this.#unsettled++
+    store.appendThen(this.name, captured, (error, lastSeq) => {
+      try {
+        if (told && changed === null && this.#tasks === 0) {
+          const refused = error ? this.#refusal(error) : this.#accept(lastSeq, captured.length)
+          if (refused) outcome.settle(refused)
+          else {
+            this.#deliver(captured, echo ? null : origin, transactions, payload, lastSeq)
+            if (this.#sinceSnapshot < this.#compactAt) outcome.settle()
+            else this.#run(() => this.#compactPeriodically()).then(() => outcome.settle())
+          }
+        } else {
+          const late = this.#run(async () => {
+            if (error) throw this.#refusal(error)
+            const refused = this.#accept(lastSeq, captured.length)
+            if (refused) throw refused
+            if (changed) await changed
+            this.#deliver(captured, echo ? null : origin, transactions, payload, lastSeq)
+            if (this.#sinceSnapshot >= this.#compactAt) await this.#compactPeriodically()
+          })
+          late.then(
+            () => outcome.settle(),
+            (refused: unknown) => outcome.settle(refused),
+          )
+        }
+      } catch (unexpected) {
+        // Never into the store's flush (the other rooms' settlements follow): the connection
+        // reports it, as a failed task would be.
+        outcome.settle(unexpected)
+      } finally {
+        if (--this.#unsettled === 0 && this.#onSettled) {
+          const resolve = this.#onSettled
+          this.#onSettled = null
+          this.#settledAll = null
+          resolve()
+        }
+      }
+    })
+    changed = payload && hooks.onChange ? this.#hook('onChange', hooks.onChange(payload)) : null
+    told = true
+    return outcome
+  }
+
+  /** The store refused a change: it is sent to no one, and the room reloads from storage. */
+  #refusal(error: Error): StorageError {
+    this.#storeFailed()
+    return new StorageError(`could not store update: ${error.message}`)
+  }
+
+  /** A change is stored as `lastSeq`: null if it may be sent, else why not. */
+  #accept(lastSeq: number, count: number): StorageError | null {
+    // An earlier change of this batch was refused: this one was applied on top of it.
+    if (this.#failed) return new StorageError('room unavailable: storage failed, reloading')
+    // Another node's later entries may have been applied already: lastSeq never goes back.
+    this.#lastSeq = Math.max(this.#lastSeq, lastSeq)
+    this.#sinceSnapshot += count
+    return null
+  }
+
+  /** Send a stored change, then tell onStore. */
+  #deliver(
+    captured: Uint8Array[],
+    except: Peer | null,
+    transactions: Y.Transaction[],
+    payload: Change | null,
+    lastSeq: number,
+  ): void {
+    this.#fanOut(captured, except, transactions)
+    const onStore = this.#hooks.onStore
+    if (payload && onStore) {
+      const firstSeq = lastSeq - captured.length + 1
+      void this.#hook('onStore', onStore(new StoredChange(payload, firstSeq, lastSeq)))
+    }
   }
 
   /**
@@ -450,7 +673,7 @@ export class Room {
   #storeFailed(): void {
     if (this.#failed) return
     this.#failed = true
-    void this.#order.run(() => this.#reload())
+    void this.#run(() => this.#reload())
   }
 
   /**
@@ -532,8 +755,8 @@ export class Room {
    */
   applyClientUpdate(update: Uint8Array, origin: Peer): ApplyResult {
     const structs = checkUpdate(update)
-    const result: ApplyResult = { dropped: null, repairs: NO_REPAIRS, stored: DONE }
-    result.stored = this.#change(
+    const result = new ApplyResult()
+    result.outcome = this.#change(
       (doc) =>
         doc.transact((tr) => {
           // Y.applyUpdate, reading from a decoder we keep: Yjs ignores bytes after the delete
@@ -578,7 +801,7 @@ export class Room {
     return this.#change((doc) => {
       doc.transact(() => fn(doc), 'relay')
       return false
-    }, null)
+    }, null).promise
   }
 
   /**
@@ -832,7 +1055,11 @@ export class Room {
    * node's updates may be stored that this one never saw), once what is in flight is stored.
    */
   compact(why: 'periodic' | 'unload' | 'shutdown'): Promise<void> {
-    return this.#order.run(() => this.#compactNow(why))
+    // Queued once the changes awaiting their store are settled (and sent): queued before, it
+    // would run ahead of them, and they would then be sent after it.
+    if (this.#unsettled > 0)
+      return this.#allSettled().then(() => this.#run(() => this.#compactNow(why)))
+    return this.#run(() => this.#compactNow(why))
   }
 
   async #compactNow(why: 'periodic' | 'unload' | 'shutdown'): Promise<void> {

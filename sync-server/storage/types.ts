@@ -57,6 +57,15 @@ export interface DocStore {
    */
   append(room: string, updates: readonly Uint8Array[]): Promise<number>
   /**
+   * Optional, for a store that makes appends durable in a flush of its own (SQLite's group
+   * commit): `append` without a promise. `settled` is called exactly once, synchronously inside
+   * that flush, in append order across every room, with the last seq (error null) or with the
+   * reason nothing was stored — under the same contract as `append`'s promise. A room then sends
+   * the change in the same job as the flush (issue 11.3: no promise, queue task or await per
+   * change). `settled` must not throw.
+   */
+  appendThen?(room: string, updates: readonly Uint8Array[], settled: AppendSettled): void
+  /**
    * Fold the stored snapshot and stored updates with seq ≤ `uptoSeq` into one snapshot, and
    * delete those updates, atomically: a crash in between leaves the old snapshot and log.
    */
@@ -75,6 +84,9 @@ export interface DocStore {
   /** Flush what is pending and release resources; later calls reject. */
   close(): Promise<void>
 }
+
+/** How `DocStore.appendThen` reports an append: `error` null once stored, with its last seq. */
+export type AppendSettled = (error: Error | null, lastSeq: number) => void
 
 /** What a store that several nodes share feeds a room with (see DocStore.watch). */
 export type RoomFeedListener = {

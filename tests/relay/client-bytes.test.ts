@@ -7,6 +7,7 @@ import { SYNC_UPDATE } from '../../sync-server/protocol/messages'
 import { buildDoc, type Peer, type Room } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
 import { SqliteDocStore } from '../../sync-server/storage/sqlite/doc-store'
+import type { AppendSettled } from '../../sync-server/storage/types'
 import { removeTempDir, tempDir } from '../helpers/process'
 
 /** The SQLite DocStore, keeping what each append was handed (the very arrays). */
@@ -15,6 +16,10 @@ class Recording extends SqliteDocStore {
   override append(room: string, updates: readonly Uint8Array[]): Promise<number> {
     this.appended.push(...updates)
     return super.append(room, updates)
+  }
+  override appendThen(room: string, updates: readonly Uint8Array[], settled: AppendSettled): void {
+    this.appended.push(...updates)
+    super.appendThen(room, updates, settled)
   }
 }
 

@@ -6,7 +6,14 @@ import * as Y from 'yjs'
 import { eraseDeletedMembers } from '../../../common/doc/directory-doc'
 import type { SqliteStore } from '../../persistence/sqlite-store'
 import { dropPending } from '../../validation'
-import type { CompactResult, DocStore, Lease, LeaseProvider, StoredDoc } from '../types'
+import type {
+  AppendSettled,
+  CompactResult,
+  DocStore,
+  Lease,
+  LeaseProvider,
+  StoredDoc,
+} from '../types'
 import {
   encodeRecords,
   JOURNAL_FILE,
@@ -15,12 +22,12 @@ import {
   UpdateJournal,
 } from './journal'
 
+/** An append waiting for the turn's flush: settled through `settled` (appendThen) or its promise. */
 type Pending = {
   room: string
   firstSeq: number
   updates: readonly Uint8Array[]
-  resolve: (lastSeq: number) => void
-  reject: (error: Error) => void
+  settled: AppendSettled
 }
 
 /**
@@ -399,24 +406,45 @@ export class SqliteDocStore implements DocStore {
   }
 
   append(room: string, updates: readonly Uint8Array[]): Promise<number> {
-    if (this.#closed) return Promise.reject(new Error('store closed'))
+    return new Promise<number>((resolve, reject) => {
+      this.#enqueue(room, updates, (error, lastSeq) => {
+        if (error) reject(error)
+        else resolve(lastSeq)
+      })
+    })
+  }
+
+  /**
+   * `append` without a promise: `settled` runs inside the flush that makes the updates durable
+   * (the end of this turn, or an earlier flush()), in append order; a refusal found at once
+   * (store closed, counter unreadable) is reported in a microtask, never during this call.
+   */
+  appendThen(room: string, updates: readonly Uint8Array[], settled: AppendSettled): void {
+    this.#enqueue(room, updates, settled)
+  }
+
+  /** Both appends' one body (metrics wrap the public methods: an append is counted once). */
+  #enqueue(room: string, updates: readonly Uint8Array[], settled: AppendSettled): void {
+    if (this.#closed) {
+      queueMicrotask(() => settled(new Error('store closed'), 0))
+      return
+    }
     let last: number | undefined = this.#seqs.get(room)
     if (last === undefined) {
       try {
         last = this.#storedLastSeq(room)
       } catch (error) {
-        return Promise.reject(error as Error)
+        queueMicrotask(() => settled(error as Error, 0))
+        return
       }
     }
     const firstSeq = last + 1
     this.#seqs.set(room, last + updates.length)
-    return new Promise<number>((resolve, reject) => {
-      this.#batch.push({ room, firstSeq, updates, resolve, reject })
-      if (!this.#scheduled) {
-        this.#scheduled = true
-        setImmediate(() => this.flush())
-      }
-    })
+    this.#batch.push({ room, firstSeq, updates, settled })
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      setImmediate(() => this.flush())
+    }
   }
 
   /** The room's last seq in SQLite or, later, in the journal. */
@@ -446,7 +474,7 @@ export class SqliteDocStore implements DocStore {
         const p = batch[i] as Pending
         this.#seqs.set(p.room, p.firstSeq - 1)
       }
-      for (const p of batch) p.reject(error as Error)
+      for (const p of batch) p.settled(error as Error, 0)
       return false
     }
     if (this.#journal) {
@@ -463,8 +491,10 @@ export class SqliteDocStore implements DocStore {
       }
     } else this.commits.transactions++
     this.commits.appends += batch.length
-    for (const p of batch) p.resolve(p.firstSeq + p.updates.length - 1)
-    // After the resolves: the broadcasts' microtasks run before a long fold, not after.
+    // appendThen's rooms send here, in append order; append's promises resolve (their rooms send
+    // in the microtasks after this job).
+    for (const p of batch) p.settled(null, p.firstSeq + p.updates.length - 1)
+    // After the settlements: the broadcasts (and the promises' microtasks) before a long fold.
     if (
       this.#unfoldedRows >= FOLD_AT_ROWS ||
       (this.#journal && this.#journal.size >= FOLD_AT_BYTES)

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { silentLogger } from '../../sync-server/log'
+import { instrumentAppend } from '../../sync-server/metrics/instrument-store'
+import { RelayMetrics } from '../../sync-server/metrics/metrics'
+import { openDatabase } from '../../sync-server/persistence/database'
+import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
+import { type Peer, type Room, StorageError } from '../../sync-server/rooms/room'
+import { RoomManager } from '../../sync-server/rooms/room-manager'
+import { SqliteDocStore } from '../../sync-server/storage/sqlite/doc-store'
+import type { RoomHooks, StorePayload } from '../../sync-server/storage/types'
+import { removeTempDir, tempDir } from '../helpers/process'
+
+/**
+ * Issue 11.3: on the SQLite store a change is sent in the same job as the flush that made it
+ * durable (DocStore.appendThen), not from a promise, a queue task and awaits. Order, refusals,
+ * hooks, compaction and metrics stay as on the asynchronous path.
+ */
+
+class Failing extends SqliteStore {
+  failing = false
+  override append(room: string, firstSeq: number, updates: readonly Uint8Array[]): void {
+    if (this.failing) throw new Error('database or disk is full')
+    super.append(room, firstSeq, updates)
+  }
+}
+
+type Setup = {
+  raw: Failing
+  store: SqliteDocStore
+  rooms: RoomManager
+  room: Room
+  /** What the watching peer was sent, as the key each update set. */
+  sent: string[]
+  origin: Peer
+  /** An update from a fresh client setting `key`. */
+  edit(key: string): Uint8Array
+}
+
+async function withRoom(
+  options: { journal?: boolean; hooks?: RoomHooks; compactEvery?: number },
+  run: (s: Setup) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir('porte-voix-sync-settle-')
+  const db = openDatabase(dir)
+  const raw = new Failing(db)
+  const store = new SqliteDocStore(raw, { journal: options.journal ?? false })
+  const rooms = new RoomManager(store, silentLogger, {
+    idleUnloadMs: 60_000,
+    compactEvery: options.compactEvery ?? 1000,
+    hooks: options.hooks,
+  })
+  try {
+    const room = await rooms.acquire({ workspaceId: 'ws_settle', doc: 'directory' })
+    const sent: string[] = []
+    const keys = new Map<string, string>()
+    room.addPeer({
+      id: 2,
+      access: 'write',
+      send: (frame) => {
+        // The frame carries the client's own bytes: find which edit it is.
+        for (const [bytes, key] of keys)
+          if (Buffer.from(frame).toString('hex').endsWith(bytes)) {
+            sent.push(key)
+            return
+          }
+        sent.push('?')
+      },
+    })
+    const origin: Peer = { id: 1, access: 'write', send() {} }
+    const edit = (key: string) => {
+      const doc = new Y.Doc()
+      doc.getMap('m').set(key, key)
+      const update = Y.encodeStateAsUpdate(doc)
+      keys.set(Buffer.from(update).toString('hex'), key)
+      return update
+    }
+    await run({ raw, store, rooms, room, sent, origin, edit })
+    rooms.release(room)
+  } finally {
+    await rooms.closeAll()
+    db.close()
+    removeTempDir(dir)
+  }
+}
+
+describe('a change on a store that settles in its flush (issue 11.3)', () => {
+  for (const journal of [false, true]) {
+    it(`is sent inside the flush, in order, with no promise in between (journal ${journal ? 'on' : 'off'})`, async () => {
+      await withRoom({ journal }, async ({ store, room, sent, origin, edit }) => {
+        const results = ['a', 'b', 'c'].map((k) => room.applyClientUpdate(edit(k), origin))
+        // Nothing is durable yet, so nothing was sent.
+        expect(sent).toEqual([])
+        expect(store.flush()).toBe(true)
+        // Sent by the flush itself: no microtask ran since.
+        expect(sent).toEqual(['a', 'b', 'c'])
+        for (const r of results) await r.stored
+        expect(room.lastSeq).toBe(3)
+        expect(await store.countUpdates(room.name)).toBe(3)
+      })
+    })
+  }
+
+  it('runs a compaction asked for between two changes after the first is stored, in order', async () => {
+    await withRoom({}, async ({ store, room, sent, origin, edit }) => {
+      room.applyClientUpdate(edit('a'), origin)
+      const compacted = room.compact('periodic')
+      room.applyClientUpdate(edit('b'), origin)
+      room.applyClientUpdate(edit('c'), origin)
+      await compacted
+      await room.idle()
+      expect(sent).toEqual(['a', 'b', 'c'])
+      // It waited for what was in flight (all three, stored by one flush), then folded it.
+      expect(await store.countUpdates(room.name)).toBe(0)
+      expect(room.doc.getMap('m').toJSON()).toEqual({ a: 'a', b: 'b', c: 'c' })
+    })
+  })
+
+  it('sends a change after the one whose onChange hook answered with a promise, not before', async () => {
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let calls = 0
+    const stored: number[] = []
+    const hooks: RoomHooks = {
+      // The first change's hook is slow; the next ones answer at once.
+      onChange: () => (calls++ === 0 ? held : undefined),
+      onStore: (p: StorePayload) => {
+        stored.push(p.lastSeq)
+      },
+    }
+    await withRoom({ hooks }, async ({ store, room, sent, origin, edit }) => {
+      const a = room.applyClientUpdate(edit('a'), origin)
+      const b = room.applyClientUpdate(edit('b'), origin)
+      expect(store.flush()).toBe(true)
+      // Stored, but 'a' waits for its hook and 'b' must not overtake it.
+      expect(sent).toEqual([])
+      release()
+      await a.stored
+      await b.stored
+      expect(sent).toEqual(['a', 'b'])
+      expect(stored).toEqual([1, 2])
+      // Once the room's order is empty again, changes go out inside the flush.
+      room.applyClientUpdate(edit('c'), origin)
+      await room.idle()
+      room.applyClientUpdate(edit('d'), origin)
+      store.flush()
+      expect(sent).toEqual(['a', 'b', 'c', 'd'])
+    })
+  })
+
+  it('sends nothing of a refused flush, tells no onStore, reloads, then takes the next edits', async () => {
+    const stored: number[] = []
+    const hooks: RoomHooks = { onStore: (p) => void stored.push(p.lastSeq) }
+    await withRoom({ hooks }, async ({ raw, store, room, sent, origin, edit }) => {
+      const refusals: unknown[] = []
+      const results = [edit('a'), edit('b')].map((u) => room.applyClientUpdate(u, origin))
+      for (const r of results) r.outcome.onRefused((error) => refusals.push(error))
+      raw.failing = true
+      expect(store.flush()).toBe(false)
+      raw.failing = false
+      expect(sent).toEqual([])
+      await room.idle()
+      expect(refusals).toHaveLength(2)
+      for (const error of refusals) expect(error).toBeInstanceOf(StorageError)
+      await expect(results[0]?.stored).rejects.toBeInstanceOf(StorageError)
+      expect(stored).toEqual([])
+      // Reloaded from storage: the refused edits are gone from memory too.
+      expect(room.doc.getMap('m').toJSON()).toEqual({})
+      await room.applyClientUpdate(edit('c'), origin).stored
+      expect(sent).toEqual(['c'])
+      expect(stored).toEqual([1])
+    })
+  })
+
+  it('compacts every N updates from the flush, and stored settles after that compaction', async () => {
+    await withRoom({ compactEvery: 4 }, async ({ store, room, origin, edit }) => {
+      // Spread: the first periodic compaction runs at 4 (up to a tenth more: still 4).
+      const results = ['a', 'b', 'c', 'd'].map((k) => room.applyClientUpdate(edit(k), origin))
+      for (const r of results) await r.stored
+      expect(await store.countUpdates(room.name)).toBe(0)
+    })
+  })
+
+  it('counts each stored update once in the metrics, whichever append a caller used', async () => {
+    await withRoom({}, async ({ store, room, origin, edit }) => {
+      const metrics = new RelayMetrics({ connections: () => 0, rooms: () => 1 })
+      instrumentAppend(store, metrics)
+      await room.applyClientUpdate(edit('a'), origin).stored
+      await store.append(room.name, [edit('b')])
+      expect(metrics.updates.value).toBe(2)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(metrics.fanout.count).toBe(2)
+      expect(metrics.storageErrors.value).toBe(0)
+    })
+  })
+})
