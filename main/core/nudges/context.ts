@@ -9,7 +9,7 @@ import type { Joined } from '../workspace'
 import type { Click, PooledCurve } from './model'
 import type { NudgeItem } from './plan'
 import type { NudgeContext } from './service'
-import { SLOT_MINUTES, SLOTS_PER_WEEK, systemTimeZone, weekSlot } from './time'
+import { PROCESS_ZONE, SLOT_MINUTES, SLOTS_PER_WEEK, weekSlot } from './time'
 
 const HOUR_MS = 3_600_000
 const SLOTS_PER_HOUR = 60 / SLOT_MINUTES
@@ -109,7 +109,7 @@ export function workspaceNudgeContext(
     shared: new Set(shares.sharedNetworks(joined.session.claims.ws).keys()),
     pooled: pooledCurves(
       readBoard(joined.sync.docs.board),
-      pooled.zone ?? systemTimeZone(),
+      pooled.zone ?? PROCESS_ZONE,
       pooled.now,
       pooled.mine,
     ),

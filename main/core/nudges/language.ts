@@ -7,9 +7,16 @@
  */
 export type CoreLanguage = 'en' | 'fr'
 
+const CORE_LANGUAGES: readonly string[] = ['en', 'fr'] satisfies CoreLanguage[]
+
+/** "fr_CA.UTF-8", "fr-CA", "fr@euro" → "fr". */
+function baseOf(tag: string): string {
+  return tag.toLowerCase().split(/[-_.@]/)[0] ?? ''
+}
+
 export function languageOf(tags: readonly string[]): CoreLanguage {
   for (const tag of tags) {
-    const base = tag.toLowerCase().split(/[-_.@]/)[0]
+    const base = baseOf(tag)
     if (base === 'fr' || base === 'en') return base
   }
   return 'en'
@@ -25,6 +32,12 @@ export function processLanguages(env: NodeJS.ProcessEnv = process.env): string[]
       tags.push(...value.split(':').filter(Boolean))
     }
   }
-  tags.push(Intl.DateTimeFormat().resolvedOptions().locale)
+  // Intl's default only when the variables name neither language (languageOf would stop before
+  // it), and through PluralRules: the base language is what counts, and the first
+  // Intl.DateTimeFormat maps ~5 MiB of ICU's data into the core for good, PluralRules <1 MiB
+  // (BENCHMARKS.md, core memory at rest, session 8).
+  if (!tags.some((tag) => CORE_LANGUAGES.includes(baseOf(tag)))) {
+    tags.push(new Intl.PluralRules().resolvedOptions().locale)
+  }
   return tags
 }

@@ -16,7 +16,7 @@ import {
 import { NudgeStore } from './nudge-store'
 import { type NudgeItem, type PlannedNudge, planSettings } from './plan'
 import { NudgeScheduler } from './scheduler'
-import { instantOf, isTimeZone, localTime, nextDay, SLOTS_PER_DAY, systemTimeZone } from './time'
+import { instantOf, isTimeZone, localTime, nextDay, PROCESS_ZONE, SLOTS_PER_DAY } from './time'
 
 /** What the service needs to know of the workspace, as of now; null when not joined. */
 export type NudgeContext = {
@@ -157,7 +157,7 @@ export class NudgeService implements Disposable {
   }
 
   private zone(settings: Settings): string {
-    return settings.timeZone ?? this.systemZone ?? systemTimeZone()
+    return settings.timeZone ?? this.systemZone ?? PROCESS_ZONE
   }
 
   private language(settings: Settings): 'en' | 'fr' {

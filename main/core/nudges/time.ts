@@ -1,6 +1,7 @@
 /**
- * Local time in an IANA zone, with Intl only (no tz database of our own). The week is cut into
- * slots of SLOT_MINUTES; weekday 0 is Monday.
+ * Local time in an IANA zone, with Intl only (no tz database of our own), or in the process's own
+ * zone (PROCESS_ZONE) with Date's local getters. The week is cut into slots of SLOT_MINUTES;
+ * weekday 0 is Monday.
  */
 export const SLOT_MINUTES = 15
 export const SLOTS_PER_DAY = (24 * 60) / SLOT_MINUTES
@@ -46,7 +47,17 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-/** The zone the machine runs in (what "system" means for settings.timeZone). */
+/**
+ * The zone this process runs in, by no name: what a 'system' time-zone setting means until the
+ * shell reports the OS's zone (system.changed). Its local time is read with Date's local getters,
+ * which use the zone ICU detected at the start, the one Intl's resolvedOptions().timeZone names:
+ * the same wall times, without Intl. The first Intl.DateTimeFormat maps ~5 MiB of ICU's locale
+ * data and ~1 MiB of its code into the core for good (BENCHMARKS.md, core memory at rest, session
+ * 8). Not an IANA name (isTimeZone refuses it), so no setting or message can carry it.
+ */
+export const PROCESS_ZONE = ':process'
+
+/** The name of the zone the machine runs in (PROCESS_ZONE's, through Intl). */
 export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
 }
@@ -65,6 +76,16 @@ export function localTime(instant: number, zone: string): LocalTime {
 }
 
 function computeLocalTime(instant: number, zone: string): LocalTime {
+  if (zone === PROCESS_ZONE) {
+    const date = new Date(instant)
+    const hour = date.getHours()
+    return {
+      weekday: (date.getDay() + 6) % 7,
+      minute: hour * 60 + date.getMinutes(),
+      // As Intl's 2-digit month and day, and its numeric year.
+      day: `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`,
+    }
+  }
   const parts: Record<string, string> = {}
   for (const part of format(zone).formatToParts(instant)) parts[part.type] = part.value
   const hour = Number(parts.hour) % 24
