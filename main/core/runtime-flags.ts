@@ -17,6 +17,26 @@ import { runInNewContext } from 'node:vm'
  */
 export const CORE_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1']
 
+/**
+ * Environment the core process starts with (the app's utilityProcess env, the benches' hosts):
+ * glibc malloc's own settings, read once at the process's start, so they cannot be set from
+ * inside. Neither is a V8 flag: Node's built-in code cache is untouched.
+ *
+ * MALLOC_ARENA_MAX=1: glibc gives each thread that allocates its own 64 MiB arena; on Node 24
+ * V8's worker threads (compilation, GC) left ~6 arenas holding 11 MiB resident after the start
+ * of a 1,000-item core, for a core whose JavaScript runs on one thread. One arena: −5 to −8 MiB
+ * at rest, the same CPU (BENCHMARKS.md, core memory at rest, session 8).
+ * MALLOC_TRIM_THRESHOLD_=131072: glibc raises its trim threshold (up to 32 MiB) after large
+ * blocks are freed, and then keeps the freed top of its heap; a fixed 128 KiB returns it (−1 to
+ * −3 MiB at rest).
+ * A process whose malloc is not glibc's (Chromium's PartitionAlloc, if Electron's utility process
+ * routes malloc there) ignores both.
+ */
+export const CORE_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '1',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+}
+
 /** How long the core must have been idle after a burst of work for the rest collection to run. */
 export const REST_AFTER_MS = 2_000
 

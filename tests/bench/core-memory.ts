@@ -4,16 +4,20 @@
  *   - a fresh core, no workspace;
  *   - an employee's core with a synced 1,000-item queue, no window;
  *   - the same after a popover loaded the whole queue (queue.forMe);
- * each with the core's own V8 flags (main/core/runtime-flags.ts) and without them. Each figure says
+ * each with the core's own V8 flags and environment (main/core/runtime-flags.ts: CORE_EXEC_ARGV,
+ * CORE_ENV) and without them. After the popover, RSS is also split by mapping (/proc/<pid>/smaps):
+ * the node executable's pages, other files (libraries, better-sqlite3), malloc's main heap
+ * ([heap]) and anonymous maps (V8's heap and code, other malloc arenas, thread stacks). Each figure says
  * whether the queue's replica was asleep then (sync/workspace-sync.ts: read-only replicas unused for
  * SLEEP_AFTER_MS leave memory; then one full GC, runtime-flags.ts collectAtRest, returns their pages), and the core's
  * CPU time (user + system, /proc/<pid>/stat) over the whole run.
  *
  *   npm run build && npx tsx tests/bench/core-memory.ts [runs] [--core-node=<major|path>]
+ * (PORTE_VOIX_HOST_ENTRY=<host.js> measures another build, e.g. the old tree's.)
  * `--core-node`: the core on another Node (tests/bench/node-runtime.ts; e.g. 24, Electron 45's).
  */
-import { readFileSync, rmSync } from 'node:fs'
-import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
+import { readFileSync, readlinkSync, rmSync } from 'node:fs'
+import { CORE_ENV, CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
 import { startCore } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { coreNodeFromArgs } from './node-runtime'
@@ -27,12 +31,19 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
 
 type Row = {
   flags: string
+  execArgv: readonly string[]
+  env: NodeJS.ProcessEnv
   empty: number[]
   queue: number[]
   afterPopover: number[]
   /** RssAnon (private memory) and RssFile (mapped files: mostly the node binary, shared). */
   anon: number[]
   file: number[]
+  /** /proc/<pid>/smaps by mapping, MiB (mappingSplit). */
+  binary: number[]
+  otherFiles: number[]
+  mallocHeap: number[]
+  anonMaps: number[]
   /** Whether the queue's replica was asleep at each figure (from the core's log). */
   queueAsleep: boolean[]
   afterPopoverAsleep: boolean[]
@@ -59,12 +70,48 @@ function rssSplit(pid: number): { anon: number; file: number } {
   return { anon: kib('RssAnon') / 1024, file: kib('RssFile') / 1024 }
 }
 
+/** RSS by mapping, in MiB: the node executable, other files, malloc's [heap], anonymous maps. */
+function mappingSplit(pid: number): {
+  binary: number
+  otherFiles: number
+  mallocHeap: number
+  anonMaps: number
+} {
+  const exe = readlinkSync(`/proc/${pid}/exe`)
+  const split = { binary: 0, otherFiles: 0, mallocHeap: 0, anonMaps: 0 }
+  let into: keyof typeof split | null = null
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+    if (mapping) {
+      const path = mapping[1] ?? ''
+      into =
+        path === exe
+          ? 'binary'
+          : path === '[heap]'
+            ? 'mallocHeap'
+            : path === ''
+              ? 'anonMaps'
+              : path.startsWith('/')
+                ? 'otherFiles'
+                : null
+      continue
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line)
+    if (rss && into) split[into] += Number(rss[1]) / 1024
+  }
+  return split
+}
+
 const emptyRow = () => ({
   empty: [] as number[],
   queue: [] as number[],
   afterPopover: [] as number[],
   anon: [] as number[],
   file: [] as number[],
+  binary: [] as number[],
+  otherFiles: [] as number[],
+  mallocHeap: [] as number[],
+  anonMaps: [] as number[],
   queueAsleep: [] as boolean[],
   afterPopoverAsleep: [] as boolean[],
   cpuMs: [] as number[],
@@ -73,17 +120,25 @@ const emptyRow = () => ({
 async function main(): Promise<void> {
   const prepared = await prepareQueue(ITEMS)
   const rows: Row[] = [
-    { flags: CORE_EXEC_ARGV.join(' '), ...emptyRow() },
-    { flags: '(none)', ...emptyRow() },
+    {
+      flags: `${CORE_EXEC_ARGV.join(' ')} ${Object.entries(CORE_ENV)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ')}`,
+      execArgv: CORE_EXEC_ARGV,
+      env: { ...process.env, ...CORE_ENV },
+      ...emptyRow(),
+    },
+    { flags: '(none)', execArgv: [], env: process.env, ...emptyRow() },
   ]
   try {
     for (let run = 1; run <= RUNS; run++) {
       for (const row of rows) {
-        const execArgv = row.flags === '(none)' ? [] : CORE_EXEC_ARGV
+        const { execArgv, env } = row
         const emptyDir = tempDir('porte-voix-bench-empty-')
         const empty = await startCore({
           dataDir: emptyDir,
           execArgv,
+          env,
           ...(NODE ? { node: NODE } : {}),
         })
         await settle()
@@ -92,7 +147,7 @@ async function main(): Promise<void> {
         rmSync(emptyDir, { recursive: true, force: true })
 
         const dataDir = prepared.copy()
-        const core = await startCore({ dataDir, execArgv, ...(NODE ? { node: NODE } : {}) })
+        const core = await startCore({ dataDir, execArgv, env, ...(NODE ? { node: NODE } : {}) })
         await core.client.call('status.get', {})
         await settle()
         row.queue.push(rssMiB(core.pid))
@@ -106,6 +161,11 @@ async function main(): Promise<void> {
         const split = rssSplit(core.pid)
         row.anon.push(split.anon)
         row.file.push(split.file)
+        const mappings = mappingSplit(core.pid)
+        row.binary.push(mappings.binary)
+        row.otherFiles.push(mappings.otherFiles)
+        row.mallocHeap.push(mappings.mallocHeap)
+        row.anonMaps.push(mappings.anonMaps)
         await core.stop()
         rmSync(dataDir, { recursive: true, force: true })
         process.stderr.write(
@@ -128,13 +188,19 @@ async function main(): Promise<void> {
     ],
     afterPopoverAnonMedianMiB: Number(median(row.anon).toFixed(1)),
     afterPopoverFileMedianMiB: Number(median(row.file).toFixed(1)),
+    afterPopoverMappingsMedianMiB: {
+      nodeBinary: Number(median(row.binary).toFixed(1)),
+      otherFiles: Number(median(row.otherFiles).toFixed(1)),
+      mallocHeap: Number(median(row.mallocHeap).toFixed(1)),
+      anonMaps: Number(median(row.anonMaps).toFixed(1)),
+    },
     queueAsleep: `${row.queueAsleep.filter(Boolean).length}/${RUNS}`,
     afterPopoverAsleep: `${row.afterPopoverAsleep.filter(Boolean).length}/${RUNS}`,
     cpuMedianMs: median(row.cpuMs),
   }))
   for (const f of figures) {
     console.log(
-      `core RSS at rest, flags ${f.flags}, median of ${f.runs}: empty ${f.emptyMedianMiB} MiB; ${ITEMS} items ${f.queueAtRestMedianMiB} MiB; after the popover's queue.forMe ${f.afterPopoverMedianMiB} MiB (${f.afterPopoverRangeMiB.join('–')}; anon ${f.afterPopoverAnonMedianMiB}, file-backed ${f.afterPopoverFileMedianMiB}); queue replica asleep in ${f.queueAsleep} and ${f.afterPopoverAsleep} runs; CPU ${f.cpuMedianMs} ms`,
+      `core RSS at rest, flags ${f.flags}, median of ${f.runs}: empty ${f.emptyMedianMiB} MiB; ${ITEMS} items ${f.queueAtRestMedianMiB} MiB; after the popover's queue.forMe ${f.afterPopoverMedianMiB} MiB (${f.afterPopoverRangeMiB.join('–')}; anon ${f.afterPopoverAnonMedianMiB}, file-backed ${f.afterPopoverFileMedianMiB}; node binary ${f.afterPopoverMappingsMedianMiB.nodeBinary}, other files ${f.afterPopoverMappingsMedianMiB.otherFiles}, malloc [heap] ${f.afterPopoverMappingsMedianMiB.mallocHeap}, anonymous maps ${f.afterPopoverMappingsMedianMiB.anonMaps}); queue replica asleep in ${f.queueAsleep} and ${f.afterPopoverAsleep} runs; CPU ${f.cpuMedianMs} ms`,
     )
   }
   console.log(JSON.stringify(figures))

@@ -17,6 +17,7 @@
  * (e.g. 24, Electron 45's, with its compile cache), alternating with this process's Node.
  */
 import { cpSync, readFileSync, rmSync } from 'node:fs'
+import { CORE_ENV } from '../../main/core/runtime-flags'
 import { connectCore, startCore } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type BenchNode, coreNodeFromArgs } from './node-runtime'
@@ -54,7 +55,11 @@ async function measure(
 ): Promise<Figures> {
   if (entry) process.env.PORTE_VOIX_HOST_ENTRY = entry
   const t0 = Date.now()
-  const core = await startCore({ dataDir, ...(node ? { node } : {}) })
+  const core = await startCore({
+    dataDir,
+    env: { ...process.env, ...CORE_ENV },
+    ...(node ? { node } : {}),
+  })
   const wall = Date.now() - t0
   const cpu = cpuMs(core.pid)
   // The popover's first requests, sent together (renderer/src/state/store.ts).

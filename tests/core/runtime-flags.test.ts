@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
+import { CORE_ENV, CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
 
 /**
  * Issue 7.8: the core's launch flags (the app's utilityProcess execArgv, the dev host's node
@@ -12,11 +12,11 @@ import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
  */
 
 /** Built-ins whose code cache Node rejected, loading a few with `flags`. */
-function rejectedBuiltins(flags: readonly string[]): string[] {
+function rejectedBuiltins(flags: readonly string[], env: NodeJS.ProcessEnv = {}): string[] {
   const result = spawnSync(
     process.execPath,
     [...flags, '-e', "require('node:http'); require('node:net'); require('node:url')"],
-    { env: { ...process.env, NODE_DEBUG_NATIVE: 'CODE_CACHE' }, encoding: 'utf8' },
+    { env: { ...process.env, ...env, NODE_DEBUG_NATIVE: 'CODE_CACHE' }, encoding: 'utf8' },
   )
   expect(result.status).toBe(0)
   return [...result.stderr.matchAll(/Code cache of (\S+) \S* ?is rejected/g)].map((m) => m[1] ?? '')
@@ -30,6 +30,11 @@ describe('core launch flags', () => {
   it('this Node accepts its built-in code cache without flags (the check sees rejections)', () => {
     expect(rejectedBuiltins([])).toEqual([])
     expect(rejectedBuiltins(['--expose-gc']).length).toBeGreaterThan(0)
+  })
+
+  it("keep the built-in code cache: the core's environment (malloc's settings) neither", () => {
+    expect(rejectedBuiltins([], { NODE_OPTIONS: '--expose-gc' }).length).toBeGreaterThan(0)
+    expect(rejectedBuiltins([], CORE_ENV)).toEqual([])
   })
 
   it('keep the built-in code cache: no flag of the core makes Node reject it', () => {

@@ -34,12 +34,9 @@ export type OpenDatabaseOptions = {
 export function openDatabase({ file, migrations = MIGRATIONS }: OpenDatabaseOptions): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true })
   // Inside Electron the native module must be built for Electron's ABI; a checkout keeps that
-  // build apart from node_modules (scripts/electron-native.mjs) and names it here. A build for
-  // one ABI only (the benches' other Node, tests/bench/node-runtime.ts) is named per ABI, so the
-  // processes of another Node started with the same environment keep node_modules' build.
-  const nativeBinding =
-    process.env[`PORTE_VOIX_SQLITE_BINDING_ABI${process.versions.modules}`] ??
-    process.env.PORTE_VOIX_SQLITE_BINDING
+  // build apart from node_modules (scripts/electron-native.mjs) and names it here (the benches'
+  // other Node too: tests/bench/node-runtime.ts sets it for the cores on that Node only).
+  const nativeBinding = process.env.PORTE_VOIX_SQLITE_BINDING
   const db = new Database(file, nativeBinding ? { nativeBinding } : {})
   try {
     db.pragma('journal_mode = WAL')
