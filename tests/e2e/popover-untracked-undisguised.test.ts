@@ -4,37 +4,21 @@
  * but its own origin and data: URLs), and a faulty champion window that writes bidirectional
  * overrides (U+202E) straight into the document cannot disguise the title or caption employees see.
  */
-import * as encoding from 'lib0/encoding'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import * as syncProtocol from 'y-protocols/sync'
 import type * as Y from 'yjs'
-import type { CoreClient } from '../../common/contract/client'
-import { toBase64 } from '../../common/contract/messages'
 import { captionText, itemsMap } from '../../common/doc/queue-doc'
 import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
-import { openReplica } from '../helpers/replica'
 import { waitFor } from '../helpers/wait'
+import { rawWriter } from './support'
 
 const WAIT = { timeout: 20_000 }
 const RLO = '\u202E'
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/
 const IMAGE = 'https://images.example.test/launch.png'
-
-/** A window writing straight into the core's queue document, as a faulty champion window could. */
-function rawWriter(client: CoreClient) {
-  const replica = openReplica(client, 'queue')
-  replica.doc.on('update', (update: Uint8Array, origin: unknown) => {
-    if (origin === 'core') return
-    const encoder = encoding.createEncoder()
-    syncProtocol.writeUpdate(encoder, update)
-    client.send({ t: 'doc', doc: 'queue', data: toBase64(encoding.toUint8Array(encoder)) })
-  })
-  return replica
-}
 
 describe('employee popover: no third-party request, no disguised text (Chromium)', () => {
   let relay: RelayProcess

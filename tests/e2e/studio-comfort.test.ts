@@ -4,12 +4,9 @@
  * Every behaviour is checked in English and in French (the language is switched from another
  * window, through the core, while the studio stays open).
  */
-import * as encoding from 'lib0/encoding'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import * as syncProtocol from 'y-protocols/sync'
 import type { CoreClient } from '../../common/contract/client'
-import { toBase64 } from '../../common/contract/messages'
 import { captionText } from '../../common/doc/queue-doc'
 import { NARROW_NBSP, NBSP } from '../../common/format/typography'
 import { ITEM_LIMITS } from '../../common/model/item'
@@ -18,8 +15,8 @@ import { type CoreProcess, startCore } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
-import { openReplica } from '../helpers/replica'
 import { waitFor } from '../helpers/wait'
+import { openStudioItem, paste, rawWriter } from './support'
 
 const WAIT = { timeout: 20_000 }
 const LANGUAGES = ['en', 'fr'] as const
@@ -59,37 +56,6 @@ async function studioPage(context: BrowserContext, core: CoreProcess): Promise<P
   await page.goto(`http://127.0.0.1:${core.port}/index.html#studio`)
   await page.getByTestId('studio').waitFor(WAIT)
   return page
-}
-
-async function openItem(page: Page, title: string): Promise<void> {
-  await page.getByTestId('nav-items').click()
-  await page.getByTestId('studio-item').filter({ hasText: title }).first().click(WAIT)
-  await page.getByTestId('item-editor').waitFor(WAIT)
-}
-
-/** Paste `text` into a CodeMirror editor the way a browser does (a paste event with the data). */
-async function paste(page: Page, testId: string, text: string): Promise<void> {
-  await page.getByTestId(testId).click()
-  await page.keyboard.press('Control+End')
-  await page.getByTestId(testId).evaluate((element, data) => {
-    const transfer = new DataTransfer()
-    transfer.setData('text/plain', data)
-    element.dispatchEvent(
-      new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }),
-    )
-  }, text)
-}
-
-/** A client writing straight into the core's queue document, as a faulty champion's window could. */
-function rawWriter(client: CoreClient) {
-  const replica = openReplica(client, 'queue')
-  replica.doc.on('update', (update: Uint8Array, origin: unknown) => {
-    if (origin === 'core') return
-    const encoder = encoding.createEncoder()
-    syncProtocol.writeUpdate(encoder, update)
-    client.send({ t: 'doc', doc: 'queue', data: toBase64(encoding.toUint8Array(encoder)) })
-  })
-  return replica
 }
 
 describe('studio lifecycle, limits and settings in Chromium', () => {
@@ -214,7 +180,7 @@ describe('studio lifecycle, limits and settings in Chromium', () => {
         status: 'approved',
         captions: { linkedin: 'Look at this' },
       })
-      await openItem(page, item.title)
+      await openStudioItem(page, item.title)
       await expect
         .poll(() => page.getByTestId('editor-audience').textContent(), WAIT)
         .toBe(says.curators)
@@ -264,7 +230,7 @@ describe('studio lifecycle, limits and settings in Chromium', () => {
       })
       const nearly = 'a'.repeat(ITEM_LIMITS.caption - 3)
       await alice.client.call('item.setCaption', { id: item.id, network: 'linkedin', text: nearly })
-      await openItem(page, item.title)
+      await openStudioItem(page, item.title)
       const editor = page.getByTestId('caption-linkedin')
       await editor.waitFor(WAIT)
       await editor.click()
@@ -302,7 +268,7 @@ describe('studio lifecycle, limits and settings in Chromium', () => {
         objective: 'awareness',
         status: 'published',
       })
-      await openItem(page, item.title)
+      await openStudioItem(page, item.title)
       const add = page.getByTestId('add-variant')
       for (let i = 0; i < ITEM_LIMITS.variants; i++) {
         await add.click()
@@ -381,7 +347,7 @@ describe('studio lifecycle, limits and settings in Chromium', () => {
           })
           contexts.push(context)
           const carolPage = await studioPage(context, carol)
-          await openItem(carolPage, item.title)
+          await openStudioItem(carolPage, item.title)
           const problems = carolPage.getByTestId('item-problems')
           await problems.waitFor(WAIT)
           expect(await problems.textContent()).toContain(says.problem)

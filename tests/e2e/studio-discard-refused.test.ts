@@ -14,6 +14,7 @@ import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from '../relay/support'
+import { paste } from './support'
 
 const WAIT = { timeout: 20_000 }
 const ACCEPTED = 'Our launch is live.'
@@ -40,19 +41,6 @@ async function editorText(page: Page, testId: string): Promise<string> {
     .evaluate((content) =>
       [...content.querySelectorAll(':scope > .cm-line')].map((l) => l.textContent ?? '').join('\n'),
     )
-}
-
-/** Paste `text` at the end of a CodeMirror editor the way a browser does. */
-async function paste(page: Page, testId: string, text: string): Promise<void> {
-  await page.getByTestId(testId).click()
-  await page.keyboard.press('Control+End')
-  await page.getByTestId(testId).evaluate((element, data) => {
-    const transfer = new DataTransfer()
-    transfer.setData('text/plain', data)
-    element.dispatchEvent(
-      new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }),
-    )
-  }, text)
 }
 
 describe('studio: Discard a change the relay refused, in Chromium', () => {

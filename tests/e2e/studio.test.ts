@@ -24,6 +24,7 @@ import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
 import { openReplica } from '../helpers/replica'
 import { waitFor } from '../helpers/wait'
+import { openStudioItem } from './support'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const RESULTS = join(ROOT, 'test-results')
@@ -116,12 +117,6 @@ async function editorText(page: Page, testId: string): Promise<string> {
   )
 }
 
-async function openItem(page: Page, title: string): Promise<void> {
-  await page.getByTestId('nav-items').click()
-  await page.getByTestId('studio-item').filter({ hasText: title }).first().click(WAIT)
-  await page.getByTestId('item-editor').waitFor(WAIT)
-}
-
 /** Put the caret at the end of an editor's text. */
 async function caretToEnd(page: Page, testId: string): Promise<void> {
   await page.getByTestId(testId).click()
@@ -203,7 +198,7 @@ describe('champion studio in Chromium', () => {
       captions: { linkedin: 'Join us for the ' },
       why: 'Our biggest launch of the year.',
     })
-    await Promise.all([openItem(pageA, item.title), openItem(pageB, item.title)])
+    await Promise.all([openStudioItem(pageA, item.title), openStudioItem(pageB, item.title)])
     const editor = 'caption-linkedin'
     await Promise.all([
       pageA.getByTestId(editor).waitFor(WAIT),
@@ -304,7 +299,7 @@ describe('champion studio in Chromium', () => {
   it('variants and the why-note are collaborative text too', async () => {
     const item = (await alice.client.call('queue.list', { search: 'Q3 launch event' }))[0]
     if (!item) throw new Error('the first test’s item is missing')
-    await Promise.all([openItem(pageA, item.title), openItem(pageB, item.title)])
+    await Promise.all([openStudioItem(pageA, item.title), openStudioItem(pageB, item.title)])
     // Bob adds a variant; it appears in Alice's page, where she writes it.
     await pageB.getByRole('button', { name: '+ Add a variant' }).click()
     await pageA.getByTestId('variant-linkedin-0').waitFor(WAIT)
@@ -368,7 +363,7 @@ describe('champion studio in Chromium', () => {
       status: 'published',
       captions: { linkedin: 'How we build things.' },
     })
-    await Promise.all([openItem(pageA, item.title), openItem(pageB, item.title)])
+    await Promise.all([openStudioItem(pageA, item.title), openStudioItem(pageB, item.title)])
     await Promise.all([
       pageA.getByTestId('caption-linkedin').waitFor(WAIT),
       pageB.getByTestId('caption-linkedin').waitFor(WAIT),
@@ -749,7 +744,7 @@ describe('champion studio in Chromium', () => {
       ),
     )
     await page.getByTestId('studio').waitFor(WAIT)
-    await openItem(page, item.title)
+    await openStudioItem(page, item.title)
     await page.waitForTimeout(500)
     expect(await page.getByTestId('start-caption').count()).toBe(0)
     await page.getByTestId('texts-loading').waitFor(WAIT)
@@ -770,7 +765,7 @@ describe('champion studio in Chromium', () => {
       status: 'published',
     })
     await pageB.getByTestId('search').fill('')
-    await openItem(pageB, item.title)
+    await openStudioItem(pageB, item.title)
     // What a modified window on Bob's core could announce (the relay itself only passes the
     // token's name, but the window must not rely on it: awareness is untrusted input).
     const spoof = new WindowReplica(bob.client, 'queue')
@@ -826,7 +821,7 @@ describe('champion studio in Chromium', () => {
         }),
       })
       await page.getByTestId('studio').waitFor(WAIT)
-      await openItem(page, 'Q3 launch event')
+      await openStudioItem(page, 'Q3 launch event')
       await page.getByTestId('caption-linkedin').waitFor(WAIT)
       const item = (await dan.client.call('queue.list', { search: 'Q3 launch event' }))[0]
       await expect
