@@ -3,32 +3,22 @@
  * working offline: the export holds what this device knows about me; after leaving and deleting,
  * the SQLite file holds none of it.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Core } from '../../main/core/core'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { fileOpener } from '../../main/host/opener'
 import { listMembers } from '../../sync-server/admin/admin'
 import { clientOf, fakeInvitation } from '../helpers/core'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { startRelay } from '../helpers/relay'
+import { openedInSuite } from './opened'
 
-const dirs: string[] = []
-const cores: Core[] = []
-const relays: RelayProcess[] = []
-
-afterAll(async () => {
-  for (const core of cores) await core.close()
-  for (const relay of relays) {
-    await relay.stop()
-    rmSync(relay.dataDir, { recursive: true, force: true })
-  }
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+const { cores, relays, dirs } = openedInSuite()
 
 function rowCounts(dataDir: string): Record<string, number> {
   const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true })

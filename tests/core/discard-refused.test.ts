@@ -2,27 +2,17 @@
  * Issue 8.3: a change the relay refuses (here over its frame limit, close 1009) is not resent in
  * a loop, and the person can discard it: the document is synced again from the relay's copy.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Core } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { openedInSuite } from './opened'
 
-const dirs: string[] = []
-const cores: Core[] = []
-const relays: RelayProcess[] = []
-
-afterAll(async () => {
-  for (const core of cores) await core.close()
-  for (const relay of relays) {
-    await relay.stop()
-    rmSync(relay.dataDir, { recursive: true, force: true })
-  }
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+const { cores, relays, dirs } = openedInSuite()
 
 /** Queue-room connections the relay accepted so far (one per connect of the core's link). */
 function queueConnections(relay: RelayProcess, workspaceId: string): number {

@@ -8,24 +8,17 @@
  * client that builds on the first one's items, and a compaction that folds them into one
  * snapshot on close), so the parts must be applied in dependency order at the relay.
  */
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ITEM_LIMITS } from '../../common/model/item'
 import { Core } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
-import { removeTempDir, tempDir } from '../helpers/process'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { openedInSuite } from './opened'
 
-const cores: Core[] = []
-const dirs: string[] = []
+const { cores, relays, dirs } = openedInSuite()
 let relay: RelayProcess | null = null
-
-afterAll(async () => {
-  for (const core of cores) await core.close()
-  await relay?.stop()
-  if (relay) removeTempDir(relay.dataDir)
-  for (const dir of dirs) removeTempDir(dir)
-})
 
 const CAM = 'mem_cam'
 /** Every core's log lines (the split is logged by the core that sends it). */
@@ -71,6 +64,7 @@ async function close(core: Core): Promise<void> {
 describe('offline work larger than the relay’s frame limit', () => {
   it('reaches the relay and a colleague in parts that fit, with no close and no loop', async () => {
     relay = await startRelay()
+    relays.push(relay)
     const workspaceId = await relay.createWorkspace('Acme')
     const camDir = tempDir('pv-offline-large-cam-')
     const danaDir = tempDir('pv-offline-large-dana-')
@@ -131,6 +125,8 @@ describe('offline work larger than the relay’s frame limit', () => {
     await clientOf(cam).call('item.update', { id: before.id, patch: { title: 'Before, revised' } })
 
     relay = await startRelay({ port, dataDir: relayDir })
+    relays.push(relay)
+
     const running = relay
     await waitFor(
       'Dana has every offline edit',

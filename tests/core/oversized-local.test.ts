@@ -5,30 +5,24 @@
  * sees the frame (no 1009 close), and Discard brings the relay's copy back.
  */
 
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ContractError } from '../../common/contract/messages'
 import { ITEM_LIMITS } from '../../common/model/item'
 import { NETWORKS } from '../../common/model/networks'
 import { Core } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
-import { removeTempDir, tempDir } from '../helpers/process'
+import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { openedInSuite } from './opened'
 
-const cores: Core[] = []
-const dirs: string[] = []
+const { cores, relays, dirs } = openedInSuite()
 let relay: RelayProcess | null = null
-
-afterAll(async () => {
-  for (const core of cores) await core.close()
-  await relay?.stop()
-  if (relay) removeTempDir(relay.dataDir)
-  for (const dir of dirs) removeTempDir(dir)
-})
 
 describe('a local change over the relay’s limit', () => {
   it('is refused with changeTooLarge and never sent; Discard resyncs', async () => {
     relay = await startRelay()
+    relays.push(relay)
     const workspaceId = await relay.createWorkspace('Acme')
     const dataDir = tempDir('pv-oversized-')
     dirs.push(dataDir)

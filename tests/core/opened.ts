@@ -1,0 +1,45 @@
+import { afterAll } from 'vitest'
+import type { CoreClient } from '../../common/contract/client'
+import { Core, type CoreOptions } from '../../main/core/core'
+import { clientOf } from '../helpers/core'
+import { removeTempDir } from '../helpers/process'
+import type { RelayProcess } from '../helpers/relay'
+
+/**
+ * What a core suite's tests open, put away after all of them: the cores closed first (their
+ * links to the relays go with them), then the relays stopped and their folders removed, then the
+ * temp dirs. A relay stopped by its test (or stopped twice, after a restart on the same folder)
+ * is fine: stopping waits for the exit it already had.
+ */
+export function openedInSuite(): { cores: Core[]; relays: RelayProcess[]; dirs: string[] } {
+  const opened = { cores: [] as Core[], relays: [] as RelayProcess[], dirs: [] as string[] }
+  afterAll(async () => {
+    for (const core of opened.cores) await core.close()
+    for (const relay of opened.relays) {
+      await relay.stop()
+      removeTempDir(relay.dataDir)
+    }
+    for (const dir of opened.dirs) removeTempDir(dir)
+  })
+  return opened
+}
+
+/**
+ * A core as the relay-backed suites open it: the join waits for the relay, reconnects and outbox
+ * retries are quick, and nothing opens a browser (`extra` overrides any of it).
+ */
+export async function openRelayCore(
+  dataDir: string,
+  extra: Partial<CoreOptions> = {},
+): Promise<{ core: Core; client: CoreClient }> {
+  const core = await Core.open({
+    dataDir,
+    joinWaitMs: 3_000,
+    maxBackoffMs: 300,
+    outboxMinBackoffMs: 50,
+    outboxMaxBackoffMs: 400,
+    opener: { open: async () => {} },
+    ...extra,
+  })
+  return { core, client: clientOf(core) }
+}
