@@ -3,11 +3,12 @@
  * SQLite, readable offline after a restart; the relay refuses nothing the core never writes.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { Core } from '../../main/core/core'
-import { clientOf, publishItem } from '../helpers/core'
+import type { Core } from '../../main/core/core'
+import { publishItem } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
@@ -23,16 +24,9 @@ afterAll(async () => {
 })
 
 async function openCore(dir: string) {
-  const core = await Core.open({
-    dataDir: dir,
-    joinWaitMs: 3_000,
-    maxBackoffMs: 300,
-    outboxMinBackoffMs: 50,
-    outboxMaxBackoffMs: 400,
-    opener: { open: async () => {} },
-  })
-  cores.push(core)
-  return { core, client: clientOf(core) }
+  const opened = await openRelayCore(dir)
+  cores.push(opened.core)
+  return opened
 }
 
 describe('the board on an employee core', () => {

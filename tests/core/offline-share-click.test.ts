@@ -8,12 +8,12 @@
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Core } from '../../main/core/core'
+import type { Core } from '../../main/core/core'
 import { DB_FILE } from '../../sync-server/persistence/database'
-import { clientOf } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
@@ -28,16 +28,9 @@ afterAll(async () => {
 })
 
 async function openCore(dataDir: string) {
-  const core = await Core.open({
-    dataDir,
-    joinWaitMs: 3_000,
-    maxBackoffMs: 300,
-    outboxMinBackoffMs: 50,
-    outboxMaxBackoffMs: 400,
-    opener: { open: async () => {} },
-  })
-  cores.add(core)
-  return { core, client: clientOf(core) }
+  const opened = await openRelayCore(dataDir)
+  cores.add(opened.core)
+  return opened
 }
 
 function relayRows<T>(sql: string, ...args: unknown[]): T[] {

@@ -4,14 +4,15 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { newShareId } from '../../common/share'
-import { Core, type CoreOptions } from '../../main/core/core'
+import type { Core, CoreOptions } from '../../main/core/core'
 import { receiptProblem, relayApiUrl } from '../../main/core/shares/relay-api'
 import { DATABASE_FILE } from '../../main/core/store/database'
 import { DB_FILE } from '../../sync-server/persistence/database'
-import { clientOf, fakeInvitation, publishItem } from '../helpers/core'
+import { fakeInvitation, publishItem } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { openRelayCore } from './opened'
 
 const cores = new Set<Core>()
 const relays: RelayProcess[] = []
@@ -25,17 +26,12 @@ afterAll(async () => {
 
 const opened: string[] = []
 async function openCore(dataDir: string, extra: Partial<CoreOptions> = {}) {
-  const core = await Core.open({
-    dataDir,
-    joinWaitMs: 3_000,
-    maxBackoffMs: 300,
-    outboxMinBackoffMs: 50,
-    outboxMaxBackoffMs: 400,
+  const core = await openRelayCore(dataDir, {
     opener: { open: async (url) => void opened.push(url) },
     ...extra,
   })
-  cores.add(core)
-  return { core, client: clientOf(core) }
+  cores.add(core.core)
+  return core
 }
 
 async function closeCore(core: Core): Promise<void> {

@@ -7,11 +7,11 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { ContractError } from '../../common/contract/messages'
-import { Core } from '../../main/core/core'
-import { clientOf } from '../helpers/core'
+import type { Core } from '../../main/core/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
@@ -29,16 +29,9 @@ afterAll(async () => {
 
 async function openCore() {
   const dir = tempDir('pv-recognition-')
-  const core = await Core.open({
-    dataDir: dir,
-    joinWaitMs: 3_000,
-    maxBackoffMs: 300,
-    outboxMinBackoffMs: 50,
-    outboxMaxBackoffMs: 400,
-    opener: { open: async () => {} },
-  })
-  cores.push({ core, dir })
-  return { core, client: clientOf(core) }
+  const opened = await openRelayCore(dir)
+  cores.push({ core: opened.core, dir })
+  return opened
 }
 
 async function refused(call: Promise<unknown>): Promise<string> {

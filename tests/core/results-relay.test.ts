@@ -8,13 +8,13 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseShortCode } from '../../common/share/short-link'
-import { Core } from '../../main/core/core'
+import type { Core } from '../../main/core/core'
 import { NudgeStore } from '../../main/core/nudges/nudge-store'
 import { DB_FILE } from '../../sync-server/persistence/database'
-import { clientOf } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
@@ -45,16 +45,9 @@ function linkedTo(memberId: string): string[] {
 }
 
 async function openCore() {
-  const core = await Core.open({
-    dataDir: tempDir('pv-results-'),
-    joinWaitMs: 3_000,
-    maxBackoffMs: 300,
-    outboxMinBackoffMs: 50,
-    outboxMaxBackoffMs: 400,
-    opener: { open: async () => {} },
-  })
-  cores.push(core)
-  return { core, client: clientOf(core) }
+  const opened = await openRelayCore(tempDir('pv-results-'))
+  cores.push(opened.core)
+  return opened
 }
 
 describe('my results through a real relay', () => {
