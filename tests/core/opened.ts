@@ -1,9 +1,9 @@
 import { afterAll } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { Core, type CoreOptions } from '../../main/core/core'
-import { clientOf } from '../helpers/core'
+import { type CoreProcess, clientOf, startCore } from '../helpers/core'
 import { removeTempDir } from '../helpers/process'
-import type { RelayProcess } from '../helpers/relay'
+import { type RelayProcess, startRelay } from '../helpers/relay'
 
 /**
  * What a core suite's tests open, put away after all of them: the cores closed first (their
@@ -42,4 +42,26 @@ export async function openRelayCore(
     ...extra,
   })
   return { core, client: clientOf(core) }
+}
+
+/**
+ * A relay with one workspace, and two cores (child processes) joined to it: a champion's
+ * (Chloé) and an employee's (Eric). The caller stops them.
+ */
+export async function championAndEmployee(workspaceName: string): Promise<{
+  relay: RelayProcess
+  workspaceId: string
+  champion: CoreProcess
+  employee: CoreProcess
+}> {
+  const relay = await startRelay()
+  const workspaceId = await relay.createWorkspace(workspaceName)
+  const [champion, employee] = await Promise.all([startCore(), startCore()])
+  await champion.client.call('workspace.join', {
+    invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
+  })
+  await employee.client.call('workspace.join', {
+    invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
+  })
+  return { relay, workspaceId, champion, employee }
 }

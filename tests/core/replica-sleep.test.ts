@@ -5,10 +5,11 @@ import { itemsMap } from '../../common/doc/queue-doc'
 import { openDatabase } from '../../main/core/store/database'
 import { DocLog } from '../../main/core/store/doc-log'
 import { WorkspaceSync } from '../../main/core/sync/workspace-sync'
-import { type CoreProcess, publishItem, startCore } from '../helpers/core'
+import { type CoreProcess, publishItem } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import type { RelayProcess } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { championAndEmployee } from './opened'
 
 /**
  * An employee's core drops the replicas it only reads once they are unused for a while
@@ -62,15 +63,7 @@ describe('read-only replicas that sleep at rest', () => {
   let workspaceId: string
 
   beforeAll(async () => {
-    relay = await startRelay()
-    workspaceId = await relay.createWorkspace('Nap')
-    ;[champion, employee] = await Promise.all([startCore(), startCore()])
-    await champion.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
-    })
-    await employee.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
-    })
+    ;({ relay, workspaceId, champion, employee } = await championAndEmployee('Nap'))
   })
 
   afterAll(async () => {

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContractError } from '../../common/contract/messages'
 import { type CoreProcess, fakeInvitation, startCore } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import type { RelayProcess } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
+import { championAndEmployee } from './opened'
 
 describe('two cores and one relay', () => {
   let relay: RelayProcess
@@ -12,15 +13,7 @@ describe('two cores and one relay', () => {
   let workspaceId: string
 
   beforeAll(async () => {
-    relay = await startRelay()
-    workspaceId = await relay.createWorkspace('Acme')
-    ;[champion, employee] = await Promise.all([startCore(), startCore()])
-    await champion.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
-    })
-    await employee.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
-    })
+    ;({ relay, workspaceId, champion, employee } = await championAndEmployee('Acme'))
     await waitFor('both cores synced', async () => {
       const [a, b] = await Promise.all([
         champion.client.call('status.get', {}),
