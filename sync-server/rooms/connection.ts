@@ -119,6 +119,8 @@ function sharedSettings(
 const EPOCH = Date.now()
 /** The connection clock's period: 2³⁰ ms (12.4 days). */
 const TICKS = 2 ** 30
+/** `x & MASK` is x modulo TICKS, negative x too (an integer below 2⁵³: ToInt32 is exact mod 2³²). */
+const MASK = TICKS - 1
 /**
  * The connection's clock: `now` (Date.now(), the process's one clock) as milliseconds since this
  * module loaded, modulo TICKS — always a small integer (a Smi, no boxed number per field) however
@@ -128,15 +130,14 @@ const TICKS = 2 ** 30
  * is sent a heartbeat at least every few seconds, and its sync bucket is topped up then too.
  */
 export function connectionClock(now = Date.now()): number {
-  const t = (now - EPOCH) % TICKS
-  return t < 0 ? t + TICKS : t
+  // A mask, not `%`: a floating-point remainder on every send showed in the profile (0.5%).
+  return (now - EPOCH) & MASK
 }
 const clock = () => connectionClock()
 
 /** Milliseconds from `then` to `now`, two connectionClock() times less than a period apart. */
 export function elapsed(then: number, now: number): number {
-  const d = now - then
-  return d < 0 ? d + TICKS : d
+  return (now - then) & MASK
 }
 
 /** Where a connection gets its room from (the RoomManager; a stand-in in tests). */
@@ -483,7 +484,7 @@ export class Connection {
     const refill = Math.floor(elapsed(this.#syncRefilledAt, now) / SYNC_REQUEST_REFILL_MS)
     if (refill === 0) return
     this.#syncTokens = Math.min(SYNC_REQUEST_BURST, this.#syncTokens + refill)
-    this.#syncRefilledAt = (this.#syncRefilledAt + refill * SYNC_REQUEST_REFILL_MS) % TICKS
+    this.#syncRefilledAt = (this.#syncRefilledAt + refill * SYNC_REQUEST_REFILL_MS) & MASK
   }
 
   /** A refused or altered frame: one log line for the first, then one per interval with a count. */
