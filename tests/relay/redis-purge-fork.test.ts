@@ -111,6 +111,35 @@ describe.skipIf(!cluster)('the Redis purge and its forks (relay-cluster project)
     }
   })
 
+  it('an AOF rewrite already running when the purge asks (it may predate the trim): the purge waits and has its own', async () => {
+    const steps: string[] = []
+    let onAsk: () => Promise<void> = async () => {}
+    const t = await setup({
+      wait: async (_ms, step) => {
+        steps.push(step)
+        if (step === 'ask') await onAsk()
+      },
+    })
+    try {
+      await t.holdFork(() => t.admin.bgrewriteaof(), 'aof_rewrite_in_progress')
+      // Counted when a rewrite starts: the held one is in it already.
+      const rewritesBefore = Number(field(await t.info(), 'aof_rewrites'))
+      onAsk = async () => {
+        onAsk = async () => {}
+        await t.endForks()
+      }
+      expect(await t.store.purgeRedisFiles()).toBe('complete')
+      expect(steps.filter((s) => s === 'ask')).toHaveLength(1)
+      expect(t.lines.some((l) => /redis BGREWRITEAOF: another fork in progress/.test(l))).toBe(true)
+      const after = await t.info()
+      expect(Number(field(after, 'aof_rewrites'))).toBe(rewritesBefore + 1)
+      expect(field(after, 'aof_last_bgrewrite_status')).toBe('ok')
+      expect(await t.admin.get('pv:purge:done')).not.toBeNull()
+    } finally {
+      await t.cleanup()
+    }
+  })
+
   it('a fork that stays in progress: the purge stops asking after 120 asks, unfinished', async () => {
     let asks = 0
     const t = await setup({
