@@ -17,12 +17,19 @@ describe('dev host: a window that connects while the core is opening', () => {
     for (const dir of dirs) removeTempDir(dir)
   })
 
-  it('gets answers to the frames it sent before the core was open', async () => {
+  /**
+   * The host serving a core that is still opening, on a new data dir, and a window connected to
+   * it meanwhile: `opening` settles when the test says.
+   */
+  async function hostBeforeCore() {
     const dataDir = tempDir('porte-voix-host-early-')
     dirs.push(dataDir)
-    let opened: (core: Core) => void = () => {}
-    const opening = new Promise<Core>((resolve) => {
-      opened = resolve
+    let settle: { open(core: Core): void; fail(error: Error): void } = {
+      open: () => {},
+      fail: () => {},
+    }
+    const opening = new Promise<Core>((resolve, reject) => {
+      settle = { open: resolve, fail: reject }
     })
     const host = await serveCore(
       opening,
@@ -34,6 +41,11 @@ describe('dev host: a window that connects while the core is opening', () => {
       socket.once('open', () => resolve())
       socket.once('error', reject)
     })
+    return { dataDir, host, socket, settle }
+  }
+
+  it('gets answers to the frames it sent before the core was open', async () => {
+    const { dataDir, host, socket, settle } = await hostBeforeCore()
     const client = new CoreClient(webSocketTransport(socket))
     // Sent (and received by the host) while there is no core yet.
     const answers = Promise.all([
@@ -42,7 +54,7 @@ describe('dev host: a window that connects while the core is opening', () => {
       client.call('queue.forMe', { limit: 20 }).catch((error: { code?: string }) => error.code),
     ])
     const core = await Core.open({ dataDir })
-    opened(core)
+    settle.open(core)
     const [status, settings, queue] = await answers
     expect(status.session).toBeNull()
     expect(settings).toMatchObject({ language: expect.any(String) })
@@ -53,24 +65,9 @@ describe('dev host: a window that connects while the core is opening', () => {
   })
 
   it('closes the window when the core cannot open', async () => {
-    const dataDir = tempDir('porte-voix-host-early-')
-    dirs.push(dataDir)
-    let failed: (error: Error) => void = () => {}
-    const opening = new Promise<Core>((_, reject) => {
-      failed = reject
-    })
-    const host = await serveCore(
-      opening,
-      parseHostArgs(['--data-dir', dataDir, '--port', '0'], {}),
-      () => {},
-    )
-    const socket = new WebSocket(`ws://127.0.0.1:${host.port}`)
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve())
-      socket.once('error', reject)
-    })
+    const { host, socket, settle } = await hostBeforeCore()
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
-    failed(new Error('locked'))
+    settle.fail(new Error('locked'))
     expect(await closed).toBe(1011)
     await host.close()
   })
