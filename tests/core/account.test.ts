@@ -39,17 +39,18 @@ function rowCounts(dataDir: string): Record<string, number> {
   }
 }
 
+/** A core on a new data dir whose share pages go to a file (none opens a browser). */
+async function openCore(options: { joinWaitMs?: number } = {}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-account-'))
+  dirs.push(dataDir)
+  const core = await Core.open({ dataDir, ...options, opener: fileOpener(dataDir, () => {}) })
+  cores.push(core)
+  return { dataDir, core, client: clientOf(core) }
+}
+
 describe('account: export my data, leave and delete', () => {
   it('exports settings, shares, stats and proposals, then leaves nothing of them on disk', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-account-'))
-    dirs.push(dataDir)
-    const core = await Core.open({
-      dataDir,
-      joinWaitMs: 200,
-      opener: fileOpener(dataDir, () => {}),
-    })
-    cores.push(core)
-    const client = clientOf(core)
+    const { dataDir, client } = await openCore({ joinWaitMs: 200 })
     await client.call('workspace.join', {
       invitation: fakeInvitation({ role: 'champion', workspaceId: 'ws_acme', memberId: 'mem_me' }),
     })
@@ -118,11 +119,7 @@ describe('account: export my data, leave and delete', () => {
     relays.push(relay)
     const workspaceId = await relay.createWorkspace('Acme')
     const invitation = await relay.invite({ workspaceId, name: 'Erin', role: 'employee' })
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-account-'))
-    dirs.push(dataDir)
-    const core = await Core.open({ dataDir, opener: fileOpener(dataDir, () => {}) })
-    cores.push(core)
-    const client = clientOf(core)
+    const { client } = await openCore()
     const session = await client.call('workspace.join', { invitation })
     expect((await listMembers(relay.adminTarget, workspaceId)).map((m) => m.id)).toContain(
       session.memberId,
@@ -147,15 +144,7 @@ describe('account: export my data, leave and delete', () => {
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
     try {
       const port = (proxy.address() as AddressInfo).port
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-account-'))
-      dirs.push(dataDir)
-      const core = await Core.open({
-        dataDir,
-        joinWaitMs: 200,
-        opener: fileOpener(dataDir, () => {}),
-      })
-      cores.push(core)
-      const client = clientOf(core)
+      const { client } = await openCore({ joinWaitMs: 200 })
       await client.call('workspace.join', {
         invitation: fakeInvitation({
           role: 'employee',
