@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http'
+import { connect, type Socket } from 'node:net'
+
 /**
  * The page-side probe of the popover benches (popover-first-paint.ts, popover-page.ts): times of
  * the page's WebSocket to the core, by the page's clock, in `window.__pvBench`. Bench-only: an
@@ -52,4 +55,26 @@ export function webSocketSpy(): void {
       })
     }
   }
+}
+
+/**
+ * The window server's side of that socket: an upgrade request on the page's origin piped to
+ * the core's port, request line and headers as they came (the page's origin is what the core
+ * allows).
+ */
+export function pipeUpgrade(
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  corePort: number,
+): void {
+  const upstream = connect(corePort, '127.0.0.1')
+  upstream.on('error', () => socket.destroy())
+  let request = `${req.method} ${req.url} HTTP/1.1\r\n`
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    request += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`
+  }
+  upstream.write(`${request}\r\n`)
+  if (head.length > 0) upstream.write(head)
+  socket.pipe(upstream).pipe(socket)
 }

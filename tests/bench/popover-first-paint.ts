@@ -35,7 +35,7 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
-import { type AddressInfo, connect, type Socket } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
 import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
 import { serveStatic } from '../../main/host/static-files'
@@ -45,7 +45,7 @@ import { spawnUntilListening } from '../helpers/process'
 import { rendererDir } from '../helpers/renderer'
 import { browserProfile, primeProfile, type StartKind, WARM_PRIMING_LOADS } from './browser-profile'
 import { coreNodeFromArgs } from './node-runtime'
-import { type SocketTimes, webSocketSpy } from './page-socket-spy'
+import { pipeUpgrade, type SocketTimes, webSocketSpy } from './page-socket-spy'
 import {
   codeCacheSummary,
   copyProfile,
@@ -184,17 +184,7 @@ async function windowServer(staticDir: string) {
       socket.destroy()
       return
     }
-    void corePort.then((port) => {
-      const upstream = connect(port, '127.0.0.1')
-      upstream.on('error', () => socket.destroy())
-      let request = `${req.method} ${req.url} HTTP/1.1\r\n`
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        request += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`
-      }
-      upstream.write(`${request}\r\n`)
-      if (head.length > 0) upstream.write(head)
-      socket.pipe(upstream).pipe(socket)
-    })
+    void corePort.then((port) => pipeUpgrade(req, socket, head, port))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

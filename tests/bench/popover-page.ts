@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
-import { type AddressInfo, connect, type Socket } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
 import type { CDPSession } from 'playwright-core'
@@ -33,7 +33,7 @@ import { hostEntry } from '../helpers/core'
 import { spawnUntilListening } from '../helpers/process'
 import { rendererDir } from '../helpers/renderer'
 import { browserProfile, type StartKind, WARM_PRIMING_LOADS } from './browser-profile'
-import { type SocketTimes, webSocketSpy } from './page-socket-spy'
+import { pipeUpgrade, type SocketTimes, webSocketSpy } from './page-socket-spy'
 import { median, prepareQueue } from './queue-fixture'
 
 const ITEMS = 1_000
@@ -235,15 +235,7 @@ async function main(): Promise<void> {
   const server = createServer((req, res) => serveStatic(staticDir, req, res))
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy())
-    const upstream = connect(corePort, '127.0.0.1')
-    upstream.on('error', () => socket.destroy())
-    let request = `${req.method} ${req.url} HTTP/1.1\r\n`
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      request += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`
-    }
-    upstream.write(`${request}\r\n`)
-    if (head.length > 0) upstream.write(head)
-    socket.pipe(upstream).pipe(socket)
+    pipeUpgrade(req, socket, head, corePort)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
