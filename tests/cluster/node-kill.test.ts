@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { WebsocketProvider } from 'y-websocket'
-import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from '../relay/support'
-import { type Cluster, clientOn, moveTo, startCluster } from './support'
+import { clientOn, clusterSuite, moveTo } from './support'
 
 const EDITS = 1500
 const KILL_AFTER_OBSERVED = 400
 
-let redis: TestServer
-let postgres: TestServer
-let cluster: Cluster | undefined
-const providers: WebsocketProvider[] = []
-const raws: RawClient[] = []
-
-beforeAll(async () => {
-  ;[redis, postgres] = await Promise.all([startRedis(), startPostgres()])
-})
-afterAll(async () => {
-  for (const p of providers) p.destroy()
-  for (const r of raws) r.ws.terminate()
-  await cluster?.stop()
-  await Promise.all([redis?.stop(), postgres?.stop()])
-})
+const suite = clusterSuite()
+const { providers, raws } = suite
 
 describe('a relay node killed mid-stream', () => {
   it('loses no edit any client had received; its clients move to another node and converge; a late node loads it all', async () => {
-    cluster = await startCluster(3, redis, postgres, { args: ['--compact-every', '200'] })
+    const cluster = await suite.start(3, { args: ['--compact-every', '200'] })
     const [a, b, c] = cluster.nodes
     if (!a || !b || !c) throw new Error('nodes')
     const ws = await a.createWorkspace('Acme')

@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { WebsocketProvider } from 'y-websocket'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { RelayProcess } from '../helpers/relay'
-import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl, tryConnect } from '../relay/support'
-import { type Cluster, clientOn, startCluster } from './support'
+import { clientOn, clusterSuite } from './support'
 
 const EDITS = 1000
 
-let redis: TestServer
-let postgres: TestServer
-let cluster: Cluster | undefined
-const providers: WebsocketProvider[] = []
-const raws: RawClient[] = []
+const suite = clusterSuite()
+const { providers, raws } = suite
 
 beforeAll(async () => {
-  ;[redis, postgres] = await Promise.all([startRedis(), startPostgres()])
-  cluster = await startCluster(3, redis, postgres, { args: ['--compact-every', '50'] })
-})
-afterAll(async () => {
-  for (const p of providers) p.destroy()
-  for (const r of raws) r.ws.terminate()
-  await cluster?.stop()
-  await Promise.all([redis?.stop(), postgres?.stop()])
+  await suite.start(3, { args: ['--compact-every', '50'] })
 })
 
 type Edits = { getArray<T>(name: string): { toArray(): T[]; push(items: T[]): void } }
@@ -30,7 +18,7 @@ const observed = (doc: Edits) => doc.getArray<number | string>('edits').toArray(
 
 /** A writer on the first node and read-only observers on the two others, all y-websocket. */
 async function team(name: string) {
-  const [a, b, c] = cluster?.nodes ?? []
+  const [a, b, c] = suite.cluster?.nodes ?? []
   if (!a || !b || !c) throw new Error('nodes')
   const ws = await a.createWorkspace(name)
   const champion = await a.issueToken({ workspaceId: ws, name: 'Chloé', role: 'champion' })
@@ -70,6 +58,7 @@ async function loadedByNewNode(
   node: RelayProcess
   stored: Set<number | string>
 }> {
+  const cluster = suite.cluster
   if (!cluster) throw new Error('cluster')
   const node = await cluster.add()
   const fresh = await RawClient.connect(roomUrl(node.url, ws, 'queue', token), {
@@ -86,7 +75,7 @@ describe('storage restarted under three nodes', () => {
     const streaming = t.push(EDITS)
     await waitFor('edits flowing', () => t.received().size >= 300, { timeoutMs: 60_000 })
     let acked = new Set<number | string>()
-    await redis.restart({
+    await suite.redis.restart({
       kill: true,
       whileDown: async () => {
         // What clients had received is what was acknowledged (stored before it was sent).
@@ -122,7 +111,7 @@ describe('storage restarted under three nodes', () => {
     const other = await t.a.createWorkspace('Acme P2')
     const otherToken = (await t.a.issueToken({ workspaceId: other, name: 'Éva', role: 'employee' }))
       .token
-    await postgres.restart({
+    await suite.postgres.restart({
       kill: true,
       whileDown: async () => {
         // Appends go to Redis only: the stream keeps being stored and fanned out across nodes,
