@@ -2,17 +2,15 @@
  * Issue 8.3: a change the relay refuses (here over its frame limit, close 1009) is not resent in
  * a loop, and the person can discard it: the document is synced again from the relay's copy.
  */
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Core } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
-import { openedInSuite } from './opened'
+import { championWithOneItem, openedInSuite } from './opened'
 
-const { cores, relays, dirs } = openedInSuite()
+const opened = openedInSuite()
+const { cores, relays } = opened
 
 /** Queue-room connections the relay accepted so far (one per connect of the core's link). */
 function queueConnections(relay: RelayProcess, workspaceId: string): number {
@@ -27,22 +25,11 @@ describe('doc.discardRefused', () => {
   it('drops a change the relay refused and syncs the document again, with no resend loop', async () => {
     const relay = await startRelay({ args: ['--max-message-bytes', '4096'] })
     relays.push(relay)
-    const workspaceId = await relay.createWorkspace('Acme')
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'porte-voix-discard-'))
-    dirs.push(dataDir)
-    const core = await Core.open({ dataDir, maxBackoffMs: 200, refusedRetryMs: 3_600_000 })
-    cores.push(core)
-    const client = clientOf(core)
-    await client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Cam', role: 'champion' }),
-    })
-    const kept = await client.call('item.create', {
-      title: 'Small',
-      url: 'https://acme.example/small',
-      objective: 'awareness',
-      status: 'published',
-    })
-    await waitFor('synced', async () => (await client.call('status.get', {})).sync === 'synced')
+    const { workspaceId, dataDir, core, client, kept } = await championWithOneItem(
+      relay,
+      opened,
+      'porte-voix-discard-',
+    )
     // Nothing refused yet: nothing to discard.
     expect(await client.call('doc.discardRefused', {})).toEqual({ discarded: [] })
 

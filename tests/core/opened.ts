@@ -2,8 +2,9 @@ import { afterAll } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { Core, type CoreOptions } from '../../main/core/core'
 import { type CoreProcess, clientOf, startCore } from '../helpers/core'
-import { removeTempDir } from '../helpers/process'
+import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { waitFor } from '../helpers/wait'
 
 /**
  * What a core suite's tests open, put away after all of them: the cores closed first (their
@@ -64,4 +65,33 @@ export async function championAndEmployee(workspaceName: string): Promise<{
     invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
   })
   return { relay, workspaceId, champion, employee }
+}
+
+/**
+ * A champion's core (Cam) on a new temp dir, joined to a new workspace on `relay`, with one small
+ * published item synced. It reconnects quickly and does not resend a refused change for an
+ * hour: the refusal suites discard it. The core and the dir go in `opened`.
+ */
+export async function championWithOneItem(
+  relay: RelayProcess,
+  opened: { cores: Core[]; dirs: string[] },
+  dirPrefix: string,
+) {
+  const workspaceId = await relay.createWorkspace('Acme')
+  const dataDir = tempDir(dirPrefix)
+  opened.dirs.push(dataDir)
+  const core = await Core.open({ dataDir, maxBackoffMs: 200, refusedRetryMs: 3_600_000 })
+  opened.cores.push(core)
+  const client = clientOf(core)
+  await client.call('workspace.join', {
+    invitation: await relay.invite({ workspaceId, name: 'Cam', role: 'champion' }),
+  })
+  const kept = await client.call('item.create', {
+    title: 'Small',
+    url: 'https://acme.example/small',
+    objective: 'awareness',
+    status: 'published',
+  })
+  await waitFor('synced', async () => (await client.call('status.get', {})).sync === 'synced')
+  return { workspaceId, dataDir, core, client, kept }
 }

@@ -9,36 +9,18 @@ import { describe, expect, it } from 'vitest'
 import { ContractError } from '../../common/contract/messages'
 import { ITEM_LIMITS } from '../../common/model/item'
 import { NETWORKS } from '../../common/model/networks'
-import { Core } from '../../main/core/core'
-import { clientOf } from '../helpers/core'
-import { tempDir } from '../helpers/process'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
-import { openedInSuite } from './opened'
+import { championWithOneItem, openedInSuite } from './opened'
 
-const { cores, relays, dirs } = openedInSuite()
-let relay: RelayProcess | null = null
+const opened = openedInSuite()
+const { relays } = opened
 
 describe('a local change over the relay’s limit', () => {
   it('is refused with changeTooLarge and never sent; Discard resyncs', async () => {
-    relay = await startRelay()
+    const relay = await startRelay()
     relays.push(relay)
-    const workspaceId = await relay.createWorkspace('Acme')
-    const dataDir = tempDir('pv-oversized-')
-    dirs.push(dataDir)
-    const core = await Core.open({ dataDir, maxBackoffMs: 200, refusedRetryMs: 3_600_000 })
-    cores.push(core)
-    const client = clientOf(core)
-    await client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Cam', role: 'champion' }),
-    })
-    const kept = await client.call('item.create', {
-      title: 'Small',
-      url: 'https://acme.example/small',
-      objective: 'awareness',
-      status: 'published',
-    })
-    await waitFor('synced', async () => (await client.call('status.get', {})).sync === 'synced')
+    const { client, kept } = await championWithOneItem(relay, opened, 'pv-oversized-')
 
     const variant = 'v'.repeat(ITEM_LIMITS.caption)
     const variants = Object.fromEntries(
