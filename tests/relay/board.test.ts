@@ -19,7 +19,7 @@ import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { readStoredParts, relationalRows } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
-import { clickShare, launchCampaign, postApi, proofOf } from './results-api'
+import { clickShare, launchCampaign, postApi, proofOf, teamTokens } from './results-api'
 import { provider, RawClient, roomUrl, synced } from './support'
 
 const BOT = 'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)'
@@ -76,15 +76,7 @@ beforeAll(async () => {
     args: ['--public-url', 'https://go.example.test', '--board-debounce-ms', '50'],
   })
   acme = await relay.createWorkspace('Acme')
-  for (const [name, role] of [
-    ['chloe', 'champion'],
-    ['eric', 'employee'],
-    ['olivia', 'employee'],
-  ] as const) {
-    tokens[name] = (
-      await relay.issueToken({ workspaceId: acme, name, role, memberId: `mem_${name}` })
-    ).token
-  }
+  Object.assign(tokens, await teamTokens(relay, acme))
   champion = provider(relay.url, acme, 'queue', tokens.chloe as string)
   await synced(champion)
   const doc = champion.doc

@@ -58,3 +58,21 @@ export const launchCampaign = (): Campaign => ({
   goalTarget: 10,
   deadline: new Date(Date.now() + 30 * 86_400_000).toISOString(),
 })
+
+/** Tokens of Acme's team in the results suites: Chloé the champion, Eric and Olivia employees. */
+export async function teamTokens(
+  relay: Pick<RelayProcess, 'issueToken'>,
+  workspaceId: string,
+): Promise<Record<'chloe' | 'eric' | 'olivia', string>> {
+  const tokens = { chloe: '', eric: '', olivia: '' }
+  for (const [name, role] of [
+    ['chloe', 'champion'],
+    ['eric', 'employee'],
+    ['olivia', 'employee'],
+  ] as const) {
+    tokens[name] = (
+      await relay.issueToken({ workspaceId, name, role, memberId: `mem_${name}` })
+    ).token
+  }
+  return tokens
+}

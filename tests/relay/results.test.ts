@@ -6,7 +6,7 @@ import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { selectRelayRows } from '../helpers/relay-tables'
 import { waitFor } from '../helpers/wait'
-import { clickShare, postApi, proofOf } from './results-api'
+import { clickShare, postApi, proofOf, teamTokens } from './results-api'
 import { provider, synced } from './support'
 
 let relay: RelayProcess
@@ -37,15 +37,7 @@ const click = (shareId: string) =>
 beforeAll(async () => {
   relay = await startRelay({ args: ['--public-url', 'https://go.example.test'] })
   acme = await relay.createWorkspace('Acme')
-  for (const [name, role] of [
-    ['chloe', 'champion'],
-    ['eric', 'employee'],
-    ['olivia', 'employee'],
-  ] as const) {
-    tokens[name] = (
-      await relay.issueToken({ workspaceId: acme, name, role, memberId: `mem_${name}` })
-    ).token
-  }
+  Object.assign(tokens, await teamTokens(relay, acme))
   champion = provider(relay.url, acme, 'queue', tokens.chloe as string)
   await synced(champion)
   insertItem(champion.doc, makeItem('item_launch', { status: 'published' }))
