@@ -5,21 +5,13 @@
 import { describe, expect, it } from 'vitest'
 import { Core } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { startRelay } from '../helpers/relay'
+import { queueConnections } from '../helpers/relay-log'
 import { waitFor } from '../helpers/wait'
 import { championWithOneItem, openedInSuite } from './opened'
 
 const opened = openedInSuite()
 const { cores, relays } = opened
-
-/** Queue-room connections the relay accepted so far (one per connect of the core's link). */
-function queueConnections(relay: RelayProcess, workspaceId: string): number {
-  return relay
-    .logs()
-    .split('\n')
-    .filter((line) => line.includes('connection accepted') && line.includes(`${workspaceId}/queue`))
-    .length
-}
 
 describe('doc.discardRefused', () => {
   it('drops a change the relay refused and syncs the document again, with no resend loop', async () => {
@@ -46,10 +38,10 @@ describe('doc.discardRefused', () => {
       return status.problem?.code === 'changeTooLarge' ? status : undefined
     })
     expect(refused.sync).toBe('offline')
-    const afterRefusal = queueConnections(relay, workspaceId)
+    const afterRefusal = queueConnections(relay.logs(), workspaceId)
     // Later calls see the same stopped link: no reconnect, no resend (retry is an hour away).
     for (let i = 0; i < 5; i++) await client.call('status.get', {})
-    expect(queueConnections(relay, workspaceId)).toBe(afterRefusal)
+    expect(queueConnections(relay.logs(), workspaceId)).toBe(afterRefusal)
 
     expect(await client.call('doc.discardRefused', {})).toEqual({ discarded: ['queue'] })
     await waitFor(
@@ -63,7 +55,7 @@ describe('doc.discardRefused', () => {
     expect(ids).not.toContain(big.id)
     expect((await client.call('status.get', {})).problem).toBeNull()
     // One new connection for the resync, and the relay never held the big item.
-    expect(queueConnections(relay, workspaceId)).toBe(afterRefusal + 1)
+    expect(queueConnections(relay.logs(), workspaceId)).toBe(afterRefusal + 1)
     await core.close()
     cores.pop()
     const reopened = await Core.open({ dataDir })

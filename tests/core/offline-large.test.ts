@@ -14,6 +14,7 @@ import { Core } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
+import { queueConnections } from '../helpers/relay-log'
 import { waitFor } from '../helpers/wait'
 import { openedInSuite } from './opened'
 
@@ -23,18 +24,6 @@ let relay: RelayProcess | null = null
 const CAM = 'mem_cam'
 /** Every core's log lines (the split is logged by the core that sends it). */
 const coreLog: string[] = []
-
-/** Queue-room connections of `member` the relay accepted (one per connect of its link). */
-function queueConnections(logs: string, workspaceId: string, member: string): number {
-  return logs
-    .split('\n')
-    .filter(
-      (line) =>
-        line.includes('connection accepted') &&
-        line.includes(`${workspaceId}/queue`) &&
-        line.includes(member),
-    ).length
-}
 
 /** About 200 KB: one network's 20 variants at the caption limit, distinct per item. */
 function bigVariants(seed: number) {

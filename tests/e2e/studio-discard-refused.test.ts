@@ -11,6 +11,7 @@ import { itemsMap, readItem } from '../../common/doc/queue-doc'
 import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { queueConnections } from '../helpers/relay-log'
 import { rendererDir } from '../helpers/renderer'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from '../relay/support'
@@ -20,19 +21,6 @@ const WAIT = { timeout: 20_000 }
 const ACCEPTED = 'Our launch is live.'
 
 const ALICE = 'mem_alice'
-
-/** Alice's queue-room connections the relay accepted so far (one per connect of her core's link). */
-function queueConnections(relay: RelayProcess, workspaceId: string): number {
-  return relay
-    .logs()
-    .split('\n')
-    .filter(
-      (line) =>
-        line.includes('connection accepted') &&
-        line.includes(`${workspaceId}/queue`) &&
-        line.includes(ALICE),
-    ).length
-}
 
 /** The text of a CodeMirror editor as the page shows it. */
 async function editorText(page: Page, testId: string): Promise<string> {
@@ -126,11 +114,11 @@ describe('studio: Discard a change the relay refused, in Chromium', () => {
     expect(status.sync).toBe('offline')
     // Nobody else got it.
     expect(await relayCaption()).toBe(ACCEPTED)
-    const afterRefusal = queueConnections(relay, workspaceId)
+    const afterRefusal = queueConnections(relay.logs(), workspaceId, ALICE)
     // The link is stopped, not retried: more status reads, more waiting for the page, no connect.
     for (let i = 0; i < 5; i++) await alice.client.call('status.get', {})
     await page.getByTestId('change-refused-discard').waitFor(WAIT)
-    expect(queueConnections(relay, workspaceId)).toBe(afterRefusal)
+    expect(queueConnections(relay.logs(), workspaceId, ALICE)).toBe(afterRefusal)
 
     await page.getByTestId('change-refused-discard').click()
     await expect.poll(() => editorText(page, 'caption-linkedin'), WAIT).toBe(ACCEPTED)
@@ -150,7 +138,7 @@ describe('studio: Discard a change the relay refused, in Chromium', () => {
       async () => (await relayCaption()) === `${ACCEPTED} Join us!`,
     )
     // One new connection for the resync, none since: not a reconnect loop.
-    expect(queueConnections(relay, workspaceId)).toBe(afterRefusal + 1)
+    expect(queueConnections(relay.logs(), workspaceId, ALICE)).toBe(afterRefusal + 1)
     expect((await alice.client.call('status.get', {})).sync).toBe('synced')
   })
 })
