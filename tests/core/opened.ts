@@ -3,7 +3,7 @@ import type { CoreClient } from '../../common/contract/client'
 import { Core, type CoreOptions } from '../../main/core/core'
 import { type CoreProcess, clientOf, startCore } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import { type InviteOptions, type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -94,4 +94,12 @@ export async function championWithOneItem(
   })
   await waitFor('synced', async () => (await client.call('status.get', {})).sync === 'synced')
   return { workspaceId, dataDir, core, client, kept }
+}
+
+/** Eric, the employee the relay-backed suites share as, under a member id they can look for. */
+export const ERIC = { name: 'Eric', role: 'employee', memberId: 'mem_eric' } as const
+
+/** `client`'s core joins a workspace on `relay` with a fresh invitation. */
+export async function joinWith(client: CoreClient, relay: RelayProcess, invite: InviteOptions) {
+  return client.call('workspace.join', { invitation: await relay.invite(invite) })
 }

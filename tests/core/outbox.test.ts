@@ -12,7 +12,7 @@ import { fakeInvitation, publishItem } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
-import { openRelayCore } from './opened'
+import { ERIC, joinWith, openRelayCore } from './opened'
 
 const cores = new Set<Core>()
 const relays: RelayProcess[] = []
@@ -90,14 +90,7 @@ describe('outbox against a real relay', () => {
     const item = await publishItem(champion.client, 'Launch')
     const employeeDir = tempDir('pv-outbox-')
     let employee = await openCore(employeeDir)
-    await employee.client.call('workspace.join', {
-      invitation: await relay.invite({
-        workspaceId,
-        name: 'Eric',
-        role: 'employee',
-        memberId: 'mem_eric',
-      }),
-    })
+    await joinWith(employee.client, relay, { workspaceId, ...ERIC })
     await waitFor(
       'the item in the employee queue',
       async () => (await employee.client.call('queue.forMe', {})).length === 1,

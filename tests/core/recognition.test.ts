@@ -11,7 +11,7 @@ import type { Core } from '../../main/core/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
-import { openRelayCore } from './opened'
+import { ERIC, joinWith, openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
@@ -111,14 +111,7 @@ describe('recognition and the board through a real relay', () => {
     ).toBe('bad_request')
 
     const employee = await openCore()
-    await employee.client.call('workspace.join', {
-      invitation: await relay.invite({
-        workspaceId,
-        name: 'Eric',
-        role: 'employee',
-        memberId: 'mem_eric',
-      }),
-    })
+    await joinWith(employee.client, relay, { workspaceId, ...ERIC })
     await waitFor(
       'queue and settings synced',
       async () =>

@@ -14,7 +14,7 @@ import { DB_FILE } from '../../sync-server/persistence/database'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
-import { openRelayCore } from './opened'
+import { ERIC, joinWith, openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
@@ -66,14 +66,7 @@ describe('my results through a real relay', () => {
       captions: { linkedin: 'Launch' },
     })
     const employee = await openCore()
-    await employee.client.call('workspace.join', {
-      invitation: await relay.invite({
-        workspaceId,
-        name: 'Eric',
-        role: 'employee',
-        memberId: 'mem_eric',
-      }),
-    })
+    await joinWith(employee.client, relay, { workspaceId, ...ERIC })
     await waitFor(
       'the item in my queue and the directory synced',
       async () =>
