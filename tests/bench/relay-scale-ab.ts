@@ -28,6 +28,13 @@ async function main() {
         const x = await busyRooms(server, ROOMS, SECONDS)
         res.set(c, [...(res.get(c) ?? []), `${x.usPerEdit.toFixed(1)}µs p99 ${x.p99.toFixed(0)}`])
         console.log(new Date().toISOString().slice(11, 19), c, x.usPerEdit.toFixed(1))
+        // The server's log (BENCH_SERVER_LOG) and the edit window within it.
+        if (process.env.BENCH_SERVER_LOG)
+          console.log(
+            `  log ${process.env.BENCH_SERVER_LOG}.${server.pid}.log`,
+            x.window.from,
+            x.window.to,
+          )
       } finally {
         await server.stop()
       }

@@ -6,7 +6,7 @@
  * memory come from /proc/<pid>/stat and /proc/<pid>/status.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import * as decoding from 'lib0/decoding'
@@ -56,6 +56,27 @@ export type Server = {
   stop(): Promise<void>
 }
 
+/**
+ * BENCH_SERVER_LOG=<prefix>: each server's output after it listens goes to `<prefix>.<pid>.log`,
+ * every line prefixed with the bench's Date.now() on arrival — e.g. with `--trace-gc` in
+ * RELAY_NODE_ARGS and STOCK_NODE_ARGS, the collections within a scenario's window (busyRooms
+ * returns it) can be counted for both servers (issue 11.3, session 8).
+ */
+function keepLog(child: ChildProcess): void {
+  const prefix = process.env.BENCH_SERVER_LOG
+  if (!prefix) return
+  const file = `${prefix}.${child.pid}.log`
+  let rest = ''
+  const write = (chunk: Buffer) => {
+    const lines = (rest + chunk.toString('utf8')).split('\n')
+    rest = lines.pop() ?? ''
+    const now = Date.now()
+    if (lines.length > 0) appendFileSync(file, lines.map((l) => `${now} ${l}\n`).join(''))
+  }
+  child.stdout?.on('data', write)
+  child.stderr?.on('data', write)
+}
+
 function spawnListening(
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -76,6 +97,7 @@ function spawnListening(
         child.stdout?.off('data', onData)
         // Keep draining output so the child never blocks on a full pipe.
         child.stdout?.resume()
+        keepLog(child)
         children.set(child.pid as number, child)
         done({ child, port: Number(m[1]) })
       }
@@ -381,6 +403,7 @@ export async function busyRooms(server: Server, rooms: number, seconds: number) 
     }
   await sleep(1000)
   const cpu0 = cpuMs(server.pid)
+  const from = Date.now()
   const ticks = seconds * 2
   const perSlot = Math.max(1, Math.ceil(rooms / 50))
   for (let tick = 0; tick < ticks; tick++) {
@@ -394,6 +417,7 @@ export async function busyRooms(server: Server, rooms: number, seconds: number) 
   }
   await until('every edit at its observer', () => latencies.length >= ticks * rooms)
   const cpu = cpuMs(server.pid) - cpu0
+  const to = Date.now()
   for (const p of pairs) {
     p.writer.close()
     p.observer.close()
@@ -402,5 +426,7 @@ export async function busyRooms(server: Server, rooms: number, seconds: number) 
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     usPerEdit: (cpu * 1000) / (ticks * rooms),
+    /** The edit window (Date.now()), e.g. for BENCH_SERVER_LOG's lines. */
+    window: { from, to },
   }
 }
