@@ -1,4 +1,3 @@
-import { type AddressInfo, createServer, type Socket, connect as tcpConnect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { itemsMap } from '../../common/doc/queue-doc'
@@ -8,6 +7,7 @@ import { WorkspaceSync } from '../../main/core/sync/workspace-sync'
 import { type CoreProcess, publishItem } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
 import type { RelayProcess } from '../helpers/relay'
+import { tcpProxy } from '../helpers/tcp-proxy'
 import { waitFor } from '../helpers/wait'
 import { championAndEmployee } from './opened'
 
@@ -18,43 +18,6 @@ import { championAndEmployee } from './opened'
  */
 
 const count = (text: string, needle: string) => text.split(needle).length - 1
-
-/** A TCP proxy in front of the relay that counts the bytes it forwards to the client. */
-async function countingProxy(target: URL) {
-  let down = 0
-  let accepted = 0
-  const sockets = new Set<Socket>()
-  const server = createServer((client) => {
-    accepted++
-    const upstream = tcpConnect(Number(target.port), target.hostname)
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => {})
-      s.on('close', () => sockets.delete(s))
-    }
-    client.on('data', (chunk) => upstream.write(chunk))
-    upstream.on('data', (chunk) => {
-      down += chunk.byteLength
-      client.write(chunk)
-    })
-    client.on('close', () => upstream.destroy())
-    upstream.on('close', () => client.destroy())
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    down: () => down,
-    accepted: () => accepted,
-    /** Cut every open connection (a network change): the client reconnects. */
-    cut: () => {
-      for (const s of sockets) s.destroy()
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
 
 describe('read-only replicas that sleep at rest', () => {
   let relay: RelayProcess
@@ -132,7 +95,7 @@ describe('read-only replicas that sleep at rest', () => {
       name: 'Émile',
       role: 'employee',
     })
-    const proxy = await countingProxy(new URL(relay.url))
+    const proxy = await tcpProxy(new URL(relay.url))
     const log: string[] = []
     const docLog = new DocLog(openDatabase({ file: ':memory:' }))
     const sync = new WorkspaceSync({

@@ -1,47 +1,10 @@
-import type { AddressInfo } from 'node:net'
-import { createServer, type Socket, connect as tcpConnect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../main/core/store/database'
 import { DocLog } from '../../main/core/store/doc-log'
 import { WorkspaceSync } from '../../main/core/sync/workspace-sync'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { tcpProxy } from '../helpers/tcp-proxy'
 import { waitFor } from '../helpers/wait'
-
-/**
- * A TCP proxy in front of the relay that can go silent: open connections stay open but nothing
- * is forwarded either way (a dead route), and new connections are dropped at once.
- */
-async function silentableProxy(target: URL) {
-  let silent = false
-  let accepted = 0
-  const sockets = new Set<Socket>()
-  const server = createServer((client) => {
-    if (silent) return void client.destroy()
-    accepted++
-    const upstream = tcpConnect(Number(target.port), target.hostname)
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => {})
-      s.on('close', () => sockets.delete(s))
-    }
-    client.on('data', (chunk) => !silent && upstream.write(chunk))
-    upstream.on('data', (chunk) => !silent && client.write(chunk))
-    client.on('close', () => upstream.destroy())
-    upstream.on('close', () => client.destroy())
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    accepted: () => accepted,
-    setSilent: (value: boolean) => {
-      silent = value
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
 
 describe('a relay that goes silent', () => {
   let relay: RelayProcess
@@ -61,7 +24,7 @@ describe('a relay that goes silent', () => {
       name: 'Émile',
       role: 'employee',
     })
-    const proxy = await silentableProxy(new URL(relay.url))
+    const proxy = await tcpProxy(new URL(relay.url))
     const log: string[] = []
     const sync = new WorkspaceSync({
       session: {
