@@ -575,7 +575,7 @@ export class Room {
     // (a hook that flushed), it is sent from the order, after the hook.
     let told = false
     this.#unsettled++
-    store.appendThen(this.name, captured, (error, lastSeq) => {
+    const settled = (error: Error | null, lastSeq: number): void => {
       try {
         if (told && changed === null && this.#tasks === 0) {
           const refused = error ? this.#refusal(error) : this.#accept(lastSeq, captured.length)
@@ -604,17 +604,30 @@ export class Room {
         // reports it, as a failed task would be.
         outcome.settle(unexpected)
       } finally {
-        if (--this.#unsettled === 0 && this.#onSettled) {
-          const resolve = this.#onSettled
-          this.#onSettled = null
-          this.#settledAll = null
-          resolve()
-        }
+        this.#settledOne()
       }
-    })
+    }
+    try {
+      store.appendThen(this.name, captured, settled)
+    } catch (error) {
+      // A store that threw instead of calling back stored nothing: refused, as a failed append.
+      this.#settledOne()
+      outcome.settle(this.#refusal(error as Error))
+      return outcome
+    }
     changed = payload && hooks.onChange ? this.#hook('onChange', hooks.onChange(payload)) : null
     told = true
     return outcome
+  }
+
+  /** One change handed to appendThen is settled: idle() may resolve. */
+  #settledOne(): void {
+    if (--this.#unsettled === 0 && this.#onSettled) {
+      const resolve = this.#onSettled
+      this.#onSettled = null
+      this.#settledAll = null
+      resolve()
+    }
   }
 
   /** The store refused a change: it is sent to no one, and the room reloads from storage. */

@@ -174,6 +174,23 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
     })
   })
 
+  it('refuses a change whose store threw instead of calling back, reloads, and goes on', async () => {
+    await withRoom({}, async ({ store, room, sent, origin, edit }) => {
+      const appendThen = store.appendThen.bind(store)
+      store.appendThen = () => {
+        throw new Error('disk I/O error')
+      }
+      const refused = room.applyClientUpdate(edit('a'), origin)
+      store.appendThen = appendThen
+      await expect(refused.stored).rejects.toBeInstanceOf(StorageError)
+      // idle() does not wait for a callback that will never come.
+      await room.idle()
+      expect(room.doc.getMap('m').toJSON()).toEqual({})
+      await room.applyClientUpdate(edit('b'), origin).stored
+      expect(sent).toEqual(['b'])
+    })
+  })
+
   it('compacts every N updates from the flush, and stored settles after that compaction', async () => {
     await withRoom({ compactEvery: 4 }, async ({ store, room, origin, edit }) => {
       // Spread: the first periodic compaction runs at 4 (up to a tenth more: still 4).
