@@ -4,51 +4,18 @@
  * link and lands on a fixture site on 127.0.0.1 (the item's URL) with the four UTM parameters;
  * the click shows in the employee's My stats, and still does with the relay gone.
  */
-import { rmSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
-import { type CoreProcess, startCore } from '../helpers/core'
-import { type LandingSite, startLandingSite, startLinkRelay } from '../helpers/landing'
-import type { RelayProcess } from '../helpers/relay'
-import { rendererDir } from '../helpers/renderer'
+import { describe, expect, it } from 'vitest'
+import { newContext } from '../helpers/browser'
 import { waitFor } from '../helpers/wait'
+import { loopStack } from './support'
 
 const WAIT = { timeout: 20_000 }
 
-let relay: RelayProcess | null = null
-/** Kept apart: the test stops the relay (and forgets it) half-way, its folder must still go. */
-let relayDataDir: string | null = null
-let champion: CoreProcess | null = null
-let employee: CoreProcess | null = null
-let chromium: TestBrowser | null = null
-let site: LandingSite | null = null
-let siteUrl = ''
-
-beforeAll(async () => {
-  site = await startLandingSite('Launch')
-  siteUrl = site.url
-  relay = await startLinkRelay()
-  relayDataDir = relay.dataDir
-  ;[champion, employee, chromium] = await Promise.all([
-    startCore(),
-    startCore({ args: ['--static', rendererDir()] }),
-    launchChromium(),
-  ])
-})
-
-afterAll(async () => {
-  await chromium?.close()
-  await Promise.all([champion?.stop(), employee?.stop()])
-  await relay?.stop()
-  for (const dir of [champion?.dataDir, employee?.dataDir, relayDataDir]) {
-    if (dir) rmSync(dir, { recursive: true, force: true })
-  }
-  await site?.close()
-})
+const started = loopStack('Launch', { championWindows: false })
 
 describe('close the loop (Chromium, real relay with --public-url)', () => {
   it('a visitor follows the short link to the item with UTM parameters; the click shows in My stats, offline too', async () => {
-    if (!relay || !champion || !employee || !chromium) throw new Error('stack not started')
+    const { siteUrl, relay, champion, employee, chromium } = started()
     const workspaceId = await relay.createWorkspace('Acme')
     await champion.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
@@ -120,7 +87,6 @@ describe('close the loop (Chromium, real relay with --public-url)', () => {
 
     // The relay goes away: the click is still there after a reload.
     await relay.stop()
-    relay = null
     await popover.reload()
     await popover.getByTestId('nav-stats').click()
     await expect.poll(() => tileValue('results-clicks'), WAIT).toBe('1')

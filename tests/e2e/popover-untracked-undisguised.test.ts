@@ -8,12 +8,11 @@ import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import { captionText, itemsMap } from '../../common/doc/queue-doc'
-import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
-import { type CoreProcess, startCore } from '../helpers/core'
-import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
-import { rendererDir } from '../helpers/renderer'
+import { newContext, type TestBrowser } from '../helpers/browser'
+import type { CoreProcess } from '../helpers/core'
+import { type RelayProcess, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
-import { rawWriter } from './support'
+import { aliceAndEve, rawWriter } from './support'
 
 const WAIT = { timeout: 20_000 }
 const RLO = '\u202E'
@@ -28,20 +27,7 @@ describe('employee popover: no third-party request, no disguised text (Chromium)
   let context: BrowserContext
 
   beforeAll(async () => {
-    relay = await startRelay()
-    const workspaceId = await relay.createWorkspace('Acme Untracked')
-    const args = ['--static', rendererDir()]
-    ;[alice, eve, browser] = await Promise.all([
-      startCore({ args }),
-      startCore({ args }),
-      launchChromium(),
-    ])
-    await alice.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Alice Martin', role: 'champion' }),
-    })
-    await eve.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Eve Leroy', role: 'employee' }),
-    })
+    ;({ relay, alice, eve, browser } = await aliceAndEve('Acme Untracked'))
     context = await newContext(browser.browser, { origin: `http://127.0.0.1:${eve.port}` })
   }, 90_000)
 

@@ -8,51 +8,19 @@
  * moves the campaign's progress in the studio and the popover; the CSV export holds the figures
  * on screen; My stats still shows the clicks with the relay gone; the new views are axe clean.
  */
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { campaignSlug } from '../../common/share/tracked-link'
 import { parseCsv } from '../../renderer/src/studio/csv'
-import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
-import { type CoreProcess, startCore } from '../helpers/core'
-import { type LandingSite, startLandingSite, startLinkRelay } from '../helpers/landing'
-import type { RelayProcess } from '../helpers/relay'
-import { rendererDir } from '../helpers/renderer'
+import { newContext } from '../helpers/browser'
 import { waitFor } from '../helpers/wait'
+import { loopStack } from './support'
 
 const WAIT = { timeout: 30_000 }
 
-let relay: RelayProcess | null = null
-/** Kept apart: the relay is stopped (and set to null) inside the test, its folder goes after. */
-let relayDir: string | null = null
-let champion: CoreProcess | null = null
-let employee: CoreProcess | null = null
-let chromium: TestBrowser | null = null
-let site: LandingSite | null = null
-let siteUrl = ''
-
-beforeAll(async () => {
-  site = await startLandingSite('Talent')
-  siteUrl = site.url
-  relay = await startLinkRelay()
-  relayDir = relay.dataDir
-  ;[champion, employee, chromium] = await Promise.all([
-    startCore({ args: ['--static', rendererDir()] }),
-    startCore({ args: ['--static', rendererDir()] }),
-    launchChromium(),
-  ])
-})
-
-afterAll(async () => {
-  await chromium?.close()
-  await Promise.all([champion?.stop(), employee?.stop()])
-  await relay?.stop()
-  for (const dir of [champion?.dataDir, employee?.dataDir, relayDir]) {
-    if (dir) rmSync(dir, { recursive: true, force: true })
-  }
-  await site?.close()
-})
+const started = loopStack('Talent', { championWindows: true })
 
 /** Digits of a figure as shown ("1,234" / "1 234" → 1234). */
 const figure = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''))
@@ -75,7 +43,7 @@ async function axeViolations(page: Page, view: string): Promise<string[]> {
 
 describe('results, conversions and recognition end to end (Chromium, real relay)', () => {
   it('clicks and a sign-up reach My stats, the results view, the campaign progress and the CSV', async () => {
-    if (!relay || !champion || !employee || !chromium) throw new Error('stack not started')
+    const { siteUrl, relay, champion, employee, chromium } = started()
     const relayUrl = `http://127.0.0.1:${relay.port}`
     const workspaceId = await relay.createWorkspace('Acme')
     await champion.client.call('workspace.join', {
@@ -380,7 +348,6 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
 
     // The relay goes away: My stats still shows the clicks.
     await relay.stop()
-    relay = null
     await popover.reload()
     await popover.getByTestId('nav-stats').click()
     await expect

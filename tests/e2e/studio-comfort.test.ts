@@ -10,13 +10,13 @@ import type { CoreClient } from '../../common/contract/client'
 import { captionText } from '../../common/doc/queue-doc'
 import { NARROW_NBSP, NBSP } from '../../common/format/typography'
 import { ITEM_LIMITS } from '../../common/model/item'
-import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
+import { newContext, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
 import { readQueueTable } from '../helpers/core-db'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
 import { waitFor } from '../helpers/wait'
-import { openStudioItem, paste, rawWriter } from './support'
+import { aliceAndEve, openStudioItem, paste, rawWriter } from './support'
 
 const WAIT = { timeout: 20_000 }
 const LANGUAGES = ['en', 'fr'] as const
@@ -77,20 +77,7 @@ describe('studio lifecycle, limits and settings in Chromium', () => {
   }
 
   beforeAll(async () => {
-    relay = await startRelay()
-    const workspaceId = await relay.createWorkspace('Acme Comfort')
-    const args = ['--static', rendererDir()]
-    ;[alice, eve, browser] = await Promise.all([
-      startCore({ args }),
-      startCore({ args }),
-      launchChromium(),
-    ])
-    await alice.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Alice Martin', role: 'champion' }),
-    })
-    await eve.client.call('workspace.join', {
-      invitation: await relay.invite({ workspaceId, name: 'Eve Leroy', role: 'employee' }),
-    })
+    ;({ relay, alice, eve, browser } = await aliceAndEve('Acme Comfort'))
     settingsWindow = await alice.connect()
     await settingsWindow.call('settings.update', { timeZone: 'UTC' })
     const context = await newContext(browser.browser, {

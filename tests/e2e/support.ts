@@ -1,8 +1,15 @@
+import { rmSync } from 'node:fs'
 import * as encoding from 'lib0/encoding'
 import type { Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import type { CoreClient } from '../../common/contract/client'
 import { toBase64 } from '../../common/contract/messages'
+import { launchChromium, type TestBrowser } from '../helpers/browser'
+import { type CoreProcess, startCore } from '../helpers/core'
+import { type LandingSite, startLandingSite, startLinkRelay } from '../helpers/landing'
+import { type RelayProcess, startRelay } from '../helpers/relay'
+import { rendererDir } from '../helpers/renderer'
 import { openReplica } from '../helpers/replica'
 
 /** What the e2e suites do the same way in the windows and next to them. */
@@ -42,4 +49,74 @@ export function rawWriter(client: CoreClient) {
     client.send({ t: 'doc', doc: 'queue', data: toBase64(encoding.toUint8Array(encoder)) })
   })
   return replica
+}
+
+/**
+ * The close-the-loop stack (loop.test.ts, results.test.ts), started before the suite's tests: a
+ * landing site on 127.0.0.1 named `siteName`, a relay with --public-url, a champion's core and an
+ * employee's core serving the built windows (the champion's only with `championWindows`), and
+ * Chromium. After the suite all is stopped and every folder removed, the relay's too when a test
+ * stopped it itself (stopping again waits for the exit it had).
+ */
+export function loopStack(siteName: string, o: { championWindows: boolean }) {
+  const stack = {
+    site: null as LandingSite | null,
+    relay: null as RelayProcess | null,
+    champion: null as CoreProcess | null,
+    employee: null as CoreProcess | null,
+    chromium: null as TestBrowser | null,
+  }
+  beforeAll(async () => {
+    stack.site = await startLandingSite(siteName)
+    stack.relay = await startLinkRelay()
+    const windows = { args: ['--static', rendererDir()] }
+    ;[stack.champion, stack.employee, stack.chromium] = await Promise.all([
+      startCore(o.championWindows ? windows : {}),
+      startCore(windows),
+      launchChromium(),
+    ])
+  })
+  afterAll(async () => {
+    const { site, relay, champion, employee, chromium } = stack
+    await chromium?.close()
+    await Promise.all([champion?.stop(), employee?.stop()])
+    await relay?.stop()
+    for (const dir of [champion?.dataDir, employee?.dataDir, relay?.dataDir]) {
+      if (dir) rmSync(dir, { recursive: true, force: true })
+    }
+    await site?.close()
+  })
+  /** The stack once started (in a test). */
+  return () => {
+    const { site, relay, champion, employee, chromium } = stack
+    if (!site || !relay || !champion || !employee || !chromium) throw new Error('stack not started')
+    return { siteUrl: site.url, relay, champion, employee, chromium }
+  }
+}
+
+/**
+ * A relay with one workspace, two cores serving the built windows — Alice Martin's (champion) and
+ * Eve Leroy's (employee) — joined to it, and Chromium. The caller stops them.
+ */
+export async function aliceAndEve(workspaceName: string): Promise<{
+  relay: RelayProcess
+  alice: CoreProcess
+  eve: CoreProcess
+  browser: TestBrowser
+}> {
+  const relay = await startRelay()
+  const workspaceId = await relay.createWorkspace(workspaceName)
+  const args = ['--static', rendererDir()]
+  const [alice, eve, browser] = await Promise.all([
+    startCore({ args }),
+    startCore({ args }),
+    launchChromium(),
+  ])
+  await alice.client.call('workspace.join', {
+    invitation: await relay.invite({ workspaceId, name: 'Alice Martin', role: 'champion' }),
+  })
+  await eve.client.call('workspace.join', {
+    invitation: await relay.invite({ workspaceId, name: 'Eve Leroy', role: 'employee' }),
+  })
+  return { relay, alice, eve, browser }
 }
