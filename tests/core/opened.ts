@@ -1,9 +1,10 @@
 import { afterAll } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { Core, type CoreOptions } from '../../main/core/core'
-import { type CoreProcess, clientOf, startCore } from '../helpers/core'
+import { clientOf } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
-import { type InviteOptions, type RelayProcess, startRelay } from '../helpers/relay'
+import type { InviteOptions, RelayProcess } from '../helpers/relay'
+import { joinedPair } from '../helpers/team'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -45,27 +46,9 @@ export async function openRelayCore(
   return { core, client: clientOf(core) }
 }
 
-/**
- * A relay with one workspace, and two cores (child processes) joined to it: a champion's
- * (Chloé) and an employee's (Eric). The caller stops them.
- */
-export async function championAndEmployee(workspaceName: string): Promise<{
-  relay: RelayProcess
-  workspaceId: string
-  champion: CoreProcess
-  employee: CoreProcess
-}> {
-  const relay = await startRelay()
-  const workspaceId = await relay.createWorkspace(workspaceName)
-  const [champion, employee] = await Promise.all([startCore(), startCore()])
-  await champion.client.call('workspace.join', {
-    invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
-  })
-  await employee.client.call('workspace.join', {
-    invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
-  })
-  return { relay, workspaceId, champion, employee }
-}
+/** A relay, a workspace, and Chloé's (champion) and Eric's (employee) cores joined to it. */
+export const championAndEmployee = (workspace: string) =>
+  joinedPair({ workspace, champion: 'Chloé', employee: 'Eric' })
 
 /**
  * A champion's core (Cam) on a new temp dir, joined to a new workspace on `relay`, with one small

@@ -8,9 +8,10 @@ import { toBase64 } from '../../common/contract/messages'
 import { launchChromium, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
 import { type LandingSite, startLandingSite, startLinkRelay } from '../helpers/landing'
-import { type RelayProcess, startRelay } from '../helpers/relay'
+import type { RelayProcess } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
 import { openReplica } from '../helpers/replica'
+import { joinedPair } from '../helpers/team'
 
 /** What the e2e suites do the same way in the windows and next to them. */
 
@@ -104,19 +105,14 @@ export async function aliceAndEve(workspaceName: string): Promise<{
   eve: CoreProcess
   browser: TestBrowser
 }> {
-  const relay = await startRelay()
-  const workspaceId = await relay.createWorkspace(workspaceName)
-  const args = ['--static', rendererDir()]
-  const [alice, eve, browser] = await Promise.all([
-    startCore({ args }),
-    startCore({ args }),
+  const [pair, browser] = await Promise.all([
+    joinedPair({
+      workspace: workspaceName,
+      champion: 'Alice Martin',
+      employee: 'Eve Leroy',
+      core: { args: ['--static', rendererDir()] },
+    }),
     launchChromium(),
   ])
-  await alice.client.call('workspace.join', {
-    invitation: await relay.invite({ workspaceId, name: 'Alice Martin', role: 'champion' }),
-  })
-  await eve.client.call('workspace.join', {
-    invitation: await relay.invite({ workspaceId, name: 'Eve Leroy', role: 'employee' }),
-  })
-  return { relay, alice, eve, browser }
+  return { relay: pair.relay, alice: pair.champion, eve: pair.employee, browser }
 }
