@@ -8,7 +8,7 @@ import { clientOf } from '../helpers/core'
 import { startRelay } from '../helpers/relay'
 import { queueConnections } from '../helpers/relay-log'
 import { waitFor } from '../helpers/wait'
-import { championWithOneItem, openedInSuite } from './opened'
+import { championWithOneItem, discardQueue, openedInSuite } from './opened'
 
 const opened = openedInSuite()
 const { cores, relays } = opened
@@ -43,15 +43,7 @@ describe('doc.discardRefused', () => {
     for (let i = 0; i < 5; i++) await client.call('status.get', {})
     expect(queueConnections(relay.logs(), workspaceId)).toBe(afterRefusal)
 
-    expect(await client.call('doc.discardRefused', {})).toEqual({ discarded: ['queue'] })
-    await waitFor(
-      'synced again',
-      async () => (await client.call('status.get', {})).sync === 'synced',
-    )
-    const ids = await waitFor('the queue back from the relay', async () => {
-      const list = (await client.call('queue.list', {})).map((item) => item.id)
-      return list.includes(kept.id) ? list : undefined
-    })
+    const ids = await discardQueue(client, kept)
     expect(ids).not.toContain(big.id)
     expect((await client.call('status.get', {})).problem).toBeNull()
     // One new connection for the resync, and the relay never held the big item.

@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest'
+import { afterAll, expect } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { Core, type CoreOptions } from '../../main/core/core'
 import { clientOf } from '../helpers/core'
@@ -85,4 +85,17 @@ export const ERIC = { name: 'Eric', role: 'employee', memberId: 'mem_eric' } as 
 /** `client`'s core joins a workspace on `relay` with a fresh invitation. */
 export async function joinWith(client: CoreClient, relay: RelayProcess, invite: InviteOptions) {
   return client.call('workspace.join', { invitation: await relay.invite(invite) })
+}
+
+/**
+ * Discard the change the relay refused (or would have): the queue is the one discarded, the
+ * core syncs again, and resolves with the queue's item ids once `kept` is back in it.
+ */
+export async function discardQueue(client: CoreClient, kept: { id: string }): Promise<string[]> {
+  expect(await client.call('doc.discardRefused', {})).toEqual({ discarded: ['queue'] })
+  await waitFor('synced again', async () => (await client.call('status.get', {})).sync === 'synced')
+  return waitFor('the queue back from the relay', async () => {
+    const list = (await client.call('queue.list', {})).map((item) => item.id)
+    return list.includes(kept.id) ? list : undefined
+  })
 }

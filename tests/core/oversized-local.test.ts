@@ -10,8 +10,7 @@ import { ContractError } from '../../common/contract/messages'
 import { ITEM_LIMITS } from '../../common/model/item'
 import { NETWORKS } from '../../common/model/networks'
 import { startRelay } from '../helpers/relay'
-import { waitFor } from '../helpers/wait'
-import { championWithOneItem, openedInSuite } from './opened'
+import { championWithOneItem, discardQueue, openedInSuite } from './opened'
 
 const opened = openedInSuite()
 const { relays } = opened
@@ -50,15 +49,7 @@ describe('a local change over the relay’s limit', () => {
     // The relay never got the frame: it closed nothing over a size.
     expect(relay.logs()).not.toMatch(/1009|too big|too large/i)
 
-    expect(await client.call('doc.discardRefused', {})).toEqual({ discarded: ['queue'] })
-    await waitFor(
-      'synced again',
-      async () => (await client.call('status.get', {})).sync === 'synced',
-    )
-    const ids = await waitFor('the queue back from the relay', async () => {
-      const list = (await client.call('queue.list', {})).map((item) => item.id)
-      return list.includes(kept.id) ? list : undefined
-    })
+    const ids = await discardQueue(client, kept)
     expect(ids.some((id) => id !== kept.id)).toBe(false)
   })
 })
