@@ -240,6 +240,20 @@ function filterChoices(t: StudioTranslate) {
   }
 }
 
+/** A challenge's start or end: a required local date and time, as typed until the form is saved. */
+function PeriodField(props: { label: string; value: string; onChange(text: string): void }) {
+  return (
+    <Field label={props.label}>
+      <input
+        required
+        type="datetime-local"
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+    </Field>
+  )
+}
+
 /** One of a challenge's filters: a value, or none for all of them. */
 function FilterField<V extends string>({
   label,
@@ -392,22 +406,8 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge | null; onD
           onChange={setCampaignId}
         />
       </Field>
-      <Field label={t('challenge.startsAt')}>
-        <input
-          required
-          type="datetime-local"
-          value={startsAt}
-          onChange={(event) => setStartsAt(event.target.value)}
-        />
-      </Field>
-      <Field label={t('challenge.endsAt')}>
-        <input
-          required
-          type="datetime-local"
-          value={endsAt}
-          onChange={(event) => setEndsAt(event.target.value)}
-        />
-      </Field>
+      <PeriodField label={t('challenge.startsAt')} value={startsAt} onChange={setStartsAt} />
+      <PeriodField label={t('challenge.endsAt')} value={endsAt} onChange={setEndsAt} />
       <Field label={t('challenge.prize')}>
         <input
           value={prize}
