@@ -110,8 +110,10 @@ export class SqliteWorkspaceStore implements WorkspaceStore {
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE id = ?`,
     )
     this.#touchDevice = db.prepare<[{ member: string; device: string; now: string; n: number }]>(
+      // Only for a member still there: a touch queued before a deletion (live-access batches
+      // them) must not bring the erased member's device record back.
       `INSERT INTO member_devices (member_id, device, first_seen, last_seen, connections)
-       VALUES (@member, @device, @now, @now, @n)
+       SELECT @member, @device, @now, @now, @n WHERE EXISTS (SELECT 1 FROM members WHERE id = @member)
        ON CONFLICT (member_id, device) DO UPDATE SET last_seen = excluded.last_seen,
          connections = connections + excluded.connections`,
     )

@@ -435,6 +435,9 @@ class PgWorkspaceStore implements WorkspaceStore {
     await this.pool.query(
       `INSERT INTO pv_member_devices (member_id, device, first_seen, last_seen, connections)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
+         AS t(member_id, device, first_seen, last_seen, connections)
+       -- Only members still there: a touch queued before a deletion must not re-create its row.
+       WHERE EXISTS (SELECT 1 FROM pv_members m WHERE m.id = t.member_id)
        ON CONFLICT (member_id, device) DO UPDATE SET
          last_seen = GREATEST(pv_member_devices.last_seen, excluded.last_seen),
          connections = pv_member_devices.connections + excluded.connections`,
