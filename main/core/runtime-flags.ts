@@ -37,6 +37,16 @@ export const CORE_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: '131072',
 }
 
+/**
+ * The environment a core starts with: `base` (the launching process's own) over CORE_ENV, so a
+ * variable the operator set themselves (MALLOC_ARENA_MAX=4 to try more arenas) wins over ours.
+ */
+export function coreEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...CORE_ENV }
+  for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value
+  return env
+}
+
 /** How long the core must have been idle after a burst of work for the rest collection to run. */
 export const REST_AFTER_MS = 2_000
 

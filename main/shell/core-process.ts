@@ -10,7 +10,7 @@ import {
 } from 'electron'
 import { CoreClient, nodePortTransport } from '../../common/contract/client'
 import { ChildMessage } from '../core/process-protocol'
-import { CORE_ENV, CORE_EXEC_ARGV } from '../core/runtime-flags'
+import { CORE_EXEC_ARGV, coreEnv } from '../core/runtime-flags'
 import { CorePorts } from './core-ports'
 import { IPC } from './ipc'
 import { answerOpenExternal, REFUSED_URL } from './open-external'
@@ -54,8 +54,7 @@ export class CoreProcess {
       stdio: 'inherit',
       execArgv: [...CORE_EXEC_ARGV],
       env: {
-        ...process.env,
-        ...CORE_ENV,
+        ...coreEnv(process.env),
         ...(this.sqliteBinding ? { PORTE_VOIX_SQLITE_BINDING: this.sqliteBinding } : {}),
       },
     })

@@ -37,7 +37,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
-import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
+import { CORE_EXEC_ARGV, coreEnv } from '../../main/core/runtime-flags'
 import { serveStatic } from '../../main/host/static-files'
 import { launchChromium, newContext } from '../helpers/browser'
 import { hostEntry } from '../helpers/core'
@@ -230,7 +230,7 @@ function spawnCore(dataDir: string, origin: string) {
       origin,
     ],
     cwd: process.cwd(),
-    env: { ...process.env, PORTE_VOIX_START_TRACE: '1' },
+    env: coreEnv({ ...process.env, PORTE_VOIX_START_TRACE: '1' }),
     listening: BOUND,
     timeoutMs: 60_000,
     ...(CORE_NODE ? { command: CORE_NODE.node } : {}),

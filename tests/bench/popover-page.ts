@@ -26,7 +26,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
 import type { CDPSession } from 'playwright-core'
-import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
+import { CORE_EXEC_ARGV, coreEnv } from '../../main/core/runtime-flags'
 import { serveStatic } from '../../main/host/static-files'
 import { launchChromium, newContext } from '../helpers/browser'
 import { hostEntry } from '../helpers/core'
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
       origin,
     ]),
     cwd: process.cwd(),
-    env: process.env,
+    env: coreEnv(),
     listening: LISTENING,
     timeoutMs: 60_000,
   })

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { CORE_ENV, CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
+import { CORE_ENV, CORE_EXEC_ARGV, coreEnv } from '../../main/core/runtime-flags'
 
 /**
  * Issue 7.8: the core's launch flags (the app's utilityProcess execArgv, the dev host's node
@@ -41,5 +41,10 @@ describe('core launch flags', () => {
     for (const flag of CORE_EXEC_ARGV.filter((f) => !OLD_NODE_ONLY.includes(f))) {
       expect({ flag, rejected: rejectedBuiltins([flag]) }).toEqual({ flag, rejected: [] })
     }
+  })
+
+  it("the core's environment: CORE_ENV under the launcher's own, where an operator's setting wins", () => {
+    expect(coreEnv({ PATH: '/bin' })).toEqual({ ...CORE_ENV, PATH: '/bin' })
+    expect(coreEnv({ MALLOC_ARENA_MAX: '4' })).toEqual({ ...CORE_ENV, MALLOC_ARENA_MAX: '4' })
   })
 })

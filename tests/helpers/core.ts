@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
 import { CoreClient, type Transport, webSocketTransport } from '../../common/contract/client'
-import { CORE_EXEC_ARGV } from '../../main/core/runtime-flags'
+import { CORE_EXEC_ARGV, coreEnv } from '../../main/core/runtime-flags'
 import { type Exit, spawnUntilListening, tempDir } from './process'
 
 /**
@@ -40,7 +40,10 @@ export type StartCoreOptions = {
   /** Extra flags for the host (main/host/main.ts). */
   args?: string[]
   startTimeoutMs?: number
-  /** The host's environment instead of the test's (e.g. without PORTE_VOIX_ALLOW_INTERNAL_HOSTS). */
+  /**
+   * The host's environment instead of the test's (e.g. without PORTE_VOIX_ALLOW_INTERNAL_HOSTS),
+   * laid over the core's own (CORE_ENV), as the app starts it.
+   */
   env?: NodeJS.ProcessEnv
   /** Another node executable than the test's (benchmarks: tests/bench/node-runtime.ts). */
   node?: string
@@ -91,7 +94,7 @@ export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProces
     name: 'core host',
     args,
     cwd: ROOT,
-    env: opts.env ?? process.env,
+    env: coreEnv(opts.env ?? process.env),
     listening: LISTENING,
     timeoutMs: opts.startTimeoutMs ?? 30_000,
     ...(opts.node ? { command: opts.node } : {}),
