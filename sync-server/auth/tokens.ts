@@ -183,9 +183,14 @@ export type VerifyResult =
  * documents with one token, and reconnects with it, so most upgrades present a token this process
  * has checked (issue 11.3, connects). Only the signature, expiry and claims are remembered: the
  * member is read from the store on every upgrade (checkMember), so a removal or re-invitation
- * still refuses the token at once. Bounded (oldest first out); keyed per secret.
+ * still refuses the token at once. Keyed per secret; least recently used out first (a hit moves
+ * the token to the back), so the tokens of connected cores stay while one-off ones go.
+ *
+ * Bound: 50,000 tokens, above the live tokens of 20,000 members (one per device, shared by its
+ * four documents; most members have one or two devices). An entry is the token text (~0.3 KB)
+ * and its claims (~0.3 KB): ~30 MiB when full, less than the sockets of that many cores.
  */
-const MAX_VERIFIED = 4096
+export const MAX_VERIFIED = 50_000
 let verified: { secret: string; tokens: Map<string, VerifiedToken> } | null = null
 
 function verifiedTokens(secret: string): Map<string, VerifiedToken> {
@@ -196,6 +201,7 @@ function verifiedTokens(secret: string): Map<string, VerifiedToken> {
 function remember(secret: string, token: string, result: VerifiedToken): void {
   const tokens = verifiedTokens(secret)
   if (tokens.size >= MAX_VERIFIED) {
+    // A Map iterates in insertion order, and a hit re-inserts: the first key is the least used.
     const oldest = tokens.keys().next()
     if (!oldest.done) tokens.delete(oldest.value)
   }
@@ -211,9 +217,10 @@ export function verifyTokenNow(secret: string, token: string): VerifiedToken | n
   const tokens = verifiedTokens(secret)
   const known = tokens.get(token)
   if (known) {
-    if (known.claims.exp > Date.now() / 1000) return known
     tokens.delete(token)
-    return null
+    if (known.claims.exp <= Date.now() / 1000) return null
+    tokens.set(token, known)
+    return known
   }
   const payload = fastVerify(secret, token)
   const quick = payload === null ? null : quickClaims(payload)
@@ -221,9 +228,16 @@ export function verifyTokenNow(secret: string, token: string): VerifiedToken | n
   return quick
 }
 
-/** Check signature and expiry (jose), then the shape of the claims (zod). Never throws. */
-export async function verifyToken(secret: string, token: string): Promise<VerifyResult> {
-  const now = verifyTokenNow(secret, token)
+/**
+ * Check signature and expiry (jose), then the shape of the claims (zod). Never throws.
+ * `triedNow`: the caller already had verifyTokenNow say null (not checked synchronously twice).
+ */
+export async function verifyToken(
+  secret: string,
+  token: string,
+  { triedNow = false }: { triedNow?: boolean } = {},
+): Promise<VerifyResult> {
+  const now = triedNow ? null : verifyTokenNow(secret, token)
   if (now) return { ok: true, ...now }
   let payload: unknown
   try {

@@ -45,7 +45,12 @@ const PROBLEM_OF_TOKEN_FAILURE = {
  * exactly the same tokens. 401 = no/forged/expired/malformed token. Membership is checked
  * separately (checkAccess) because renewal accepts a token whose role is out of date.
  */
-export async function checkToken(rawToken: string | null, secret: string): Promise<TokenCheck> {
+export async function checkToken(
+  rawToken: string | null,
+  secret: string,
+  /** verifyTokenNow already said null for this token (tokenNow): skip it in verifyToken. */
+  triedNow = false,
+): Promise<TokenCheck> {
   if (rawToken === null || rawToken === '')
     return { ok: false, status: 401, reason: 'missing token', problem: 'invitationInvalid' }
   // The usual length passes without a zod parse (TokenText still words every refusal).
@@ -59,7 +64,7 @@ export async function checkToken(rawToken: string | null, secret: string): Promi
       problem: 'invitationMalformed',
     }
   }
-  const verified = await verifyToken(secret, text.data)
+  const verified = await verifyToken(secret, text.data, { triedNow })
   return verified.ok ? verified : tokenRefusal(verified)
 }
 
@@ -202,7 +207,7 @@ export async function authorizeUpgrade(
     return { ok: false, status: 400, reason: 'unreadable request URL', problem: 'notFound' }
   // A token verified before (a core's other documents, a reconnect) or checked synchronously
   // costs no promise (issue 11.3, connects).
-  const token = tokenNow(target.token, secret) ?? (await checkToken(target.token, secret))
+  const token = tokenNow(target.token, secret) ?? (await checkToken(target.token, secret, true))
   if (!token.ok) return token
   const path = target.path
   if (path === null) return { ok: false, status: 404, reason: 'unknown room', problem: 'notFound' }

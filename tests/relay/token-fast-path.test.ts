@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { verifyToken, verifyTokenNow } from '../../sync-server/auth/tokens'
+import { MAX_VERIFIED, verifyToken, verifyTokenNow } from '../../sync-server/auth/tokens'
 
 /**
  * The relay checks the usual HS256 token with node:crypto before jose (verifyTokenNow, issue
@@ -97,5 +97,33 @@ describe('the synchronous token check', () => {
     expect(cases).toBe(headers.length * payloads.length * signatures.length)
     // The plain tokens the relay signs do take the fast path.
     expect(accepted).toBeGreaterThan(0)
+  })
+})
+
+describe('the verified-token cache', () => {
+  // Its own secret: a cache of its own (keyed per secret), not shared with the cases above.
+  const secret = 'cache-lru-secret-cache-lru-secret-cache-lru-03'
+  const token = (n: number) => {
+    const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...base, sub: `mem-lru-${n}`, exp: now + 3600 })}`
+    return `${input}.${hmac(secret)(input)}`
+  }
+
+  it('keeps a token used recently when older ones are evicted (least recently used out)', () => {
+    const kept = token(0)
+    const first = verifyTokenNow(secret, kept)
+    expect(first).not.toBeNull()
+    // Fill the cache to its bound, use `kept` again (a core's other document), then add as many
+    // tokens again as the cache holds minus one: first in, but recently used, it must stay.
+    for (let n = 1; n < MAX_VERIFIED; n++) verifyTokenNow(secret, token(n))
+    expect(verifyTokenNow(secret, kept)).toBe(first)
+    for (let n = MAX_VERIFIED; n < 2 * MAX_VERIFIED - 1; n++) verifyTokenNow(secret, token(n))
+    // The same object: answered from the cache, not verified again.
+    expect(verifyTokenNow(secret, kept)).toBe(first)
+  })
+
+  it('verifyToken told the synchronous check was tried still verifies with jose', async () => {
+    const t = token(-1)
+    const result = await verifyToken(secret, t, { triedNow: true })
+    expect(result.ok && result.claims.sub).toBe('mem-lru--1')
   })
 })
