@@ -62,9 +62,15 @@ export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
 }
 
+/**
+ * The memos below are for IANA zones (Intl is slow), never PROCESS_ZONE: its rules are the
+ * process's, which change under the same name when TZ is assigned (Node re-reads the zone), and
+ * Date's local getters are cheap.
+ */
 const localMemo = new Map<string, LocalTime>()
 
 export function localTime(instant: number, zone: string): LocalTime {
+  if (zone === PROCESS_ZONE) return computeLocalTime(instant, zone)
   // Replans read the same instants (past nudges, slot starts) again and again.
   const key = `${zone}\n${instant}`
   const memo = localMemo.get(key)
@@ -101,14 +107,18 @@ const slotMemo = new Map<string, number>()
 
 /** Slot of the week (0 … SLOTS_PER_WEEK-1) an instant falls in, in the zone. */
 export function weekSlot(instant: number, zone: string): number {
+  if (zone === PROCESS_ZONE) return slotOf(localTime(instant, zone))
   const key = `${zone}\n${instant}`
   const memo = slotMemo.get(key)
   if (memo !== undefined) return memo
-  const t = localTime(instant, zone)
-  const slot = t.weekday * SLOTS_PER_DAY + Math.floor(t.minute / SLOT_MINUTES)
+  const slot = slotOf(localTime(instant, zone))
   if (slotMemo.size > 200_000) slotMemo.clear()
   slotMemo.set(key, slot)
   return slot
+}
+
+function slotOf(t: LocalTime): number {
+  return t.weekday * SLOTS_PER_DAY + Math.floor(t.minute / SLOT_MINUTES)
 }
 
 const dayMemo = new Map<string, { at: number; minute: number }[]>()
@@ -119,7 +129,7 @@ const dayMemo = new Map<string, { at: number; minute: number }[]>()
  */
 export function slotsOfDay(day: string, zone: string): { at: number; minute: number }[] {
   const key = `${zone}\n${day}`
-  const memo = dayMemo.get(key)
+  const memo = zone === PROCESS_ZONE ? undefined : dayMemo.get(key)
   if (memo) return memo
   const slots: { at: number; minute: number }[] = []
   for (let s = 0; s < SLOTS_PER_DAY; s++) {
@@ -128,6 +138,7 @@ export function slotsOfDay(day: string, zone: string): { at: number; minute: num
     const local = localTime(at, zone)
     if (local.day === day && local.minute === minute) slots.push({ at, minute })
   }
+  if (zone === PROCESS_ZONE) return slots
   if (dayMemo.size > 20_000) dayMemo.clear()
   dayMemo.set(key, slots)
   return slots
