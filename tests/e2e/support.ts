@@ -11,7 +11,7 @@ import { type LandingSite, startLandingSite, startLinkRelay } from '../helpers/l
 import type { RelayProcess } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
 import { openReplica } from '../helpers/replica'
-import { joinedPair } from '../helpers/team'
+import { joinedPair, stopAndRemove } from '../helpers/team'
 
 /** What the e2e suites do the same way in the windows and next to them. */
 
@@ -105,7 +105,7 @@ export async function aliceAndEve(workspaceName: string): Promise<{
   eve: CoreProcess
   browser: TestBrowser
 }> {
-  const [pair, browser] = await Promise.all([
+  const [pair, browser] = await Promise.allSettled([
     joinedPair({
       workspace: workspaceName,
       champion: 'Alice Martin',
@@ -114,5 +114,18 @@ export async function aliceAndEve(workspaceName: string): Promise<{
     }),
     launchChromium(),
   ])
-  return { relay: pair.relay, alice: pair.champion, eve: pair.employee, browser }
+  if (pair.status === 'fulfilled' && browser.status === 'fulfilled') {
+    return {
+      relay: pair.value.relay,
+      alice: pair.value.champion,
+      eve: pair.value.employee,
+      browser: browser.value,
+    }
+  }
+  // One of them failed: the caller gets nothing to stop, so stop what did start here.
+  if (browser.status === 'fulfilled') await browser.value.close()
+  if (pair.status === 'fulfilled') {
+    await stopAndRemove(pair.value.relay, [pair.value.champion, pair.value.employee])
+  }
+  throw pair.status === 'rejected' ? pair.reason : (browser as PromiseRejectedResult).reason
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
 import { CoreClient, type Transport, webSocketTransport } from '../../common/contract/client'
@@ -78,40 +78,49 @@ export function hostEntry(): string {
 
 export async function startCore(opts: StartCoreOptions = {}): Promise<CoreProcess> {
   const dataDir = opts.dataDir ?? tempDir('porte-voix-core-')
-  const args = [
-    ...(opts.execArgv ?? CORE_EXEC_ARGV),
-    hostEntry(),
-    '--data-dir',
-    dataDir,
-    '--port',
-    '0',
-    // Tests restart relays: reconnect quickly.
-    '--max-backoff-ms',
-    '1000',
-    ...(opts.args ?? []),
-  ]
-  const started = await spawnUntilListening({
-    name: 'core host',
-    args,
-    cwd: ROOT,
-    env: coreEnv(opts.env ?? process.env),
-    listening: LISTENING,
-    timeoutMs: opts.startTimeoutMs ?? 30_000,
-    ...(opts.node ? { command: opts.node } : {}),
-  })
-  const port = Number(started.match[1])
-  const url = `ws://127.0.0.1:${port}`
-  return {
-    client: await connectCore(url),
-    url,
-    port,
-    dataDir,
-    pid: started.pid,
-    connect: () => connectCore(url),
-    stop: () => started.signal('SIGTERM'),
-    kill: () => started.signal('SIGKILL'),
-    logs: started.logs,
-    exited: started.exited,
+  let started: Awaited<ReturnType<typeof spawnUntilListening>> | undefined
+  try {
+    const args = [
+      ...(opts.execArgv ?? CORE_EXEC_ARGV),
+      hostEntry(),
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      // Tests restart relays: reconnect quickly.
+      '--max-backoff-ms',
+      '1000',
+      ...(opts.args ?? []),
+    ]
+    started = await spawnUntilListening({
+      name: 'core host',
+      args,
+      cwd: ROOT,
+      env: coreEnv(opts.env ?? process.env),
+      listening: LISTENING,
+      timeoutMs: opts.startTimeoutMs ?? 30_000,
+      ...(opts.node ? { command: opts.node } : {}),
+    })
+    const host = started
+    const port = Number(host.match[1])
+    const url = `ws://127.0.0.1:${port}`
+    return {
+      client: await connectCore(url),
+      url,
+      port,
+      dataDir,
+      pid: host.pid,
+      connect: () => connectCore(url),
+      stop: () => host.signal('SIGTERM'),
+      kill: () => host.signal('SIGKILL'),
+      logs: host.logs,
+      exited: host.exited,
+    }
+  } catch (error) {
+    // The caller gets neither the process nor the folder: stop and remove what this start made.
+    await started?.signal('SIGKILL')
+    if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
+    throw error
   }
 }
 
