@@ -574,8 +574,13 @@ export class Room {
     // onChange is told after the append, as on the other path; should the store settle it before
     // (a hook that flushed), it is sent from the order, after the hook.
     let told = false
+    // Settled once: a store that queued the append and then threw still calls back later (its
+    // flush); the change was refused by then, so it must be neither counted nor sent again.
+    let done = false
     this.#unsettled++
     const settled = (error: Error | null, lastSeq: number): void => {
+      if (done) return
+      done = true
       try {
         if (told && changed === null && this.#tasks === 0) {
           const refused = error ? this.#refusal(error) : this.#accept(lastSeq, captured.length)
@@ -611,9 +616,13 @@ export class Room {
       store.appendThen(this.name, captured, settled)
     } catch (error) {
       // A store that threw instead of calling back stored nothing: refused, as a failed append.
-      this.#settledOne()
-      outcome.settle(this.#refusal(error as Error))
-      return outcome
+      // If it called back before throwing, that settlement stands (and the hook is told below).
+      if (!done) {
+        done = true
+        this.#settledOne()
+        outcome.settle(this.#refusal(error as Error))
+        return outcome
+      }
     }
     changed = payload && hooks.onChange ? this.#hook('onChange', hooks.onChange(payload)) : null
     told = true

@@ -191,6 +191,26 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
     })
   })
 
+  it('settles a change once when its store queued the append and then threw', async () => {
+    await withRoom({}, async ({ store, room, sent, origin, edit }) => {
+      const appendThen = store.appendThen.bind(store)
+      store.appendThen = (name, captured, settled) => {
+        appendThen(name, captured, settled)
+        throw new Error('disk I/O error')
+      }
+      const refused = room.applyClientUpdate(edit('a'), origin)
+      store.appendThen = appendThen
+      await expect(refused.stored).rejects.toBeInstanceOf(StorageError)
+      // The queued append's callback comes with the flush: ignored, the change was refused.
+      store.flush()
+      await room.idle()
+      await room.applyClientUpdate(edit('b'), origin).stored
+      // Refused, so never sent; and idle() still resolves (one settlement counted, not two).
+      expect(sent).toEqual(['b'])
+      await room.idle()
+    })
+  })
+
   it('compacts every N updates from the flush, and stored settles after that compaction', async () => {
     await withRoom({ compactEvery: 4 }, async ({ store, room, origin, edit }) => {
       // Spread: the first periodic compaction runs at 4 (up to a tenth more: still 4).
