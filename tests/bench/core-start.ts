@@ -17,7 +17,6 @@
  * (e.g. 24, Electron 45's, with its compile cache), alternating with this process's Node.
  */
 import { cpSync, readFileSync, rmSync } from 'node:fs'
-import { CORE_ENV } from '../../main/core/runtime-flags'
 import { connectCore, startCore } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type BenchNode, coreNodeFromArgs } from './node-runtime'
@@ -57,7 +56,6 @@ async function measure(
   const t0 = Date.now()
   const core = await startCore({
     dataDir,
-    env: { ...process.env, ...CORE_ENV },
     ...(node ? { node } : {}),
   })
   const wall = Date.now() - t0
