@@ -78,7 +78,17 @@ describe.skipIf(!cluster)('the Redis purge and its forks (relay-cluster project)
     return { redis, admin, store, lines, info, holdFork, endForks, cleanup }
   }
 
-  it('a BGSAVE already running when the purge asks: asked again once it ended, then done', async () => {
+  /**
+   * A purge whose first ask finds the fork `hold` started in progress: refused (logged as
+   * `refused`), it waits, the held fork is ended, and it asks again once and completes. Its own
+   * fork ran after the held one: `count` grew by one and `status` is ok.
+   */
+  async function purgeAfterHeldFork(
+    hold: (t: Awaited<ReturnType<typeof setup>>) => Promise<void>,
+    refused: RegExp,
+    count: string,
+    status: string,
+  ) {
     const steps: string[] = []
     let onAsk: () => Promise<void> = async () => {}
     const t = await setup({
@@ -88,56 +98,47 @@ describe.skipIf(!cluster)('the Redis purge and its forks (relay-cluster project)
       },
     })
     try {
-      // RDB saves only (the AOF rewrite comes first otherwise, and forks after the save).
-      await t.admin.config('SET', 'appendonly', 'no')
-      await t.admin.config('SET', 'save', '3600 1')
-      await t.holdFork(() => t.admin.bgsave(), 'rdb_bgsave_in_progress')
-      const savesBefore = Number(field(await t.info(), 'rdb_saves'))
-      // The purge was refused ("already in progress"): end the running save, then let it ask again.
+      await hold(t)
+      // Counted when a fork starts: a held AOF rewrite is in it already.
+      const before = Number(field(await t.info(), count))
+      // The purge was refused ("already in progress"): end the running fork, then let it ask again.
       onAsk = async () => {
         onAsk = async () => {}
         await t.endForks()
       }
       expect(await t.store.purgeRedisFiles()).toBe('complete')
       expect(steps.filter((s) => s === 'ask')).toHaveLength(1)
-      expect(t.lines.some((l) => /redis BGSAVE: another fork in progress/.test(l))).toBe(true)
+      expect(t.lines.some((l) => refused.test(l))).toBe(true)
       const after = await t.info()
-      // The purge's own save ran after the refused one, and succeeded.
-      expect(Number(field(after, 'rdb_saves'))).toBe(savesBefore + 1)
-      expect(field(after, 'rdb_last_bgsave_status')).toBe('ok')
+      expect(Number(field(after, count))).toBe(before + 1)
+      expect(field(after, status)).toBe('ok')
       expect(await t.admin.get('pv:purge:done')).not.toBeNull()
     } finally {
       await t.cleanup()
     }
+  }
+
+  it('a BGSAVE already running when the purge asks: asked again once it ended, then done', async () => {
+    await purgeAfterHeldFork(
+      async (t) => {
+        // RDB saves only (the AOF rewrite comes first otherwise, and forks after the save).
+        await t.admin.config('SET', 'appendonly', 'no')
+        await t.admin.config('SET', 'save', '3600 1')
+        await t.holdFork(() => t.admin.bgsave(), 'rdb_bgsave_in_progress')
+      },
+      /redis BGSAVE: another fork in progress/,
+      'rdb_saves',
+      'rdb_last_bgsave_status',
+    )
   })
 
   it('an AOF rewrite already running when the purge asks (it may predate the trim): the purge waits and has its own', async () => {
-    const steps: string[] = []
-    let onAsk: () => Promise<void> = async () => {}
-    const t = await setup({
-      wait: async (_ms, step) => {
-        steps.push(step)
-        if (step === 'ask') await onAsk()
-      },
-    })
-    try {
-      await t.holdFork(() => t.admin.bgrewriteaof(), 'aof_rewrite_in_progress')
-      // Counted when a rewrite starts: the held one is in it already.
-      const rewritesBefore = Number(field(await t.info(), 'aof_rewrites'))
-      onAsk = async () => {
-        onAsk = async () => {}
-        await t.endForks()
-      }
-      expect(await t.store.purgeRedisFiles()).toBe('complete')
-      expect(steps.filter((s) => s === 'ask')).toHaveLength(1)
-      expect(t.lines.some((l) => /redis BGREWRITEAOF: another fork in progress/.test(l))).toBe(true)
-      const after = await t.info()
-      expect(Number(field(after, 'aof_rewrites'))).toBe(rewritesBefore + 1)
-      expect(field(after, 'aof_last_bgrewrite_status')).toBe('ok')
-      expect(await t.admin.get('pv:purge:done')).not.toBeNull()
-    } finally {
-      await t.cleanup()
-    }
+    await purgeAfterHeldFork(
+      (t) => t.holdFork(() => t.admin.bgrewriteaof(), 'aof_rewrite_in_progress'),
+      /redis BGREWRITEAOF: another fork in progress/,
+      'aof_rewrites',
+      'aof_last_bgrewrite_status',
+    )
   })
 
   it('a fork that stays in progress: the purge stops asking after 120 asks, unfinished', async () => {
