@@ -3,16 +3,12 @@ import type { Challenge, PointWeights } from '../../common/model/recognition'
 import { newShareId } from '../../common/share'
 import { aggregateRows } from '../../sync-server/board/aggregate'
 import { BoardState } from '../../sync-server/board/counters'
-import { type Db, openDatabase } from '../../sync-server/persistence/database'
-import {
-  openSqliteRelational,
-  type RelationalStores,
-} from '../../sync-server/persistence/relational'
-import { openPgRelational } from '../../sync-server/storage/postgres/relational'
+import type { RelationalStores } from '../../sync-server/persistence/relational'
 import { normalBoard } from '../helpers/board-content'
 import { prng } from '../helpers/prng'
 import { removeTempDir, tempDir } from '../helpers/process'
-import { onClusterBackend, relayBackend } from '../helpers/relay'
+import { openTestRelational } from '../helpers/relational-stores'
+import { onClusterBackend } from '../helpers/relay'
 
 /**
  * The board's running counters (board/counters.ts) against a full rebuild (aggregateRows over
@@ -23,21 +19,15 @@ import { onClusterBackend, relayBackend } from '../helpers/relay'
  * (Bots never reach these tables: the redirect does not record them, tests/relay/links.)
  */
 const dir = tempDir('porte-voix-board-counters-')
-let db: Db | undefined
 let s: RelationalStores
+let close = async () => {}
 
 beforeAll(async () => {
-  const backend = await relayBackend(dir)
-  if (backend.kind === 'cluster') s = await openPgRelational({ url: backend.postgresUrl })
-  else {
-    db = openDatabase(dir)
-    s = openSqliteRelational(db)
-  }
+  ;({ stores: s, close } = await openTestRelational(dir))
 })
 
 afterAll(async () => {
-  await s?.close()
-  db?.close()
+  await close()
   removeTempDir(dir)
 })
 

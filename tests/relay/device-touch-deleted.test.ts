@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { LiveAccess, type LiveConnection } from '../../sync-server/auth/live-access'
 import { silentLogger } from '../../sync-server/log'
-import { type Db, openDatabase } from '../../sync-server/persistence/database'
-import {
-  openSqliteRelational,
-  type RelationalStores,
-} from '../../sync-server/persistence/relational'
-import { openPgRelational } from '../../sync-server/storage/postgres/relational'
+import type { RelationalStores } from '../../sync-server/persistence/relational'
 import { removeTempDir, tempDir } from '../helpers/process'
-import { relayBackend } from '../helpers/relay'
+import { openTestRelational } from '../helpers/relational-stores'
 
 /**
  * A device touch is written TOUCH_BATCH_MS after it is queued (auth/live-access.ts): a member
@@ -16,21 +11,15 @@ import { relayBackend } from '../helpers/relay'
  * back from it, on SQLite and (relay-cluster) PostgreSQL.
  */
 const dir = tempDir('porte-voix-device-touch-')
-let db: Db | undefined
 let s: RelationalStores
+let close = async () => {}
 
 beforeAll(async () => {
-  const backend = await relayBackend(dir)
-  if (backend.kind === 'cluster') s = await openPgRelational({ url: backend.postgresUrl })
-  else {
-    db = openDatabase(dir)
-    s = openSqliteRelational(db)
-  }
+  ;({ stores: s, close } = await openTestRelational(dir))
 })
 
 afterAll(async () => {
-  await s?.close()
-  db?.close()
+  await close()
   removeTempDir(dir)
 })
 

@@ -1,0 +1,32 @@
+import { type Db, openDatabase } from '../../sync-server/persistence/database'
+import {
+  openSqliteRelational,
+  type RelationalStores,
+} from '../../sync-server/persistence/relational'
+import { openPgRelational } from '../../sync-server/storage/postgres/relational'
+import { relayBackend } from './relay'
+
+/**
+ * The relational stores on this project's backend, opened on `dir`: SQLite there, or
+ * PostgreSQL on relay-cluster (relayBackend). `close` closes the stores and the SQLite file;
+ * the caller still removes `dir`.
+ */
+export async function openTestRelational(
+  dir: string,
+): Promise<{ stores: RelationalStores; close: () => Promise<void> }> {
+  const backend = await relayBackend(dir)
+  let db: Db | undefined
+  let stores: RelationalStores
+  if (backend.kind === 'cluster') stores = await openPgRelational({ url: backend.postgresUrl })
+  else {
+    db = openDatabase(dir)
+    stores = openSqliteRelational(db)
+  }
+  return {
+    stores,
+    close: async () => {
+      await stores.close()
+      db?.close()
+    },
+  }
+}
