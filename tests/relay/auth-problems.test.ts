@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { signToken } from '../../sync-server/auth/tokens'
-import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { relayWithAcme } from '../helpers/relay-acme'
 import { roomUrl, tryConnect } from './support'
 
 /** Each refused upgrade names its reason as a problem code, in a header and in the JSON body. */
-let relay: RelayProcess
-let acme: string
-
-beforeAll(async () => {
-  relay = await startRelay()
-  acme = await relay.createWorkspace('Acme')
-})
-afterAll(async () => {
-  await stopRelay(relay)
-})
+const fx = relayWithAcme()
 
 async function problemOf(url: string): Promise<{ status: number; problem: string }> {
   const result = await tryConnect(url)
@@ -28,56 +19,60 @@ async function problemOf(url: string): Promise<{ status: number; problem: string
 
 describe('refusal reasons', () => {
   it('expired, invalid, wrong relay, unknown workspace, another workspace, unknown room', async () => {
-    const expired = await relay.issueToken({
-      workspaceId: acme,
+    const expired = await fx.relay.issueToken({
+      workspaceId: fx.acme,
       name: 'Old',
       role: 'employee',
       ttlSeconds: -60,
     })
-    expect(await problemOf(roomUrl(relay.url, acme, 'queue', expired.token))).toEqual({
+    expect(await problemOf(roomUrl(fx.relay.url, fx.acme, 'queue', expired.token))).toEqual({
       status: 401,
       problem: 'invitationExpired',
     })
-    expect(await problemOf(`${relay.url}/${acme}/queue`)).toEqual({
+    expect(await problemOf(`${fx.relay.url}/${fx.acme}/queue`)).toEqual({
       status: 401,
       problem: 'invitationInvalid',
     })
     const elsewhere = await signToken('z'.repeat(64), {
       memberId: 'mem_other',
-      workspaceId: acme,
+      workspaceId: fx.acme,
       role: 'employee',
       name: 'Other',
       ttlSeconds: 3600,
     })
-    expect(await problemOf(roomUrl(relay.url, acme, 'queue', elsewhere))).toEqual({
+    expect(await problemOf(roomUrl(fx.relay.url, fx.acme, 'queue', elsewhere))).toEqual({
       status: 401,
       problem: 'wrongRelay',
     })
-    const ghost = await signToken(relay.secret, {
+    const ghost = await signToken(fx.relay.secret, {
       memberId: 'mem_ghost',
       workspaceId: 'ws_gone',
       role: 'employee',
       name: 'Ghost',
       ttlSeconds: 3600,
     })
-    expect(await problemOf(roomUrl(relay.url, 'ws_gone', 'queue', ghost))).toEqual({
+    expect(await problemOf(roomUrl(fx.relay.url, 'ws_gone', 'queue', ghost))).toEqual({
       status: 403,
       problem: 'wrongRelay',
     })
     // Signed here for a member the relay never invited (or deleted): revoked.
-    const stranger = await signToken(relay.secret, {
+    const stranger = await signToken(fx.relay.secret, {
       memberId: 'mem_stranger',
-      workspaceId: acme,
+      workspaceId: fx.acme,
       role: 'admin',
       name: 'Stranger',
       ttlSeconds: 3600,
     })
-    expect(await problemOf(roomUrl(relay.url, acme, 'queue', stranger))).toEqual({
+    expect(await problemOf(roomUrl(fx.relay.url, fx.acme, 'queue', stranger))).toEqual({
       status: 403,
       problem: 'invitationRevoked',
     })
-    const { token } = await relay.issueToken({ workspaceId: acme, name: 'Ann', role: 'employee' })
-    expect(await problemOf(roomUrl(relay.url, acme, 'nope', token))).toEqual({
+    const { token } = await fx.relay.issueToken({
+      workspaceId: fx.acme,
+      name: 'Ann',
+      role: 'employee',
+    })
+    expect(await problemOf(roomUrl(fx.relay.url, fx.acme, 'nope', token))).toEqual({
       status: 404,
       problem: 'notFound',
     })

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { listMembers, removeMember } from '../../sync-server/admin/admin'
 import { signToken, verifyToken } from '../../sync-server/auth/tokens'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { relayWithAcme } from '../helpers/relay-acme'
 import { readStoredDoc } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl, tryConnect } from './support'
@@ -60,33 +61,24 @@ describe('the verified-token cache', () => {
 })
 
 describe('connects in a burst (relay)', () => {
-  let relay: RelayProcess
-  let acme: string
-
-  beforeAll(async () => {
-    relay = await startRelay()
-    acme = await relay.createWorkspace('Acme')
-  })
-  afterAll(async () => {
-    await stopRelay(relay)
-  })
+  const fx = relayWithAcme()
 
   it('a removed member’s token is refused at once though the relay verified it just before', async () => {
-    const { memberId, token } = await relay.issueToken({
-      workspaceId: acme,
+    const { memberId, token } = await fx.relay.issueToken({
+      workspaceId: fx.acme,
       name: 'Remy',
       role: 'employee',
     })
     // Two documents with one token: the second upgrade finds the token already verified.
     const clients = await Promise.all(
       (['queue', 'directory'] as const).map((doc) =>
-        RawClient.connect(roomUrl(relay.url, acme, doc, token)),
+        RawClient.connect(roomUrl(fx.relay.url, fx.acme, doc, token)),
       ),
     )
     for (const client of clients) await client.sync()
-    await removeMember(relay.adminTarget, memberId)
+    await removeMember(fx.relay.adminTarget, memberId)
     await Promise.all(clients.map((c) => c.closed))
-    const again = await tryConnect(roomUrl(relay.url, acme, 'queue', token))
+    const again = await tryConnect(roomUrl(fx.relay.url, fx.acme, 'queue', token))
     if ('ws' in again) {
       again.ws.close()
       throw new Error('the removed member was let in')

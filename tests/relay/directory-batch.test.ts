@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
+import { describe, expect, it } from 'vitest'
+import { startRelay, stopRelay } from '../helpers/relay'
+import { relayWithAcme } from '../helpers/relay-acme'
 import { readStoredDoc } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { RawClient, roomUrl } from './support'
 
-let relay: RelayProcess
-let acme: string
-
-beforeAll(async () => {
-  relay = await startRelay()
-  acme = await relay.createWorkspace('Acme')
-})
-afterAll(async () => {
-  await relay?.stop()
-})
+const fx = relayWithAcme()
 
 /** The `directory updated` log lines: how many changes, and how many members they wrote. */
 function directoryWrites(logs: string): { changes: number; members: number } {
@@ -27,21 +19,24 @@ describe('directory entries of members connecting together (issue 11.3, connects
     const count = 20
     const members = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        relay.issueToken({ workspaceId: acme, name: `Member ${i}`, role: 'employee' }),
+        fx.relay.issueToken({ workspaceId: fx.acme, name: `Member ${i}`, role: 'employee' }),
       ),
     )
     const clients = await Promise.all(
-      members.map(({ token }) => RawClient.connect(roomUrl(relay.url, acme, 'queue', token))),
+      members.map(({ token }) => RawClient.connect(roomUrl(fx.relay.url, fx.acme, 'queue', token))),
     )
     const watcher = await RawClient.connect(
-      roomUrl(relay.url, acme, 'directory', members[0]?.token ?? ''),
+      roomUrl(fx.relay.url, fx.acme, 'directory', members[0]?.token ?? ''),
     )
     await watcher.sync()
     await waitFor('every member in the directory', () =>
       members.every(({ memberId }) => watcher.doc.getMap('members').has(memberId)),
     )
-    await waitFor('the directory log lines', () => directoryWrites(relay.logs()).members >= count)
-    const writes = directoryWrites(relay.logs())
+    await waitFor(
+      'the directory log lines',
+      () => directoryWrites(fx.relay.logs()).members >= count,
+    )
+    const writes = directoryWrites(fx.relay.logs())
     expect(writes.members).toBe(count)
     // One change per member before batching; connects completing within 50 ms share one.
     expect(writes.changes).toBeLessThan(count / 2)
