@@ -1,9 +1,11 @@
+import { afterAll, beforeAll } from 'vitest'
 import { type Db, openDatabase } from '../../sync-server/persistence/database'
 import {
   openSqliteRelational,
   type RelationalStores,
 } from '../../sync-server/persistence/relational'
 import { openPgRelational } from '../../sync-server/storage/postgres/relational'
+import { removeTempDir } from './process'
 import { relayBackend } from './relay'
 
 /**
@@ -29,4 +31,21 @@ export async function openTestRelational(
       db?.close()
     },
   }
+}
+
+/**
+ * The same, for a whole test file: opened on `dir` beforeAll (handed to `opened`), closed
+ * afterAll and `dir` removed.
+ */
+export function relationalStoresFor(dir: string, opened: (stores: RelationalStores) => void): void {
+  let close = async () => {}
+  beforeAll(async () => {
+    const open = await openTestRelational(dir)
+    close = open.close
+    opened(open.stores)
+  })
+  afterAll(async () => {
+    await close()
+    removeTempDir(dir)
+  })
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Challenge, PointWeights } from '../../common/model/recognition'
 import { newShareId } from '../../common/share'
 import { aggregateRows } from '../../sync-server/board/aggregate'
@@ -6,8 +6,8 @@ import { BoardState } from '../../sync-server/board/counters'
 import type { RelationalStores } from '../../sync-server/persistence/relational'
 import { normalBoard } from '../helpers/board-content'
 import { prng } from '../helpers/prng'
-import { removeTempDir, tempDir } from '../helpers/process'
-import { openTestRelational } from '../helpers/relational-stores'
+import { tempDir } from '../helpers/process'
+import { relationalStoresFor } from '../helpers/relational-stores'
 import { onClusterBackend } from '../helpers/relay'
 
 /**
@@ -20,15 +20,8 @@ import { onClusterBackend } from '../helpers/relay'
  */
 const dir = tempDir('porte-voix-board-counters-')
 let s: RelationalStores
-let close = async () => {}
-
-beforeAll(async () => {
-  ;({ stores: s, close } = await openTestRelational(dir))
-})
-
-afterAll(async () => {
-  await close()
-  removeTempDir(dir)
+relationalStoresFor(dir, (stores) => {
+  s = stores
 })
 
 const NETWORKS = ['linkedin', 'x', 'facebook'] as const

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { LiveAccess, type LiveConnection } from '../../sync-server/auth/live-access'
 import { silentLogger } from '../../sync-server/log'
 import type { RelationalStores } from '../../sync-server/persistence/relational'
-import { removeTempDir, tempDir } from '../helpers/process'
-import { openTestRelational } from '../helpers/relational-stores'
+import { tempDir } from '../helpers/process'
+import { relationalStoresFor } from '../helpers/relational-stores'
 
 /**
  * A device touch is written TOUCH_BATCH_MS after it is queued (auth/live-access.ts): a member
@@ -12,15 +12,8 @@ import { openTestRelational } from '../helpers/relational-stores'
  */
 const dir = tempDir('porte-voix-device-touch-')
 let s: RelationalStores
-let close = async () => {}
-
-beforeAll(async () => {
-  ;({ stores: s, close } = await openTestRelational(dir))
-})
-
-afterAll(async () => {
-  await close()
-  removeTempDir(dir)
+relationalStoresFor(dir, (stores) => {
+  s = stores
 })
 
 it('a touch queued before a member is deleted writes no device record', async () => {
