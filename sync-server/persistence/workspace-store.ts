@@ -238,7 +238,7 @@ export class SqliteWorkspaceStore implements WorkspaceStore {
     return this.#db
       .prepare<[string], DeviceRow>(
         `SELECT device, first_seen, last_seen, connections FROM member_devices
-         WHERE member_id = ? ORDER BY first_seen`,
+         WHERE member_id = ? ORDER BY first_seen, device`,
       )
       .all(memberId)
       .map((row) => ({

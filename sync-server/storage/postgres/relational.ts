@@ -459,7 +459,7 @@ class PgWorkspaceStore implements WorkspaceStore {
       connections: number
     }>(
       `SELECT device, first_seen, last_seen, connections FROM pv_member_devices
-       WHERE member_id = $1 ORDER BY first_seen`,
+       WHERE member_id = $1 ORDER BY first_seen, device`,
       [memberId],
     )
     return rows.map((row) => ({
