@@ -5,9 +5,9 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newShareId } from '../../common/share'
-import { Core } from '../../main/core/core'
+import type { Core } from '../../main/core/core'
 import { DATABASE_FILE } from '../../main/core/store/database'
-import { clientOf } from '../helpers/core'
+import { openRelayCore } from '../core/opened'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { relayHeldBytes } from '../helpers/relay-storage'
 import { selectRelayRows } from '../helpers/relay-tables'
@@ -133,16 +133,8 @@ describe('share ids are owned by the device that first reported them', () => {
   it("a core's reports carry its device's proof; a colleague re-using the id is refused", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pv-owned-'))
     dirs.push(dataDir)
-    const core = await Core.open({
-      dataDir,
-      joinWaitMs: 3_000,
-      maxBackoffMs: 300,
-      outboxMinBackoffMs: 50,
-      outboxMaxBackoffMs: 400,
-      opener: { open: async () => {} },
-    })
+    const { core, client } = await openRelayCore(dataDir)
     cores.push(core)
-    const client = clientOf(core)
     const champion = await relay.invite({ workspaceId: acme, name: 'Chloé', role: 'champion' })
     await client.call('workspace.join', { invitation: champion })
     const item = await client.call('item.create', {
