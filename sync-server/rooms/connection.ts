@@ -368,10 +368,10 @@ export class Connection {
         void room.idle().then(() => {
           if (this.#closed) return
           try {
-            const answer = encodeSync(SYNC_STEP2, room.diffFor(stateVector, this))
+            const answer = syncFrame(SYNC_STEP2, room.diffFor(stateVector, this))
             // A writer's answer and our step 1 leave in one write (one system call per
             // champion's connect instead of two: issue 11.3).
-            this.#send(answer, ask ? encodeSync(SYNC_STEP1, room.stateVector()) : null)
+            this.#send(answer, ask ? syncFrame(SYNC_STEP1, room.stateVector()) : null)
           } catch (error) {
             if (error instanceof StorageError) this.#storageFailed(error)
             else this.close(CLOSE.internalError, 'internal error')
@@ -624,6 +624,22 @@ export class Connection {
     }
     this.#settings.onGone(this)
   }
+}
+
+/**
+ * Sync frames by the payload they carry: a room hands out the same answer and state vector to
+ * every connect while its doc is unchanged (SyncAnswers), so their frames are encoded once too.
+ */
+const syncFrames = [new WeakMap<Uint8Array, Uint8Array>(), new WeakMap<Uint8Array, Uint8Array>()]
+
+function syncFrame(type: typeof SYNC_STEP1 | typeof SYNC_STEP2, payload: Uint8Array): Uint8Array {
+  const frames = syncFrames[type === SYNC_STEP1 ? 0 : 1] as WeakMap<Uint8Array, Uint8Array>
+  let frame = frames.get(payload)
+  if (frame === undefined) {
+    frame = encodeSync(type, payload)
+    frames.set(payload, frame)
+  }
+  return frame
 }
 
 /** The empty Yjs update (no structs, empty delete set): what a client with nothing new sends. */

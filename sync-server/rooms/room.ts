@@ -34,6 +34,7 @@ import {
   type Repair,
   touchedRoots,
 } from '../validation'
+import { SyncAnswers } from './sync-answers'
 
 const NO_REPAIRS: Repair[] = []
 const DONE = Promise.resolve()
@@ -379,6 +380,8 @@ export class Room {
   readonly #onBroken: (room: Room) => void
   /** Applying what another node stored (not captured: it is stored already). */
   #remote = false
+  /** Sync answers kept while the doc is unchanged (diffFor, stateVector). */
+  readonly #answers = new SyncAnswers()
   /** Set by the room manager when other nodes share the room: local presence goes to them. */
   publishAwareness: ((update: Uint8Array) => void) | null = null
 
@@ -841,12 +844,13 @@ export class Room {
       if (this.#readerTimer) clearTimeout(this.#readerTimer)
       this.#flushReaders(to)
     }
-    return Y.encodeStateAsUpdate(this.doc, stateVector)
+    // Computed once while the doc is unchanged (issue 11.3, connects): see SyncAnswers.
+    return this.#answers.diff(this.doc, stateVector)
   }
 
   stateVector(): Uint8Array {
     if (this.#broken) throw new StorageError('room unavailable: storage failed')
-    return Y.encodeStateVector(this.doc)
+    return this.#answers.stateVector(this.doc)
   }
 
   /**
