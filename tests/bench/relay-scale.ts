@@ -8,6 +8,7 @@
  * edits    single-writer edits per second (EDITS as fast as the server takes them, one observer)
  * idle     IDLE idle connections (default 3000): marginal RSS per connection, read after a full GC
  * connect  CONNECT distinct members (default 1000) connecting, 100 at a time: connections/s
+ * reconnect the same CONNECT members connecting a second time (tokens known, directory as it was)
  * rooms    ROOMS busy rooms (default 500), a writer and an observer each, every writer at 2 edits/s
  *          for ROOMS_SECONDS (default 20): p50/p99 writer → observer, CPU per edit
  * typing   a champion typing KEYS keystrokes (default 100) at 10/s to TYPING employees (default
@@ -214,6 +215,26 @@ async function connect(server: Server) {
   return { perSecond: (CONNECT / wall) * 1000, cpuMsPerConnect: cpu / CONNECT, wallMs: wall }
 }
 
+/**
+ * The same CONNECT members twice: connected, closed, then measured connecting again with the same
+ * tokens (a core reconnecting after a network drop or a relay restart behind a load balancer).
+ */
+async function reconnect(server: Server) {
+  const room = `reconnect-${Date.now()}`
+  const urls: string[] = []
+  for (let m = 0; m < CONNECT; m++) urls.push(await server.url(room, m + 1))
+  for (const o of await openObservers(urls, 100)) o.close()
+  // The closes handled and the first connects' deferred writes done before the clock starts.
+  await cpuWhenIdle(server)
+  const cpu0 = cpuMs(server.pid)
+  const t0 = performance.now()
+  const observers = await openObservers(urls, 100)
+  const wall = performance.now() - t0
+  const cpu = cpuMs(server.pid) - cpu0
+  for (const o of observers) o.close()
+  return { perSecond: (CONNECT / wall) * 1000, cpuMsPerConnect: cpu / CONNECT, wallMs: wall }
+}
+
 const scenarios = process.argv.slice(2)
 const want = (name: string) => scenarios.length === 0 || scenarios.includes(name)
 console.log(
@@ -255,6 +276,14 @@ if (want('connect')) {
   const line = (name: string, xs: Awaited<ReturnType<typeof connect>>[]) =>
     `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} connects/s (${xs.map((x) => f(x.wallMs, 0)).join('/')} ms)  CPU ${xs.map((x) => f(x.cpuMsPerConnect, 2)).join('/')} ms per connect`
   console.log(`connect: ${CONNECT} distinct members, 100 at a time, to sync step 2`)
+  console.log(line('porte-voix', r.ours))
+  console.log(line('stock', r.stock))
+}
+if (want('reconnect')) {
+  const r = await interleaved(ROUNDS, reconnect)
+  const line = (name: string, xs: Awaited<ReturnType<typeof reconnect>>[]) =>
+    `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} connects/s (${xs.map((x) => f(x.wallMs, 0)).join('/')} ms)  CPU ${xs.map((x) => f(x.cpuMsPerConnect, 2)).join('/')} ms per connect`
+  console.log(`reconnect: the same ${CONNECT} members again, 100 at a time, to sync step 2`)
   console.log(line('porte-voix', r.ours))
   console.log(line('stock', r.stock))
 }
