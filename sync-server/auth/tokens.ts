@@ -188,7 +188,8 @@ export type VerifyResult =
  *
  * Bound: 50,000 tokens, above the live tokens of 20,000 members (one per device, shared by its
  * four documents; most members have one or two devices). An entry is the token text (~0.3 KB)
- * and its claims (~0.3 KB): ~30 MiB when full, less than the sockets of that many cores.
+ * and its claims (~0.3 KB): 31.8 MiB when full (tests/bench/token-cache-heap.ts), less than the
+ * sockets of that many cores.
  */
 export const MAX_VERIFIED = 50_000
 let verified: { secret: string; tokens: Map<string, VerifiedToken> } | null = null
