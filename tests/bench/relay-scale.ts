@@ -201,11 +201,8 @@ async function idle(server: Server) {
   return { kibPerConnection: (after - before) / IDLE }
 }
 
-async function connect(server: Server) {
-  const room = `connect-${Date.now()}`
-  // Tokens are issued before the clock starts: the admin tool's cost is not the relay's.
-  const urls: string[] = []
-  for (let m = 0; m < CONNECT; m++) urls.push(await server.url(room, m + 1))
+/** CONNECT members connecting, 100 at a time: their rate, and the server's CPU per connect. */
+async function timedConnects(server: Server, urls: string[]) {
   const cpu0 = cpuMs(server.pid)
   const t0 = performance.now()
   const observers = await openObservers(urls, 100)
@@ -213,6 +210,14 @@ async function connect(server: Server) {
   const cpu = cpuMs(server.pid) - cpu0
   for (const o of observers) o.close()
   return { perSecond: (CONNECT / wall) * 1000, cpuMsPerConnect: cpu / CONNECT, wallMs: wall }
+}
+
+async function connect(server: Server) {
+  const room = `connect-${Date.now()}`
+  // Tokens are issued before the clock starts: the admin tool's cost is not the relay's.
+  const urls: string[] = []
+  for (let m = 0; m < CONNECT; m++) urls.push(await server.url(room, m + 1))
+  return timedConnects(server, urls)
 }
 
 /**
@@ -226,13 +231,7 @@ async function reconnect(server: Server) {
   for (const o of await openObservers(urls, 100)) o.close()
   // The closes handled and the first connects' deferred writes done before the clock starts.
   await cpuWhenIdle(server)
-  const cpu0 = cpuMs(server.pid)
-  const t0 = performance.now()
-  const observers = await openObservers(urls, 100)
-  const wall = performance.now() - t0
-  const cpu = cpuMs(server.pid) - cpu0
-  for (const o of observers) o.close()
-  return { perSecond: (CONNECT / wall) * 1000, cpuMsPerConnect: cpu / CONNECT, wallMs: wall }
+  return timedConnects(server, urls)
 }
 
 const scenarios = process.argv.slice(2)
