@@ -46,6 +46,7 @@ import { RawClient, roomUrl } from '../relay/support'
 import {
   buildRelay,
   cpuMs,
+  loadAverage,
   openObservers,
   percentile,
   sleep,
@@ -351,8 +352,6 @@ function sysMs(pid: number): number {
   return (Number(fields[12]) * 1000) / 100
 }
 
-const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
-
 async function main() {
   const [redis, postgres] = await Promise.all([
     startRedis({ appendfsync: REDIS_FSYNC }),
@@ -371,7 +370,7 @@ async function main() {
       `redis appendfsync ${REDIS_FSYNC}; ${EDITS} hop edits, ${OBSERVERS} observers/node; pids: single ${single.pid}, A ${a.pid}, B ${b.pid}, C ${c.pid}`,
     )
     for (let round = 1; round <= ROUNDS; round++) {
-      console.log(`round ${round}: load average ${load()}`)
+      console.log(`round ${round}: load average ${loadAverage()}`)
       const runSingle = async () => {
         if (PARTS.has('hop')) await hop(single, single, `round ${round} SQLite, one node`)
         if (PARTS.has('fanout'))
@@ -442,7 +441,7 @@ async function main() {
           await one()
         }
       }
-      console.log(`round ${round} done: load average ${load()}`)
+      console.log(`round ${round} done: load average ${loadAverage()}`)
     }
   } finally {
     await Promise.all(nodes.map((n) => n.stop()))

@@ -12,11 +12,10 @@
  *   npx tsx tests/bench/relay-idle-floor.ts        (IDLE=…, ROUNDS=… to change)
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { resolve } from 'node:path'
 import { WebSocket } from 'ws'
-import { rssKiB, sleep } from './relay-scale-harness'
+import { loadAverage, rssKiB, sleep } from './relay-scale-harness'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const IDLE = Number(process.env.IDLE ?? 3000)
@@ -155,13 +154,12 @@ async function measureOne(kind: Kind, arenas: boolean): Promise<Result> {
   }
 }
 
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
 const range = (v: number[], digits: number) =>
   `${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)}`
 
 async function main(): Promise<void> {
   const results = new Map<string, Result[]>()
-  const loads: string[] = [loadavg()]
+  const loads: string[] = [loadAverage()]
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order of kinds and of the allocator setting from round to round.
     const kinds = round % 2 === 0 ? [...KINDS] : [...KINDS].reverse()
@@ -175,7 +173,7 @@ async function main(): Promise<void> {
           `round ${round + 1} ${key}: ${r.rssKiB.toFixed(2)} KiB RSS, ${r.heapB.toFixed(0)} B heap`,
         )
       }
-    loads.push(loadavg())
+    loads.push(loadAverage())
   }
   console.log(
     `\n${IDLE} idle connections, ${ROUNDS} rounds, node ${process.version}; load ${loads.join(' → ')}\n`,

@@ -35,6 +35,11 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
 }
 
+/** The load averages over 1, 5 and 15 minutes, as /proc gives them: quoted with every figure. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+}
+
 /** Resident set size of a process, KiB. */
 export function rssKiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')

@@ -201,6 +201,14 @@ async function idle(server: Server) {
   return { kibPerConnection: (after - before) / IDLE }
 }
 
+/** CONNECT distinct members' URLs for `room`. Tokens are issued before any clock starts: the
+ * admin tool's cost is not the relay's. */
+async function memberUrls(server: Server, room: string): Promise<string[]> {
+  const urls: string[] = []
+  for (let m = 0; m < CONNECT; m++) urls.push(await server.url(room, m + 1))
+  return urls
+}
+
 /** CONNECT members connecting, 100 at a time: their rate, and the server's CPU per connect. */
 async function timedConnects(server: Server, urls: string[]) {
   const cpu0 = cpuMs(server.pid)
@@ -213,11 +221,7 @@ async function timedConnects(server: Server, urls: string[]) {
 }
 
 async function connect(server: Server) {
-  const room = `connect-${Date.now()}`
-  // Tokens are issued before the clock starts: the admin tool's cost is not the relay's.
-  const urls: string[] = []
-  for (let m = 0; m < CONNECT; m++) urls.push(await server.url(room, m + 1))
-  return timedConnects(server, urls)
+  return timedConnects(server, await memberUrls(server, `connect-${Date.now()}`))
 }
 
 /**
@@ -225,9 +229,7 @@ async function connect(server: Server) {
  * tokens (a core reconnecting after a network drop or a relay restart behind a load balancer).
  */
 async function reconnect(server: Server) {
-  const room = `reconnect-${Date.now()}`
-  const urls: string[] = []
-  for (let m = 0; m < CONNECT; m++) urls.push(await server.url(room, m + 1))
+  const urls = await memberUrls(server, `reconnect-${Date.now()}`)
   for (const o of await openObservers(urls, 100)) o.close()
   // The closes handled and the first connects' deferred writes done before the clock starts.
   await cpuWhenIdle(server)
@@ -270,21 +272,19 @@ if (want('idle')) {
   console.log(line('porte-voix', r.ours))
   console.log(line('stock', r.stock))
 }
+const connectLine = (name: string, xs: Awaited<ReturnType<typeof timedConnects>>[]) =>
+  `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} connects/s (${xs.map((x) => f(x.wallMs, 0)).join('/')} ms)  CPU ${xs.map((x) => f(x.cpuMsPerConnect, 2)).join('/')} ms per connect`
 if (want('connect')) {
   const r = await interleaved(ROUNDS, connect)
-  const line = (name: string, xs: Awaited<ReturnType<typeof connect>>[]) =>
-    `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} connects/s (${xs.map((x) => f(x.wallMs, 0)).join('/')} ms)  CPU ${xs.map((x) => f(x.cpuMsPerConnect, 2)).join('/')} ms per connect`
   console.log(`connect: ${CONNECT} distinct members, 100 at a time, to sync step 2`)
-  console.log(line('porte-voix', r.ours))
-  console.log(line('stock', r.stock))
+  console.log(connectLine('porte-voix', r.ours))
+  console.log(connectLine('stock', r.stock))
 }
 if (want('reconnect')) {
   const r = await interleaved(ROUNDS, reconnect)
-  const line = (name: string, xs: Awaited<ReturnType<typeof reconnect>>[]) =>
-    `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} connects/s (${xs.map((x) => f(x.wallMs, 0)).join('/')} ms)  CPU ${xs.map((x) => f(x.cpuMsPerConnect, 2)).join('/')} ms per connect`
   console.log(`reconnect: the same ${CONNECT} members again, 100 at a time, to sync step 2`)
-  console.log(line('porte-voix', r.ours))
-  console.log(line('stock', r.stock))
+  console.log(connectLine('porte-voix', r.ours))
+  console.log(connectLine('stock', r.stock))
 }
 if (want('rooms')) {
   const r = await interleaved(ROUNDS, rooms)
