@@ -61,11 +61,6 @@ export async function runHost(
   }
   opened(start)
   trace('first screen served from SQLite')
-  // Requests may come: the first screen is answered now, anything else once the core is open.
-  process.stdout.write(
-    `porte-voix core host listening on ws://${urlHost(options.host)}:${host.port}\n`,
-  )
-
   let stopping = false
   const stop = async (signal: string, code = 0) => {
     if (stopping) return
@@ -77,6 +72,12 @@ export async function runHost(
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
+  // Requests may come: the first screen is answered now, anything else once the core is open.
+  // Said after the handlers: a SIGTERM sent on reading this line would otherwise, in the moment
+  // before them, kill the host at once (no graceful close, exit by signal).
+  process.stdout.write(
+    `porte-voix core host listening on ws://${urlHost(options.host)}:${host.port}\n`,
+  )
   // The core could not open, or its deferred replicas not load (a damaged data file): the start
   // failed, only later than SQLite.
   const fatal = (error: unknown) => {
