@@ -1,5 +1,8 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+// The launch-time values live in JSON so that `npm run dev-host` (main/host/dev-launch.mjs, plain
+// Node) reads the same ones without a TypeScript loader.
+import launch from './core-launch.json' with { type: 'json' }
 
 /**
  * V8 flags the core process starts with, in the app (utilityProcess execArgv) and in the dev/test
@@ -15,7 +18,7 @@ import { runInNewContext } from 'node:vm'
  * --expose-gc, all accepted with --max-semi-space-size=1 alone; Node 20 rejects both), so http,
  * net, streams, url… were compiled from source on the first screen's path.
  */
-export const CORE_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1']
+export const CORE_EXEC_ARGV: readonly string[] = launch.execArgv
 
 /**
  * Environment the core process starts with (the app's utilityProcess env, the benches' hosts):
@@ -32,10 +35,7 @@ export const CORE_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1']
  * A process whose malloc is not glibc's (Chromium's PartitionAlloc, if Electron's utility process
  * routes malloc there) ignores both.
  */
-export const CORE_ENV: Readonly<Record<string, string>> = {
-  MALLOC_ARENA_MAX: '1',
-  MALLOC_TRIM_THRESHOLD_: '131072',
-}
+export const CORE_ENV: Readonly<Record<string, string>> = launch.env
 
 /**
  * The environment a core starts with: `base` (the launching process's own) over CORE_ENV, so a
