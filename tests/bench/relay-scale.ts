@@ -9,6 +9,8 @@
  * idle     IDLE idle connections (default 3000): marginal RSS per connection, read after a full GC
  * connect  CONNECT distinct members (default 1000) connecting, 100 at a time: connections/s
  * reconnect the same CONNECT members connecting a second time (tokens known, directory as it was)
+ * connect-doc CONNECT distinct members connecting to a room holding a real queue (DOC_ITEMS items,
+ *          default 200, each with a why and two captions: ~240 KB), 100 at a time: each gets the whole document
  * rooms    ROOMS busy rooms (default 500), a writer and an observer each, every writer at 2 edits/s
  *          for ROOMS_SECONDS (default 20): p50/p99 writer → observer, CPU per edit
  * typing   a champion typing KEYS keystrokes (default 100) at 10/s to TYPING employees (default
@@ -19,7 +21,10 @@
  */
 
 import * as decoding from 'lib0/decoding'
+import { WebSocket } from 'ws'
 import * as Y from 'yjs'
+import { captionText, insertItem, whyText } from '../../common/doc/queue-doc'
+import { makeItem } from '../helpers/items'
 import {
   busyRooms,
   cpuMs,
@@ -32,6 +37,7 @@ import {
   rssKiB,
   type Server,
   sleep,
+  syncFrame,
   until,
   Writer,
 } from './relay-scale-harness'
@@ -46,6 +52,7 @@ const TYPING = Number(process.env.TYPING ?? 1000)
 const ROOMS = Number(process.env.ROOMS ?? 500)
 const ROOMS_SECONDS = Number(process.env.ROOMS_SECONDS ?? 20)
 const KEYS = Number(process.env.KEYS ?? 100)
+const DOC_ITEMS = Number(process.env.DOC_ITEMS ?? 200)
 
 const f = (n: number, d = 1) => n.toFixed(d)
 
@@ -236,6 +243,61 @@ async function reconnect(server: Server) {
   return timedConnects(server, urls)
 }
 
+/**
+ * A champion fills `room` with DOC_ITEMS published queue items (what the core writes: insertItem,
+ * a why and two captions of ~90 characters each), 25 per update, then leaves.
+ */
+async function fillQueue(server: Server, room: string): Promise<number> {
+  const writer = new Writer(await server.url(room, 0))
+  await writer.ready
+  const body = 'Our teams shipped something customers asked for; here is what changed and why. '
+  for (let i = 0; i < DOC_ITEMS; i += 25) {
+    writer.doc.transact(() => {
+      for (let n = i; n < Math.min(DOC_ITEMS, i + 25); n++) {
+        const id = `item_${String(n).padStart(6, '0')}`
+        insertItem(
+          writer.doc,
+          makeItem(id, { status: 'published', title: `Item ${n}: ${body.slice(0, 60)}` }),
+        )
+        whyText(writer.doc, id).insert(0, body)
+        for (const network of ['linkedin', 'x'] as const)
+          captionText(writer.doc, id, network).insert(0, `${network}: ${body}`)
+      }
+    })
+    await sleep(5)
+  }
+  const bytes = Y.encodeStateAsUpdate(writer.doc).byteLength
+  // Stored and quiet before anyone connects; then the document a fresh client is sent must be
+  // the whole of it (a relay that refused part of it would measure a smaller room).
+  await cpuWhenIdle(server)
+  writer.close()
+  const served = await fullSyncBytes(await server.url(room, 0))
+  if (served < bytes * 0.9) throw new Error(`room holds ${served} B of the ${bytes} B written`)
+  return served
+}
+
+/** The size of the sync step 2 a client holding nothing is sent. */
+function fullSyncBytes(url: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false })
+    ws.once('open', () => ws.send(syncFrame(0, new Uint8Array([0]))))
+    ws.on('message', (data: Buffer) => {
+      const d = decoding.createDecoder(new Uint8Array(data))
+      if (decoding.readVarUint(d) !== 0 || decoding.readVarUint(d) !== 1) return
+      done(decoding.readVarUint8Array(d).byteLength)
+      ws.terminate()
+    })
+    ws.once('error', fail)
+  })
+}
+
+async function connectDoc(server: Server) {
+  const room = `connect-doc-${Date.now()}`
+  const docBytes = await fillQueue(server, room)
+  const urls = await memberUrls(server, room)
+  return { ...(await timedConnects(server, urls)), docKiB: docBytes / 1024 }
+}
+
 const scenarios = process.argv.slice(2)
 const want = (name: string) => scenarios.length === 0 || scenarios.includes(name)
 console.log(
@@ -283,6 +345,14 @@ if (want('connect')) {
 if (want('reconnect')) {
   const r = await interleaved(ROUNDS, reconnect)
   console.log(`reconnect: the same ${CONNECT} members again, 100 at a time, to sync step 2`)
+  console.log(connectLine('porte-voix', r.ours))
+  console.log(connectLine('stock', r.stock))
+}
+if (want('connect-doc')) {
+  const r = await interleaved(ROUNDS, connectDoc)
+  console.log(
+    `connect-doc: ${CONNECT} distinct members, 100 at a time, to a queue of ${DOC_ITEMS} items (${r.ours.map((x) => f(x.docKiB, 0)).join('/')} KiB ours, ${r.stock.map((x) => f(x.docKiB, 0)).join('/')} KiB stock)`,
+  )
   console.log(connectLine('porte-voix', r.ours))
   console.log(connectLine('stock', r.stock))
 }
