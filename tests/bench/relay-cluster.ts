@@ -17,10 +17,11 @@
  *    edit what the single node does); SPREAD=1 adds OBSERVERS in all spread over the three (a
  *    third each). Server CPU from /proc (read once every node is quiet) divided by each node's
  *    deliveries. Observers are the harness's light ones (count frames, apply nothing).
- * 3. Typing: a champion types KEYS (100) keystrokes at 10/s to TYPING (1,000) read-only
- *    employees, on the single node, then spread over the three (merged every
- *    --reader-fanout-ms, default 1000); CPU per keystroke per node, also net of each node's idle
- *    CPU (measured for IDLE_MS with the employees connected, nobody typing).
+ * 3. Typing (relay-typing.ts, relay-scale's scenario): a champion types KEYS (100) keystrokes at
+ *    10/s to TYPING (1,000) read-only employees (merged every --reader-fanout-ms), on the stock
+ *    server (fresh each round), the single node, and spread over the three nodes (the champion
+ *    on A), in an order that turns each round; CPU per keystroke per node and in all, also net of
+ *    each server's idle CPU (IDLE_MS with the employees connected, nobody typing).
  * PARTS=hop,fanout,typing picks what each of ROUNDS (2) rounds runs; `uptime`'s load is printed
  * per round. `control`: the single node with 3 × OBSERVERS (the three nodes' deliveries in one
  * process); `solo`: OBSERVERS on each cluster node in turn (A the writer's, then B, then C) while
@@ -49,10 +50,13 @@ import {
   loadAverage,
   openObservers,
   percentile,
+  type Server,
   sleep,
+  startStock,
   until,
   Writer,
 } from './relay-scale-harness'
+import { typing } from './relay-typing'
 
 const EDITS = Number(process.env.EDITS ?? 500)
 const OBSERVERS = Number(process.env.OBSERVERS ?? 1000)
@@ -283,55 +287,59 @@ async function fanout(
 }
 
 /**
- * A champion on `writerNode` typing KEYS keystrokes at 10/s; TYPING read-only employees spread
- * over `nodes` (merged every --reader-fanout-ms, default 1000). Done once every employee holds
- * every keystroke; CPU read once every node is quiet. Per node and in all: CPU per keystroke.
+ * `nodes` as the harness's Server (what relay-typing's scenario takes): one room maps to the same
+ * workspace on every node (created through the first node's admin target; a cluster's
+ * workspaces and members are in PostgreSQL), a member's token is valid on every node.
  */
-async function typing(writerNode: Node, nodes: Node[], label: string) {
-  const { ws, token } = await team(writerNode)
-  const writer = new Writer(roomUrl(writerNode.url, ws, 'queue', token))
-  await writer.ready
-  const tokens = await members(writerNode, ws, 'employee', TYPING)
-  const employees = await observersOn(nodes, ws, tokens, TYPING)
-  const writerId = writer.doc.clientID
-  const seen = new Array<number>(employees.length).fill(0)
-  employees.forEach((o, i) => {
-    o.ws.on('message', (data: Buffer) => {
-      if (data[0] !== MESSAGE_SYNC || data[1] !== SYNC_UPDATE) return
-      const d = decoding.createDecoder(new Uint8Array(data))
-      decoding.readVarUint(d)
-      decoding.readVarUint(d)
-      const clock = Y.parseUpdateMeta(decoding.readVarUint8Array(d)).to.get(writerId) ?? 0
-      if (clock > (seen[i] ?? 0)) seen[i] = clock
-    })
+function asServers(nodes: Node[]): Server[] {
+  const first = nodes[0] as Node
+  const workspaces = new Map<string, Promise<string>>()
+  const tokens = new Map<string, Promise<string>>()
+  return nodes.map((node) => ({
+    name: 'porte-voix',
+    pid: node.pid,
+    async url(room, member = 0, role = 'champion') {
+      let workspace = workspaces.get(room)
+      if (!workspace) {
+        workspace = createWorkspace(first.target, { name: 'Bench' }).then((w) => w.id)
+        workspaces.set(room, workspace)
+      }
+      const workspaceId = await workspace
+      const key = `${workspaceId}-${role}-${member}`
+      let token = tokens.get(key)
+      if (!token) {
+        const name = `${role[0]}${member}`
+        token = invite(
+          first.target,
+          { workspaceId, name, role, ttlSeconds: 86_400, relayUrl: first.url },
+          ENV,
+        ).then((i) => i.token)
+        tokens.set(key, token)
+      }
+      return roomUrl(node.url, workspaceId, 'queue', await token)
+    },
+    stop: () => node.stop(),
+  }))
+}
+
+/**
+ * Typing (relay-typing.ts, relay-scale's scenario): the champion on the first server, TYPING
+ * employees spread over `servers`; CPU per keystroke per server and in all, also net of each
+ * server's idle CPU (IDLE_MS, employees connected, nobody typing).
+ */
+async function typingOn(servers: Server[], label: string) {
+  const r = await typing(servers[0] as Server, {
+    keys: KEYS,
+    employees: TYPING,
+    spread: servers,
+    idleMs: IDLE_MS,
   })
-  await sleep(500)
-  // Each node's own CPU with the employees connected and nobody typing (timers, Redis reads):
-  // counted apart, so what a keystroke costs is not confused with what a node costs per second.
-  const idle0 = nodes.map((n) => cpuMs(n.pid))
-  await sleep(IDLE_MS)
-  const idlePerS = nodes.map((n, i) => ((cpuMs(n.pid) - (idle0[i] ?? 0)) * 1000) / IDLE_MS)
-  const frames0 = employees.reduce((n, o) => n + o.updates, 0)
-  const cpuBefore = nodes.map((n) => cpuMs(n.pid))
-  const t0 = performance.now()
-  for (let i = 0; i < KEYS; i++) {
-    writer.edit()
-    await sleep(100)
-  }
-  const final = Y.getState(writer.doc.store, writerId)
-  await until('every keystroke at every employee', () => seen.every((c) => c >= final))
-  const cpu = (await cpuWhenIdle(nodes)).map((ms, i) => ms - (cpuBefore[i] ?? 0))
-  const seconds = (performance.now() - t0) / 1000
-  const frames = (employees.reduce((n, o) => n + o.updates, 0) - frames0) / employees.length
-  const perKey = cpu.map((ms) => (ms * 1000) / KEYS)
-  const all = perKey.reduce((a, b) => a + b, 0)
-  // Net of each node's idle CPU over the same time.
-  const net = cpu.map((ms, i) => ((ms - (idlePerS[i] ?? 0) * seconds) * 1000) / KEYS)
+  const us = (xs: number[]) => xs.map((v) => `${v.toFixed(0)} µs`).join(' / ')
+  const net = r.netUsPerKeyByServer.reduce((a, b) => a + b, 0)
   console.log(
-    `${label}: ${TYPING} employees over ${nodes.length} node(s), ${KEYS} keys at 10/s; CPU per keystroke ${perKey.map((v) => `${v.toFixed(0)} µs`).join(' / ')} (${all.toFixed(0)} µs in all); idle ${idlePerS.map((v) => v.toFixed(1)).join(' / ')} ms/s; net of idle ${net.map((v) => `${v.toFixed(0)} µs`).join(' / ')} (${net.reduce((a, b) => a + b, 0).toFixed(0)} µs in all) over ${seconds.toFixed(1)} s; ${frames.toFixed(1)} frames per employee`,
+    `${label}: ${TYPING} employees over ${servers.length} server(s), ${KEYS} keys at 10/s; CPU per keystroke ${us(r.usPerKeyByServer)} (${r.usPerKey.toFixed(0)} µs in all); idle ${r.idleMsPerS.map((v) => v.toFixed(1)).join(' / ')} ms/s; net of idle ${us(r.netUsPerKeyByServer)} (${net.toFixed(0)} µs in all); ${r.framesPerEmployee.toFixed(1)} frames, ${r.kibPerEmployee.toFixed(2)} KiB per employee; ${r.usPerFrame.toFixed(1)} µs per frame sent; all delivered in ${(r.deliveredMs / 1000).toFixed(1)} s`,
   )
-  for (const o of [writer, ...employees]) o.close()
-  return { perKey, all }
+  return { ...r, net }
 }
 
 /** Context switches of a process so far (all its threads: the main one and libuv's). */
@@ -379,8 +387,6 @@ async function main() {
         // deliveries per edit on this machine, the same client load), one process.
         if (PARTS.has('control'))
           await fanout(single, [single], OBSERVERS * 3, `round ${round} SQLite, one node, control`)
-        if (PARTS.has('typing'))
-          await typing(single, [single], `round ${round} typing SQLite, one node`)
       }
       const runCluster = async () => {
         if (PARTS.has('hop')) await hop(a, b, `round ${round} Redis+PG, A→B`)
@@ -388,8 +394,6 @@ async function main() {
           await fanout(a, [a, b, c], OBSERVERS, `round ${round} Redis+PG, three nodes`)
         if (SPREAD && PARTS.has('fanout'))
           await fanout(a, [a, b, c], Math.round(OBSERVERS / 3), `round ${round} Redis+PG, spread`)
-        if (PARTS.has('typing'))
-          await typing(a, [a, b, c], `round ${round} typing Redis+PG, three nodes`)
       }
       // Solo: OBSERVERS on one cluster node at a time (A the writer's, B, C readers), the other
       // two holding the room (one observer each, reading the stream): each node's own cost per
@@ -425,6 +429,38 @@ async function main() {
         await runSingle()
       }
       if (PARTS.has('solo')) await runSolo()
+      // Typing: stock (fresh each round), the single node and the three nodes, in an order
+      // that turns each round; ratios within the round.
+      if (PARTS.has('typing')) {
+        const configs = ['stock', 'single', 'cluster'] as const
+        const order = [...configs.slice(round % 3), ...configs.slice(0, round % 3)]
+        if (round % 2 === 0) order.reverse()
+        const got: Partial<Record<(typeof configs)[number], { usPerKey: number; net: number }>> = {}
+        for (const config of order) {
+          if (config === 'stock') {
+            const stock = await startStock()
+            try {
+              got.stock = await typingOn([stock], `round ${round} typing stock`)
+            } finally {
+              await stock.stop()
+            }
+          } else if (config === 'single')
+            got.single = await typingOn(
+              asServers([single]),
+              `round ${round} typing SQLite, one node`,
+            )
+          else
+            got.cluster = await typingOn(
+              asServers([a, b, c]),
+              `round ${round} typing Redis+PG, A / B / C`,
+            )
+        }
+        const ratio = (x?: { usPerKey: number }, y?: { usPerKey: number }) =>
+          x && y ? (x.usPerKey / y.usPerKey).toFixed(2) : '?'
+        console.log(
+          `round ${round} typing ratios in all: three nodes / one ${ratio(got.cluster, got.single)}×, three nodes / stock ${ratio(got.cluster, got.stock)}×, one node / stock ${ratio(got.single, got.stock)}×`,
+        )
+      }
       // Edit: one observer per node, EDIT_EDITS edits: what a node pays per edit whatever its
       // fan-out (the single node: validate, store, broadcast; A: the same with Redis's append and
       // its own entries read back; B, C: reading the stream and applying), CPU per edit below.

@@ -9,6 +9,8 @@
  * idle     IDLE idle connections (default 3000): marginal RSS per connection, read after a full GC
  * connect  CONNECT distinct members (default 1000) connecting, 100 at a time: connections/s
  * reconnect the same CONNECT members connecting a second time (tokens known, directory as it was)
+ * connect-warm CONNECT distinct members connecting after CONNECT others connected to another room
+ *          (another workspace: its own directory) and left: the same as connect on warmed-up code
  * connect-doc CONNECT distinct members connecting to a room holding a real queue (DOC_ITEMS items,
  *          default 200, each with a why and two captions: ~240 KB), 100 at a time: each gets the whole document
  * rooms    ROOMS busy rooms (default 500), a writer and an observer each, every writer at 2 edits/s
@@ -41,6 +43,7 @@ import {
   until,
   Writer,
 } from './relay-scale-harness'
+import { typing } from './relay-typing'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2)
 const FANOUT = Number(process.env.FANOUT ?? 1000)
@@ -85,55 +88,6 @@ async function cpuWhenIdle(server: Server): Promise<number> {
     last = now
   }
   return last
-}
-
-async function typing(server: Server) {
-  const room = `typing-${Date.now()}`
-  const writer = new Writer(await server.url(room))
-  await writer.ready
-  const employees = await openObservers(await urlsFor(server, room, TYPING, 'employee'))
-  // Per employee: the writer's highest clock it received (read from each update's own header,
-  // whether one keystroke or a merge), and the update bytes it received while typing.
-  const writerId = writer.doc.clientID
-  const seen = new Array<number>(employees.length).fill(0)
-  const bytes = new Array<number>(employees.length).fill(0)
-  let counting = false
-  employees.forEach((o, i) => {
-    o.ws.on('message', (data: Buffer) => {
-      // sync (0), update (2): the update's payload follows.
-      if (data[0] !== 0 || data[1] !== 2) return
-      if (counting) bytes[i] = (bytes[i] ?? 0) + data.byteLength
-      const d = decoding.createDecoder(new Uint8Array(data))
-      decoding.readVarUint(d)
-      decoding.readVarUint(d)
-      const clock = Y.parseUpdateMeta(decoding.readVarUint8Array(d)).to.get(writerId) ?? 0
-      if (clock > (seen[i] ?? 0)) seen[i] = clock
-    })
-  })
-  await sleep(500)
-  const frames0 = employees.reduce((n, o) => n + o.updates, 0)
-  counting = true
-  const cpu0 = cpuMs(server.pid)
-  const t0 = performance.now()
-  for (let i = 0; i < KEYS; i++) {
-    writer.edit()
-    await sleep(100)
-  }
-  // Done once every employee holds the whole document (all KEYS keystrokes), then the server's
-  // CPU read once it is quiet: every byte either server had to send is counted.
-  const final = Y.getState(writer.doc.store, writerId)
-  await until('every keystroke at every employee', () => seen.every((c) => c >= final))
-  const deliveredMs = performance.now() - t0
-  const cpu = (await cpuWhenIdle(server)) - cpu0
-  const frames = (employees.reduce((n, o) => n + o.updates, 0) - frames0) / employees.length
-  for (const o of [writer, ...employees]) o.close()
-  return {
-    usPerKey: (cpu * 1000) / KEYS,
-    framesPerEmployee: frames,
-    kibPerEmployee: bytes.reduce((a, b) => a + b, 0) / employees.length / 1024,
-    usPerFrame: (cpu * 1000) / (frames * employees.length),
-    deliveredMs,
-  }
 }
 
 async function fanout(server: Server) {
@@ -229,6 +183,20 @@ async function timedConnects(server: Server, urls: string[]) {
 
 async function connect(server: Server) {
   return timedConnects(server, await memberUrls(server, `connect-${Date.now()}`))
+}
+
+/**
+ * connect on a server whose connect path already ran CONNECT times (another room and, on ours,
+ * another workspace and directory): each round's fresh server otherwise runs every connect on
+ * cold code (interpreted, then baseline-compiled), which a relay that has been up for a while
+ * does not.
+ */
+async function connectWarm(server: Server) {
+  const stamp = Date.now()
+  for (const o of await openObservers(await memberUrls(server, `warm-up-${stamp}`), 100)) o.close()
+  const urls = await memberUrls(server, `connect-warm-${stamp}`)
+  await cpuWhenIdle(server)
+  return timedConnects(server, urls)
 }
 
 /**
@@ -342,6 +310,12 @@ if (want('connect')) {
   console.log(connectLine('porte-voix', r.ours))
   console.log(connectLine('stock', r.stock))
 }
+if (want('connect-warm')) {
+  const r = await interleaved(ROUNDS, connectWarm)
+  console.log(`connect-warm: ${CONNECT} distinct members after ${CONNECT} others, 100 at a time`)
+  console.log(connectLine('porte-voix', r.ours))
+  console.log(connectLine('stock', r.stock))
+}
 if (want('reconnect')) {
   const r = await interleaved(ROUNDS, reconnect)
   console.log(`reconnect: the same ${CONNECT} members again, 100 at a time, to sync step 2`)
@@ -370,7 +344,7 @@ if (want('rooms')) {
   )
 }
 if (want('typing')) {
-  const r = await interleaved(ROUNDS, typing)
+  const r = await interleaved(ROUNDS, (server) => typing(server, { keys: KEYS, employees: TYPING }))
   const line = (name: string, xs: Awaited<ReturnType<typeof typing>>[]) =>
     `  ${name.padEnd(10)} CPU ${xs.map((x) => f(x.usPerKey, 0)).join('/')} µs per keystroke  ${xs.map((x) => f(x.framesPerEmployee, 0)).join('/')} frames, ${xs.map((x) => f(x.kibPerEmployee, 2)).join('/')} KiB per employee  ${xs.map((x) => f(x.usPerFrame)).join('/')} µs per frame sent  all delivered in ${xs.map((x) => f(x.deliveredMs / 1000, 1)).join('/')} s`
   console.log(
