@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads'
 import { CoreClient, type Transport } from '../../common/contract/client'
 import { ChildMessage } from '../../main/core/process-protocol'
-import { fakeInvitation } from '../helpers/core'
+import { fakeInvitation, publishItem } from '../helpers/core'
 import { mainPortLike, type ParentPortListener } from '../helpers/parent-port'
 import { tempDir } from '../helpers/process'
 import { waitFor } from '../helpers/wait'
@@ -53,12 +53,6 @@ export async function offlineXShare(client: CoreClient) {
   await client.call('workspace.join', {
     invitation: fakeInvitation({ role: 'champion', relayUrl: 'ws://127.0.0.1:9' }),
   })
-  const item = await client.call('item.create', {
-    title: 'Launch',
-    url: 'https://acme.example/launch',
-    objective: 'awareness',
-    status: 'published',
-    captions: { x: 'Launch' },
-  })
+  const item = await publishItem(client, 'Launch', 'x')
   return () => client.call('share.perform', { itemId: item.id, network: 'x', text: 'Read this' })
 }

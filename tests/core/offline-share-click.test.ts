@@ -10,6 +10,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../main/core/core'
 import { DB_FILE } from '../../sync-server/persistence/database'
+import { publishItem } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -52,13 +53,7 @@ describe('an offline share clicked before its report reaches the relay', () => {
     await champion.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
     })
-    const item = await champion.client.call('item.create', {
-      title: 'Launch',
-      url: 'https://acme.example/launch',
-      objective: 'awareness',
-      status: 'published',
-      captions: { linkedin: 'Launch' },
-    })
+    const item = await publishItem(champion.client, 'Launch')
     const employeeDir = tempDir('pv-offclick-')
     let employee = await openCore(employeeDir)
     await employee.client.call('workspace.join', {

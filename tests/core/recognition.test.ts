@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { CoreClient } from '../../common/contract/client'
 import { ContractError } from '../../common/contract/messages'
 import type { Core } from '../../main/core/core'
+import { publishItem } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -70,13 +71,9 @@ describe('recognition and the board through a real relay', () => {
       goalKind: 'conversions',
       deadline: new Date(Date.now() + 20 * 86_400_000).toISOString(),
     })
-    const item = await champion.client.call('item.create', {
-      title: 'Launch',
-      url: 'https://acme.example/launch',
+    const item = await publishItem(champion.client, 'Launch', 'linkedin', {
       objective: 'talent',
-      status: 'published',
       campaignId: campaign.id,
-      captions: { linkedin: 'Launch' },
     })
     expect(await champion.client.call('workspace.settings.get', {})).toEqual({
       points: { share: 10, click: 1, conversion: 25 },

@@ -11,6 +11,7 @@ import { parseShortCode } from '../../common/share/short-link'
 import type { Core } from '../../main/core/core'
 import { NudgeStore } from '../../main/core/nudges/nudge-store'
 import { DB_FILE } from '../../sync-server/persistence/database'
+import { publishItem } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -58,12 +59,8 @@ describe('my results through a real relay', () => {
     await champion.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
     })
-    const item = await champion.client.call('item.create', {
-      title: 'Launch',
+    const item = await publishItem(champion.client, 'Launch', 'linkedin', {
       url: 'https://acme.example/launch?ref=blog',
-      objective: 'awareness',
-      status: 'published',
-      captions: { linkedin: 'Launch' },
     })
     const employee = await openCore()
     await joinWith(employee.client, relay, { workspaceId, ...ERIC })

@@ -14,7 +14,7 @@ import { ResultsStore } from '../../main/core/results/results-store'
 import { ShareStore } from '../../main/core/shares/share-store'
 import { databasePath, openDatabase } from '../../main/core/store/database'
 import { launchChromium, type TestBrowser } from '../helpers/browser'
-import { type CoreProcess, fakeInvitation, startCore } from '../helpers/core'
+import { type CoreProcess, fakeInvitation, publishItem, startCore } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
@@ -288,13 +288,7 @@ describe('the heatmap learns from clicks on my short links through a real relay 
     await champion.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Chloé', role: 'champion' }),
     })
-    const item = await champion.client.call('item.create', {
-      title: 'Launch',
-      url: 'https://acme.example/launch',
-      objective: 'awareness',
-      status: 'published',
-      captions: { linkedin: 'Launch' },
-    })
+    const item = await publishItem(champion.client, 'Launch')
     await employee.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
     })

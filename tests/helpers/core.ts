@@ -1,7 +1,9 @@
 import { existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
+import type { Params } from '../../common/contract/api'
 import { CoreClient, type Transport, webSocketTransport } from '../../common/contract/client'
+import type { Network } from '../../common/model/networks'
 import { CORE_EXEC_ARGV, coreEnv } from '../../main/core/runtime-flags'
 import { type Exit, spawnUntilListening, tempDir } from './process'
 
@@ -190,13 +192,22 @@ export function clientOf(core: { attach(transport: Transport): unknown }): CoreC
   return new CoreClient(pair.a)
 }
 
-/** A published item with a LinkedIn caption, titled and addressed after `title`. */
-export async function publishItem(client: CoreClient, title: string) {
+/**
+ * A published item captioned for `network` (the caption is its title), titled and addressed after
+ * `title` (https://acme.example/<title in lower case>); `overrides` for what a test is about.
+ */
+export async function publishItem(
+  client: CoreClient,
+  title: string,
+  network: Network = 'linkedin',
+  overrides: Partial<Params<'item.create'>> = {},
+) {
   return client.call('item.create', {
     title,
-    url: `https://acme.example/${encodeURIComponent(title)}`,
+    url: `https://acme.example/${encodeURIComponent(title.toLowerCase())}`,
     objective: 'awareness',
     status: 'published',
-    captions: { linkedin: title },
+    captions: { [network]: title },
+    ...overrides,
   })
 }
