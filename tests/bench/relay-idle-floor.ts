@@ -7,9 +7,12 @@
  *   ws    the same with ws's WebSocketServer({ noServer: true }) holding WebSocket objects.
  * RSS from /proc/<pid>/status and heapUsed (reported over IPC) after a forced GC, before and
  * after the connects: marginal KiB per connection. Two interleaved rounds, each with and without
- * MALLOC_ARENA_MAX=1.
+ * MALLOC_ARENA_MAX=1. Also V8's young generation (new space, committed): it grows while the
+ * connects' objects survive scavenges and is given back only when the process has been quiet
+ * a while (V8's memory reducer), so the RSS read just after a burst carries it; "RSS outside
+ * the young generation" is what stays per connection (issue 11.3, session 10).
  *
- *   npx tsx tests/bench/relay-idle-floor.ts        (IDLE=…, ROUNDS=… to change)
+ *   npx tsx tests/bench/relay-idle-floor.ts        (IDLE=…, ROUNDS=…, KINDS=net,ws, ARENAS=0|1|both)
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
@@ -21,8 +24,13 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 const IDLE = Number(process.env.IDLE ?? 3000)
 const ROUNDS = Number(process.env.ROUNDS ?? 2)
 const BATCH = 100
-const KINDS = ['net', 'http', 'ws'] as const
-type Kind = (typeof KINDS)[number]
+const ALL_KINDS = ['net', 'http', 'ws'] as const
+type Kind = (typeof ALL_KINDS)[number]
+const KINDS = (process.env.KINDS?.split(',') ?? [...ALL_KINDS]).filter((k): k is Kind =>
+  (ALL_KINDS as readonly string[]).includes(k),
+)
+const ARENAS = process.env.ARENAS ?? 'both'
+const ARENA_SETTINGS = ARENAS === '0' ? [false] : ARENAS === '1' ? [true] : [false, true]
 
 // One server program for the three kinds (argv[1]); 'measure' over IPC collects garbage and
 // answers with the heap and how many connections it holds, so a figure is never read mid-connect.
@@ -58,13 +66,15 @@ if (kind === 'net') {
 process.on('message', async (m) => {
   if (m !== 'measure') return
   global.gc(); await new Promise((r) => setTimeout(r, 100)); global.gc()
-  process.send({ held: held.size, heapUsed: process.memoryUsage().heapUsed })
+  const young = require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')
+  process.send({ held: held.size, heapUsed: process.memoryUsage().heapUsed, young: young ? young.physical_space_size : 0 })
 })
 process.on('disconnect', () => process.exit(0))
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))
 `
 
-type Report = { held: number; heapUsed: number }
+/** young: V8's new space, committed bytes. */
+type Report = { held: number; heapUsed: number; young: number }
 type Child = { proc: ChildProcess; port: number; measure(): Promise<Report & { rss: number }> }
 
 const live = new Set<ChildProcess>()
@@ -127,7 +137,7 @@ async function settled(child: Child, count: number): Promise<Report & { rss: num
   throw new Error(`server never held ${count} connections (${(await child.measure()).held})`)
 }
 
-type Result = { rssKiB: number; heapB: number }
+type Result = { rssKiB: number; heapB: number; youngKiB: number; outsideKiB: number }
 
 async function measureOne(kind: Kind, arenas: boolean): Promise<Result> {
   const child = await startServer(kind, arenas)
@@ -140,9 +150,12 @@ async function measureOne(kind: Kind, arenas: boolean): Promise<Result> {
     clients.push(...(await openMany(kind, child.port, IDLE)))
     await sleep(500)
     const after = await settled(child, IDLE)
+    const youngKiB = (after.young - before.young) / 1024 / IDLE
     return {
       rssKiB: (after.rss - before.rss) / IDLE,
       heapB: (after.heapUsed - before.heapUsed) / IDLE,
+      youngKiB,
+      outsideKiB: (after.rss - before.rss) / IDLE - youngKiB,
     }
   } finally {
     for (const c of clients) c.close()
@@ -163,14 +176,14 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order of kinds and of the allocator setting from round to round.
     const kinds = round % 2 === 0 ? [...KINDS] : [...KINDS].reverse()
-    const settings = round % 2 === 0 ? [false, true] : [true, false]
+    const settings = round % 2 === 0 ? ARENA_SETTINGS : [...ARENA_SETTINGS].reverse()
     for (const arenas of settings)
       for (const kind of kinds) {
         const key = `${kind}${arenas ? ' MALLOC_ARENA_MAX=1' : ''}`
         const r = await measureOne(kind, arenas)
         results.set(key, [...(results.get(key) ?? []), r])
         console.error(
-          `round ${round + 1} ${key}: ${r.rssKiB.toFixed(2)} KiB RSS, ${r.heapB.toFixed(0)} B heap`,
+          `round ${round + 1} ${key}: ${r.rssKiB.toFixed(2)} KiB RSS (young generation ${r.youngKiB.toFixed(2)}, outside it ${r.outsideKiB.toFixed(2)}), ${r.heapB.toFixed(0)} B heap`,
         )
       }
     loads.push(loadAverage())
@@ -179,14 +192,21 @@ async function main(): Promise<void> {
     `\n${IDLE} idle connections, ${ROUNDS} rounds, node ${process.version}; load ${loads.join(' → ')}\n`,
   )
   console.log(
-    '| server | RSS KiB/conn (each round) | range | heapUsed B/conn (each round) | range |',
+    '| server | RSS KiB/conn (each round) | range | young gen. KiB/conn | RSS outside it KiB/conn | heapUsed B/conn (each round) | range |',
   )
-  console.log('|---|---|---|---|---|')
+  console.log('|---|---|---|---|---|---|---|')
   for (const [key, rs] of results) {
     const rss = rs.map((r) => r.rssKiB)
     const heap = rs.map((r) => r.heapB)
+    const list = (v: number[], digits: number) => v.map((x) => x.toFixed(digits)).join(', ')
     console.log(
-      `| ${key} | ${rss.map((v) => v.toFixed(2)).join(', ')} | ${range(rss, 2)} | ${heap.map((v) => v.toFixed(0)).join(', ')} | ${range(heap, 0)} |`,
+      `| ${key} | ${list(rss, 2)} | ${range(rss, 2)} | ${list(
+        rs.map((r) => r.youngKiB),
+        2,
+      )} | ${list(
+        rs.map((r) => r.outsideKiB),
+        2,
+      )} | ${list(heap, 0)} | ${range(heap, 0)} |`,
     )
   }
 }

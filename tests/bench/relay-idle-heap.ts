@@ -1,19 +1,27 @@
 /**
- * What one idle connection holds in each server's JavaScript heap, by object kind: a heap
- * snapshot after one connection and another after IDLE more (default 3000), both after a full GC,
- * and the difference per connection, Porte-voix vs the stock @y/websocket-server 0.1.1 (same
- * clients as relay-scale's idle scenario: one room, read-only for ours).
+ * What one idle connection holds in each server, Porte-voix vs the stock @y/websocket-server
+ * 0.1.1 (same clients as relay-scale's idle scenario: one room, read-only for ours):
+ *
+ * 1. Where its RSS goes (SPLIT_ROUNDS, default 2, interleaved; 0 skips): RSS before and after
+ *    IDLE (default 3000) connections, each after a full GC, split into V8's young generation
+ *    (new space, committed), the rest of V8's heap (committed) and what is outside V8's heap
+ *    (native: libuv, node's stream wraps, malloc). The young generation grows while the connects'
+ *    objects survive scavenges, up to a bounded size, and V8 gives it back once the process has
+ *    been quiet a while (its memory reducer): the RSS read just after a burst carries it, what
+ *    stays per connection is the rest (issue 11.3, session 10).
+ * 2. By object kind (SNAPSHOTS=0 skips): a heap snapshot after one connection and another after
+ *    IDLE more, both after a full GC, and the difference per connection.
  *
  *   npx tsx tests/bench/relay-idle-heap.ts        (BENCH_REF=tree for the working tree)
- *
- * The RSS figure is relay-scale's `idle`; this says what of it is JavaScript objects and whose.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   gcAndWait,
+  loadAverage,
   openObservers,
+  rssKiB,
   type Server,
   sleep,
   startPorteVoix,
@@ -22,6 +30,104 @@ import {
 
 const IDLE = Number(process.env.IDLE ?? 3000)
 const TOP = Number(process.env.TOP ?? 25)
+const SPLIT_ROUNDS = Number(process.env.SPLIT_ROUNDS ?? 2)
+const SNAPSHOTS = process.env.SNAPSHOTS !== '0'
+
+/**
+ * Preloaded into both servers after tests/bench/gc-on-signal.cjs (whose SIGUSR2 listener runs
+ * the full GC first): on the same signal, V8's heap spaces are written to `<dir>/<pid>.json`.
+ */
+const HEAP_SPACES = `
+const { writeFileSync, renameSync } = require('node:fs')
+const v8 = require('node:v8')
+process.on('SIGUSR2', () => {
+  const file = require('node:path').join(process.env.IDLE_HEAP_DIR, process.pid + '.json')
+  const spaces = v8.getHeapSpaceStatistics()
+  const young = spaces.find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0
+  const heap = spaces.reduce((n, s) => n + s.physical_space_size, 0)
+  writeFileSync(file + '.tmp', JSON.stringify({ young, heap, heapUsed: process.memoryUsage().heapUsed }))
+  renameSync(file + '.tmp', file)
+})
+`
+
+type Split = { rss: number; young: number; heap: number; heapUsed: number }
+
+/** RSS (KiB) and V8's heap (bytes) after a full GC. */
+async function split(server: Server, dir: string): Promise<Split> {
+  const file = join(dir, `${server.pid}.json`)
+  rmSync(file, { force: true })
+  await gcAndWait(server)
+  for (let i = 0; i < 100; i++) {
+    try {
+      const spaces = JSON.parse(readFileSync(file, 'utf8')) as Omit<Split, 'rss'>
+      await sleep(200)
+      return { rss: rssKiB(server.pid), ...spaces }
+    } catch {
+      await sleep(20)
+    }
+  }
+  throw new Error('no heap spaces from the server')
+}
+
+type SplitResult = {
+  rssKiB: number
+  youngKiB: number
+  restOfHeapKiB: number
+  outsideHeapKiB: number
+  heapUsedB: number
+}
+
+async function measureSplit(name: 'porte-voix' | 'stock'): Promise<SplitResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'porte-voix-split-'))
+  const preload = join(dir, 'heap-spaces.cjs')
+  writeFileSync(preload, HEAP_SPACES)
+  const key = name === 'stock' ? 'STOCK_NODE_ARGS' : 'RELAY_NODE_ARGS'
+  const was = process.env[key]
+  process.env[key] = `${was ?? ''} --require ${preload}`
+  process.env.IDLE_HEAP_DIR = dir
+  try {
+    const server = name === 'stock' ? await startStock() : await startPorteVoix()
+    try {
+      const room = `idle-${Date.now()}`
+      const urls: string[] = []
+      for (let i = 0; i <= IDLE; i++)
+        urls.push(await server.url(room, 1 + Math.floor(i / 1000), 'employee'))
+      const first = await openObservers(urls.slice(0, 1))
+      await sleep(1000)
+      const a = await split(server, dir)
+      const rest = await openObservers(urls.slice(1))
+      await sleep(2000)
+      const b = await split(server, dir)
+      for (const o of [...first, ...rest]) o.close()
+      const kib = (bytes: number) => bytes / 1024 / IDLE
+      const rssKiB = (b.rss - a.rss) / IDLE
+      const heapKiB = kib(b.heap - a.heap)
+      return {
+        rssKiB,
+        youngKiB: kib(b.young - a.young),
+        restOfHeapKiB: heapKiB - kib(b.young - a.young),
+        outsideHeapKiB: rssKiB - heapKiB,
+        heapUsedB: (b.heapUsed - a.heapUsed) / IDLE,
+      }
+    } finally {
+      await server.stop()
+    }
+  } finally {
+    if (was === undefined) delete process.env[key]
+    else process.env[key] = was
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function printSplit(name: string, rs: SplitResult[]): void {
+  const list = (pick: (r: SplitResult) => number, digits = 2) =>
+    rs.map((r) => pick(r).toFixed(digits)).join(' / ')
+  console.log(
+    `  ${name.padEnd(10)} RSS ${list((r) => r.rssKiB)} KiB = young generation ${list((r) => r.youngKiB)}` +
+      ` + rest of V8's heap ${list((r) => r.restOfHeapKiB)} + outside V8's heap ${list((r) => r.outsideHeapKiB)};` +
+      ` RSS outside the young generation ${list((r) => r.rssKiB - r.youngKiB)} KiB; heapUsed ${list((r) => r.heapUsedB, 0)} B`,
+  )
+}
 
 type Totals = Map<string, { count: number; bytes: number }>
 
@@ -122,6 +228,28 @@ function print(name: string, diff: Totals): void {
 }
 
 console.log(`relay-idle-heap (node ${process.version}): ${IDLE} idle connections, one room`)
-print('porte-voix', await measure('porte-voix'))
-if (!process.env.ONLY_OURS) print('stock', await measure('stock'))
+if (SPLIT_ROUNDS > 0) {
+  const ours: SplitResult[] = []
+  const stock: SplitResult[] = []
+  const loads = [loadAverage()]
+  for (let round = 0; round < SPLIT_ROUNDS; round++) {
+    // Alternate which server goes first.
+    const order =
+      round % 2 === 0 ? (['porte-voix', 'stock'] as const) : (['stock', 'porte-voix'] as const)
+    for (const name of order) {
+      if (name === 'stock' && process.env.ONLY_OURS) continue
+      ;(name === 'stock' ? stock : ours).push(await measureSplit(name))
+    }
+    loads.push(loadAverage())
+  }
+  console.log(
+    `per idle connection, after a full GC, rounds ${SPLIT_ROUNDS}; load ${loads.join(' → ')}`,
+  )
+  printSplit('porte-voix', ours)
+  if (stock.length > 0) printSplit('stock', stock)
+}
+if (SNAPSHOTS) {
+  print('porte-voix', await measure('porte-voix'))
+  if (!process.env.ONLY_OURS) print('stock', await measure('stock'))
+}
 process.exit(0)
