@@ -1,6 +1,4 @@
-import { rmSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Core } from '../../main/core/core'
 import { SimulatedClock } from '../../main/core/lifecycle'
 import { languageOf, processLanguages } from '../../main/core/nudges/language'
 import {
@@ -11,8 +9,7 @@ import {
   systemTimeZone,
   weekSlot,
 } from '../../main/core/nudges/time'
-import { clientOf, fakeInvitation } from '../helpers/core'
-import { tempDir } from '../helpers/process'
+import { openNudgingCore } from '../helpers/nudge-core'
 
 /**
  * Issue 7.8 (core memory at rest): a 'system' time-zone setting is planned in PROCESS_ZONE, read
@@ -26,8 +23,6 @@ afterEach(() => {
   if (savedTz === undefined) delete process.env.TZ
   else process.env.TZ = savedTz
 })
-
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** Count the objects an Intl constructor builds from now on; returns the count and the undo. */
 function counting(name: 'DateTimeFormat' | 'PluralRules'): { made(): number; restore(): void } {
@@ -115,32 +110,9 @@ describe("the process's own zone without Intl", () => {
   })
 
   it("plans a 'system' setting with no Intl.DateTimeFormat", async () => {
-    const dataDir = tempDir('porte-voix-process-zone-')
     const clock = new SimulatedClock('2026-03-02T04:00:00Z')
-    const core = await Core.open({
-      log: () => {},
-      dataDir,
-      clock,
-      joinWaitMs: 1,
-      opener: { open: async () => {} },
-      systemLanguages: ['en-US'],
-    })
+    const { core, client } = await openNudgingCore(clock, null, { systemLanguages: ['en-US'] })
     try {
-      const client = clientOf(core)
-      const joining = client.call('workspace.join', {
-        invitation: fakeInvitation({ role: 'champion' }),
-      })
-      await tick()
-      clock.advance(1)
-      await joining
-      await client.call('settings.update', { timeZone: null, networks: ['linkedin'] })
-      await client.call('item.create', {
-        title: 'News',
-        url: 'https://example.com/news',
-        objective: 'awareness',
-        status: 'published',
-      })
-      await tick()
       const formats = counting('DateTimeFormat')
       try {
         clock.advance(3_600_000)
@@ -151,7 +123,6 @@ describe("the process's own zone without Intl", () => {
       expect(formats.made()).toBe(0)
     } finally {
       await core.close()
-      rmSync(dataDir, { recursive: true, force: true })
     }
   })
 

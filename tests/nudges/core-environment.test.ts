@@ -3,46 +3,16 @@ import type { Nudge } from '../../common/contract/api'
 import { Core } from '../../main/core/core'
 import { SimulatedClock } from '../../main/core/lifecycle'
 import { systemTimeZone } from '../../main/core/nudges/time'
-import { clientOf, fakeInvitation } from '../helpers/core'
+import { clientOf } from '../helpers/core'
+import { openNudgingCore } from '../helpers/nudge-core'
 import { tempDir } from '../helpers/process'
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-/** A joined champion's core on a simulated clock, LinkedIn only, with one published item. */
-async function openCore(clock: SimulatedClock, timeZone: string | null, dataDir?: string) {
-  const events: Nudge[] = []
-  const logs: string[] = []
-  const core = await Core.open({
-    log: (line) => logs.push(line),
-    dataDir: dataDir ?? tempDir('pv-nudge-env-'),
-    clock,
-    joinWaitMs: 1,
-    opener: { open: async () => {} },
-    onNudge: (nudge) => events.push(nudge),
-  })
-  const client = clientOf(core)
-  const joining = client.call('workspace.join', {
-    invitation: fakeInvitation({ role: 'champion' }),
-  })
-  await tick()
-  clock.advance(1)
-  await joining
-  await client.call('settings.update', { timeZone, networks: ['linkedin'] })
-  const item = await client.call('item.create', {
-    title: 'News',
-    url: 'https://example.com/news',
-    objective: 'awareness',
-    status: 'published',
-  })
-  await tick()
-  await tick()
-  return { core, client, events, logs, itemId: item.id }
-}
-
 describe('nudges and what happens around them (core, simulated clock)', () => {
   it('a share of the nudged item records the nudge as shared', async () => {
     const clock = new SimulatedClock('2026-03-02T04:00:00Z')
-    const { core, client, events, itemId } = await openCore(clock, 'Europe/Paris')
+    const { core, client, events, itemId } = await openNudgingCore(clock, 'Europe/Paris')
     try {
       const planned = Date.parse((await client.call('nudge.preview', {})).next?.at ?? '')
       clock.advance(planned - clock.now())
@@ -61,7 +31,7 @@ describe('nudges and what happens around them (core, simulated clock)', () => {
 
   it("a time-zone change from the OS replans in the new zone ('system' setting)", async () => {
     const clock = new SimulatedClock('2026-03-02T04:00:00Z')
-    const { core, client } = await openCore(clock, null)
+    const { core, client } = await openNudgingCore(clock, null)
     try {
       const before = (await client.call('nudge.preview', {})).next?.at
       expect(before).toBeDefined()
@@ -88,7 +58,7 @@ describe('nudges and what happens around them (core, simulated clock)', () => {
 
   it('a wall-clock jump is seen at the next timer of the core and replans at once', async () => {
     const clock = new SimulatedClock('2026-03-02T04:00:00Z')
-    const { core, client, events, logs } = await openCore(clock, 'Europe/Paris')
+    const { core, client, events, logs } = await openNudgingCore(clock, 'Europe/Paris')
     try {
       const planned = Date.parse((await client.call('nudge.preview', {})).next?.at ?? '')
       expect(planned).toBeGreaterThan(clock.now())
@@ -115,10 +85,12 @@ describe('nudges and what happens around them (core, simulated clock)', () => {
 
   it("the first plan after a restart runs on the core's clock", async () => {
     const dataDir = tempDir('pv-nudge-env-')
-    const first = await openCore(
+    const first = await openNudgingCore(
       new SimulatedClock('2026-03-02T04:00:00Z'),
       'Europe/Paris',
-      dataDir,
+      {
+        dataDir,
+      },
     )
     await first.core.close()
     const clock = new SimulatedClock('2026-03-02T04:05:00Z')
