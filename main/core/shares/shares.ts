@@ -28,7 +28,7 @@ import type { StoredSession } from '../store/session'
 import type { Joined } from '../workspace'
 import { assertOpenable, type Opener, OpenerRefusedError } from './opener'
 import type { OutboxSender } from './outbox-sender'
-import type { OutboxState, Owner, ShareStore } from './share-store'
+import type { OutboxState, Owner, ShareRow, ShareStore } from './share-store'
 
 export type SharesDeps = {
   table: ShareStore
@@ -166,6 +166,13 @@ export class Shares {
       pasteNeeded: !sharePagePrefillsCaption(network),
       sharedAt,
     }
+  }
+
+  /** Every share recorded on this device, oldest first (the account export). */
+  recorded(): ShareRow[] {
+    const byTime = (a: ShareRow, b: ShareRow) =>
+      a.sharedAt < b.sharedAt ? -1 : a.sharedAt > b.sharedAt ? 1 : 0
+    return this.deps.table.allShares().sort(byTime)
   }
 
   statsMine(settings: Settings, now: Date): PersonalStats {

@@ -69,32 +69,10 @@ function exportAccount(ctx: CoreContext): AccountExport {
   const now = new Date(ctx.now())
   const status = ctx.status()
   const db = ctx.store.db
-  const shares = db
-    .prepare<
-      [],
-      {
-        id: string
-        item_id: string
-        network: string
-        objective: string
-        campaign_id: string | null
-        shared_at: string
-      }
-    >(
-      'SELECT id, item_id, network, objective, campaign_id, shared_at FROM shares ORDER BY shared_at',
-    )
-    .all()
-    .flatMap((row) => {
-      const parsed = ShareEvent.safeParse({
-        id: row.id,
-        itemId: row.item_id,
-        network: row.network,
-        objective: row.objective,
-        campaignId: row.campaign_id,
-        sharedAt: row.shared_at,
-      })
-      return parsed.success ? [parsed.data] : []
-    })
+  const shares = ctx.shares.recorded().flatMap((row) => {
+    const parsed = ShareEvent.safeParse(row)
+    return parsed.success ? [parsed.data] : []
+  })
   return {
     format: 'porte-voix.account-export/1',
     exportedAt: now.toISOString(),
