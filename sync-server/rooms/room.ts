@@ -577,31 +577,46 @@ export class Room {
     // onChange is told after the append, as on the other path; should the store settle it before
     // (a hook that flushed), it is sent from the order, after the hook.
     let told = false
-    // Settled once: a store that queued the append and then threw still calls back later (its
-    // flush); the change was refused by then, so it must be neither counted nor sent again.
+    // Settled once. A store that threw and then calls back broke appendThen's contract: the
+    // change was refused, sent to no one, yet stored (a reload serves it): rather than let peers
+    // diverge, the room breaks and they reconnect to a fresh load (issue 11 review, F2).
     let done = false
     this.#unsettled++
     const settled = (error: Error | null, lastSeq: number): void => {
-      if (done) return
+      if (done) {
+        if (error === null && !this.#broken)
+          this.#breakDown(new Error('store stored a change it had refused (appendThen threw)'))
+        return
+      }
       done = true
       try {
+        // Decided now (settlements come in append order), not when a late task runs: by then
+        // the reload an earlier refusal queued may have reset #failed (issue 11 review, F1).
+        const onTop = error === null && this.#failed ? this.#onTopOfRefused() : null
         if (told && changed === null && this.#tasks === 0) {
-          const refused = error ? this.#refusal(error) : this.#accept(lastSeq, captured.length)
+          const refused = error ? this.#refusal(error) : onTop
           if (refused) outcome.settle(refused)
           else {
+            this.#record(lastSeq, captured.length)
             this.#deliver(captured, echo ? null : origin, transactions, payload, lastSeq)
             if (this.#sinceSnapshot < this.#compactAt) outcome.settle()
-            else this.#run(() => this.#compactPeriodically()).then(() => outcome.settle())
+            else {
+              // Delivered already: settled well whatever the compaction does (F4).
+              const stored = () => outcome.settle()
+              this.#run(() => this.#compactPeriodically()).then(stored, stored)
+            }
           }
         } else {
+          let refused = onTop
           const late = this.#run(async () => {
-            if (error) throw this.#refusal(error)
-            const refused = this.#accept(lastSeq, captured.length)
             if (refused) throw refused
+            this.#record(lastSeq, captured.length)
             if (changed) await changed
             this.#deliver(captured, echo ? null : origin, transactions, payload, lastSeq)
             if (this.#sinceSnapshot >= this.#compactAt) await this.#compactPeriodically()
           })
+          // After its task: the reload the refusal queues comes after it, as on the other path.
+          if (error) refused = this.#refusal(error)
           late.then(
             () => outcome.settle(),
             (refused: unknown) => outcome.settle(refused),
@@ -650,12 +665,20 @@ export class Room {
 
   /** A change is stored as `lastSeq`: null if it may be sent, else why not. */
   #accept(lastSeq: number, count: number): StorageError | null {
-    // An earlier change of this batch was refused: this one was applied on top of it.
-    if (this.#failed) return new StorageError('room unavailable: storage failed, reloading')
+    if (this.#failed) return this.#onTopOfRefused()
+    this.#record(lastSeq, count)
+    return null
+  }
+
+  /** An earlier change was refused since this one was applied: it was applied on top of it. */
+  #onTopOfRefused(): StorageError {
+    return new StorageError('room unavailable: storage failed, reloading')
+  }
+
+  #record(lastSeq: number, count: number): void {
     // Another node's later entries may have been applied already: lastSeq never goes back.
     this.#lastSeq = Math.max(this.#lastSeq, lastSeq)
     this.#sinceSnapshot += count
-    return null
   }
 
   /** Send a stored change, then tell onStore. */
@@ -748,6 +771,11 @@ export class Room {
       loaded = await loadDoc(this.#store, this.name)
     } catch (error) {
       this.#breakDown(error)
+      return
+    }
+    // Broken meanwhile (see #appendThen): its doc is destroyed and nobody is served from it.
+    if (this.#broken) {
+      loaded.doc.destroy()
       return
     }
     this.#replaceDoc(loaded)

@@ -58,11 +58,18 @@ export interface DocStore {
   append(room: string, updates: readonly Uint8Array[]): Promise<number>
   /**
    * Optional, for a store that makes appends durable in a flush of its own (SQLite's group
-   * commit): `append` without a promise. `settled` is called exactly once, synchronously inside
-   * that flush, in append order across every room, with the last seq (error null) or with the
-   * reason nothing was stored — under the same contract as `append`'s promise. A room then sends
-   * the change in the same job as the flush (issue 11.3: no promise, queue task or await per
-   * change). `settled` must not throw.
+   * commit): `append` without a promise. `settled` is called exactly once, never during this
+   * call: synchronously inside that flush, in append order across every room — a refusal the
+   * store found at once (a counter it could not read) too — with the last seq (error null) or
+   * with the reason nothing was stored, under the same contract as `append`'s promise. A room
+   * then sends the change in the same job as the flush (issue 11.3: no promise, queue task or
+   * await per change), and refuses one settled after a refusal of its room (it was applied on
+   * top of the refused one). Once the store is closed nothing is pending, and the refusal comes
+   * in a microtask. `settled` must not throw.
+   * It never throws once it has queued the updates: a throw means nothing was queued and
+   * `settled` will not be called (the room refuses the change). A store that threw and called
+   * back anyway stored a change its room refused and sent to no one: the room then breaks
+   * (its peers reconnect to a fresh load) rather than let them diverge.
    */
   appendThen?(room: string, updates: readonly Uint8Array[], settled: AppendSettled): void
   /**
@@ -144,10 +151,11 @@ export type StorePayload = ChangePayload & { firstSeq: number; lastSeq: number }
  * and may be async.
  * - onLoad: after a room's doc was built from storage, before anyone is served from it.
  * - onConnect: a peer joined a loaded room.
- * - onChange: after validation, before the append: awaited before broadcast; throwing refuses
- *   nothing already applied (log only) — it is for observers (click tracking, boards).
+ * - onChange: after validation, once the append is handed to the store (not awaited by it, and
+ *   told nothing of its outcome): awaited before broadcast; throwing refuses nothing already
+ *   applied (log only) — it is for observers (click tracking, boards).
  * - onStore: after the durable append, not awaited by the broadcast.
- * Hook errors are logged and never reach the client.
+ * Hook errors, thrown or rejected, are logged and never reach the client.
  */
 export type RoomHooks = {
   onLoad?(payload: LoadPayload): void | Promise<void>

@@ -9,7 +9,7 @@
  * CONFIGS: `|`-separated; `default` is the relay with no extra flag, `stock` the stock server, any
  * other entry the relay's flags. Prints CPU per edit (server CPU from /proc) and p99 per round.
  */
-import { busyRooms, startPorteVoix, startStock } from './relay-scale-harness'
+import { busyRooms, loadAverage, startPorteVoix, startStock } from './relay-scale-harness'
 
 const ROOMS = Number(process.env.ROOMS ?? 500)
 const SECONDS = Number(process.env.ROOMS_SECONDS ?? 20)
@@ -27,7 +27,15 @@ async function main() {
       try {
         const x = await busyRooms(server, ROOMS, SECONDS)
         res.set(c, [...(res.get(c) ?? []), `${x.usPerEdit.toFixed(1)}µs p99 ${x.p99.toFixed(0)}`])
-        console.log(new Date().toISOString().slice(11, 19), c, x.usPerEdit.toFixed(1))
+        console.log(
+          new Date().toISOString().slice(11, 19),
+          c,
+          x.usPerEdit.toFixed(1),
+          `p99 ${x.p99.toFixed(0)}`,
+          loadAverage(),
+          // BENCH_THREADS=1: user+sys µs per edit of each of the server's threads.
+          process.env.BENCH_THREADS ? JSON.stringify(x.threads) : '',
+        )
         // The server's log (BENCH_SERVER_LOG) and the edit window within it.
         if (process.env.BENCH_SERVER_LOG)
           console.log(

@@ -6,7 +6,7 @@
  * memory come from /proc/<pid>/stat and /proc/<pid>/status.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import * as decoding from 'lib0/decoding'
@@ -33,6 +33,36 @@ export function syncFrame(type: number, payload: Uint8Array): Uint8Array {
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
+/**
+ * Per thread of a process (by name, threads of one name summed): user and system CPU, ms. Where
+ * a server's CPU goes beside its main thread (libuv's pool, V8's GC helpers, a worker).
+ */
+export function threadCpuMs(pid: number): Map<string, { user: number; sys: number }> {
+  const out = new Map<string, { user: number; sys: number }>()
+  let tasks: string[]
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const tid of tasks) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+    } catch {
+      continue // the thread ended meanwhile
+    }
+    const name =
+      tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+    const row = out.get(name) ?? { user: 0, sys: 0 }
+    row.user += (Number(fields[11]) * 1000) / 100
+    row.sys += (Number(fields[12]) * 1000) / 100
+    out.set(name, row)
+  }
+  return out
 }
 
 /** The load averages over 1, 5 and 15 minutes, as /proc gives them: quoted with every figure. */
@@ -407,6 +437,7 @@ export async function busyRooms(server: Server, rooms: number, seconds: number) 
       if (t !== undefined) latencies.push(now - t)
     }
   await sleep(1000)
+  const threads0 = threadCpuMs(server.pid)
   const cpu0 = cpuMs(server.pid)
   const from = Date.now()
   const ticks = seconds * 2
@@ -423,6 +454,15 @@ export async function busyRooms(server: Server, rooms: number, seconds: number) 
   await until('every edit at its observer', () => latencies.length >= ticks * rooms)
   const cpu = cpuMs(server.pid) - cpu0
   const to = Date.now()
+  // Per thread, µs per edit (user+sys): threads that ended in the window are missed.
+  const threads: Record<string, string> = {}
+  const edits = ticks * rooms
+  for (const [name, t] of threadCpuMs(server.pid)) {
+    const t0 = threads0.get(name) ?? { user: 0, sys: 0 }
+    const user = ((t.user - t0.user) * 1000) / edits
+    const sys = ((t.sys - t0.sys) * 1000) / edits
+    if (user + sys > 0) threads[name] = `${user.toFixed(1)}+${sys.toFixed(1)}`
+  }
   for (const p of pairs) {
     p.writer.close()
     p.observer.close()
@@ -431,6 +471,8 @@ export async function busyRooms(server: Server, rooms: number, seconds: number) 
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     usPerEdit: (cpu * 1000) / (ticks * rooms),
+    /** Per thread name, user+sys µs per edit in the window. */
+    threads,
     /** The edit window (Date.now()), e.g. for BENCH_SERVER_LOG's lines. */
     window: { from, to },
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { silentLogger } from '../../sync-server/log'
+import { type Logger, silentLogger } from '../../sync-server/log'
 import { instrumentAppend } from '../../sync-server/metrics/instrument-store'
 import { RelayMetrics } from '../../sync-server/metrics/metrics'
 import { openDatabase } from '../../sync-server/persistence/database'
@@ -19,9 +19,23 @@ import { removeTempDir, tempDir } from '../helpers/process'
 
 class Failing extends SqliteStore {
   failing = false
+  compactFails = false
+  override compact(room: string, snapshot: Uint8Array, uptoSeq: number): number {
+    if (this.compactFails) throw new Error('database or disk is full')
+    return super.compact(room, snapshot, uptoSeq)
+  }
+  /** Reads of a room's last seq that fail (a transient I/O error) before they work again. */
+  lastSeqFailures = 0
   override append(room: string, firstSeq: number, updates: readonly Uint8Array[]): void {
     if (this.failing) throw new Error('database or disk is full')
     super.append(room, firstSeq, updates)
+  }
+  override lastSeq(room: string): number {
+    if (this.lastSeqFailures > 0) {
+      this.lastSeqFailures--
+      throw new Error('disk I/O error')
+    }
+    return super.lastSeq(room)
   }
 }
 
@@ -32,20 +46,22 @@ type Setup = {
   room: Room
   /** What the watching peer was sent, as the key each update set. */
   sent: string[]
+  /** Why the watching peer was asked to reconnect, if it was. */
+  closed: string[]
   origin: Peer
   /** An update from a fresh client setting `key`. */
   edit(key: string): Uint8Array
 }
 
 async function withRoom(
-  options: { journal?: boolean; hooks?: RoomHooks; compactEvery?: number },
+  options: { journal?: boolean; hooks?: RoomHooks; compactEvery?: number; log?: Logger },
   run: (s: Setup) => Promise<void>,
 ): Promise<void> {
   const dir = tempDir('porte-voix-sync-settle-')
   const db = openDatabase(dir)
   const raw = new Failing(db)
   const store = new SqliteDocStore(raw, { journal: options.journal ?? false })
-  const rooms = new RoomManager(store, silentLogger, {
+  const rooms = new RoomManager(store, options.log ?? silentLogger, {
     idleUnloadMs: 60_000,
     compactEvery: options.compactEvery ?? 1000,
     hooks: options.hooks,
@@ -53,11 +69,15 @@ async function withRoom(
   try {
     const room = await rooms.acquire({ workspaceId: 'ws_settle', doc: 'directory' })
     const sent: string[] = []
+    const closed: string[] = []
     const keys = new Map<string, string>()
     room.addPeer({
       id: 2,
       access: 'write',
+      close: (_code, reason) => void closed.push(reason),
       send: (frame) => {
+        // Presence (a room's destroy() removes its own): not what these tests count.
+        if (frame[0] === 1) return
         // The frame carries the client's own bytes: find which edit it is.
         for (const [bytes, key] of keys)
           if (Buffer.from(frame).toString('hex').endsWith(bytes)) {
@@ -75,7 +95,7 @@ async function withRoom(
       keys.set(Buffer.from(update).toString('hex'), key)
       return update
     }
-    await run({ raw, store, rooms, room, sent, origin, edit })
+    await run({ raw, store, rooms, room, sent, closed, origin, edit })
     rooms.release(room)
   } finally {
     await rooms.closeAll()
@@ -174,6 +194,34 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
     })
   })
 
+  it('never sends a change applied on top of one refused at once, though the store kept it', async () => {
+    await withRoom({}, async ({ raw, store, room, sent, origin, edit }) => {
+      // One client's two consecutive edits: B's item follows A's, so B means nothing without A.
+      const client = new Y.Doc()
+      client.getMap('m').set('a', 'a')
+      const a = Y.encodeStateAsUpdate(client)
+      const before = Y.encodeStateVector(client)
+      client.getMap('m').set('b', 'b')
+      const b = Y.encodeStateAsUpdate(client, before)
+      // The room's counter is not cached (an older Room of the name unloaded) and its first read
+      // fails: A is refused at once, B (the next read works) is queued and stored.
+      store.forget(room.name)
+      raw.lastSeqFailures = 1
+      const results = [a, b].map((u) => room.applyClientUpdate(u, origin))
+      await room.idle()
+      await expect(results[0]?.stored).rejects.toBeInstanceOf(StorageError)
+      // Sent, B would leave the peer with a struct it can never integrate (4b07e7b refused it;
+      // 1791841 sent it, once the reload A's refusal queued had reset the room).
+      await expect(results[1]?.stored).rejects.toBeInstanceOf(StorageError)
+      expect(sent).toEqual([])
+      // Stored, but the reload dropped it (it cannot integrate), so nobody is served it either.
+      expect(await store.countUpdates(room.name)).toBe(1)
+      expect(room.doc.getMap('m').toJSON()).toEqual({})
+      await room.applyClientUpdate(edit('c'), origin).stored
+      expect(sent).toEqual(['c'])
+    })
+  })
+
   it('refuses a change whose store threw instead of calling back, reloads, and goes on', async () => {
     await withRoom({}, async ({ store, room, sent, origin, edit }) => {
       const appendThen = store.appendThen.bind(store)
@@ -191,8 +239,10 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
     })
   })
 
-  it('settles a change once when its store queued the append and then threw', async () => {
-    await withRoom({}, async ({ store, room, sent, origin, edit }) => {
+  it('breaks the room when its store queued an append, threw, and then stored it anyway', async () => {
+    await withRoom({}, async ({ store, rooms, room, sent, closed, origin, edit }) => {
+      // appendThen's contract (storage/types.ts): it never throws once it has queued. This store
+      // breaks it: the change is refused and sent to no one, then stored by the next flush.
       const appendThen = store.appendThen.bind(store)
       store.appendThen = (name, captured, settled) => {
         appendThen(name, captured, settled)
@@ -201,13 +251,19 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
       const refused = room.applyClientUpdate(edit('a'), origin)
       store.appendThen = appendThen
       await expect(refused.stored).rejects.toBeInstanceOf(StorageError)
-      // The queued append's callback comes with the flush: ignored, the change was refused.
       store.flush()
+      // idle() still resolves (one settlement counted, not two).
       await room.idle()
-      await room.applyClientUpdate(edit('b'), origin).stored
-      // Refused, so never sent; and idle() still resolves (one settlement counted, not two).
-      expect(sent).toEqual(['b'])
-      await room.idle()
+      expect(sent).toEqual([])
+      expect(await store.countUpdates(room.name)).toBe(1)
+      // Stored but never sent: kept going, the room would serve it to newcomers (its reload has
+      // it) and never to the peers it has. It breaks instead, and they reconnect to a fresh load.
+      expect(room.broken).toBe(true)
+      expect(closed).toEqual(['storage unavailable'])
+      await rooms.with(room.ref, (fresh) => {
+        expect(fresh).not.toBe(room)
+        expect(fresh.doc.getMap('m').toJSON()).toEqual({ a: 'a' })
+      })
     })
   })
 
@@ -217,6 +273,25 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
       const results = ['a', 'b', 'c', 'd'].map((k) => room.applyClientUpdate(edit(k), origin))
       for (const r of results) await r.stored
       expect(await store.countUpdates(room.name)).toBe(0)
+    })
+  })
+
+  it('settles a delivered change whose compaction failed in a way the room did not expect', async () => {
+    // The room catches the store's compaction error and logs it; here logging it throws too.
+    const log: Logger = {
+      ...silentLogger,
+      error(message) {
+        if (message === 'compaction failed') throw new Error('log sink gone')
+      },
+    }
+    await withRoom({ compactEvery: 1, log }, async ({ raw, room, sent, origin, edit }) => {
+      raw.compactFails = true
+      const result = room.applyClientUpdate(edit('a'), origin)
+      const late = new Promise((resolve) => setTimeout(() => resolve('still pending'), 2000))
+      // Delivered, so settled well (no refusal for its client, no unhandled rejection).
+      expect(await Promise.race([result.stored.then(() => 'stored'), late])).toBe('stored')
+      expect(sent).toEqual(['a'])
+      raw.compactFails = false
     })
   })
 

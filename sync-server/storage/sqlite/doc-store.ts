@@ -28,6 +28,8 @@ type Pending = {
   firstSeq: number
   updates: readonly Uint8Array[]
   settled: AppendSettled
+  /** Refused at once (counter unreadable): settled with this in the flush, never written. */
+  error: Error | null
 }
 
 /**
@@ -187,6 +189,8 @@ export class SqliteDocStore implements DocStore {
   readonly #store: SqliteStore
   readonly #seqs = new Map<string, number>()
   #batch: Pending[] = []
+  /** Entries of #batch refused at once (see #enqueue). */
+  #refusedInBatch = 0
   #scheduled = false
   #closed = false
   /** Transactions committed and appends in them, for benchmarks. */
@@ -416,8 +420,10 @@ export class SqliteDocStore implements DocStore {
 
   /**
    * `append` without a promise: `settled` runs inside the flush that makes the updates durable
-   * (the end of this turn, or an earlier flush()), in append order; a refusal found at once
-   * (store closed, counter unreadable) is reported in a microtask, never during this call.
+   * (the end of this turn, or an earlier flush()), in append order — a refusal found at once
+   * (counter unreadable) too, so that a room hears of it after the appends before it, never
+   * during this call. After close() (nothing pending then) the refusal comes in a microtask.
+   * Never throws.
    */
   appendThen(room: string, updates: readonly Uint8Array[], settled: AppendSettled): void {
     this.#enqueue(room, updates, settled)
@@ -434,13 +440,21 @@ export class SqliteDocStore implements DocStore {
       try {
         last = this.#storedLastSeq(room)
       } catch (error) {
-        queueMicrotask(() => settled(error as Error, 0))
+        // Settled in the flush, in append order: reported now, it would come before the
+        // settlements of this turn's earlier appends (issue 11 review, F1).
+        this.#batch.push({ room, firstSeq: 0, updates, settled, error: error as Error })
+        this.#refusedInBatch++
+        this.#schedule()
         return
       }
     }
     const firstSeq = last + 1
     this.#seqs.set(room, last + updates.length)
-    this.#batch.push({ room, firstSeq, updates, settled })
+    this.#batch.push({ room, firstSeq, updates, settled, error: null })
+    this.#schedule()
+  }
+
+  #schedule(): void {
     if (!this.#scheduled) {
       this.#scheduled = true
       setImmediate(() => this.flush())
@@ -460,27 +474,36 @@ export class SqliteDocStore implements DocStore {
     const batch = this.#batch
     if (batch.length === 0) return true
     this.#batch = []
+    // What is written: the batch, less what was refused at once (rare: filtered only then).
+    const writes = this.#refusedInBatch === 0 ? batch : batch.filter((p) => p.error === null)
+    this.#refusedInBatch = 0
     const views: Uint8Array[][] = []
     try {
-      if (!this.#journal) this.#commit(batch)
+      if (writes.length === 0) {
+        // Only refusals: nothing to write.
+      } else if (!this.#journal) this.#commit(writes)
       else {
         // SQLite refused the last fold: what is acknowledged must be foldable, so nothing more is.
         if (this.#foldError) throw this.#foldError
-        this.#journal.write(encodeRecords(batch, views))
+        this.#journal.write(encodeRecords(writes, views))
       }
     } catch (error) {
       // Nothing of the batch is stored: each room's counter goes back to before its first one.
-      for (let i = batch.length - 1; i >= 0; i--) {
-        const p = batch[i] as Pending
+      for (let i = writes.length - 1; i >= 0; i--) {
+        const p = writes[i] as Pending
         this.#seqs.set(p.room, p.firstSeq - 1)
       }
-      for (const p of batch) p.settled(error as Error, 0)
+      for (const p of batch) p.settled(p.error ?? (error as Error), 0)
       return false
+    }
+    if (writes.length === 0) {
+      for (const p of batch) p.settled(p.error, 0)
+      return true
     }
     if (this.#journal) {
       this.commits.journalWrites++
-      for (let b = 0; b < batch.length; b++) {
-        const p = batch[b] as Pending
+      for (let b = 0; b < writes.length; b++) {
+        const p = writes[b] as Pending
         const updates = views[b] ?? p.updates
         const entry: JournalEntry = { room: p.room, firstSeq: p.firstSeq, updates }
         this.#unfolded.push(entry)
@@ -490,10 +513,12 @@ export class SqliteDocStore implements DocStore {
         this.#unfoldedRows += p.updates.length
       }
     } else this.commits.transactions++
-    this.commits.appends += batch.length
+    this.commits.appends += writes.length
     // appendThen's rooms send here, in append order; append's promises resolve (their rooms send
     // in the microtasks after this job).
-    for (const p of batch) p.settled(null, p.firstSeq + p.updates.length - 1)
+    for (const p of batch)
+      if (p.error) p.settled(p.error, 0)
+      else p.settled(null, p.firstSeq + p.updates.length - 1)
     // After the settlements: the broadcasts (and the promises' microtasks) before a long fold.
     if (
       this.#unfoldedRows >= FOLD_AT_ROWS ||
