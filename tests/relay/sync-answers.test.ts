@@ -8,7 +8,7 @@ import { createLogger } from '../../sync-server/log'
 import { openDatabase } from '../../sync-server/persistence/database'
 import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
-import { SyncAnswers } from '../../sync-server/rooms/sync-answers'
+import { MAX_ANSWER_BYTES, SyncAnswers } from '../../sync-server/rooms/sync-answers'
 
 // Issue 11.3, connects: a room's sync answers are computed once while its doc is unchanged. A
 // kept answer must never be stale: deletes leave the state vector as it was, Yjs collects
@@ -130,6 +130,112 @@ describe('SyncAnswers', () => {
     expect(after).not.toBe(first)
     expect(after).toEqual(Y.encodeStateAsUpdate(doc, empty))
     expect(after).not.toEqual(first)
+  })
+})
+
+describe('SyncAnswers: memory and listeners (issue 11.3, session 10)', () => {
+  /** A doc whose full answer is a little more than `bytes` long (one text). */
+  function docOf(bytes: number): Y.Doc {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'abcdefghij'.repeat(Math.ceil(bytes / 10)).slice(0, bytes))
+    return doc
+  }
+
+  it('keeps at most MAX_ANSWER_BYTES of answers beyond the newest (a 1 MB doc: one answer)', () => {
+    const doc = docOf(1_000_000)
+    const answers = new SyncAnswers()
+    const other = new Y.Doc()
+    other.getText('x').insert(0, 'other client')
+    // Four different state vectors, each a full answer of ~1 MB (none covers the room's client).
+    const vectors = [
+      new Uint8Array([0]),
+      Y.encodeStateVector(other),
+      Y.encodeStateVector(new Y.Doc()),
+      Y.encodeStateVector(docOf(3)),
+    ]
+    // Compared as Buffers: vitest's toEqual walks a 1 MB array element by element.
+    for (const sv of vectors)
+      expect(Buffer.from(answers.diff(doc, sv)).equals(Y.encodeStateAsUpdate(doc, sv))).toBe(true)
+    const one = Y.encodeStateAsUpdate(doc).byteLength
+    expect(one).toBeGreaterThan(1_000_000)
+    // Before the bound: four answers, ~4 MB. Now the newest alone (and a few bytes of vectors).
+    expect(answers.keptBytes).toBeLessThan(one + 1024)
+    // The newest is the one kept: asked again, the very same bytes.
+    const last = vectors[3] as Uint8Array
+    expect(answers.diff(doc, last)).toBe(answers.diff(doc, last.slice()))
+  })
+
+  it('keeps several small answers up to the bound, the oldest dropped first', () => {
+    const doc = docOf(100_000)
+    const answers = new SyncAnswers()
+    const vectors = [0, 1, 2, 3].map((i) => {
+      const d = new Y.Doc()
+      d.getText('x').insert(0, `client ${i}`)
+      return Y.encodeStateVector(d)
+    })
+    const kept = vectors.map((sv) => answers.diff(doc, sv))
+    const size = (kept[0] as Uint8Array).byteLength
+    const fit = Math.min(4, 1 + Math.floor(MAX_ANSWER_BYTES / size))
+    expect(answers.keptBytes).toBeLessThanOrEqual(MAX_ANSWER_BYTES + size + 1024)
+    expect(answers.keptBytes).toBeGreaterThanOrEqual(fit * size)
+    // The newest `fit` are kept (the same bytes); the older ones are encoded again.
+    expect(fit).toBeLessThan(4)
+    for (let i = 4 - fit; i < 4; i++)
+      expect(answers.diff(doc, vectors[i] as Uint8Array)).toBe(kept[i])
+    const oldest = answers.diff(doc, vectors[0] as Uint8Array)
+    expect(oldest).not.toBe(kept[0])
+    expect(oldest).toEqual(kept[0])
+  })
+
+  it('listens to the doc only while something is kept', () => {
+    const doc = new Y.Doc()
+    const answers = new SyncAnswers()
+    const observers = () => doc._observers.get('beforeTransaction')?.size ?? 0
+    answers.stateVector(doc)
+    expect(answers.listening).toBe(true)
+    expect(observers()).toBe(1)
+    answers.diff(doc, new Uint8Array([0]))
+    expect(observers()).toBe(1)
+    // A keystroke forgets everything and leaves no listener: the next ones run none.
+    doc.getText('t').insert(0, 'a')
+    expect(answers.listening).toBe(false)
+    expect(observers()).toBe(0)
+    doc.getText('t').insert(1, 'b')
+    expect(observers()).toBe(0)
+    expect(answers.diff(doc, new Uint8Array([0]))).toEqual(Y.encodeStateAsUpdate(doc))
+    expect(observers()).toBe(1)
+    // A new doc (a reload): the old one is no longer listened to.
+    const fresh = new Y.Doc()
+    answers.stateVector(fresh)
+    expect(observers()).toBe(0)
+    expect(fresh._observers.get('beforeTransaction')?.size).toBe(1)
+  })
+
+  it('keeps nothing and serves nothing kept while a transaction or its cleanup runs', () => {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'hello')
+    const answers = new SyncAnswers()
+    const empty = new Uint8Array([0])
+    const before = answers.diff(doc, empty)
+    const seen: { inside: Uint8Array; cleanup: Uint8Array[] } = { inside: empty, cleanup: [] }
+    // An observer runs in the cleanup, after the transaction's changes (before Yjs's merges):
+    // it must get what Yjs encodes then.
+    const onChange = () => {
+      seen.cleanup = [answers.diff(doc, empty), Y.encodeStateAsUpdate(doc, empty)]
+    }
+    doc.getText('t').observe(onChange)
+    doc.transact(() => {
+      doc.getText('t').insert(5, ' world')
+      seen.inside = answers.diff(doc, empty)
+      expect(answers.stateVector(doc)).toEqual(Y.encodeStateVector(doc))
+    })
+    doc.getText('t').unobserve(onChange)
+    expect(seen.inside).not.toEqual(before)
+    expect(seen.cleanup[0]).toEqual(seen.cleanup[1])
+    expect(seen.cleanup[0]).not.toEqual(before)
+    // What was computed during the transaction was not kept (gc and merges came after it).
+    expect(answers.listening).toBe(false)
+    expect(answers.diff(doc, empty)).toEqual(Y.encodeStateAsUpdate(doc))
   })
 })
 
