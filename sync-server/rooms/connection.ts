@@ -70,9 +70,10 @@ let nextConnectionId = 1
  * per room (bounded), one set of relay-wide settings, times as small integers (ms since this
  * module loaded) rather than boxed doubles.
  */
-const sharedRooms = new Map<string, { ref: RoomRef; name: string }>()
+type SharedRoom = { ref: RoomRef; name: string }
+const sharedRooms = new Map<string, SharedRoom>()
 
-function sharedRoom(ref: RoomRef): { ref: RoomRef; name: string } {
+function sharedRoom(ref: RoomRef): SharedRoom {
   const name = roomName(ref.workspaceId, ref.doc)
   const known = sharedRooms.get(name)
   if (known !== undefined) return known
@@ -140,6 +141,22 @@ export function elapsed(then: number, now: number): number {
   return (now - then) & MASK
 }
 
+/**
+ * Each WebSocket's Connection, for the shared listeners (a WeakMap rather than a property on
+ * ws's object, whose shape is ws's). Kept until the socket goes: its close and errors after a
+ * close() are still logged, as before.
+ */
+const byWebSocket = new WeakMap<WebSocket, Connection>()
+
+type Listeners = {
+  message(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void
+  pong(this: WebSocket): void
+  error(this: WebSocket, error: Error): void
+  close(this: WebSocket, code: number, reason: Buffer): void
+}
+/** Set by Connection's static block (below). */
+let listeners: Listeners
+
 /** Where a connection gets its room from (the RoomManager; a stand-in in tests). */
 export type RoomSource = Pick<RoomManager, 'acquire' | 'release'>
 
@@ -152,14 +169,14 @@ export type ConnectionOptions = { maxMessageBytes: number }
 export class Connection {
   readonly id = nextConnectionId++
   readonly claims: TokenClaims
-  readonly ref: RoomRef
   readonly access: Access
-  readonly roomName: string
+  /** The room's ref and name, one object per room (see sharedRoom). */
+  readonly #shared: SharedRoom
   /** Keepalive: set by pong, cleared by each ping round. */
   alive = true
   #room: Room | null = null
-  #queue: Uint8Array[] | null = []
-  #queuedBytes = 0
+  /** Frames received before the room loaded; null once it has (an idle connection holds none). */
+  #queue: { frames: Uint8Array[]; bytes: number } | null = { frames: [], bytes: 0 }
   /** When the last frame was sent (clock()), for heartbeats. */
   #lastSentAt = clock()
   /** Token bucket for sync step 1 requests (refilled at clock() times). */
@@ -173,14 +190,21 @@ export class Connection {
    * update is held (bounded) and applied after the step 2, not refused.
    */
   #awaitingStep2 = false
-  /** Made on the first held update (an idle connection carries no array). */
-  #held: Uint8Array[] | null = null
+  /** Made on the first held update (an idle connection carries none). */
+  #held: { updates: Uint8Array[]; bytes: number } | null = null
   /** Storage refused this connection's change: it is closed shortly, nothing more is read. */
   #draining = false
-  #heldBytes = 0
   #closed = false
   readonly #ws: WebSocket
   readonly #settings: Settings
+
+  get ref(): RoomRef {
+    return this.#shared.ref
+  }
+
+  get roomName(): string {
+    return this.#shared.name
+  }
 
   /** The member behind this connection, for presence ownership and logs. */
   get member(): string {
@@ -211,18 +235,39 @@ export class Connection {
   ) {
     this.#ws = ws
     this.claims = claims
-    const shared = sharedRoom(ref)
-    this.ref = shared.ref
-    this.roomName = shared.name
+    this.#shared = sharedRoom(ref)
     this.access = accessFor(ref.doc, claims.role)
     this.#settings = sharedSettings(rooms, log, onGone, options)
-    ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary))
-    ws.on('pong', () => {
-      this.alive = true
-    })
-    ws.on('error', (error) => this.#onSocketError(error))
-    ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')))
+    // The same four functions for every connection, which finds itself from the socket: four
+    // closures and their context per connection were ~240 B of an idle one (issue 11.3).
+    byWebSocket.set(ws, this)
+    ws.on('message', listeners.message)
+    ws.on('pong', listeners.pong)
+    ws.on('error', listeners.error)
+    ws.on('close', listeners.close)
     void this.#attach()
+  }
+
+  // In the class body, so that the shared listeners may call the private handlers.
+  static {
+    listeners = {
+      message(data, isBinary) {
+        const connection = byWebSocket.get(this)
+        if (connection) connection.#onFrame(data, isBinary)
+      },
+      pong() {
+        const connection = byWebSocket.get(this)
+        if (connection) connection.alive = true
+      },
+      error(error) {
+        const connection = byWebSocket.get(this)
+        if (connection) connection.#onSocketError(error)
+      },
+      close(code, reason) {
+        const connection = byWebSocket.get(this)
+        if (connection) connection.#onClose(code, reason.toString('utf8'))
+      },
+    }
   }
 
   async #attach(): Promise<void> {
@@ -250,9 +295,8 @@ export class Connection {
     room.addPeer(this)
     const presence = room.awarenessSnapshot()
     if (presence) this.send(presence)
-    const queued = this.#queue ?? []
+    const queued = this.#queue?.frames ?? []
     this.#queue = null
-    this.#queuedBytes = 0
     for (const frame of queued) {
       if (this.#closed) break
       this.#handle(room, frame)
@@ -281,18 +325,18 @@ export class Connection {
   #enqueue(frame: Uint8Array): void {
     const queue = this.#queue
     if (!queue) return
-    const bytes = this.#queuedBytes + frame.byteLength
-    if (bytes > this.#settings.maxQueuedBytes || queue.length >= MAX_QUEUED_FRAMES) {
+    const bytes = queue.bytes + frame.byteLength
+    if (bytes > this.#settings.maxQueuedBytes || queue.frames.length >= MAX_QUEUED_FRAMES) {
       this.#refuse(CLOSE.tryAgainLater, 'too much data before the room was ready', {
-        queuedFrames: queue.length + 1,
+        queuedFrames: queue.frames.length + 1,
         queuedBytes: bytes,
       })
       return
     }
-    this.#queuedBytes = bytes
+    queue.bytes = bytes
     // A small frame may be a view into a larger socket buffer: copy it so the queue holds only
     // the bytes it counted.
-    queue.push(frame.byteLength === frame.buffer.byteLength ? frame : frame.slice())
+    queue.frames.push(frame.byteLength === frame.buffer.byteLength ? frame : frame.slice())
   }
 
   #handle(room: Room, frame: Uint8Array): void {
@@ -434,19 +478,23 @@ export class Connection {
   /** Keep `update` until the step 2 we asked for, or refuse it if we are not waiting for one. */
   #hold(update: Uint8Array, result: ApplyResult): void {
     const dropped = result.dropped
-    const bytes = this.#heldBytes + update.byteLength
-    const held = this.#held ?? []
-    if (!this.#awaitingStep2 || bytes > this.#settings.maxQueuedBytes || held.length >= 100) {
+    const held = this.#held ?? { updates: [], bytes: 0 }
+    const bytes = held.bytes + update.byteLength
+    if (
+      !this.#awaitingStep2 ||
+      bytes > this.#settings.maxQueuedBytes ||
+      held.updates.length >= 100
+    ) {
       this.#refuse(CLOSE.unintegrable, 'update refers to changes the relay does not have', {
         ...dropped,
         missing: dropped?.missing.join(','),
-        held: held.length,
+        held: held.updates.length,
       })
       return
     }
-    this.#heldBytes = bytes
+    held.bytes = bytes
     this.#held = held
-    held.push(update.byteLength === update.buffer.byteLength ? update : update.slice())
+    held.updates.push(update.byteLength === update.buffer.byteLength ? update : update.slice())
   }
 
   /** After the client's step 2, what it sent before must integrate; anything else is refused. */
@@ -454,8 +502,7 @@ export class Connection {
     const held = this.#held
     if (!held) return
     this.#held = null
-    this.#heldBytes = 0
-    for (const update of held) {
+    for (const update of held.updates) {
       if (this.#closed) return
       const result = room.applyClientUpdate(update, this)
       this.#watchStored(result)

@@ -1,0 +1,124 @@
+import { once } from 'node:events'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { RoomRef } from '../../common/doc/rooms'
+import type { TokenClaims } from '../../common/model/invitation'
+import { createLogger } from '../../sync-server/log'
+import { openDatabase } from '../../sync-server/persistence/database'
+import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
+import { Connection } from '../../sync-server/rooms/connection'
+import { RoomManager } from '../../sync-server/rooms/room-manager'
+import { tempDir } from '../helpers/process'
+import { waitFor } from '../helpers/wait'
+import { RawClient } from './support'
+
+/**
+ * What each idle connection holds (issue 11.3, idle memory): its WebSocket listeners are the same
+ * four functions for every connection, not four closures each, and they still do their work:
+ * frames are handled, a pong marks the connection alive, an error and a close are logged and
+ * let the room go — after close() too.
+ */
+const REF: RoomRef = { workspaceId: 'ws_idle', doc: 'queue' }
+const now = Math.floor(Date.now() / 1000)
+const CLAIMS: TokenClaims = {
+  sub: 'mem_idle',
+  ws: 'ws_idle',
+  role: 'champion',
+  name: 'Idle',
+  iat: now,
+  exp: now + 3600,
+}
+const EVENTS = ['message', 'pong', 'error', 'close'] as const
+
+async function harness() {
+  const db = openDatabase(tempDir('porte-voix-idle-mem-'))
+  const lines: string[] = []
+  const log = createLogger((line) => lines.push(line))
+  const rooms = new RoomManager(new SqliteStore(db), log, { idleUnloadMs: 60_000 })
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, clientTracking: true })
+  await once(wss, 'listening')
+  const held: { ws: WebSocket; connection: Connection }[] = []
+  const gone: Connection[] = []
+  wss.on('connection', (ws) => {
+    const connection = new Connection(ws, CLAIMS, REF, rooms, log, (c) => gone.push(c), {
+      maxMessageBytes: 16 * 1024,
+    })
+    held.push({ ws, connection })
+  })
+  const address = wss.address()
+  if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
+  return {
+    url: `ws://127.0.0.1:${address.port}/${REF.workspaceId}/${REF.doc}`,
+    lines,
+    held,
+    gone,
+    rooms,
+    close: async () => {
+      for (const client of wss.clients) client.terminate()
+      await new Promise((resolve) => wss.close(resolve))
+      await rooms.closeAll()
+      db.close()
+    },
+  }
+}
+
+let current: Awaited<ReturnType<typeof harness>> | null = null
+afterEach(async () => {
+  await current?.close()
+  current = null
+})
+
+describe('idle connections', () => {
+  it('share one listener per WebSocket event, which still reaches each connection', async () => {
+    const h = await harness()
+    current = h
+    const clients = await Promise.all(
+      [0, 1, 2].map(() => RawClient.connect(h.url, { sendLocalUpdates: false })),
+    )
+    await waitFor('three connections', () => h.held.length === 3)
+    for (const event of EVENTS) {
+      const mine = h.held.map(({ ws }) => ws.listeners(event))
+      // The Connection's is the last (ws's server adds its own `close` first, for its clients set),
+      // and the same function object on every socket: no closure per connection.
+      for (const listeners of mine) expect(listeners).toHaveLength(event === 'close' ? 2 : 1)
+      expect(new Set(mine.map((l) => l.at(-1))).size).toBe(1)
+    }
+    for (const client of clients) await client.sync()
+
+    // pong: each connection is marked alive by its own socket's pong, not another's.
+    const [first, second] = h.held as [(typeof h.held)[0], (typeof h.held)[0]]
+    first.connection.ping()
+    second.connection.ping()
+    await waitFor('first pong', () => first.connection.alive && second.connection.alive)
+
+    // message: a text frame on the second socket closes that connection alone (1003).
+    const third = h.held[2]
+    clients[1]?.send('not binary')
+    const { code } = await (clients[1] as RawClient).closed
+    expect(code).toBe(1003)
+    await waitFor('second connection gone', () => h.gone.includes(second.connection))
+    expect(h.gone).not.toContain(first.connection)
+    expect(h.gone).not.toContain(third?.connection)
+
+    // close after close(): still logged once the peer's close frame arrives.
+    first.connection.close(1000, 'bye')
+    await (clients[0] as RawClient).closed
+    await waitFor('close logged', () =>
+      h.lines.some(
+        (line) =>
+          line.includes('connection closed') && line.includes(`conn=${first.connection.id}`),
+      ),
+    )
+    // error: an error the socket emits is logged under its own connection.
+    third?.ws.emit('error', new Error('boom'))
+    expect(
+      h.lines.some(
+        (line) =>
+          line.includes('socket error') &&
+          line.includes(`conn=${third?.connection.id}`) &&
+          line.includes('boom'),
+      ),
+    ).toBe(true)
+    expect(h.gone).toContain(third?.connection)
+  })
+})
