@@ -7,7 +7,12 @@
  *   BENCH_REF=tree ROUNDS=2 CONFIGS='default|--update-journal off|stock' npx tsx tests/bench/relay-scale-ab.ts
  *
  * CONFIGS: `|`-separated; `default` is the relay with no extra flag, `stock` the stock server, any
- * other entry the relay's flags. Prints CPU per edit (server CPU from /proc) and p99 per round.
+ * other entry the relay's flags; an entry starting `@<commit>` (or `@tree`) is the relay built from
+ * that commit, with the flags after it — before and after a change in one run, with stock:
+ *
+ *   ROUNDS=3 CONFIGS='@1791841|@HEAD|stock' npx tsx tests/bench/relay-scale-ab.ts
+ *
+ * Prints CPU per edit (server CPU from /proc) and p99 per round.
  */
 import { busyRooms, loadAverage, startPorteVoix, startStock } from './relay-scale-harness'
 
@@ -20,10 +25,13 @@ async function main() {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? configs : [...configs].reverse()
     for (const c of order) {
+      const [first = '', ...flags] = c.split(' ')
       const server =
         c === 'stock'
           ? await startStock()
-          : await startPorteVoix(c === 'default' ? [] : c.split(' '))
+          : first.startsWith('@')
+            ? await startPorteVoix(flags, first.slice(1))
+            : await startPorteVoix(c === 'default' ? [] : c.split(' '))
       try {
         const x = await busyRooms(server, ROOMS, SECONDS)
         res.set(c, [...(res.get(c) ?? []), `${x.usPerEdit.toFixed(1)}µs p99 ${x.p99.toFixed(0)}`])

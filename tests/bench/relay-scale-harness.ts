@@ -172,7 +172,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   })
 }
 
-let builtDir: string | null = null
+/** Built relays by ref (relay-scale-ab.ts can compare two commits in one run). */
+const builtDirs = new Map<string, string>()
 /**
  * The commit whose relay is measured (BENCH_REF=<commit>, or `tree`; default the last commit); RELAY_ARGS
  * adds flags to it (e.g. `--reader-fanout-ms 500`).
@@ -180,19 +181,21 @@ let builtDir: string | null = null
 const REF = process.env.BENCH_REF ?? 'HEAD'
 /**
  * Bundle the relay from the last commit (not the working tree, which other people may be
- * editing), with package.json's build:relay flags, into out/ (so node_modules resolve).
+ * editing), or from `ref`, with package.json's build:relay flags, into out/ (so node_modules
+ * resolve).
  */
-export function buildRelay(): string {
-  if (builtDir) return builtDir
+export function buildRelay(ref: string = REF): string {
+  const built = builtDirs.get(ref)
+  if (built) return built
   mkdirSync(join(ROOT, 'out', 'test-hosts'), { recursive: true })
   const dir = mkdtempSync(join(ROOT, 'out', 'test-hosts', 'bench-relay-'))
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
   // BENCH_REF=tree: the working tree as it is (one's own uncommitted change, measured before
   // committing it; others' edits in progress come along too).
   const copy =
-    REF === 'tree'
+    ref === 'tree'
       ? `tar -c sync-server common | tar -x -C ${dir}`
-      : `git archive ${REF} sync-server common | tar -x -C ${dir}`
+      : `git archive ${ref} sync-server common | tar -x -C ${dir}`
   execFileSync('sh', ['-c', copy], { cwd: ROOT })
   const script =
     (
@@ -203,12 +206,13 @@ export function buildRelay(): string {
     .slice(1)
     .map((a) => (a.startsWith('--outdir=') ? `--outdir=${join(dir, 'out')}` : a))
   execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'), args, { cwd: dir })
-  builtDir = dir
+  builtDirs.set(ref, dir)
   return dir
 }
 
-export async function startPorteVoix(extraArgs: string[] = []): Promise<Server> {
-  const dir = buildRelay()
+/** `ref`: the commit (or `tree`) to build the relay from; default BENCH_REF. */
+export async function startPorteVoix(extraArgs: string[] = [], ref: string = REF): Promise<Server> {
+  const dir = buildRelay(ref)
   const dataDir = mkdtempSync(join(tmpdir(), 'porte-voix-bench-'))
   const secret = 'bench-secret-bench-secret-bench-secret-0123'
   const env = { ...process.env, PORTE_VOIX_RELAY_SECRET: secret }
