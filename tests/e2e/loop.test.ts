@@ -5,9 +5,8 @@
  * the click shows in the employee's My stats, and still does with the relay gone.
  */
 import { describe, expect, it } from 'vitest'
-import { newContext } from '../helpers/browser'
 import { waitFor } from '../helpers/wait'
-import { loopStack } from './support'
+import { loopStack, openMyStats } from './support'
 
 const WAIT = { timeout: 20_000 }
 
@@ -57,20 +56,13 @@ describe('close the loop (Chromium, real relay with --public-url)', () => {
     await visitor.close()
 
     // The employee's popover: My stats shows the click (fetched when the view opens).
-    const context = await newContext(chromium.browser, {
-      origin: `http://127.0.0.1:${employee.port}`,
-    })
-    const popover = await context.newPage()
+    const { context, popover, reopen } = await openMyStats(chromium, employee.port, WAIT)
     const tileValue = (testId: string) =>
       popover.getByTestId(testId).locator('.tile-value').textContent()
-    await popover.goto(`http://127.0.0.1:${employee.port}/`)
-    await popover.getByTestId('nav-stats').click()
-    await popover.getByTestId('my-results').waitFor(WAIT)
     await expect
       .poll(async () => {
-        // Re-open the view until the fetch is in (a redirect is counted just before it answers).
-        await popover.getByTestId('nav-queue').click()
-        await popover.getByTestId('nav-stats').click()
+        // Until the fetch is in (a redirect is counted just before it answers).
+        await reopen()
         return tileValue('results-clicks')
       }, WAIT)
       .toBe('1')

@@ -16,7 +16,7 @@ import { campaignSlug } from '../../common/share/tracked-link'
 import { parseCsv } from '../../renderer/src/studio/csv'
 import { newContext } from '../helpers/browser'
 import { waitFor } from '../helpers/wait'
-import { loopStack } from './support'
+import { loopStack, openMyStats } from './support'
 
 const WAIT = { timeout: 30_000 }
 
@@ -163,18 +163,14 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
     await visitor.close()
 
     // The employee's My stats: 2 clicks, 1 unique (the bot not counted).
-    const popoverContext = await newContext(chromium.browser, {
-      origin: `http://127.0.0.1:${employee.port}`,
-    })
-    const popover = await popoverContext.newPage()
-    await popover.goto(`http://127.0.0.1:${employee.port}/`)
-    await popover.getByTestId('nav-stats').click()
-    await popover.getByTestId('my-results').waitFor(WAIT)
+    const {
+      context: popoverContext,
+      popover,
+      reopen,
+    } = await openMyStats(chromium, employee.port, WAIT)
     await expect
       .poll(async () => {
-        // Re-open the view until the fetch is in (opening My stats asks the relay).
-        await popover.getByTestId('nav-queue').click()
-        await popover.getByTestId('nav-stats').click()
+        await reopen()
         return figure(await popover.getByTestId('results-clicks').textContent())
       }, WAIT)
       .toBe(2)

@@ -5,7 +5,7 @@ import { afterAll, beforeAll } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import type { CoreClient } from '../../common/contract/client'
 import { toBase64 } from '../../common/contract/messages'
-import { launchChromium, type TestBrowser } from '../helpers/browser'
+import { launchChromium, newContext, type TestBrowser } from '../helpers/browser'
 import { type CoreProcess, startCore } from '../helpers/core'
 import { type LandingSite, startLandingSite, startLinkRelay } from '../helpers/landing'
 import type { RelayProcess } from '../helpers/relay'
@@ -22,6 +22,24 @@ export async function openStudioItem(page: Page, title: string): Promise<void> {
   await page.getByTestId('nav-items').click()
   await page.getByTestId('studio-item').filter({ hasText: title }).first().click(WAIT)
   await page.getByTestId('item-editor').waitFor(WAIT)
+}
+
+/**
+ * The popover of the core on `port` (an employee's), on My stats; `reopen` shows the view again,
+ * and each opening asks the relay: poll with it until a click just counted is in.
+ */
+export async function openMyStats(chromium: TestBrowser, port: number, wait = WAIT) {
+  const origin = `http://127.0.0.1:${port}`
+  const context = await newContext(chromium.browser, { origin })
+  const popover = await context.newPage()
+  await popover.goto(`${origin}/`)
+  await popover.getByTestId('nav-stats').click()
+  await popover.getByTestId('my-results').waitFor(wait)
+  const reopen = async () => {
+    await popover.getByTestId('nav-queue').click()
+    await popover.getByTestId('nav-stats').click()
+  }
+  return { context, popover, reopen }
 }
 
 /** Paste `text` at the end of a CodeMirror editor the way a browser does (a paste event). */
