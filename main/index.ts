@@ -73,6 +73,16 @@ if (!app.requestSingleInstanceLock()) {
     popover.focus()
   }
 
+  /** The popover shown, then told `value` on `channel` (once its page has loaded, if new). */
+  const showInPopover = (channel: typeof IPC.invitation | typeof IPC.openItem, value: string) => {
+    showPopover()
+    const contents = popover?.webContents
+    if (!contents) return
+    const send = () => contents.send(channel, value)
+    if (contents.isLoading()) contents.once('did-finish-load', send)
+    else send()
+  }
+
   const showStudio = () => {
     if (studio && !studio.isDestroyed()) {
       studio.focus()
@@ -91,12 +101,7 @@ if (!app.requestSingleInstanceLock()) {
       pendingLink = link
       return
     }
-    showPopover()
-    const contents = popover?.webContents
-    if (!contents) return
-    const send = () => contents.send(IPC.invitation, link)
-    if (contents.isLoading()) contents.once('did-finish-load', send)
-    else send()
+    showInPopover(IPC.invitation, link)
   }
 
   app.on('second-instance', (_event, argv) => {
@@ -165,14 +170,7 @@ if (!app.requestSingleInstanceLock()) {
     // Before the core starts, so its first client gets the nudge listener.
     nudges = new NudgeNotifications({
       client: () => coreClient,
-      openItem: (itemId) => {
-        showPopover()
-        const contents = popover?.webContents
-        if (!contents) return
-        const send = () => contents.send(IPC.openItem, itemId)
-        if (contents.isLoading()) contents.once('did-finish-load', send)
-        else send()
-      },
+      openItem: (itemId) => showInPopover(IPC.openItem, itemId),
     })
     tray = new AppTray({
       open: showPopover,
