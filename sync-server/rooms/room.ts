@@ -556,7 +556,7 @@ export class Room {
         ? new Change(this.name, this.ref, captured, originOf(origin), transactions)
         : null
     const changed =
-      payload && hooks.onChange ? this.#hook('onChange', hooks.onChange(payload)) : null
+      payload && hooks.onChange ? this.#hook('onChange', hooks.onChange, payload) : null
     const task = this.#order.run(async () => {
       let lastSeq: number
       try {
@@ -662,7 +662,7 @@ export class Room {
         return outcome
       }
     }
-    changed = payload && hooks.onChange ? this.#hook('onChange', hooks.onChange(payload)) : null
+    changed = payload && hooks.onChange ? this.#hook('onChange', hooks.onChange, payload) : null
     told = true
     return outcome
   }
@@ -713,7 +713,7 @@ export class Room {
     const onStore = this.#hooks.onStore
     if (payload && onStore) {
       const firstSeq = lastSeq - captured.length + 1
-      void this.#hook('onStore', onStore(new StoredChange(payload, firstSeq, lastSeq)))
+      void this.#hook('onStore', onStore, new StoredChange(payload, firstSeq, lastSeq))
     }
   }
 
@@ -747,16 +747,31 @@ export class Room {
   /**
    * A hook's failure is logged; it never reaches the client nor stops the broadcast. A hook that
    * answered synchronously (the relay's own: the board's gate) costs no promise (issue 11.3: a
-   * promise and a microtask per stored change).
+   * promise and a microtask per stored change). Called here, so that a hook that throws is
+   * caught as one that rejects (issue 11 review, F5); the function and its payload are passed
+   * rather than a closure: none per change.
    */
-  #hook(name: string, result: void | Promise<void>): Promise<void> | null {
+  #hook<P>(
+    name: string,
+    hook: (payload: P) => void | Promise<void>,
+    payload: P,
+  ): Promise<void> | null {
+    let result: void | Promise<void>
+    try {
+      result = hook.call(this.#hooks, payload)
+    } catch (error) {
+      this.#hookFailed(name, error)
+      return null
+    }
     if (!(result instanceof Promise)) return null
-    return result.catch((error: unknown) => {
-      this.#log.error('room hook failed', {
-        room: this.name,
-        hook: name,
-        error: (error as Error).message,
-      })
+    return result.catch((error: unknown) => this.#hookFailed(name, error))
+  }
+
+  #hookFailed(name: string, error: unknown): void {
+    this.#log.error('room hook failed', {
+      room: this.name,
+      hook: name,
+      error: error instanceof Error ? error.message : String(error),
     })
   }
 
@@ -1100,16 +1115,13 @@ export class Room {
     this.peers.add(peer)
     const onConnect = this.#hooks.onConnect
     if (onConnect)
-      void this.#hook(
-        'onConnect',
-        onConnect({
-          room: this.name,
-          ref: this.ref,
-          peerId: peer.id,
-          member: peer.member,
-          access: peer.access,
-        }),
-      )
+      void this.#hook('onConnect', onConnect, {
+        room: this.name,
+        ref: this.ref,
+        peerId: peer.id,
+        member: peer.member,
+        access: peer.access,
+      })
   }
 
   removePeer(peer: Peer): void {
