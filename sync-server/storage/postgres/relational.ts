@@ -437,7 +437,10 @@ class PgWorkspaceStore implements WorkspaceStore {
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
          AS t(member_id, device, first_seen, last_seen, connections)
        -- Only members still there: a touch queued before a deletion must not re-create its row.
-       WHERE EXISTS (SELECT 1 FROM pv_members m WHERE m.id = t.member_id)
+       -- FOR KEY SHARE: a deletion open in another transaction holds the member row's lock, so
+       -- this waits for it and then sees the row gone, rather than read around it and commit
+       -- the erased member's device back after it (READ COMMITTED; issue 11 review, F3).
+       WHERE EXISTS (SELECT 1 FROM pv_members m WHERE m.id = t.member_id FOR KEY SHARE)
        ON CONFLICT (member_id, device) DO UPDATE SET
          last_seen = GREATEST(pv_member_devices.last_seen, excluded.last_seen),
          connections = pv_member_devices.connections + excluded.connections`,
