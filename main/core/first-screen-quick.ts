@@ -113,20 +113,12 @@ export class QuickFirstScreen {
 
   /** The answer's frame, or null when this request is not one answered here. */
   private answer(text: string): { method: QuickMethod; text: string } | null {
-    let frame: unknown
-    try {
-      frame = JSON.parse(text)
-    } catch {
-      return null
-    }
-    if (typeof frame !== 'object' || frame === null) return null
-    const { t, id, method, params } = frame as Record<string, unknown>
-    if (t !== 'req' || typeof id !== 'number' || !Number.isSafeInteger(id)) return null
-    if (typeof method !== 'string' || !Object.hasOwn(QuickParams, method)) return null
-    const quick = method as QuickMethod
-    const result = this.result(quick, params ?? {})
+    const frame = requestFrame(text)
+    if (!frame || !Object.hasOwn(QuickParams, frame.method)) return null
+    const quick = frame.method as QuickMethod
+    const result = this.result(quick, frame.params ?? {})
     if (result === null) return null
-    return { method: quick, text: `{"t":"res","id":${id},"ok":true,"result":${result}}` }
+    return { method: quick, text: `{"t":"res","id":${frame.id},"ok":true,"result":${result}}` }
   }
 
   /** The result's JSON, or null (passed on). */
@@ -164,4 +156,23 @@ export class QuickFirstScreen {
       return null
     }
   }
+}
+
+/**
+ * A window's contract request (`{"t":"req","id":…,"method":…}`), or null for any other frame:
+ * what the first screen's answerers (here, and first-screen.ts) look at before the contract's
+ * own parsing is loaded.
+ */
+export function requestFrame(text: string): { id: number; method: string; params: unknown } | null {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (typeof json !== 'object' || json === null) return null
+  const { t, id, method, params } = json as Record<string, unknown>
+  if (t !== 'req' || typeof id !== 'number' || !Number.isSafeInteger(id)) return null
+  if (typeof method !== 'string') return null
+  return { id, method, params }
 }

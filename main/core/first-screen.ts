@@ -4,7 +4,7 @@ import type { Transport } from '../../common/contract/client'
 import { ContractError } from '../../common/contract/messages'
 import { dispatch } from './api/dispatch'
 import type { Core } from './core'
-import { FIRST_SCREEN_BUILD } from './first-screen-quick'
+import { FIRST_SCREEN_BUILD, requestFrame } from './first-screen-quick'
 import { queueForMe } from './queue/for-me'
 import { ShareStore } from './shares/share-store'
 import type { StoreTables } from './store/tables'
@@ -201,16 +201,7 @@ export class FirstScreen {
 
 /** A request for one of the first screen's methods, else null (held for the core). */
 function firstRequest(text: string): { id: number; method: FirstMethod; params: unknown } | null {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return null
-  }
-  if (typeof json !== 'object' || json === null) return null
-  const frame = json as { t?: unknown; id?: unknown; method?: unknown; params?: unknown }
-  if (frame.t !== 'req' || typeof frame.id !== 'number' || !Number.isSafeInteger(frame.id))
-    return null
-  if (!isFirstMethod(frame.method)) return null
+  const frame = requestFrame(text)
+  if (!frame || !isFirstMethod(frame.method)) return null
   return { id: frame.id, method: frame.method, params: frame.params }
 }
