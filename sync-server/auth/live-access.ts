@@ -72,6 +72,9 @@ export class LiveAccess {
   readonly #options: LiveAccessOptions
   #unwatch: (() => void) | null
   #touches: DeviceTouch[] = []
+  /** Writes the queued touches TOUCH_BATCH_MS after the first; none once closed (see close). */
+  #touchTimer: NodeJS.Timeout | null = null
+  #closed = false
   #flushing: Promise<void> = Promise.resolve()
   /** A recheck running, and whether another was asked for meanwhile (run once after it). */
   #checking: Promise<void> | null = null
@@ -186,10 +189,18 @@ export class LiveAccess {
     })
   }
 
-  /** Stop watching; resolves once the device records touched so far are written. */
+  /**
+   * Stop watching; resolves once the device records touched so far are written. From then on no
+   * timer writes touches: the store may be closed next. Touches that come later (the drain's
+   * disconnects) wait for the next close(): the relay's drain calls it at its start and again
+   * once its connections are gone, before the stores close. Only what comes after that last
+   * call — sockets cut by closeAllConnections once storage is closed — is never written: a
+   * disconnect's last-seen time (the connect's record was written when it connected).
+   */
   close(): Promise<void> {
     this.#unwatch?.()
     this.#unwatch = null
+    this.#closed = true
     return this.flushTouches()
   }
 
@@ -198,12 +209,22 @@ export class LiveAccess {
     // commit per connect was the largest part of the relay's own CPU per connect, and one per
     // event-loop turn still wrote one to three touches each in a burst (issue 11.3).
     this.#touches.push({ member, device, now: new Date(), connected })
-    if (this.#touches.length > 1) return
-    setTimeout(() => void this.flushTouches(), TOUCH_BATCH_MS).unref()
+    if (this.#touchTimer !== null || this.#closed) return
+    this.#touchTimer = setTimeout(this.#onTouchTimer, TOUCH_BATCH_MS)
+    this.#touchTimer.unref()
+  }
+
+  readonly #onTouchTimer = (): void => {
+    this.#touchTimer = null
+    void this.flushTouches()
   }
 
   /** Write the device records touched so far (also on close, so none is lost). */
   flushTouches(): Promise<void> {
+    if (this.#touchTimer !== null) {
+      clearTimeout(this.#touchTimer)
+      this.#touchTimer = null
+    }
     const touches = this.#touches
     if (touches.length > 0) {
       this.#touches = []
