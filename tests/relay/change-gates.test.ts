@@ -79,69 +79,73 @@ async function gatedRoom() {
 describe('per-change hooks gated by what a change touched', () => {
   it('tell the indexer only of changes that may move a link target, and say which roots a change touched', async () => {
     const { room, indexer, stored, close } = await gatedRoom()
-    const everything = recorder(-2)
-    room.addPeer(everything)
-    const item = () => room.doc.getMap<Y.Map<unknown>>('items').get('it_1') as Y.Map<unknown>
-    const steps: [string, (doc: Y.Doc) => void, boolean][] = [
-      [
-        'an item added',
-        (doc) => {
-          const map = new Y.Map<unknown>()
-          doc.getMap('items').set('it_1', map)
-          map.set('url', 'https://example.com/a')
-          map.set('title', 'A')
-          map.set('why', new Y.Text('because'))
-        },
-        true,
-      ],
-      ['its title', () => item().set('title', 'A, again'), false],
-      ['a keystroke in its why', () => (item().get('why') as Y.Text).insert(0, 'x'), false],
-      ['another root', (doc) => doc.getArray<number>('bench').push([1]), false],
-      ['its url', () => item().set('url', 'https://example.com/b'), true],
-      ['its objective', () => item().set('objective', 'traffic'), true],
-      [
-        'a campaign added',
-        (doc) => {
-          const campaign = new Y.Map<unknown>()
-          doc.getMap('campaigns').set('ca_1', campaign)
-          campaign.set('name', 'Spring')
-        },
-        true,
-      ],
-      [
-        "a campaign's other field",
-        (doc) => (doc.getMap('campaigns').get('ca_1') as Y.Map<unknown>).set('status', 'x'),
-        false,
-      ],
-      [
-        "a campaign's name",
-        (doc) => (doc.getMap('campaigns').get('ca_1') as Y.Map<unknown>).set('name', 'Summer'),
-        true,
-      ],
-      ['a setting', (doc) => doc.getMap('settings').set('points', { share: 2 }), false],
-      ['the item deleted', (doc) => doc.getMap('items').delete('it_1'), true],
-    ]
-    const told: string[] = []
-    for (const [what, change, moves] of steps) {
-      const before = indexer.frames.length
-      await room.changeByRelay(change)
-      if (indexer.frames.length > before) told.push(what)
-      if (moves) expect(indexer.frames.length, what).toBe(before + 1)
+    // Closed however the test ends: a failed assertion must not leave the SQLite handle open.
+    try {
+      const everything = recorder(-2)
+      room.addPeer(everything)
+      const item = () => room.doc.getMap<Y.Map<unknown>>('items').get('it_1') as Y.Map<unknown>
+      const steps: [string, (doc: Y.Doc) => void, boolean][] = [
+        [
+          'an item added',
+          (doc) => {
+            const map = new Y.Map<unknown>()
+            doc.getMap('items').set('it_1', map)
+            map.set('url', 'https://example.com/a')
+            map.set('title', 'A')
+            map.set('why', new Y.Text('because'))
+          },
+          true,
+        ],
+        ['its title', () => item().set('title', 'A, again'), false],
+        ['a keystroke in its why', () => (item().get('why') as Y.Text).insert(0, 'x'), false],
+        ['another root', (doc) => doc.getArray<number>('bench').push([1]), false],
+        ['its url', () => item().set('url', 'https://example.com/b'), true],
+        ['its objective', () => item().set('objective', 'traffic'), true],
+        [
+          'a campaign added',
+          (doc) => {
+            const campaign = new Y.Map<unknown>()
+            doc.getMap('campaigns').set('ca_1', campaign)
+            campaign.set('name', 'Spring')
+          },
+          true,
+        ],
+        [
+          "a campaign's other field",
+          (doc) => (doc.getMap('campaigns').get('ca_1') as Y.Map<unknown>).set('status', 'x'),
+          false,
+        ],
+        [
+          "a campaign's name",
+          (doc) => (doc.getMap('campaigns').get('ca_1') as Y.Map<unknown>).set('name', 'Summer'),
+          true,
+        ],
+        ['a setting', (doc) => doc.getMap('settings').set('points', { share: 2 }), false],
+        ['the item deleted', (doc) => doc.getMap('items').delete('it_1'), true],
+      ]
+      const told: string[] = []
+      for (const [what, change, moves] of steps) {
+        const before = indexer.frames.length
+        await room.changeByRelay(change)
+        if (indexer.frames.length > before) told.push(what)
+        if (moves) expect(indexer.frames.length, what).toBe(before + 1)
+      }
+      expect(told).toEqual(steps.filter(([, , moves]) => moves).map(([what]) => what))
+      expect(indexer.frames.every((frame) => frame === NOTIFY_FRAME)).toBe(true)
+      // A notify-only peer that does not say what it wants is told of every change.
+      expect(everything.frames).toHaveLength(steps.length)
+      // Only the setting touched settings or challenges (the board's look); items as expected.
+      expect(stored.map((s) => s.settingsOrChallenges)).toEqual(
+        steps.map(([what]) => what === 'a setting'),
+      )
+      const underItems = ['an item added', 'its title', 'a keystroke in its why', 'its url']
+      expect(stored.map((s) => s.items)).toEqual(
+        steps.map(([what]) => [...underItems, 'its objective', 'the item deleted'].includes(what)),
+      )
+      room.removePeer(everything)
+    } finally {
+      await close()
     }
-    expect(told).toEqual(steps.filter(([, , moves]) => moves).map(([what]) => what))
-    expect(indexer.frames.every((frame) => frame === NOTIFY_FRAME)).toBe(true)
-    // A notify-only peer that does not say what it wants is told of every change.
-    expect(everything.frames).toHaveLength(steps.length)
-    // Only the setting touched settings or challenges (the board's look); items as expected.
-    expect(stored.map((s) => s.settingsOrChallenges)).toEqual(
-      steps.map(([what]) => what === 'a setting'),
-    )
-    const underItems = ['an item added', 'its title', 'a keystroke in its why', 'its url']
-    expect(stored.map((s) => s.items)).toEqual(
-      steps.map(([what]) => [...underItems, 'its objective', 'the item deleted'].includes(what)),
-    )
-    room.removePeer(everything)
-    await close()
   })
 
   // The same gates on the two other ways a change reaches a room: a champion's update (validated,
@@ -164,49 +168,52 @@ describe('per-change hooks gated by what a change touched', () => {
   for (const [path, apply] of paths) {
     it(`tell the indexer of a url change and not of a title keystroke: ${path}`, async () => {
       const { room, indexer, stored, close } = await gatedRoom()
-      // The writer's (or the other node's) own doc, in sync with the room's.
-      const client = new Y.Doc()
-      Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc))
-      const updates: Uint8Array[] = []
-      client.on('update', (update: Uint8Array) => updates.push(update))
-      const item = () => itemsMap(client).get('it_1') as Y.Map<unknown>
-      const steps: [string, () => void, boolean][] = [
-        [
-          'an item added',
-          () => insertItem(client, makeItem('it_1', { status: 'published' })),
-          true,
-        ],
-        ['its title', () => item().set('title', 'Title, again'), false],
-        ['a keystroke in its why', () => (item().get('why') as Y.Text).insert(0, 'x'), false],
-        ['its url', () => item().set('url', 'https://example.com/b'), true],
-        [
-          'a setting',
-          () => writeWorkspaceSettings(client, { points: { share: 3, click: 1, conversion: 9 } }),
-          false,
-        ],
-      ]
-      const told: string[] = []
-      let seq = 0
-      for (const [what, change] of steps) {
-        const before = indexer.frames.length
-        updates.length = 0
-        change()
-        expect(updates, what).toHaveLength(1)
-        await apply(room, updates[0] as Uint8Array, ++seq)
-        if (indexer.frames.length > before) told.push(what)
+      try {
+        // The writer's (or the other node's) own doc, in sync with the room's.
+        const client = new Y.Doc()
+        Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc))
+        const updates: Uint8Array[] = []
+        client.on('update', (update: Uint8Array) => updates.push(update))
+        const item = () => itemsMap(client).get('it_1') as Y.Map<unknown>
+        const steps: [string, () => void, boolean][] = [
+          [
+            'an item added',
+            () => insertItem(client, makeItem('it_1', { status: 'published' })),
+            true,
+          ],
+          ['its title', () => item().set('title', 'Title, again'), false],
+          ['a keystroke in its why', () => (item().get('why') as Y.Text).insert(0, 'x'), false],
+          ['its url', () => item().set('url', 'https://example.com/b'), true],
+          [
+            'a setting',
+            () => writeWorkspaceSettings(client, { points: { share: 3, click: 1, conversion: 9 } }),
+            false,
+          ],
+        ]
+        const told: string[] = []
+        let seq = 0
+        for (const [what, change] of steps) {
+          const before = indexer.frames.length
+          updates.length = 0
+          change()
+          expect(updates, what).toHaveLength(1)
+          await apply(room, updates[0] as Uint8Array, ++seq)
+          if (indexer.frames.length > before) told.push(what)
+        }
+        expect(told).toEqual(steps.filter(([, , moves]) => moves).map(([what]) => what))
+        expect(indexer.frames.every((frame) => frame === NOTIFY_FRAME)).toBe(true)
+        expect(room.doc.getMap('items').toJSON()).toEqual(itemsMap(client).toJSON())
+        // Only the client's changes are stored here (another node stored its own): of them, only
+        // the setting schedules the board's look.
+        if (path.includes('applyClientUpdate'))
+          expect(stored.map((s) => s.settingsOrChallenges)).toEqual(
+            steps.map(([what]) => what === 'a setting'),
+          )
+        else expect(stored).toEqual([])
+        client.destroy()
+      } finally {
+        await close()
       }
-      expect(told).toEqual(steps.filter(([, , moves]) => moves).map(([what]) => what))
-      expect(indexer.frames.every((frame) => frame === NOTIFY_FRAME)).toBe(true)
-      expect(room.doc.getMap('items').toJSON()).toEqual(itemsMap(client).toJSON())
-      // Only the client's changes are stored here (another node stored its own): of them, only
-      // the setting schedules the board's look.
-      if (path.includes('applyClientUpdate'))
-        expect(stored.map((s) => s.settingsOrChallenges)).toEqual(
-          steps.map(([what]) => what === 'a setting'),
-        )
-      else expect(stored).toEqual([])
-      await close()
-      client.destroy()
     })
   }
 })

@@ -48,7 +48,9 @@ describe("the connection's clock", () => {
     const real = Date.now()
     // 2 s before the clock wraps (the first wrap is 12.4 days after the module loaded).
     const start = real + (TICKS - connectionClock(real)) - 2000
-    vi.useFakeTimers({ toFake: ['Date'], now: start })
+    // Advancing with real time: waitFor's deadline is read from Date, and a frozen Date left a
+    // failing wait hanging to vitest's timeout instead of failing with its own message.
+    vi.useFakeTimers({ toFake: ['Date'], now: start, shouldAdvanceTime: true })
     const dir = tempDir('porte-voix-conn-clock-')
     const db = openDatabase(dir)
     const lines: string[] = []
