@@ -12,6 +12,9 @@
  *
  *   ROUNDS=3 CONFIGS='@1791841|@HEAD|stock' npx tsx tests/bench/relay-scale-ab.ts
  *
+ * A word `node:<flag>` gives Node that flag for that server, ours or stock's (both alike: e.g.
+ * CONFIGS='default|default node:--max-semi-space-size=32|stock|stock node:--max-semi-space-size=32').
+ *
  * Prints CPU per edit (server CPU from /proc) and p99 per round.
  */
 import { busyRooms, loadAverage, startPorteVoix, startStock } from './relay-scale-harness'
@@ -25,13 +28,20 @@ async function main() {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? configs : [...configs].reverse()
     for (const c of order) {
-      const [first = '', ...flags] = c.split(' ')
+      // `node:<flag>` words are Node's flags for that server (stock too); the rest the relay's.
+      const words = c.split(' ').filter(Boolean)
+      const nodeArgs = words.filter((w) => w.startsWith('node:')).map((w) => w.slice(5))
+      const [first = '', ...flags] = words.filter((w) => !w.startsWith('node:'))
       const server =
-        c === 'stock'
-          ? await startStock()
+        first === 'stock'
+          ? await startStock(nodeArgs)
           : first.startsWith('@')
-            ? await startPorteVoix(flags, first.slice(1))
-            : await startPorteVoix(c === 'default' ? [] : c.split(' '))
+            ? await startPorteVoix(flags, first.slice(1), nodeArgs)
+            : await startPorteVoix(
+                first === 'default' ? flags : [first, ...flags],
+                undefined,
+                nodeArgs,
+              )
       try {
         const x = await busyRooms(server, ROOMS, SECONDS)
         res.set(c, [...(res.get(c) ?? []), `${x.usPerEdit.toFixed(1)}µs p99 ${x.p99.toFixed(0)}`])

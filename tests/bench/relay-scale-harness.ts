@@ -210,8 +210,15 @@ export function buildRelay(ref: string = REF): string {
   return dir
 }
 
-/** `ref`: the commit (or `tree`) to build the relay from; default BENCH_REF. */
-export async function startPorteVoix(extraArgs: string[] = [], ref: string = REF): Promise<Server> {
+/**
+ * `ref`: the commit (or `tree`) to build the relay from; default BENCH_REF. `nodeArgs`: Node's
+ * own flags for this server, after RELAY_NODE_ARGS (e.g. `--max-semi-space-size=32`).
+ */
+export async function startPorteVoix(
+  extraArgs: string[] = [],
+  ref: string = REF,
+  nodeArgs: string[] = [],
+): Promise<Server> {
   const dir = buildRelay(ref)
   const dataDir = mkdtempSync(join(tmpdir(), 'porte-voix-bench-'))
   const secret = 'bench-secret-bench-secret-bench-secret-0123'
@@ -220,6 +227,7 @@ export async function startPorteVoix(extraArgs: string[] = [], ref: string = REF
     [
       // e.g. RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (written when it stops).
       ...(process.env.RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      ...nodeArgs,
       join(dir, 'out', 'main.js'),
       '--host',
       '127.0.0.1',
@@ -277,11 +285,13 @@ export async function startPorteVoix(extraArgs: string[] = [], ref: string = REF
   }
 }
 
-export async function startStock(): Promise<Server> {
+/** `nodeArgs`: Node's own flags for this server, after STOCK_NODE_ARGS. */
+export async function startStock(nodeArgs: string[] = []): Promise<Server> {
   const { child, port } = await spawnListening(
     [
       // e.g. STOCK_NODE_ARGS="--cpu-prof --cpu-prof-dir=…", to profile both servers alike.
       ...(process.env.STOCK_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      ...nodeArgs,
       '--import',
       'tsx',
       join(ROOT, 'tests', 'bench', 'stock-server.ts'),
