@@ -6,3 +6,4 @@ export {
   NONE,
   toDisposable,
 } from './disposable'
+export { SerialRunner } from './serial'

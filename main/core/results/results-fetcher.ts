@@ -1,6 +1,6 @@
 import { MAX_RESULTS_SHARES, MyResults } from '../../../common/model/results'
 import type { Clock, Disposable } from '../lifecycle'
-import { MutableDisposable } from '../lifecycle'
+import { MutableDisposable, SerialRunner } from '../lifecycle'
 import { relayApiUrl } from '../shares/relay-api'
 import type { StoredSession } from '../store/session'
 import type { ResultsStore } from './results-store'
@@ -37,8 +37,12 @@ export type ResultsFetcherOptions = {
  */
 export class ResultsFetcher implements Disposable {
   private readonly timer = new MutableDisposable()
-  private running: Promise<void> | null = null
-  private again = false
+  private readonly rounds = new SerialRunner({
+    run: () => this.round(),
+    before: () => this.timer.clear(),
+    after: () => this.schedule(),
+    stopped: () => this.disposed,
+  })
   private failures = 0
   private disposed = false
   private readonly abort = new AbortController()
@@ -47,26 +51,13 @@ export class ResultsFetcher implements Disposable {
 
   /** Fetch now (after sync, or a share delivered); a fetch under way is followed by another. */
   kick(): void {
-    if (this.disposed) return
-    if (this.running) {
-      this.again = true
-      return
-    }
-    this.timer.clear()
-    this.running = this.round().finally(() => {
-      this.running = null
-      if (this.disposed) return
-      if (this.again) {
-        this.again = false
-        this.kick()
-      } else this.schedule()
-    })
+    this.rounds.kick()
   }
 
   /** Settings changed: send the leaderboard choice now if the relay does not have it yet. */
   settingsChanged(): void {
     // A round under way may be sending the previous choice: check again once it is done.
-    if (this.running) this.again = true
+    this.rounds.againIfRunning()
     const session = this.options.session()
     if (session && this.leaderboardPending(session.claims.ws) !== null) this.kick()
   }
@@ -79,8 +70,8 @@ export class ResultsFetcher implements Disposable {
   }
 
   /** Resolves when the fetch under way (if any) is done; for tests. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running
+  idle(): Promise<void> {
+    return this.rounds.idle()
   }
 
   dispose(): void {

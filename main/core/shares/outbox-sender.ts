@@ -1,5 +1,11 @@
 import { ProposalSubmission, ShareEvent } from '../../../common/model/share'
-import { type Clock, type Disposable, MutableDisposable, SystemClock } from '../lifecycle'
+import {
+  type Clock,
+  type Disposable,
+  MutableDisposable,
+  SerialRunner,
+  SystemClock,
+} from '../lifecycle'
 import { type Outcome, type PostJson, postJson, relayApiUrl } from './relay-api'
 import type { OutboxEntry, Owner, ShareStore } from './share-store'
 
@@ -35,10 +41,14 @@ const PROPOSAL_BATCH = 50
 export class OutboxSender implements Disposable {
   /** Ids being sent right now (a share must not be retracted while its POST is out). */
   readonly inFlight = new Set<string>()
-  private running: Promise<void> | null = null
-  private again = false
   private readonly timer = new MutableDisposable()
   private stopped = false
+  private readonly passes = new SerialRunner({
+    run: () => this.loop(),
+    before: () => this.clearTimer(),
+    after: () => this.schedule(),
+    stopped: () => this.stopped,
+  })
   /** Stopping cuts a request short rather than wait for a hung relay. */
   private readonly abort = new AbortController()
   private readonly post: PostJson
@@ -59,21 +69,7 @@ export class OutboxSender implements Disposable {
 
   /** Send what is due now (after an enqueue, or at start). */
   kick(): void {
-    if (this.stopped) return
-    if (this.running) {
-      this.again = true
-      return
-    }
-    this.clearTimer()
-    const run = this.loop().finally(() => {
-      this.running = null
-      if (this.stopped) return
-      if (this.again) {
-        this.again = false
-        this.kick()
-      } else this.schedule()
-    })
-    this.running = run
+    this.passes.kick()
   }
 
   /** The relay answers again (the workspace sync connected): skip the remaining backoff. */
@@ -90,7 +86,7 @@ export class OutboxSender implements Disposable {
     this.stopped = true
     this.timer.dispose()
     this.abort.abort()
-    await this.running
+    await this.passes.running
   }
 
   dispose(): Promise<void> {
@@ -98,8 +94,8 @@ export class OutboxSender implements Disposable {
   }
 
   /** Resolves when no pass is running (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running
+  idle(): Promise<void> {
+    return this.passes.idle()
   }
 
   private clearTimer(): void {
