@@ -15,10 +15,14 @@ function updateCount(args: unknown[]): number {
 }
 
 /**
- * Count stored updates and storage failures, and time each append to the end of the event-loop
- * turn it ran in: a room broadcasts right after its append returns (or resolves), so that end is
- * when every peer's socket has been handed the frames. One setImmediate per turn, not per update.
- * Wraps the instance's method so that rooms keep calling the store they were given.
+ * Count stored updates and storage failures, and time each append to when its room has handed
+ * every peer's socket the frames. `append` (Redis): to the end of the event-loop turn its promise
+ * resolved in, the room broadcasting in that turn's microtasks; one setImmediate per turn, not
+ * per update. `appendThen` (SQLite's group commit): the room sends inside `settled`, in the
+ * store's flush, so the time is read when `settled` returns — a setImmediate queued from the
+ * flush (itself run by a setImmediate) would run a loop iteration later, after its I/O, and
+ * count that too (issue 11 review, D3). Wraps the instance's method so that rooms keep calling
+ * the store they were given.
  */
 export function instrumentAppend<A extends unknown[], R>(
   store: Appending<A, R>,
@@ -68,12 +72,14 @@ export function instrumentAppend<A extends unknown[], R>(
     const t = performance.now()
     try {
       appendThen(room, updates, (error, lastSeq) => {
-        if (error) metrics.storageErrors.inc()
-        else {
-          metrics.updates.inc(updates.length)
-          begin(t)
+        if (error) {
+          metrics.storageErrors.inc()
+          settled(error, lastSeq)
+          return
         }
+        metrics.updates.inc(updates.length)
         settled(error, lastSeq)
+        metrics.fanout.observe((performance.now() - t) / 1000)
       })
     } catch (error) {
       metrics.storageErrors.inc()

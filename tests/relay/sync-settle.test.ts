@@ -307,4 +307,17 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
       expect(metrics.storageErrors.value).toBe(0)
     })
   })
+
+  it('times a change to the end of the flush that sent it, not a loop iteration later', async () => {
+    await withRoom({}, async ({ store, room, sent, origin, edit }) => {
+      const metrics = new RelayMetrics({ connections: () => 0, rooms: () => 1 })
+      instrumentAppend(store, metrics)
+      room.applyClientUpdate(edit('a'), origin)
+      expect(store.flush()).toBe(true)
+      // Sent inside the flush, and observed by then (a setImmediate would also time the next
+      // iteration's I/O).
+      expect(sent).toEqual(['a'])
+      expect(metrics.fanout.count).toBe(1)
+    })
+  })
 })
