@@ -604,8 +604,16 @@ export class Room {
     this.#unsettled++
     const settled = (error: Error | null, lastSeq: number): void => {
       if (done) {
-        if (error === null && !this.#broken)
+        if (error !== null || this.#broken) return
+        try {
           this.#breakDown(new Error('store stored a change it had refused (appendThen threw)'))
+        } catch (unexpected) {
+          // Never into the store's flush (the other rooms' settlements follow).
+          this.#log.error('room break-down failed', {
+            room: this.name,
+            error: unexpected instanceof Error ? unexpected.message : String(unexpected),
+          })
+        }
         return
       }
       done = true

@@ -267,6 +267,41 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
     })
   })
 
+  it("settles the flush's other rooms when breaking a room fails (a peer's close throws)", async () => {
+    await withRoom({}, async ({ store, rooms, room, origin, edit }) => {
+      room.addPeer({
+        id: 3,
+        access: 'write',
+        send() {},
+        close() {
+          throw new Error('socket gone')
+        },
+      })
+      const other = await rooms.acquire({ workspaceId: 'ws_settle_other', doc: 'directory' })
+      let otherSent = 0
+      other.addPeer({
+        id: 4,
+        access: 'write',
+        send: (frame) => void (frame[0] === 0 && otherSent++),
+      })
+      const appendThen = store.appendThen.bind(store)
+      store.appendThen = (name, captured, settled) => {
+        appendThen(name, captured, settled)
+        throw new Error('disk I/O error')
+      }
+      const refused = room.applyClientUpdate(edit('a'), origin)
+      store.appendThen = appendThen
+      // In the same flush as the broken room's late callback.
+      const kept = other.applyClientUpdate(edit('x'), origin)
+      await expect(refused.stored).rejects.toBeInstanceOf(StorageError)
+      const late = new Promise((resolve) => setTimeout(() => resolve('still pending'), 2000))
+      expect(await Promise.race([kept.stored.then(() => 'stored'), late])).toBe('stored')
+      expect(otherSent).toBe(1)
+      expect(room.broken).toBe(true)
+      rooms.release(other)
+    })
+  })
+
   it('compacts every N updates from the flush, and stored settles after that compaction', async () => {
     await withRoom({ compactEvery: 4 }, async ({ store, room, origin, edit }) => {
       // Spread: the first periodic compaction runs at 4 (up to a tenth more: still 4).
