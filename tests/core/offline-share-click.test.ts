@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../main/core/core'
 import { DB_FILE } from '../../sync-server/persistence/database'
-import { publishItem } from '../helpers/core'
+import { publishItem, queueSynced } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -59,12 +59,7 @@ describe('an offline share clicked before its report reaches the relay', () => {
     await employee.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
     })
-    await waitFor(
-      'the item in my queue and the directory synced',
-      async () =>
-        (await employee.client.call('queue.forMe', {})).length === 1 &&
-        (await employee.client.call('status.get', {})).sync === 'synced',
-    )
+    await queueSynced(employee.client)
     await waitFor(
       'the relay knows the item URL',
       () => relayRows('SELECT 1 FROM link_items WHERE item_id = ?', item.id).length === 1,

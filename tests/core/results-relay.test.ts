@@ -11,7 +11,7 @@ import { parseShortCode } from '../../common/share/short-link'
 import type { Core } from '../../main/core/core'
 import { NudgeStore } from '../../main/core/nudges/nudge-store'
 import { DB_FILE } from '../../sync-server/persistence/database'
-import { publishItem } from '../helpers/core'
+import { publishItem, queueSynced } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -64,12 +64,7 @@ describe('my results through a real relay', () => {
     })
     const employee = await openCore()
     await joinWith(employee.client, relay, { workspaceId, ...ERIC })
-    await waitFor(
-      'the item in my queue and the directory synced',
-      async () =>
-        (await employee.client.call('queue.forMe', {})).length === 1 &&
-        (await employee.client.call('status.get', {})).sync === 'synced',
-    )
+    await queueSynced(employee.client)
     // No clicks yet, nothing fetched yet: My stats says so rather than showing zeros as facts.
     expect((await employee.client.call('results.mine', {})).totals.clicks).toBe(0)
 

@@ -5,6 +5,7 @@
  * the click shows in the employee's My stats, and still does with the relay gone.
  */
 import { describe, expect, it } from 'vitest'
+import { queueSynced } from '../helpers/core'
 import { waitFor } from '../helpers/wait'
 import { loopStack, openMyStats } from './support'
 
@@ -30,12 +31,7 @@ describe('close the loop (Chromium, real relay with --public-url)', () => {
       invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
     })
     const employeeClient = employee.client
-    await waitFor(
-      'the item and the directory at the employee',
-      async () =>
-        (await employeeClient.call('queue.forMe', {})).length === 1 &&
-        (await employeeClient.call('status.get', {})).sync === 'synced',
-    )
+    await queueSynced(employeeClient)
     const share = await employeeClient.call('share.perform', {
       itemId: item.id,
       network: 'linkedin',

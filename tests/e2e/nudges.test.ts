@@ -14,7 +14,13 @@ import { ResultsStore } from '../../main/core/results/results-store'
 import { ShareStore } from '../../main/core/shares/share-store'
 import { databasePath, openDatabase } from '../../main/core/store/database'
 import { launchChromium, type TestBrowser } from '../helpers/browser'
-import { type CoreProcess, fakeInvitation, publishItem, startCore } from '../helpers/core'
+import {
+  type CoreProcess,
+  fakeInvitation,
+  publishItem,
+  queueSynced,
+  startCore,
+} from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
@@ -293,13 +299,7 @@ describe('the heatmap learns from clicks on my short links through a real relay 
       invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
     })
     await employee.client.call('settings.update', { timeZone: 'UTC', networks: ['linkedin'] })
-    const mine = employee
-    await waitFor(
-      'the item in my queue, synced',
-      async () =>
-        (await mine.client.call('queue.forMe', {})).length === 1 &&
-        (await mine.client.call('status.get', {})).sync === 'synced',
-    )
+    await queueSynced(employee.client)
     const share = await employee.client.call('share.perform', {
       itemId: item.id,
       network: 'linkedin',

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { campaignSlug } from '../../common/share/tracked-link'
 import { parseCsv } from '../../renderer/src/studio/csv'
 import { newContext } from '../helpers/browser'
+import { queueSynced } from '../helpers/core'
 import { waitFor } from '../helpers/wait'
 import { loopStack, openMyStats } from './support'
 
@@ -120,13 +121,7 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
     const employeeClient = employee.client
     const employeeId = (await employeeClient.call('status.get', {})).session?.memberId ?? ''
     await employeeClient.call('settings.update', { leaderboardOptIn: true })
-    await waitFor(
-      'the item at the employee',
-      async () =>
-        (await employeeClient.call('queue.forMe', {})).length === 1 &&
-        (await employeeClient.call('status.get', {})).sync === 'synced',
-      { timeoutMs: 30_000 },
-    )
+    await queueSynced(employeeClient, 1, { timeoutMs: 30_000 })
     const share = await employeeClient.call('share.perform', {
       itemId: item.id,
       network: 'linkedin',

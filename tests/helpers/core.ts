@@ -6,6 +6,7 @@ import { CoreClient, type Transport, webSocketTransport } from '../../common/con
 import type { Network } from '../../common/model/networks'
 import { CORE_EXEC_ARGV, coreEnv } from '../../main/core/runtime-flags'
 import { type Exit, spawnUntilListening, tempDir } from './process'
+import { type WaitOptions, waitFor } from './wait'
 
 /**
  * Start a core host as a child process (not detached), for integration tests.
@@ -210,4 +211,18 @@ export async function publishItem(
     captions: { [network]: title },
     ...overrides,
   })
+}
+
+/**
+ * Resolves once `client`'s queue (queue.forMe) holds `count` items and its sync is up to date:
+ * what a member's core has to have before sharing from the workspace a test just filled.
+ */
+export function queueSynced(client: CoreClient, count = 1, options?: WaitOptions) {
+  return waitFor(
+    `${count} item(s) in my queue, synced`,
+    async () =>
+      (await client.call('queue.forMe', {})).length === count &&
+      (await client.call('status.get', {})).sync === 'synced',
+    options,
+  )
 }
