@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../main/core/core'
 import { DB_FILE } from '../../sync-server/persistence/database'
-import { publishItem, queueSynced } from '../helpers/core'
+import { publishItem, queueSynced, refreshedUntil } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -111,13 +111,10 @@ describe('an offline share clicked before its report reaches the relay', () => {
       { timeoutMs: 20_000 },
     )
     expect(relayRows('SELECT 1 FROM shares WHERE id = ?', share.shareId)).toHaveLength(1)
-    await waitFor(
+    await refreshedUntil(
+      employee.client,
       'my click fetched',
-      async () => {
-        await employee.client.call('results.refresh', {})
-        return (await employee.client.call('results.mine', {})).totals.clicks === 1
-      },
-      { timeoutMs: 20_000 },
+      async () => (await employee.client.call('results.mine', {})).totals.clicks === 1,
     )
     const stats = await employee.client.call('results.mine', {})
     expect(stats.totals).toEqual({ shares: 1, clicks: 1, uniqueClicks: 1, conversions: 0 })

@@ -5,10 +5,9 @@
  * points on my device, with my rank only once I opt in.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CoreClient } from '../../common/contract/client'
 import { ContractError } from '../../common/contract/messages'
 import type { Core } from '../../main/core/core'
-import { publishItem } from '../helpers/core'
+import { publishItem, refreshedUntil } from '../helpers/core'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -42,17 +41,6 @@ async function refused(call: Promise<unknown>): Promise<string> {
     return error instanceof ContractError ? error.code : String(error)
   }
   return 'resolved'
-}
-
-async function fetched(client: CoreClient, test: () => Promise<boolean>) {
-  await waitFor(
-    'fetched from the relay',
-    async () => {
-      await client.call('results.refresh', {})
-      return (await test()) ? true : null
-    },
-    { timeoutMs: 20_000 },
-  )
 }
 
 describe('recognition and the board through a real relay', () => {
@@ -180,7 +168,7 @@ describe('recognition and the board through a real relay', () => {
     await waitFor('board.changed reached the window', () => (changed.length > 0 ? true : null))
 
     // My points, counted on my device: one share (5), one unique click (2), one sign-up (100).
-    await fetched(employee.client, async () => {
+    await refreshedUntil(employee.client, 'fetched from the relay', async () => {
       const stats = await employee.client.call('results.mine', {})
       return stats.totals.clicks === 1 && stats.totals.conversions === 1
     })
@@ -209,13 +197,10 @@ describe('recognition and the board through a real relay', () => {
 
     // Opted in: the board names me and my rank comes from it.
     await employee.client.call('settings.update', { leaderboardOptIn: true })
-    await waitFor(
+    await refreshedUntil(
+      employee.client,
       'ranked after opting in',
-      async () => {
-        await employee.client.call('results.refresh', {})
-        return (await employee.client.call('recognition.mine', {})).rank === 1 ? true : null
-      },
-      { timeoutMs: 20_000 },
+      async () => (await employee.client.call('recognition.mine', {})).rank === 1,
     )
     const ranked = await employee.client.call('recognition.mine', {})
     expect(ranked.challenges[0]).toMatchObject({ myScore: 107, teamScore: 107, rank: 1 })

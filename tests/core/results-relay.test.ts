@@ -11,7 +11,7 @@ import { parseShortCode } from '../../common/share/short-link'
 import type { Core } from '../../main/core/core'
 import { NudgeStore } from '../../main/core/nudges/nudge-store'
 import { DB_FILE } from '../../sync-server/persistence/database'
-import { publishItem, queueSynced } from '../helpers/core'
+import { publishItem, queueSynced, refreshedUntil } from '../helpers/core'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
@@ -97,14 +97,10 @@ describe('my results through a real relay', () => {
     expect(await follow(FIREFOX)).toBe(landing)
     expect(await follow(FIREFOX)).toBe(landing)
 
-    await waitFor(
+    await refreshedUntil(
+      employee.client,
       'my clicks fetched',
-      async () => {
-        // What My stats does when opened.
-        await employee.client.call('results.refresh', {})
-        return (await employee.client.call('results.mine', {})).totals.clicks === 2
-      },
-      { timeoutMs: 20_000 },
+      async () => (await employee.client.call('results.mine', {})).totals.clicks === 2,
     )
     const stats = await employee.client.call('results.mine', {})
     expect(stats.totals).toEqual({ shares: 1, clicks: 2, uniqueClicks: 1, conversions: 0 })

@@ -226,3 +226,18 @@ export function queueSynced(client: CoreClient, count = 1, options?: WaitOptions
     options,
   )
 }
+
+/**
+ * Asks the relay for my results (results.refresh, what My stats does when opened) until `test`
+ * holds: clicks and conversions reach the relay before my core fetches them.
+ */
+export function refreshedUntil(client: CoreClient, what: string, test: () => Promise<boolean>) {
+  return waitFor(
+    what,
+    async () => {
+      await client.call('results.refresh', {})
+      return (await test()) ? true : null
+    },
+    { timeoutMs: 20_000 },
+  )
+}
