@@ -9,6 +9,7 @@
  * idle     IDLE idle connections (default 3000): marginal RSS per connection, read after a full GC
  * connect  CONNECT distinct members (default 1000) connecting, 100 at a time: connections/s
  * reconnect the same CONNECT members connecting a second time (tokens known, directory as it was)
+ * connect-core CONNECT distinct employees each opening queue, directory and board (as a core does)
  * connect-warm CONNECT distinct members connecting after CONNECT others connected to another room
  *          (another workspace: its own directory) and left: the same as connect on warmed-up code
  * connect-doc CONNECT distinct members connecting to a room holding a real queue (DOC_ITEMS items,
@@ -170,11 +171,15 @@ async function memberUrls(server: Server, room: string): Promise<string[]> {
   return urls
 }
 
-/** CONNECT members connecting, 100 at a time: their rate, and the server's CPU per connect. */
-async function timedConnects(server: Server, urls: string[]) {
+/**
+ * CONNECT members connecting, 100 at a time: their rate, and the server's CPU per connect. With
+ * `sockets` per member (their URLs in a row), a member's sockets open together and the figures
+ * are per member.
+ */
+async function timedConnects(server: Server, urls: string[], sockets = 1) {
   const cpu0 = cpuMs(server.pid)
   const t0 = performance.now()
-  const observers = await openObservers(urls, 100)
+  const observers = await openObservers(urls, 100 * sockets)
   const wall = performance.now() - t0
   const cpu = cpuMs(server.pid) - cpu0
   for (const o of observers) o.close()
@@ -183,6 +188,29 @@ async function timedConnects(server: Server, urls: string[]) {
 
 async function connect(server: Server) {
   return timedConnects(server, await memberUrls(server, `connect-${Date.now()}`))
+}
+
+/** The URL of the same member's `doc` (ours: the token's workspace; stock: one room per doc). */
+function docUrl(server: Server, queueUrl: string, doc: 'directory' | 'board'): string {
+  return server.name === 'stock'
+    ? `${queueUrl}-${doc}`
+    : queueUrl.replace('/queue?token=', `/${doc}?token=`)
+}
+
+/**
+ * CONNECT distinct employees connecting as their cores do: the three documents an employee syncs
+ * (queue, directory, board) with one token, 100 employees at a time. On ours every directory
+ * write of the burst then goes to the directory's readers, and a directory connect after a write
+ * is sent the directory encoded again.
+ */
+async function connectCore(server: Server) {
+  const room = `connect-core-${Date.now()}`
+  const urls: string[] = []
+  for (let m = 0; m < CONNECT; m++) {
+    const queue = await server.url(room, m + 1, 'employee')
+    urls.push(queue, docUrl(server, queue, 'directory'), docUrl(server, queue, 'board'))
+  }
+  return timedConnects(server, urls, 3)
 }
 
 /**
@@ -307,6 +335,14 @@ const connectLine = (name: string, xs: Awaited<ReturnType<typeof timedConnects>>
 if (want('connect')) {
   const r = await interleaved(ROUNDS, connect)
   console.log(`connect: ${CONNECT} distinct members, 100 at a time, to sync step 2`)
+  console.log(connectLine('porte-voix', r.ours))
+  console.log(connectLine('stock', r.stock))
+}
+if (want('connect-core')) {
+  const r = await interleaved(ROUNDS, connectCore)
+  console.log(
+    `connect-core: ${CONNECT} distinct employees, queue + directory + board each, 100 at a time (per employee)`,
+  )
   console.log(connectLine('porte-voix', r.ours))
   console.log(connectLine('stock', r.stock))
 }
