@@ -9,6 +9,8 @@
  *    objects survive scavenges, up to a bounded size, and V8 gives it back once the process has
  *    been quiet a while (its memory reducer): the RSS read just after a burst carries it, what
  *    stays per connection is the rest (issue 11.3, session 10).
+ *    SETTLE_S=<seconds> (default 0): read again after that long with the connections idle, to
+ *    see the young generation given back (its size in MiB before, after, settled).
  * 2. By object kind (SNAPSHOTS=0 skips): a heap snapshot after one connection and another after
  *    IDLE more, both after a full GC, and the difference per connection.
  *
@@ -32,6 +34,7 @@ const IDLE = Number(process.env.IDLE ?? 3000)
 const TOP = Number(process.env.TOP ?? 25)
 const SPLIT_ROUNDS = Number(process.env.SPLIT_ROUNDS ?? 2)
 const SNAPSHOTS = process.env.SNAPSHOTS !== '0'
+const SETTLE_S = Number(process.env.SETTLE_S ?? 0)
 
 /**
  * Preloaded into both servers after tests/bench/gc-on-signal.cjs (whose SIGUSR2 listener runs
@@ -75,6 +78,10 @@ type SplitResult = {
   restOfHeapKiB: number
   outsideHeapKiB: number
   heapUsedB: number
+  /** The young generation's size (MiB) before and after the connects, and after SETTLE_S. */
+  youngMiB: number[]
+  /** RSS outside the young generation after SETTLE_S, per connection (KiB). */
+  settledOutsideKiB: number | null
 }
 
 async function measureSplit(name: 'porte-voix' | 'stock'): Promise<SplitResult> {
@@ -98,8 +105,11 @@ async function measureSplit(name: 'porte-voix' | 'stock'): Promise<SplitResult> 
       const rest = await openObservers(urls.slice(1))
       await sleep(2000)
       const b = await split(server, dir)
+      if (SETTLE_S > 0) await sleep(SETTLE_S * 1000)
+      const c = SETTLE_S > 0 ? await split(server, dir) : null
       for (const o of [...first, ...rest]) o.close()
       const kib = (bytes: number) => bytes / 1024 / IDLE
+      const mib = (x: Split) => x.young / 2 ** 20
       const rssKiB = (b.rss - a.rss) / IDLE
       const heapKiB = kib(b.heap - a.heap)
       return {
@@ -108,6 +118,8 @@ async function measureSplit(name: 'porte-voix' | 'stock'): Promise<SplitResult> 
         restOfHeapKiB: heapKiB - kib(b.young - a.young),
         outsideHeapKiB: rssKiB - heapKiB,
         heapUsedB: (b.heapUsed - a.heapUsed) / IDLE,
+        youngMiB: [a, b, ...(c ? [c] : [])].map(mib),
+        settledOutsideKiB: c ? (c.rss - a.rss) / IDLE - kib(c.young - a.young) : null,
       }
     } finally {
       await server.stop()
@@ -126,6 +138,12 @@ function printSplit(name: string, rs: SplitResult[]): void {
     `  ${name.padEnd(10)} RSS ${list((r) => r.rssKiB)} KiB = young generation ${list((r) => r.youngKiB)}` +
       ` + rest of V8's heap ${list((r) => r.restOfHeapKiB)} + outside V8's heap ${list((r) => r.outsideHeapKiB)};` +
       ` RSS outside the young generation ${list((r) => r.rssKiB - r.youngKiB)} KiB; heapUsed ${list((r) => r.heapUsedB, 0)} B`,
+  )
+  console.log(
+    `  ${''.padEnd(10)} young generation ${rs.map((r) => r.youngMiB.map((m) => m.toFixed(1)).join(' → ')).join(' / ')} MiB (before → after${SETTLE_S > 0 ? ` → ${SETTLE_S} s later` : ''})` +
+      (SETTLE_S > 0
+        ? `; then RSS outside it ${list((r) => r.settledOutsideKiB ?? Number.NaN)} KiB per connection`
+        : ''),
   )
 }
 
