@@ -43,18 +43,19 @@ export type JournalEntry = { room: string; firstSeq: number; updates: readonly U
  */
 export function encodeRecords(entries: readonly JournalEntry[], views?: Uint8Array[][]): Buffer {
   let total = 0
-  const roomBytes: number[] = new Array(entries.length)
+  const roomBytes: Buffer[] = new Array(entries.length)
   for (let e = 0; e < entries.length; e++) {
     const entry = entries[e] as JournalEntry
-    const length = Buffer.byteLength(entry.room)
-    roomBytes[e] = length
-    for (const update of entry.updates) total += HEADER + FIXED + length + update.byteLength
+    const name = nameBytes(entry.room)
+    roomBytes[e] = name
+    for (const update of entry.updates) total += HEADER + FIXED + name.length + update.byteLength
   }
   const out = Buffer.allocUnsafe(total)
   let at = 0
   for (let e = 0; e < entries.length; e++) {
     const entry = entries[e] as JournalEntry
-    const length = roomBytes[e] as number
+    const name = roomBytes[e] as Buffer
+    const length = name.length
     const ofEntry: Uint8Array[] | null = views ? [] : null
     for (let i = 0; i < entry.updates.length; i++) {
       const update = entry.updates[i] as Uint8Array
@@ -62,16 +63,32 @@ export function encodeRecords(entries: readonly JournalEntry[], views?: Uint8Arr
       const payload = FIXED + length + update.byteLength
       out.writeDoubleLE(entry.firstSeq + i, start)
       out.writeUInt16LE(length, start + 8)
-      out.write(entry.room, start + FIXED, length, 'utf8')
+      out.set(name, start + FIXED)
       out.set(update, start + FIXED + length)
       ofEntry?.push(out.subarray(start + FIXED + length, start + payload))
       out.writeUInt32LE(payload, at)
-      out.writeUInt32LE(crc32(out.subarray(start, start + payload)), at + 4)
+      // A plain view for the checksum: Buffer's subarray costs more and nothing keeps this one.
+      out.writeUInt32LE(crc32(new Uint8Array(out.buffer, out.byteOffset + start, payload)), at + 4)
       at = start + payload
     }
     if (ofEntry) views?.push(ofEntry)
   }
   return out
+}
+
+/** Room names as UTF-8, encoded once per room (every record carries its room's name). */
+const names = new Map<string, Buffer>()
+/** Rooms whose names are kept: beyond, the map starts over (a relay holds fewer rooms at once). */
+const MAX_NAMES = 10_000
+
+function nameBytes(room: string): Buffer {
+  let bytes = names.get(room)
+  if (bytes === undefined) {
+    if (names.size >= MAX_NAMES) names.clear()
+    bytes = Buffer.from(room, 'utf8')
+    names.set(room, bytes)
+  }
+  return bytes
 }
 
 /** The whole records of `bytes`, up to the first torn or corrupt one. */
