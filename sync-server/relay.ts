@@ -202,7 +202,12 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     access.remove(gone)
   }
   const connectionOptions = { maxMessageBytes: config.maxMessageBytes }
-  const directory = new DirectoryRecorder(rooms, log, config.publicUrl ?? null)
+  const directory = new DirectoryRecorder(
+    rooms,
+    log,
+    config.publicUrl ?? null,
+    config.readerFanoutMs,
+  )
   const redirect = createRedirect({ links, indexer, rooms, workspaces, log })
   const { server, wss } = createHttpServer({
     maxMessageBytes: config.maxMessageBytes,
