@@ -5,13 +5,13 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../main/core/core'
 import { publishItem } from '../helpers/core'
+import { FIREFOX, followShortLink } from '../helpers/landing'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
-const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
 
 const dirs: string[] = []
 const cores: Core[] = []
@@ -58,15 +58,8 @@ describe('the board on an employee core', () => {
       text: 'Launch',
     })
     await waitFor('the click counted', async () => {
-      const response = await fetch(
-        `${relay?.httpUrl}/s/${share.trackedUrl.slice(PUBLIC.length + 3)}`,
-        {
-          redirect: 'manual',
-          headers: { 'user-agent': FIREFOX },
-        },
-      )
-      await response.arrayBuffer()
-      return response.status === 302
+      const link = `${relay?.httpUrl}/s/${share.trackedUrl.slice(PUBLIC.length + 3)}`
+      return (await followShortLink(link, FIREFOX)).status === 302
     })
     const events: unknown[] = []
     employee.client.on('board.changed', (payload) => events.push(payload))

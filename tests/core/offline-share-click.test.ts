@@ -11,13 +11,13 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../main/core/core'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { publishItem, queueSynced, refreshedUntil } from '../helpers/core'
+import { FIREFOX, followShortLink } from '../helpers/landing'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
-const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
 
 const cores = new Set<Core>()
 let relay: RelayProcess | null = null
@@ -85,15 +85,10 @@ describe('an offline share clicked before its report reaches the relay', () => {
 
     relay = await startRelay({ dataDir: relayDataDir, port, args: ['--public-url', PUBLIC] })
     const code = share.trackedUrl.slice(`${PUBLIC}/s/`.length)
-    const response = await fetch(`${relay.httpUrl}/s/${code}`, {
-      redirect: 'manual',
-      headers: { 'user-agent': FIREFOX },
+    expect(await followShortLink(`${relay.httpUrl}/s/${code}`, FIREFOX)).toEqual({
+      status: 302,
+      location: `https://acme.example/launch?utm_source=linkedin&utm_medium=employee-advocacy&utm_campaign=evergreen&utm_content=${share.shareId}`,
     })
-    await response.arrayBuffer()
-    expect(response.status).toBe(302)
-    expect(response.headers.get('location')).toBe(
-      `https://acme.example/launch?utm_source=linkedin&utm_medium=employee-advocacy&utm_campaign=evergreen&utm_content=${share.shareId}`,
-    )
     // Counted, not yet attributed: the relay has the click and no share behind it.
     expect(
       relayRows<{ n: number }>(

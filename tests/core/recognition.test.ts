@@ -8,13 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ContractError } from '../../common/contract/messages'
 import type { Core } from '../../main/core/core'
 import { publishItem, refreshedUntil } from '../helpers/core'
+import { FIREFOX, followShortLink } from '../helpers/landing'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { ERIC, joinWith, openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
-const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
 
 const cores: { core: Core; dir: string }[] = []
 let relay: RelayProcess | undefined
@@ -128,12 +128,7 @@ describe('recognition and the board through a real relay', () => {
     })
     const code = share.trackedUrl.slice(`${PUBLIC}/s/`.length)
     await waitFor('the relay redirects and counts', async () => {
-      const response = await fetch(`${relay?.httpUrl}/s/${code}`, {
-        redirect: 'manual',
-        headers: { 'user-agent': FIREFOX },
-      })
-      await response.arrayBuffer()
-      return response.status === 302
+      return (await followShortLink(`${relay?.httpUrl}/s/${code}`, FIREFOX)).status === 302
     })
 
     const { key, endpoint } = await champion.client.call('campaign.createConversionKey', {

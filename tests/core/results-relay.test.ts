@@ -12,15 +12,13 @@ import type { Core } from '../../main/core/core'
 import { NudgeStore } from '../../main/core/nudges/nudge-store'
 import { DB_FILE } from '../../sync-server/persistence/database'
 import { publishItem, queueSynced, refreshedUntil } from '../helpers/core'
+import { FIREFOX, followShortLink, LINKEDIN_BOT } from '../helpers/landing'
 import { tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { waitFor } from '../helpers/wait'
 import { ERIC, joinWith, openRelayCore } from './opened'
 
 const PUBLIC = 'http://go.porte-voix.test'
-const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
-const LINKEDIN_BOT =
-  'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)'
 
 const cores: Core[] = []
 let relay: RelayProcess | null = null
@@ -82,14 +80,8 @@ describe('my results through a real relay', () => {
       shareId: share.shareId,
     })
 
-    const follow = async (ua: string) => {
-      const response = await fetch(`${relay?.httpUrl}/s/${code}`, {
-        redirect: 'manual',
-        headers: { 'user-agent': ua },
-      })
-      await response.arrayBuffer()
-      return response.headers.get('location')
-    }
+    const follow = async (ua: string) =>
+      (await followShortLink(`${relay?.httpUrl}/s/${code}`, ua)).location
     const landing = `https://acme.example/launch?ref=blog&utm_source=linkedin&utm_medium=employee-advocacy&utm_campaign=evergreen&utm_content=${share.shareId}`
     // The relay learns the item's URL from the queue document (a room hook): wait for it with a
     // preview bot, which is redirected but never counted.

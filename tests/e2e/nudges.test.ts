@@ -21,6 +21,7 @@ import {
   queueSynced,
   startCore,
 } from '../helpers/core'
+import { FIREFOX, followShortLink, LINKEDIN_BOT } from '../helpers/landing'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay } from '../helpers/relay'
 import { rendererDir } from '../helpers/renderer'
@@ -268,9 +269,6 @@ describe("the heatmap shows the curve learned from my shares' clicks (Chromium)"
 
 describe('the heatmap learns from clicks on my short links through a real relay (Chromium)', () => {
   const PUBLIC = 'http://go.porte-voix.test'
-  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
-  const BOT =
-    'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)'
   let relay: RelayProcess | undefined
   let champion: CoreProcess | undefined
   let employee: CoreProcess | undefined
@@ -307,13 +305,11 @@ describe('the heatmap learns from clicks on my short links through a real relay 
     })
     expect(share.trackedUrl.startsWith(`${PUBLIC}/s/`)).toBe(true)
     const link = `${relay.httpUrl}/s/${share.trackedUrl.slice(`${PUBLIC}/s/`.length)}`
-    const follow = async (ua: string) => {
-      const response = await fetch(link, { redirect: 'manual', headers: { 'user-agent': ua } })
-      await response.arrayBuffer()
-      return response.status
-    }
+    const follow = async (ua: string) => (await followShortLink(link, ua)).status
     // The relay learns the item's URL from the queue document; a preview bot is never counted.
-    await waitFor('the relay redirects', async () => ((await follow(BOT)) === 302 ? true : null))
+    await waitFor('the relay redirects', async () =>
+      (await follow(LINKEDIN_BOT)) === 302 ? true : null,
+    )
     const clickedAt = Date.now()
     for (let i = 0; i < 10; i++) expect(await follow(FIREFOX)).toBe(302)
     // A restarted core fetches my results as soon as it is connected again.

@@ -16,6 +16,7 @@ import { campaignSlug } from '../../common/share/tracked-link'
 import { parseCsv } from '../../renderer/src/studio/csv'
 import { newContext } from '../helpers/browser'
 import { queueSynced } from '../helpers/core'
+import { followShortLink, LINKEDIN_BOT } from '../helpers/landing'
 import { waitFor } from '../helpers/wait'
 import { loopStack, openMyStats } from './support'
 
@@ -133,15 +134,8 @@ describe('results, conversions and recognition end to end (Chromium, real relay)
     await waitFor(
       'the relay redirects the new share',
       async () => {
-        const bot = await fetch(share.trackedUrl, {
-          redirect: 'manual',
-          headers: {
-            'user-agent': 'LinkedInBot/1.0 (compatible; Mozilla/5.0; +http://www.linkedin.com)',
-          },
-        })
-        return (
-          bot.status >= 300 && bot.status < 400 && bot.headers.get('location')?.startsWith(siteUrl)
-        )
+        const bot = await followShortLink(share.trackedUrl, LINKEDIN_BOT)
+        return bot.status >= 300 && bot.status < 400 && bot.location?.startsWith(siteUrl)
       },
       { timeoutMs: 30_000 },
     )

@@ -26,3 +26,18 @@ export async function startLinkRelay(): Promise<RelayProcess> {
   const port = await freePort()
   return startRelay({ port, args: ['--public-url', `http://127.0.0.1:${port}`] })
 }
+
+/** A visitor's browser and a link-preview bot, as the relay's short links tell them apart. */
+export const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+export const LINKEDIN_BOT =
+  'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)'
+
+/** A short link opened once as `userAgent`, not followed further: its status and where it leads. */
+export async function followShortLink(
+  url: string,
+  userAgent: string,
+): Promise<{ status: number; location: string | null }> {
+  const response = await fetch(url, { redirect: 'manual', headers: { 'user-agent': userAgent } })
+  await response.arrayBuffer()
+  return { status: response.status, location: response.headers.get('location') }
+}
