@@ -18,7 +18,7 @@ import type { Transport } from '../../common/contract/client'
 import type { Core, CoreOptions } from './core'
 import type { FirstScreen } from './first-screen'
 import { QuickFirstScreen } from './first-screen-quick'
-import { databasePath, openDatabase } from './store/database'
+import { closeDatabase, databasePath, openDatabase } from './store/database'
 import type { StoreTables } from './store/tables'
 
 /** With no window asking, the core itself loads this long after the start. */
@@ -150,7 +150,7 @@ export function startCore(
   }
   const closeStore = () => {
     if (store) store.close()
-    else closeTables(db)
+    else closeDatabase(db)
   }
 
   let quick: QuickFirstScreen
@@ -229,16 +229,5 @@ export function startCore(
       }
       await opened?.close()
     },
-  }
-}
-
-/** The database when nothing but it was opened: as StoreTables.close does. */
-function closeTables(db: ReturnType<typeof openDatabase>): void {
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)')
-  } catch {
-    // The next start reads the WAL as it is.
-  } finally {
-    db.close()
   }
 }

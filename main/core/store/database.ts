@@ -62,6 +62,17 @@ export function openDatabase({ file, migrations = MIGRATIONS }: OpenDatabaseOpti
   return db
 }
 
+/** Close the database with its WAL folded into the file (checkpointed), when SQLite can. */
+export function closeDatabase(db: Db): void {
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)')
+  } catch {
+    // The next start reads the WAL as it is.
+  } finally {
+    db.close()
+  }
+}
+
 /** Apply the migrations not yet applied, in order. Idempotent. */
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

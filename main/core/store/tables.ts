@@ -1,4 +1,4 @@
-import { type Db, databasePath, openDatabase } from './database'
+import { closeDatabase, type Db, databasePath, openDatabase } from './database'
 import { QueueTable } from './queue-table'
 import { SessionStore } from './session'
 import { SettingsStore } from './settings'
@@ -42,13 +42,7 @@ export function tablesOn(db: Db): StoreTables {
     close() {
       if (closed) return
       closed = true
-      try {
-        db.pragma('wal_checkpoint(TRUNCATE)')
-      } catch {
-        // The next start reads the WAL as it is.
-      } finally {
-        db.close()
-      }
+      closeDatabase(db)
     },
   }
 }
