@@ -99,12 +99,7 @@ function cleanCuts(ordered: Struct[], doc: Y.Doc | undefined): boolean[] {
  */
 function withLiveValue(doc: Y.Doc, struct: Struct): Struct {
   if (!(struct instanceof Y.Item) || !(struct.content instanceof Y.ContentDeleted)) return struct
-  let found: Y.Item | Y.GC
-  try {
-    found = Y.getItem(doc.store, struct.id)
-  } catch {
-    return struct
-  }
+  const found = storedStruct(doc, struct)
   if (!(found instanceof Y.Item) || found.parentSub === null) return struct
   const parent: unknown = found.parent
   if (!(parent instanceof Y.AbstractType)) return struct
@@ -123,15 +118,20 @@ function withLiveValue(doc: Y.Doc, struct: Struct): Struct {
   )
 }
 
-/** The root map key a struct's item sits under in `doc` (null for collected structs). */
-function entryOf(doc: Y.Doc, struct: Struct): string | null {
-  if (!(struct instanceof Y.Item)) return null
-  let found: Y.Item | Y.GC
+/** `doc`'s own struct with `struct`'s id, or null when `doc` has none (Y.getItem throws). */
+function storedStruct(doc: Y.Doc, struct: Y.Item): Y.Item | Y.GC | null {
   try {
-    found = Y.getItem(doc.store, struct.id)
+    return Y.getItem(doc.store, struct.id)
   } catch {
     return null
   }
+}
+
+/** The root map key a struct's item sits under in `doc` (null for collected structs). */
+function entryOf(doc: Y.Doc, struct: Struct): string | null {
+  if (!(struct instanceof Y.Item)) return null
+  const found = storedStruct(doc, struct)
+  if (!found) return null
   let item: Y.Item | Y.GC = found
   for (;;) {
     if (!(item instanceof Y.Item)) return null
