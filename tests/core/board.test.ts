@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../main/core/core'
-import { publishItem } from '../helpers/core'
+import { publishItem, queueSynced } from '../helpers/core'
 import { FIREFOX, followShortLink } from '../helpers/landing'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
@@ -45,10 +45,7 @@ describe('the board on an employee core', () => {
     await employee.client.call('workspace.join', {
       invitation: await relay.invite({ workspaceId, name: 'Eric', role: 'employee' }),
     })
-    await waitFor(
-      'queue synced',
-      async () => (await employee.client.call('queue.forMe', {})).length === 1,
-    )
+    await queueSynced(employee.client)
     // Nothing yet: an empty board, not an error.
     expect((await employee.client.call('board.get', {})).items).toEqual([])
 

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { ContractError } from '../../common/contract/messages'
 import type { Core } from '../../main/core/core'
-import { publishItem, refreshedUntil } from '../helpers/core'
+import { publishItem, queueSynced, refreshedUntil } from '../helpers/core'
 import { FIREFOX, followShortLink } from '../helpers/landing'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
@@ -104,6 +104,7 @@ describe('recognition and the board through a real relay', () => {
         (await employee.client.call('challenge.list', {})).length === 1 &&
         (await employee.client.call('workspace.settings.get', {})).value !== null,
     )
+    await queueSynced(employee.client)
     // Employees read settings and challenges; only curators change them.
     expect(
       await refused(

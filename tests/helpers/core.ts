@@ -214,15 +214,23 @@ export async function publishItem(
 }
 
 /**
- * Resolves once `client`'s queue (queue.forMe) holds `count` items and its sync is up to date:
- * what a member's core has to have before sharing from the workspace a test just filled.
+ * Resolves once `client`'s queue (queue.forMe) holds `count` items, its sync is up to date and
+ * the directory names the workspace: what a member's core has to have before sharing from the
+ * workspace a test just filled. The relay writes the workspace's name and its public URL (short
+ * links) into the directory together, batched with the members who connect within its readers'
+ * merge interval (1 s by default): shared before, a link is the item's own URL, not a short one.
  */
 export function queueSynced(client: CoreClient, count = 1, options?: WaitOptions) {
   return waitFor(
-    `${count} item(s) in my queue, synced`,
-    async () =>
-      (await client.call('queue.forMe', {})).length === count &&
-      (await client.call('status.get', {})).sync === 'synced',
+    `${count} item(s) in my queue, synced, the directory in`,
+    async () => {
+      const status = await client.call('status.get', {})
+      return (
+        status.sync === 'synced' &&
+        (status.session?.workspaceName ?? null) !== null &&
+        (await client.call('queue.forMe', {})).length === count
+      )
+    },
     options,
   )
 }
