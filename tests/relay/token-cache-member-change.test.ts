@@ -6,6 +6,7 @@ import { deleteMember, removeMember, setRole } from '../../sync-server/admin/adm
 import { signToken } from '../../sync-server/auth/tokens'
 import { onClusterBackend, type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { relayWithAcme } from '../helpers/relay-acme'
+import { waitFor } from '../helpers/wait'
 import { RawClient, type Refusal, roomUrl, tryConnect } from './support'
 
 /**
@@ -94,7 +95,10 @@ async function connectedDevice(name: string, role: Role) {
  * (the live sockets closing); with SQLite every upgrade reads the member, and it comes at once.
  */
 async function afterNodeHeard(clients: RawClient[]): Promise<void> {
-  if (onClusterBackend()) await Promise.all(clients.map((client) => client.closed))
+  if (!onClusterBackend()) return
+  await waitFor('the node to close the member’s live sockets', () =>
+    clients.every((client) => client.closeEvent !== null),
+  )
 }
 
 const url = (doc: string, token: string) => roomUrl(fx.relay.url, fx.acme, doc, token)
