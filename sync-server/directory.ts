@@ -15,6 +15,16 @@ import type { Logger } from './log'
 import type { WorkspaceStore } from './persistence/workspace-store'
 import type { RoomManager } from './rooms/room-manager'
 
+/** The directory lacks the workspace's entry (id, name, public URL) as the relay writes it. */
+function workspaceEntryStale(doc: Y.Doc, workspace: Workspace, publicUrl: string | null): boolean {
+  const info = workspaceMap(doc)
+  return (
+    info.get('id') !== workspace.id ||
+    info.get('name') !== workspace.name ||
+    (info.get('publicUrl') ?? null) !== publicUrl
+  )
+}
+
 function sameMember(value: unknown, member: Member): boolean {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Record<string, unknown>
@@ -62,8 +72,19 @@ export class DirectoryRecorder {
     // write of a connect burst went to every reader at the next employee's connect (a reader's
     // sync step 2 sends the pending merge to the others, Room.diffFor) and the directory was
     // encoded again for the next connect (relay-scale connect-core: 0.95–0.99 → 0.79–0.85 ms
-    // per employee opening queue, directory and board; issue 11.3).
+    // per employee opening queue, directory and board; issue 11.3). Not while the workspace's
+    // own entry is missing: cores mint short links from its public URL (see #soon).
     this.#batchMs = Math.max(DIRECTORY_BATCH_MS, readerFanoutMs)
+  }
+
+  /**
+   * The directory is not known to hold the workspace's entry (not loaded, or a workspace's first
+   * member): the batch is written after DIRECTORY_BATCH_MS, so that a core syncing its queue and
+   * sharing at once already has the public URL its short links are made from.
+   */
+  #soon(workspace: Workspace): boolean {
+    const room = this.#rooms.peek({ workspaceId: workspace.id, doc: 'directory' })
+    return room === undefined || workspaceEntryStale(room.doc, workspace, this.#publicUrl)
   }
 
   /** Settles once the member is in the directory (or was already), with the batch's others. */
@@ -75,7 +96,8 @@ export class DirectoryRecorder {
         go = resolve
       })
       const created: PendingWrite = { workspace, members: new Map(), done: started, fire: () => {} }
-      const timer = setTimeout(() => created.fire(), this.#batchMs)
+      const wait = this.#soon(workspace) ? DIRECTORY_BATCH_MS : this.#batchMs
+      const timer = setTimeout(() => created.fire(), wait)
       timer.unref()
       created.fire = () => {
         clearTimeout(timer)
@@ -107,11 +129,7 @@ export class DirectoryRecorder {
     const publicUrl = this.#publicUrl
     await this.#rooms.with({ workspaceId: workspace.id, doc: 'directory' }, async (room) => {
       const doc = room.doc
-      const info = workspaceMap(doc)
-      const needsWorkspace =
-        info.get('id') !== workspace.id ||
-        info.get('name') !== workspace.name ||
-        (info.get('publicUrl') ?? null) !== publicUrl
+      const needsWorkspace = workspaceEntryStale(doc, workspace, publicUrl)
       const changed = [...members.values()].filter((m) => !sameMember(membersMap(doc).get(m.id), m))
       if (!needsWorkspace && changed.length === 0) return
       await room.changeByRelay((d) => {
