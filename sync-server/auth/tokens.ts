@@ -183,7 +183,8 @@ export type VerifyResult =
  * documents with one token, and reconnects with it, so most upgrades present a token this process
  * has checked (issue 11.3, connects). Only the signature, expiry and claims are remembered: the
  * member is read from the store on every upgrade (checkMember), so a removal or re-invitation
- * still refuses the token at once. Keyed per secret; least recently used out first (a hit moves
+ * still refuses the token as soon as the store knows of it (at once on SQLite; on PostgreSQL
+ * once the node is notified, see checkAccess). Keyed per secret; least recently used out first (a hit moves
  * the token to the back), so the tokens of connected cores stay while one-off ones go.
  *
  * Bound: 50,000 tokens, above the live tokens of 20,000 members (one per device, shared by its

@@ -136,8 +136,12 @@ async function workspaceOf(
 
 /**
  * Token, workspace and membership: what every upgrade and API call must pass. Read from the
- * store each time (a cache the store keeps is invalidated by every member change, on every node),
- * so a removal or re-invitation by the admin tool (another process) counts at once.
+ * store each time. On SQLite that is the row itself, so a removal or re-invitation by the admin
+ * tool (another process) counts at once. PostgreSQL's store answers from a cache that each node
+ * drops when PostgreSQL notifies it of the change: a change made by another process or node
+ * counts once that notification arrives (10–33 ms after the commit in
+ * tests/relay/token-cache-member-change.test.ts's probes). An upgrade let in during that window is
+ * closed when the notification comes, like any open socket of that member.
  */
 export async function checkAccess(
   rawToken: string | null,
