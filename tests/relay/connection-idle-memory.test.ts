@@ -34,7 +34,10 @@ async function harness() {
   const db = openDatabase(tempDir('porte-voix-idle-mem-'))
   const lines: string[] = []
   const log = createLogger((line) => lines.push(line))
-  const rooms = new RoomManager(new SqliteStore(db), log, { idleUnloadMs: 60_000, compactEvery: 1000 })
+  const rooms = new RoomManager(new SqliteStore(db), log, {
+    idleUnloadMs: 60_000,
+    compactEvery: 1000,
+  })
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, clientTracking: true })
   await once(wss, 'listening')
   const held: { ws: WebSocket; connection: Connection }[] = []
