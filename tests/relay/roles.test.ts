@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { insertItem, itemsMap, setCaption } from '../../common/doc/queue-doc'
-import { Item } from '../../common/model/item'
 import {
   encodeAwareness,
   encodeQueryAwareness,
@@ -10,38 +9,15 @@ import {
   SYNC_STEP2,
   SYNC_UPDATE,
 } from '../../sync-server/protocol/messages'
+import { makeItem } from '../helpers/items'
 import { type RelayProcess, startRelay, startRelayTeam, stopRelay } from '../helpers/relay'
 import { readStoredDoc } from '../helpers/relay-storage'
 import { waitFor } from '../helpers/wait'
 import { countLines, provider, RawClient, roomUrl, synced } from './support'
 
-function item(id: string, title: string): Item {
-  const now = new Date().toISOString()
-  return Item.parse({
-    id,
-    title,
-    url: `https://example.com/${id}`,
-    source: 'Example',
-    sourceKind: 'internal',
-    objective: 'awareness',
-    topics: [],
-    why: 'because',
-    captions: { linkedin: 'Read this' },
-    variants: {},
-    imageUrl: null,
-    // Published: the queue document holds nothing else (the relay refuses other statuses).
-    status: 'published',
-    publishAt: null,
-    expiresAt: null,
-    priority: 0,
-    campaignId: null,
-    authorId: 'mem_author',
-    approverId: null,
-    moderation: null,
-    createdAt: now,
-    updatedAt: now,
-  })
-}
+/** Published (the queue holds nothing else), with the caption the employee tries to change. */
+const item = (id: string, title: string) =>
+  makeItem(id, { status: 'published', title, captions: { linkedin: 'Read this' } })
 
 let relay: RelayProcess
 let ws: string

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { insertItem, itemsMap } from '../../common/doc/queue-doc'
-import { Item } from '../../common/model/item'
 import type { Role } from '../../common/model/member'
 import { deleteMember, removeMember, setRole } from '../../sync-server/admin/admin'
 import { signToken } from '../../sync-server/auth/tokens'
+import { makeItem } from '../helpers/items'
 import { onClusterBackend, type RelayProcess, startRelay, stopRelay } from '../helpers/relay'
 import { relayWithAcme } from '../helpers/relay-acme'
 import { waitFor } from '../helpers/wait'
@@ -19,33 +19,8 @@ import { RawClient, type Refusal, roomUrl, tryConnect } from './support'
  */
 const fx = relayWithAcme()
 
-function item(id: string): Item {
-  const now = new Date().toISOString()
-  return Item.parse({
-    id,
-    title: `Item ${id}`,
-    url: `https://example.com/${id}`,
-    source: 'Example',
-    sourceKind: 'internal',
-    objective: 'awareness',
-    topics: [],
-    why: 'because',
-    captions: { linkedin: 'Read this' },
-    variants: {},
-    imageUrl: null,
-    // Published: the queue document holds nothing else (the relay refuses other statuses).
-    status: 'published',
-    publishAt: null,
-    expiresAt: null,
-    priority: 0,
-    campaignId: null,
-    authorId: 'mem_author',
-    approverId: null,
-    moderation: null,
-    createdAt: now,
-    updatedAt: now,
-  })
-}
+/** The queue document holds published items only (the relay refuses other statuses). */
+const published = (id: string) => makeItem(id, { status: 'published' })
 
 type Renewal = { status: number; problem: string | null; token?: string; role?: string }
 
@@ -103,6 +78,23 @@ async function afterNodeHeard(clients: RawClient[]): Promise<void> {
 
 const url = (doc: string, token: string) => roomUrl(fx.relay.url, fx.acme, doc, token)
 
+/**
+ * After a member change that ends the device's access: once the node heard of it, the device's
+ * token is refused at the upgrade of both its documents and at renewal with `problem` (403), and
+ * its live sockets are closed with `code`.
+ */
+async function expectCutOff(
+  device: { token: string; clients: RawClient[] },
+  problem: string,
+  code: number,
+): Promise<void> {
+  await afterNodeHeard(device.clients)
+  for (const doc of ['queue', 'directory'])
+    expect(await refusal(url(doc, device.token))).toMatchObject({ status: 403, problem })
+  expect(await renew(fx.relay.httpUrl, device.token)).toMatchObject({ status: 403, problem })
+  for (const client of device.clients) expect((await client.closed).code).toBe(code)
+}
+
 /** What a fresh connection with `token` is sent of the queue: its item ids. */
 async function queueSeenWith(token: string): Promise<string[]> {
   const client = await RawClient.connect(url('queue', token))
@@ -124,7 +116,7 @@ describe('a cached token whose member changed', () => {
     await curation.sync()
     const [queue] = clients
     if (!queue) throw new Error('no queue client')
-    insertItem(queue.doc, item('item_before'))
+    insertItem(queue.doc, published('item_before'))
     await queue.sync()
     expect(await queueSeenWith(observer.token)).toEqual(['item_before'])
 
@@ -146,7 +138,7 @@ describe('a cached token whose member changed', () => {
     const readOnly = await RawClient.connect(url('queue', employeeToken))
     await readOnly.sync()
     expect([...itemsMap(readOnly.doc).keys()]).toEqual(['item_before'])
-    insertItem(readOnly.doc, item('item_after'))
+    insertItem(readOnly.doc, published('item_after'))
     // Frames on one connection are handled in order: once step 1 is answered the write was seen.
     await readOnly.sync()
     expect(readOnly.closeEvent).toBeNull()
@@ -162,17 +154,7 @@ describe('a cached token whose member changed', () => {
       role: 'champion',
       memberId,
     })
-    await afterNodeHeard(clients)
-    for (const doc of ['queue', 'directory'])
-      expect(await refusal(url(doc, token))).toMatchObject({
-        status: 403,
-        problem: 'invitationRevoked',
-      })
-    expect(await renew(fx.relay.httpUrl, token)).toMatchObject({
-      status: 403,
-      problem: 'invitationRevoked',
-    })
-    for (const client of clients) expect((await client.closed).code).toBe(4410)
+    await expectCutOff({ token, clients }, 'invitationRevoked', 4410)
     // The new invitation's token is let in (RawClient.connect throws on a refusal).
     await queueSeenWith(again.token)
   })
@@ -180,33 +162,13 @@ describe('a cached token whose member changed', () => {
   it('removed: its device token is refused at once, renewal too', async () => {
     const { memberId, token, clients } = await connectedDevice('Rémi', 'employee')
     await removeMember(fx.relay.adminTarget, memberId)
-    await afterNodeHeard(clients)
-    for (const doc of ['queue', 'directory'])
-      expect(await refusal(url(doc, token))).toMatchObject({
-        status: 403,
-        problem: 'memberRemoved',
-      })
-    expect(await renew(fx.relay.httpUrl, token)).toMatchObject({
-      status: 403,
-      problem: 'memberRemoved',
-    })
-    for (const client of clients) expect((await client.closed).code).toBe(4403)
+    await expectCutOff({ token, clients }, 'memberRemoved', 4403)
   })
 
   it('forgotten (member record deleted): its device token is refused at once, renewal too', async () => {
     const { memberId, token, clients } = await connectedDevice('Félix', 'champion')
     await deleteMember(fx.relay.adminTarget, memberId)
-    await afterNodeHeard(clients)
-    for (const doc of ['queue', 'directory'])
-      expect(await refusal(url(doc, token))).toMatchObject({
-        status: 403,
-        problem: 'invitationRevoked',
-      })
-    expect(await renew(fx.relay.httpUrl, token)).toMatchObject({
-      status: 403,
-      problem: 'invitationRevoked',
-    })
-    for (const client of clients) expect((await client.closed).code).toBe(4403)
+    await expectCutOff({ token, clients }, 'invitationRevoked', 4403)
   })
 })
 
