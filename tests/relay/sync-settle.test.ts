@@ -104,6 +104,30 @@ async function withRoom(
   }
 }
 
+/**
+ * `update` applied to `room` while its store's appendThen throws: after queuing the append
+ * (`queued`, breaking appendThen's contract in storage/types.ts) or instead of it. The store's
+ * own appendThen is back for whatever comes next.
+ */
+function applyWhileAppendThrows(
+  store: SqliteDocStore,
+  room: Room,
+  update: Uint8Array,
+  origin: Peer,
+  { queued }: { queued: boolean },
+): ReturnType<Room['applyClientUpdate']> {
+  const appendThen = store.appendThen.bind(store)
+  store.appendThen = (name, captured, settled) => {
+    if (queued) appendThen(name, captured, settled)
+    throw new Error('disk I/O error')
+  }
+  try {
+    return room.applyClientUpdate(update, origin)
+  } finally {
+    store.appendThen = appendThen
+  }
+}
+
 describe('a change on a store that settles in its flush (issue 11.3)', () => {
   for (const journal of [false, true]) {
     it(`is sent inside the flush, in order, with no promise in between (journal ${journal ? 'on' : 'off'})`, async () => {
@@ -224,12 +248,7 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
 
   it('refuses a change whose store threw instead of calling back, reloads, and goes on', async () => {
     await withRoom({}, async ({ store, room, sent, origin, edit }) => {
-      const appendThen = store.appendThen.bind(store)
-      store.appendThen = () => {
-        throw new Error('disk I/O error')
-      }
-      const refused = room.applyClientUpdate(edit('a'), origin)
-      store.appendThen = appendThen
+      const refused = applyWhileAppendThrows(store, room, edit('a'), origin, { queued: false })
       await expect(refused.stored).rejects.toBeInstanceOf(StorageError)
       // idle() does not wait for a callback that will never come.
       await room.idle()
@@ -243,13 +262,7 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
     await withRoom({}, async ({ store, rooms, room, sent, closed, origin, edit }) => {
       // appendThen's contract (storage/types.ts): it never throws once it has queued. This store
       // breaks it: the change is refused and sent to no one, then stored by the next flush.
-      const appendThen = store.appendThen.bind(store)
-      store.appendThen = (name, captured, settled) => {
-        appendThen(name, captured, settled)
-        throw new Error('disk I/O error')
-      }
-      const refused = room.applyClientUpdate(edit('a'), origin)
-      store.appendThen = appendThen
+      const refused = applyWhileAppendThrows(store, room, edit('a'), origin, { queued: true })
       await expect(refused.stored).rejects.toBeInstanceOf(StorageError)
       store.flush()
       // idle() still resolves (one settlement counted, not two).
@@ -284,13 +297,7 @@ describe('a change on a store that settles in its flush (issue 11.3)', () => {
         access: 'write',
         send: (frame) => void (frame[0] === 0 && otherSent++),
       })
-      const appendThen = store.appendThen.bind(store)
-      store.appendThen = (name, captured, settled) => {
-        appendThen(name, captured, settled)
-        throw new Error('disk I/O error')
-      }
-      const refused = room.applyClientUpdate(edit('a'), origin)
-      store.appendThen = appendThen
+      const refused = applyWhileAppendThrows(store, room, edit('a'), origin, { queued: true })
       // In the same flush as the broken room's late callback.
       const kept = other.applyClientUpdate(edit('x'), origin)
       await expect(refused.stored).rejects.toBeInstanceOf(StorageError)
