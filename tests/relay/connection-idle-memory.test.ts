@@ -1,15 +1,6 @@
-import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type WebSocket, WebSocketServer } from 'ws'
-import type { RoomRef } from '../../common/doc/rooms'
-import type { TokenClaims } from '../../common/model/invitation'
-import { createLogger } from '../../sync-server/log'
-import { openDatabase } from '../../sync-server/persistence/database'
-import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
-import { Connection } from '../../sync-server/rooms/connection'
-import { RoomManager } from '../../sync-server/rooms/room-manager'
-import { tempDir } from '../helpers/process'
 import { waitFor } from '../helpers/wait'
+import { type ConnectionServer, startConnectionServer } from './connection-server'
 import { RawClient } from './support'
 
 /**
@@ -18,63 +9,26 @@ import { RawClient } from './support'
  * frames are handled, a pong marks the connection alive, an error and a close are logged and
  * let the room go — after close() too.
  */
-const REF: RoomRef = { workspaceId: 'ws_idle', doc: 'queue' }
-const now = Math.floor(Date.now() / 1000)
-const CLAIMS: TokenClaims = {
-  sub: 'mem_idle',
-  ws: 'ws_idle',
-  role: 'champion',
-  name: 'Idle',
-  iat: now,
-  exp: now + 3600,
-}
 const EVENTS = ['message', 'pong', 'error', 'close'] as const
 
-async function harness() {
-  const db = openDatabase(tempDir('porte-voix-idle-mem-'))
-  const lines: string[] = []
-  const log = createLogger((line) => lines.push(line))
-  const rooms = new RoomManager(new SqliteStore(db), log, {
-    idleUnloadMs: 60_000,
-    compactEvery: 1000,
-  })
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, clientTracking: true })
-  await once(wss, 'listening')
-  const held: { ws: WebSocket; connection: Connection }[] = []
-  const gone: Connection[] = []
-  wss.on('connection', (ws) => {
-    const connection = new Connection(ws, CLAIMS, REF, rooms, log, (c) => gone.push(c), {
-      maxMessageBytes: 16 * 1024,
-    })
-    held.push({ ws, connection })
-  })
-  const address = wss.address()
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
-  return {
-    url: `ws://127.0.0.1:${address.port}/${REF.workspaceId}/${REF.doc}`,
-    lines,
-    held,
-    gone,
-    rooms,
-    close: async () => {
-      for (const client of wss.clients) client.terminate()
-      await new Promise((resolve) => wss.close(resolve))
-      await rooms.closeAll()
-      db.close()
-    },
-  }
-}
-
-let current: Awaited<ReturnType<typeof harness>> | null = null
+let current: ConnectionServer | null = null
 afterEach(async () => {
   await current?.close()
   current = null
 })
 
+async function harness(): Promise<ConnectionServer> {
+  current = await startConnectionServer({
+    ref: { workspaceId: 'ws_idle', doc: 'queue' },
+    claims: { sub: 'mem_idle', role: 'champion', name: 'Idle' },
+    maxMessageBytes: 16 * 1024,
+  })
+  return current
+}
+
 describe('idle connections', () => {
   it('share one listener per WebSocket event, which still reaches each connection', async () => {
     const h = await harness()
-    current = h
     const clients = await Promise.all(
       [0, 1, 2].map(() => RawClient.connect(h.url, { sendLocalUpdates: false })),
     )

@@ -1,79 +1,37 @@
-import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebSocketServer } from 'ws'
 import * as Y from 'yjs'
 import type { RoomRef } from '../../common/doc/rooms'
-import type { TokenClaims } from '../../common/model/invitation'
 import { createLogger } from '../../sync-server/log'
 import { openDatabase } from '../../sync-server/persistence/database'
 import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import { encodeSync, SYNC_STEP1, SYNC_UPDATE } from '../../sync-server/protocol/messages'
-import { Connection, type RoomSource } from '../../sync-server/rooms/connection'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
 import { tempDir } from '../helpers/process'
 import { waitFor } from '../helpers/wait'
+import { startConnectionServer } from './connection-server'
 import { RawClient } from './support'
 
 const MAX_MESSAGE_BYTES = 16 * 1024
 const REF: RoomRef = { workspaceId: 'ws_conn', doc: 'queue' }
-const now = Math.floor(Date.now() / 1000)
-const CLAIMS: TokenClaims = {
-  sub: 'mem_writer',
-  ws: 'ws_conn',
-  role: 'champion',
-  name: 'Writer',
-  iat: now,
-  exp: now + 3600,
-}
 
 /**
- * A relay reduced to one room behind a gate: connections are real (ws server, Connection, Room,
- * SQLite), but the room does not finish loading until the test opens the gate, so frames sent
- * meanwhile are queued exactly as during a slow load.
+ * The relay reduced to one room (startConnectionServer), behind a gate if `gated`: the room does
+ * not finish loading until the test opens it. `received` counts the frames the server side got
+ * so far, over all connections.
  */
 async function harness(opts: { gated: boolean; compactEvery?: number }) {
-  const db = openDatabase(tempDir('porte-voix-conn-'))
-  const store = new SqliteStore(db)
-  const lines: string[] = []
-  const log = createLogger((line) => lines.push(line))
-  const rooms = new RoomManager(store, log, {
-    idleUnloadMs: 60_000,
-    compactEvery: opts.compactEvery ?? 1000,
-  })
   let open = () => {}
-  const gate = opts.gated ? new Promise<void>((resolve) => (open = resolve)) : Promise.resolve()
-  const source: RoomSource = {
-    acquire: async (ref) => {
-      await gate
-      return rooms.acquire(ref)
-    },
-    release: (room) => rooms.release(room),
-  }
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: MAX_MESSAGE_BYTES })
-  await once(wss, 'listening')
-  /** Frames the server side received so far, over all connections. */
+  const gate = opts.gated ? new Promise<void>((resolve) => (open = resolve)) : undefined
   let received = 0
-  wss.on('connection', (ws) => {
-    new Connection(ws, CLAIMS, REF, source, log, () => {}, {
-      maxMessageBytes: MAX_MESSAGE_BYTES,
-    })
-    ws.on('message', () => received++)
+  const server = await startConnectionServer({
+    ref: REF,
+    claims: { sub: 'mem_writer', role: 'champion', name: 'Writer' },
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    compactEvery: opts.compactEvery,
+    gate,
+    onSocket: (ws) => ws.on('message', () => received++),
   })
-  const address = wss.address()
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
-  return {
-    url: `ws://127.0.0.1:${address.port}/${REF.workspaceId}/${REF.doc}`,
-    store,
-    lines,
-    open: () => open(),
-    received: () => received,
-    close: async () => {
-      for (const client of wss.clients) client.terminate()
-      await new Promise((resolve) => wss.close(resolve))
-      await rooms.closeAll()
-      db.close()
-    },
-  }
+  return { ...server, open: () => open(), received: () => received }
 }
 
 let current: Awaited<ReturnType<typeof harness>> | null = null
