@@ -49,3 +49,22 @@ export function relationalStoresFor(dir: string, opened: (stores: RelationalStor
     removeTempDir(dir)
   })
 }
+
+/**
+ * Workspace `workspaceId` with employees `memberIds` (named `Name <id>`), their invitations
+ * issued at `now` and valid a day: what tests of device records start from.
+ */
+export async function seedWorkspace(
+  stores: RelationalStores,
+  workspaceId: string,
+  memberIds: string[],
+  now: Date,
+): Promise<void> {
+  await stores.workspaces.createWorkspace({ id: workspaceId, name: workspaceId })
+  for (const id of memberIds)
+    await stores.workspaces.upsertMember(
+      { id, workspaceId, displayName: `Name ${id}`, role: 'employee' },
+      now,
+      new Date(now.getTime() + 86_400_000),
+    )
+}

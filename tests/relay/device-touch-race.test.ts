@@ -2,7 +2,7 @@ import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import type { RelationalStores } from '../../sync-server/persistence/relational'
 import { tempDir } from '../helpers/process'
-import { relationalStoresFor } from '../helpers/relational-stores'
+import { relationalStoresFor, seedWorkspace } from '../helpers/relational-stores'
 import { onClusterBackend, relayBackend } from '../helpers/relay'
 
 /**
@@ -22,12 +22,7 @@ relationalStoresFor(dir, (stores) => {
 describe.skipIf(!onClusterBackend())('a device touch racing a member deletion', () => {
   it('waits for the open deletion and then writes no device record', async () => {
     const now = new Date('2026-03-20T12:00:00Z')
-    await s.workspaces.createWorkspace({ id: 'ws_race', name: 'Race' })
-    await s.workspaces.upsertMember(
-      { id: 'mem_gone', workspaceId: 'ws_race', displayName: 'Gone', role: 'employee' },
-      now,
-      new Date(now.getTime() + 86_400_000),
-    )
+    await seedWorkspace(s, 'ws_race', ['mem_gone'], now)
     await s.workspaces.touchDevice('mem_gone', 'dev-old', now, 1)
     const backend = await relayBackend(dir)
     if (backend.kind !== 'cluster') throw new Error('relay-cluster backend expected')

@@ -4,7 +4,7 @@ import { silentLogger } from '../../sync-server/log'
 import type { RelationalStores } from '../../sync-server/persistence/relational'
 import type { DeviceTouch } from '../../sync-server/persistence/workspace-store'
 import { tempDir } from '../helpers/process'
-import { relationalStoresFor } from '../helpers/relational-stores'
+import { relationalStoresFor, seedWorkspace } from '../helpers/relational-stores'
 
 /**
  * LiveAccess.close() (issue 11 review, S5): it writes what is queued and leaves no timer behind;
@@ -22,12 +22,7 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 it('close() writes the queued touches, and later ones only at the next close()', async () => {
   const now = new Date('2026-03-20T12:00:00Z')
-  await s.workspaces.createWorkspace({ id: 'ws_close', name: 'Close' })
-  await s.workspaces.upsertMember(
-    { id: 'mem_a', workspaceId: 'ws_close', displayName: 'A', role: 'employee' },
-    now,
-    new Date(now.getTime() + 86_400_000),
-  )
+  await seedWorkspace(s, 'ws_close', ['mem_a'], now)
   const writes: DeviceTouch[][] = []
   const touchDevices = s.workspaces.touchDevices.bind(s.workspaces)
   s.workspaces.touchDevices = (touches) => {
