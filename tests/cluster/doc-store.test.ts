@@ -1,5 +1,5 @@
 import * as decoding from 'lib0/decoding'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { itemsMap } from '../../common/doc/queue-doc'
@@ -7,8 +7,7 @@ import { silentLogger } from '../../sync-server/log'
 import type { Peer } from '../../sync-server/rooms/room'
 import { RoomManager } from '../../sync-server/rooms/room-manager'
 import { PgSnapshots } from '../../sync-server/storage/postgres/snapshots'
-import { RedisDocStore } from '../../sync-server/storage/redis/doc-store'
-import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
+import { suiteServers } from '../helpers/suite-servers'
 import { waitFor } from '../helpers/wait'
 
 /** A peer that applies every sync frame it is sent to its own doc, and counts presence frames. */
@@ -43,16 +42,8 @@ function edit(text: string): Uint8Array {
 }
 
 describe('the Redis + PostgreSQL DocStore', () => {
-  let redis: TestServer
-  let postgres: TestServer
-  beforeAll(async () => {
-    ;[redis, postgres] = await Promise.all([startRedis(), startPostgres()])
-  })
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), postgres?.stop()])
-  })
-  const open = () =>
-    RedisDocStore.open({ redisUrl: redis.url, postgresUrl: postgres.url, log: silentLogger })
+  const servers = suiteServers()
+  const open = servers.openDocStore
 
   it('assigns seqs in Redis, loads snapshot + stream, compacts into PostgreSQL then trims', async () => {
     const a = await open()
@@ -83,7 +74,7 @@ describe('the Redis + PostgreSQL DocStore', () => {
 
   it('loads a room whose compaction crashed after the snapshot commit, before the trim', async () => {
     const a = await open()
-    const snapshots = new PgSnapshots(postgres.url, silentLogger)
+    const snapshots = new PgSnapshots(servers.postgres.url, silentLogger)
     try {
       const room = 'ws_crash/directory'
       await a.load(room)
@@ -235,9 +226,9 @@ describe('the Redis + PostgreSQL DocStore', () => {
       const room = 'ws_down/directory'
       await s.load(room)
       expect(await s.append(room, [edit('before')])).toBe(1)
-      await redis.down()
+      await servers.redis.down()
       await expect(s.append(room, [edit('during')])).rejects.toThrow()
-      await redis.up()
+      await servers.redis.up()
       const seq = await waitFor('append accepted again', () =>
         s.append(room, [edit('after')]).catch(() => 0),
       )

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../../sync-server/log'
 import { openPgRelational } from '../../sync-server/storage/postgres/relational'
 import { vacuumTables } from '../../sync-server/storage/postgres/snapshots'
-import { RedisDocStore } from '../../sync-server/storage/redis/doc-store'
-import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
+import { suiteServers } from '../helpers/suite-servers'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -17,19 +16,11 @@ import { waitFor } from '../helpers/wait'
  * A purge records that it ran only once it completed (session 7 review finding), and which
  * requests it covers is explicit: the tests set the order of the nodes' requests themselves.
  */
-let postgres: TestServer
-let redis: TestServer
-
-beforeAll(async () => {
-  ;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
-})
-afterAll(async () => {
-  await Promise.all([postgres?.stop(), redis?.stop()])
-})
+const servers = suiteServers()
 
 /** The purge's advisory lock (snapshots.ts PURGE_LOCK) held by the test, so requests queue. */
 async function holdPurgeLock() {
-  const client = new pg.Client({ connectionString: postgres.url })
+  const client = new pg.Client({ connectionString: servers.postgres.url })
   await client.connect()
   await client.query('SELECT pg_advisory_lock(4455012)')
   let released = false
@@ -44,7 +35,7 @@ async function holdPurgeLock() {
 
 /** Purge sessions that made their request and now poll for the purge's lock. */
 async function lockWaiters(): Promise<number> {
-  const client = new pg.Client({ connectionString: postgres.url })
+  const client = new pg.Client({ connectionString: servers.postgres.url })
   await client.connect()
   try {
     const { rows } = await client.query<{ n: string }>(
@@ -59,7 +50,7 @@ async function lockWaiters(): Promise<number> {
 
 /** A transaction that read pv_members: VACUUM FULL waits for it. */
 async function readPvMembers(): Promise<pg.Client> {
-  const reader = new pg.Client({ connectionString: postgres.url })
+  const reader = new pg.Client({ connectionString: servers.postgres.url })
   await reader.connect()
   await reader.query('BEGIN')
   await reader.query('SELECT count(*) FROM pv_members')
@@ -68,7 +59,7 @@ async function readPvMembers(): Promise<pg.Client> {
 
 /** The pid of a VACUUM FULL waiting for pv_members, or false. */
 async function vacuumWaiting(): Promise<number | false> {
-  const client = new pg.Client({ connectionString: postgres.url })
+  const client = new pg.Client({ connectionString: servers.postgres.url })
   await client.connect()
   try {
     const { rows } = await client.query<{ pid: number }>(
@@ -100,8 +91,8 @@ describe('erasure purge on PostgreSQL', () => {
   it('two nodes that asked before either purge started rewrite pv_members once per pass', async () => {
     const purge = { passGapMs: 200 }
     const [a, b] = await Promise.all([
-      openPgRelational({ url: postgres.url, purge }),
-      openPgRelational({ url: postgres.url, purge }),
+      openPgRelational({ url: servers.postgres.url, purge }),
+      openPgRelational({ url: servers.postgres.url, purge }),
     ])
     const holder = await holdPurgeLock()
     const vacuums = counting('VACUUM FULL')
@@ -128,8 +119,8 @@ describe('erasure purge on PostgreSQL', () => {
   it('a request made while another node purges runs again after it', async () => {
     const purge = { passGapMs: 200, lockTimeoutMs: 30_000 }
     const [a, b] = await Promise.all([
-      openPgRelational({ url: postgres.url, purge }),
-      openPgRelational({ url: postgres.url, purge }),
+      openPgRelational({ url: servers.postgres.url, purge }),
+      openPgRelational({ url: servers.postgres.url, purge }),
     ])
     const reader = await readPvMembers()
     const vacuums = counting('VACUUM FULL')
@@ -154,12 +145,12 @@ describe('erasure purge on PostgreSQL', () => {
   it('a purge killed midway is redone by the node that asked before it started', async () => {
     const tables = ['pv_members']
     const o = { passGapMs: 100, lockTimeoutMs: 30_000 }
-    await (await openPgRelational({ url: postgres.url })).close()
+    await (await openPgRelational({ url: servers.postgres.url })).close()
     const holder = await holdPurgeLock()
     const reader = await readPvMembers()
     try {
       const purges = Promise.allSettled(
-        [1, 2].map(() => vacuumTables(postgres.url, tables, silentLogger, o)),
+        [1, 2].map(() => vacuumTables(servers.postgres.url, tables, silentLogger, o)),
       )
       await waitFor(
         'both requests made, waiting for the lock',
@@ -176,7 +167,7 @@ describe('erasure purge on PostgreSQL', () => {
       // Now marked done: a request made before another purge starts is covered by it.
       const holder2 = await holdPurgeLock()
       try {
-        const again = [1, 2].map(() => vacuumTables(postgres.url, tables, silentLogger, o))
+        const again = [1, 2].map(() => vacuumTables(servers.postgres.url, tables, silentLogger, o))
         await waitFor('both requests made', async () => (await lockWaiters()) === 2)
         await holder2.release()
         expect((await Promise.all(again)).sort()).toEqual([false, true])
@@ -191,12 +182,12 @@ describe('erasure purge on PostgreSQL', () => {
 
   it('a connect while the purge waits for pv_members is answered; the purge completes after', async () => {
     const stores = await openPgRelational({
-      url: postgres.url,
+      url: servers.postgres.url,
       purge: { passGapMs: 100, lockTimeoutMs: 300, retryMs: 300 },
     })
     await stores.workspaces.createWorkspace({ id: 'ws_purge', name: 'Purge' })
     // A long transaction that read pv_members: VACUUM FULL must wait for it.
-    const reader = new pg.Client({ connectionString: postgres.url })
+    const reader = new pg.Client({ connectionString: servers.postgres.url })
     await reader.connect()
     try {
       await reader.query('BEGIN')
@@ -221,10 +212,9 @@ describe('erasure purge on PostgreSQL', () => {
   })
 
   it('two nodes that asked before either purge started have Redis rewrite its AOF once', async () => {
-    const open = () =>
-      RedisDocStore.open({ redisUrl: redis.url, postgresUrl: postgres.url, log: silentLogger })
+    const open = servers.openDocStore
     const [a, b] = await Promise.all([open(), open()])
-    const admin = new Redis(redis.url)
+    const admin = new Redis(servers.redis.url)
     const rewrites = async () => {
       const info = await admin.info('persistence')
       return Number(/aof_rewrites:(\d+)/.exec(info)?.[1] ?? Number.NaN)
@@ -249,10 +239,9 @@ describe('erasure purge on PostgreSQL', () => {
   })
 
   it('a rewrite that fails midway is redone by the node that asked before it started', async () => {
-    const open = () =>
-      RedisDocStore.open({ redisUrl: redis.url, postgresUrl: postgres.url, log: silentLogger })
+    const open = servers.openDocStore
     const [a, b] = await Promise.all([open(), open()])
-    const admin = new Redis(redis.url)
+    const admin = new Redis(servers.redis.url)
     const persistence = async () => String(await admin.info('persistence'))
     const rewrites = async () => Number(/aof_rewrites:(\d+)/.exec(await persistence())?.[1])
     try {
@@ -274,7 +263,10 @@ describe('erasure purge on PostgreSQL', () => {
       )
       // Its fork dies (out of memory, a full disk): the rewrite fails.
       await admin.config('SET', 'rdb-key-save-delay', '0')
-      const children = readFileSync(`/proc/${redis.pid}/task/${redis.pid}/children`, 'utf8')
+      const children = readFileSync(
+        `/proc/${servers.redis.pid}/task/${servers.redis.pid}/children`,
+        'utf8',
+      )
       for (const pid of children.trim().split(/\s+/).filter(Boolean))
         process.kill(Number(pid), 'SIGKILL')
       await purges

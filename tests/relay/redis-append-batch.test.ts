@@ -1,8 +1,6 @@
 import Redis from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../sync-server/log'
-import { RedisDocStore } from '../../sync-server/storage/redis/doc-store'
-import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
+import { describe, expect, it } from 'vitest'
+import { suiteServers } from '../helpers/suite-servers'
 
 /*
  * The Redis store's appends of one event-loop turn leave in one socket write (the store
@@ -19,20 +17,12 @@ const update = (i: number) => new Uint8Array([i % 256, 1, 2, 3])
 describe.skipIf(!cluster)(
   'the Redis store batches a turn of appends (relay-cluster project)',
   () => {
-    let postgres: TestServer
-    let redis: TestServer
-    beforeAll(async () => {
-      ;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
-    })
-    afterAll(async () => {
-      await Promise.all([postgres?.stop(), redis?.stop()])
-    })
-    const open = () =>
-      RedisDocStore.open({ redisUrl: redis.url, postgresUrl: postgres.url, log: silentLogger })
+    const servers = suiteServers()
+    const open = servers.openDocStore
 
     it('keeps every room in call order with consecutive seqs, and sends a later turn too', async () => {
       const store = await open()
-      const admin = new Redis(redis.url)
+      const admin = new Redis(servers.redis.url)
       try {
         const rooms = ['batch-a', 'batch-b', 'batch-c']
         await Promise.all(rooms.map((room) => store.load(room)))
@@ -85,14 +75,14 @@ describe.skipIf(!cluster)(
         )
         // Killed in the same turn (down sends SIGKILL before it awaits): the corked write goes to
         // a dead server or a closed socket.
-        const downed = redis.down({ kill: true })
+        const downed = servers.redis.down({ kill: true })
         const outcomes = await Promise.race([
           Promise.all(settled),
           new Promise<string[]>((r) => setTimeout(() => r(['hung']), 15_000)),
         ])
         expect(outcomes).toEqual(Array(5).fill('refused'))
         await downed
-        await redis.up()
+        await servers.redis.up()
       } finally {
         await store.close()
       }
