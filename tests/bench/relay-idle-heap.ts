@@ -72,6 +72,37 @@ async function split(server: Server, dir: string): Promise<Split> {
   throw new Error('no heap spaces from the server')
 }
 
+/**
+ * `read` of a fresh server (`name`) after one idle connection, again after IDLE more (each once
+ * the connects are past: 1 s, 2 s), and `c` after `settleS` more seconds if asked; then the
+ * connections are closed and the server stopped.
+ */
+async function idleReads<T>(
+  name: 'porte-voix' | 'stock',
+  read: (server: Server) => Promise<T>,
+  settleS = 0,
+): Promise<{ a: T; b: T; c: T | null }> {
+  const server = name === 'stock' ? await startStock() : await startPorteVoix()
+  try {
+    const room = `idle-${Date.now()}`
+    const urls: string[] = []
+    for (let i = 0; i <= IDLE; i++)
+      urls.push(await server.url(room, 1 + Math.floor(i / 1000), 'employee'))
+    const first = await openObservers(urls.slice(0, 1))
+    await sleep(1000)
+    const a = await read(server)
+    const rest = await openObservers(urls.slice(1))
+    await sleep(2000)
+    const b = await read(server)
+    if (settleS > 0) await sleep(settleS * 1000)
+    const c = settleS > 0 ? await read(server) : null
+    for (const o of [...first, ...rest]) o.close()
+    return { a, b, c }
+  } finally {
+    await server.stop()
+  }
+}
+
 type SplitResult = {
   rssKiB: number
   youngKiB: number
@@ -93,36 +124,19 @@ async function measureSplit(name: 'porte-voix' | 'stock'): Promise<SplitResult> 
   process.env[key] = `${was ?? ''} --require ${preload}`
   process.env.IDLE_HEAP_DIR = dir
   try {
-    const server = name === 'stock' ? await startStock() : await startPorteVoix()
-    try {
-      const room = `idle-${Date.now()}`
-      const urls: string[] = []
-      for (let i = 0; i <= IDLE; i++)
-        urls.push(await server.url(room, 1 + Math.floor(i / 1000), 'employee'))
-      const first = await openObservers(urls.slice(0, 1))
-      await sleep(1000)
-      const a = await split(server, dir)
-      const rest = await openObservers(urls.slice(1))
-      await sleep(2000)
-      const b = await split(server, dir)
-      if (SETTLE_S > 0) await sleep(SETTLE_S * 1000)
-      const c = SETTLE_S > 0 ? await split(server, dir) : null
-      for (const o of [...first, ...rest]) o.close()
-      const kib = (bytes: number) => bytes / 1024 / IDLE
-      const mib = (x: Split) => x.young / 2 ** 20
-      const rssKiB = (b.rss - a.rss) / IDLE
-      const heapKiB = kib(b.heap - a.heap)
-      return {
-        rssKiB,
-        youngKiB: kib(b.young - a.young),
-        restOfHeapKiB: heapKiB - kib(b.young - a.young),
-        outsideHeapKiB: rssKiB - heapKiB,
-        heapUsedB: (b.heapUsed - a.heapUsed) / IDLE,
-        youngMiB: [a, b, ...(c ? [c] : [])].map(mib),
-        settledOutsideKiB: c ? (c.rss - a.rss) / IDLE - kib(c.young - a.young) : null,
-      }
-    } finally {
-      await server.stop()
+    const { a, b, c } = await idleReads(name, (server) => split(server, dir), SETTLE_S)
+    const kib = (bytes: number) => bytes / 1024 / IDLE
+    const mib = (x: Split) => x.young / 2 ** 20
+    const rssKiB = (b.rss - a.rss) / IDLE
+    const heapKiB = kib(b.heap - a.heap)
+    return {
+      rssKiB,
+      youngKiB: kib(b.young - a.young),
+      restOfHeapKiB: heapKiB - kib(b.young - a.young),
+      outsideHeapKiB: rssKiB - heapKiB,
+      heapUsedB: (b.heapUsed - a.heapUsed) / IDLE,
+      youngMiB: [a, b, ...(c ? [c] : [])].map(mib),
+      settledOutsideKiB: c ? (c.rss - a.rss) / IDLE - kib(c.young - a.young) : null,
     }
   } finally {
     if (was === undefined) delete process.env[key]
@@ -207,28 +221,13 @@ async function measure(name: 'porte-voix' | 'stock'): Promise<Totals> {
     const flags = `--heapsnapshot-signal=SIGUSR1 --diagnostic-dir=${dir}`
     if (name === 'stock') process.env.STOCK_NODE_ARGS = flags
     else process.env.RELAY_NODE_ARGS = flags
-    const server = name === 'stock' ? await startStock() : await startPorteVoix()
-    try {
-      const room = `idle-${Date.now()}`
-      const urls: string[] = []
-      for (let i = 0; i <= IDLE; i++)
-        urls.push(await server.url(room, 1 + Math.floor(i / 1000), 'employee'))
-      const first = await openObservers(urls.slice(0, 1))
-      await sleep(1000)
-      const a = totals(await snapshot(server, dir))
-      const rest = await openObservers(urls.slice(1))
-      await sleep(2000)
-      const b = totals(await snapshot(server, dir))
-      for (const o of [...first, ...rest]) o.close()
-      const diff: Totals = new Map()
-      for (const [key, after] of b) {
-        const was = a.get(key) ?? { count: 0, bytes: 0 }
-        diff.set(key, { count: after.count - was.count, bytes: after.bytes - was.bytes })
-      }
-      return diff
-    } finally {
-      await server.stop()
+    const { a, b } = await idleReads(name, async (server) => totals(await snapshot(server, dir)))
+    const diff: Totals = new Map()
+    for (const [key, after] of b) {
+      const was = a.get(key) ?? { count: 0, bytes: 0 }
+      diff.set(key, { count: after.count - was.count, bytes: after.bytes - was.bytes })
     }
+    return diff
   } finally {
     if (process.env.KEEP_SNAPSHOTS) console.log(`snapshots kept in ${dir}`)
     else rmSync(dir, { recursive: true, force: true })
