@@ -1,9 +1,9 @@
-import { afterAll, beforeAll } from 'vitest'
 import type { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { removeTempDir, tempDir } from '../helpers/process'
 import { type RelayProcess, type StartRelayOptions, startRelay } from '../helpers/relay'
-import { startPostgres, startRedis, type TestServer } from '../helpers/servers'
+import type { TestServer } from '../helpers/servers'
+import { suiteServers } from '../helpers/suite-servers'
 import { provider, type RawClient } from '../relay/support'
 
 /**
@@ -76,39 +76,31 @@ export { prng } from '../helpers/prng'
  * them, and the clients they open: clients closed, nodes and servers stopped after the suite.
  */
 export function clusterSuite() {
-  let redis: TestServer | undefined
-  let postgres: TestServer | undefined
   let cluster: Cluster | undefined
   const providers: WebsocketProvider[] = []
   const raws: RawClient[] = []
-  beforeAll(async () => {
-    ;[redis, postgres] = await Promise.all([startRedis(), startPostgres()])
+  const servers = suiteServers({
+    stopFirst: async () => {
+      for (const p of providers) p.destroy()
+      for (const r of raws) r.ws.terminate()
+      await cluster?.stop()
+    },
   })
-  afterAll(async () => {
-    for (const p of providers) p.destroy()
-    for (const r of raws) r.ws.terminate()
-    await cluster?.stop()
-    await Promise.all([redis?.stop(), postgres?.stop()])
-  })
-  const started = <T>(server: T | undefined): T => {
-    if (!server) throw new Error('the suite has not started its servers')
-    return server
-  }
   return {
     providers,
     raws,
     get redis(): TestServer {
-      return started(redis)
+      return servers.redis
     },
     get postgres(): TestServer {
-      return started(postgres)
+      return servers.postgres
     },
     get cluster(): Cluster | undefined {
       return cluster
     },
     /** Start the suite's cluster of `count` nodes on its servers. */
     async start(count: number, opts: StartRelayOptions = {}): Promise<Cluster> {
-      cluster = await startCluster(count, started(redis), started(postgres), opts)
+      cluster = await startCluster(count, servers.redis, servers.postgres, opts)
       return cluster
     },
   }

@@ -7,8 +7,9 @@ import { startPostgres, startRedis, type TestServer } from './servers'
  * A suite's own redis-server and PostgreSQL (not the run's shared ones: its tests stop, kill or
  * fill them), started before its tests and stopped after them. Read `redis` and `postgres` in
  * tests and hooks, once started. `openDocStore` opens a Redis + PostgreSQL DocStore on them.
+ * `stopFirst` runs after the tests, before the servers stop (what runs on them: nodes, clients).
  */
-export function suiteServers(): {
+export function suiteServers(o: { stopFirst?: () => Promise<void> } = {}): {
   readonly redis: TestServer
   readonly postgres: TestServer
   openDocStore(): Promise<RedisDocStore>
@@ -19,6 +20,7 @@ export function suiteServers(): {
     ;[redis, postgres] = await Promise.all([startRedis(), startPostgres()])
   })
   afterAll(async () => {
+    await o.stopFirst?.()
     await Promise.all([redis?.stop(), postgres?.stop()])
   })
   const started = (server: TestServer | undefined): TestServer => {
