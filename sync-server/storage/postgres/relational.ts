@@ -215,6 +215,26 @@ const MIGRATIONS: string[] = [
 
 type Queryable = pg.Pool | pg.PoolClient
 
+/**
+ * deleteMember's statements, in order, each with the member's id as $1 (exported for
+ * device-touch-race.test.ts, which runs them on its own connection to stop between them). The
+ * member row is locked first: a device touch (touchDevices, FOR KEY SHARE on that row) landing
+ * between two statements then waits for the commit and sees the member gone. Deleting the devices
+ * before locking let a touch in between either re-insert a device row that outlived the erasure
+ * or deadlock with the member DELETE and lose its whole batch (issue 11 review 2, B1).
+ */
+export const DELETE_MEMBER_STATEMENTS = [
+  'SELECT 1 FROM pv_members WHERE id = $1 FOR UPDATE',
+  'DELETE FROM pv_member_devices WHERE member_id = $1',
+  `WITH d AS (DELETE FROM pv_members WHERE id = $1 RETURNING id)
+   SELECT pg_notify('${MEMBERS_CHANNEL}', id) FROM d`,
+] as const
+
+/** Code-point order; any total order does, as long as every node uses the same one. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>) {
   const client = await pool.connect()
   try {
@@ -395,13 +415,9 @@ class PgWorkspaceStore implements WorkspaceStore {
 
   async deleteMember(id: string): Promise<boolean> {
     const deleted = await inTransaction(this.pool, async (client) => {
-      await client.query('DELETE FROM pv_member_devices WHERE member_id = $1', [id])
-      const result = await client.query(
-        `WITH d AS (DELETE FROM pv_members WHERE id = $1 RETURNING id)
-         SELECT pg_notify('${MEMBERS_CHANNEL}', id) FROM d`,
-        [id],
-      )
-      return (result.rowCount ?? 0) > 0
+      let result: pg.QueryResult | undefined
+      for (const sql of DELETE_MEMBER_STATEMENTS) result = await client.query(sql, [id])
+      return (result?.rowCount ?? 0) > 0
     })
     this.cache.drop(id)
     return deleted
@@ -431,7 +447,11 @@ class PgWorkspaceStore implements WorkspaceStore {
         seen.n += t.connected
       }
     }
-    const rows = [...folded.values()]
+    // In (member, device) order: ON CONFLICT locks the rows one by one in input order, so two
+    // nodes' batches holding the same rows in opposite orders could deadlock (review 2, P1).
+    const rows = [...folded.values()].sort(
+      (a, b) => compareText(a.member, b.member) || compareText(a.device, b.device),
+    )
     await this.pool.query(
       `INSERT INTO pv_member_devices (member_id, device, first_seen, last_seen, connections)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
