@@ -271,12 +271,13 @@ export function spread(n: number): number {
  * here, the same check (the relay has no local state to renew), started with the first room.
  */
 class PresenceTimeouts {
-  readonly #watched = new Set<Awareness>()
+  /** Each room's awareness, with its log and name for a failure in its check. */
+  readonly #watched = new Map<Awareness, { log: Logger; room: string }>()
   #timer: NodeJS.Timeout | null = null
 
-  watch(awareness: Awareness): void {
+  watch(awareness: Awareness, log: Logger, room: string): void {
     clearInterval(awareness._checkInterval)
-    this.#watched.add(awareness)
+    this.#watched.set(awareness, { log, room })
     if (this.#timer) return
     this.#timer = setInterval(() => this.#check(), Math.floor(outdatedTimeout / 10))
     // Rooms are destroyed on close; this timer alone never keeps the process alive.
@@ -293,7 +294,7 @@ class PresenceTimeouts {
   #check(): void {
     // y-protocols stamps meta.lastUpdated with this clock.
     const now = getUnixTime()
-    for (const awareness of this.#watched) {
+    for (const [awareness, { log, room }] of this.#watched) {
       if (awareness.states.size === 0) continue
       const remove: number[] = []
       for (const [clientId, meta] of awareness.meta)
@@ -303,7 +304,17 @@ class PresenceTimeouts {
           awareness.states.has(clientId)
         )
           remove.push(clientId)
-      if (remove.length > 0) removeAwarenessStates(awareness, remove, 'timeout')
+      if (remove.length === 0) continue
+      // The removal's 'update' runs the room's fan-out (a send, a publish to other nodes): one
+      // room's throw must neither skip the rooms after it nor escape from the timer (review 2, L2).
+      try {
+        removeAwarenessStates(awareness, remove, 'timeout')
+      } catch (error) {
+        log.error('presence timeout failed', {
+          room,
+          error: error instanceof Error ? error.message : String(error),
+        })
+      }
     }
   }
 }
@@ -482,7 +493,7 @@ export class Room {
     this.awareness.on('update', (change: AwarenessChange, origin: unknown) =>
       this.#onAwareness(change, origin),
     )
-    presenceTimeouts.watch(this.awareness)
+    presenceTimeouts.watch(this.awareness, this.#log, this.name)
   }
 
   get lastSeq(): number {

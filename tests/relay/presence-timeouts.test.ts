@@ -1,6 +1,6 @@
 import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { silentLogger } from '../../sync-server/log'
+import { type Logger, silentLogger } from '../../sync-server/log'
 import { openDatabase } from '../../sync-server/persistence/database'
 import { SqliteStore } from '../../sync-server/persistence/sqlite-store'
 import type { Peer, Room } from '../../sync-server/rooms/room'
@@ -30,11 +30,15 @@ describe('presence timeouts (issue 11.3)', () => {
     for (const dir of dirs.splice(0)) removeTempDir(dir)
   })
 
-  async function withRooms(count: number, run: (rooms: Room[]) => Promise<void>): Promise<void> {
+  async function withRooms(
+    count: number,
+    run: (rooms: Room[]) => Promise<void>,
+    log: Logger = silentLogger,
+  ): Promise<void> {
     const dir = tempDir('porte-voix-presence-timeouts-')
     dirs.push(dir)
     const db = openDatabase(dir)
-    const manager = new RoomManager(new SqliteStore(db), silentLogger, {
+    const manager = new RoomManager(new SqliteStore(db), log, {
       idleUnloadMs: 600_000,
       compactEvery: 10_000,
     })
@@ -92,5 +96,55 @@ describe('presence timeouts (issue 11.3)', () => {
       expect(removed.at(-1)).toEqual({ room: 0, ids: [100], origin: 'timeout' })
       for (const room of rooms) expect(room.awareness.getStates().size).toBe(0)
     })
+  })
+
+  it('a room whose removal throws is logged and skips neither the other rooms nor the next check', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const errors: unknown[] = []
+    const log: Logger = {
+      ...silentLogger,
+      error: (message, fields) => errors.push({ message, fields }),
+    }
+    await withRooms(
+      2,
+      async (rooms) => {
+        rooms.forEach((room, i) => {
+          const peer: Peer = { id: i + 1, access: 'write', member: `m${i}`, send() {} }
+          room.addPeer(peer)
+          room.applyAwareness(presence(100 + i, 1, { cursor: i }), peer)
+        })
+        // Room 0's fan-out of the removal throws (as a failing send or publish would).
+        const failing = () => {
+          throw new Error('send failed')
+        }
+        ;(rooms[0] as Room).awareness.on('update', failing)
+        const age = (i: number) => {
+          const meta = (rooms[i] as Room).awareness.meta.get(100 + i)
+          if (meta) meta.lastUpdated -= 31_000
+        }
+        age(0)
+        age(1)
+        // Before: the throw left the interval's callback (an uncaught exception from the timer)
+        // and room 1, after it, kept its outdated presence.
+        vi.advanceTimersByTime(3_000)
+        expect((rooms[1] as Room).awareness.getStates().size).toBe(0)
+        expect(errors).toEqual([
+          {
+            message: 'presence timeout failed',
+            fields: { room: (rooms[0] as Room).name, error: 'send failed' },
+          },
+        ])
+        // The next check still runs: room 1's renewed-then-outdated presence goes too.
+        const peer: Peer = { id: 9, access: 'write', member: 'm9', send() {} }
+        ;(rooms[1] as Room).addPeer(peer)
+        ;(rooms[1] as Room).applyAwareness(presence(101, 2, { cursor: 2 }), peer)
+        age(1)
+        vi.advanceTimersByTime(3_000)
+        expect((rooms[1] as Room).awareness.getStates().size).toBe(0)
+        // Not at the rooms' unload (its destroy clears the local state).
+        ;(rooms[0] as Room).awareness.off('update', failing)
+      },
+      log,
+    )
   })
 })
