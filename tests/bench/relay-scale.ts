@@ -41,6 +41,7 @@ import {
   type Server,
   sleep,
   syncFrame,
+  threadCpuMs,
   until,
   Writer,
 } from './relay-scale-harness'
@@ -177,13 +178,35 @@ async function memberUrls(server: Server, room: string): Promise<string[]> {
  * are per member.
  */
 async function timedConnects(server: Server, urls: string[], sockets = 1) {
+  const threads0 = threadCpuMs(server.pid)
   const cpu0 = cpuMs(server.pid)
   const t0 = performance.now()
   const observers = await openObservers(urls, 100 * sockets)
   const wall = performance.now() - t0
   const cpu = cpuMs(server.pid) - cpu0
+  const threads = process.env.BENCH_THREADS ? threadsPerConnect(server.pid, threads0) : ''
   for (const o of observers) o.close()
-  return { perSecond: (CONNECT / wall) * 1000, cpuMsPerConnect: cpu / CONNECT, wallMs: wall }
+  return {
+    perSecond: (CONNECT / wall) * 1000,
+    cpuMsPerConnect: cpu / CONNECT,
+    wallMs: wall,
+    threads,
+  }
+}
+
+/**
+ * BENCH_THREADS=1: each server thread's user+sys µs per connect since `threads0` (main, V8's GC
+ * helpers, libuv's pool, workers), to tell the main thread's work from the rest.
+ */
+function threadsPerConnect(pid: number, threads0: ReturnType<typeof threadCpuMs>): string {
+  const parts: string[] = []
+  for (const [name, t] of threadCpuMs(pid)) {
+    const t0 = threads0.get(name) ?? { user: 0, sys: 0 }
+    const user = ((t.user - t0.user) * 1000) / CONNECT
+    const sys = ((t.sys - t0.sys) * 1000) / CONNECT
+    if (user + sys > 0) parts.push(`${name} ${user.toFixed(0)}+${sys.toFixed(0)}`)
+  }
+  return parts.join(', ')
 }
 
 async function connect(server: Server) {
@@ -331,7 +354,7 @@ if (want('idle')) {
   console.log(line('stock', r.stock))
 }
 const connectLine = (name: string, xs: Awaited<ReturnType<typeof timedConnects>>[]) =>
-  `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} connects/s (${xs.map((x) => f(x.wallMs, 0)).join('/')} ms)  CPU ${xs.map((x) => f(x.cpuMsPerConnect, 2)).join('/')} ms per connect`
+  `  ${name.padEnd(10)} ${xs.map((x) => f(x.perSecond, 0)).join('/')} connects/s (${xs.map((x) => f(x.wallMs, 0)).join('/')} ms)  CPU ${xs.map((x) => f(x.cpuMsPerConnect, 2)).join('/')} ms per connect${xs.some((x) => x.threads) ? `\n    µs per connect by thread (user+sys): ${xs.map((x) => x.threads).join(' | ')}` : ''}`
 if (want('connect')) {
   const r = await interleaved(ROUNDS, connect)
   console.log(`connect: ${CONNECT} distinct members, 100 at a time, to sync step 2`)
