@@ -6,7 +6,7 @@ import { QueueBoardWatch, touchBoardOnWrites } from './board/triggers'
 import { coalescedTask } from './coalesced-task'
 import type { RelayConfig } from './config'
 import { DirectoryRecorder, pruneDirectories, pruneStoredDirectories } from './directory'
-import { authorizeUpgrade } from './http/authorize'
+import { authorizeUpgrade, authorizeUpgradeNow } from './http/authorize'
 import { createHttpServer, peerAddress } from './http/server'
 import { LinkIndexer } from './links/indexer'
 import { createRedirect } from './links/redirect'
@@ -215,6 +215,7 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     health: stats,
     metrics: () => metrics.render(),
     authorize: (req) => authorizeUpgrade(req, secret, workspaces),
+    authorizeNow: (req) => authorizeUpgradeNow(req, secret, workspaces),
     api: (
       (redirect, api) => (req, res) =>
         redirect(req, res) || api(req, res)

@@ -12,7 +12,7 @@ import type { TokenClaims } from '../../common/model/invitation'
 import type { Workspace } from '../../common/model/member'
 import { checkMembership } from '../auth/membership'
 import { type VerifiedToken, verifyToken, verifyTokenNow } from '../auth/tokens'
-import type { WorkspaceStore } from '../persistence/workspace-store'
+import type { MemberRecord, WorkspaceStore } from '../persistence/workspace-store'
 
 /** Why a request was refused, for people (`reason`, logged) and for the core (`problem`). */
 export type Refusal = {
@@ -161,7 +161,16 @@ export async function checkMember(
   const workspace =
     knownWorkspace(token.claims, workspaces) ?? (await workspaceOf(token.claims, workspaces))
   if ('ok' in workspace) return workspace
-  const membership = checkMembership(token, await workspaces.getMemberRecord(token.claims.sub))
+  return memberCheck(token, workspace, await workspaces.getMemberRecord(token.claims.sub))
+}
+
+/** checkMember's verdict on the member record read for `token`. */
+function memberCheck(
+  token: VerifiedToken,
+  workspace: Workspace,
+  record: MemberRecord | null,
+): MemberCheck {
+  const membership = checkMembership(token, record)
   if (!membership.ok) {
     return { ok: false, status: 403, reason: membership.reason, problem: membership.problem }
   }
@@ -213,7 +222,38 @@ export async function authorizeUpgrade(
   // costs no promise (issue 11.3, connects).
   const token = tokenNow(target.token, secret) ?? (await checkToken(target.token, secret, true))
   if (!token.ok) return token
-  const path = target.path
+  const ref = upgradeRoom(target.path, token)
+  if ('ok' in ref) return ref
+  return accepted(ref, await checkMember(token, workspaces))
+}
+
+/**
+ * authorizeUpgrade without a promise, for an upgrade it can decide synchronously: a token
+ * verifyTokenNow accepts, a workspace known and a store with a synchronous member read (SQLite).
+ * The same checks in the same order, the member read from the store as always. Null: ask
+ * authorizeUpgrade (which also words every refusal of a URL or token this one leaves to it).
+ */
+export function authorizeUpgradeNow(
+  req: IncomingMessage,
+  secret: string,
+  workspaces: WorkspaceStore,
+): Authorization | null {
+  if (!workspaces.getMemberRecordNow) return null
+  const target = splitUpgradeUrl(req.url ?? '/')
+  const token = target && tokenNow(target.token, secret)
+  if (!target || !token?.ok) return null
+  const workspace = knownWorkspace(token.claims, workspaces)
+  if (!workspace) return null
+  const ref = upgradeRoom(target.path, token)
+  if ('ok' in ref) return ref
+  return accepted(
+    ref,
+    memberCheck(token, workspace, workspaces.getMemberRecordNow(token.claims.sub)),
+  )
+}
+
+/** The room of an upgrade's path, which must be in the token's workspace (404, 403 otherwise). */
+function upgradeRoom(path: string | null, token: VerifiedToken): RoomRef | Refusal {
   if (path === null) return { ok: false, status: 404, reason: 'unknown room', problem: 'notFound' }
   const ref = tokenRoom(path, token.claims.ws) ?? parseRoomName(path)
   if (!ref)
@@ -231,7 +271,11 @@ export async function authorizeUpgrade(
       problem: 'notAllowed',
     }
   }
-  const access = await checkMember(token, workspaces)
+  return ref
+}
+
+/** A member that passed checkMember, let into the room if their role may read its document. */
+function accepted(ref: RoomRef, access: MemberCheck): Authorization {
   if (!access.ok) return access
   // Curation (drafts, proposals, moderation) is the curators' alone: not even read access.
   if (accessFor(ref.doc, access.claims.role) === 'none') {

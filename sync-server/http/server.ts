@@ -22,6 +22,11 @@ export type HttpServerOptions = {
   metrics?: () => string
   authorize: (req: IncomingMessage) => ReturnType<typeof authorizeUpgrade>
   /**
+   * authorize when it can decide synchronously (null otherwise): the upgrade is then accepted in
+   * the parser's turn, without a promise per upgrade (issue 11.3, connects).
+   */
+  authorizeNow?: (req: IncomingMessage) => Authorization | null
+  /**
    * Last check, synchronous with accepting (the per-member connection cap): nothing can slip in
    * between it and onConnection.
    */
@@ -114,32 +119,39 @@ export function createHttpServer(options: HttpServerOptions): {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', onUpgradeSocketError)
     // The remote address (a getpeername call and a string) only for the log lines that name it.
-    options.authorize(req).then(
-      (decision) => {
-        const refusal = decision.ok ? (options.admit?.(decision) ?? null) : decision
-        if (refusal) {
-          log.warn('connection refused', {
-            remote: remoteOf(req),
-            status: refusal.status,
-            reason: refusal.reason,
-            problem: refusal.problem,
-          })
-          refuse(socket, refusal)
-          return
-        }
-        if (!decision.ok) return
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          // ws listens for the socket's errors from here on: ours would stay for the socket's
-          // life and turn its one `error` listener into an array (idle memory, issue 11.3).
-          socket.off('error', onUpgradeSocketError)
-          options.onConnection(ws, decision, req)
+    const decide = (decision: Authorization) => {
+      const refusal = decision.ok ? (options.admit?.(decision) ?? null) : decision
+      if (refusal) {
+        log.warn('connection refused', {
+          remote: remoteOf(req),
+          status: refusal.status,
+          reason: refusal.reason,
+          problem: refusal.problem,
         })
-      },
-      (error: unknown) => {
-        log.error('upgrade failed', { remote: remoteOf(req), error: (error as Error).message })
-        refuse(socket, { status: 500, reason: 'internal error', problem: 'internal' })
-      },
-    )
+        refuse(socket, refusal)
+        return
+      }
+      if (!decision.ok) return
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // ws listens for the socket's errors from here on: ours would stay for the socket's
+        // life and turn its one `error` listener into an array (idle memory, issue 11.3).
+        socket.off('error', onUpgradeSocketError)
+        options.onConnection(ws, decision, req)
+      })
+    }
+    const failed = (error: unknown) => {
+      log.error('upgrade failed', { remote: remoteOf(req), error: (error as Error).message })
+      refuse(socket, { status: 500, reason: 'internal error', problem: 'internal' })
+    }
+    let now: Authorization | null
+    try {
+      now = options.authorizeNow?.(req) ?? null
+    } catch (error) {
+      failed(error)
+      return
+    }
+    if (now) decide(now)
+    else options.authorize(req).then(decide, failed)
   })
   return { server, wss }
 }

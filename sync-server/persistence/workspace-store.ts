@@ -66,6 +66,11 @@ export interface WorkspaceStore {
   upsertMember(member: Member, issuedAt: Date, expiresAt: Date): Promise<number>
   getMember(id: string): Promise<Member | null>
   getMemberRecord(id: string): Promise<MemberRecord | null>
+  /**
+   * getMemberRecord without a promise, where the store reads synchronously (SQLite): an upgrade
+   * is then decided in the HTTP parser's own turn, as the stock server accepts (issue 11.3).
+   */
+  getMemberRecordNow?(id: string): MemberRecord | null
   /** Members of a workspace with how many devices connected and when one was last seen. */
   listMembers(workspaceId: string): Promise<MemberSummary[]>
   countMembers(): Promise<number>
@@ -171,6 +176,10 @@ export class SqliteWorkspaceStore implements WorkspaceStore {
   }
 
   async getMemberRecord(id: string): Promise<MemberRecord | null> {
+    return this.getMemberRecordNow(id)
+  }
+
+  getMemberRecordNow(id: string): MemberRecord | null {
     const row = this.#selectMember.get(id)
     return row ? toRecord(row) : null
   }
