@@ -173,6 +173,35 @@ describe('my results (clicks and conversions of my shares, kept in SQLite)', () 
     expect(results.fetchedAt()).toBe(new Date(Date.parse(NOW) + 60_000).toISOString())
   })
 
+  it('a round whose session or store read throws is logged and backed off like a failed fetch', async () => {
+    const { results } = setup()
+    const clock = new SimulatedClock(NOW)
+    const lines: string[] = []
+    let reads = 0
+    const fetcher = new ResultsFetcher({
+      clock,
+      store: results,
+      proof: () => 'unused',
+      session: () => {
+        reads++
+        if (reads === 1) throw new Error('session store unreadable')
+        return null
+      },
+      changed: () => {},
+      log: (line) => lines.push(line),
+      everyMs: 60_000,
+      minBackoffMs: 1_000,
+    })
+    cleanups.push(() => fetcher.dispose())
+    fetcher.kick()
+    await fetcher.idle()
+    expect(lines).toEqual(['results: session store unreadable'])
+    // Retried after the first back-off (1 s), not the 60 s of a round that went through.
+    clock.advance(1_000)
+    await fetcher.idle()
+    expect(reads).toBe(2)
+  })
+
   it('computes My stats per share, item and network, click-through from my audience, days and the hour × weekday heatmap', () => {
     const { results, record } = setup()
     const a = record('item_a', 'linkedin', '2026-11-23T09:00:00.000Z')

@@ -22,6 +22,7 @@ function gated() {
     before: () => log.push('before'),
     after: () => log.push('after'),
     stopped: () => stopped,
+    failed: (error) => log.push(`failed: ${(error as Error).message}`),
   })
   const endRun = async () => {
     ends.shift()?.()
@@ -66,5 +67,29 @@ describe('SerialRunner (outbox passes, results rounds)', () => {
     await idle
     runner.kick()
     expect(log).toEqual(['before', 'run 1'])
+  })
+
+  it('a run that rejects is reported to failed(), then the runner goes on as after a run', async () => {
+    const log: string[] = []
+    let runs = 0
+    const runner = new SerialRunner({
+      run: async () => {
+        runs++
+        log.push(`run ${runs}`)
+        if (runs === 1) throw new Error('store read failed')
+      },
+      before: () => {},
+      after: () => log.push('after'),
+      stopped: () => false,
+      failed: (error) => log.push(`failed: ${(error as Error).message}`),
+    })
+    runner.kick()
+    runner.kick()
+    // Before: the rejection went unhandled (vitest fails the run on it) and idle() rethrew it.
+    await runner.idle()
+    expect(log).toEqual(['run 1', 'failed: store read failed', 'run 2', 'after'])
+    runner.kick()
+    await runner.idle()
+    expect(log.slice(4)).toEqual(['run 3', 'after'])
   })
 })

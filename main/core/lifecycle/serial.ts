@@ -15,6 +15,8 @@ export class SerialRunner {
       before: () => void
       after: () => void
       stopped: () => boolean
+      /** A run rejected (its own catch missed something): logged, and the runner goes on. */
+      failed: (error: unknown) => void
     },
   ) {}
 
@@ -26,14 +28,18 @@ export class SerialRunner {
       return
     }
     this.o.before()
-    this.current = this.o.run().finally(() => {
-      this.current = null
-      if (this.o.stopped()) return
-      if (this.again) {
-        this.again = false
-        this.kick()
-      } else this.o.after()
-    })
+    // Caught before `finally`: otherwise an unhandled rejection, and idle() would rethrow it.
+    this.current = this.o
+      .run()
+      .catch((error: unknown) => this.o.failed(error))
+      .finally(() => {
+        this.current = null
+        if (this.o.stopped()) return
+        if (this.again) {
+          this.again = false
+          this.kick()
+        } else this.o.after()
+      })
   }
 
   /** One more run after the one under way, if any (none starts now). */

@@ -42,6 +42,7 @@ export class ResultsFetcher implements Disposable {
     before: () => this.timer.clear(),
     after: () => this.schedule(),
     stopped: () => this.disposed,
+    failed: (error) => this.options.log(`results: round failed: ${errorText(error)}`),
   })
   private failures = 0
   private disposed = false
@@ -93,12 +94,13 @@ export class ResultsFetcher implements Disposable {
   }
 
   private async round(): Promise<void> {
-    const session = this.options.session()
-    if (!session) return
-    const ids = this.options.store
-      .reportedShareIds(session.claims.ws)
-      .slice(0, MAX_SHARES_PER_ROUND)
     try {
+      // Inside the try: a session or store read that throws is a failed round (backed off).
+      const session = this.options.session()
+      if (!session) return
+      const ids = this.options.store
+        .reportedShareIds(session.claims.ws)
+        .slice(0, MAX_SHARES_PER_ROUND)
       const optIn = this.leaderboardPending(session.claims.ws)
       if (optIn !== null) await this.sendLeaderboard(session, optIn, ids)
       if (ids.length === 0) return
@@ -113,7 +115,7 @@ export class ResultsFetcher implements Disposable {
     } catch (error) {
       if (this.disposed) return
       this.failures++
-      this.options.log(`results: ${error instanceof Error ? error.message : String(error)}`)
+      this.options.log(`results: ${errorText(error)}`)
     }
   }
 
@@ -161,4 +163,8 @@ export class ResultsFetcher implements Disposable {
     if (!parsed.success) throw new Error('not a results answer')
     return parsed.data
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

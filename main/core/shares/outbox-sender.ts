@@ -48,6 +48,8 @@ export class OutboxSender implements Disposable {
     before: () => this.clearTimer(),
     after: () => this.schedule(),
     stopped: () => this.stopped,
+    failed: (error) =>
+      this.log(`outbox: pass failed: ${error instanceof Error ? error.message : String(error)}`),
   })
   /** Stopping cuts a request short rather than wait for a hung relay. */
   private readonly abort = new AbortController()
