@@ -37,9 +37,12 @@ describe('npm run dev-host', () => {
         listening: /porte-voix core host listening on ws:\/\/127\.0\.0\.1:\d+/,
         timeoutMs: 30_000,
       })
+      // Killed in `finally` as well as the launcher: a failed assertion must not leave the host
+      // (the launcher's child) running, listening, with its data dir deleted under it.
+      let hostPid: number | undefined
       try {
         const children = readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8')
-        const hostPid = Number(children.trim().split(' ')[0])
+        hostPid = Number(children.trim().split(' ')[0])
         expect(procList(hostPid, 'cmdline').slice(1)).toEqual([
           ...CORE_EXEC_ARGV,
           hostEntry(),
@@ -54,6 +57,13 @@ describe('npm run dev-host', () => {
         expect(await launcher.exited).toEqual({ code: 0, signal: null })
         expect(launcher.logs()).toContain('SIGTERM: shutting down')
       } finally {
+        if (hostPid)
+          try {
+            process.kill(hostPid, 'SIGKILL')
+          } catch (error) {
+            // Already gone (the SIGTERM case above).
+            if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+          }
         await launcher.signal('SIGKILL')
         removeTempDir(dataDir)
       }
