@@ -43,19 +43,28 @@ describe('idle connections', () => {
     for (const client of clients) await client.sync()
 
     // pong: each connection is marked alive by its own socket's pong, not another's.
-    const [first, second] = h.held as [(typeof h.held)[0], (typeof h.held)[0]]
+    const [first, second, third] = h.held as [
+      (typeof h.held)[0],
+      (typeof h.held)[0],
+      (typeof h.held)[0],
+    ]
+    // As after a ping round: none alive until its own pong comes back.
+    for (const { connection } of h.held) connection.alive = false
     first.connection.ping()
+    await waitFor('first pong', () => first.connection.alive)
+    // A listener that marked another connection (or all of them) alive would show here.
+    expect([second.connection.alive, third.connection.alive]).toEqual([false, false])
     second.connection.ping()
-    await waitFor('first pong', () => first.connection.alive && second.connection.alive)
+    await waitFor('second pong', () => second.connection.alive)
+    expect(third.connection.alive).toBe(false)
 
     // message: a text frame on the second socket closes that connection alone (1003).
-    const third = h.held[2]
     clients[1]?.send('not binary')
     const { code } = await (clients[1] as RawClient).closed
     expect(code).toBe(1003)
     await waitFor('second connection gone', () => h.gone.includes(second.connection))
     expect(h.gone).not.toContain(first.connection)
-    expect(h.gone).not.toContain(third?.connection)
+    expect(h.gone).not.toContain(third.connection)
 
     // close after close(): still logged once the peer's close frame arrives.
     first.connection.close(1000, 'bye')
@@ -67,15 +76,15 @@ describe('idle connections', () => {
       ),
     )
     // error: an error the socket emits is logged under its own connection.
-    third?.ws.emit('error', new Error('boom'))
+    third.ws.emit('error', new Error('boom'))
     expect(
       h.lines.some(
         (line) =>
           line.includes('socket error') &&
-          line.includes(`conn=${third?.connection.id}`) &&
+          line.includes(`conn=${third.connection.id}`) &&
           line.includes('boom'),
       ),
     ).toBe(true)
-    expect(h.gone).toContain(third?.connection)
+    expect(h.gone).toContain(third.connection)
   })
 })
