@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApi } from './api/router'
 import { LiveAccess } from './auth/live-access'
@@ -202,6 +203,8 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     access.remove(gone)
   }
   const connectionOptions = { maxMessageBytes: config.maxMessageBytes }
+  /** Per upgrade authorized asynchronously: LiveAccess.changes before its member read. */
+  const changesBefore = new WeakMap<IncomingMessage, number>()
   const directory = new DirectoryRecorder(
     rooms,
     log,
@@ -214,7 +217,11 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
     log,
     health: stats,
     metrics: () => metrics.render(),
-    authorize: (req) => authorizeUpgrade(req, secret, workspaces),
+    authorize: (req) => {
+      // Before the member read, which may await PostgreSQL: see LiveAccess.changes.
+      changesBefore.set(req, access.changes)
+      return authorizeUpgrade(req, secret, workspaces)
+    },
     authorizeNow: (req) => authorizeUpgradeNow(req, secret, workspaces),
     api: (
       (redirect, api) => (req, res) =>
@@ -252,7 +259,12 @@ export async function startRelay(config: RelayConfig, secret: string, log: Logge
       connections.add(connection)
       metrics.connectionsAccepted.inc()
       // An invitation token has no device id of its own: it counts as one device until renewed.
-      access.add(connection, generation, device ?? `invitation-${generation}`)
+      access.add(
+        connection,
+        generation,
+        device ?? `invitation-${generation}`,
+        changesBefore.get(req),
+      )
       log.info('connection accepted', {
         conn: connection.id,
         room: connection.roomName,

@@ -79,6 +79,8 @@ export class LiveAccess {
   /** A recheck running, and whether another was asked for meanwhile (run once after it). */
   #checking: Promise<void> | null = null
   #again = false
+  /** Rechecks asked for so far (change notifications, this process's own): see `changes`. */
+  #changes = 0
 
   constructor(
     workspaces: WorkspaceStore,
@@ -115,7 +117,26 @@ export class LiveAccess {
     }
   }
 
-  add(connection: LiveConnection, generation: number, device: string): void {
+  /**
+   * A counter that moves with every member change heard. An upgrade whose member read awaited I/O
+   * (PostgreSQL, cache miss) records it before the read and passes it to add(): a change heard
+   * meanwhile may have been re-checked before this connection was added, against a read that
+   * predates it (review 2, L1).
+   */
+  get changes(): number {
+    return this.#changes
+  }
+
+  /**
+   * `changesBefore`: `changes` as it was before the upgrade's member read; if it moved since,
+   * that member is re-checked now (the recheck of the change may have run without it).
+   */
+  add(
+    connection: LiveConnection,
+    generation: number,
+    device: string,
+    changesBefore?: number,
+  ): void {
     const member = connection.claims.sub
     let entries = this.#byMember.get(member)
     if (!entries) {
@@ -124,6 +145,10 @@ export class LiveAccess {
     }
     entries.set(connection, { connection, generation, device: sharedDevice(device) })
     this.#touch(member, device, 1)
+    if (changesBefore !== undefined && changesBefore !== this.#changes)
+      this.#recheckOnce([member]).catch((error: unknown) =>
+        this.#log.error('membership recheck failed', { error: (error as Error).message }),
+      )
   }
 
   remove(connection: LiveConnection): void {
@@ -141,6 +166,7 @@ export class LiveAccess {
    * overlap a running one make it run once more afterwards: its reads may predate the change.
    */
   recheck(): Promise<void> {
+    this.#changes++
     if (this.#checking) {
       this.#again = true
       return this.#checking
@@ -161,8 +187,7 @@ export class LiveAccess {
     return this.#checking
   }
 
-  async #recheckOnce(): Promise<void> {
-    const members = [...this.#byMember.keys()]
+  async #recheckOnce(members = [...this.#byMember.keys()]): Promise<void> {
     const records = await Promise.all(members.map((id) => this.#workspaces.getMemberRecord(id)))
     members.forEach((memberId, i) => {
       const entries = this.#byMember.get(memberId)
