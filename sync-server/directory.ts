@@ -68,8 +68,11 @@ export class DirectoryRecorder {
     this.#log = log
     this.#publicUrl = publicUrl
     // Every peer of a directory is a reader (the relay is its only writer), sent its changes
-    // merged every readerFanoutMs: a write more often reaches no one sooner. It did cost: each
-    // write of a connect burst went to every reader at the next employee's connect (a reader's
+    // merged over readerFanoutMs. A batch per readerFanoutMs delays a new member: the room's
+    // reader timer starts at the first pending change, so others' directories show it up to
+    // ~2 × readerFanoutMs after its connect (2 s by default; ~1.05 s with the earlier 50 ms
+    // batches; review 2, D1). Writing more often did cost: each write of a connect burst went
+    // to every reader at the next employee's connect (a reader's
     // sync step 2 sends the pending merge to the others, Room.diffFor) and the directory was
     // encoded again for the next connect (relay-scale connect-core: 0.95–0.99 → 0.79–0.85 ms
     // per employee opening queue, directory and board; issue 11.3). Not while the workspace's

@@ -21,8 +21,10 @@ function updateCount(args: unknown[]): number {
  * per update. `appendThen` (SQLite's group commit): the room sends inside `settled`, in the
  * store's flush, so the time is read when `settled` returns — a setImmediate queued from the
  * flush (itself run by a setImmediate) would run a loop iteration later, after its I/O, and
- * count that too (issue 11 review, D3). Wraps the instance's method so that rooms keep calling
- * the store they were given.
+ * count that too (issue 11 review, D3). That holds on the room's fast path only: when the change
+ * goes late (a task queued before it — a compaction, a reload — or a change hook that returned a
+ * promise), `settled` returns before the send and the time is the store's alone (review 2, D2).
+ * Wraps the instance's method so that rooms keep calling the store they were given.
  */
 export function instrumentAppend<A extends unknown[], R>(
   store: Appending<A, R>,

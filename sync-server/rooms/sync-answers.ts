@@ -9,7 +9,8 @@ const MAX_ANSWERS = 4
 /**
  * Bytes of answers kept per room beyond the newest one: a room with a 1 MB doc would otherwise
  * hold four copies of it. The newest answer is kept whatever its size (a connect storm on a big
- * doc asks the same one), so a room holds at most max(this, one answer) plus its state vectors.
+ * doc asks the same one), so a room holds at most this plus the newest answer (a sum: 250 KiB
+ * of small answers and a 1 MB newest one make 1.25 MB), and their state vectors.
  */
 export const MAX_ANSWER_BYTES = 256 * 1024
 

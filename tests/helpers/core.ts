@@ -217,8 +217,10 @@ export async function publishItem(
  * Resolves once `client`'s queue (queue.forMe) holds `count` items, its sync is up to date and
  * the directory names the workspace: what a member's core has to have before sharing from the
  * workspace a test just filled. The relay writes the workspace's name and its public URL (short
- * links) into the directory together, batched with the members who connect within its readers'
- * merge interval (1 s by default): shared before, a link is the item's own URL, not a short one.
+ * links) into the directory together: shared before, a link is the item's own URL, not a short
+ * one. While the directory lacks the workspace's entry (its first member) that batch is written
+ * 50 ms after the connect (bbe4585); the readers' merge interval (1 s by default) applies only
+ * once the entry is there, so this waits a few tens of milliseconds, not a second.
  */
 export function queueSynced(client: CoreClient, count = 1, options?: WaitOptions) {
   return waitFor(
