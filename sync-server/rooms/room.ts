@@ -406,6 +406,11 @@ function changedSomething(tr: Y.Transaction): boolean {
   return false
 }
 
+/** How many of `peers` are not `except`. */
+function othersThan(peers: ReadonlySet<Peer>, except: Peer | null): number {
+  return peers.size - (except !== null && peers.has(except) ? 1 : 0)
+}
+
 /**
  * One loaded document and the connections on it. Every change — from a client or from the relay
  * itself — is applied in memory at once (validation), appended to the store, and sent to anyone
@@ -442,6 +447,14 @@ export class Room {
    * employees need no keystroke latency, and a typing burst costs one send per reader.
    */
   readonly #coalesceMs: number
+  /**
+   * `peers` by how a stored update reaches them (a peer's access and notifyOnly never change):
+   * a keystroke then loops over its few champions and listeners, not over every employee
+   * (issue 11.3: two passes over 1,001 peers per keystroke showed in the typing profile).
+   */
+  readonly #atOnce = new Set<Peer>()
+  readonly #merged = new Set<Peer>()
+  readonly #notified = new Set<Peer>()
   #forReaders: Uint8Array[] = []
   #readerTimer: NodeJS.Timeout | null = null
   readonly #log: Logger
@@ -1142,22 +1155,16 @@ export class Room {
     except: Peer | null,
     changes: readonly Y.Transaction[],
   ): void {
-    let readers = 0
-    for (const update of updates) {
-      const frame = encodeSync(SYNC_UPDATE, update)
-      readers = 0
-      for (const peer of this.peers) {
-        if (peer === except) continue
-        if (peer.notifyOnly) continue
-        if (this.#coalesceMs <= 0 || peer.access === 'write') peer.send(frame)
-        else readers++
+    // A champion typing alone to employees: no frame to encode for anyone at once.
+    if (othersThan(this.#atOnce, except) > 0)
+      for (const update of updates) {
+        const frame = encodeSync(SYNC_UPDATE, update)
+        for (const peer of this.#atOnce) if (peer !== except) peer.send(frame)
       }
-    }
-    for (const peer of this.peers)
-      if (peer.notifyOnly && peer !== except && (!peer.wants || peer.wants(changes)))
-        peer.send(NOTIFY_FRAME)
+    for (const peer of this.#notified)
+      if (peer !== except && (!peer.wants || peer.wants(changes))) peer.send(NOTIFY_FRAME)
     // Nobody to merge for (a room of champions): no merge, no timer.
-    if (this.#coalesceMs <= 0 || (readers === 0 && this.#forReaders.length === 0)) return
+    if (othersThan(this.#merged, except) === 0 && this.#forReaders.length === 0) return
     this.#forReaders.push(...updates)
     if (this.#readerTimer === null) {
       this.#readerTimer = setTimeout(() => this.#flushReaders(), this.#coalesceMs)
@@ -1172,8 +1179,7 @@ export class Room {
     if (pending.length === 0) return
     const merged = pending.length === 1 ? (pending[0] as Uint8Array) : Y.mergeUpdates(pending)
     const frame = encodeSync(SYNC_UPDATE, merged)
-    for (const peer of this.peers)
-      if (peer.access !== 'write' && !peer.notifyOnly && peer !== except) peer.send(frame)
+    for (const peer of this.#merged) if (peer !== except) peer.send(frame)
   }
 
   broadcast(frame: Uint8Array, except: Peer | null): void {
@@ -1182,6 +1188,9 @@ export class Room {
 
   addPeer(peer: Peer): void {
     this.peers.add(peer)
+    if (peer.notifyOnly) this.#notified.add(peer)
+    else if (this.#coalesceMs <= 0 || peer.access === 'write') this.#atOnce.add(peer)
+    else this.#merged.add(peer)
     const onConnect = this.#hooks.onConnect
     if (onConnect)
       void this.#hook('onConnect', onConnect, {
@@ -1195,6 +1204,9 @@ export class Room {
 
   removePeer(peer: Peer): void {
     this.peers.delete(peer)
+    this.#atOnce.delete(peer)
+    this.#merged.delete(peer)
+    this.#notified.delete(peer)
     const record = this.#presence.get(peer)
     this.#presence.delete(peer)
     if (!record || record.ids.size === 0) return
