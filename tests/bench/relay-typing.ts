@@ -5,6 +5,7 @@
  * once every employee holds every keystroke; server CPU from /proc, read once every server is
  * quiet, so every byte a server had to send is counted.
  */
+import { readdirSync, readFileSync } from 'node:fs'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { cpuMs, openObservers, type Server, sleep, until, Writer } from './relay-scale-harness'
@@ -36,6 +37,32 @@ export async function cpuWhenQuiet(pids: number[]): Promise<number[]> {
     last = now
   }
   return last
+}
+
+/**
+ * Run time of each thread of `pid` by name (threads of one name summed), ms, from schedstat:
+ * nanoseconds, where /proc's utime and stime count 10 ms ticks (a typing window is ~200 ms).
+ */
+export function threadRunMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  let tasks: string[]
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const tid of tasks) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name =
+        tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+      out.set(name, (out.get(name) ?? 0) + ns / 1e6)
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out
 }
 
 export async function typing(writerServer: Server, o: TypingOptions) {
@@ -79,6 +106,7 @@ export async function typing(writerServer: Server, o: TypingOptions) {
   const frames0 = employees.reduce((n, e) => n + e.updates, 0)
   counting = true
   const cpu0 = pids.map(cpuMs)
+  const run0 = pids.map(threadRunMs)
   const t0 = performance.now()
   for (let i = 0; i < o.keys; i++) {
     writer.edit()
@@ -88,6 +116,18 @@ export async function typing(writerServer: Server, o: TypingOptions) {
   await until('every keystroke at every employee', () => seen.every((c) => c >= final))
   const deliveredMs = performance.now() - t0
   const cpu = (await cpuWhenQuiet(pids)).map((ms, i) => ms - (cpu0[i] ?? 0))
+  // Main thread and the rest (V8's GC and compiler threads, libuv's pool), per keystroke.
+  const threadUsPerKey = pids.map((pid, i) => {
+    const before = run0[i] ?? new Map<string, number>()
+    let main = 0
+    let others = 0
+    for (const [name, ms] of threadRunMs(pid)) {
+      const us = ((ms - (before.get(name) ?? 0)) * 1000) / o.keys
+      if (name === 'main') main += us
+      else others += us
+    }
+    return { main, others }
+  })
   const seconds = (performance.now() - t0) / 1000
   const frames = (employees.reduce((n, e) => n + e.updates, 0) - frames0) / employees.length
   for (const c of [writer, ...employees]) c.close()
@@ -100,6 +140,8 @@ export async function typing(writerServer: Server, o: TypingOptions) {
     /** Per server, net of its idle CPU over the same time (= usPerKeyByServer without idleMs). */
     netUsPerKeyByServer: cpu.map((ms, i) => ((ms - (idlePerS[i] ?? 0) * seconds) * 1000) / o.keys),
     idleMsPerS: idlePerS,
+    /** Per server: run time (schedstat) of its main thread and of its other threads, per key. */
+    threadUsPerKey,
     framesPerEmployee: frames,
     kibPerEmployee: bytes.reduce((a, b) => a + b, 0) / employees.length / 1024,
     usPerFrame: (total * 1000) / (frames * employees.length),
