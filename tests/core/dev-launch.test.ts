@@ -18,6 +18,20 @@ function procList(pid: number, file: 'cmdline' | 'environ'): string[] {
   return readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0').filter(Boolean)
 }
 
+/**
+ * SIGKILL the host if `pid` is still it: gone already after the SIGTERM case, its pid may even
+ * belong to another process by now, so its command line is checked first.
+ */
+function killIfHost(pid: number): void {
+  let cmdline: string
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+  } catch {
+    return // already gone
+  }
+  if (cmdline.includes(hostEntry())) process.kill(pid, 'SIGKILL')
+}
+
 describe('npm run dev-host', () => {
   it.runIf(process.platform === 'linux')(
     "starts the host with the core's flags and environment, the shell's settings winning",
@@ -57,13 +71,7 @@ describe('npm run dev-host', () => {
         expect(await launcher.exited).toEqual({ code: 0, signal: null })
         expect(launcher.logs()).toContain('SIGTERM: shutting down')
       } finally {
-        if (hostPid)
-          try {
-            process.kill(hostPid, 'SIGKILL')
-          } catch (error) {
-            // Already gone (the SIGTERM case above).
-            if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
-          }
+        if (hostPid) killIfHost(hostPid)
         await launcher.signal('SIGKILL')
         removeTempDir(dataDir)
       }
