@@ -36,32 +36,42 @@ export function cpuMs(pid: number): number {
 }
 
 /**
+ * Each live thread of a process: its name ('main' for the main thread; threads may share a name)
+ * and the path of its /proc folder. A thread that ends meanwhile is skipped by `read` throwing.
+ */
+export function eachThread(pid: number, read: (name: string, dir: string, stat: string) => void) {
+  let tasks: string[]
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return
+  }
+  for (const tid of tasks) {
+    const dir = `/proc/${pid}/task/${tid}`
+    try {
+      const stat = readFileSync(`${dir}/stat`, 'utf8')
+      const name =
+        tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      read(name, dir, stat)
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+}
+
+/**
  * Per thread of a process (by name, threads of one name summed): user and system CPU, ms. Where
  * a server's CPU goes beside its main thread (libuv's pool, V8's GC helpers, a worker).
  */
 export function threadCpuMs(pid: number): Map<string, { user: number; sys: number }> {
   const out = new Map<string, { user: number; sys: number }>()
-  let tasks: string[]
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`)
-  } catch {
-    return out
-  }
-  for (const tid of tasks) {
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-    } catch {
-      continue // the thread ended meanwhile
-    }
-    const name =
-      tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+  eachThread(pid, (name, _dir, stat) => {
     const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
     const row = out.get(name) ?? { user: 0, sys: 0 }
     row.user += (Number(fields[11]) * 1000) / 100
     row.sys += (Number(fields[12]) * 1000) / 100
     out.set(name, row)
-  }
+  })
   return out
 }
 

@@ -5,10 +5,18 @@
  * once every employee holds every keystroke; server CPU from /proc, read once every server is
  * quiet, so every byte a server had to send is counted.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
-import { cpuMs, openObservers, type Server, sleep, until, Writer } from './relay-scale-harness'
+import {
+  cpuMs,
+  eachThread,
+  openObservers,
+  type Server,
+  sleep,
+  until,
+  Writer,
+} from './relay-scale-harness'
 
 export type TypingOptions = {
   keys: number
@@ -45,23 +53,10 @@ export async function cpuWhenQuiet(pids: number[]): Promise<number[]> {
  */
 export function threadRunMs(pid: number): Map<string, number> {
   const out = new Map<string, number>()
-  let tasks: string[]
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`)
-  } catch {
-    return out
-  }
-  for (const tid of tasks) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const name =
-        tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
-      out.set(name, (out.get(name) ?? 0) + ns / 1e6)
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
+  eachThread(pid, (name, dir) => {
+    const ns = Number(readFileSync(`${dir}/schedstat`, 'utf8').split(' ')[0])
+    out.set(name, (out.get(name) ?? 0) + ns / 1e6)
+  })
   return out
 }
 
